@@ -1,0 +1,1 @@
+"""K3s stand-in for the k3s-wizard lab (Python 3 stdlib + the openssl CLI)."""

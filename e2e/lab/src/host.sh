@@ -1,0 +1,329 @@
+# Hosts: spec parsing, boot loop (systemd-nspawn --boot, rebooting on exit 133),
+# readiness, exec/ssh, listing and teardown.
+
+DEFAULT_SET='server:arch=amd64,fw=firewalld;pi1:arch=arm64,pi,sudo=password,fw=none;node2:arch=armhf,fw=ufw'
+
+# "name:k=v,flag,..." -> S_* variables; see README.md for the keys
+parse_spec() {
+  local s=$1 opt k v
+  S_NAME=${s%%:*}; [[ $s == *:* ]] && s=${s#*:} || s=""
+  S_ARCH=amd64 S_PI=0 S_FW=firewalld S_SUDO=nopasswd S_AUTH=both S_DELAY=0 S_HOSTNAME="" S_MIDFROM=""
+  [[ $S_NAME =~ ^[a-z][a-z0-9-]{0,11}$ ]] || die "bad host name '$S_NAME' (a-z0-9-, at most 12 chars, starts with a letter)"
+  local IFS=,
+  for opt in $s; do
+    k=${opt%%=*}; v=${opt#*=}
+    case $k in
+      arch) case $v in amd64|x86_64) S_ARCH=amd64 ;; arm64|aarch64) S_ARCH=arm64 ;; armhf|arm|armv7l) S_ARCH=armhf ;;
+              *) die "$S_NAME: unknown arch '$v'" ;; esac ;;
+      pi) S_PI=1 ;;
+      fw|firewall) case $v in firewalld|ufw|none) S_FW=$v ;; *) die "$S_NAME: fw is firewalld, ufw or none" ;; esac ;;
+      sudo) case $v in nopasswd|password) S_SUDO=$v ;; *) die "$S_NAME: sudo is nopasswd or password" ;; esac ;;
+      auth) case $v in key|password|both) S_AUTH=$v ;; *) die "$S_NAME: auth is key, password or both" ;; esac ;;
+      delay) [[ $v =~ ^[0-9]+$ ]] || die "$S_NAME: delay is in ms"; S_DELAY=$v ;;
+      hostname) S_HOSTNAME=$v ;;
+      machine-id) S_MIDFROM=${v#same-as:} ;;
+      "") ;;
+      *) die "$S_NAME: unknown option '$k'" ;;
+    esac
+  done
+  [ -n "$S_HOSTNAME" ] || S_HOSTNAME=$S_NAME
+}
+spec_line() { echo "arch=$S_ARCH,pi=$S_PI,fw=$S_FW,sudo=$S_SUDO,auth=$S_AUTH,delay=$S_DELAY,hostname=$S_HOSTNAME,machine-id=$S_MIDFROM"; }
+
+build_tools() {
+  mkdir -p "$LAB/bin"
+  local b=$LAB/bin/labdelay
+  if [ ! -x "$b" ] || [ "$SRC/labdelay.c" -nt "$b" ]; then
+    gcc -O2 -Wall -o "$b" "$SRC/labdelay.c" -lnetfilter_queue || die "cannot build labdelay (lab deps)"
+  fi
+}
+
+# ------------------------------------------------------------------ boot
+# every boot, from outside, on the host's mounted root M (native tools: fast)
+customize_root() {  # NAME M
+  local n=$1 m=$2 h=$LAB/hosts/$1
+  echo "$HOSTNAME" > "$m/etc/hostname"
+  { printf '127.0.0.1\tlocalhost\n127.0.1.1\t%s\n::1\tlocalhost ip6-localhost ip6-loopback\n' "$HOSTNAME"
+    printf '%s\tlab-gw lab-mirror\n' "$GW"
+    grep -v "[[:space:]]$n\$" "$LAB/hosts.txt" 2>/dev/null || true; } > "$m/etc/hosts"
+  [ -s "$m/etc/ssh/ssh_host_ed25519_key" ] || ssh-keygen -q -A -f "$m"
+  if [ ! -s "$m/etc/machine-id" ]; then
+    if [ -n "$MIDFROM" ]; then   # a cloned SD card
+      cp "$LAB/hosts/$MIDFROM/root-machine-id" "$m/etc/machine-id" 2>/dev/null \
+        || die "$n: machine-id=same-as:$MIDFROM needs $MIDFROM to be up first"
+    else tr -d '-' < /proc/sys/kernel/random/uuid > "$m/etc/machine-id"; fi
+  fi
+  cp "$m/etc/machine-id" "$h/root-machine-id"
+  mkdir -p "$m/etc/lab"
+  printf 'PI=%s\nPI_MODEL="%s"\nNATIVE=%s\nFW=%s\n' "$PI" \
+    "$([ "$ARCH" = armhf ] && echo 'Raspberry Pi 3 Model B Plus Rev 1.3' || echo 'Raspberry Pi 4 Model B Rev 1.4')" \
+    "$([ "$ARCH" = amd64 ] && echo 0 || echo 1)" "$FW" > "$m/etc/lab/host.conf"
+  [ -e "$h/.provisioned" ] && return 0
+  # ---- first boot only: the profile (later changes made on the host are kept)
+  if [ "$SUDO" = nopasswd ]; then
+    printf 'lab ALL=(ALL:ALL) NOPASSWD: ALL\n' > "$m/etc/sudoers.d/90-lab"; chmod 0440 "$m/etc/sudoers.d/90-lab"
+  fi                                            # else: group sudo, password asked
+  local pw=yes; [ "$AUTH" = key ] && pw=no
+  printf 'PasswordAuthentication %s\nPubkeyAuthentication yes\n' "$pw" > "$m/etc/ssh/sshd_config.d/20-lab-auth.conf"
+  install -d -m 700 "$m/home/lab/.ssh"
+  if [ "$AUTH" != password ]; then cat "$KEY.pub" "$PASSKEY.pub" > "$m/home/lab/.ssh/authorized_keys"
+  else : > "$m/home/lab/.ssh/authorized_keys"; fi
+  chmod 600 "$m/home/lab/.ssh/authorized_keys"
+  chown -R --reference="$m/home/lab" "$m/home/lab/.ssh"
+  case $FW in
+    firewalld) ;;                                # enabled in the image, default zone public
+    ufw) ln -sfn /dev/null "$m/etc/systemd/system/firewalld.service"
+         # ufw's defaults deny incoming SSH too: allow it, as an admin would
+         sed -i 's/^ENABLED=.*/ENABLED=yes/' "$m/etc/ufw/ufw.conf"
+         python3 - "$m/etc/ufw" <<'PY'
+import sys, os
+d = sys.argv[1]
+for f, fam in (("user.rules", ""), ("user6.rules", "6")):
+    p = os.path.join(d, f); s = open(p).read()
+    rule = ("\n### tuple ### allow tcp 22 0.0.0.0/0 any 0.0.0.0/0 in\n-A ufw-user-input -p tcp --dport 22 -j ACCEPT\n"
+            if not fam else "\n### tuple ### allow tcp 22 ::/0 any ::/0 in\n-A ufw6-user-input -p tcp --dport 22 -j ACCEPT\n")
+    s = s.replace("### RULES ###\n", "### RULES ###\n" + rule, 1)
+    open(p, "w").write(s)
+PY
+         ;;
+    none) ln -sfn /dev/null "$m/etc/systemd/system/firewalld.service" ;;
+  esac
+  if [ "$PI" = 1 ]; then   # Raspberry Pi OS bookworm's single line, without the cgroup flags
+    mkdir -p "$m/boot/firmware"
+    echo "console=serial0,115200 console=tty1 root=PARTUUID=$(head -c4 /dev/urandom | od -An -tx4 | tr -d ' ')-02 rootfstype=ext4 fsck.repair=yes rootwait quiet splash plymouth.ignore-serial-consoles cfg80211.ieee80211_regdom=GB" > "$m/boot/firmware/cmdline.txt"
+    printf '# lab: Raspberry Pi firmware settings (not used)\narm_64bit=%s\ndtparam=audio=on\ncamera_auto_detect=1\ndisplay_auto_detect=1\n' \
+      "$([ "$ARCH" = arm64 ] && echo 1 || echo 0)" > "$m/boot/firmware/config.txt"
+  fi
+  touch "$h/.provisioned"
+}
+
+# the launcher: runs in its own mount namespace (every mount of the host goes
+# away with it) and boots the host again whenever it reboots (nspawn exit 133)
+_run() {  # NAME
+  local n=$1 h=$LAB/hosts/$1; host_conf "$n"
+  local m=$h/root
+  # nspawn rm -rf's its state under /run/systemd/nspawn and refuses on a disk
+  # filesystem: /run is not a tmpfs on machines booted without systemd
+  mkdir -p /run/systemd/nspawn; mount -t tmpfs -o mode=755 tmpfs /run/systemd/nspawn
+  mkdir -p "$h/upper" "$h/work" "$m"
+  mount -t overlay overlay -o "lowerdir=$LOWER,upperdir=$h/upper,workdir=$h/work" "$m"
+  local extra=()
+  if [ "$ARCH" != amd64 ]; then   # the native sidecar (see bake.sh)
+    mkdir -p "$h/native" "$h/native-upper" "$h/native-work"
+    mount -t overlay overlay -o "lowerdir=$NATIVE_LOWER,upperdir=$h/native-upper,workdir=$h/native-work" "$h/native"
+    extra+=(--bind="$h/native:/run/lab-native")
+  fi
+  local rc boot=0
+  while :; do
+    boot=$((boot + 1)); rm -f "$h/stop-request" "$h/init.pid"
+    customize_root "$n" "$m"
+    echo "$(date +%T) boot $boot" >> "$h/boots.log"
+    SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1 systemd-nspawn "${extra[@]}" --quiet --directory="$m" --boot --machine="$n" --hostname="$HOSTNAME" \
+      --register=no --keep-unit --console=passive --link-journal=no --resolv-conf=off --timezone=off \
+      --network-namespace-path="/run/netns/lab-$n" --capability=CAP_NET_ADMIN \
+      --drop-capability=CAP_SYS_RESOURCE </dev/null &
+    local np=$! i p=""
+    for i in $(seq 1 200); do p=$(find_init "$np") && break; sleep 0.05; done
+    [ -n "$p" ] && echo "$p" > "$h/init.pid"
+    rc=0; wait "$np" || rc=$?
+    echo "$(date +%T) exit $rc" >> "$h/boots.log"
+    [ -e "$h/stop-request" ] && break
+    [ "$rc" = 133 ] || break      # 133: the host asked for a reboot
+  done
+  rm -f "$h/init.pid"
+  net_carrier "$n" down
+}
+
+find_init() {  # PID -> the first descendant that is PID 1 of a child pid namespace
+  local c
+  for c in $(cat /proc/"$1"/task/*/children 2>/dev/null); do
+    if awk '/^NSpid:/ { exit !(NF > 2 && $NF == 1) }' "/proc/$c/status" 2>/dev/null; then echo "$c"; return 0; fi
+    find_init "$c" && return 0
+  done; return 1
+}
+
+launch() {  # NAME: boot a defined host
+  local n=$1 h=$LAB/hosts/$1
+  launcher_alive "$n" && return 0
+  net_carrier "$n" up
+  setsid unshare --mount --propagation private -- "$SELF" _run "$n" </dev/null >>"$h/console.log" 2>&1 &
+  echo $! > "$h/launcher.pid"
+}
+launcher_alive() { local p; p=$(cat "$LAB/hosts/$1/launcher.pid" 2>/dev/null) && [ -d "/proc/$p" ]; }
+
+wait_ready() {  # NAME [TIMEOUT_S]: sshd answers, and the firewall (if any) is active
+  local n=$1 t=${2:-180} h=$LAB/hosts/$1 IP FW; host_conf "$n"
+  local end=$((SECONDS + t))
+  while :; do
+    if init_pid "$n" >/dev/null && timeout 2 bash -c "exec 3<>/dev/tcp/$IP/22 && head -c 4 <&3" 2>/dev/null | grep -q SSH-; then
+      case $FW in
+        firewalld) [ "$(cmd_exec "$n" firewall-cmd --state 2>/dev/null)" = running ] && break ;;
+        ufw) cmd_exec "$n" ufw status 2>/dev/null | grep -q 'Status: active' && break ;;
+        *) break ;;
+      esac
+    fi
+    launcher_alive "$n" || die "$n: host died: $(tail -5 "$h/console.log")"
+    [ $SECONDS -lt $end ] || die "$n: not ready after ${t}s (ssh on $IP:22${FW:+, $FW})"
+    sleep 0.2
+  done
+}
+
+# ------------------------------------------------------------------ commands
+cmd_up() {  # [--hosts 'SPEC;SPEC'] [SPEC...]
+  need_root; ensure_keys; build_tools
+  local specs=() s
+  while (($#)); do case $1 in
+    --hosts) IFS=';' read -ra s <<<"$2"; specs+=("${s[@]}"); shift ;;
+    --hosts=*) IFS=';' read -ra s <<<"${1#*=}"; specs+=("${s[@]}") ;;
+    *) specs+=("$1") ;; esac; shift; done
+  [ ${#specs[@]} -gt 0 ] || die "usage: lab up NAME[:OPTS] ... | --hosts 'SPEC;SPEC'"
+  local names=() arches="" t0=$SECONDS
+  for s in "${specs[@]}"; do [ -n "$s" ] || continue; parse_spec "$s"; arches+=" $S_ARCH"; done
+  for s in $(tr ' ' '\n' <<<"$arches" | sort -u); do ensure_image "$s"; done
+  for s in "${specs[@]}"; do [ -n "$s" ] || continue; parse_spec "$s"; define_host && names+=("$S_NAME"); done
+  local n pids=() fail=0
+  for n in "${names[@]}"; do launch "$n"; done
+  for n in "${names[@]}"; do ( wait_ready "$n" && host_after_boot "$n" ) & pids+=($!); done
+  for s in "${pids[@]}"; do wait "$s" || fail=1; done
+  ((fail)) && die "some hosts did not come up (see $LAB/hosts/NAME/console.log)"
+  log "up: ${names[*]} in $((SECONDS - t0)) s"
+}
+
+# writes the host's conf (new host, or changed spec); returns 1 when it is already up as asked
+define_host() {
+  local n=$S_NAME h=$LAB/hosts/$S_NAME want; want=$(spec_line)
+  if [ -f "$h/conf" ]; then
+    if [ "$(. "$h/conf"; echo "$SPEC")" = "$want" ] && launcher_alive "$n"; then
+      log "$n: already up"; return 1; fi
+    remove_host "$n"
+  fi
+  mkdir -p "$h"
+  with_lock alloc _define_host "$n" "$want"
+  local IP; IP=$(. "$h/conf"; echo "$IP")
+  net_up "$n" "$IP"
+  [ "$S_DELAY" -gt 0 ] && delay_on "$n" "$IP" "$S_DELAY"
+  return 0
+}
+_define_host() {
+  local n=$1 ip; ip=$(alloc_ip "$n")
+  cat > "$LAB/hosts/$n/conf" <<EOC
+NAME=$n
+IP=$ip
+ARCH=$S_ARCH
+PI=$S_PI
+FW=$S_FW
+SUDO=$S_SUDO
+AUTH=$S_AUTH
+DELAY=$S_DELAY
+HOSTNAME=$S_HOSTNAME
+MIDFROM=$S_MIDFROM
+SPEC='$2'
+LOWER='$(bake_dir "$S_ARCH")/upper:$(base_dir "$S_ARCH")'
+NATIVE_LOWER='$(base_dir amd64)'
+EOC
+  grep -q "[[:space:]]$n\$" "$LAB/hosts.txt" 2>/dev/null || printf '%s\t%s\n' "$ip" "$n" >> "$LAB/hosts.txt"
+}
+
+# after the first boot: the new name in the other hosts' /etc/hosts
+host_after_boot() {
+  local n=$1 o IP; IP=$(. "$LAB/hosts/$n/conf"; echo "$IP")
+  for o in "$LAB"/hosts/*/conf; do
+    o=${o%/conf}; o=${o##*/}; [ "$o" = "$n" ] && continue; init_pid "$o" >/dev/null || continue
+    cmd_exec "$o" sh -c "grep -q '[[:space:]]$n\$' /etc/hosts || printf '%s\t%s\n' $IP $n >> /etc/hosts" || true
+  done
+}
+
+kill_host() {  # NAME: power off at once (SIGKILL to the pid namespace's init)
+  local n=$1 h=$LAB/hosts/$1 p l i
+  touch "$h/stop-request"
+  p=$(init_pid "$n" || true); l=$(cat "$h/launcher.pid" 2>/dev/null || true)
+  [ -n "$p" ] && kill -KILL "$p" 2>/dev/null
+  for i in $(seq 1 100); do launcher_alive "$n" || break; sleep 0.05; done
+  launcher_alive "$n" && { kill -KILL "$l" 2>/dev/null || true; sleep 0.2; }
+  net_carrier "$n" down
+}
+
+remove_host() {  # NAME: kill, drop network, delete files
+  local n=$1 h=$LAB/hosts/$1 IP=""
+  [ -f "$h/conf" ] && IP=$(. "$h/conf"; echo "$IP")
+  kill_host "$n"
+  [ -n "$IP" ] && { delay_off "$n" "$IP"; fault_clear "$n"; }
+  net_down "$n"
+  sed -i "/[[:space:]]$n\$/d" "$LAB/hosts.txt" 2>/dev/null || true
+  mountpoint -q "$h/root" && die "$h/root still mounted, not deleting"
+  rm -rf "$h"
+}
+
+cmd_down() {  # NAME... (in parallel: a pid namespace takes 1-2 s to die)
+  need_root
+  local n pids=()
+  for n in "$@"; do [ -d "$LAB/hosts/$n" ] || { log "$n: no such host"; continue; }; remove_host "$n" & pids+=($!); done
+  for n in "${pids[@]}"; do wait "$n" || true; done
+  [ $# -gt 0 ] && log "down: $*"
+  return 0
+}
+
+cmd_exec() {  # NAME CMD...: as root inside the host (all its namespaces)
+  local n=$1 p; shift
+  [ $# -gt 0 ] || set -- /bin/bash -l
+  p=$(init_pid "$n") || die "$n is not running"
+  nsenter -t "$p" -m -u -i -n -p -r -w -- /usr/bin/env -i \
+    PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 TERM="${TERM:-dumb}" "$@"
+}
+
+cmd_ssh() {  # NAME [CMD...]
+  local n=$1 IP; shift; host_conf "$n"; ensure_keys
+  exec ssh -F "$LAB/ssh_config" "$IP" "$@"
+}
+
+cmd_ls() {  # [--json]
+  local f first=1 json=0; [ "${1:-}" = --json ] && json=1
+  ((json)) && printf '['
+  ((json)) || printf '%-12s %-12s %-6s %-3s %-9s %-8s %-8s %-5s %-12s %s\n' NAME ADDRESS ARCH PI FIREWALL SUDO AUTH DELAY HOSTNAME STATE
+  for f in "$LAB"/hosts/*/conf; do
+    [ -e "$f" ] || continue
+    ( . "$f"; st=down; launcher_alive "$NAME" && st=up; [ -e "$LAB/hosts/$NAME/init.pid" ] || { [ $st = up ] && st=booting; }
+      if ((json)); then
+        ((first)) || printf ','
+        printf '{"name":"%s","address":"%s","port":22,"user":"%s","password":"%s","keyPath":"%s","passphraseKeyPath":"%s","passphrase":"%s","arch":"%s","hostname":"%s","pi":%s,"firewall":"%s","sudo":"%s","auth":"%s","delayMs":%s,"machineIdFrom":"%s","state":"%s"}' \
+          "$NAME" "$IP" "$LAB_USER" "$LAB_PASSWORD" "$KEY" "$PASSKEY" "$KEY_PASSPHRASE" "$ARCH" "$HOSTNAME" \
+          "$([ "$PI" = 1 ] && echo true || echo false)" "$FW" "$SUDO" "$AUTH" "$DELAY" "$MIDFROM" "$st"
+      else printf '%-12s %-12s %-6s %-3s %-9s %-8s %-8s %-5s %-12s %s\n' "$NAME" "$IP" "$ARCH" \
+          "$([ "$PI" = 1 ] && echo yes || echo -)" "$FW" "$SUDO" "$AUTH" "$DELAY" "$HOSTNAME" "$st"; fi )
+    first=0
+  done
+  ((json)) && printf ']\n'
+  return 0
+}
+
+cmd_up_set() {  # [--hosts SPEC]: the lab for people (npm run lab:up)
+  local spec=$DEFAULT_SET
+  while (($#)); do case $1 in --hosts) spec=$2; shift ;; --hosts=*) spec=${1#*=} ;; *) spec=$1 ;; esac; shift; done
+  cmd_up --hosts "$spec"
+  mirror_start
+  echo
+  cmd_ls
+  cat <<EOT
+
+Log in:    ssh -i $KEY $LAB_USER@ADDRESS      (password: $LAB_PASSWORD)
+           or: bash e2e/lab/lab ssh NAME
+Keys:      $KEY  (no passphrase)
+           $PASSKEY  (passphrase: $KEY_PASSPHRASE)
+sudo:      hosts with SUDO=password ask for $LAB_PASSWORD
+K3s:       install script  $(mirror_url)/install.sh
+           GITHUB_URL=$(mirror_url)/k3s-io/k3s/releases   versions: $(mirror_versions)
+           air-gap files   $LAB/airgap/
+Stop:      npm run lab:down
+EOT
+}
+
+cmd_destroy() {
+  need_root
+  local f names=()
+  for f in "$LAB"/hosts/*/conf; do [ -e "$f" ] && { f=${f%/conf}; names+=("${f##*/}"); }; done
+  ((${#names[@]})) && cmd_down "${names[@]}"
+  mirror_stop
+  with_lock net net_destroy
+  rm -f "$LAB/hosts.txt"
+  log "lab destroyed (images kept in $LAB/img; 'rm -rf $LAB' removes them)"
+}

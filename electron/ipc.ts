@@ -1,0 +1,69 @@
+/**
+ * The desktop front: the contract registered on Electron's ipcMain. Written against small
+ * structural types so it runs (and is tested) under plain Node with a fake ipcMain.
+ */
+import { INVOKE_CHANNELS } from '../shared/contract';
+import type { Backend } from './backend';
+
+export interface IpcInvokeEventLike {
+  senderFrame: { url: string } | null;
+}
+
+export interface IpcMainLike {
+  handle(
+    channel: string,
+    listener: (event: IpcInvokeEventLike, ...args: unknown[]) => Promise<unknown>,
+  ): void;
+  removeHandler(channel: string): void;
+}
+
+export interface WebContentsLike {
+  send(channel: string, payload: unknown): void;
+  isDestroyed(): boolean;
+}
+
+/**
+ * Registers one handler per invoke channel. Calls from a frame whose URL is not the app's
+ * own renderer (a navigated or injected frame) are refused before reaching the back end.
+ */
+export function registerIpc({
+  ipcMain,
+  backend,
+  isTrustedUrl,
+}: {
+  ipcMain: IpcMainLike;
+  backend: Backend;
+  isTrustedUrl: (url: string) => boolean;
+}): () => void {
+  for (const channel of INVOKE_CHANNELS) {
+    ipcMain.handle(channel, async (event, input) => {
+      const url = event.senderFrame?.url ?? '';
+      if (!isTrustedUrl(url)) {
+        backend.logger.warn('ipc', `refused ${channel} from an untrusted frame`);
+        return { ok: false, error: { code: 'FORBIDDEN', message: 'This window may not use the back end.' } };
+      }
+      return backend.dispatcher.dispatch(channel, input, { front: 'desktop' });
+    });
+  }
+  return () => {
+    for (const channel of INVOKE_CHANNELS) ipcMain.removeHandler(channel);
+  };
+}
+
+/** Forwards every back-end event to a window for as long as it lives. */
+export function forwardEvents({
+  backend,
+  webContents,
+}: {
+  backend: Backend;
+  webContents: WebContentsLike;
+}): () => void {
+  const unsubscribe = backend.hub.subscribe((channel, payload) => {
+    if (webContents.isDestroyed()) {
+      unsubscribe();
+      return;
+    }
+    webContents.send(channel, payload);
+  });
+  return unsubscribe;
+}

@@ -1,0 +1,47 @@
+import { useEffect, useRef } from 'react';
+import { StepList } from './components/StepList';
+import { StatusBar } from './components/StatusBar';
+import { HostsStep } from './steps/HostsStep';
+import { PendingStep } from './steps/PendingStep';
+import { STEPS, stepIndex } from './steps/steps';
+import { useAppStore } from './store';
+
+export function App() {
+  const step = useAppStore((s) => s.step);
+  const next = useAppStore((s) => s.next);
+  const back = useAppStore((s) => s.back);
+  const heading = useRef<HTMLHeadingElement>(null);
+  const index = stepIndex(step);
+  const current = STEPS[index]!;
+
+  // Move focus to the new step's heading so keyboard and screen-reader users follow along.
+  useEffect(() => heading.current?.focus(), [step]);
+
+  return (
+    <div className="app">
+      <header className="app-header">
+        <img src="./icon.svg" alt="" width={28} height={28} />
+        <span className="app-name">k3s-wizard</span>
+      </header>
+      <nav className="app-steps" aria-label="Wizard steps">
+        <StepList />
+      </nav>
+      <main className="app-main">
+        <h1 ref={heading} tabIndex={-1}>
+          {current.title}
+        </h1>
+        <p className="step-summary">{current.summary}</p>
+        {step === 'hosts' ? <HostsStep /> : <PendingStep />}
+        <div className="step-actions">
+          <button type="button" onClick={back} disabled={index === 0}>
+            Back
+          </button>
+          <button type="button" className="primary" onClick={next} disabled={index === STEPS.length - 1}>
+            Next
+          </button>
+        </div>
+      </main>
+      <StatusBar />
+    </div>
+  );
+}

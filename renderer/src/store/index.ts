@@ -1,0 +1,28 @@
+import { createContext, useContext } from 'react';
+import { useStore } from 'zustand';
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import type { AppBridge } from '../bridge';
+import { createAppSlice, type AppSlice } from './app-slice';
+import { createHostsSlice, type HostsSlice } from './hosts-slice';
+import { createWizardSlice, type WizardSlice } from './wizard-slice';
+
+export type Store = AppSlice & WizardSlice & HostsSlice;
+
+/** One store built from slices; the bridge is injected so tests can pass a fake one. */
+export function createAppStore(bridge: AppBridge): StoreApi<Store> {
+  const store = createStore<Store>()((...args) => ({
+    ...createAppSlice(bridge)(...args),
+    ...createWizardSlice(...args),
+    ...createHostsSlice(...args),
+  }));
+  bridge.onState((state) => store.getState().setConnection(state));
+  return store;
+}
+
+export const StoreContext = createContext<StoreApi<Store> | null>(null);
+
+export function useAppStore<T>(selector: (state: Store) => T): T {
+  const store = useContext(StoreContext);
+  if (!store) throw new Error('useAppStore outside StoreContext');
+  return useStore(store, selector);
+}

@@ -1,0 +1,64 @@
+/**
+ * The one contract between the UI and the back end, for every front (Electron IPC,
+ * the browser front's WebSocket, the in-process command line).
+ * invoke: renderer → main, with a result. events: main → renderer.
+ * Every payload is validated with these schemas in main; only plain data crosses.
+ */
+import { z } from 'zod';
+
+export const FRONTS = ['desktop', 'browser', 'cli'] as const;
+export type Front = (typeof FRONTS)[number];
+
+export const AppInfo = z.object({
+  name: z.string(),
+  version: z.string(),
+  front: z.enum(FRONTS),
+  platform: z.string(),
+  dataDir: z.string(),
+});
+export type AppInfo = z.infer<typeof AppInfo>;
+
+export const LogEntry = z.object({
+  time: z.string(),
+  level: z.enum(['debug', 'info', 'warn', 'error']),
+  source: z.string(),
+  message: z.string(),
+});
+export type LogEntry = z.infer<typeof LogEntry>;
+
+const NoInput = z.object({}).strict();
+
+export const contract = {
+  invoke: {
+    /** Name, version and where the back end keeps its data. */
+    'app:info': { input: NoInput, output: AppInfo },
+    /** The most recent back-end log lines (already redacted), for a window that opens late. */
+    'app:recentLogs': {
+      input: z.object({ limit: z.number().int().min(1).max(1000).default(200) }).strict(),
+      output: z.array(LogEntry),
+    },
+  },
+  events: {
+    /** Back-end log lines, redacted, as they happen. */
+    'app:log': LogEntry,
+  },
+} as const;
+
+type Contract = typeof contract;
+export type InvokeChannel = keyof Contract['invoke'];
+export type EventChannel = keyof Contract['events'];
+export type InvokeInput<C extends InvokeChannel> = z.input<Contract['invoke'][C]['input']>;
+export type InvokeParsedInput<C extends InvokeChannel> = z.output<Contract['invoke'][C]['input']>;
+export type InvokeOutput<C extends InvokeChannel> = z.output<Contract['invoke'][C]['output']>;
+export type EventPayload<E extends EventChannel> = z.output<Contract['events'][E]>;
+
+export const INVOKE_CHANNELS = Object.keys(contract.invoke) as InvokeChannel[];
+export const EVENT_CHANNELS = Object.keys(contract.events) as EventChannel[];
+
+export function isInvokeChannel(value: unknown): value is InvokeChannel {
+  return typeof value === 'string' && Object.hasOwn(contract.invoke, value);
+}
+
+export function isEventChannel(value: unknown): value is EventChannel {
+  return typeof value === 'string' && Object.hasOwn(contract.events, value);
+}
