@@ -53,7 +53,12 @@ export default tseslint.config(
       parserOptions: {
         // The first project that includes a file wins: shared sources are checked without
         // DOM or Node types, the renderer with the DOM, everything else (tests too) with Node.
-        project: ['./shared/tsconfig.json', './renderer/tsconfig.json', './tsconfig.node.json'],
+        project: [
+          './shared/tsconfig.json',
+          './renderer/tsconfig.json',
+          './renderer/tsconfig.test.json',
+          './tsconfig.node.json',
+        ],
         tsconfigRootDir: import.meta.dirname,
       },
     },

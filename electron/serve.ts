@@ -100,7 +100,9 @@ export async function startBrowserFront(options: BrowserFrontOptions): Promise<B
       if (isBinary) return ws.close(1003, 'text only');
       let message: ClientMessage;
       try {
-        const text = (Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data)).toString('utf8');
+        const text = (
+          Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data)
+        ).toString('utf8');
         const parsed = ClientMessage.safeParse(JSON.parse(text));
         if (!parsed.success) return ws.close(1008, 'malformed message');
         message = parsed.data;

@@ -1,0 +1,366 @@
+"""`k3s server`: PKI, token, kubeconfig, and an HTTPS API on the https-listen-port
+(/cacerts, agent registration, /api/v1/nodes, /version, /readyz) with mTLS."""
+import base64, json, os, secrets, signal, socket, ssl, sys, threading, time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from . import client, pki
+from .common import (COMMIT, GO, KUBECONFIG, SERVER_DIR, VERSION, ARCH, check_memory_cgroup, fatal, go_error,
+                     host_ipv4s, log, node_name, notify, settings)
+from .store import Store
+
+HEARTBEAT = float(os.environ.get("K3S_LAB_HEARTBEAT", "5"))
+
+
+def status(code, reason, message):
+    return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure", "message": message,
+            "reason": reason, "code": code}
+
+
+class API(BaseHTTPRequestHandler):
+    server_version = "k3s"
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *a):
+        pass
+
+    def setup(self):
+        super().setup()
+        self.connection.do_handshake()  # in this thread, not in accept()
+
+    def send(self, code, body, ctype="application/json"):
+        data = body if isinstance(body, bytes) else (json.dumps(body) + "\n").encode()
+        self.send_response(code)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def body(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        return json.loads(self.rfile.read(n) or b"{}")
+
+    # ---- who is asking
+    def peer(self):
+        cert = self.connection.getpeercert()
+        if not cert:
+            return None, None
+        d = {k: v for rdn in cert.get("subject", ()) for k, v in rdn}
+        return d.get("commonName"), d.get("organizationName")
+
+    def is_admin(self):
+        cn, org = self.peer()
+        if org == "system:masters":
+            return True
+        auth = self.headers.get("Authorization", "")
+        if auth.startswith("Bearer "):
+            _, _, sec = client.parse_token(auth[7:])
+            return secrets.compare_digest(sec, self.server.password)
+        return False
+
+    def basic(self):
+        auth = self.headers.get("Authorization", "")
+        if not auth.startswith("Basic "):
+            return None, None
+        try:
+            user, pw = base64.b64decode(auth[6:]).decode().split(":", 1)
+        except ValueError:
+            return None, None
+        return user, pw
+
+    def join_allowed(self, server_role):
+        user, pw = self.basic()
+        if pw is None:
+            return False
+        if secrets.compare_digest(pw, self.server.password):
+            return True
+        return not server_role and self.server.store.token_valid(pw)  # bootstrap tokens join agents only
+
+    def unauthorized(self):
+        self.send(401, status(401, "Unauthorized", "Unauthorized"))
+
+    # ---- routes
+    def do_GET(self):
+        p, srv = self.path.split("?")[0], self.server
+        if p == "/cacerts":
+            return self.send(200, srv.ca_pem.encode(), "text/plain")
+        if p == "/ping":
+            return self.send(200, b"pong", "text/plain")
+        if p == "/v1-k3s/server-bootstrap":
+            if not self.join_allowed(True):
+                return self.unauthorized()
+            files = {n: open("%s/%s" % (pki.TLS, n)).read() for n in ("server-ca.crt", "server-ca.key", "client-ca.crt", "client-ca.key")}
+            return self.send(200, {"files": files})
+        if not self.is_admin():
+            return self.unauthorized()
+        if p in ("/readyz", "/livez", "/healthz"):
+            return self.send(200, b"ok", "text/plain")
+        if p == "/version":
+            major, minor = VERSION[1:].split(".")[:2]
+            return self.send(200, {"major": major, "minor": minor, "gitVersion": VERSION, "gitCommit": COMMIT,
+                                   "gitTreeState": "clean", "goVersion": GO, "compiler": "gc", "platform": "linux/" + ARCH})
+        if p == "/api":
+            return self.send(200, {"kind": "APIVersions", "versions": ["v1"]})
+        if p in ("/api/v1/nodes", "/api/v1/nodes/"):
+            return self.upstream_or(lambda: self.send(200, srv.store.node_list()))
+        if p.startswith("/api/v1/nodes/"):
+            name = p.rsplit("/", 1)[1]
+            def local():
+                n = srv.store.node_json(name)
+                return self.send(200, n) if n else self.send(404, status(404, "NotFound", 'nodes "%s" not found' % name))
+            return self.upstream_or(local)
+        self.send(404, status(404, "NotFound", "the server could not find the requested resource"))
+
+    def do_DELETE(self):
+        p, srv = self.path.split("?")[0], self.server
+        if not self.is_admin():
+            return self.unauthorized()
+        if p.startswith("/api/v1/nodes/"):
+            name = p.rsplit("/", 1)[1]
+            def local():
+                if srv.store.delete(name):
+                    return self.send(200, {"kind": "Status", "apiVersion": "v1", "status": "Success", "details": {"name": name, "kind": "nodes"}})
+                self.send(404, status(404, "NotFound", 'nodes "%s" not found' % name))
+            return self.upstream_or(local)
+        self.send(404, status(404, "NotFound", "the server could not find the requested resource"))
+
+    def do_POST(self):
+        p, srv = self.path.split("?")[0], self.server
+        if p == "/v1-k3s/register":
+            info = self.body()
+            if not self.join_allowed(info.get("role") == "server"):
+                return self.unauthorized()
+            return self.upstream_or(lambda: self.register(dict(info)), trusted=True, body=info)
+        if p == "/v1-k3s/heartbeat":
+            cn, org = self.peer()
+            name = cn[len("system:node:"):] if cn and cn.startswith("system:node:") else (self.headers.get("X-Lab-Node") if self.is_admin() else None)
+            if not name:
+                return self.unauthorized()
+            return self.upstream_or(lambda: self.send(200 if srv.store.heartbeat(name) else 404, {"name": name}),
+                                    extra={"X-Lab-Node": name})
+        if p == "/v1-k3s/tokens":
+            if not self.is_admin():
+                return self.unauthorized()
+            ttl = int(self.body().get("ttl", 0))
+            return self.upstream_or(lambda: self.send(200, {"token": srv.store.create_token(ttl)}), body={"ttl": ttl})
+        self.send(404, status(404, "NotFound", "the server could not find the requested resource"))
+
+    def register(self, info):
+        err = self.server.store.register(info, info.pop("nodePassword", ""))
+        if err:
+            return self.send(403, status(403, "Forbidden", err))
+        cert, key = pki.node_cert(info["name"], self.server.tmp)
+        self.send(200, {"cert": cert, "key": key})
+
+    def upstream_or(self, local, trusted=False, extra=None, body=None):
+        """A server that joined another one keeps no datastore: it asks the first server."""
+        up = self.server.upstream
+        if not up:
+            return local()
+        if body is None:
+            n = int(self.headers.get("Content-Length") or 0)
+            data = self.rfile.read(n) if n else None
+        else:
+            data = json.dumps(body).encode()
+        h = dict(extra or {})
+        if trusted and self.headers.get("Authorization"):
+            h["Authorization"] = self.headers["Authorization"]
+        try:
+            out = client.request(up + self.path, self.command, body=json.loads(data) if data else None,
+                                 ctx=self.server.admin_ctx, headers=h)
+            self.send(200, out)
+        except client.HTTPError as e:
+            self.send(e.status, e.body.encode())
+        except OSError as e:
+            self.send(503, status(503, "ServiceUnavailable", str(e)))
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def handle_error(self, request, client_address):
+        pass  # failed handshakes and dropped connections are the clients' business
+
+
+def listen_plain(port):
+    """kubelet / etcd ports: something answers there, as on a real node."""
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("0.0.0.0", port))
+    s.listen(16)
+    def loop():
+        while True:
+            c, _ = s.accept()
+            c.close()
+    threading.Thread(target=loop, daemon=True).start()
+
+
+def write_kubeconfig(path, port, mode):
+    ca = open(pki.TLS + "/server-ca.crt").read()
+    crt, key = pki.admin_cert()
+    b64 = lambda s: base64.b64encode(s.encode()).decode()
+    text = ("apiVersion: v1\nclusters:\n- cluster:\n    certificate-authority-data: %s\n    server: https://127.0.0.1:%d\n"
+            "  name: default\ncontexts:\n- context:\n    cluster: default\n    user: default\n  name: default\n"
+            "current-context: default\nkind: Config\npreferences: {}\nusers:\n- name: default\n  user:\n"
+            "    client-certificate-data: %s\n    client-key-data: %s\n") % (b64(ca), port, b64(open(crt).read()), b64(open(key).read()))
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    fd = os.open(path + ".tmp", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+    os.chmod(path + ".tmp", int(str(mode), 8))
+    os.replace(path + ".tmp", path)
+
+
+def join_bootstrap(url, token):
+    """A further server: fetch the cluster CAs from the first one (server token only)."""
+    ca_hash, user, pw = client.parse_token(token)
+    while True:
+        try:
+            ca = client.request(url + "/cacerts").decode()
+            got = __import__("hashlib").sha256(ca.encode()).hexdigest()
+            if ca_hash and ca_hash != got:
+                raise ValueError("token CA hash does not match the Cluster CA certificate hash: %s != %s" % (ca_hash, got))
+            out = json.loads(client.request(url + "/v1-k3s/server-bootstrap", ctx=client.context(ca), basic=("server", pw)))
+            break
+        except client.HTTPError as e:
+            log("error", "Failed to validate connection to cluster at %s: token is not valid: %s/v1-k3s/server-bootstrap: %d Unauthorized" % (url, url, e.status))
+        except ValueError as e:
+            log("error", "Failed to validate connection to cluster at %s: %s" % (url, e))
+        except OSError as e:
+            log("error", "Failed to validate connection to cluster at %s: failed to get CA certs: %s" % (url, go_error(url + "/cacerts", e)))
+        time.sleep(2)
+    os.makedirs(pki.TLS, mode=0o700, exist_ok=True)
+    for n, text in out["files"].items():
+        fd = os.open("%s/%s" % (pki.TLS, n), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+    return pw
+
+
+def run(args):
+    opts, _ = settings(args)
+    check_memory_cgroup()
+    log("info", "Starting k3s %s (%s)" % (VERSION, COMMIT))
+    os.makedirs(SERVER_DIR, mode=0o700, exist_ok=True)
+    upstream = opts.get("server") or None
+    given = client.parse_token(str(opts["token"]))[2] if opts.get("token") else None
+    if upstream:
+        if not given:
+            fatal("--token is required when joining a server")
+        given = join_bootstrap(upstream.rstrip("/"), str(opts["token"]))
+    ca_crt, _ = pki.ensure_ca("server-ca")
+    pki.ensure_ca("client-ca")
+    tok_path = SERVER_DIR + "/token"
+    password = given
+    if not password:
+        try:
+            password = client.parse_token(open(tok_path).read())[2]
+        except OSError:
+            password = secrets.token_hex(16)
+    fd = os.open(tok_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write("K10%s::server:%s\n" % (pki.ca_hash(ca_crt), password))
+    if not os.path.islink(SERVER_DIR + "/node-token"):
+        if os.path.exists(SERVER_DIR + "/node-token"):
+            os.remove(SERVER_DIR + "/node-token")
+        os.symlink(tok_path, SERVER_DIR + "/node-token")
+
+    name = node_name(opts)
+    ips = host_ipv4s()
+    node_ip = (opts.get("node-ip") or [None])[0] or opts.get("advertise-address") or (ips[0] if ips else "127.0.0.1")
+    sans = ["127.0.0.1", "::1", "localhost", socket.gethostname(), name, "kubernetes", "kubernetes.default",
+            "kubernetes.default.svc", "kubernetes.default.svc.cluster.local", "10.43.0.1"] + ips + opts.get("tls-san", [])
+    srv_crt, srv_key = pki.serving_cert(sans)
+    port = int(opts.get("https-listen-port", 6443))
+    write_kubeconfig(opts.get("write-kubeconfig") or KUBECONFIG, port, opts.get("write-kubeconfig-mode") or "0600")
+
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(srv_crt, srv_key)
+    ctx.load_verify_locations(SERVER_DIR + "/tls/client-ca.crt")
+    ctx.verify_mode = ssl.CERT_OPTIONAL  # client certs are checked when given (kubectl, kubelets)
+    httpd = Server((opts.get("bind-address") or "0.0.0.0", port), API, bind_and_activate=True)
+    httpd.socket = ctx.wrap_socket(httpd.socket, server_side=True, do_handshake_on_connect=False)
+    httpd.store, httpd.password, httpd.ca_pem = Store(), password, open(ca_crt).read()
+    httpd.tmp = SERVER_DIR + "/tls/temporary-certs"
+    os.makedirs(httpd.tmp, mode=0o700, exist_ok=True)
+    httpd.upstream = upstream.rstrip("/") if upstream else None
+    adm = pki.admin_cert()
+    httpd.admin_ctx = client.context(httpd.ca_pem, open(adm[0]).read(), open(adm[1]).read())
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    log("info", "Running kube-apiserver --advertise-address=%s --secure-port=%d --tls-san=%s (stand-in)" % (node_ip, port, ",".join(opts.get("tls-san", []))))
+    for p in [10250] + ([2379, 2380] if (opts.get("cluster-init") or upstream) else []):
+        listen_plain(p)
+    if opts.get("disable"):
+        log("info", "Disabled components: %s" % ",".join(opts["disable"]))
+
+    me = {"name": name, "role": "server", "arch": ARCH, "ip": node_ip, "version": VERSION, "labels": labels(opts),
+          "os": os_image(), "kernel": os.uname().release, "machineID": machine_id(),
+          "etcd": bool(opts.get("cluster-init") or upstream)}
+    local = "https://127.0.0.1:%d" % port
+    node_ctx = None
+    while node_ctx is None:  # a server is a node too: it registers with itself (or via the first server)
+        try:
+            out = json.loads(client.request(local + "/v1-k3s/register", "POST", dict(me, nodePassword=node_password()),
+                                            ctx=client.context(httpd.ca_pem), basic=("server", password)))
+            node_ctx = client.context(httpd.ca_pem, out["cert"], out["key"])
+        except (client.HTTPError, OSError) as e:
+            log("info", "Waiting to register node %s: %s" % (name, e))
+            time.sleep(2)
+    notify("READY=1")
+    log("info", "k3s is up and running")
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *a: stop.set())
+    signal.signal(signal.SIGINT, lambda *a: stop.set())
+    n = 0
+    while not stop.wait(HEARTBEAT):
+        try:
+            client.request(local + "/v1-k3s/heartbeat", "POST", {}, ctx=node_ctx)
+        except (client.HTTPError, OSError) as e:
+            log("error", "Failed to update node %s status: %s" % (name, e))
+        n += 1
+        if n % 12 == 0 and not upstream:
+            httpd.store.flush()
+    httpd.store.flush()
+    log("info", "Shutting down k3s")
+    httpd.shutdown()
+    sys.exit(0)
+
+
+def labels(opts):
+    out = {}
+    for l in opts.get("node-label", []):
+        k, _, v = str(l).partition("=")
+        out[k] = v
+    return out
+
+
+def os_image():
+    try:
+        for line in open("/etc/os-release"):
+            if line.startswith("PRETTY_NAME="):
+                return line.split("=", 1)[1].strip().strip('"')
+    except OSError:
+        pass
+    return "Linux"
+
+
+def machine_id():
+    try:
+        return open("/etc/machine-id").read().strip()
+    except OSError:
+        return ""
+
+
+def node_password():
+    """/etc/rancher/node/password: made once per machine, sent at every join."""
+    path = "/etc/rancher/node/password"
+    try:
+        return open(path).read().strip()
+    except OSError:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        pw = secrets.token_hex(16)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(pw + "\n")
+        return pw
