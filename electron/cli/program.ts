@@ -1,12 +1,9 @@
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { AppError } from '../../shared/errors';
-import { createBackend } from '../backend';
 import { defaultDataDir } from '../backend/paths';
 import { appVersion } from '../backend/version';
-import { createLocalBridge } from '../local-bridge';
-import { startBrowserFront } from '../serve';
+import { COMMANDS } from './commands';
+import type { CommandContext } from './commands/context';
 import { EXIT } from './exit-codes';
 
 export interface CliIo {
@@ -15,11 +12,6 @@ export interface CliIo {
   env: NodeJS.ProcessEnv;
   /** Resolves when the user asks to stop (Ctrl-C); used by long-running commands. */
   untilInterrupted: () => Promise<void>;
-}
-
-/** The built renderer, beside the built command line (out/cli → out/renderer). */
-export function defaultRendererDir(): string {
-  return join(dirname(fileURLToPath(import.meta.url)), '..', 'renderer');
 }
 
 const EXIT_HELP = `
@@ -45,42 +37,8 @@ export function buildProgram(io: CliIo): Command {
 
   const dataDir = (): string => program.opts<{ dataDir?: string }>().dataDir ?? defaultDataDir(io.env);
 
-  program
-    .command('info')
-    .description('print the version and where the app keeps its data')
-    .option('--json', 'print JSON')
-    .action(async (opts: { json?: boolean }) => {
-      const backend = createBackend({ version: appVersion(), dataDir: dataDir(), front: 'cli' });
-      const info = await createLocalBridge(backend).invoke('app:info', {});
-      io.stdout(
-        opts.json
-          ? `${JSON.stringify(info, null, 2)}\n`
-          : `${info.name} ${info.version} (${info.platform})\ndata: ${info.dataDir}\n`,
-      );
-      await backend.close();
-    });
-
-  program
-    .command('serve')
-    .description('run the wizard in your web browser (listens on 127.0.0.1 only)')
-    .addOption(new Option('-p, --port <port>', 'port to listen on (0 picks a free one)').default('0'))
-    .option('--renderer <dir>', 'folder of the built renderer', defaultRendererDir())
-    .action(async (opts: { port: string; renderer: string }) => {
-      const port = Number(opts.port);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) {
-        throw new AppError(
-          'INVALID_INPUT',
-          `--port must be a whole number from 0 to 65535, not "${opts.port}".`,
-        );
-      }
-      const backend = createBackend({ version: appVersion(), dataDir: dataDir(), front: 'browser' });
-      const front = await startBrowserFront({ backend, rendererDir: opts.renderer, port });
-      io.stdout(`k3s-wizard is running. Open this address in your browser:\n\n  ${front.url}\n\n`);
-      io.stdout('The address holds a secret key for this session: do not share it. Press Ctrl-C to stop.\n');
-      await io.untilInterrupted();
-      await front.close();
-      await backend.close();
-    });
+  const ctx: CommandContext = { io, dataDir };
+  for (const register of COMMANDS) register(program, ctx);
 
   return program;
 }

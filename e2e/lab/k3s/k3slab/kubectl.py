@@ -1,0 +1,137 @@
+"""`k3s kubectl` / `kubectl` (get nodes, get node NAME, delete node NAME, version)
+and `k3s token create`: clients of the stand-in API with the kubeconfig's mTLS identity."""
+import hashlib, json, os, re, sys, time
+
+from . import client
+from .common import KUBECONFIG, VERSION, parse_flags
+
+
+def load(opts):
+    path = opts.get("kubeconfig") or os.environ.get("KUBECONFIG") or KUBECONFIG
+    try:
+        srv, ca, crt, key, tok = client.kubeconfig(path)
+    except PermissionError:
+        sys.stderr.write("WARN[0000] Unable to read %s, please start server with --write-kubeconfig-mode or --write-kubeconfig-group to modify kube config permissions\n" % path)
+        sys.stderr.write('error: error loading config file "%s": open %s: permission denied\n' % (path, path))
+        sys.exit(1)
+    except OSError:
+        sys.stderr.write("E0000 memcache.go:265] couldn't get current server API group list: Get \"http://localhost:8080/api?timeout=32s\": dial tcp [::1]:8080: connect: connection refused\n")
+        sys.stderr.write("The connection to the server localhost:8080 was refused - did you specify the right host or port?\n")
+        sys.exit(1)
+    return srv, client.context(ca, crt, key) if crt else client.context(ca), tok, ca
+
+
+def call(opts, method, path, body=None):
+    srv, ctx, tok, _ = load(opts)
+    try:
+        return json.loads(client.request(srv + path, method, body, ctx=ctx, bearer=tok))
+    except client.HTTPError as e:
+        try:
+            msg = json.loads(e.body).get("message", e.body)
+        except ValueError:
+            msg = e.body
+        sys.stderr.write("Error from server (%s): %s\n" % ({404: "NotFound", 401: "Unauthorized", 403: "Forbidden"}.get(e.status, "InternalError"), msg))
+        sys.exit(1)
+    except OSError as e:
+        host = srv.split("://", 1)[-1]
+        sys.stderr.write("The connection to the server %s was refused - did you specify the right host or port?\n" % host)
+        sys.exit(1)
+
+
+def age(ts):
+    t = time.time() - time.mktime(time.strptime(ts, "%Y-%m-%dT%H:%M:%SZ")) + time.mktime(time.gmtime(0))
+    t = max(0, int(t))
+    for unit, s in (("d", 86400), ("h", 3600), ("m", 60)):
+        if t >= s * (2 if unit != "d" else 1):
+            return "%d%s" % (t // s, unit)
+    return "%ds" % t
+
+
+def row(n, wide):
+    ready = next((c["status"] for c in n["status"]["conditions"] if c["type"] == "Ready"), "Unknown")
+    roles = sorted(k.split("/", 1)[1] for k in n["metadata"]["labels"] if k.startswith("node-role.kubernetes.io/"))
+    cols = [n["metadata"]["name"], "Ready" if ready == "True" else "NotReady", ",".join(roles) or "<none>",
+            age(n["metadata"]["creationTimestamp"]), n["status"]["nodeInfo"]["kubeletVersion"]]
+    if wide:
+        ip = next((a["address"] for a in n["status"]["addresses"] if a["type"] == "InternalIP"), "<none>")
+        i = n["status"]["nodeInfo"]
+        cols += [ip, "<none>", i["osImage"], i["kernelVersion"], i["containerRuntimeVersion"]]
+    return cols
+
+
+def table(rows, head):
+    w = [max(len(r[i]) for r in [head] + rows) for i in range(len(head))]
+    for r in [head] + rows:
+        print("   ".join(c.ljust(w[i]) for i, c in enumerate(r)).rstrip())
+
+
+def kubectl(args):
+    opts, rest = parse_flags(args)
+    out = opts.get("output", opts.get("o"))
+    if not rest or rest[0] in ("version",):
+        print("Client Version: %s\nKustomize Version: v5.6.0" % VERSION.replace("+k3s1", "+k3s1"))
+        if rest:
+            v = call(opts, "GET", "/version")
+            print("Server Version: %s" % v["gitVersion"])
+        return
+    verb, what = rest[0], rest[1:] if len(rest) > 1 else []
+    if not what or what[0] not in ("nodes", "node", "no"):
+        sys.stderr.write('error: the server doesn\'t have a resource type "%s"\n' % (what[0] if what else ""))
+        sys.exit(1)
+    names = what[1:]
+    if verb == "get":
+        if names:
+            items = [call(opts, "GET", "/api/v1/nodes/" + x) for x in names]
+            doc = items[0] if len(items) == 1 else {"apiVersion": "v1", "kind": "List", "items": items}
+        else:
+            doc = call(opts, "GET", "/api/v1/nodes")
+            doc = {"apiVersion": "v1", "kind": "List", "items": doc["items"], "metadata": {"resourceVersion": ""}}
+            items = doc["items"]
+        if out == "json":
+            print(json.dumps(doc, indent=4))
+        elif out == "name":
+            for n in items:
+                print("node/" + n["metadata"]["name"])
+        else:
+            if not items:
+                sys.stderr.write("No resources found\n")
+                return
+            head = ["NAME", "STATUS", "ROLES", "AGE", "VERSION"]
+            if out == "wide":
+                head += ["INTERNAL-IP", "EXTERNAL-IP", "OS-IMAGE", "KERNEL-VERSION", "CONTAINER-RUNTIME"]
+            table([row(n, out == "wide") for n in items], head)
+    elif verb == "delete":
+        for x in names:
+            call(opts, "DELETE", "/api/v1/nodes/" + x)
+            print('node "%s" deleted' % x)
+    else:
+        sys.stderr.write("error: unknown command \"%s\" for \"kubectl\" (lab stand-in: get/delete nodes, version)\n" % verb)
+        sys.exit(1)
+
+
+def duration(s):
+    total, s = 0.0, str(s)
+    for num, unit in re.findall(r"(\d+(?:\.\d+)?)(h|m|s)", s):
+        total += float(num) * {"h": 3600, "m": 60, "s": 1}[unit]
+    if not re.fullmatch(r"(\d+(?:\.\d+)?(h|m|s))+", s):
+        sys.stderr.write('Incorrect Usage: invalid value "%s" for flag -ttl: parse error\n' % s)
+        sys.exit(1)
+    return total
+
+
+def token(args):
+    if not args or args[0] not in ("create", "list", "generate"):
+        sys.stderr.write("usage: k3s token create [--ttl DURATION]\n")
+        sys.exit(1)
+    opts, _ = parse_flags(args[1:])
+    if args[0] == "generate":
+        import secrets
+        print("%s.%s" % (secrets.token_hex(3), secrets.token_hex(8)))
+        return
+    if args[0] == "list":
+        sys.stderr.write("k3s token list: not available in the lab stand-in\n")
+        sys.exit(1)
+    ttl = duration(opts.get("ttl", "24h"))
+    _, _, _, ca = load(opts)
+    out = call(opts, "POST", "/v1-k3s/tokens", {"ttl": int(ttl)})
+    print("K10%s::%s" % (hashlib.sha256(ca.encode()).hexdigest(), out["token"]))

@@ -1,0 +1,42 @@
+"""Entry point: the `k3s` multi-call binary (k3s, kubectl, crictl, ctr)."""
+import os, sys
+
+from .common import COMMIT, GO, VERSION, check_exec_format
+
+
+def usage():
+    print("NAME:\n   k3s - Kubernetes, but small and simple\n\nUSAGE:\n   k3s [global options] command [command options]\n\n"
+          "VERSION:\n   %s (%s)\n\nCOMMANDS:\n   server\n   agent\n   kubectl\n   crictl\n   ctr\n   check-config\n   token\n" % (VERSION, COMMIT))
+
+
+def main():
+    check_exec_format()
+    prog = os.path.basename(sys.argv[0])
+    args = sys.argv[1:]
+    if prog in ("kubectl", "crictl", "ctr"):
+        args = [prog] + args
+    if not args or args[0] in ("-h", "--help", "help"):
+        return usage()
+    cmd, rest = args[0], args[1:]
+    if cmd in ("--version", "-v", "version"):
+        print("k3s version %s (%s)\ngo version %s" % (VERSION, COMMIT, GO))
+    elif cmd == "server":
+        from . import server
+        server.run(rest)
+    elif cmd == "agent":
+        from . import agent
+        agent.run(rest)
+    elif cmd == "kubectl":
+        from . import kubectl
+        kubectl.kubectl(rest)
+    elif cmd == "token":
+        from . import kubectl
+        kubectl.token(rest)
+    elif cmd == "check-config":
+        print("Verifying binaries in /var/lib/rancher/k3s/data/current/bin:\n- sha256sum: good\n\nSystem:\n- cgroup hierarchy: cgroups V2 mounted\n\nSTATUS: pass (lab stand-in)")
+    elif cmd in ("crictl", "ctr"):
+        sys.stderr.write("%s: no container runtime in the lab stand-in\n" % cmd)
+        sys.exit(1)
+    else:
+        sys.stderr.write("Incorrect Usage: No help topic for '%s'\n" % cmd)
+        sys.exit(1)

@@ -1,0 +1,37 @@
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Option } from 'commander';
+import { AppError } from '../../../shared/errors';
+import { createBackend } from '../../backend';
+import { appVersion } from '../../backend/version';
+import { startBrowserFront } from '../../serve';
+import type { RegisterCommand } from './context';
+
+/** The built renderer, beside the built command line (out/cli → out/renderer). */
+export function defaultRendererDir(): string {
+  return join(dirname(fileURLToPath(import.meta.url)), '..', 'renderer');
+}
+
+export const registerServe: RegisterCommand = (program, { io, dataDir }) => {
+  program
+    .command('serve')
+    .description('run the wizard in your web browser (listens on 127.0.0.1 only)')
+    .addOption(new Option('-p, --port <port>', 'port to listen on (0 picks a free one)').default('0'))
+    .option('--renderer <dir>', 'folder of the built renderer', defaultRendererDir())
+    .action(async (opts: { port: string; renderer: string }) => {
+      const port = Number(opts.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) {
+        throw new AppError(
+          'INVALID_INPUT',
+          `--port must be a whole number from 0 to 65535, not "${opts.port}".`,
+        );
+      }
+      const backend = createBackend({ version: appVersion(), dataDir: dataDir(), front: 'browser' });
+      const front = await startBrowserFront({ backend, rendererDir: opts.renderer, port });
+      io.stdout(`k3s-wizard is running. Open this address in your browser:\n\n  ${front.url}\n\n`);
+      io.stdout('The address holds a secret key for this session: do not share it. Press Ctrl-C to stop.\n');
+      await io.untilInterrupted();
+      await front.close();
+      await backend.close();
+    });
+};
