@@ -1,0 +1,249 @@
+/**
+ * Meaning checks of a parsed spec. Every problem is reported at once, each with its path and a
+ * sentence a person understands; warnings do not block an install, errors do.
+ */
+import { addressProblem, nodeNameProblem } from '../validate';
+import {
+  cidrContains,
+  cidrsOverlap,
+  isCanonicalCidr,
+  isIP,
+  parseCidr,
+  splitCidrList,
+  type Cidr,
+} from './cidr';
+import type { SpecIssue } from './issues';
+import { kubeconfigAddress, servers } from './model';
+import { DEFAULT_API_PORT, type ClusterSpec } from './schema';
+import { validateNodes } from './validate-nodes';
+
+const VERSION = /^v1\.\d+\.\d+(-rc\d+)?\+k3s\d+$/;
+const CHANNEL = /^(stable|latest|testing|v1\.\d+)$/;
+// Ports K3s itself listens on: the API port must not take one of them.
+const K3S_OWN_PORTS = [
+  2379, 2380, 2381, 2382, 5001, 6444, 8472, 10248, 10249, 10250, 10256, 10257, 10258, 10259,
+];
+
+export function parsePortRange(text: string): { from: number; to: number } | null {
+  const match = /^(\d{1,5})-(\d{1,5})$/.exec(text.trim());
+  if (!match) return null;
+  const from = Number(match[1]);
+  const to = Number(match[2]);
+  return from >= 1 && to <= 65535 && from < to ? { from, to } : null;
+}
+
+function urlProblem(value: string, what: string): SpecIssue['message'] | null {
+  if (/^https:\/\/[^\s/]+/.test(value)) return null;
+  if (/^http:\/\/[^\s/]+/.test(value)) return null;
+  return `The ${what} must be a web address starting with https:// (got “${value}”).`;
+}
+
+function cidrIssues(spec: ClusterSpec): SpecIssue[] {
+  const issues: SpecIssue[] = [];
+  const parsed: { path: string; cidr: Cidr }[] = [];
+  for (const field of ['clusterCidr', 'serviceCidr'] as const) {
+    const path = `networking.${field}`;
+    const parts = splitCidrList(spec.networking[field]);
+    const families = new Set<number>();
+    for (const part of parts) {
+      const cidr = parseCidr(part);
+      if (!cidr) {
+        issues.push({
+          path,
+          severity: 'error',
+          message: `“${part}” is not a network in CIDR form (for example 10.42.0.0/16).`,
+        });
+      } else if (!isCanonicalCidr(part)) {
+        issues.push({
+          path,
+          severity: 'error',
+          message: `“${part}” has host bits set; write the network address (for example 10.42.0.0/16).`,
+        });
+      } else if (families.has(cidr.family)) {
+        issues.push({
+          path,
+          severity: 'error',
+          message: `Give at most one IPv${cidr.family} network here (dual-stack takes one of each).`,
+        });
+      } else {
+        families.add(cidr.family);
+        parsed.push({ path, cidr });
+      }
+    }
+    if (parts.length === 0)
+      issues.push({ path, severity: 'error', message: 'Enter a network in CIDR form.' });
+  }
+  const pods = parsed.filter((p) => p.path.endsWith('clusterCidr'));
+  const services = parsed.filter((p) => p.path.endsWith('serviceCidr'));
+  for (const pod of pods) {
+    for (const service of services) {
+      if (cidrsOverlap(pod.cidr, service.cidr)) {
+        issues.push({
+          path: 'networking.serviceCidr',
+          severity: 'error',
+          message: `The service network ${service.cidr.text} overlaps the pod network ${pod.cidr.text}; they must be separate.`,
+        });
+      }
+    }
+  }
+  spec.nodes.forEach((node, index) => {
+    for (const [field, address] of [
+      ['nodeIp', node.nodeIp],
+      ['address', node.address],
+    ] as const) {
+      if (!address || !isIP(address)) continue;
+      const hit = parsed.find((p) => cidrContains(p.cidr, address));
+      if (hit) {
+        issues.push({
+          path: `nodes[${index}].${field}`,
+          severity: 'error',
+          message: `${address} lies inside ${hit.cidr.text} (${hit.path}); pick a pod/service network that does not overlap your LAN.`,
+        });
+      }
+    }
+  });
+  return issues;
+}
+
+function portIssues(spec: ClusterSpec): SpecIssue[] {
+  const issues: SpecIssue[] = [];
+  const { apiPort, nodePortRange } = spec.networking;
+  const range = parsePortRange(nodePortRange);
+  if (!range) {
+    issues.push({
+      path: 'networking.nodePortRange',
+      severity: 'error',
+      message: `“${nodePortRange}” is not a port range such as 30000-32767.`,
+    });
+  }
+  if (!Number.isInteger(apiPort) || apiPort < 1 || apiPort > 65535) {
+    issues.push({
+      path: 'networking.apiPort',
+      severity: 'error',
+      message: 'The API port must be a whole number from 1 to 65535 (usually 6443).',
+    });
+  } else if (K3S_OWN_PORTS.includes(apiPort)) {
+    issues.push({
+      path: 'networking.apiPort',
+      severity: 'error',
+      message: `Port ${apiPort} is used by K3s itself; keep the API on 6443.`,
+    });
+  } else if (range && apiPort >= range.from && apiPort <= range.to) {
+    issues.push({
+      path: 'networking.apiPort',
+      severity: 'error',
+      message: `The API port ${apiPort} lies in the NodePort range ${nodePortRange}.`,
+    });
+  } else if (apiPort !== DEFAULT_API_PORT) {
+    issues.push({
+      path: 'networking.apiPort',
+      severity: 'warning',
+      message: `An API port other than 6443 is known to break in-cluster clients (metrics-server, local-path-provisioner reaching 10.43.0.1:443). Keep 6443 unless you must.`,
+    });
+  }
+  return issues;
+}
+
+function sanCovers(spec: ClusterSpec, address: string): boolean {
+  const lower = address.toLowerCase();
+  if (['127.0.0.1', '::1', 'localhost'].includes(lower)) return true;
+  if (spec.networking.tlsSans.some((san) => san.toLowerCase() === lower)) return true;
+  // K3s puts each server's node IP in its certificate; an IP we reach a server on normally is that.
+  return servers(spec).some((s) => s.nodeIp === address || (isIP(s.address) && s.address === address));
+}
+
+function clusterIssues(spec: ClusterSpec): SpecIssue[] {
+  const issues: SpecIssue[] = [];
+  const nameProblem = nodeNameProblem(spec.name);
+  if (nameProblem || spec.name.includes('.')) {
+    issues.push({
+      path: 'name',
+      severity: 'error',
+      message: `“${spec.name}” is not a valid cluster name: use lower-case letters, digits and “-”.`,
+    });
+  }
+  const { version, channel } = spec.k3s;
+  if (version !== undefined && !VERSION.test(version))
+    issues.push({
+      path: 'k3s.version',
+      severity: 'error',
+      message: `“${version}” is not a K3s release; write it like v1.33.5+k3s1.`,
+    });
+  if (channel !== undefined && !CHANNEL.test(channel))
+    issues.push({
+      path: 'k3s.channel',
+      severity: 'error',
+      message: `“${channel}” is not a K3s channel: use stable, latest or v1.NN.`,
+    });
+  if (version !== undefined && channel !== undefined)
+    issues.push({
+      path: 'k3s.channel',
+      severity: 'warning',
+      message: `Both a version and a channel are set; the version ${version} wins.`,
+    });
+  if (spec.install.source === 'online') {
+    for (const field of ['scriptUrl', 'githubUrl', 'channelUrl'] as const) {
+      const value = spec.install[field];
+      const problem = value === undefined ? null : urlProblem(value, field);
+      if (problem) issues.push({ path: `install.${field}`, severity: 'error', message: problem });
+      else if (value?.startsWith('http://'))
+        issues.push({
+          path: `install.${field}`,
+          severity: 'warning',
+          message: 'This address is plain http: what it serves runs as root on every machine. Prefer https.',
+        });
+    }
+  } else if (version === undefined) {
+    issues.push({
+      path: 'k3s.version',
+      severity: 'warning',
+      message:
+        'Air-gap installs use the binaries in the folder; set k3s.version to the release they are so re-runs can tell it is installed.',
+    });
+  }
+  spec.networking.tlsSans.forEach((san, i) => {
+    const problem = addressProblem(san);
+    if (problem) issues.push({ path: `networking.tlsSans[${i}]`, severity: 'error', message: problem });
+  });
+  if (spec.firewall.clients !== 'anywhere') {
+    spec.firewall.clients.forEach((client, i) => {
+      if (!isIP(client) && !parseCidr(client))
+        issues.push({
+          path: `firewall.clients[${i}]`,
+          severity: 'error',
+          message: `“${client}” is not an IP address or network (for example 192.168.1.0/24).`,
+        });
+    });
+  }
+  const context = spec.kubeconfig.contextName;
+  if (context !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._@-]*$/.test(context))
+    issues.push({
+      path: 'kubeconfig.contextName',
+      severity: 'error',
+      message: `“${context}” is not a usable context name: letters, digits, “.”, “_”, “@” and “-”.`,
+    });
+  const server = kubeconfigAddress(spec);
+  // The default (the first server's address) is checked where it is written, in nodes[].
+  const serverProblem = server === undefined ? null : addressProblem(server);
+  if (serverProblem && spec.kubeconfig.server !== undefined)
+    issues.push({ path: 'kubeconfig.server', severity: 'error', message: serverProblem });
+  else if (server !== undefined && !serverProblem && !sanCovers(spec, server)) {
+    issues.push({
+      path: spec.kubeconfig.server === undefined ? 'networking.tlsSans' : 'kubeconfig.server',
+      severity: 'error',
+      message: `The kubeconfig will point at “${server}”, which is not in the server certificate, so kubectl would refuse to connect. Add ${server} to networking.tlsSans.`,
+    });
+  }
+  if (spec.networking.flannelBackend === 'host-gw')
+    issues.push({
+      path: 'networking.flannelBackend',
+      severity: 'warning',
+      message: 'host-gw only works when every node is on the same network segment (no router between them).',
+    });
+  return issues;
+}
+
+/** Every problem of a parsed spec, errors and warnings, in spec order. */
+export function validateSpec(spec: ClusterSpec): SpecIssue[] {
+  return [...clusterIssues(spec), ...portIssues(spec), ...cidrIssues(spec), ...validateNodes(spec)];
+}
