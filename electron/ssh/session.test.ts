@@ -1,0 +1,244 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { utils } from 'ssh2';
+import { afterEach, describe, expect, it } from 'vitest';
+import { AppError } from '../../shared/errors';
+import type { SshCredentials } from './auth';
+import { fingerprintOf, KnownHosts } from './known-hosts';
+import { SshSession, type HostKeyOffer } from './session';
+import { newHostKey, startTestServer, type TestServer } from './test/ssh-server';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function server(
+  options: Parameters<typeof startTestServer>[0] = { password: 'pw-123456' },
+  key = newHostKey(),
+): Promise<TestServer> {
+  const s = await startTestServer(options, key);
+  cleanups.push(() => s.close());
+  return s;
+}
+
+function knownHosts(): KnownHosts {
+  return new KnownHosts({ appFile: join(mkdtempSync(join(tmpdir(), 'k3sw-s-')), 'known_hosts') });
+}
+
+function session(
+  s: TestServer,
+  credentials: SshCredentials,
+  known: KnownHosts,
+  extra: Partial<ConstructorParameters<typeof SshSession>[0]> = {},
+): SshSession {
+  const value = new SshSession({
+    target: { host: '127.0.0.1', port: s.port, user: 'lab' },
+    credentials,
+    knownHosts: known,
+    readyTimeoutMs: 5000,
+    ...extra,
+  });
+  cleanups.push(() => value.close());
+  return value;
+}
+
+async function trusted(
+  s: TestServer,
+  credentials: SshCredentials = { password: 'pw-123456' },
+): Promise<SshSession> {
+  const known = knownHosts();
+  known.trust('127.0.0.1', s.port, s.hostKeyBlob);
+  const value = session(s, credentials, known);
+  await value.connect();
+  return value;
+}
+
+async function rejection(promise: Promise<unknown>): Promise<AppError> {
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(AppError);
+  return error as AppError;
+}
+
+describe('SshSession host keys', () => {
+  it('refuses an unknown host with its fingerprint, then connects once it is trusted', async () => {
+    const s = await server();
+    const known = knownHosts();
+    const offers: HostKeyOffer[] = [];
+    const error = await rejection(
+      session(s, { password: 'pw-123456' }, known, { onHostKeyOffer: (o) => offers.push(o) }).connect(),
+    );
+    expect(error.code).toBe('HOST_KEY_UNKNOWN');
+    expect(error.details).toMatchObject({
+      host: '127.0.0.1',
+      port: s.port,
+      keyType: 'ssh-ed25519',
+      fingerprint: fingerprintOf(s.hostKeyBlob),
+    });
+    expect(s.commands).toEqual([]);
+    expect(offers[0]?.key.equals(s.hostKeyBlob)).toBe(true);
+    known.trust('127.0.0.1', s.port, offers[0]!.key);
+    const again = session(s, { password: 'pw-123456' }, known);
+    await again.connect();
+    expect((await again.exec('echo hi')).stdout).toBe('hi\n');
+  });
+
+  it('blocks a changed key naming both fingerprints until it is re-trusted', async () => {
+    const first = await server();
+    const known = knownHosts();
+    known.trust('127.0.0.1', first.port, first.hostKeyBlob);
+    const port = first.port;
+    await first.close();
+    const reflashed = newHostKey();
+    // Same port, new key: the re-flashed Pi.
+    const second = await startTestServer({ password: 'pw-123456' }, reflashed);
+    cleanups.push(() => second.close());
+    const s = { ...second, port: second.port };
+    const target = { host: '127.0.0.1', port: s.port, user: 'lab' };
+    known.trust('127.0.0.1', s.port, first.hostKeyBlob);
+    const error = await rejection(
+      new SshSession({ target, credentials: { password: 'pw-123456' }, knownHosts: known }).connect(),
+    );
+    expect(error.code).toBe('HOST_KEY_MISMATCH');
+    expect(error.message).toContain(fingerprintOf(first.hostKeyBlob));
+    expect(error.message).toContain(fingerprintOf(reflashed.blob));
+    expect(error.details).toMatchObject({
+      oldFingerprints: [fingerprintOf(first.hostKeyBlob)],
+      fingerprint: fingerprintOf(reflashed.blob),
+    });
+    expect(second.commands).toEqual([]);
+    known.trust('127.0.0.1', s.port, reflashed.blob, { replace: true });
+    const again = new SshSession({ target, credentials: { password: 'pw-123456' }, knownHosts: known });
+    cleanups.push(() => again.close());
+    await again.connect();
+    expect(port).toBeGreaterThan(0);
+  });
+});
+
+describe('SshSession logins', () => {
+  it('logs in with a passphrase-protected key, and says so when the passphrase is missing or wrong', async () => {
+    const pair = utils.generateKeyPairSync('ed25519', {
+      passphrase: 'open sesame',
+      cipher: 'aes256-ctr',
+      rounds: 16,
+    });
+    const s = await server({ authorizedKeys: [pair.public] });
+    const file = join(mkdtempSync(join(tmpdir(), 'k3sw-key-')), 'id');
+    writeFileSync(file, pair.private, { mode: 0o600 });
+    const missing = await rejection(trusted(s, { identityFile: file }));
+    expect(missing).toMatchObject({ code: 'AUTH_FAILED', details: { reason: 'passphrase-required' } });
+    const wrong = await rejection(trusted(s, { identityFile: file, passphrase: 'nope' }));
+    expect(wrong).toMatchObject({ code: 'AUTH_FAILED', details: { reason: 'passphrase-wrong' } });
+    expect(wrong.message).not.toContain('nope');
+    const ok = await trusted(s, { identityFile: file, passphrase: 'open sesame' });
+    expect((await ok.exec('echo key')).stdout).toBe('key\n');
+  });
+
+  it('falls back to keyboard-interactive with the password', async () => {
+    const s = await server({ password: 'kbd-pass-1', keyboardInteractive: true });
+    const ok = await trusted(s, { password: 'kbd-pass-1' });
+    expect((await ok.exec('echo kbd')).stdout).toBe('kbd\n');
+  });
+
+  it('a wrong password is AUTH_FAILED naming the host, never the password', async () => {
+    const s = await server();
+    const error = await rejection(trusted(s, { password: 'wrong-secret' }));
+    expect(error.code).toBe('AUTH_FAILED');
+    expect(error.message).toContain(`lab@127.0.0.1:${s.port}`);
+    expect(JSON.stringify(error.toPayload())).not.toContain('wrong-secret');
+  });
+
+  it('a closed port is HOST_UNREACHABLE; a silent one is a TIMEOUT naming the host', async () => {
+    const held = new Set<Socket>();
+    const blackhole = createServer((socket) => held.add(socket)); // accepts, never speaks
+    await new Promise<void>((resolve) => blackhole.listen(0, '127.0.0.1', resolve));
+    const port = (blackhole.address() as AddressInfo).port;
+    cleanups.push(
+      () =>
+        new Promise<void>((resolve) => {
+          for (const socket of held) socket.destroy();
+          blackhole.close(() => resolve());
+        }),
+    );
+    const target = { host: '127.0.0.1', port, user: 'lab' };
+    const timeout = await rejection(
+      new SshSession({
+        target,
+        credentials: { password: 'x-secret' },
+        knownHosts: knownHosts(),
+        readyTimeoutMs: 800,
+      }).connect(),
+    );
+    expect(timeout.code).toBe('TIMEOUT');
+    expect(timeout.message).toContain(`127.0.0.1:${port}`);
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const closedPort = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const refused = await rejection(
+      new SshSession({
+        target: { ...target, port: closedPort },
+        credentials: { password: 'x-secret' },
+        knownHosts: knownHosts(),
+      }).connect(),
+    );
+    expect(refused.code).toBe('HOST_UNREACHABLE');
+  });
+});
+
+describe('SshSession exec', () => {
+  it('returns stdout, stderr, exit code and signal apart, feeds stdin and streams output', async () => {
+    const s = await server();
+    const ssh = await trusted(s);
+    const chunks: string[] = [];
+    const result = await ssh.exec('cat; echo err >&2; exit 3', {
+      stdin: 'from stdin ✓',
+      onStdout: (c) => chunks.push(c),
+    });
+    expect(result).toEqual({ stdout: 'from stdin ✓', stderr: 'err\n', code: 3, signal: null });
+    expect(chunks.join('')).toBe('from stdin ✓');
+    const killed = await ssh.exec('kill -TERM $$');
+    expect(killed).toMatchObject({ code: null, signal: 'SIGTERM' });
+  });
+
+  it('runs many commands at once on one connection', async () => {
+    const s = await server();
+    const ssh = await trusted(s);
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => ssh.exec(`echo ${i}`)));
+    expect(results.map((r) => r.stdout.trim())).toEqual(Array.from({ length: 20 }, (_, i) => String(i)));
+  });
+
+  it('stops a command that runs too long, and one that is cancelled', async () => {
+    const s = await server();
+    const ssh = await trusted(s);
+    const slow = await rejection(ssh.exec('sleep 5', { timeoutMs: 300, step: 'wait' }));
+    expect(slow).toMatchObject({ code: 'TIMEOUT', details: { step: 'wait' } });
+    const controller = new AbortController();
+    const pending = ssh.exec('sleep 5', { signal: controller.signal });
+    setTimeout(() => controller.abort(), 100);
+    expect((await rejection(pending)).code).toBe('CANCELLED');
+    expect((await ssh.exec('echo still fine')).stdout).toBe('still fine\n');
+  });
+
+  it('a dropped connection fails the command with the host and step, and the next connect works', async () => {
+    const s = await server();
+    const ssh = await trusted(s);
+    const pending = ssh.exec('sleep 5', { step: 'install k3s' });
+    setTimeout(() => s.dropAll(), 200);
+    const error = await rejection(pending);
+    expect(error).toMatchObject({
+      code: 'CONNECTION_LOST',
+      details: { host: '127.0.0.1', step: 'install k3s' },
+    });
+    expect(error.message).toContain('install k3s');
+    expect(ssh.connected).toBe(false);
+    expect((await rejection(ssh.exec('true', { step: 'next' }))).code).toBe('CONNECTION_LOST');
+    await ssh.connect();
+    expect((await ssh.exec('echo back')).stdout).toBe('back\n');
+  });
+});

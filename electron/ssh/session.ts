@@ -1,0 +1,350 @@
+/**
+ * One SSH connection to one host, on ssh2. Host keys are always verified; commands return
+ * stdout, stderr, exit code and signal separately; a dropped connection rejects every call in
+ * flight with CONNECTION_LOST naming the host and step.
+ */
+import { StringDecoder } from 'node:string_decoder';
+import type { Duplex } from 'node:stream';
+import pLimit from 'p-limit';
+import { Client, type ClientChannel, type ServerHostKeyAlgorithm, type SFTPWrapper } from 'ssh2';
+import { AppError } from '../../shared/errors';
+import { authConfig, type SshCredentials } from './auth';
+import { connectError, connectionLost, describeTarget, type SshTarget } from './errors';
+import { fingerprintOf, keyTypeOf, type KnownHosts } from './known-hosts';
+
+export type { SshTarget } from './errors';
+
+export interface HostKeyOffer {
+  host: string;
+  port: number;
+  keyType: string;
+  fingerprint: string;
+  key: Buffer;
+}
+
+export interface SessionOptions {
+  target: SshTarget;
+  credentials: SshCredentials;
+  knownHosts: KnownHosts;
+  /** Told about every key a host offers that is not trusted, so a later "trust" can refer to it. */
+  onHostKeyOffer?: (offer: HostKeyOffer) => void;
+  /** Connect through this session (ProxyJump). */
+  via?: SshSession;
+  readyTimeoutMs?: number;
+  keepaliveIntervalMs?: number;
+  keepaliveCountMax?: number;
+  /** Default for exec when the call gives none. */
+  commandTimeoutMs?: number;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface ExecOptions {
+  stdin?: string | Buffer;
+  onStdout?: (chunk: string) => void;
+  onStderr?: (chunk: string) => void;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  /** What this command is for, named in errors ("probe", "install k3s"). */
+  step?: string;
+}
+
+export interface ExecResult {
+  stdout: string;
+  stderr: string;
+  code: number | null;
+  signal: string | null;
+}
+
+// OpenSSH allows 10 sessions per connection by default (MaxSessions); stay below it.
+const MAX_CHANNELS = 8;
+
+const SERVER_HOST_KEY_ALGORITHMS: ServerHostKeyAlgorithm[] = [
+  'ssh-ed25519',
+  'ecdsa-sha2-nistp256',
+  'ecdsa-sha2-nistp384',
+  'ecdsa-sha2-nistp521',
+  'rsa-sha2-512',
+  'rsa-sha2-256',
+  'ssh-rsa',
+];
+
+export class SshSession {
+  readonly target: SshTarget;
+  private client: Client | null = null;
+  private connecting: Promise<void> | null = null;
+  private readonly inFlight = new Map<(error: AppError) => void, string | undefined>();
+  private readonly channels = pLimit(MAX_CHANNELS);
+  private readonly readyTimeoutMs: number;
+
+  constructor(private readonly options: SessionOptions) {
+    this.target = options.target;
+    this.readyTimeoutMs = options.readyTimeoutMs ?? 20_000;
+  }
+
+  get connected(): boolean {
+    return this.client !== null && this.connecting === null;
+  }
+
+  /** Resolves when logged in; rejects on a refused key, a failed login, a timeout or an early close. */
+  connect(): Promise<void> {
+    if (this.connected) return Promise.resolve();
+    this.connecting ??= this.open().finally(() => {
+      this.connecting = null;
+    });
+    return this.connecting;
+  }
+
+  private async open(): Promise<void> {
+    const { target, knownHosts } = this.options;
+    const auth = authConfig(this.options.credentials, this.options.env);
+    const sock = this.options.via ? await this.options.via.forwardOut(target.host, target.port) : undefined;
+    const client = new Client();
+    let refusal: AppError | null = null;
+    // Like OpenSSH, prefer the key types already on record so a host with several keys is
+    // not taken for a changed one just because it offered a different type.
+    const preferred = knownHosts
+      .knownTypes(target.host, target.port)
+      .flatMap((type) => (type === 'ssh-rsa' ? ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] : [type]))
+      .filter((name): name is ServerHostKeyAlgorithm =>
+        (SERVER_HOST_KEY_ALGORITHMS as string[]).includes(name),
+      );
+
+    await new Promise<void>((resolve, reject) => {
+      let settled = false;
+      const fail = (error: AppError): void => {
+        if (settled) return;
+        settled = true;
+        client.destroy();
+        reject(error);
+      };
+      client.once('ready', () => {
+        settled = true;
+        this.client = client;
+        resolve();
+      });
+      client.on('error', (error) => fail(refusal ?? connectError(error, target, this.readyTimeoutMs)));
+      client.once('close', () => {
+        if (this.client === client) this.client = null;
+        fail(
+          refusal ??
+            new AppError(
+              'HOST_UNREACHABLE',
+              `${describeTarget(target)} closed the connection while logging in.`,
+              { host: target.host, port: target.port },
+            ),
+        );
+        this.failInFlight();
+      });
+      client.on('keyboard-interactive', (_name, _instructions, _lang, prompts, finish) => {
+        // Answer password-like prompts only; anything else (OTP…) cannot be answered unattended.
+        const password = this.options.credentials.password;
+        finish(prompts.map((p) => (password && /pass/i.test(p.prompt) ? password : '')));
+      });
+      client.connect({
+        host: target.host,
+        port: target.port,
+        username: target.user,
+        ...auth,
+        ...(sock ? { sock } : {}),
+        readyTimeout: this.readyTimeoutMs,
+        keepaliveInterval: this.options.keepaliveIntervalMs ?? 5_000,
+        keepaliveCountMax: this.options.keepaliveCountMax ?? 3,
+        ...(preferred.length
+          ? { algorithms: { serverHostKey: [...new Set([...preferred, ...SERVER_HOST_KEY_ALGORITHMS])] } }
+          : {}),
+        hostVerifier: (key: Buffer) => {
+          refusal = this.verifyHostKey(key);
+          return refusal === null;
+        },
+      });
+    });
+  }
+
+  /** null when the key is trusted, else the error that stops the connection. */
+  private verifyHostKey(key: Buffer): AppError | null {
+    const { host, port } = this.target;
+    const check = this.options.knownHosts.check(host, port, key);
+    if (check.status === 'match') return null;
+    const offer = { host, port, keyType: keyTypeOf(key), fingerprint: fingerprintOf(key), key };
+    this.options.onHostKeyOffer?.(offer);
+    const where = describeTarget(this.target);
+    if (check.status === 'mismatch') {
+      const old = check.knownFingerprints.join(', ') || '(revoked)';
+      return new AppError(
+        'HOST_KEY_MISMATCH',
+        `The host key of ${where} has changed: it was ${old}, it is now ${offer.fingerprint}. ` +
+          'If the machine was re-installed (a re-flashed Pi), trust the new key; otherwise someone may be in the way.',
+        {
+          host,
+          port,
+          keyType: offer.keyType,
+          oldFingerprints: check.knownFingerprints,
+          fingerprint: offer.fingerprint,
+          source: check.source,
+        },
+      );
+    }
+    return new AppError(
+      'HOST_KEY_UNKNOWN',
+      `${where} is new: its ${offer.keyType} key has the fingerprint ${offer.fingerprint}. Trust it to continue.`,
+      {
+        host,
+        port,
+        keyType: offer.keyType,
+        fingerprint: offer.fingerprint,
+        otherKnownTypes: check.otherTypes,
+      },
+    );
+  }
+
+  private failInFlight(): void {
+    for (const [fail, step] of [...this.inFlight]) fail(connectionLost(this.target, step));
+  }
+
+  private requireClient(step: string | undefined): Client {
+    if (!this.client || this.connecting) throw connectionLost(this.target, step);
+    return this.client;
+  }
+
+  /** Runs one command; the exit code is returned, not thrown. */
+  exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
+    return this.channels(() => this.execNow(command, options));
+  }
+
+  private execNow(command: string, options: ExecOptions): Promise<ExecResult> {
+    const client = this.requireClient(options.step);
+    const timeoutMs = options.timeoutMs ?? this.options.commandTimeoutMs ?? 120_000;
+    return new Promise<ExecResult>((resolve, reject) => {
+      let channel: ClientChannel | null = null;
+      let done = false;
+      const out = new StringDecoder('utf8');
+      const err = new StringDecoder('utf8');
+      const result: ExecResult = { stdout: '', stderr: '', code: null, signal: null };
+      const finish = (error: AppError | null): void => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        options.signal?.removeEventListener('abort', onAbort);
+        this.inFlight.delete(finish);
+        if (error) {
+          if (channel) stop(channel);
+          reject(error);
+        } else {
+          resolve(result);
+        }
+      };
+      const stop = (ch: ClientChannel): void => {
+        try {
+          ch.signal('KILL');
+        } catch {
+          // servers may refuse signals; closing the channel is what matters
+        }
+        ch.close();
+      };
+      const step = options.step ? ` "${options.step}"` : '';
+      const timer = setTimeout(
+        () =>
+          finish(
+            new AppError(
+              'TIMEOUT',
+              `The command${step} on ${describeTarget(this.target)} did not finish within ${Math.round(timeoutMs / 1000)} s and was stopped.`,
+              { host: this.target.host, step: options.step ?? null, timeoutMs },
+            ),
+          ),
+        timeoutMs,
+      );
+      const onAbort = (): void =>
+        finish(
+          new AppError('CANCELLED', `The command${step} on ${describeTarget(this.target)} was cancelled.`, {
+            host: this.target.host,
+            step: options.step ?? null,
+          }),
+        );
+      if (options.signal?.aborted) return onAbort();
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+      this.inFlight.set(finish, options.step);
+
+      client.exec(command, (error, ch) => {
+        if (error) {
+          finish(
+            this.client === client
+              ? new AppError(
+                  'COMMAND_FAILED',
+                  `${describeTarget(this.target)} refused to run a command: ${error.message}`,
+                  { host: this.target.host, step: options.step ?? null },
+                )
+              : connectionLost(this.target, options.step),
+          );
+          return;
+        }
+        channel = ch;
+        if (done) return stop(ch);
+        ch.on('data', (chunk: Buffer) => {
+          const text = out.write(chunk);
+          result.stdout += text;
+          if (text) options.onStdout?.(text);
+        });
+        ch.stderr.on('data', (chunk: Buffer) => {
+          const text = err.write(chunk);
+          result.stderr += text;
+          if (text) options.onStderr?.(text);
+        });
+        ch.on('exit', (code: number | null, signal?: string) => {
+          result.code = typeof code === 'number' ? code : null;
+          result.signal = signal ?? null;
+        });
+        ch.on('close', () => {
+          result.stdout += out.end();
+          result.stderr += err.end();
+          if (result.code === null && result.signal === null && this.client !== client) {
+            finish(connectionLost(this.target, options.step));
+          } else {
+            finish(null);
+          }
+        });
+        ch.end(options.stdin ?? '');
+      });
+    });
+  }
+
+  /** Opens an SFTP session for `use` and always closes it afterwards. */
+  async withSftp<T>(use: (sftp: SFTPWrapper) => Promise<T>, step?: string): Promise<T> {
+    return this.channels(async () => {
+      const client = this.requireClient(step);
+      const sftp = await new Promise<SFTPWrapper>((resolve, reject) =>
+        client.sftp((error, value) => (error ? reject(connectionLost(this.target, step)) : resolve(value))),
+      );
+      try {
+        return await use(sftp);
+      } finally {
+        sftp.end();
+      }
+    });
+  }
+
+  /** A TCP stream to host:port from this host (used to jump to a further host). */
+  forwardOut(host: string, port: number): Promise<Duplex> {
+    return this.connect().then(
+      () =>
+        new Promise<Duplex>((resolve, reject) =>
+          this.requireClient('jump').forwardOut('127.0.0.1', 0, host, port, (error, stream) =>
+            error
+              ? reject(
+                  new AppError(
+                    'HOST_UNREACHABLE',
+                    `${describeTarget(this.target)} could not open a connection to ${host}:${port} for the jump: ${error.message}`,
+                    { host, port, via: this.target.host },
+                  ),
+                )
+              : resolve(stream),
+          ),
+        ),
+    );
+  }
+
+  close(): void {
+    const client = this.client;
+    this.client = null;
+    client?.end();
+  }
+}

@@ -1,0 +1,156 @@
+/**
+ * Running commands as root on a session: nothing to do for root, `sudo -n` when sudo needs no
+ * password, else `sudo -S -p ''` with the password as the first line of stdin (never on a
+ * command line). A wrong password is an error, never a hang and never retried (no lockouts).
+ */
+import { AppError } from '../../shared/errors';
+import { shJoin, shQuote } from '../../shared/shell';
+import { describeTarget } from './errors';
+import type { ExecOptions, ExecResult, SshSession } from './session';
+
+export type SudoMode = 'root' | 'nopasswd' | 'password' | 'unavailable';
+
+const DETECT = [
+  'id -u',
+  'if command -v sudo >/dev/null 2>&1; then',
+  '  if sudo -n true >/dev/null 2>&1; then echo nopasswd; else echo password; fi',
+  'else echo no-sudo; fi',
+].join('\n');
+
+const WRONG_PASSWORD = /Sorry, try again|incorrect password attempt/i;
+const NOT_ALLOWED = /not in the sudoers|is not allowed to|may not run sudo|not allowed to execute/i;
+const NEEDS_TTY = /a terminal is required|no tty present|must have a tty/i;
+
+/** Reads the output of the detection script. */
+export function parseSudoDetection(stdout: string): SudoMode | null {
+  const [uid, verdict] = stdout.trim().split(/\s+/);
+  if (uid === '0') return 'root';
+  if (verdict === 'nopasswd') return 'nopasswd';
+  if (verdict === 'password') return 'password';
+  if (verdict === 'no-sudo') return 'unavailable';
+  return null;
+}
+
+export class Sudo {
+  private mode: SudoMode | null = null;
+  private validated = false;
+
+  constructor(
+    private readonly session: SshSession,
+    private readonly options: { password?: string } = {},
+  ) {}
+
+  private get where(): string {
+    return describeTarget(this.session.target);
+  }
+
+  /** How this host gets root; asked once per session object. */
+  async detect(): Promise<SudoMode> {
+    if (this.mode) return this.mode;
+    const result = await this.session.exec(`sh -c ${shQuote(DETECT)}`, {
+      step: 'detect sudo',
+      timeoutMs: 20_000,
+    });
+    const mode = parseSudoDetection(result.stdout);
+    if (!mode) {
+      throw new AppError('SUDO_UNAVAILABLE', `Could not tell how to get root on ${this.where}.`, {
+        host: this.session.target.host,
+      });
+    }
+    this.mode = mode;
+    return mode;
+  }
+
+  /** Maps sudo's complaints to clear errors; returns normally when sudo itself was fine. */
+  private failure(stderr: string): AppError | null {
+    const details = { host: this.session.target.host, user: this.session.target.user };
+    if (WRONG_PASSWORD.test(stderr)) {
+      return new AppError(
+        'SUDO_PASSWORD_WRONG',
+        `sudo on ${this.where} did not accept the password. It was not retried, so the account is not locked: check it and try again.`,
+        details,
+      );
+    }
+    if (NOT_ALLOWED.test(stderr)) {
+      return new AppError(
+        'SUDO_UNAVAILABLE',
+        `${this.session.target.user} may not use sudo on ${this.where}. Log in as root or as a user in the sudo group.`,
+        details,
+      );
+    }
+    if (NEEDS_TTY.test(stderr)) {
+      return new AppError(
+        'SUDO_UNAVAILABLE',
+        `sudo on ${this.where} insists on a terminal (requiretty): remove "Defaults requiretty" or log in as root.`,
+        details,
+      );
+    }
+    return null;
+  }
+
+  /** Checks the sudo password once, with nothing after it on stdin, so a wrong one cannot be re-read. */
+  async validate(): Promise<SudoMode> {
+    const mode = await this.detect();
+    if (mode === 'unavailable') {
+      throw new AppError('SUDO_UNAVAILABLE', `${this.where} has no sudo: log in as root instead.`, {
+        host: this.session.target.host,
+      });
+    }
+    if (mode !== 'password' || this.validated) return mode;
+    const password = this.options.password;
+    if (!password) {
+      throw new AppError(
+        'SUDO_PASSWORD_REQUIRED',
+        `sudo on ${this.where} needs a password: enter it to continue.`,
+        {
+          host: this.session.target.host,
+          user: this.session.target.user,
+        },
+      );
+    }
+    const result = await this.session.exec("sudo -k -S -p '' true", {
+      stdin: `${password}\n`,
+      step: 'check the sudo password',
+      timeoutMs: 30_000,
+    });
+    if (result.code !== 0) {
+      throw (
+        this.failure(result.stderr) ??
+        new AppError(
+          'SUDO_UNAVAILABLE',
+          `sudo on ${this.where} failed: ${result.stderr.trim().split('\n')[0] ?? 'no message'}`,
+          { host: this.session.target.host },
+        )
+      );
+    }
+    this.validated = true;
+    return mode;
+  }
+
+  /** The command line that runs `command` (a shell command) as root, and the stdin prefix it needs. */
+  async wrap(command: string): Promise<{ command: string; stdinPrefix: string }> {
+    const mode = await this.validate();
+    const shell = shJoin(['sh', '-c', command]);
+    if (mode === 'root') return { command: shell, stdinPrefix: '' };
+    if (mode === 'nopasswd') return { command: `sudo -n ${shell}`, stdinPrefix: '' };
+    // -k: ignore a cached timestamp, so sudo always reads (and removes) the password line.
+    return { command: `sudo -k -S -p '' ${shell}`, stdinPrefix: `${this.options.password ?? ''}\n` };
+  }
+
+  /** Runs a shell command as root. */
+  async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
+    const wrapped = await this.wrap(command);
+    const stdin = options.stdin ?? '';
+    const result = await this.session.exec(wrapped.command, {
+      ...options,
+      stdin: wrapped.stdinPrefix
+        ? Buffer.concat([Buffer.from(wrapped.stdinPrefix), Buffer.from(stdin)])
+        : stdin,
+    });
+    if (wrapped.stdinPrefix && result.code === 1) {
+      const error = this.failure(result.stderr);
+      if (error) throw error;
+    }
+    return result;
+  }
+}

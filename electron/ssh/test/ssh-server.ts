@@ -1,0 +1,131 @@
+/**
+ * An in-process SSH server for unit tests (ssh2's Server): real key exchange, host keys,
+ * password / public-key / keyboard-interactive logins, and exec that runs the command with the
+ * local `sh`, so stdout, stderr, exit codes, stdin and signals are genuine.
+ */
+import { spawn } from 'node:child_process';
+import { timingSafeEqual } from 'node:crypto';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
+import { Server, utils, type Connection } from 'ssh2';
+
+export interface TestServerOptions {
+  user?: string;
+  password?: string;
+  /** OpenSSH public key line(s) accepted for publickey logins. */
+  authorizedKeys?: string[];
+  keyboardInteractive?: boolean;
+}
+
+export interface TestServer {
+  port: number;
+  hostKey: string;
+  /** The host key blob clients see (what known_hosts stores). */
+  hostKeyBlob: Buffer;
+  /** Commands received, in order. */
+  commands: string[];
+  /** Cuts every connection, like a killed sshd. */
+  dropAll(): void;
+  close(): Promise<void>;
+}
+
+export function newHostKey(): { private: string; blob: Buffer } {
+  const pair = utils.generateKeyPairSync('ed25519');
+  const parsed = utils.parseKey(pair.public);
+  if (parsed instanceof Error) throw parsed;
+  return { private: pair.private, blob: parsed.getPublicSSH() };
+}
+
+function same(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+export async function startTestServer(
+  options: TestServerOptions = {},
+  hostKey = newHostKey(),
+): Promise<TestServer> {
+  const user = options.user ?? 'lab';
+  const keys = (options.authorizedKeys ?? []).map((line) => {
+    const key = utils.parseKey(line);
+    if (key instanceof Error) throw key;
+    return key;
+  });
+  const sockets = new Set<Socket>();
+  const connections = new Set<Connection>();
+  const commands: string[] = [];
+
+  const server = new Server({ hostKeys: [hostKey.private] }, (client) => {
+    connections.add(client);
+    client.on('close', () => connections.delete(client));
+    client.on('error', () => undefined);
+    client.on('authentication', (ctx) => {
+      if (ctx.username !== user) return ctx.reject();
+      if (ctx.method === 'password' && options.password && same(ctx.password, options.password))
+        return ctx.accept();
+      if (ctx.method === 'keyboard-interactive' && options.keyboardInteractive && options.password) {
+        const password = options.password;
+        ctx.prompt([{ prompt: 'Password: ', echo: false }], (answers) =>
+          answers[0] !== undefined && same(answers[0], password) ? ctx.accept() : ctx.reject(),
+        );
+        return;
+      }
+      if (ctx.method === 'publickey') {
+        const key = keys.find((k) => k.type === ctx.key.algo && k.getPublicSSH().equals(ctx.key.data));
+        if (
+          key &&
+          (!ctx.signature || !ctx.blob || key.verify(ctx.blob, ctx.signature, ctx.hashAlgo) === true)
+        )
+          return ctx.accept();
+      }
+      const methods = [
+        'publickey',
+        ...(options.password ? ['password'] : []),
+        ...(options.keyboardInteractive ? ['keyboard-interactive'] : []),
+      ];
+      ctx.reject(methods as never);
+    });
+    client.on('ready', () => {
+      client.on('session', (accept) => {
+        const session = accept();
+        session.on('exec', (acceptExec, _reject, info) => {
+          commands.push(info.command);
+          const stream = acceptExec();
+          const child = spawn('sh', ['-c', info.command], { stdio: 'pipe' });
+          stream.pipe(child.stdin).on('error', () => undefined);
+          child.stdout.pipe(stream, { end: false });
+          child.stderr.pipe(stream.stderr, { end: false });
+          session.on('signal', (_a, _r, sig) => child.kill(`SIG${sig.name}` as NodeJS.Signals));
+          stream.on('close', () => child.kill('SIGKILL'));
+          child.on('close', (code, signal) => {
+            if (signal) stream.exit(signal.replace(/^SIG/, ''), false, '');
+            else stream.exit(code ?? 0);
+            stream.end();
+          });
+        });
+      });
+    });
+  });
+  // Our own listener hands sockets to ssh2, so a test can cut them like a killed sshd.
+  const listener = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => undefined);
+    server.injectSocket(socket);
+  });
+  await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (listener.address() as AddressInfo).port,
+    hostKey: hostKey.private,
+    hostKeyBlob: hostKey.blob,
+    commands,
+    dropAll() {
+      for (const socket of sockets) socket.destroy();
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        listener.close(() => resolve());
+      }),
+  };
+}
