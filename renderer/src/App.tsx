@@ -1,4 +1,5 @@
 import { useEffect, useRef } from 'react';
+import { LogPanel } from './components/LogPanel';
 import { StepList } from './components/StepList';
 import { StatusBar } from './components/StatusBar';
 import { HostsStep } from './steps/HostsStep';
@@ -14,8 +15,16 @@ export function App() {
   const index = stepIndex(step);
   const current = STEPS[index]!;
 
-  // Move focus to the new step's heading so keyboard and screen-reader users follow along.
-  useEffect(() => heading.current?.focus(), [step]);
+  // Move focus to the new step's heading so keyboard and screen-reader users follow along
+  // (not on first load: focus then stays where the browser put it).
+  const firstRender = useRef(true);
+  useEffect(() => {
+    if (firstRender.current) {
+      firstRender.current = false;
+      return;
+    }
+    heading.current?.focus();
+  }, [step]);
 
   return (
     <div className="app">
@@ -41,6 +50,7 @@ export function App() {
           </button>
         </div>
       </main>
+      <LogPanel />
       <StatusBar />
     </div>
   );

@@ -7,6 +7,7 @@ import './styles.css';
 
 const store = createAppStore(createAppBridge());
 void store.getState().loadInfo();
+store.getState().followLog();
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root');

@@ -18,7 +18,10 @@ export const registerServe: RegisterCommand = (program, { io, dataDir }) => {
     .description('run the wizard in your web browser (listens on 127.0.0.1 only)')
     .addOption(new Option('-p, --port <port>', 'port to listen on (0 picks a free one)').default('0'))
     .option('--renderer <dir>', 'folder of the built renderer', defaultRendererDir())
-    .action(async (opts: { port: string; renderer: string }) => {
+    .addOption(
+      new Option('--dev-origin <origin>', 'also accept this origin (the Vite dev server)').hideHelp(),
+    )
+    .action(async (opts: { port: string; renderer: string; devOrigin?: string }) => {
       const port = Number(opts.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) {
         throw new AppError(
@@ -27,7 +30,12 @@ export const registerServe: RegisterCommand = (program, { io, dataDir }) => {
         );
       }
       const backend = createBackend({ version: appVersion(), dataDir: dataDir(), front: 'browser' });
-      const front = await startBrowserFront({ backend, rendererDir: opts.renderer, port });
+      const front = await startBrowserFront({
+        backend,
+        rendererDir: opts.renderer,
+        port,
+        extraOrigins: opts.devOrigin ? [opts.devOrigin] : [],
+      });
       io.stdout(`k3s-wizard is running. Open this address in your browser:\n\n  ${front.url}\n\n`);
       io.stdout('The address holds a secret key for this session: do not share it. Press Ctrl-C to stop.\n');
       await io.untilInterrupted();

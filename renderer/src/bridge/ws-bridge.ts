@@ -5,7 +5,8 @@
 import { bridgeFromTransport, type Bridge, type InvokeResponse } from '../../../shared/bridge';
 import { BRIDGE_PATH, ServerMessage } from '../../../shared/wire';
 
-export type ConnectionState = 'connecting' | 'open' | 'closed';
+/** `no-key`: the page was opened without the address `k3s-wizard serve` printed. */
+export type ConnectionState = 'connecting' | 'open' | 'closed' | 'no-key';
 
 export interface WsBridge extends Bridge {
   state(): ConnectionState;
@@ -31,7 +32,13 @@ export function createWsBridge({ url }: { url: string }): WsBridge {
     for (const listener of stateListeners) listener(next);
   };
 
+  const hasKey = new URL(url).searchParams.get('token') !== '';
+
   const connect = (): void => {
+    if (!hasKey) {
+      setState('no-key');
+      return;
+    }
     setState('connecting');
     const ws = new WebSocket(url);
     socket = ws;
@@ -75,6 +82,10 @@ export function createWsBridge({ url }: { url: string }): WsBridge {
       const id = nextId++;
       const message = JSON.stringify({ type: 'invoke', id, channel, input });
       return new Promise<InvokeResponse>((resolve) => {
+        if (state === 'no-key') {
+          resolve({ ok: false, error: { code: 'FORBIDDEN', message: 'This page has no access key.' } });
+          return;
+        }
         pending.set(id, { resolve });
         if (socket && socket.readyState === WebSocket.OPEN) socket.send(message);
         else queue.push(message);

@@ -4,9 +4,10 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { AppBridge } from '../bridge';
 import { createAppSlice, type AppSlice } from './app-slice';
 import { createHostsSlice, type HostsSlice } from './hosts-slice';
+import { createLogSlice, type LogSlice } from './log-slice';
 import { createWizardSlice, type WizardSlice } from './wizard-slice';
 
-export type Store = AppSlice & WizardSlice & HostsSlice;
+export type Store = AppSlice & WizardSlice & HostsSlice & LogSlice;
 
 /** One store built from slices; the bridge is injected so tests can pass a fake one. */
 export function createAppStore(bridge: AppBridge): StoreApi<Store> {
@@ -14,6 +15,7 @@ export function createAppStore(bridge: AppBridge): StoreApi<Store> {
     ...createAppSlice(bridge)(...args),
     ...createWizardSlice(...args),
     ...createHostsSlice(...args),
+    ...createLogSlice(bridge)(...args),
   }));
   bridge.onState((state) => store.getState().setConnection(state));
   return store;

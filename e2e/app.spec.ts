@@ -1,0 +1,80 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect, screenshotDir, test } from './fixtures';
+
+const version = (
+  JSON.parse(readFileSync(join(import.meta.dirname, '..', 'package.json'), 'utf8')) as { version: string }
+).version;
+
+const STEP_TITLES = ['Hosts', 'Checks', 'Cluster', 'Firewall', 'Review', 'Install', 'Done'];
+
+test('opens on the first step with every step of the wizard listed', async ({ wizard }) => {
+  await expect(wizard.heading).toHaveText('Hosts');
+  await expect(wizard.stepButtons).toHaveText(STEP_TITLES.map((title, i) => `${i + 1}${title}`));
+  await expect(wizard.currentStep()).toHaveText('1Hosts');
+  await expect(wizard.backButton).toBeDisabled();
+  // Steps not reached yet cannot be jumped to.
+  await expect(wizard.step('Review')).toBeDisabled();
+  await wizard.page.screenshot({ path: join(screenshotDir, 'hosts.png') });
+});
+
+test('shows the version the back end reports, through the contract', async ({ wizard }) => {
+  await expect(wizard.version).toHaveText(`k3s-wizard ${version} · browser`);
+  await expect(wizard.status).toHaveText('Connected');
+});
+
+test('follows the back-end log live (an event channel) and shows earlier lines', async ({ wizard }) => {
+  await wizard.logToggle.click();
+  await expect(wizard.log).toBeVisible();
+  // Loaded through app:recentLogs: the back end's start-up line.
+  await expect(wizard.log).toContainText('back end started (browser front');
+  // The app:info call the page made is logged by the dispatcher and arrives as an app:log event.
+  await expect(wizard.log).toContainText(/app:info \{\} ok in \d+ ms/);
+  await wizard.logToggle.click();
+  await expect(wizard.log).toBeHidden();
+});
+
+test('a stale key (the server was restarted) says what to do', async ({ app, page }) => {
+  const { origin } = new URL(app.url);
+  await page.goto(`${origin}/?token=stale-key-from-an-earlier-run`);
+  await expect(page.getByRole('status')).toHaveText(/open the new address it printed/);
+});
+
+test('keeps the session key out of the address bar', async ({ wizard }) => {
+  await expect(wizard.version).toContainText('k3s-wizard');
+  expect(new URL(wizard.page.url()).searchParams.has('token')).toBe(false);
+  // A reload still reaches the back end (the key is kept for this tab only).
+  await wizard.page.reload();
+  await expect(wizard.status).toHaveText('Connected');
+});
+
+test('a page without the key cannot reach the back end', async ({ app, page }) => {
+  const { origin } = new URL(app.url);
+  await page.goto(origin);
+  await expect(page.getByRole('status')).toHaveText(
+    /has no access key\. Open the address that “k3s-wizard serve” printed/,
+  );
+  await expect(page.getByRole('contentinfo').getByTestId('app-version')).toHaveText('');
+});
+
+test('walks forward and back, keeping what was entered', async ({ wizard }) => {
+  await wizard.hosts.add({ address: '192.168.1.20', user: 'pi' });
+  await expect(wizard.hosts.table.getByRole('row')).toHaveCount(2);
+  await wizard.nextButton.click();
+  await expect(wizard.heading).toHaveText('Checks');
+  await expect(wizard.heading).toBeFocused();
+  await wizard.step('Hosts').click();
+  await expect(wizard.heading).toHaveText('Hosts');
+  await expect(wizard.hosts.table).toContainText('192.168.1.20');
+  await expect(wizard.step('Checks')).toBeEnabled();
+});
+
+test('says what is wrong with a host and adds nothing', async ({ wizard }) => {
+  await wizard.hosts.add({ address: '300.1.1.1', user: 'bad user' });
+  await expect(wizard.hosts.address).toHaveAttribute('aria-invalid', 'true');
+  await expect(wizard.page.getByText('is not an IP address or host name')).toBeVisible();
+  await expect(wizard.page.getByText('is not a valid Linux user name')).toBeVisible();
+  await expect(wizard.hosts.table).toHaveCount(0);
+  await wizard.hosts.add({ address: 'pi1.local', user: 'pi' });
+  await expect(wizard.hosts.table).toContainText('pi1.local');
+});

@@ -1,0 +1,37 @@
+import type { Locator, Page } from '@playwright/test';
+import { HostsStepPage } from './hosts-step';
+
+/** The wizard's frame: step list, heading, navigation buttons, status bar and log. */
+export class WizardPage {
+  readonly stepNav: Locator;
+  readonly stepButtons: Locator;
+  readonly heading: Locator;
+  readonly nextButton: Locator;
+  readonly backButton: Locator;
+  readonly status: Locator;
+  readonly version: Locator;
+  readonly logToggle: Locator;
+  readonly log: Locator;
+  readonly hosts: HostsStepPage;
+
+  constructor(readonly page: Page) {
+    this.stepNav = page.getByRole('navigation', { name: 'Wizard steps' });
+    this.stepButtons = this.stepNav.getByRole('button');
+    this.heading = page.getByRole('heading', { level: 1 });
+    this.nextButton = page.getByRole('button', { name: 'Next', exact: true });
+    this.backButton = page.getByRole('button', { name: 'Back', exact: true });
+    this.status = page.getByRole('status');
+    this.version = page.getByRole('contentinfo').getByTestId('app-version');
+    this.logToggle = page.getByRole('button', { name: /^(Show|Hide) log$/ });
+    this.log = page.getByRole('region', { name: 'Back-end log' });
+    this.hosts = new HostsStepPage(page);
+  }
+
+  step(title: string): Locator {
+    return this.stepNav.getByRole('button', { name: title });
+  }
+
+  currentStep(): Locator {
+    return this.stepNav.locator('[aria-current="step"]');
+  }
+}
