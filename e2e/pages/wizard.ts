@@ -1,4 +1,5 @@
 import type { Locator, Page } from '@playwright/test';
+import { ClusterStepPage } from './cluster-step';
 import { HostsStepPage } from './hosts-step';
 
 /** The wizard's frame: step list, heading, navigation buttons, status bar and log. */
@@ -13,6 +14,8 @@ export class WizardPage {
   readonly logToggle: Locator;
   readonly log: Locator;
   readonly hosts: HostsStepPage;
+  readonly cluster: ClusterStepPage;
+  readonly nextBlocked: Locator;
 
   constructor(readonly page: Page) {
     this.stepNav = page.getByRole('navigation', { name: 'Wizard steps' });
@@ -25,6 +28,8 @@ export class WizardPage {
     this.logToggle = page.getByRole('button', { name: /^(Show|Hide) log$/ });
     this.log = page.getByRole('region', { name: 'Back-end log' });
     this.hosts = new HostsStepPage(page);
+    this.cluster = new ClusterStepPage(page);
+    this.nextBlocked = page.locator('#next-blocked');
   }
 
   step(title: string): Locator {

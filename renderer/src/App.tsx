@@ -2,17 +2,40 @@ import { useEffect, useRef } from 'react';
 import { LogPanel } from './components/LogPanel';
 import { StepList } from './components/StepList';
 import { StatusBar } from './components/StatusBar';
+import { ClusterStep } from './steps/ClusterStep';
 import { HostsStep } from './steps/HostsStep';
 import { PendingStep } from './steps/PendingStep';
-import { STEPS, stepIndex } from './steps/steps';
+import { STEPS, stepIndex, type StepId } from './steps/steps';
 import { useAppStore } from './store';
+import { useSpecCheck } from './store/use-spec';
+
+/** Why the user cannot go on yet, in their words; null when they can. */
+function nextBlockedBecause(
+  step: StepId,
+  hostCount: number,
+  hasServer: boolean,
+  specHasErrors: boolean,
+): string | null {
+  if (step === 'hosts' && hostCount === 0) return 'Add at least one machine to continue.';
+  if (step === 'hosts' && !hasServer) return 'Choose at least one machine as the server.';
+  if (step === 'cluster' && specHasErrors) return 'Fix the problems shown above to continue.';
+  return null;
+}
 
 export function App() {
   const step = useAppStore((s) => s.step);
   const next = useAppStore((s) => s.next);
   const back = useAppStore((s) => s.back);
   const heading = useRef<HTMLHeadingElement>(null);
+  const hosts = useAppStore((s) => s.hosts);
+  const { issues } = useSpecCheck();
   const index = stepIndex(step);
+  const blocked = nextBlockedBecause(
+    step,
+    hosts.length,
+    hosts.some((h) => h.role === 'server'),
+    issues.some((i) => i.severity === 'error'),
+  );
   const current = STEPS[index]!;
 
   // Move focus to the new step's heading so keyboard and screen-reader users follow along
@@ -40,12 +63,23 @@ export function App() {
           {current.title}
         </h1>
         <p className="step-summary">{current.summary}</p>
-        {step === 'hosts' ? <HostsStep /> : <PendingStep />}
+        {step === 'hosts' ? <HostsStep /> : step === 'cluster' ? <ClusterStep /> : <PendingStep />}
         <div className="step-actions">
           <button type="button" onClick={back} disabled={index === 0}>
             Back
           </button>
-          <button type="button" className="primary" onClick={next} disabled={index === STEPS.length - 1}>
+          {blocked && (
+            <p id="next-blocked" className="help">
+              {blocked}
+            </p>
+          )}
+          <button
+            type="button"
+            className="primary"
+            onClick={next}
+            disabled={index === STEPS.length - 1 || blocked !== null}
+            aria-describedby={blocked ? 'next-blocked' : undefined}
+          >
             Next
           </button>
         </div>

@@ -1,5 +1,8 @@
 import { useId, useState, type FormEvent } from 'react';
+import { Issues } from '../components/Issues';
 import { useAppStore } from '../store';
+import { issuesAt } from '../store/spec';
+import { useSpecCheck } from '../store/use-spec';
 import type { AuthMethod, HostDraft, HostProblems } from '../store/hosts-slice';
 
 const EMPTY: HostDraft = { address: '', port: 22, user: '', auth: 'agent', keyPath: '' };
@@ -14,6 +17,8 @@ export function HostsStep() {
   const hosts = useAppStore((s) => s.hosts);
   const addHost = useAppStore((s) => s.addHost);
   const removeHost = useAppStore((s) => s.removeHost);
+  const updateHost = useAppStore((s) => s.updateHost);
+  const { issues } = useSpecCheck();
   const [draft, setDraft] = useState<HostDraft>(EMPTY);
   const [problems, setProblems] = useState<HostProblems>({});
   const id = useId();
@@ -118,13 +123,15 @@ export function HostsStep() {
               <th scope="col">Address</th>
               <th scope="col">User</th>
               <th scope="col">Log in with</th>
+              <th scope="col">Role</th>
+              <th scope="col">Node name</th>
               <th scope="col">
                 <span className="visually-hidden">Actions</span>
               </th>
             </tr>
           </thead>
           <tbody>
-            {hosts.map((host) => (
+            {hosts.map((host, index) => (
               <tr key={host.id}>
                 <td>
                   {host.address}
@@ -132,6 +139,24 @@ export function HostsStep() {
                 </td>
                 <td>{host.user}</td>
                 <td>{AUTH_LABELS[host.auth]}</td>
+                <td>
+                  <select
+                    aria-label={`Role of ${host.address}`}
+                    value={host.role}
+                    onChange={(e) => updateHost(host.id, { role: e.target.value as 'server' | 'agent' })}
+                  >
+                    <option value="server">Server</option>
+                    <option value="agent">Agent</option>
+                  </select>
+                </td>
+                <td>
+                  <input
+                    aria-label={`Node name of ${host.address}`}
+                    value={host.nodeName}
+                    onChange={(e) => updateHost(host.id, { nodeName: e.target.value })}
+                  />
+                  <Issues issues={issuesAt(issues, `nodes[${index}]`)} />
+                </td>
                 <td>
                   <button type="button" className="link" onClick={() => removeHost(host.id)}>
                     Remove <span className="visually-hidden">{host.address}</span>

@@ -3,11 +3,12 @@ import { useStore } from 'zustand';
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { AppBridge } from '../bridge';
 import { createAppSlice, type AppSlice } from './app-slice';
+import { createClusterSlice, type ClusterSlice } from './cluster-slice';
 import { createHostsSlice, type HostsSlice } from './hosts-slice';
 import { createLogSlice, type LogSlice } from './log-slice';
 import { createWizardSlice, type WizardSlice } from './wizard-slice';
 
-export type Store = AppSlice & WizardSlice & HostsSlice & LogSlice;
+export type Store = AppSlice & WizardSlice & HostsSlice & ClusterSlice & LogSlice;
 
 /** One store built from slices; the bridge is injected so tests can pass a fake one. */
 export function createAppStore(bridge: AppBridge): StoreApi<Store> {
@@ -15,6 +16,7 @@ export function createAppStore(bridge: AppBridge): StoreApi<Store> {
     ...createAppSlice(bridge)(...args),
     ...createWizardSlice(...args),
     ...createHostsSlice(...args),
+    ...createClusterSlice(...args),
     ...createLogSlice(bridge)(...args),
   }));
   bridge.onState((state) => store.getState().setConnection(state));

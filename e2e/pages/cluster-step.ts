@@ -1,0 +1,31 @@
+import type { Locator, Page } from '@playwright/test';
+
+export class ClusterStepPage {
+  readonly name: Locator;
+  readonly exactVersion: Locator;
+  readonly versionInput: Locator;
+  readonly airgap: Locator;
+  readonly airgapFolder: Locator;
+  readonly backend: Locator;
+  readonly clusterCidr: Locator;
+  readonly serviceCidr: Locator;
+  readonly apiPort: Locator;
+  readonly problems: Locator;
+
+  constructor(readonly page: Page) {
+    this.name = page.getByLabel('Name', { exact: true });
+    this.exactVersion = page.getByRole('radio', { name: 'An exact version' });
+    this.versionInput = page.getByLabel('Version', { exact: true });
+    this.airgap = page.getByRole('radio', { name: /^Air-gap/ });
+    this.airgapFolder = page.getByLabel('Folder with install.sh and the K3s binaries');
+    this.backend = page.getByLabel('Pod network (flannel backend)');
+    this.clusterCidr = page.getByLabel('Pod addresses (cluster CIDR)');
+    this.serviceCidr = page.getByLabel('Service addresses (service CIDR)');
+    this.apiPort = page.getByLabel('API port');
+    this.problems = page.locator('.issue-error');
+  }
+
+  component(text: RegExp): Locator {
+    return this.page.getByRole('checkbox', { name: text });
+  }
+}

@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_CLUSTER } from './cluster-slice';
+import { suggestNodeName, type HostEntry } from './hosts-slice';
+import { buildSpecInput, checkSpec, issuesAt } from './spec';
+
+const host = (address: string, role: 'server' | 'agent', nodeName: string): HostEntry => ({
+  id: address,
+  address,
+  port: 22,
+  user: 'pi',
+  auth: 'agent',
+  keyPath: '',
+  role,
+  nodeName,
+});
+
+describe('spec built from the wizard', () => {
+  it('is valid with the defaults and one server', () => {
+    const { spec, issues } = checkSpec(buildSpecInput(DEFAULT_CLUSTER, [host('10.0.0.2', 'server', 'srv')]));
+    expect(issues.filter((i) => i.severity === 'error')).toEqual([]);
+    expect(spec).toMatchObject({
+      name: 'homelab',
+      k3s: { channel: 'stable' },
+      install: { source: 'online' },
+      nodes: [{ address: '10.0.0.2', role: 'server', nodeName: 'srv', auth: { method: 'agent' } }],
+    });
+  });
+
+  it('carries every option into the spec', () => {
+    const input = buildSpecInput(
+      {
+        ...DEFAULT_CLUSTER,
+        name: 'lab',
+        version: { kind: 'version', version: 'v1.33.5+k3s1' },
+        source: { kind: 'airgap', folder: '/k3s', images: false },
+        flannelBackend: 'wireguard-native',
+        tlsSans: 'k3s.lan, 203.0.113.7',
+        disable: ['traefik'],
+        kubeconfigFile: 'separate',
+      },
+      [host('10.0.0.2', 'server', 'srv')],
+    );
+    expect(input).toMatchObject({
+      k3s: { version: 'v1.33.5+k3s1' },
+      install: { source: 'airgap', folder: '/k3s', images: false },
+      networking: { flannelBackend: 'wireguard-native', tlsSans: ['k3s.lan', '203.0.113.7'] },
+      disable: ['traefik'],
+      kubeconfig: { file: 'separate' },
+    });
+  });
+
+  it('reports overlapping CIDRs and duplicate node names at their paths', () => {
+    const { spec, issues } = checkSpec(
+      buildSpecInput({ ...DEFAULT_CLUSTER, serviceCidr: '10.42.128.0/17' }, [
+        host('10.0.0.2', 'server', 'same'),
+        host('10.0.0.3', 'agent', 'same'),
+      ]),
+    );
+    expect(spec).toBeNull();
+    expect(issuesAt(issues, 'networking').length).toBeGreaterThan(0);
+    expect(issuesAt(issues, 'nodes[1]').some((i) => /same/.test(i.message))).toBe(true);
+  });
+
+  it('suggests node names that are valid and unique', () => {
+    expect(suggestNodeName('Pi1.local', [])).toBe('pi1');
+    expect(suggestNodeName('pi1.local', ['pi1'])).toBe('pi1-1');
+    expect(suggestNodeName('192.168.1.20', ['node-1'])).toBe('node-2');
+    expect(suggestNodeName('fe80::1', [])).toBe('node-1');
+  });
+});

@@ -1,0 +1,85 @@
+/** Builds the cluster spec from what the wizard holds, and checks it with the shared validator. */
+import {
+  parseSpecObject,
+  SPEC_API_VERSION,
+  SPEC_KIND,
+  validateSpec,
+  type ClusterSpec,
+  type ClusterSpecInput,
+  type SpecIssue,
+} from '../../../shared/spec';
+import type { ClusterOptions } from './cluster-slice';
+import type { HostEntry } from './hosts-slice';
+
+export function buildSpecInput(cluster: ClusterOptions, hosts: readonly HostEntry[]): ClusterSpecInput {
+  const source = cluster.source;
+  const sans = cluster.tlsSans
+    .split(/[\s,]+/)
+    .map((s) => s.trim())
+    .filter(Boolean);
+  return {
+    apiVersion: SPEC_API_VERSION,
+    kind: SPEC_KIND,
+    name: cluster.name,
+    k3s:
+      cluster.version.kind === 'version'
+        ? { version: cluster.version.version }
+        : { channel: cluster.version.channel },
+    install:
+      source.kind === 'airgap'
+        ? { source: 'airgap', folder: source.folder, images: source.images }
+        : source.kind === 'mirror'
+          ? {
+              source: 'online',
+              scriptUrl: source.scriptUrl,
+              ...(source.githubUrl ? { githubUrl: source.githubUrl } : {}),
+              ...(source.channelUrl ? { channelUrl: source.channelUrl } : {}),
+            }
+          : { source: 'online' },
+    ha: cluster.embeddedEtcd === 'auto' ? {} : { embeddedEtcd: cluster.embeddedEtcd === 'on' },
+    networking: {
+      flannelBackend: cluster.flannelBackend,
+      clusterCidr: cluster.clusterCidr,
+      serviceCidr: cluster.serviceCidr,
+      apiPort: cluster.apiPort,
+      tlsSans: sans,
+      openNodePorts: cluster.openNodePorts,
+    },
+    disable: cluster.disable,
+    kubeconfig: {
+      file: cluster.kubeconfigFile,
+      ...(cluster.contextName ? { contextName: cluster.contextName } : {}),
+      ...(cluster.kubeconfigServer ? { server: cluster.kubeconfigServer } : {}),
+    },
+    nodes: hosts.map((host) => ({
+      address: host.address,
+      port: host.port,
+      user: host.user,
+      auth: host.auth === 'key' ? { method: 'key', keyPath: host.keyPath } : { method: host.auth },
+      role: host.role,
+      nodeName: host.nodeName,
+    })),
+  };
+}
+
+export interface SpecCheck {
+  spec: ClusterSpec | null;
+  issues: SpecIssue[];
+}
+
+/** Every problem at once: shape first, then meaning (the same checks `k3s-wizard plan` runs). */
+export function checkSpec(input: ClusterSpecInput): SpecCheck {
+  const parsed = parseSpecObject(input);
+  if (!parsed.spec) return parsed;
+  const issues = [...parsed.issues, ...validateSpec(parsed.spec)];
+  return { spec: issues.some((i) => i.severity === 'error') ? null : parsed.spec, issues };
+}
+
+/** Issues whose path starts with one of the prefixes ("networking.clusterCidr", "nodes[0]"). */
+export function issuesAt(issues: readonly SpecIssue[], ...prefixes: string[]): SpecIssue[] {
+  return issues.filter((issue) =>
+    prefixes.some(
+      (p) => issue.path === p || issue.path.startsWith(`${p}.`) || issue.path.startsWith(`${p}[`),
+    ),
+  );
+}
