@@ -4,7 +4,7 @@
  * the world; only ports meant for people (API, NodePorts) may be open to "anywhere".
  */
 import type { HostFacts } from './facts';
-import { parseCidr, splitCidrList } from './spec/cidr';
+import { cidrContains, parseCidr, splitCidrList } from './spec/cidr';
 import { nodeAddress, usesEmbeddedEtcd, type FactsByNode } from './spec/model';
 import type { ClusterSpec, NodeSpec } from './spec/schema';
 import { parsePortRange } from './spec/validate';
@@ -153,7 +153,13 @@ export function peerSources(spec: ClusterSpec, peers: Peers, options: PeerOption
   }
   if (peers === 'clients') {
     if (spec.firewall.clients !== 'anywhere') addresses.push(...spec.firewall.clients);
-    if (options.appAddress) addresses.push(options.appAddress);
+    const app = options.appAddress;
+    const covered = (a: string) =>
+      addresses.some((entry) => {
+        const cidr = parseCidr(entry);
+        return entry === a || (cidr !== null && cidrContains(cidr, a));
+      });
+    if (app && !covered(app)) addresses.push(app);
   }
   return { anywhere: false, addresses: [...new Set(addresses)], unknownNodes };
 }

@@ -8,6 +8,7 @@ import {
   isNode,
   isPair,
   isScalar,
+  isSeq,
   LineCounter,
   parseDocument,
   stringify,
@@ -80,6 +81,7 @@ function humanize(issue: core.$ZodIssue, field: string): string {
   }
 }
 
+/** The line of `path` (its key, for a mapping entry), or of its nearest existing parent. */
 function lineAt(
   doc: Document | null,
   lines: LineCounter | null,
@@ -87,15 +89,19 @@ function lineAt(
   key?: string,
 ): number | undefined {
   if (!doc || !lines) return undefined;
-  for (let depth = path.length; depth >= 0; depth--) {
-    const node: unknown = depth === 0 ? doc.contents : doc.getIn(path.slice(0, depth), true);
-    if (key !== undefined && depth === path.length && isMap(node)) {
-      const pair = node.items.find((item) => isPair(item) && isScalar(item.key) && item.key.value === key);
+  const full = key === undefined ? path : [...path, key];
+  for (let depth = full.length; depth > 0; depth--) {
+    const parent: unknown = depth === 1 ? doc.contents : doc.getIn(full.slice(0, depth - 1), true);
+    const last = full[depth - 1];
+    if (isMap(parent)) {
+      const pair = parent.items.find((item) => isPair(item) && isScalar(item.key) && item.key.value === last);
       if (pair && isNode(pair.key) && pair.key.range) return lines.linePos(pair.key.range[0]).line;
+    } else if (isSeq(parent) && typeof last === 'number') {
+      const item = parent.items[last];
+      if (isNode(item) && item.range) return lines.linePos(item.range[0]).line;
     }
-    if (isNode(node) && node.range) return lines.linePos(node.range[0]).line;
   }
-  return undefined;
+  return isNode(doc.contents) && doc.contents.range ? lines.linePos(doc.contents.range[0]).line : undefined;
 }
 
 /** YAML writes an empty setting (`ha:` with only comments under it) as null: treat it as not set. */
@@ -159,7 +165,7 @@ export function parseSpecYaml(text: string): ParsedSpec {
         path: '',
         severity: 'error',
         message: `The file is not valid YAML: ${error.message.split('\n')[0] ?? error.message}`,
-        line: error.linePos?.[0].line,
+        line: lines.linePos(error.pos[0]).line,
       })),
     };
   }

@@ -1,0 +1,227 @@
+/**
+ * buildPlan: from a spec and whatever facts are known, the ordered steps that make the cluster.
+ * prepare hosts → first server → token and kubeconfig → further servers (one at a time, as etcd
+ * wants) → agents (in parallel) → verify. Hosts without facts are planned conservatively and the
+ * plan says what it assumed.
+ */
+import { isIP } from '../spec/cidr';
+import { hasErrors, type SpecIssue } from '../spec/issues';
+import {
+  agents,
+  apiUrl,
+  contextName,
+  firstServer,
+  joinAddress,
+  kubeconfigAddress,
+  servers,
+  usesEmbeddedEtcd,
+  type FactsByNode,
+} from '../spec/model';
+import type { ClusterSpec, NodeSpec } from '../spec/schema';
+import { validateSpec } from '../spec/validate';
+import { shJoin } from '../shell';
+import type { AirgapInventory } from './artifacts';
+import { hostChecks } from './host-checks';
+import { installStep, type InstallContext } from './install';
+import { cgroupStep, firewallStep } from './prepare';
+import { PHASES, type PhaseId, type PlanAction, type PlanResult, type PlanStep } from './types';
+
+export interface BuildPlanOptions {
+  /** What the air-gap folder holds (listed by the caller); null plans with the usual names. */
+  airgap?: AirgapInventory | null;
+}
+
+const READY_CHECK = 'test "$(/usr/local/bin/k3s kubectl get node "$1" -o "$2" 2>/dev/null)" = True';
+const READY_PATH = 'jsonpath={.status.conditions[?(@.type=="Ready")].status}';
+
+function prepareSteps(
+  spec: ClusterSpec,
+  node: NodeSpec,
+  facts: FactsByNode,
+  issues: SpecIssue[],
+): PlanStep[] {
+  const index = spec.nodes.indexOf(node);
+  const steps: PlanStep[] = [];
+  const { plan, step } = firewallStep(spec, node, facts);
+  // An unprobed host is covered by one plan-wide warning.
+  for (const check of facts[node.nodeName] ? plan.checks : []) {
+    if (check.severity !== 'info')
+      issues.push({
+        path: `nodes[${index}].firewall`,
+        severity: check.severity,
+        message: `${node.nodeName}: ${check.message}`,
+      });
+  }
+  if (step) steps.push({ ...step, dependsOn: [] });
+  const f = facts[node.nodeName];
+  const cgroup = f ? cgroupStep(node, f) : null;
+  if (cgroup) steps.push({ ...cgroup, dependsOn: steps.map((s) => s.id) });
+  return steps;
+}
+
+function verifyStep(spec: ClusterSpec, host: string, dependsOn: string[]): PlanStep {
+  const actions: PlanAction[] = spec.nodes.map((node) => ({
+    kind: 'wait-for',
+    check: {
+      command: shJoin(['sh', '-c', READY_CHECK, 'k3s-wizard-ready', node.nodeName, READY_PATH]),
+      sudo: true,
+    },
+    intervalMs: 5000,
+    timeoutMs: 5 * 60_000,
+    what: `wait until node ${node.nodeName} is Ready`,
+  }));
+  // CoreDNS is always deployed (no spec option disables it).
+  actions.push({
+    kind: 'wait-for',
+    check: {
+      command: shJoin([
+        '/usr/local/bin/k3s',
+        'kubectl',
+        '-n',
+        'kube-system',
+        'rollout',
+        'status',
+        'deployment/coredns',
+        '--timeout=10s',
+      ]),
+      sudo: true,
+    },
+    intervalMs: 5000,
+    timeoutMs: 5 * 60_000,
+    what: 'wait until cluster DNS (CoreDNS) runs',
+  });
+  return {
+    id: 'verify:cluster',
+    phase: 'verify',
+    host,
+    title: 'Check that every node is Ready and DNS runs',
+    actions,
+    secrets: [],
+    alreadyDone: null,
+    timeoutMs: 10 * 60_000,
+    dependsOn,
+    notes: [],
+  };
+}
+
+export function buildPlan(
+  spec: ClusterSpec,
+  facts: FactsByNode = {},
+  options: BuildPlanOptions = {},
+): PlanResult {
+  const issues: SpecIssue[] = [...validateSpec(spec), ...hostChecks(spec, facts)];
+  const first = firstServer(spec);
+  if (!first || hasErrors(issues)) return { ok: false, issues };
+
+  const unprobed = spec.nodes.filter((n) => !facts[n.nodeName]).map((n) => n.nodeName);
+  if (unprobed.length) {
+    issues.push({
+      path: 'nodes',
+      severity: 'warning',
+      message: `Not probed: ${unprobed.join(', ')}. The plan assumes no firewall and no Raspberry Pi fix there, and lets the install script pick the architecture. Probe the machines (or pass --facts) for an exact plan.`,
+    });
+  }
+  const joinHost = joinAddress(first, facts[first.nodeName]);
+  const joinUrl = apiUrl(spec, joinHost);
+  if (!isIP(joinHost) && !spec.networking.tlsSans.includes(joinHost)) {
+    issues.push({
+      path: 'networking.tlsSans',
+      severity: 'warning',
+      message: `Nodes will join ${first.nodeName} at ${joinHost}, a host name that is not in tlsSans: add it, or set the first server’s nodeIp.`,
+    });
+  }
+  const ctx: InstallContext = { spec, facts, inventory: options.airgap ?? null, issues };
+  const steps: PlanStep[] = [];
+  const prepared = new Map<string, string[]>();
+  for (const node of spec.nodes) {
+    const prep = prepareSteps(spec, node, facts, issues);
+    steps.push(...prep);
+    prepared.set(
+      node.nodeName,
+      prep.map((s) => s.id),
+    );
+  }
+  const install = (node: NodeSpec, phase: PhaseId, dependsOn: string[], joins: boolean): PlanStep => ({
+    ...installStep(ctx, {
+      node,
+      index: spec.nodes.indexOf(node),
+      joinUrl: joins ? joinUrl : null,
+      clusterInit: !joins && usesEmbeddedEtcd(spec),
+    }),
+    phase,
+    dependsOn: [...dependsOn, ...(prepared.get(node.nodeName) ?? [])],
+  });
+
+  const firstStep = install(first, 'first-server', [], false);
+  steps.push(firstStep);
+  const joiners = [...servers(spec).slice(1), ...agents(spec)];
+  const tokenStep: PlanStep | null = joiners.length
+    ? {
+        id: 'credentials:token',
+        phase: 'credentials',
+        host: first.nodeName,
+        title: 'Read the join token',
+        actions: [
+          {
+            kind: 'read-secret',
+            path: '/var/lib/rancher/k3s/server/token',
+            as: 'token',
+            sudo: true,
+            what: 'read the cluster token (kept in memory only)',
+          },
+        ],
+        secrets: [],
+        alreadyDone: null,
+        timeoutMs: 60_000,
+        dependsOn: [firstStep.id],
+        notes: [],
+      }
+    : null;
+  if (tokenStep) steps.push(tokenStep);
+  const server = apiUrl(spec, kubeconfigAddress(spec) ?? joinHost);
+  steps.push({
+    id: 'credentials:kubeconfig',
+    phase: 'credentials',
+    host: first.nodeName,
+    title: `Save the kubeconfig as context ${contextName(spec)}`,
+    actions: [
+      {
+        kind: 'read-secret',
+        path: '/etc/rancher/k3s/k3s.yaml',
+        as: 'kubeconfig',
+        sudo: true,
+        what: 'read the admin kubeconfig (kept in memory only)',
+      },
+      {
+        kind: 'save-kubeconfig',
+        from: 'kubeconfig',
+        server,
+        contextName: contextName(spec),
+        file: spec.kubeconfig.file,
+        what: `${spec.kubeconfig.file === 'merge' ? 'merge it into ~/.kube/config' : 'save it as a file of its own'}, pointing at ${server}`,
+      },
+    ],
+    secrets: [],
+    alreadyDone: null,
+    timeoutMs: 60_000,
+    dependsOn: [firstStep.id],
+    notes: [],
+  });
+  const tokenDeps = tokenStep ? [tokenStep.id] : [];
+  let previous = firstStep.id;
+  const installs = [firstStep.id];
+  for (const node of servers(spec).slice(1)) {
+    const step = install(node, 'servers', [...tokenDeps, previous], true);
+    steps.push(step);
+    installs.push(step.id);
+    previous = step.id;
+  }
+  for (const node of agents(spec)) {
+    const step = install(node, 'agents', tokenDeps, true);
+    steps.push(step);
+    installs.push(step.id);
+  }
+  steps.push(verifyStep(spec, first.nodeName, installs));
+  if (hasErrors(issues)) return { ok: false, issues };
+  return { ok: true, plan: { cluster: spec.name, phases: PHASES, steps, issues } };
+}

@@ -1,0 +1,105 @@
+/** What the facts say about a host before anything runs on it: blockers and warnings for the plan. */
+import type { HostFacts } from '../facts';
+import type { SpecIssue } from '../spec/issues';
+import type { FactsByNode } from '../spec/model';
+import type { ClusterSpec, NodeSpec } from '../spec/schema';
+import { needsBundledIptables } from './k3s-config';
+
+function nodeChecks(spec: ClusterSpec, node: NodeSpec, index: number, facts: HostFacts): SpecIssue[] {
+  const at = (field: string) => (field ? `nodes[${index}].${field}` : `nodes[${index}]`);
+  const issues: SpecIssue[] = [];
+  const error = (path: string, message: string) => issues.push({ path, severity: 'error', message });
+  const warn = (path: string, message: string) => issues.push({ path, severity: 'warning', message });
+  const name = node.nodeName;
+  if (facts.k3sArch === null && facts.kernelArch !== null) {
+    error(
+      at(''),
+      `${name} is ${facts.kernelArch}${facts.userlandArch ? ` (${facts.userlandArch})` : ''}, which K3s does not run on (it needs amd64, arm64 or armhf; a Pi Zero or Pi 1 cannot).`,
+    );
+  }
+  if (facts.init === 'other')
+    error(at(''), `${name} runs neither systemd nor OpenRC; K3s’s installer needs one of them.`);
+  if (facts.sudo === 'unavailable')
+    error(at('user'), `${node.user} cannot use sudo on ${name}; use root or a user in the sudo group.`);
+  if (facts.sudo === 'password' && !node.sudo.password) {
+    warn(
+      at('sudo.password'),
+      `sudo on ${name} asks ${node.user} for a password; it will be asked for when the install runs.`,
+    );
+  }
+  if (facts.k3s.installed && facts.k3s.role && facts.k3s.role !== node.role) {
+    error(
+      at('role'),
+      `${name} already runs K3s as ${facts.k3s.role === 'server' ? 'a server' : 'an agent'}. Uninstall it first (${facts.k3s.role === 'server' ? 'k3s-uninstall.sh' : 'k3s-agent-uninstall.sh'}) and delete the node from the cluster.`,
+    );
+  }
+  if (
+    facts.k3s.installed &&
+    spec.k3s.version &&
+    facts.k3s.version &&
+    facts.k3s.version !== spec.k3s.version
+  ) {
+    warn(at(''), `${name} runs K3s ${facts.k3s.version}; it will be changed to ${spec.k3s.version}.`);
+  }
+  const addresses = facts.addresses.map((a) => a.address);
+  if (node.nodeIp && addresses.length && !addresses.includes(node.nodeIp)) {
+    error(at('nodeIp'), `${node.nodeIp} is not an address of ${name} (it has ${addresses.join(', ')}).`);
+  }
+  const ifaces = [...new Set(facts.addresses.map((a) => a.iface))];
+  if (node.flannelIface && ifaces.length && !ifaces.includes(node.flannelIface)) {
+    error(
+      at('flannelIface'),
+      `${name} has no interface ${node.flannelIface} with an address (it has ${ifaces.join(', ')}).`,
+    );
+  }
+  if (facts.cgroup.memory === false && !facts.raspberryPi?.cmdlinePath) {
+    error(
+      at(''),
+      `The memory cgroup is off on ${name} and k3s-wizard does not know how to turn it on there: add cgroup_memory=1 cgroup_enable=memory to the kernel command line and reboot.`,
+    );
+  }
+  const server = node.role === 'server';
+  if (facts.memoryMiB !== null && facts.memoryMiB < (server ? 1900 : 480)) {
+    warn(
+      at(''),
+      `${name} has ${facts.memoryMiB} MiB of memory; a K3s ${node.role} wants at least ${server ? '2 GiB' : '512 MiB'}.`,
+    );
+  }
+  if (facts.cpus !== null && server && facts.cpus < 2)
+    warn(at(''), `${name} has 1 CPU; a K3s server wants at least 2.`);
+  if (needsBundledIptables(facts)) {
+    warn(
+      at(''),
+      `${name} has iptables ${facts.iptables.version ?? ''}, which is buggy; K3s is told to use its bundled iptables (prefer-bundled-bin).`,
+    );
+  }
+  if (facts.selinux === 'enforcing' && spec.install.source === 'airgap') {
+    warn(
+      at(''),
+      `SELinux is enforcing on ${name}: install the k3s-selinux RPM by hand, an air-gapped host cannot fetch it.`,
+    );
+  }
+  return issues;
+}
+
+/** Checks of every probed host, and of hosts against each other (cloned SD cards). */
+export function hostChecks(spec: ClusterSpec, facts: FactsByNode): SpecIssue[] {
+  const issues = spec.nodes.flatMap((node, index) => {
+    const f = facts[node.nodeName];
+    return f ? nodeChecks(spec, node, index, f) : [];
+  });
+  const seen = new Map<string, string>();
+  spec.nodes.forEach((node, index) => {
+    const id = facts[node.nodeName]?.machineId;
+    if (!id) return;
+    const other = seen.get(id);
+    if (other) {
+      issues.push({
+        path: `nodes[${index}]`,
+        severity: 'warning',
+        message: `${node.nodeName} and ${other} share a machine ID (a cloned SD card?), which confuses flannel. On ${node.nodeName}: sudo rm /etc/machine-id && sudo systemd-machine-id-setup, then reboot.`,
+      });
+    } else seen.set(id, node.nodeName);
+  });
+  return issues;
+}

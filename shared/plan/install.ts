@@ -1,0 +1,231 @@
+/**
+ * The install step of one node: write config.yaml, bring the install script (and, air-gapped,
+ * the binary and images) onto the host, then run the script once as root with only non-secret
+ * INSTALL_K3S_* variables. The token reaches K3s through config.yaml, never through argv.
+ */
+import type { K3sArch } from '../facts';
+import { envAssignments, shJoin } from '../shell';
+import type { SpecIssue } from '../spec/issues';
+import { systemdUnit, type FactsByNode } from '../spec/model';
+import type { ClusterSpec, NodeSpec } from '../spec/schema';
+import { BINARY_BY_ARCH, imagesName, localPath, type AirgapInventory } from './artifacts';
+import { CONFIG_PATH, configCheck, nodeConfig } from './k3s-config';
+import { secretsOf } from './template';
+import type { PlanAction, PlanStep } from './types';
+
+export const STATE_DIR = '/var/lib/k3s-wizard';
+export const SCRIPT_PATH = `${STATE_DIR}/install.sh`;
+export const IMAGES_DIR = '/var/lib/rancher/k3s/agent/images';
+export const INSTALL_TIMEOUT_MS = 15 * 60_000;
+
+// curl where there is one, wget otherwise; values arrive as positional parameters, never pasted in.
+const FETCH_SCRIPT =
+  'if command -v curl >/dev/null 2>&1; then curl -sfL "$1" -o "$2"; else wget -qO "$2" "$1"; fi && chmod 0700 "$2"';
+
+const SERVICE_ACTIVE =
+  'if command -v systemctl >/dev/null 2>&1; then systemctl is-active --quiet "$1"; else rc-service "$1" status >/dev/null 2>&1; fi';
+
+export interface InstallContext {
+  spec: ClusterSpec;
+  facts: FactsByNode;
+  inventory: AirgapInventory | null;
+  /** Problems found while planning; errors stop the plan. */
+  issues: SpecIssue[];
+}
+
+export interface InstallTarget {
+  node: NodeSpec;
+  index: number;
+  joinUrl: string | null;
+  clusterInit: boolean;
+}
+
+export function installEnv(spec: ClusterSpec, node: NodeSpec): Record<string, string> {
+  const env: Record<string, string> = { INSTALL_K3S_EXEC: node.role };
+  const { version, channel } = spec.k3s;
+  if (spec.install.source === 'online') {
+    if (version) env.INSTALL_K3S_VERSION = version;
+    else if (channel) env.INSTALL_K3S_CHANNEL = channel;
+    if (spec.install.githubUrl) env.GITHUB_URL = spec.install.githubUrl;
+    if (spec.install.channelUrl) env.INSTALL_K3S_CHANNEL_URL = spec.install.channelUrl;
+  } else {
+    env.INSTALL_K3S_SKIP_DOWNLOAD = 'true';
+    // The k3s-selinux RPM cannot be fetched offline; it has to be installed by hand.
+    env.INSTALL_K3S_SKIP_SELINUX_RPM = 'true';
+  }
+  // The script restarts K3s only when its own files change; a changed config.yaml needs this.
+  env.INSTALL_K3S_FORCE_RESTART = 'true';
+  return env;
+}
+
+/** The K3s build a node gets: its spec's arch, else what the probe found. */
+export function nodeArch(ctx: InstallContext, target: InstallTarget): K3sArch | null {
+  const { node, index } = target;
+  const facts = ctx.facts[node.nodeName];
+  if (node.arch && facts?.k3sArch && node.arch !== facts.k3sArch) {
+    ctx.issues.push({
+      path: `nodes[${index}].arch`,
+      severity: 'error',
+      message: `${node.nodeName} is set to ${node.arch}, but the machine runs ${facts.k3sArch} programs (${facts.userlandArch ?? facts.kernelArch ?? 'probed'}). Remove arch or correct it.`,
+    });
+  }
+  return node.arch ?? facts?.k3sArch ?? null;
+}
+
+function airgapActions(ctx: InstallContext, target: InstallTarget, notes: string[]): PlanAction[] {
+  if (ctx.spec.install.source !== 'airgap') return [];
+  const { folder, images } = ctx.spec.install;
+  const arch = nodeArch(ctx, target);
+  const path = `nodes[${target.index}].arch`;
+  if (!arch) {
+    ctx.issues.push({
+      path,
+      severity: 'error',
+      message: `An air-gap install needs to know which K3s binary ${target.node.nodeName} runs: probe the machine or set arch (amd64, arm64 or arm).`,
+    });
+    return [];
+  }
+  const inv = ctx.inventory;
+  const need = (name: string): string | null => {
+    if (inv && !inv.files.includes(name)) {
+      ctx.issues.push({
+        path: 'install.folder',
+        severity: 'error',
+        message: `${folder} has no ${name}, which ${target.node.nodeName} (${arch}) needs.`,
+      });
+    }
+    if (inv && inv.files.includes(name) && !inv.sha256[name] && name !== 'install.sh') {
+      notes.push(`No checksum for ${name} in ${folder}: it is copied unverified.`);
+    }
+    return inv?.sha256[name] ?? null;
+  };
+  if (!inv) notes.push(`The folder ${folder} was not checked: the plan assumes the usual file names.`);
+  const binary = BINARY_BY_ARCH[arch];
+  const actions: PlanAction[] = [
+    {
+      kind: 'upload',
+      localFile: localPath(folder, 'install.sh'),
+      remotePath: SCRIPT_PATH,
+      mode: '0700',
+      sha256: need('install.sh'),
+      what: 'copy the install script',
+    },
+    {
+      kind: 'upload',
+      localFile: localPath(folder, binary),
+      remotePath: '/usr/local/bin/k3s',
+      mode: '0755',
+      sha256: need(binary),
+      what: `copy the K3s binary for ${arch} (${binary})`,
+    },
+  ];
+  const tarball = images ? imagesName(arch, inv) : null;
+  if (images && !tarball) {
+    notes.push(`No k3s-airgap-images-${arch}.tar.* in ${folder}: the node must pull images from a registry.`);
+  } else if (tarball) {
+    actions.push(
+      {
+        kind: 'exec',
+        command: shJoin(['install', '-d', '-m', '0755', IMAGES_DIR]),
+        sudo: true,
+        what: 'create the images folder',
+      },
+      {
+        kind: 'upload',
+        localFile: localPath(folder, tarball),
+        remotePath: `${IMAGES_DIR}/${tarball}`,
+        mode: '0644',
+        sha256: need(tarball),
+        what: `copy the system images (${tarball})`,
+      },
+    );
+  }
+  return actions;
+}
+
+export function installStep(
+  ctx: InstallContext,
+  target: InstallTarget,
+): Omit<PlanStep, 'dependsOn' | 'phase'> {
+  const { spec } = ctx;
+  const { node } = target;
+  const facts = ctx.facts[node.nodeName] ?? null;
+  const notes: string[] = [];
+  const config = nodeConfig(spec, node, { facts, joinUrl: target.joinUrl, clusterInit: target.clusterInit });
+  const actions: PlanAction[] = [
+    {
+      kind: 'exec',
+      command: shJoin(['install', '-d', '-m', '0700', STATE_DIR]),
+      sudo: true,
+      what: 'create k3s-wizard’s folder',
+    },
+    {
+      kind: 'exec',
+      command: shJoin(['install', '-d', '-m', '0755', '/etc/rancher/k3s']),
+      sudo: true,
+      what: 'create the K3s config folder',
+    },
+    {
+      kind: 'write-file',
+      path: CONFIG_PATH,
+      mode: '0600',
+      owner: 'root:root',
+      content: config.content,
+      what: 'write the K3s settings',
+    },
+  ];
+  if (spec.install.source === 'online') {
+    if (!nodeArch(ctx, target))
+      notes.push('Architecture not known yet: the install script picks the binary itself.');
+    actions.push({
+      kind: 'exec',
+      command: shJoin(['sh', '-c', FETCH_SCRIPT, 'fetch', spec.install.scriptUrl, SCRIPT_PATH]),
+      sudo: true,
+      what: `download the install script from ${spec.install.scriptUrl}`,
+    });
+  } else {
+    actions.push(...airgapActions(ctx, target, notes));
+  }
+  actions.push({
+    kind: 'exec',
+    command: shJoin(['env', ...envAssignments(installEnv(spec, node)), 'sh', SCRIPT_PATH]),
+    sudo: true,
+    what: `install K3s as ${node.role === 'server' ? 'a server' : 'an agent'} and start it`,
+  });
+  const unit = systemdUnit(node);
+  actions.push(
+    node.role === 'server'
+      ? {
+          kind: 'wait-for',
+          check: {
+            command: shJoin(['/usr/local/bin/k3s', 'kubectl', 'get', '--raw', '/readyz']),
+            sudo: true,
+          },
+          intervalMs: 5000,
+          timeoutMs: 5 * 60_000,
+          what: 'wait until the Kubernetes API answers',
+        }
+      : {
+          kind: 'wait-for',
+          check: { command: shJoin(['sh', '-c', SERVICE_ACTIVE, 'k3s-wizard-check', unit]), sudo: false },
+          intervalMs: 5000,
+          timeoutMs: 5 * 60_000,
+          what: `wait until ${unit} runs`,
+        },
+  );
+  const how = target.clusterInit
+    ? ' (starts embedded etcd)'
+    : target.joinUrl
+      ? ` joining ${target.joinUrl}`
+      : '';
+  return {
+    id: `install:${node.nodeName}`,
+    host: node.nodeName,
+    title: `Install K3s ${node.role}${how}`,
+    actions,
+    secrets: secretsOf(config.content),
+    alreadyDone: configCheck(spec, node, config),
+    timeoutMs: INSTALL_TIMEOUT_MS,
+    notes,
+  };
+}

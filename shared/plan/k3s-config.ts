@@ -1,0 +1,95 @@
+/**
+ * /etc/rancher/k3s/config.yaml for one node: every durable K3s setting lives there (mode 0600),
+ * not on the command line. The token is the file's last line, filled in by the engine; the rest
+ * ("settings") holds no secret, so its hash can be checked on re-runs (see `configCheck`).
+ */
+import { stringify } from 'yaml';
+import type { HostFacts } from '../facts';
+import { shJoin } from '../shell';
+import { contextName, systemdUnit } from '../spec/model';
+import { DEFAULT_API_PORT, DEFAULT_NODE_PORT_RANGE, type ClusterSpec, type NodeSpec } from '../spec/schema';
+import { sha256Hex } from './sha256';
+import type { HostCheck, Template } from './types';
+
+export const CONFIG_PATH = '/etc/rancher/k3s/config.yaml';
+
+export interface NodeConfig {
+  /** The file without its token line. */
+  settings: string;
+  /** The whole file, token as a placeholder. */
+  content: Template;
+  /** sha256 of `settings`. */
+  settingsHash: string;
+}
+
+/** iptables 1.8.0–1.8.4 is buggy: K3s should use its bundled copy. */
+export function needsBundledIptables(facts: HostFacts | null | undefined): boolean {
+  const match = /^v?1\.8\.([0-4])(\D|$)/.exec(facts?.iptables.version ?? '');
+  return match !== null;
+}
+
+export interface NodeConfigOptions {
+  facts: HostFacts | null;
+  /** The URL of the server to join; null for the first server. */
+  joinUrl: string | null;
+  /** Whether this node starts the embedded etcd cluster. */
+  clusterInit: boolean;
+}
+
+export function nodeConfig(spec: ClusterSpec, node: NodeSpec, options: NodeConfigOptions): NodeConfig {
+  const settings: Record<string, unknown> = { 'node-name': node.nodeName };
+  if (node.nodeIp) settings['node-ip'] = node.nodeIp;
+  if (node.flannelIface) settings['flannel-iface'] = node.flannelIface;
+  const labels = Object.entries(node.labels).map(([k, v]) => `${k}=${v}`);
+  if (labels.length) settings['node-label'] = labels;
+  if (node.taints.length) settings['node-taint'] = node.taints;
+  if (needsBundledIptables(options.facts)) settings['prefer-bundled-bin'] = true;
+  if (options.clusterInit) settings['cluster-init'] = true;
+  if (options.joinUrl) settings.server = options.joinUrl;
+  if (node.role === 'server') {
+    const net = spec.networking;
+    // Values that must match on every server are written on every server, defaults included.
+    if (net.tlsSans.length) settings['tls-san'] = net.tlsSans;
+    if (net.apiPort !== DEFAULT_API_PORT) settings['https-listen-port'] = net.apiPort;
+    settings['flannel-backend'] = net.flannelBackend;
+    settings['cluster-cidr'] = net.clusterCidr;
+    settings['service-cidr'] = net.serviceCidr;
+    if (net.nodePortRange !== DEFAULT_NODE_PORT_RANGE)
+      settings['service-node-port-range'] = net.nodePortRange;
+    if (spec.disable.length) settings.disable = spec.disable;
+    settings['write-kubeconfig-mode'] = '0600';
+  }
+  const header = `# Written by k3s-wizard for cluster ${contextName(spec)}; replaced on the next run.\n`;
+  const text = header + stringify(settings, { lineWidth: 0 });
+  const content: Template = options.joinUrl
+    ? [{ text }, { text: 'token: "' }, { secret: 'token' }, { text: '"\n' }]
+    : [{ text }];
+  return { settings: text, content, settingsHash: sha256Hex(text) };
+}
+
+const CHECK_SCRIPT = [
+  // The config without its token line must hash to what this plan writes...
+  `[ "$(grep -v '^token:' "$1" 2>/dev/null | sha256sum | cut -d' ' -f1)" = "$2" ] || exit 1`,
+  // ...the service must be running...
+  'if command -v systemctl >/dev/null 2>&1; then systemctl is-active --quiet "$3" || exit 1; else rc-service "$3" status >/dev/null 2>&1 || exit 1; fi',
+  // ...and, when a release is pinned, be that release.
+  '[ -z "$4" ] || /usr/local/bin/k3s --version 2>/dev/null | grep -qF "k3s version $4 "',
+].join('\n');
+
+/** Exit 0 when the node already runs the wanted K3s with exactly these settings. */
+export function configCheck(spec: ClusterSpec, node: NodeSpec, config: NodeConfig): HostCheck {
+  const version = spec.k3s.version ?? '';
+  return {
+    command: shJoin([
+      'sh',
+      '-c',
+      CHECK_SCRIPT,
+      'k3s-wizard-check',
+      CONFIG_PATH,
+      config.settingsHash,
+      systemdUnit(node),
+      version,
+    ]),
+    sudo: true,
+  };
+}

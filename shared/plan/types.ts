@@ -1,0 +1,91 @@
+/**
+ * The install plan: ordered steps per host, each a list of typed actions the run engine executes
+ * over SSH without parsing shell. Secrets never appear in a plan: actions that need one carry a
+ * `Template` with a placeholder the engine fills at run time, and a renderer masks for display.
+ */
+import type { SpecIssue } from '../spec/issues';
+
+/** Secrets a plan needs, by name; their values live only in the engine's memory. */
+export type SecretRef = 'token' | 'kubeconfig';
+
+/** Literal text, or a secret filled in at run time (shell-quoted when `quote` is "sh"). */
+export type TemplatePart = { text: string } | { secret: SecretRef; quote?: 'sh' };
+export type Template = readonly TemplatePart[];
+
+/** A command the engine runs on the step's host; exit status 0 means yes. */
+export interface HostCheck {
+  command: string;
+  sudo: boolean;
+}
+
+export type PlanAction =
+  /** `command` is one sh command line built with shJoin; `sudo` asks the engine for root (never written into it). */
+  | { kind: 'exec'; command: string; sudo: boolean; stdin?: Template; what: string; undo?: string[] }
+  /** Written as root through stdin (`umask 077; cat > path`), then chmod/chown: content never in argv. */
+  | { kind: 'write-file'; path: string; mode: string; owner: string; content: Template; what: string }
+  /** Copies a file from this computer to the host as root, then verifies it when `sha256` is known. */
+  | {
+      kind: 'upload';
+      localFile: string;
+      remotePath: string;
+      mode: string;
+      sha256: string | null;
+      what: string;
+    }
+  /** Reboots the host, waits for SSH to come back (a Pi 3 can take minutes) and reconnects. */
+  | { kind: 'reboot-and-wait'; timeoutMs: number; what: string }
+  /** Runs `check` every `intervalMs` until it exits 0, for at most `timeoutMs`. */
+  | { kind: 'wait-for'; check: HostCheck; intervalMs: number; timeoutMs: number; what: string }
+  /** Reads a file on the host (as root when `sudo`) into the engine's memory as a secret. */
+  | { kind: 'read-secret'; path: string; as: SecretRef; sudo: boolean; what: string }
+  /** On this computer: writes the kubeconfig, renamed, pointing at `server`. */
+  | {
+      kind: 'save-kubeconfig';
+      from: SecretRef;
+      server: string;
+      contextName: string;
+      file: 'merge' | 'separate';
+      what: string;
+    };
+
+export type PhaseId = 'prepare' | 'first-server' | 'credentials' | 'servers' | 'agents' | 'verify';
+
+export const PHASES: readonly { id: PhaseId; title: string }[] = [
+  { id: 'prepare', title: 'Prepare the machines' },
+  { id: 'first-server', title: 'Start the first server' },
+  { id: 'credentials', title: 'Fetch the join token and the kubeconfig' },
+  { id: 'servers', title: 'Join the other servers' },
+  { id: 'agents', title: 'Join the agents' },
+  { id: 'verify', title: 'Check the cluster' },
+];
+
+export interface PlanStep {
+  /** Stable across runs of the same spec: "install:pi2", "prepare:pi1:firewall". */
+  id: string;
+  phase: PhaseId;
+  /** The node name of the host it runs on. */
+  host: string;
+  /** What it does, in one line. */
+  title: string;
+  actions: PlanAction[];
+  /** Secrets its actions use (filled from earlier steps' read-secret). */
+  secrets: SecretRef[];
+  /** When it exits 0 the step is already done and a re-run skips it; null: always run. */
+  alreadyDone: HostCheck | null;
+  timeoutMs: number;
+  /** Step ids that must finish first; steps with no path between them may run in parallel. */
+  dependsOn: string[];
+  /** Assumptions made and things to know, for the review screen. */
+  notes: string[];
+}
+
+export interface Plan {
+  cluster: string;
+  phases: readonly { id: PhaseId; title: string }[];
+  /** In an order that respects `dependsOn`. */
+  steps: PlanStep[];
+  /** Warnings about the machines and what was assumed (errors stop a plan from being made). */
+  issues: SpecIssue[];
+}
+
+export type PlanResult = { ok: true; plan: Plan } | { ok: false; issues: SpecIssue[] };
