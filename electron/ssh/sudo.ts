@@ -127,19 +127,32 @@ export class Sudo {
     return mode;
   }
 
-  /** The command line that runs `command` (a shell command) as root, and the stdin prefix it needs. */
-  async wrap(command: string): Promise<{ command: string; stdinPrefix: string }> {
+  /**
+   * The command line that runs `command` (a shell command) as root, and the stdin prefix it
+   * needs. `keepEnv` names login-shell variables (e.g. SSH_CONNECTION) that sudo would drop.
+   */
+  async wrap(
+    command: string,
+    keepEnv: readonly string[] = [],
+  ): Promise<{ command: string; stdinPrefix: string }> {
     const mode = await this.validate();
     const shell = shJoin(['sh', '-c', command]);
     if (mode === 'root') return { command: shell, stdinPrefix: '' };
-    if (mode === 'nopasswd') return { command: `sudo -n ${shell}`, stdinPrefix: '' };
+    for (const name of keepEnv)
+      if (!/^[A-Z_][A-Z0-9_]*$/.test(name)) throw new Error(`Not a variable name: ${name}`);
+    // Expanded by the login shell on purpose: the values are the host's own, not ours.
+    const env = keepEnv.length ? `env ${keepEnv.map((name) => `"${name}=$${name}"`).join(' ')} ` : '';
+    if (mode === 'nopasswd') return { command: `sudo -n ${env}${shell}`, stdinPrefix: '' };
     // -k: ignore a cached timestamp, so sudo always reads (and removes) the password line.
-    return { command: `sudo -k -S -p '' ${shell}`, stdinPrefix: `${this.options.password ?? ''}\n` };
+    return { command: `sudo -k -S -p '' ${env}${shell}`, stdinPrefix: `${this.options.password ?? ''}\n` };
   }
 
   /** Runs a shell command as root. */
-  async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
-    const wrapped = await this.wrap(command);
+  async exec(
+    command: string,
+    options: ExecOptions & { keepEnv?: readonly string[] } = {},
+  ): Promise<ExecResult> {
+    const wrapped = await this.wrap(command, options.keepEnv);
     const stdin = options.stdin ?? '';
     const result = await this.session.exec(wrapped.command, {
       ...options,

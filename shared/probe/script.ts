@@ -1,0 +1,97 @@
+/**
+ * The remote facts script: plain POSIX sh (dash, bash, busybox ash), run once per host in a
+ * single exec. Each fact is printed under its own `@@name` line; a command that is missing
+ * or fails just leaves its section empty, which the parser reads as "unknown".
+ * Ran as root when the host allows it (firewall state and listener processes need root).
+ */
+
+/** Ports whose listeners are reported (K3s API, kubelet, flannel, etcd, wireguard). */
+export const PROBED_PORTS = [6443, 10250, 8472, 2379, 2380, 51820, 51821] as const;
+
+const hex = (port: number): string => port.toString(16).toUpperCase().padStart(4, '0');
+
+const SS_PATTERN = `:(${PROBED_PORTS.join('|')})[[:space:]]`;
+const PROC_PATTERN = `:(${PROBED_PORTS.map(hex).join('|')}) `;
+
+export const SECTION_MARK = '@@';
+
+export const FACTS_SCRIPT = String.raw`
+export LC_ALL=C
+PATH="$PATH:/usr/local/sbin:/usr/local/bin:/usr/sbin:/sbin"
+s() { printf '\n@@%s\n' "$1"; }
+has() { command -v "$1" >/dev/null 2>&1; }
+s clock; date +%s%N 2>/dev/null; date +%s
+s uid; id -u
+s hostname; hostname 2>/dev/null || cat /proc/sys/kernel/hostname
+s machine-id; cat /etc/machine-id 2>/dev/null || cat /var/lib/dbus/machine-id 2>/dev/null
+s uname-m; uname -m
+s kernel; uname -r
+s userland-arch
+if has dpkg; then dpkg --print-architecture; elif has apk; then apk --print-arch; elif has rpm; then rpm --eval '%{_arch}'; elif has opkg; then opkg print-architecture | tail -n 1 | cut -d' ' -f2; fi 2>/dev/null
+s long-bit; getconf LONG_BIT 2>/dev/null
+s os-release; cat /etc/os-release 2>/dev/null || cat /usr/lib/os-release 2>/dev/null
+s init
+printf 'pid1 %s\n' "$(cat /proc/1/comm 2>/dev/null)"
+[ -d /run/systemd/system ] && echo systemd-running
+has openrc-run && echo openrc
+s cpus; nproc 2>/dev/null || grep -c '^processor' /proc/cpuinfo
+s meminfo; grep -E '^(MemTotal|MemAvailable):' /proc/meminfo
+s disk
+d=/var/lib/rancher/k3s
+while [ ! -d "$d" ] && [ "$d" != / ]; do d=$(dirname "$d"); done
+echo "$d"; df -Pk "$d" 2>/dev/null | tail -n 1
+s addr; ip -o addr show 2>/dev/null
+s route; ip route show default 2>/dev/null; ip -6 route show default 2>/dev/null
+s proc-route; cat /proc/net/route 2>/dev/null
+s ssh-connection; echo "$SSH_CONNECTION"
+s dt-model
+for f in /proc/device-tree/model /sys/firmware/devicetree/base/model; do
+  if [ -r "$f" ]; then tr -d '\000' < "$f"; echo; break; fi
+done
+s cpuinfo-model; grep -E '^Model[[:space:]]*:' /proc/cpuinfo 2>/dev/null | head -n 1
+s cmdline-txt
+for f in /boot/firmware/cmdline.txt /boot/cmdline.txt; do
+  if [ -f "$f" ]; then echo "$f"; head -c 4096 "$f"; echo; break; fi
+done
+s proc-cmdline; cat /proc/cmdline 2>/dev/null
+s cgroup-fs; stat -fc %T /sys/fs/cgroup 2>/dev/null
+s cgroup-controllers; cat /sys/fs/cgroup/cgroup.controllers 2>/dev/null
+s proc-cgroups; cat /proc/cgroups 2>/dev/null
+s firewalld
+if has firewall-cmd; then
+  echo "service $(systemctl is-active firewalld 2>/dev/null)"
+  if [ "$(id -u)" = 0 ] && firewall-cmd --state >/dev/null 2>&1; then
+    echo "default-zone $(firewall-cmd --get-default-zone 2>/dev/null)"
+    firewall-cmd --list-all-zones 2>&1
+  fi
+else echo absent; fi
+s ufw
+if has ufw; then
+  if [ "$(id -u)" = 0 ]; then ufw status verbose 2>&1
+  else echo "needs-root $(grep -E '^ENABLED=' /etc/ufw/ufw.conf 2>/dev/null)"; fi
+else echo absent; fi
+s nft; if [ "$(id -u)" = 0 ] && has nft; then nft list ruleset 2>/dev/null; else echo unavailable; fi
+s iptables-save; if [ "$(id -u)" = 0 ] && has iptables-save; then iptables-save -t filter 2>/dev/null; else echo unavailable; fi
+s selinux
+if has getenforce; then getenforce 2>/dev/null
+elif [ -r /sys/fs/selinux/enforce ]; then echo "enforce $(cat /sys/fs/selinux/enforce)"
+elif [ -d /sys/fs/selinux ]; then echo unreadable
+else echo absent; fi
+s iptables-version; iptables --version 2>/dev/null
+s k3s
+if [ -x /usr/local/bin/k3s ] || has k3s; then echo installed; k3s --version 2>/dev/null | head -n 1; fi
+for u in k3s k3s-agent; do
+  if [ -f "/etc/systemd/system/$u.service" ] || [ -f "/etc/init.d/$u" ]; then
+    echo "unit $u $(systemctl is-active "$u" 2>/dev/null || echo unknown)"
+  fi
+done
+[ -f /etc/rancher/k3s/config.yaml ] && echo config
+s listeners
+if has ss; then ss -lntup 2>/dev/null | grep -E '${SS_PATTERN}'
+else
+  for f in tcp tcp6 udp udp6; do
+    [ -r "/proc/net/$f" ] && grep -E '${PROC_PATTERN}' "/proc/net/$f" | sed "s/^/$f /"
+  done
+fi
+s end
+`;
