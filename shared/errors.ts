@@ -22,6 +22,15 @@ export const ERROR_CODES = [
   'SPEC_INVALID',
   'PLAN_FAILED',
   'FILE_ERROR',
+  'INSTALL_FAILED',
+  'DOWNLOAD_FAILED',
+  'JOIN_UNREACHABLE',
+  'JOIN_TOKEN_REJECTED',
+  'DUPLICATE_NODE',
+  'SERVICE_TIMEOUT',
+  'NODE_NOT_READY',
+  'API_UNREACHABLE',
+  'STEP_FAILED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -85,4 +94,13 @@ export const ERROR_TITLES: Record<ErrorCode, string> = {
   SPEC_INVALID: 'The cluster settings have problems.',
   PLAN_FAILED: 'The install plan could not be made.',
   FILE_ERROR: 'A file could not be read or written.',
+  INSTALL_FAILED: 'K3s could not be installed on the machine.',
+  DOWNLOAD_FAILED: 'The install script or K3s could not be downloaded.',
+  JOIN_UNREACHABLE: 'The machine could not reach the server to join the cluster.',
+  JOIN_TOKEN_REJECTED: 'The server refused the join token.',
+  DUPLICATE_NODE: 'The cluster already has a node of that name.',
+  SERVICE_TIMEOUT: 'K3s did not start in time.',
+  NODE_NOT_READY: 'A node did not become Ready.',
+  API_UNREACHABLE: 'The cluster’s API could not be reached from this computer.',
+  STEP_FAILED: 'An install step failed.',
 };

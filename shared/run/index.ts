@@ -1,0 +1,3 @@
+export * from './classify';
+export * from './events';
+export * from './reduce';
