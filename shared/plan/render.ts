@@ -54,7 +54,9 @@ export function renderAction(action: PlanAction, options: RenderOptions = {}): s
 export function renderStep(step: PlanStep, options: RenderOptions = {}): string {
   const lines = [`[${step.phase}] ${step.host}: ${step.title}`];
   if (step.alreadyDone)
-    lines.push(`  skipped when: ${asRoot(step.alreadyDone.command, step.alreadyDone.sudo)}`);
+    lines.push(
+      `  skipped when: ${asRoot(step.alreadyDone.command, step.alreadyDone.sudo).split('\n').join('\n      ')}`,
+    );
   if (step.secrets.length) lines.push(`  needs: ${step.secrets.join(', ')}`);
   if (step.dependsOn.length) lines.push(`  after: ${step.dependsOn.join(', ')}`);
   for (const note of step.notes) lines.push(`  note: ${note}`);
