@@ -1,6 +1,7 @@
 import type { Locator, Page } from '@playwright/test';
 import { ClusterStepPage } from './cluster-step';
 import { HostsStepPage } from './hosts-step';
+import { ReviewStepPage } from './review-step';
 
 /** The wizard's frame: step list, heading, navigation buttons, status bar and log. */
 export class WizardPage {
@@ -15,6 +16,7 @@ export class WizardPage {
   readonly log: Locator;
   readonly hosts: HostsStepPage;
   readonly cluster: ClusterStepPage;
+  readonly review: ReviewStepPage;
   readonly nextBlocked: Locator;
 
   constructor(readonly page: Page) {
@@ -29,11 +31,17 @@ export class WizardPage {
     this.log = page.getByRole('region', { name: 'Back-end log' });
     this.hosts = new HostsStepPage(page);
     this.cluster = new ClusterStepPage(page);
+    this.review = new ReviewStepPage(page);
     this.nextBlocked = page.locator('#next-blocked');
   }
 
   step(title: string): Locator {
     return this.stepNav.getByRole('button', { name: title });
+  }
+
+  /** Clicks Next until the step with this heading shows. */
+  async goForwardTo(title: string): Promise<void> {
+    for (let i = 0; i < 7 && (await this.heading.textContent()) !== title; i++) await this.nextButton.click();
   }
 
   currentStep(): Locator {

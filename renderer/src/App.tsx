@@ -5,6 +5,7 @@ import { StatusBar } from './components/StatusBar';
 import { ClusterStep } from './steps/ClusterStep';
 import { HostsStep } from './steps/HostsStep';
 import { PendingStep } from './steps/PendingStep';
+import { ReviewStep } from './steps/ReviewStep';
 import { STEPS, stepIndex, type StepId } from './steps/steps';
 import { useAppStore } from './store';
 import { useSpecCheck } from './store/use-spec';
@@ -63,7 +64,15 @@ export function App() {
           {current.title}
         </h1>
         <p className="step-summary">{current.summary}</p>
-        {step === 'hosts' ? <HostsStep /> : step === 'cluster' ? <ClusterStep /> : <PendingStep />}
+        {step === 'hosts' ? (
+          <HostsStep />
+        ) : step === 'cluster' ? (
+          <ClusterStep />
+        ) : step === 'review' ? (
+          <ReviewStep />
+        ) : (
+          <PendingStep />
+        )}
         <div className="step-actions">
           <button type="button" onClick={back} disabled={index === 0}>
             Back

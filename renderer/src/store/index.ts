@@ -4,11 +4,12 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { AppBridge } from '../bridge';
 import { createAppSlice, type AppSlice } from './app-slice';
 import { createClusterSlice, type ClusterSlice } from './cluster-slice';
+import { createFactsSlice, type FactsSlice } from './facts-slice';
 import { createHostsSlice, type HostsSlice } from './hosts-slice';
 import { createLogSlice, type LogSlice } from './log-slice';
 import { createWizardSlice, type WizardSlice } from './wizard-slice';
 
-export type Store = AppSlice & WizardSlice & HostsSlice & ClusterSlice & LogSlice;
+export type Store = AppSlice & WizardSlice & HostsSlice & ClusterSlice & FactsSlice & LogSlice;
 
 /** One store built from slices; the bridge is injected so tests can pass a fake one. */
 export function createAppStore(bridge: AppBridge): StoreApi<Store> {
@@ -17,6 +18,7 @@ export function createAppStore(bridge: AppBridge): StoreApi<Store> {
     ...createWizardSlice(...args),
     ...createHostsSlice(...args),
     ...createClusterSlice(...args),
+    ...createFactsSlice(...args),
     ...createLogSlice(bridge)(...args),
   }));
   bridge.onState((state) => store.getState().setConnection(state));
