@@ -1,3 +1,4 @@
 export * from './classify';
 export * from './events';
 export * from './reduce';
+export * from './nodes';

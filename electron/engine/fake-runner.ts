@@ -1,0 +1,123 @@
+/**
+ * A scripted HostRunner for unit tests: each command is answered by the first matching rule;
+ * every request is recorded (with stdin) so tests can check what went where.
+ */
+import { AppError } from '../../shared/errors';
+import type { ExecOutcome, ExecRequest, HostRunner, UploadRequest, WriteFileRequest } from './host-runner';
+
+export interface FakeRule {
+  match: RegExp | ((command: string) => boolean);
+  /** Exit code, output, or a function computing them; `delayMs` waits (abortably) first. */
+  reply?:
+    | Partial<ExecOutcome>
+    | ((request: ExecRequest, host: string) => Partial<ExecOutcome> | Promise<Partial<ExecOutcome>>);
+  delayMs?: number;
+  /** Throws this instead (a transport error). */
+  fail?: AppError;
+}
+
+export interface Recorded {
+  host: string;
+  kind: 'exec' | 'write-file' | 'upload' | 'reboot';
+  command: string;
+  sudo: boolean;
+  stdin: string;
+  at: number;
+}
+
+function sleep(ms: number, signal: AbortSignal, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(new AppError('CANCELLED', `cancelled on ${host}`));
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(new AppError('CANCELLED', `The command on ${host} was cancelled.`));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+export class FakeHostRunner implements HostRunner {
+  roundTrips = 0;
+  readonly files = new Map<string, { content: string; mode: string }>();
+
+  constructor(
+    readonly host: string,
+    private readonly rules: FakeRule[],
+    private readonly log: Recorded[],
+  ) {}
+
+  async exec(request: ExecRequest): Promise<ExecOutcome> {
+    this.roundTrips++;
+    this.log.push({
+      host: this.host,
+      kind: 'exec',
+      command: request.command,
+      sudo: request.sudo,
+      stdin: request.stdin ?? '',
+      at: Date.now(),
+    });
+    const rule = this.rules.find((r) =>
+      typeof r.match === 'function' ? r.match(request.command) : r.match.test(request.command),
+    );
+    const timeout = AbortSignal.timeout(request.timeoutMs);
+    const signal = AbortSignal.any([request.signal, timeout]);
+    try {
+      if (rule?.delayMs) await sleep(rule.delayMs, signal, this.host);
+    } catch (error) {
+      if (timeout.aborted) throw new AppError('TIMEOUT', `The command on ${this.host} timed out.`);
+      throw error;
+    }
+    if (rule?.fail) throw rule.fail;
+    const reply =
+      typeof rule?.reply === 'function' ? await rule.reply(request, this.host) : (rule?.reply ?? {});
+    const out: ExecOutcome = { code: 0, stdout: '', stderr: '', signal: null, ...reply };
+    if (out.stdout) request.onOutput?.('stdout', out.stdout);
+    if (out.stderr) request.onOutput?.('stderr', out.stderr);
+    return out;
+  }
+
+  writeFile(request: WriteFileRequest): Promise<void> {
+    this.roundTrips++;
+    this.log.push({
+      host: this.host,
+      kind: 'write-file',
+      command: `write ${request.path}`,
+      sudo: true,
+      stdin: request.content,
+      at: Date.now(),
+    });
+    this.files.set(request.path, { content: request.content, mode: request.mode });
+    return Promise.resolve();
+  }
+
+  upload(request: UploadRequest): Promise<void> {
+    this.roundTrips++;
+    this.log.push({
+      host: this.host,
+      kind: 'upload',
+      command: `upload ${request.localFile} ${request.remotePath}`,
+      sudo: true,
+      stdin: '',
+      at: Date.now(),
+    });
+    request.onProgress?.(10, 10);
+    return Promise.resolve();
+  }
+
+  rebootAndWait(): Promise<void> {
+    this.roundTrips++;
+    this.log.push({
+      host: this.host,
+      kind: 'reboot',
+      command: 'reboot',
+      sudo: true,
+      stdin: '',
+      at: Date.now(),
+    });
+    return Promise.resolve();
+  }
+}

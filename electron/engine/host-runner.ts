@@ -1,0 +1,57 @@
+/**
+ * What the engine needs from one host. The SSH implementation runs on the session pool; tests
+ * use a fake. Transport problems (connection lost, timeout, cancel, sudo refused) are thrown as
+ * AppErrors; a command's own failure is its exit code.
+ */
+export interface ExecRequest {
+  /** One sh command line (never holding a secret). */
+  command: string;
+  /** Run as root (through sudo unless logged in as root). */
+  sudo: boolean;
+  /** Fed to the command (after sudo's password line, when sudo needs one). */
+  stdin?: string;
+  onOutput?: (stream: 'stdout' | 'stderr', text: string) => void;
+  timeoutMs: number;
+  signal: AbortSignal;
+  /** What it is for, named in transport errors. */
+  what: string;
+}
+
+export interface ExecOutcome {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  signal: string | null;
+}
+
+export interface WriteFileRequest {
+  path: string;
+  mode: string;
+  owner: string;
+  content: string;
+  timeoutMs: number;
+  signal: AbortSignal;
+}
+
+export interface UploadRequest {
+  localFile: string;
+  remotePath: string;
+  mode: string;
+  sha256: string | null;
+  onProgress?: (transferred: number, total: number) => void;
+  timeoutMs: number;
+  signal: AbortSignal;
+}
+
+export interface HostRunner {
+  /** The node name. */
+  readonly host: string;
+  exec(request: ExecRequest): Promise<ExecOutcome>;
+  /** Writes a file as root with its content on stdin only. */
+  writeFile(request: WriteFileRequest): Promise<void>;
+  upload(request: UploadRequest): Promise<void>;
+  /** Reboots, waits until SSH answers from the new boot, reconnects. */
+  rebootAndWait(request: { timeoutMs: number; signal: AbortSignal }): Promise<void>;
+  /** Commands and transfers sent so far (for the benchmark). */
+  readonly roundTrips: number;
+}

@@ -1,0 +1,97 @@
+/**
+ * What the engine knows about K3s beyond the plan: which unit a step's host runs, which action
+ * is the install script, the journal, watching a join while the install script blocks, and
+ * removing a stale node object before a reinstalled machine joins again.
+ */
+import { shJoin } from '../../shared/shell';
+import { SCRIPT_PATH, type PlanAction, type PlanStep } from '../../shared/plan';
+import type { HostRunner } from './host-runner';
+
+export type K3sUnit = 'k3s' | 'k3s-agent';
+
+export function unitOf(step: PlanStep): K3sUnit | null {
+  if (step.phase === 'agents') return 'k3s-agent';
+  if (step.phase === 'first-server' || step.phase === 'servers') return 'k3s';
+  return null;
+}
+
+/** Joining steps connect to a server that is already up. */
+export function joins(step: PlanStep): boolean {
+  return step.phase === 'agents' || step.phase === 'servers';
+}
+
+export function isInstallScript(action: PlanAction): boolean {
+  return action.kind === 'exec' && action.command.endsWith(`sh ${SCRIPT_PATH}`);
+}
+
+export function isDownload(action: PlanAction): boolean {
+  return action.kind === 'exec' && /\b(curl|wget)\b/.test(action.command);
+}
+
+export function journalCommand(unit: K3sUnit, options: { lines: number; sinceSeconds?: number }): string {
+  return shJoin([
+    'journalctl',
+    '-u',
+    unit,
+    '-n',
+    String(options.lines),
+    '--no-pager',
+    ...(options.sinceSeconds ? ['--since', `-${options.sinceSeconds}s`] : []),
+  ]);
+}
+
+/** The last lines of the unit's journal, or '' when it cannot be read. */
+export async function readJournal(
+  runner: HostRunner,
+  unit: K3sUnit,
+  signal: AbortSignal,
+  options: { lines: number; sinceSeconds?: number } = { lines: 40 },
+): Promise<string> {
+  try {
+    const r = await runner.exec({
+      command: journalCommand(unit, options),
+      sudo: true,
+      timeoutMs: 20_000,
+      signal,
+      what: `read the ${unit} journal`,
+    });
+    return r.stdout.includes('-- No entries --') ? '' : r.stdout;
+  } catch {
+    return '';
+  }
+}
+
+// Node password file: K3s writes it when a node first registers; uninstalling removes it.
+const NODE_PASSWORD = '/etc/rancher/node/password';
+const DELETE_IF_PRESENT =
+  'if /usr/local/bin/k3s kubectl get node "$1" >/dev/null 2>&1; then /usr/local/bin/k3s kubectl delete node "$1"; fi';
+
+/**
+ * A machine that lost its K3s (reinstalled, re-flashed) but whose node object is still in the
+ * cluster would be refused as a duplicate: delete that object first. A machine that still has
+ * its node password is the same node and is left alone.
+ */
+export async function removeStaleNode(options: {
+  runner: HostRunner;
+  firstServer: HostRunner;
+  node: string;
+  signal: AbortSignal;
+}): Promise<string | null> {
+  const { runner, firstServer, node, signal } = options;
+  const has = await runner.exec({
+    command: shJoin(['test', '-e', NODE_PASSWORD]),
+    sudo: true,
+    timeoutMs: 30_000,
+    signal,
+    what: 'check for an earlier K3s node identity',
+  });
+  if (has.code === 0) return null;
+  const r = await firstServer.exec({
+    command: shJoin(['sh', '-c', DELETE_IF_PRESENT, 'k3s-wizard-stale', node]),
+    sudo: true,
+    timeoutMs: 60_000,
+    signal,
+    what: `remove the stale node object ${node}`,
+  });
+  return r.code === 0 && r.stdout.includes('deleted') ? r.stdout.trim() : null;
+}

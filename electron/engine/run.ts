@@ -1,0 +1,217 @@
+/**
+ * A run of a plan: steps start as soon as their dependencies are done (skipped counts as done),
+ * in parallel up to a concurrency limit; a failed step blocks everything that depends on it;
+ * cancel stops launching and interrupts what runs. A finished run can retry one host: its
+ * unfinished steps and whatever waited on them, nothing else.
+ */
+import { randomUUID } from 'node:crypto';
+import pLimit from 'p-limit';
+import type { Plan, PlanStep } from '../../shared/plan';
+import {
+  reduceRun,
+  type RunEvent,
+  type RunEventBody,
+  type RunSnapshot,
+  type StepStatus,
+} from '../../shared/run';
+import type { HostRunner } from './host-runner';
+import { executeStep, type RunMemory, type StepOutcome, type StepServices } from './step';
+
+export interface RunOptions {
+  plan: Plan;
+  runnerFor: (host: string) => HostRunner;
+  services: StepServices;
+  concurrency: number;
+  dryRun?: boolean;
+  runId?: string;
+  /** Every event, in order, after the snapshot has folded it in. */
+  onEvent: (event: RunEvent) => void;
+}
+
+const FINISHED: readonly StepStatus[] = ['done', 'skipped'];
+const BROKEN: readonly StepStatus[] = ['failed', 'blocked', 'cancelled'];
+
+export class EngineRun {
+  readonly runId: string;
+  private seq = 0;
+  private state: RunSnapshot | null = null;
+  private abort = new AbortController();
+  private readonly memory: RunMemory = { secrets: {}, kubeconfig: null };
+  private readonly byId: Map<string, PlanStep>;
+  private current: Promise<RunSnapshot> | null = null;
+  private anyChange = false;
+  private readonly started = Date.now();
+
+  constructor(private readonly options: RunOptions) {
+    this.runId = options.runId ?? randomUUID();
+    this.byId = new Map(options.plan.steps.map((s) => [s.id, s]));
+  }
+
+  get snapshot(): RunSnapshot | null {
+    return this.state;
+  }
+
+  get running(): boolean {
+    return this.current !== null;
+  }
+
+  private emit(body: RunEventBody): void {
+    const event = { ...body, runId: this.runId, seq: this.seq++, time: new Date().toISOString() };
+    this.state = reduceRun(this.state, event);
+    if (event.type === 'step-finished' && event.changed) this.anyChange = true;
+    this.options.onEvent(event);
+  }
+
+  /** Runs every step; resolves with the final snapshot (never rejects for a failed step). */
+  start(): Promise<RunSnapshot> {
+    if (this.state) throw new Error('This run has started already.');
+    const { plan, concurrency } = this.options;
+    this.emit({
+      type: 'run-started',
+      cluster: plan.cluster,
+      dryRun: this.options.dryRun ?? false,
+      concurrency,
+      steps: plan.steps.map(({ id, host, phase, title, dependsOn }) => ({
+        id,
+        host,
+        phase,
+        title,
+        dependsOn,
+      })),
+    });
+    return this.go(plan.steps.map((s) => s.id));
+  }
+
+  /** Stops launching steps and interrupts the running ones. */
+  cancel(): void {
+    this.abort.abort();
+  }
+
+  /** Runs a failed, blocked or cancelled host's unfinished steps again, and what depends on them. */
+  retryHost(host: string): Promise<RunSnapshot> {
+    const state = this.state;
+    if (!state) throw new Error('This run has not started.');
+    if (this.current) throw new Error('The run is still going; wait for it to finish or cancel it.');
+    const open = (id: string) => !FINISHED.includes(state.steps[id]?.status ?? 'pending');
+    const chosen = new Set(state.order.filter((id) => this.byId.get(id)?.host === host && open(id)));
+    // Whatever waits on a chosen step runs again too (the verify step, later joins).
+    for (const id of state.order) {
+      if (open(id) && this.byId.get(id)?.dependsOn.some((dep) => chosen.has(dep))) chosen.add(id);
+    }
+    const ids = state.order.filter((id) => chosen.has(id));
+    if (this.abort.signal.aborted) this.abort = new AbortController();
+    this.emit({ type: 'run-resumed', host, stepIds: ids });
+    return this.go(ids);
+  }
+
+  private go(ids: string[]): Promise<RunSnapshot> {
+    const promise = this.schedule(ids).then(() => {
+      const broken = ids.some((id) => !FINISHED.includes(this.state?.steps[id]?.status ?? 'pending'));
+      const outcome = this.abort.signal.aborted ? 'cancelled' : broken ? 'failed' : 'succeeded';
+      this.emit({
+        type: 'run-finished',
+        outcome,
+        changed: this.anyChange,
+        durationMs: Date.now() - this.started,
+      });
+      this.current = null;
+      return this.state as RunSnapshot;
+    });
+    this.current = promise;
+    return promise;
+  }
+
+  private status(id: string): StepStatus | undefined {
+    return this.state?.steps[id]?.status;
+  }
+
+  /** The step that caused a block: the first broken dependency, followed to its root. */
+  private rootCause(id: string): string {
+    const blockedBy = this.state?.steps[id]?.blockedBy;
+    return blockedBy ?? id;
+  }
+
+  private schedule(ids: string[]): Promise<void> {
+    const limit = pLimit(Math.max(1, this.options.concurrency));
+    const waiting = [...ids];
+    let running = 0;
+    const firstServerHost = this.options.plan.steps.find((s) => s.phase === 'first-server')?.host;
+    return new Promise<void>((resolve) => {
+      const tick = (): void => {
+        for (let i = 0; i < waiting.length;) {
+          const id = waiting[i] as string;
+          const step = this.byId.get(id) as PlanStep;
+          // After a cancel nothing is blocked: what did not run stays pending for the next run.
+          const broken =
+            !this.abort.signal.aborted &&
+            step.dependsOn.find((dep) => {
+              const status = this.status(dep);
+              return status === undefined || BROKEN.includes(status);
+            });
+          if (broken !== undefined && broken !== false) {
+            waiting.splice(i, 1);
+            this.emit({
+              type: 'step-blocked',
+              host: step.host,
+              stepId: id,
+              blockedBy: this.rootCause(broken),
+            });
+            continue;
+          }
+          const ready = step.dependsOn.every((dep) => FINISHED.includes(this.status(dep) as StepStatus));
+          if (!ready || this.abort.signal.aborted) {
+            i++;
+            continue;
+          }
+          waiting.splice(i, 1);
+          running++;
+          void limit(() => this.runStep(step, firstServerHost)).then(() => {
+            running--;
+            tick();
+          });
+        }
+        if (running > 0) return;
+        // Nothing runs and nothing can start: what still waits depends on a step outside this
+        // run (a retry of another host) that is not done. Unless cancelled, say so.
+        if (!this.abort.signal.aborted) {
+          for (const id of waiting) {
+            const step = this.byId.get(id) as PlanStep;
+            const dep = step.dependsOn.find((d) => !FINISHED.includes(this.status(d) as StepStatus)) ?? id;
+            this.emit({ type: 'step-blocked', host: step.host, stepId: id, blockedBy: this.rootCause(dep) });
+          }
+        }
+        resolve();
+      };
+      tick();
+    });
+  }
+
+  private async runStep(step: PlanStep, firstServerHost: string | undefined): Promise<StepOutcome> {
+    // Queued behind the limit while a cancel came: it never starts.
+    if (this.abort.signal.aborted) return 'cancelled';
+    try {
+      return await executeStep({
+        step,
+        runner: this.options.runnerFor(step.host),
+        firstServer:
+          firstServerHost && firstServerHost !== step.host ? this.options.runnerFor(firstServerHost) : null,
+        runSignal: this.abort.signal,
+        dryRun: this.options.dryRun ?? false,
+        memory: this.memory,
+        services: this.options.services,
+        emit: (body) => this.emit(body),
+      });
+    } catch (error) {
+      // executeStep reports its own failures; this is a bug, reported rather than hanging the run.
+      const message = error instanceof Error ? error.message : String(error);
+      this.emit({
+        type: 'step-failed',
+        host: step.host,
+        stepId: step.id,
+        durationMs: 0,
+        error: { code: 'INTERNAL', message: this.options.services.redact(message), lastOutput: [] },
+      });
+      return 'failed';
+    }
+  }
+}

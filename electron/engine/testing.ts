@@ -1,0 +1,133 @@
+/**
+ * A harness for engine unit tests: a plan from buildPlan (or by hand), fake hosts answering the
+ * commands a healthy cluster answers, and every event and request recorded.
+ */
+import { buildPlan, type Plan } from '../../shared/plan';
+import { redactText } from '../../shared/redact';
+import type { NodeInfo, RunEvent } from '../../shared/run';
+import { makeSpec, node } from '../../shared/spec/testing';
+import { FakeHostRunner, type FakeRule, type Recorded } from './fake-runner';
+import { EngineRun } from './run';
+import type { StepServices } from './step';
+
+/** The install script's command line (not the download of it). */
+export const INSTALL = / sh \/var\/lib\/k3s-wizard\/install\.sh$/;
+
+export const TOKEN = `K10${'ab'.repeat(32)}::server:0123456789abcdef0123456789abcdef`;
+export const KUBECONFIG_TEXT = [
+  'apiVersion: v1',
+  'clusters:',
+  '- cluster:',
+  '    certificate-authority-data: Q0EtREFUQQ==',
+  '    server: https://127.0.0.1:6443',
+  '  name: default',
+  'contexts:',
+  '- context:',
+  '    cluster: default',
+  '    user: default',
+  '  name: default',
+  'current-context: default',
+  'kind: Config',
+  'users:',
+  '- name: default',
+  '  user:',
+  '    client-certificate-data: Q0VSVA==',
+  '    client-key-data: S0VZLVNFQ1JFVC1EQVRB',
+].join('\n');
+
+export function nodeListJson(names: string[]): string {
+  return JSON.stringify({
+    kind: 'List',
+    items: names.map((name, i) => ({
+      metadata: { name, labels: i === 0 ? { 'node-role.kubernetes.io/control-plane': 'true' } : {} },
+      status: {
+        conditions: [{ type: 'Ready', status: 'True' }],
+        addresses: [{ type: 'InternalIP', address: `10.0.0.${i + 1}` }],
+        nodeInfo: { kubeletVersion: 'v1.33.5+k3s1', architecture: 'amd64' },
+      },
+    })),
+  });
+}
+
+/** Answers of a healthy host where nothing is installed yet. */
+export function healthyRules(names: string[]): FakeRule[] {
+  return [
+    { match: /config\.yaml.*k3s-wizard-check|k3s-wizard-check.*config\.yaml/, reply: { code: 1 } },
+    { match: /^cat -- \/var\/lib\/rancher\/k3s\/server\/token$/, reply: { stdout: `${TOKEN}\n` } },
+    { match: /^cat -- \/etc\/rancher\/k3s\/k3s\.yaml$/, reply: { stdout: `${KUBECONFIG_TEXT}\n` } },
+    { match: /get nodes -o json/, reply: { stdout: nodeListJson(names) } },
+    { match: /^test -e \/etc\/rancher\/node\/password$/, reply: { code: 0 } },
+    {
+      match: INSTALL,
+      reply: { stdout: '[INFO]  Using v1.33.5+k3s1 as release\n[INFO]  systemd: Starting k3s\n' },
+    },
+  ];
+}
+
+export function threeNodePlan(): Plan {
+  const spec = makeSpec([
+    node('s1', '10.0.0.1', 'server'),
+    node('a1', '10.0.0.2', 'agent'),
+    node('a2', '10.0.0.3', 'agent'),
+  ]);
+  const result = buildPlan(spec);
+  if (!result.ok) throw new Error(JSON.stringify(result.issues));
+  return result.plan;
+}
+
+export interface Harness {
+  run: EngineRun;
+  events: RunEvent[];
+  requests: Recorded[];
+  runners: Map<string, FakeHostRunner>;
+  saved: { kubeconfig: string; server: string }[];
+}
+
+export function harness(options: {
+  plan: Plan;
+  rules?: Record<string, FakeRule[]>;
+  concurrency?: number;
+  dryRun?: boolean;
+  services?: Partial<StepServices>;
+}): Harness {
+  const events: RunEvent[] = [];
+  const requests: Recorded[] = [];
+  const secrets = new Set<string>();
+  const hosts = [...new Set(options.plan.steps.map((s) => s.host))];
+  const runners = new Map<string, FakeHostRunner>();
+  const saved: Harness['saved'] = [];
+  for (const host of hosts) {
+    runners.set(
+      host,
+      new FakeHostRunner(host, [...(options.rules?.[host] ?? []), ...healthyRules(hosts)], requests),
+    );
+  }
+  const services: StepServices = {
+    saveKubeconfig: ({ kubeconfig, server, contextName }) => {
+      saved.push({ kubeconfig, server });
+      return Promise.resolve({ path: `/home/me/.kube/${contextName}`, changed: true });
+    },
+    checkFromHere: (): Promise<NodeInfo[]> =>
+      Promise.resolve(
+        hosts.map((name) => ({ name, ready: true, roles: [], version: '', arch: '', internalIp: '' })),
+      ),
+    redact: (text) => redactText(text, secrets),
+    onSecret: (value) => secrets.add(value),
+    serviceTimeoutMs: 60_000,
+    joinWatch: { intervalMs: 20, unreachableGraceMs: 60 },
+    ...options.services,
+  };
+  const run = new EngineRun({
+    plan: options.plan,
+    runnerFor: (host) => {
+      const runner = runners.get(host);
+      if (!runner) throw new Error(`no runner for ${host}`);
+      return runner;
+    },
+    services,
+    concurrency: options.concurrency ?? 4,
+    dryRun: options.dryRun ?? false,
+    onEvent: (event) => events.push(event),
+  });
+  return { run, events, requests, runners, saved };
+}
