@@ -9,6 +9,7 @@ import { createBackend } from './backend';
 import { appVersion } from './backend/version';
 import { SECURITY_HEADERS } from './csp';
 import { forwardEvents, registerIpc } from './ipc';
+import { safeStoragePersistence } from './ssh/safe-storage';
 import { readStaticFile } from './static-files';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -42,6 +43,8 @@ function start(): void {
     version: appVersion(),
     dataDir: app.getPath('userData'),
     front: 'desktop',
+    // Only the desktop front may remember passwords, encrypted with the OS keychain.
+    secretPersistence: safeStoragePersistence(app.getPath('userData')),
   });
   registerIpc({ ipcMain, backend, isTrustedUrl });
 

@@ -5,6 +5,16 @@
  * Every payload is validated with these schemas in main; only plain data crosses.
  */
 import { z } from 'zod';
+import { HostFactsSchema } from './facts-schema';
+import {
+  CheckSchema,
+  ConnectivityInput,
+  ConnectivityResultSchema,
+  HostRefInput,
+  ImportedHostSchema,
+  SetCredentialsInput,
+  TrustHostKeyInput,
+} from './probe/schema';
 
 export const FRONTS = ['desktop', 'browser', 'cli'] as const;
 export type Front = (typeof FRONTS)[number];
@@ -36,6 +46,25 @@ export const contract = {
     'app:recentLogs': {
       input: z.object({ limit: z.number().int().min(1).max(1000).default(200) }).strict(),
       output: z.array(LogEntry),
+    },
+    /** Login details for a host, kept by the back end; secrets never come back out. */
+    'hosts:setCredentials': { input: SetCredentialsInput, output: z.object({ remembered: z.boolean() }) },
+    /** Trusts a key the host offered (HOST_KEY_UNKNOWN / HOST_KEY_MISMATCH); `replace` re-trusts a changed one. */
+    'hosts:trustHostKey': {
+      input: TrustHostKeyInput,
+      output: z.object({ keyType: z.string(), fingerprint: z.string() }),
+    },
+    /** Facts of one host, in one round trip. */
+    'hosts:probe': { input: HostRefInput, output: z.object({ facts: HostFactsSchema }) },
+    /** Real tests of the ports the cluster needs between nodes, with the checks they give. */
+    'hosts:connectivity': {
+      input: ConnectivityInput,
+      output: z.object({ results: z.array(ConnectivityResultSchema), checks: z.array(CheckSchema) }),
+    },
+    /** Hosts declared in ~/.ssh/config (or another file). */
+    'hosts:importSshConfig': {
+      input: z.object({ path: z.string().max(4096).optional() }).strict(),
+      output: z.array(ImportedHostSchema),
     },
   },
   events: {

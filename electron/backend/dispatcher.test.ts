@@ -12,7 +12,8 @@ function setup(overrides: Partial<Handlers> = {}) {
   hub.subscribe((channel, payload) => {
     if (channel === 'app:log') logs.push(payload);
   });
-  const handlers: Handlers = {
+  // Only the app channels are exercised here; other channels have their own tests.
+  const handlers = {
     'app:info': () =>
       Promise.resolve({
         name: 'k3s-wizard',
@@ -23,7 +24,7 @@ function setup(overrides: Partial<Handlers> = {}) {
       }),
     'app:recentLogs': ({ limit }) => Promise.resolve(logger.tail(limit)),
     ...overrides,
-  };
+  } as Handlers;
   return { dispatcher: createDispatcher({ handlers, logger }), logger, logs };
 }
 

@@ -1,5 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import type { Front } from '../../shared/contract';
+import { connectivityChecks } from '../../shared/checks/connectivity';
+import { HostsService } from '../probe/hosts-service';
+import type { SecretPersistence } from '../ssh/secrets';
 import { createDispatcher, type Dispatcher, type Handlers } from './dispatcher';
 import { EventHub } from './events';
 import { Logger } from './logger';
@@ -9,6 +12,8 @@ export interface BackendOptions {
   version: string;
   dataDir: string;
   front: Front;
+  /** Where remembered credentials are kept (desktop only: the OS keychain). */
+  secretPersistence?: SecretPersistence;
 }
 
 export interface Backend {
@@ -16,14 +21,23 @@ export interface Backend {
   hub: EventHub;
   logger: Logger;
   options: BackendOptions;
+  hosts: HostsService;
   close(): Promise<void>;
 }
+
+/** A synchronous handler as a promise: what it throws becomes the rejection. */
+const settle = <T>(run: () => T): Promise<T> => new Promise((resolve) => resolve(run()));
 
 /** The back end every front shares: plain Node, no Electron. */
 export function createBackend(options: BackendOptions): Backend {
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const hub = new EventHub();
   const logger = new Logger(hub);
+  const hosts = new HostsService({
+    dataDir: options.dataDir,
+    logger,
+    ...(options.secretPersistence ? { persistence: options.secretPersistence } : {}),
+  });
   const handlers: Handlers = {
     'app:info': () =>
       Promise.resolve({
@@ -34,6 +48,15 @@ export function createBackend(options: BackendOptions): Backend {
         dataDir: options.dataDir,
       }),
     'app:recentLogs': ({ limit }) => Promise.resolve(logger.tail(limit)),
+    'hosts:setCredentials': ({ host, port, remember, ...credentials }) =>
+      settle(() => hosts.setCredentials(host, port, credentials, { remember })),
+    'hosts:trustHostKey': (input) => settle(() => hosts.trustHostKey(input)),
+    'hosts:probe': async (ref, ctx) => ({ facts: await hosts.probe(ref, ctx.signal) }),
+    'hosts:connectivity': async (input, ctx) => {
+      const results = await hosts.connectivity({ ...input, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+      return { results, checks: connectivityChecks(results) };
+    },
+    'hosts:importSshConfig': ({ path }) => settle(() => hosts.importSshConfig(path)),
   };
   const dispatcher = createDispatcher({ handlers, logger });
   logger.info('app', `back end started (${options.front} front, version ${options.version})`);
@@ -42,6 +65,10 @@ export function createBackend(options: BackendOptions): Backend {
     hub,
     logger,
     options,
-    close: () => Promise.resolve(),
+    hosts,
+    close: () => {
+      hosts.close();
+      return Promise.resolve();
+    },
   };
 }

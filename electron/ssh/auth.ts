@@ -6,8 +6,11 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { utils, type AuthenticationType, type ConnectConfig } from 'ssh2';
+import ssh2, { type AuthenticationType, type ConnectConfig } from 'ssh2';
 import { AppError } from '../../shared/errors';
+
+// ssh2 is CommonJS: Node's ESM loader only sees some of its exports by name.
+const { utils } = ssh2;
 
 export interface SshCredentials {
   password?: string;

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { utils } from 'ssh2';
+import ssh2 from 'ssh2';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AppError } from '../../shared/errors';
 import type { SshCredentials } from './auth';
@@ -122,7 +122,7 @@ describe('SshSession host keys', () => {
 
 describe('SshSession logins', () => {
   it('logs in with a passphrase-protected key, and says so when the passphrase is missing or wrong', async () => {
-    const pair = utils.generateKeyPairSync('ed25519', {
+    const pair = ssh2.utils.generateKeyPairSync('ed25519', {
       passphrase: 'open sesame',
       cipher: 'aes256-ctr',
       rounds: 16,

@@ -6,7 +6,7 @@
 import { AppError } from '../../shared/errors';
 import { shJoin, shQuote } from '../../shared/shell';
 import { describeTarget } from './errors';
-import type { ExecOptions, ExecResult, SshSession } from './session';
+import type { ExecOptions, ExecResult, SshSession, SshTarget } from './session';
 
 export type SudoMode = 'root' | 'nopasswd' | 'password' | 'unavailable';
 
@@ -28,6 +28,34 @@ export function parseSudoDetection(stdout: string): SudoMode | null {
   if (verdict === 'nopasswd') return 'nopasswd';
   if (verdict === 'password') return 'password';
   if (verdict === 'no-sudo') return 'unavailable';
+  return null;
+}
+
+/** sudo's complaints as clear errors (null when sudo itself was fine). */
+export function sudoFailure(stderr: string, target: SshTarget): AppError | null {
+  const where = describeTarget(target);
+  const details = { host: target.host, user: target.user };
+  if (WRONG_PASSWORD.test(stderr)) {
+    return new AppError(
+      'SUDO_PASSWORD_WRONG',
+      `sudo on ${where} did not accept the password. It was not retried, so the account is not locked: check it and try again.`,
+      details,
+    );
+  }
+  if (NOT_ALLOWED.test(stderr)) {
+    return new AppError(
+      'SUDO_UNAVAILABLE',
+      `${target.user} may not use sudo on ${where}. Log in as root or as a user in the sudo group.`,
+      details,
+    );
+  }
+  if (NEEDS_TTY.test(stderr)) {
+    return new AppError(
+      'SUDO_UNAVAILABLE',
+      `sudo on ${where} insists on a terminal (requiretty): remove "Defaults requiretty" or log in as root.`,
+      details,
+    );
+  }
   return null;
 }
 
@@ -61,31 +89,8 @@ export class Sudo {
     return mode;
   }
 
-  /** Maps sudo's complaints to clear errors; returns normally when sudo itself was fine. */
   private failure(stderr: string): AppError | null {
-    const details = { host: this.session.target.host, user: this.session.target.user };
-    if (WRONG_PASSWORD.test(stderr)) {
-      return new AppError(
-        'SUDO_PASSWORD_WRONG',
-        `sudo on ${this.where} did not accept the password. It was not retried, so the account is not locked: check it and try again.`,
-        details,
-      );
-    }
-    if (NOT_ALLOWED.test(stderr)) {
-      return new AppError(
-        'SUDO_UNAVAILABLE',
-        `${this.session.target.user} may not use sudo on ${this.where}. Log in as root or as a user in the sudo group.`,
-        details,
-      );
-    }
-    if (NEEDS_TTY.test(stderr)) {
-      return new AppError(
-        'SUDO_UNAVAILABLE',
-        `sudo on ${this.where} insists on a terminal (requiretty): remove "Defaults requiretty" or log in as root.`,
-        details,
-      );
-    }
-    return null;
+    return sudoFailure(stderr, this.session.target);
   }
 
   /** Checks the sudo password once, with nothing after it on stdin, so a wrong one cannot be re-read. */

@@ -6,7 +6,9 @@
 import { spawn } from 'node:child_process';
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
-import { Server, utils, type Connection } from 'ssh2';
+import ssh2, { type Connection } from 'ssh2';
+
+const { Server, utils } = ssh2;
 
 export interface TestServerOptions {
   user?: string;

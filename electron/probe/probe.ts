@@ -1,0 +1,91 @@
+/**
+ * Probing a host: the facts script in one exec (one round trip), as root when the host allows
+ * it. The command decides on the host itself whether it is root, can sudo without a password,
+ * or needs the password we feed on stdin, so no extra round trip is spent asking first.
+ */
+import { AppError } from '../../shared/errors';
+import type { HostFacts } from '../../shared/facts';
+import { parseFacts } from '../../shared/probe/parse';
+import { FACTS_SCRIPT } from '../../shared/probe/script';
+import { splitSections } from '../../shared/probe/sections';
+import { shQuote } from '../../shared/shell';
+import type { PoolTarget, SessionPool } from '../ssh/pool';
+import { sudoFailure } from '../ssh/sudo';
+
+export interface ProbeOptions {
+  pool: SessionPool;
+  target: PoolTarget;
+  /** The sudo password, when the user gave one. Sent on stdin only. */
+  sudoPassword?: string;
+  signal?: AbortSignal;
+  timeoutMs?: number;
+}
+
+/**
+ * The one command: prints `@@sudo-mode` and how root was reached, then the facts. Without a
+ * usable sudo the script still runs unprivileged, and the facts that need root stay unknown.
+ */
+export function probeCommand(havePassword: boolean): string {
+  const script = shQuote(FACTS_SCRIPT);
+  const env = `env "SSH_CONNECTION=$SSH_CONNECTION"`;
+  return [
+    `S=${script}`,
+    `mode() { printf '@@sudo-mode\\n%s\\n' "$1"; }`,
+    'if [ "$(id -u)" = 0 ]; then mode root; sh -c "$S"',
+    `elif command -v sudo >/dev/null 2>&1 && sudo -n true >/dev/null 2>&1; then mode nopasswd; sudo -n ${env} sh -c "$S"`,
+    havePassword
+      ? // -k: always read the password line (never a cached timestamp that would leave it unread)
+        `elif command -v sudo >/dev/null 2>&1; then mode password; sudo -k -S -p '' ${env} sh -c "$S"`
+      : `elif command -v sudo >/dev/null 2>&1; then mode password-missing; sh -c "$S"`,
+    'else mode unavailable; sh -c "$S"; fi',
+  ].join('\n');
+}
+
+function sudoMode(value: string | undefined): HostFacts['sudo'] {
+  switch (value) {
+    case 'root':
+    case 'nopasswd':
+    case 'password':
+    case 'unavailable':
+      return value;
+    case 'password-missing':
+      return 'password';
+    default:
+      return null;
+  }
+}
+
+export async function probeHost(options: ProbeOptions): Promise<HostFacts> {
+  const { pool, target } = options;
+  const session = await pool.session(target);
+  const startedMs = Date.now();
+  const result = await session.exec(probeCommand(Boolean(options.sudoPassword)), {
+    stdin: options.sudoPassword ? `${options.sudoPassword}\n` : '',
+    timeoutMs: options.timeoutMs ?? 90_000,
+    step: 'probe',
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  const modeLine = splitSections(result.stdout).get('sudo-mode')?.split('\n')[0];
+  const mode = sudoMode(modeLine);
+  if (modeLine === 'password' && !/^@@end\s*$/m.test(result.stdout)) {
+    // sudo refused before the script started: say why (wrong password, not allowed…).
+    throw (
+      sudoFailure(result.stderr, session.target) ??
+      new AppError(
+        'SUDO_UNAVAILABLE',
+        `sudo on ${target.host} failed: ${result.stderr.trim().split('\n')[0] ?? ''}`,
+        {
+          host: target.host,
+        },
+      )
+    );
+  }
+  if (!/^@@end\s*$/m.test(result.stdout)) {
+    throw new AppError(
+      'COMMAND_FAILED',
+      `The probe on ${target.host} stopped early (exit ${result.code ?? result.signal ?? '?'}): ${result.stderr.trim().split('\n').slice(-1)[0] ?? ''}`,
+      { host: target.host, step: 'probe' },
+    );
+  }
+  return parseFacts(result.stdout, { localClockMs: startedMs, sudo: mode });
+}

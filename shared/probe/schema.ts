@@ -1,0 +1,114 @@
+/** Zod schemas for checks and connectivity results, so they can cross the contract validated. */
+import { z } from 'zod';
+import type { ConnectivityResult } from '../checks/connectivity';
+import type { Check } from '../checks/types';
+
+const nullableString = z.string().nullable();
+
+export const CheckSchema = z.object({
+  id: z.string(),
+  hostId: nullableString,
+  hostIds: z.array(z.string()).optional(),
+  status: z.enum(['pass', 'warn', 'fail']),
+  title: z.string(),
+  reason: z.string(),
+  fix: z
+    .discriminatedUnion('kind', [
+      z.object({
+        kind: z.literal('action'),
+        action: z.enum([
+          'enable-memory-cgroup',
+          'set-node-name',
+          'regenerate-machine-id',
+          'set-flannel-iface',
+          'prefer-bundled-bin',
+          'sync-clock',
+        ]),
+        description: z.string(),
+      }),
+      z.object({ kind: z.literal('command'), command: z.string(), description: z.string().optional() }),
+      z.object({ kind: z.literal('step'), step: z.literal('firewall') }),
+    ])
+    .optional(),
+});
+
+export const ConnectivityResultSchema = z.object({
+  from: z.string(),
+  to: z.string(),
+  port: z.number(),
+  proto: z.enum(['tcp', 'udp']),
+  purpose: z.string(),
+  status: z.enum(['open', 'blocked', 'unknown']),
+  detail: z.string(),
+});
+
+// The schemas and the hand-written types must stay the same shape, both ways.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
+export const SCHEMAS_MATCH: [
+  Same<z.infer<typeof CheckSchema>, Check>,
+  Same<z.infer<typeof ConnectivityResultSchema>, ConnectivityResult>,
+] = [true, true];
+
+const Host = z.string().min(1).max(253);
+const Port = z.number().int().min(1).max(65535);
+const User = z.string().min(1).max(64);
+
+/** A host as the contract names it; the jump host (ProxyJump) needs credentials of its own. */
+export const HostRefInput = z
+  .object({
+    host: Host,
+    port: Port.default(22),
+    user: User,
+    jump: z.object({ host: Host, port: Port, user: User }).strict().optional(),
+  })
+  .strict();
+
+export const SetCredentialsInput = z
+  .object({
+    host: Host,
+    port: Port.default(22),
+    user: User,
+    password: z.string().max(1024).optional(),
+    identityFile: z.string().max(4096).optional(),
+    passphrase: z.string().max(1024).optional(),
+    useAgent: z.boolean().optional(),
+    sudoPassword: z.string().max(1024).optional(),
+    /** Keep them for next time (desktop only, encrypted with the OS keychain). */
+    remember: z.boolean().default(false),
+  })
+  .strict();
+
+export const TrustHostKeyInput = z
+  .object({
+    host: Host,
+    port: Port.default(22),
+    fingerprint: z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}$/),
+    replace: z.boolean().default(false),
+  })
+  .strict();
+
+export const ConnectivityInput = z
+  .object({
+    nodes: z
+      .array(
+        HostRefInput.extend({
+          id: z.string().min(1).max(253),
+          role: z.enum(['server', 'agent']),
+          address: Host,
+        }),
+      )
+      .min(2)
+      .max(64),
+    apiPort: Port.optional(),
+    flannelPort: Port.optional(),
+  })
+  .strict();
+
+export const ImportedHostSchema = z.object({
+  alias: z.string(),
+  host: z.string(),
+  port: z.number(),
+  user: nullableString,
+  identityFile: nullableString,
+  proxyJump: nullableString,
+});
