@@ -52,11 +52,12 @@ export default tseslint.config(
     languageOptions: {
       parserOptions: {
         // The first project that includes a file wins: shared sources are checked without
-        // DOM or Node types, the renderer with the DOM, everything else (tests too) with Node.
+        // DOM or Node types, the renderer with the DOM, e2e with both, everything else with Node.
         project: [
           './shared/tsconfig.json',
           './renderer/tsconfig.json',
           './renderer/tsconfig.test.json',
+          './e2e/tsconfig.json',
           './tsconfig.node.json',
         ],
         tsconfigRootDir: import.meta.dirname,

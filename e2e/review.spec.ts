@@ -40,12 +40,12 @@ test('saves the plan as a script and the cluster as a file the command line can 
   const { review, page } = wizard;
   const [script] = await Promise.all([page.waitForEvent('download'), review.saveScript.click()]);
   expect(script.suggestedFilename()).toBe('install-homelab.sh');
-  const text = readFileSync((await script.path())!, 'utf8');
+  const text = readFileSync(await script.path(), 'utf8');
   expect(text.startsWith('#!/bin/sh')).toBe(true);
   expect(text).toContain('on control: Install K3s server');
   const [file] = await Promise.all([page.waitForEvent('download'), review.saveClusterFile.click()]);
   expect(file.suggestedFilename()).toBe('homelab.yaml');
-  const spec = parse(readFileSync((await file.path())!, 'utf8')) as {
+  const spec = parse(readFileSync(await file.path(), 'utf8')) as {
     nodes: { nodeName: string; role: string }[];
   };
   expect(spec.nodes.map((n) => [n.nodeName, n.role])).toEqual([

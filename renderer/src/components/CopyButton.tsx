@@ -17,7 +17,7 @@ export function CopyButton({ text, label, idle = 'Copy' }: { text: string; label
       onClick={() => void copyText(text).then((ok) => setState(ok ? 'copied' : 'failed'))}
     >
       <span aria-live="polite">
-        {state === 'copied' ? 'Copied' : state === 'failed' ? 'Copy failed' : 'Copy'}
+        {state === 'copied' ? 'Copied' : state === 'failed' ? 'Copy failed' : idle}
       </span>
     </button>
   );
