@@ -1,3 +1,4 @@
+import { registerApply } from './apply';
 import type { RegisterCommand } from './context';
 import { registerInfo } from './info';
 import { registerInit } from './init';
@@ -12,4 +13,5 @@ export const COMMANDS: RegisterCommand[] = [
   registerInit,
   registerPlan,
   registerProbe,
+  registerApply,
 ];

@@ -1,0 +1,203 @@
+/** `k3s-wizard apply`: the whole install from a cluster file, with live progress per machine. */
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline/promises';
+import { AppError } from '../../../shared/errors';
+import { buildPlan, type AirgapInventory } from '../../../shared/plan';
+import { reduceRun, type RunSnapshot } from '../../../shared/run';
+import { formatIssue, loadSpec, type ClusterSpec, type NodeSpec } from '../../../shared/spec';
+import { createBackend } from '../../backend';
+import type { Logger } from '../../backend/logger';
+import { appVersion } from '../../backend/version';
+import { connectAll, HostKeyOffers } from '../../engine/connect';
+import { liveDisplay, plainDisplay, summary, type RunDisplay } from '../../engine/display';
+import { RunService } from '../../engine/service';
+import type { SshCredentials } from '../../ssh/auth';
+import { KnownHosts } from '../../ssh/known-hosts';
+import { SessionPool } from '../../ssh/pool';
+import type { RegisterCommand } from './context';
+import { readAirgapFolder, readFacts } from './plan';
+
+interface ApplyOptions {
+  yes?: boolean;
+  concurrency: string;
+  dryRun?: boolean;
+  facts?: string;
+  acceptNewHostKeys?: boolean;
+  plain?: boolean;
+}
+
+/** Login secrets come from the environment (never from the cluster file or the command line). */
+function credentialsFor(node: NodeSpec, env: NodeJS.ProcessEnv, logger: Logger) {
+  const need = (name: string, what: string): string => {
+    const value = env[name];
+    if (!value)
+      throw new AppError('INVALID_INPUT', `${node.nodeName} needs ${what}: set ${name} in the environment.`);
+    logger.addSecret(value);
+    return value;
+  };
+  const credentials: SshCredentials & { sudoPassword?: string } = {};
+  if (node.auth.method === 'agent') credentials.useAgent = true;
+  if (node.auth.method === 'key') {
+    credentials.identityFile = node.auth.keyPath;
+    if (env.K3S_WIZARD_KEY_PASSPHRASE)
+      credentials.passphrase = need('K3S_WIZARD_KEY_PASSPHRASE', 'a passphrase');
+  }
+  if (node.auth.method === 'password')
+    credentials.password = need('K3S_WIZARD_SSH_PASSWORD', 'an SSH password');
+  if (node.sudo.password) credentials.sudoPassword = need('K3S_WIZARD_SUDO_PASSWORD', 'a sudo password');
+  return credentials;
+}
+
+function airgapInventory(spec: ClusterSpec, file: string): AirgapInventory | null {
+  if (spec.install.source !== 'airgap') return null;
+  const folder = isAbsolute(spec.install.folder)
+    ? spec.install.folder
+    : resolve(dirname(file), spec.install.folder);
+  spec.install.folder = folder;
+  return readAirgapFolder(folder);
+}
+
+async function confirm(question: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(question)).trim());
+  } finally {
+    rl.close();
+  }
+}
+
+function failure(snapshot: RunSnapshot, logPath: string): AppError {
+  const failed = snapshot.order.map((id) => snapshot.steps[id]).filter((s) => s?.status === 'failed');
+  const first = failed[0];
+  const lines = failed.map((s) => `  ${s?.host}: ${s?.title}: ${s?.error?.code} — ${s?.error?.message}`);
+  if (snapshot.status === 'cancelled' || !first?.error) {
+    return new AppError(
+      'CANCELLED',
+      `The run was stopped. Run the same command again to continue. Log: ${logPath}`,
+    );
+  }
+  return new AppError(
+    first.error.code,
+    `${failed.length === 1 ? 'A step failed' : `${failed.length} steps failed`}:\n${lines.join('\n')}\nRun the same command again to continue: finished steps are skipped. Log: ${logPath}`,
+    { host: first.host, step: first.id },
+  );
+}
+
+export const registerApply: RegisterCommand = (program, { io, dataDir }) => {
+  program
+    .command('apply')
+    .description('install the cluster a file describes (or finish or check it), over SSH')
+    .argument('<cluster.yaml>', 'the cluster file (see k3s-wizard init)')
+    .option('-y, --yes', 'change the machines without asking first')
+    .option('--concurrency <n>', 'how many machines are worked on at once', '4')
+    .option('--dry-run', 'log in and check every step; change nothing')
+    .option('--facts <facts.json>', 'probed host facts, keyed by node name or address')
+    .option('--accept-new-host-keys', 'trust the key of a machine never seen before (never a changed one)')
+    .option('--plain', 'print plain lines even on a terminal')
+    .action(async (file: string, opts: ApplyOptions) => {
+      const concurrency = Number(opts.concurrency);
+      if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64)
+        throw new AppError(
+          'INVALID_INPUT',
+          `--concurrency must be a whole number from 1 to 64, not "${opts.concurrency}".`,
+        );
+      let text: string;
+      try {
+        text = readFileSync(file, 'utf8');
+      } catch (error) {
+        throw new AppError(
+          'INVALID_INPUT',
+          `Cannot read the cluster file ${file}: ${(error as Error).message}`,
+        );
+      }
+      const loaded = loadSpec(text);
+      for (const issue of loaded.issues) io.stderr(`${formatIssue(issue, file)}\n`);
+      if (!loaded.spec)
+        throw new AppError('SPEC_INVALID', `${file} has problems (listed above); nothing was done.`);
+      const spec = loaded.spec;
+      const facts = opts.facts ? readFacts(opts.facts, spec) : {};
+      const result = buildPlan(spec, facts, { airgap: airgapInventory(spec, file) });
+      const issues = result.ok ? result.plan.issues : result.issues;
+      for (const issue of issues.filter((i) => !loaded.issues.some((s) => s.message === i.message)))
+        io.stderr(`${formatIssue(issue, file)}\n`);
+      if (!result.ok) throw new AppError('SPEC_INVALID', 'The plan cannot be made (problems listed above).');
+      const plan = result.plan;
+      const interactive = Boolean(process.stdin.isTTY && process.stderr.isTTY);
+      if (!opts.yes && !opts.dryRun) {
+        if (!interactive)
+          throw new AppError(
+            'INVALID_INPUT',
+            'Add --yes to change the machines without being asked (see k3s-wizard plan for what would run).',
+          );
+        const hosts = spec.nodes.map((n) => n.nodeName).join(', ');
+        if (!(await confirm(`Install ${spec.name} on ${hosts} (${plan.steps.length} steps)? [y/N] `)))
+          throw new AppError('CANCELLED', 'Nothing was done.');
+      }
+
+      const backend = createBackend({ version: appVersion(), dataDir: dataDir(), front: 'cli' });
+      const { logger } = backend;
+      const knownHosts = new KnownHosts({
+        appFile: join(backend.options.dataDir, 'known_hosts'),
+        userFiles: [join(io.env.HOME ?? homedir(), '.ssh', 'known_hosts')],
+      });
+      const offers = new HostKeyOffers();
+      const byAddress = new Map(spec.nodes.map((n) => [`${n.user}@${n.address.toLowerCase()}:${n.port}`, n]));
+      const pool = new SessionPool({
+        knownHosts,
+        onHostKeyOffer: offers.remember,
+        credentialsFor: (target) => {
+          const node = byAddress.get(`${target.user}@${target.host.toLowerCase()}:${target.port}`);
+          return node ? credentialsFor(node, io.env, logger) : undefined;
+        },
+      });
+      try {
+        for (const node of spec.nodes) credentialsFor(node, io.env, logger);
+        io.stderr(`Logging in to ${spec.nodes.length} machines…\n`);
+        await connectAll({
+          pool,
+          knownHosts,
+          offers,
+          acceptNew: Boolean(opts.acceptNewHostKeys),
+          targets: spec.nodes.map((n) => ({
+            name: n.nodeName,
+            target: { host: n.address, port: n.port, user: n.user },
+          })),
+          onTrusted: (name, offer) =>
+            io.stderr(`${name}: trusted new ${offer.keyType} key ${offer.fingerprint}\n`),
+        });
+        const service = new RunService({
+          dataDir: backend.options.dataDir,
+          logger,
+          pool: () => pool,
+          env: io.env,
+        });
+        const live = interactive && Boolean(process.stdout.isTTY) && !opts.plain && io.env.TERM !== 'dumb';
+        const ui: { display: RunDisplay | null; view: RunSnapshot | null } = { display: null, view: null };
+        const started = service.start({
+          spec,
+          plan,
+          concurrency,
+          dryRun: Boolean(opts.dryRun),
+          onEvent: (event) => {
+            // Folded here: the first event comes before start() has returned.
+            ui.view = reduceRun(ui.view, event);
+            ui.display ??= live
+              ? liveDisplay([...new Set(plan.steps.map((s) => s.host))])
+              : plainDisplay(io.stdout);
+            if (ui.view) ui.display.update(event, ui.view);
+          },
+        });
+        void io.untilInterrupted().then(() => started.run.cancel());
+        const snapshot = await started.done;
+        await ui.display?.finish();
+        io.stdout(summary(snapshot));
+        io.stdout(`Log: ${started.logPath}\n`);
+        if (snapshot.status !== 'succeeded') throw failure(snapshot, started.logPath);
+      } finally {
+        pool.closeAll();
+        await backend.close();
+      }
+    });
+};

@@ -1,0 +1,141 @@
+/**
+ * The back end's runs: starts a run of a spec's plan over the session pool, keeps each run's
+ * snapshot for windows that open late, writes the run log, and forwards events. Shared by the
+ * contract handlers and `k3s-wizard apply`.
+ */
+import { AppError } from '../../shared/errors';
+import { buildPlan, type Plan } from '../../shared/plan';
+import type { RunEvent, RunSnapshot } from '../../shared/run';
+import { formatIssue, type ClusterSpec, type FactsByNode } from '../../shared/spec';
+import type { Logger } from '../backend/logger';
+import { listNodesFromHere } from '../kubeconfig/check';
+import { saveKubeconfig } from '../kubeconfig/file';
+import type { SessionPool } from '../ssh/pool';
+import { EngineRun } from './run';
+import { RunLog } from './run-log';
+import { SshHostRunner } from './ssh-runner';
+import type { StepServices } from './step';
+import type { JoinWatchOptions } from './join-watch';
+
+export interface RunServiceOptions {
+  dataDir: string;
+  logger: Logger;
+  pool: () => SessionPool;
+  /** Where kubeconfigs go: KUBECONFIG and HOME of this environment. */
+  env: NodeJS.ProcessEnv;
+  /** Sent every event (the EventHub's `run:event`). */
+  onEvent?: (event: RunEvent) => void;
+  serviceTimeoutMs?: number;
+  joinWatch?: Partial<JoinWatchOptions>;
+}
+
+export interface StartRunRequest {
+  spec: ClusterSpec;
+  facts?: FactsByNode;
+  /** A plan made already (tests, a reviewed plan); otherwise built from spec and facts. */
+  plan?: Plan;
+  concurrency?: number;
+  dryRun?: boolean;
+  onEvent?: (event: RunEvent) => void;
+}
+
+export interface StartedRun {
+  run: EngineRun;
+  plan: Plan;
+  logPath: string;
+  /** The runners by node name (their round-trip counts, for the benchmark). */
+  runners: Map<string, SshHostRunner>;
+  done: Promise<RunSnapshot>;
+}
+
+const KEEP_RUNS = 20;
+
+export class RunService {
+  private readonly runs = new Map<string, EngineRun>();
+
+  constructor(private readonly options: RunServiceOptions) {}
+
+  planFor(spec: ClusterSpec, facts: FactsByNode = {}): Plan {
+    const result = buildPlan(spec, facts);
+    if (!result.ok) {
+      const problems = result.issues.filter((i) => i.severity === 'error').map((i) => formatIssue(i));
+      throw new AppError('PLAN_FAILED', `The plan cannot be made: ${problems.join('; ')}`, { problems });
+    }
+    return result.plan;
+  }
+
+  start(request: StartRunRequest): StartedRun {
+    const { logger } = this.options;
+    const plan = request.plan ?? this.planFor(request.spec, request.facts);
+    const runners = new Map<string, SshHostRunner>();
+    for (const node of request.spec.nodes) {
+      runners.set(
+        node.nodeName,
+        new SshHostRunner(
+          this.options.pool(),
+          { host: node.address, port: node.port, user: node.user },
+          node.nodeName,
+        ),
+      );
+    }
+    const redact = (text: string) => logger.redact(text);
+    const log = new RunLog({ dataDir: this.options.dataDir, cluster: plan.cluster }, redact);
+    const services: StepServices = {
+      saveKubeconfig: (save) => Promise.resolve(saveKubeconfig({ ...save, env: this.options.env })),
+      checkFromHere: (check) => listNodesFromHere(check),
+      redact,
+      onSecret: (value) => logger.addSecret(value),
+      serviceTimeoutMs: this.options.serviceTimeoutMs ?? 5 * 60_000,
+      joinWatch: { intervalMs: 5_000, unreachableGraceMs: 60_000, ...this.options.joinWatch },
+    };
+    const run = new EngineRun({
+      plan,
+      runnerFor: (host) => {
+        const runner = runners.get(host);
+        if (!runner) throw new AppError('INTERNAL', `The plan names ${host}, which is not in the spec.`);
+        return runner;
+      },
+      services,
+      concurrency: request.concurrency ?? 4,
+      dryRun: request.dryRun ?? false,
+      onEvent: (event) => {
+        log.write(event);
+        if (event.type === 'step-failed')
+          logger.warn('run', `${event.host} ${event.stepId}: ${event.error.code} ${event.error.message}`);
+        if (event.type === 'run-finished')
+          logger.info('run', `run ${event.runId} ${event.outcome} (log: ${log.path})`);
+        request.onEvent?.(event);
+        this.options.onEvent?.(event);
+      },
+    });
+    this.runs.set(run.runId, run);
+    while (this.runs.size > KEEP_RUNS) this.runs.delete(this.runs.keys().next().value ?? '');
+    logger.info('run', `run ${run.runId} of ${plan.cluster}: ${plan.steps.length} steps, log ${log.path}`);
+    return { run, plan, logPath: log.path, runners, done: run.start() };
+  }
+
+  get(runId: string): EngineRun {
+    const run = this.runs.get(runId);
+    if (!run)
+      throw new AppError('NOT_FOUND', `There is no run ${runId} (runs are kept until the app quits).`);
+    return run;
+  }
+
+  snapshot(runId: string): RunSnapshot {
+    const snapshot = this.get(runId).snapshot;
+    if (!snapshot) throw new AppError('NOT_FOUND', `The run ${runId} has not started.`);
+    return snapshot;
+  }
+
+  cancel(runId: string): void {
+    this.get(runId).cancel();
+  }
+
+  retryHost(runId: string, host: string): Promise<RunSnapshot> {
+    const run = this.get(runId);
+    if (run.running)
+      throw new AppError('INVALID_INPUT', 'The run is still going: wait for it to end or cancel it first.');
+    if (!run.snapshot?.hosts.includes(host)) throw new AppError('NOT_FOUND', `The run has no host ${host}.`);
+    return run.retryHost(host);
+  }
+}
