@@ -45,8 +45,11 @@ const nasty = fc.oneof(
 );
 const argvSafe = nasty.map((s) => s.replace(/\0/g, ''));
 
+// Hundreds of real sh processes: seconds on a loaded 2-core machine, well past the 5 s default.
+const SPAWNING = { timeout: 120_000 };
+
 describe('shell quoting', () => {
-  it('round-trips any string through a real sh', () => {
+  it('round-trips any string through a real sh', SPAWNING, () => {
     fc.assert(
       fc.property(argvSafe, (s) => {
         expect(sh(shJoin(['printf', '%s', s]))).toBe(s);
@@ -55,7 +58,7 @@ describe('shell quoting', () => {
     );
   });
 
-  it('keeps every word of an argv apart', () => {
+  it('keeps every word of an argv apart', SPAWNING, () => {
     fc.assert(
       fc.property(fc.array(argvSafe, { minLength: 1, maxLength: 5 }), (words) => {
         const out = sh(shJoin(['printf', '%s\\0', ...words]));
@@ -72,7 +75,7 @@ describe('shell quoting', () => {
     expect(shJoin(['echo', 'a b', '$x'])).toBe("echo 'a b' '$x'");
   });
 
-  it('passes env assignments through env literally', () => {
+  it('passes env assignments through env literally', SPAWNING, () => {
     fc.assert(
       fc.property(argvSafe, (value) => {
         const line = shJoin([

@@ -10,7 +10,7 @@
 import type { FirewalldFacts, FirewalldZone, HostFacts } from '../facts';
 import { peerSources, portLabel, requiredPorts, type PortRule } from '../ports';
 import { cidrContains, ipToBigint, parseCidr, splitCidrList } from '../spec/cidr';
-import type { Breakage, FirewallCheck, FirewallCommand, FirewallInput } from './types';
+import type { Audience, Breakage, FirewallCheck, FirewallCommand, FirewallInput, MissingRule } from './types';
 
 export const PEER_ZONE = 'internal';
 export const TRUSTED_ZONE = 'trusted';
@@ -97,12 +97,12 @@ function commandsFor(fw: FirewalldFacts | null, change: Change, permanent: boole
 export function planFirewalld({ spec, node, facts, allFacts }: FirewallInput): {
   commands: FirewallCommand[];
   checks: FirewallCheck[];
-  missing: { change: string; breaks: Breakage }[];
+  missing: MissingRule[];
 } {
   const fw = facts?.firewall.firewalld ?? null;
   const appAddress = facts?.ssh.clientAddress ?? null;
   const checks: FirewallCheck[] = [];
-  const changes: { change: Change; breaks: Breakage }[] = [];
+  const changes: { change: Change; breaks: Breakage; audience?: Audience }[] = [];
   const outsideZone = fw && facts ? arrivalZone(fw, facts, null, facts.ssh.serverAddress) : null;
   const publicZone = outsideZone ?? fw?.defaultZone ?? 'public';
 
@@ -153,6 +153,7 @@ export function planFirewalld({ spec, node, facts, allFacts }: FirewallInput): {
     changes.push({
       change: { kind: 'port', zone: PEER_ZONE, port: label, what: `open ${label} to the nodes` },
       breaks: rule.id,
+      audience: 'nodes',
     });
     if (rule.peers !== 'clients') continue;
     const clients = peerSources(spec, 'clients', { facts: allFacts, appAddress });
@@ -165,6 +166,7 @@ export function planFirewalld({ spec, node, facts, allFacts }: FirewallInput): {
           what: `open ${label} to anyone (zone ${publicZone})`,
         },
         breaks: rule.id,
+        audience: 'clients',
       });
     } else {
       for (const source of clients.addresses.filter((a) => nodes.anywhere || !nodes.addresses.includes(a))) {
@@ -176,6 +178,7 @@ export function planFirewalld({ spec, node, facts, allFacts }: FirewallInput): {
             what: `allow ${label} from client ${source}`,
           },
           breaks: rule.id,
+          audience: 'clients',
         });
       }
     }
@@ -192,7 +195,15 @@ export function planFirewalld({ spec, node, facts, allFacts }: FirewallInput): {
     ...needed.map((c) => commandsFor(fw, c.change, false)),
     ...needed.map((c) => commandsFor(fw, c.change, true)),
   ];
-  return { commands, checks, missing: needed.map((c) => ({ change: c.change.what, breaks: c.breaks })) };
+  return {
+    commands,
+    checks,
+    missing: needed.map((c) => ({
+      change: c.change.what,
+      breaks: c.breaks,
+      ...(c.audience ? { audience: c.audience } : {}),
+    })),
+  };
 }
 
 /** Keeps SSH reachable: if our sources move this computer into a zone without SSH, open the port there. */

@@ -13,6 +13,7 @@ import {
   type FirewallCommand,
   type FirewallInput,
   type FirewallPlan,
+  type MissingRule,
 } from './types';
 import { planUfw } from './ufw';
 
@@ -28,7 +29,7 @@ function activeTool(facts: HostFacts): FirewallKind | null {
   return fw.kind;
 }
 
-function missingChecks(missing: { change: string; breaks: Breakage }[], tool: string): FirewallCheck[] {
+function missingChecks(missing: MissingRule[], tool: string): FirewallCheck[] {
   // One warning per consequence, listing the rules behind it.
   const byBreak = new Map<Breakage, string[]>();
   for (const m of missing) byBreak.set(m.breaks, [...(byBreak.get(m.breaks) ?? []), m.change]);
@@ -71,7 +72,7 @@ export function planFirewall(input: FirewallInput): FirewallPlan {
   const plan = (): {
     commands: FirewallCommand[];
     checks: FirewallCheck[];
-    missing: { change: string; breaks: Breakage }[];
+    missing: MissingRule[];
   } =>
     tool === 'firewalld'
       ? planFirewalld(input)
@@ -106,3 +107,4 @@ export function planFirewall(input: FirewallInput): FirewallPlan {
   }
   return { ...base, tool, commands: planned.commands, checks };
 }
+export * from './flows';

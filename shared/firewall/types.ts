@@ -36,6 +36,16 @@ export interface FirewallInput {
   allFacts: FactsByNode;
 }
 
+/** Whom a missing rule would let in: the nodes, people's computers (kubectl), or, absent, both. */
+export type Audience = 'nodes' | 'clients';
+
+/** A rule the planner would add because the host lacks it today. */
+export interface MissingRule {
+  change: string;
+  breaks: Breakage;
+  audience?: Audience;
+}
+
 /** What breaks when a rule is missing, said to a person. */
 export type Breakage = PortRuleId | 'cidrs' | 'nodes' | 'ssh';
 

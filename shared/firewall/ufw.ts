@@ -6,7 +6,7 @@
 import type { UfwFacts } from '../facts';
 import { peerSources, requiredPorts, formatPortRange, type PortRule } from '../ports';
 import { splitCidrList } from '../spec/cidr';
-import type { Breakage, FirewallCommand, FirewallInput } from './types';
+import type { Breakage, FirewallCommand, FirewallInput, MissingRule } from './types';
 
 interface UfwAllow {
   /** Port rule, or null for "all traffic from this source". */
@@ -35,7 +35,7 @@ function ruleWords(allow: UfwAllow): string[] {
 
 export function planUfw({ spec, node, facts, allFacts }: FirewallInput): {
   commands: FirewallCommand[];
-  missing: { change: string; breaks: Breakage }[];
+  missing: MissingRule[];
 } {
   const ufw = facts?.firewall.ufw ?? null;
   const appAddress = facts?.ssh.clientAddress ?? null;
