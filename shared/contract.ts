@@ -15,6 +15,7 @@ import {
   SetCredentialsInput,
   TrustHostKeyInput,
 } from './probe/schema';
+import { RetryHostInput, RunEvent, RunRefInput, RunSnapshotSchema, StartRunInput } from './run';
 
 export const FRONTS = ['desktop', 'browser', 'cli'] as const;
 export type Front = (typeof FRONTS)[number];
@@ -66,10 +67,20 @@ export const contract = {
       input: z.object({ path: z.string().max(4096).optional() }).strict(),
       output: z.array(ImportedHostSchema),
     },
+    /** Starts installing the cluster a spec describes; progress comes as `run:event`. */
+    'run:start': { input: StartRunInput, output: z.object({ runId: z.string() }) },
+    /** Stops launching steps and interrupts the running ones; the next run continues from there. */
+    'run:cancel': { input: RunRefInput, output: z.object({}) },
+    /** Runs one host's failed or blocked steps again (and what waited on them), nothing else. */
+    'run:retryHost': { input: RetryHostInput, output: z.object({}) },
+    /** Everything so far, for a window that opens or reloads during a run. */
+    'run:snapshot': { input: RunRefInput, output: RunSnapshotSchema },
   },
   events: {
     /** Back-end log lines, redacted, as they happen. */
     'app:log': LogEntry,
+    /** Every step's progress during a run, redacted, in `seq` order. */
+    'run:event': RunEvent,
   },
 } as const;
 

@@ -1,6 +1,8 @@
 import { contract, type EventChannel, type EventPayload } from '../../shared/contract';
 
-export type EventListener = <E extends EventChannel>(channel: E, payload: EventPayload<E>) => void;
+/** A channel and its payload; a listener that checks the channel gets the payload narrowed. */
+export type EventMessage = { [E in EventChannel]: [channel: E, payload: EventPayload<E>] }[EventChannel];
+export type EventListener = (...message: EventMessage) => void;
 
 /**
  * Fans back-end events out to every connected front. Payloads are validated against the
@@ -13,7 +15,7 @@ export class EventHub {
     const parsed = contract.events[channel].parse(payload) as EventPayload<E>;
     for (const listener of [...this.listeners]) {
       try {
-        listener(channel, parsed);
+        listener(...([channel, parsed] as EventMessage));
       } catch {
         // One broken front (a closed socket, a destroyed window) must not stop the others.
       }

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import type { Front } from '../../shared/contract';
 import { connectivityChecks } from '../../shared/checks/connectivity';
+import { RunService } from '../engine/service';
 import { HostsService } from '../probe/hosts-service';
 import type { SecretPersistence } from '../ssh/secrets';
 import { createDispatcher, type Dispatcher, type Handlers } from './dispatcher';
@@ -38,6 +39,13 @@ export function createBackend(options: BackendOptions): Backend {
     logger,
     ...(options.secretPersistence ? { persistence: options.secretPersistence } : {}),
   });
+  const runs = new RunService({
+    dataDir: options.dataDir,
+    logger,
+    pool: () => hosts.pool,
+    env: process.env,
+    onEvent: (event) => hub.emit('run:event', event),
+  });
   const handlers: Handlers = {
     'app:info': () =>
       Promise.resolve({
@@ -57,6 +65,11 @@ export function createBackend(options: BackendOptions): Backend {
       return { results, checks: connectivityChecks(results) };
     },
     'hosts:importSshConfig': ({ path }) => settle(() => hosts.importSshConfig(path)),
+    'run:start': (input) => settle(() => ({ runId: runs.start(input).run.runId })),
+    'run:cancel': ({ runId }) => settle(() => (runs.cancel(runId), {})),
+    // Resolves once the retry has begun; its progress comes as events.
+    'run:retryHost': ({ runId, host }) => settle(() => (void runs.retryHost(runId, host), {})),
+    'run:snapshot': ({ runId }) => settle(() => runs.snapshot(runId)),
   };
   const dispatcher = createDispatcher({ handlers, logger });
   logger.info('app', `back end started (${options.front} front, version ${options.version})`);
