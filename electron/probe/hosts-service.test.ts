@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { LogEntry } from '../../shared/contract';
+import { LogEntry } from '../../shared/contract';
 import { AppError } from '../../shared/errors';
 import type { Backend } from '../backend';
 import { createLocalBridge } from '../local-bridge';
@@ -19,7 +19,7 @@ async function setup(): Promise<{ backend: Backend; server: TestServer; logs: Lo
   const backend = testBackend('desktop');
   const logs: LogEntry[] = [];
   backend.hub.subscribe((channel, payload) => {
-    if (channel === 'app:log') logs.push(payload);
+    if (channel === 'app:log') logs.push(LogEntry.parse(payload));
   });
   cleanups.push(
     () => server.close(),
