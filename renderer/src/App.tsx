@@ -3,6 +3,7 @@ import { LogPanel } from './components/LogPanel';
 import { StepList } from './components/StepList';
 import { StatusBar } from './components/StatusBar';
 import { ClusterStep } from './steps/ClusterStep';
+import { FirewallStep } from './steps/FirewallStep';
 import { HostsStep } from './steps/HostsStep';
 import { PendingStep } from './steps/PendingStep';
 import { ReviewStep } from './steps/ReviewStep';
@@ -68,6 +69,8 @@ export function App() {
           <HostsStep />
         ) : step === 'cluster' ? (
           <ClusterStep />
+        ) : step === 'firewall' ? (
+          <FirewallStep />
         ) : step === 'review' ? (
           <ReviewStep />
         ) : (

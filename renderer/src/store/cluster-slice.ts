@@ -1,5 +1,5 @@
 import type { StateCreator } from 'zustand';
-import type { Component, FlannelBackend } from '../../../shared/spec';
+import type { Component, FirewallPolicy, FlannelBackend } from '../../../shared/spec';
 import type { Store } from '.';
 
 export type VersionChoice =
@@ -25,6 +25,9 @@ export interface ClusterOptions {
   contextName: string;
   kubeconfigServer: string;
   kubeconfigFile: 'merge' | 'separate';
+  firewallPolicy: FirewallPolicy;
+  /** Who may reach the API port: empty for anyone, else addresses or networks, comma-separated. */
+  firewallClients: string;
 }
 
 export const DEFAULT_CLUSTER: ClusterOptions = {
@@ -42,6 +45,8 @@ export const DEFAULT_CLUSTER: ClusterOptions = {
   contextName: '',
   kubeconfigServer: '',
   kubeconfigFile: 'merge',
+  firewallPolicy: 'configure',
+  firewallClients: '',
 };
 
 export interface ClusterSlice {

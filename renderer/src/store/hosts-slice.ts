@@ -1,5 +1,5 @@
 import type { StateCreator } from 'zustand';
-import type { Role } from '../../../shared/spec';
+import type { FirewallPolicy, Role } from '../../../shared/spec';
 import { addressProblem, isIPv4, portProblem, userProblem } from '../../../shared/validate';
 import type { Store } from '.';
 
@@ -18,6 +18,8 @@ export interface HostEntry extends HostDraft {
   role: Role;
   /** The Kubernetes node name; starts from the host name or address, editable. */
   nodeName: string;
+  /** This machine's firewall choice when it differs from the cluster's. */
+  firewall?: FirewallPolicy;
 }
 
 /** A node name from what the user typed: the first label of a host name, else node-N. */
@@ -55,7 +57,7 @@ export interface HostsSlice {
   /** Adds the host when valid; returns the problems otherwise (nothing is added then). */
   addHost: (draft: HostDraft) => HostProblems;
   removeHost: (id: string) => void;
-  updateHost: (id: string, patch: Partial<Pick<HostEntry, 'role' | 'nodeName'>>) => void;
+  updateHost: (id: string, patch: Partial<Pick<HostEntry, 'role' | 'nodeName' | 'firewall'>>) => void;
 }
 
 export const createHostsSlice: StateCreator<Store, [], [], HostsSlice> = (set, get) => ({

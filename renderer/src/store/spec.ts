@@ -11,12 +11,17 @@ import {
 import type { ClusterOptions } from './cluster-slice';
 import type { HostEntry } from './hosts-slice';
 
-export function buildSpecInput(cluster: ClusterOptions, hosts: readonly HostEntry[]): ClusterSpecInput {
-  const source = cluster.source;
-  const sans = cluster.tlsSans
+/** "a, b c" → ["a", "b", "c"] */
+function splitList(text: string): string[] {
+  return text
     .split(/[\s,]+/)
     .map((s) => s.trim())
     .filter(Boolean);
+}
+
+export function buildSpecInput(cluster: ClusterOptions, hosts: readonly HostEntry[]): ClusterSpecInput {
+  const source = cluster.source;
+  const sans = splitList(cluster.tlsSans);
   return {
     apiVersion: SPEC_API_VERSION,
     kind: SPEC_KIND,
@@ -46,6 +51,10 @@ export function buildSpecInput(cluster: ClusterOptions, hosts: readonly HostEntr
       openNodePorts: cluster.openNodePorts,
     },
     disable: cluster.disable,
+    firewall: {
+      policy: cluster.firewallPolicy,
+      clients: splitList(cluster.firewallClients).length ? splitList(cluster.firewallClients) : 'anywhere',
+    },
     kubeconfig: {
       file: cluster.kubeconfigFile,
       ...(cluster.contextName ? { contextName: cluster.contextName } : {}),
@@ -58,6 +67,7 @@ export function buildSpecInput(cluster: ClusterOptions, hosts: readonly HostEntr
       auth: host.auth === 'key' ? { method: 'key', keyPath: host.keyPath } : { method: host.auth },
       role: host.role,
       nodeName: host.nodeName,
+      ...(host.firewall ? { firewall: host.firewall } : {}),
     })),
   };
 }

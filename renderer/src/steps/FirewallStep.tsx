@@ -1,0 +1,186 @@
+import { useId, useMemo } from 'react';
+import { clusterFlows, planFirewall, type FirewallPlan } from '../../../shared/firewall';
+import type { HostFacts } from '../../../shared/facts';
+import { shJoin } from '../../../shared/shell';
+import { FIREWALL_POLICIES, type FirewallPolicy } from '../../../shared/spec';
+import { FlowPicture, STATUS_TEXT } from '../components/FlowPicture';
+import { Issues } from '../components/Issues';
+import { useAppStore } from '../store';
+import { issuesAt } from '../store/spec';
+import { useSpecCheck } from '../store/use-spec';
+
+const POLICY_TEXT: Record<FirewallPolicy, { title: string; help: string }> = {
+  configure: {
+    title: 'Open exactly what K3s needs',
+    help: 'Adds rules for the K3s ports, only from the cluster’s machines (the API also from the computers you allow). Recommended.',
+  },
+  disable: {
+    title: 'Turn the firewall off',
+    help: 'What the K3s documentation suggests; fine on a trusted home network, but every service on the machine becomes reachable.',
+  },
+  leave: {
+    title: 'Leave it as it is',
+    help: 'Changes nothing. The picture below shows what will not work.',
+  },
+};
+
+function found(facts: HostFacts | undefined): string {
+  if (!facts) return 'Not probed yet: run the checks to see its firewall.';
+  const fw = facts.firewall;
+  if (fw.firewalldActive) {
+    const zones = fw.firewalld?.zones.map((z) => z.name).join(', ') ?? 'unknown';
+    return `firewalld is active (default zone ${fw.firewalld?.defaultZone ?? 'unknown'}; zones in use: ${zones}).`;
+  }
+  if (fw.ufwActive)
+    return `ufw is active (incoming: ${fw.ufw?.defaultIncoming ?? 'unknown'}, ${fw.ufw?.rules.length ?? 0} rules).`;
+  if (fw.kind === 'nftables' || fw.kind === 'iptables')
+    return `${fw.rawRuleCount ?? 'Some'} ${fw.kind} rules not managed by firewalld or ufw.`;
+  if (fw.kind === 'none') return 'No firewall is active.';
+  return 'The firewall could not be determined (sudo may be needed).';
+}
+
+function PlanDiff({ plan }: { plan: FirewallPlan }) {
+  if (plan.commands.length === 0) return <p className="help">No changes on this machine.</p>;
+  return (
+    <pre className="commands rules-diff" aria-label={`Firewall changes on ${plan.node}`}>
+      {plan.commands
+        .map((c) => `${plan.policy === 'disable' ? '-' : '+'} ${c.what}\n    sudo ${shJoin(c.argv)}`)
+        .join('\n')}
+    </pre>
+  );
+}
+
+export function FirewallStep() {
+  const { spec, issues } = useSpecCheck();
+  const facts = useAppStore((s) => s.facts);
+  const cluster = useAppStore((s) => s.cluster);
+  const hosts = useAppStore((s) => s.hosts);
+  const setCluster = useAppStore((s) => s.setCluster);
+  const updateHost = useAppStore((s) => s.updateHost);
+  const id = useId();
+  const flows = useMemo(() => (spec ? clusterFlows(spec, facts) : []), [spec, facts]);
+  const plans = useMemo(
+    () =>
+      spec
+        ? spec.nodes.map((node) =>
+            planFirewall({ spec, node, facts: facts[node.nodeName] ?? null, allFacts: facts }),
+          )
+        : [],
+    [spec, facts],
+  );
+  if (!spec) return <p className="panel muted">Fix the problems on the Hosts and Cluster steps first.</p>;
+
+  return (
+    <div className="firewall">
+      <fieldset className="panel">
+        <legend>What to do with the machines’ firewalls</legend>
+        <div className="choices" role="radiogroup" aria-label="Firewall policy">
+          {FIREWALL_POLICIES.map((policy) => (
+            <label key={policy}>
+              <input
+                type="radio"
+                name={`${id}-policy`}
+                checked={cluster.firewallPolicy === policy}
+                onChange={() => setCluster({ firewallPolicy: policy })}
+              />
+              {POLICY_TEXT[policy].title} <span className="help">— {POLICY_TEXT[policy].help}</span>
+            </label>
+          ))}
+        </div>
+        <div className="field">
+          <label htmlFor={`${id}-clients`}>Who may use kubectl on the cluster (API port)</label>
+          <input
+            id={`${id}-clients`}
+            value={cluster.firewallClients}
+            placeholder="anyone — or addresses and networks, e.g. 192.168.1.0/24"
+            onChange={(e) => setCluster({ firewallClients: e.target.value })}
+          />
+        </div>
+        <Issues issues={issuesAt(issues, 'firewall')} />
+      </fieldset>
+
+      <section className="panel" aria-labelledby={`${id}-picture`}>
+        <h2 id={`${id}-picture`}>Connections the cluster needs</h2>
+        <ul className="legend" aria-hidden="true">
+          {(['open', 'to-open', 'blocked', 'unknown'] as const).map((s) => (
+            <li key={s} className={`flow-${s}`}>
+              {STATUS_TEXT[s]}
+            </li>
+          ))}
+        </ul>
+        <FlowPicture spec={spec} flows={flows} />
+        <details>
+          <summary>Every connection as a list</summary>
+          <table className="flows-table">
+            <caption className="visually-hidden">Connections</caption>
+            <thead>
+              <tr>
+                <th scope="col">From</th>
+                <th scope="col">To</th>
+                <th scope="col">Port</th>
+                <th scope="col">Why</th>
+                <th scope="col">Status</th>
+              </tr>
+            </thead>
+            <tbody>
+              {flows.map((f) => (
+                <tr key={`${f.from}-${f.to}-${f.rule.id}-${f.rule.protocol}`}>
+                  <td>{f.from === 'you' ? 'Your computer' : f.from}</td>
+                  <td>{f.to}</td>
+                  <td>
+                    {f.rule.from === f.rule.to ? f.rule.from : `${f.rule.from}-${f.rule.to}`}/
+                    {f.rule.protocol}
+                  </td>
+                  <td>{f.rule.reason}</td>
+                  <td className={`flow-${f.status}`}>{STATUS_TEXT[f.status]}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </details>
+      </section>
+
+      {plans.map((plan) => {
+        const host = hosts.find((h) => h.nodeName === plan.node);
+        return (
+          <section key={plan.node} className="panel" aria-labelledby={`${id}-${plan.node}`}>
+            <header className="host-plan-head">
+              <h2 id={`${id}-${plan.node}`}>{plan.node}</h2>
+              {host && (
+                <select
+                  aria-label={`Firewall choice for ${plan.node}`}
+                  value={host.firewall ?? ''}
+                  onChange={(e) =>
+                    updateHost(host.id, {
+                      firewall: (e.target.value || undefined) as FirewallPolicy | undefined,
+                    })
+                  }
+                >
+                  <option value="">
+                    As the cluster: {POLICY_TEXT[cluster.firewallPolicy].title}
+                  </option>
+                  {FIREWALL_POLICIES.map((p) => (
+                    <option key={p} value={p}>
+                      {POLICY_TEXT[p].title}
+                    </option>
+                  ))}
+                </select>
+              )}
+            </header>
+            <p>{found(facts[plan.node])}</p>
+            <Issues
+              issues={plan.checks
+                .filter((c) => c.severity !== 'info')
+                .map((c) => ({
+                  path: '',
+                  severity: c.severity === 'error' ? 'error' : 'warning',
+                  message: c.message,
+                }))}
+            />
+            <PlanDiff plan={plan} />
+          </section>
+        );
+      })}
+    </div>
+  );
+}
