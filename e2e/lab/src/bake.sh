@@ -16,7 +16,7 @@ printf 'UseDNS no\nMaxStartups 100:30:200\nKbdInteractiveAuthentication no\n' > 
 for u in systemd-networkd.service systemd-networkd.socket systemd-networkd-wait-online.service \
     systemd-resolved.service apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer \
     e2scrub_reap.service dpkg-db-backup.timer fstrim.timer console-getty.service \
-    getty@tty1.service systemd-timesyncd.service; do
+    getty@tty1.service systemd-timesyncd.service systemd-remount-fs.service; do
   ln -sfn /dev/null "$R/etc/systemd/system/$u"
 done
 

@@ -20,7 +20,7 @@ cmd_fault() {
     cut-net)   # all traffic of the host dropped for ARG seconds, restored by itself
       [[ $arg =~ ^[0-9]+$ ]] || die "cut-net needs SECONDS"
       cut_rules -A "$n" "$IP"
-      setsid "$SELF" _uncut "$n" "$IP" "$arg" </dev/null >/dev/null 2>&1 &
+      setsid "$SELF" _uncut "$n" "$IP" "$arg" </dev/null >/dev/null 2>&1 9>&- &
       log "$n: network cut for ${arg}s" ;;
     block-port)   [ -n "$arg" ] || die "block-port needs PORT[/tcp|/udp]"; port_rule -A "$n" "$IP" "$arg" ;;
     unblock-port) [ -n "$arg" ] || die "unblock-port needs PORT[/tcp|/udp]"; port_rule -D "$n" "$IP" "$arg" ;;

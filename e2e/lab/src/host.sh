@@ -48,7 +48,8 @@ customize_root() {  # NAME M
     grep -v "[[:space:]]$n\$" "$LAB/hosts.txt" 2>/dev/null || true; } > "$m/etc/hosts"
   [ -s "$m/etc/ssh/ssh_host_ed25519_key" ] || ssh-keygen -q -A -f "$m"
   if [ ! -s "$m/etc/machine-id" ]; then
-    if [ -n "$MIDFROM" ]; then   # a cloned SD card
+    if [ -n "$MIDFROM" ]; then   # a cloned SD card (the original may be booting alongside)
+      local i; for i in $(seq 1 300); do [ -s "$LAB/hosts/$MIDFROM/root-machine-id" ] && break; sleep 0.2; done
       cp "$LAB/hosts/$MIDFROM/root-machine-id" "$m/etc/machine-id" 2>/dev/null \
         || die "$n: machine-id=same-as:$MIDFROM needs $MIDFROM to be up first"
     else tr -d '-' < /proc/sys/kernel/random/uuid > "$m/etc/machine-id"; fi
@@ -146,7 +147,7 @@ launch() {  # NAME: boot a defined host
   local n=$1 h=$LAB/hosts/$1
   launcher_alive "$n" && return 0
   net_carrier "$n" up
-  setsid unshare --mount --propagation private -- "$SELF" _run "$n" </dev/null >>"$h/console.log" 2>&1 &
+  setsid unshare --mount --propagation private -- "$SELF" _run "$n" </dev/null >>"$h/console.log" 2>&1 9>&- &
   echo $! > "$h/launcher.pid"
 }
 launcher_alive() { local p; p=$(cat "$LAB/hosts/$1/launcher.pid" 2>/dev/null) && [ -d "/proc/$p" ]; }

@@ -23,7 +23,7 @@ mirror_start() { need_root; ensure_bridge; with_lock mirror mirror_build; with_l
 _mirror_start() {
   mirror_pid >/dev/null && return 0
   setsid python3 "$SRC/mirror.py" "$MIRROR_DIR" "$GW" "$MIRROR_PORT" "$LAB/mirror-access.log" \
-    </dev/null >"$LAB/mirror.log" 2>&1 &
+    </dev/null >"$LAB/mirror.log" 2>&1 9>&- &
   echo $! > "$LAB/mirror.pid"
   local i; for i in $(seq 1 50); do curl -sf -o /dev/null "$(mirror_url)/install.sh" && return 0; sleep 0.1; done
   die "mirror did not start: $(cat "$LAB/mirror.log")"

@@ -57,7 +57,8 @@ fault_rule() {  # -A|-D NAME RULE...
   iptables "$op" LAB_FAULT "$@" -m comment --comment "lab:$n" 2>/dev/null || [ "$op" = -D ]
 }
 fault_clear() {  # NAME: drop every fault rule of the host
-  local r; iptables -S LAB_FAULT 2>/dev/null | grep -F -- "\"lab:$1\"" | sed 's/^-A/-D/' | while read -r r; do
+  local r
+  { iptables -S LAB_FAULT 2>/dev/null | grep -F -- "\"lab:$1\"" || true; } | sed 's/^-A/-D/' | while read -r r; do
     eval "iptables $r" 2>/dev/null || true; done
 }
 port_rule() {  # -A|-D NAME IP PORT[/proto]
@@ -77,7 +78,7 @@ delay_on() {  # NAME IP MS
   local h=$LAB/hosts/$1 q
   q=$(( $(printf '%s' "$1" | cksum | cut -d' ' -f1) % 60000 + 1 ))
   with_lock net _delay_chain
-  setsid "$LAB/bin/labdelay" "$q" "$3" </dev/null >"$h/labdelay.log" 2>&1 &
+  setsid "$LAB/bin/labdelay" "$q" "$3" </dev/null >"$h/labdelay.log" 2>&1 9>&- &
   echo "$! $q" > "$h/labdelay.pid"
   sleep 0.2; kill -0 $! 2>/dev/null || die "labdelay failed: $(cat "$h/labdelay.log")"
   iptables -t mangle -A LAB_DELAY -d "$2/32" -j NFQUEUE --queue-num "$q" --queue-bypass

@@ -176,11 +176,16 @@ def host_ipv4s():
 def node_name(opts):
     name = opts.get("node-name") or socket.gethostname()
     if opts.get("with-node-id"):
+        # a random id kept on the node, so cloned machines (same machine-id) still differ
+        path = "/etc/rancher/node/node-id"
         try:
-            mid = open("/etc/machine-id").read().strip()
+            nid = open(path).read().strip()
         except OSError:
-            mid = socket.gethostname()
-        name += "-" + hashlib.sha256(mid.encode()).hexdigest()[:8]
+            nid = os.urandom(4).hex()
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "w") as f:
+                f.write(nid + "\n")
+        name += "-" + nid
     return name.lower()
 
 
