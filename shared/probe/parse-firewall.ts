@@ -7,7 +7,8 @@ import { text, type Sections } from './sections';
  * "(default, active)"; 1.x does not, so a zone with interfaces or sources counts as active.
  */
 export function parseFirewalldZones(body: string): FirewalldFacts {
-  const defaultLine = /^default-zone\s+(\S+)/m.exec(body)?.[1] ?? null;
+  // An empty DefaultZone= in firewalld.conf means firewalld's built-in default, "public".
+  const defaultLine = /^default-zone\b[ \t]*(\S*)/m.exec(body)?.[1] ?? null;
   const zones: (FirewalldZone & { active: boolean; isDefault: boolean })[] = [];
   let zone: (typeof zones)[number] | null = null;
   let inRich = false;
@@ -47,7 +48,7 @@ export function parseFirewalldZones(body: string): FirewalldFacts {
     }
     if (inRich) zone.richRules.push(raw.trim());
   }
-  const defaultZone = defaultLine ?? zones.find((z) => z.isDefault)?.name ?? null;
+  const defaultZone = zones.find((z) => z.isDefault)?.name ?? (defaultLine === '' ? 'public' : defaultLine);
   const inUse = (z: (typeof zones)[number]): boolean =>
     z.active || z.isDefault || z.name === defaultZone || z.interfaces.length > 0 || z.sources.length > 0;
   return {
@@ -152,7 +153,7 @@ export function parseFirewall(sections: Sections): FirewallFacts {
   const fwdService = /^service\s*(\S*)/.exec(fwd[0] ?? '')?.[1];
   const fwdBody = fwd.slice(1).join('\n');
   const zonesListed =
-    /^default-zone\s+\S+/m.test(fwdBody) || /^\S+.*\((?:[^)]*\b)?(active|default)\b/m.test(fwdBody);
+    /^default-zone\b/m.test(fwdBody) || /^\S+.*\((?:[^)]*\b)?(active|default)\b/m.test(fwdBody);
   const firewalldActive =
     fwd[0] === 'absent' ? false : zonesListed ? true : fwdService ? fwdService === 'active' : null;
   const firewalld = zonesListed ? parseFirewalldZones(fwdBody) : null;

@@ -26,7 +26,7 @@ describe('parseFacts on real lab output', () => {
       init: 'systemd',
       cpus: 2,
       memoryMiB: 24105,
-      diskFreeMiB: 79673,
+      diskFreeMiB: 79296,
       defaultInterface: 'eth0',
       defaultAddress: '10.66.0.10',
       addresses: [{ iface: 'eth0', address: '10.66.0.10', family: 4, prefixLength: 24 }],
@@ -36,7 +36,7 @@ describe('parseFacts on real lab output', () => {
       iptables: { version: '1.8.9', backend: 'nf_tables' },
       k3s: { installed: false, version: null, role: null, serviceState: null, hasConfig: false },
       listeners: [],
-      clockMs: 1795259636164,
+      clockMs: 1795260536515,
       sudo: 'nopasswd',
     });
     expect(facts.firewall).toMatchObject({
@@ -293,6 +293,14 @@ describe('firewall parsers', () => {
         'rule family="ipv4" port port="8472" protocol="udp" accept',
       ],
     });
+  });
+
+  it('firewalld 1.x: no markers, default zone from its config (empty means public), zones in use kept', () => {
+    const zones = parseFirewalldZones(
+      'default-zone \nblock\n  target: %%REJECT%%\n  interfaces: \n\npublic\n  target: default\n  services: ssh\n\ninternal\n  target: default\n  sources: 10.0.0.0/24\n',
+    );
+    expect(zones.defaultZone).toBe('public');
+    expect(zones.zones.map((z) => z.name)).toEqual(['public', 'internal']);
   });
 
   it('ufw: inactive, odd lines, comments and unknown output', () => {

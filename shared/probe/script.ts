@@ -59,9 +59,11 @@ s cgroup-controllers; cat /sys/fs/cgroup/cgroup.controllers 2>/dev/null
 s proc-cgroups; cat /proc/cgroups 2>/dev/null
 s firewalld
 if has firewall-cmd; then
-  echo "service $(systemctl is-active firewalld 2>/dev/null)"
-  if [ "$(id -u)" = 0 ] && firewall-cmd --state >/dev/null 2>&1; then
-    echo "default-zone $(firewall-cmd --get-default-zone 2>/dev/null)"
+  svc=$(systemctl is-active firewalld 2>/dev/null)
+  echo "service $svc"
+  # Each firewall-cmd is a Python start-up: ask it once, read the default zone from its config.
+  if [ "$(id -u)" = 0 ] && { [ "$svc" = active ] || { [ -z "$svc" ] && firewall-cmd --state >/dev/null 2>&1; }; }; then
+    echo "default-zone $(sed -n 's/^DefaultZone=//p' /etc/firewalld/firewalld.conf 2>/dev/null)"
     firewall-cmd --list-all-zones 2>&1
   fi
 else echo absent; fi
