@@ -72,7 +72,7 @@ try:
     c = socket.create_connection((sys.argv[1], int(sys.argv[2])), 3); c.sendall(sys.argv[3].encode()); c.close(); print('connected')
 except socket.timeout: print('timed out')
 except ConnectionRefusedError: print('refused')
-except OSError as e: print('error %s' % e.strerror)
+except OSError as e: print('rejected (%s)' % e.strerror)
 `;
 
 const UDP_PROBE = `
