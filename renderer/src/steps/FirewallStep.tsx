@@ -156,9 +156,7 @@ export function FirewallStep() {
                     })
                   }
                 >
-                  <option value="">
-                    As the cluster: {POLICY_TEXT[cluster.firewallPolicy].title}
-                  </option>
+                  <option value="">As the cluster: {POLICY_TEXT[cluster.firewallPolicy].title}</option>
                   {FIREWALL_POLICIES.map((p) => (
                     <option key={p} value={p}>
                       {POLICY_TEXT[p].title}

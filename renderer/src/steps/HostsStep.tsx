@@ -1,6 +1,9 @@
 import { useId, useState, type FormEvent } from 'react';
+import { ERROR_TITLES } from '../../../shared/errors';
+import { HostKeyDialog } from '../components/HostKeyDialog';
 import { Issues } from '../components/Issues';
-import { useAppStore } from '../store';
+import { useAppStore, useAppStoreApi } from '../store';
+import type { HostConnection, HostKeyQuestion, HostSecrets } from '../store/connect-slice';
 import { issuesAt } from '../store/spec';
 import { useSpecCheck } from '../store/use-spec';
 import type { AuthMethod, HostDraft, HostProblems } from '../store/hosts-slice';
@@ -20,15 +23,36 @@ export function HostsStep() {
   const updateHost = useAppStore((s) => s.updateHost);
   const { issues } = useSpecCheck();
   const [draft, setDraft] = useState<HostDraft>(EMPTY);
+  const [secrets, setSecrets] = useState<HostSecrets>({});
+  const [sendError, setSendError] = useState<string | null>(null);
+  const sendCredentials = useAppStore((s) => s.sendCredentials);
+  const testHost = useAppStore((s) => s.testHost);
+  const trustHostKey = useAppStore((s) => s.trustHostKey);
+  const dismissHostKey = useAppStore((s) => s.dismissHostKey);
+  const connections = useAppStore((s) => s.connections);
   const [problems, setProblems] = useState<HostProblems>({});
   const id = useId();
 
+  const store = useAppStoreApi();
   const submit = (event: FormEvent) => {
     event.preventDefault();
+    if (draft.auth === 'password' && !secrets.password) {
+      setProblems({ auth: 'Enter the password to log in with.' });
+      return;
+    }
     const found = addHost(draft);
     setProblems(found);
-    if (Object.keys(found).length === 0)
-      setDraft({ ...EMPTY, user: draft.user, auth: draft.auth, keyPath: draft.keyPath });
+    if (Object.keys(found).length > 0) return;
+    const added = store.getState().hosts.at(-1);
+    const given = secrets;
+    // The secrets leave the form now: handed to the back end, never kept in the store.
+    setSecrets({});
+    setDraft({ ...EMPTY, user: draft.user, auth: draft.auth, keyPath: draft.keyPath });
+    if (!added) return;
+    void sendCredentials(added, given).then((error) => {
+      setSendError(error);
+      if (!error) void testHost(added.id);
+    });
   };
 
   const field = (name: keyof HostDraft) => ({
@@ -106,10 +130,51 @@ export function HostsStep() {
             {problem('keyPath')}
           </div>
         )}
+        {draft.auth === 'password' && (
+          <div className="field">
+            <label htmlFor={`${id}-password`}>Password</label>
+            <input
+              id={`${id}-password`}
+              type="password"
+              autoComplete="off"
+              value={secrets.password ?? ''}
+              onChange={(e) => setSecrets({ ...secrets, password: e.target.value })}
+            />
+            {problem('auth')}
+          </div>
+        )}
+        {draft.auth === 'key' && (
+          <div className="field">
+            <label htmlFor={`${id}-passphrase`}>Key passphrase</label>
+            <input
+              id={`${id}-passphrase`}
+              type="password"
+              autoComplete="off"
+              placeholder="if the key has one"
+              value={secrets.passphrase ?? ''}
+              onChange={(e) => setSecrets({ ...secrets, passphrase: e.target.value })}
+            />
+          </div>
+        )}
+        <div className="field">
+          <label htmlFor={`${id}-sudo`}>sudo password</label>
+          <input
+            id={`${id}-sudo`}
+            type="password"
+            autoComplete="off"
+            placeholder="if sudo asks for one"
+            value={secrets.sudoPassword ?? ''}
+            onChange={(e) => setSecrets({ ...secrets, sudoPassword: e.target.value })}
+          />
+        </div>
         <button type="submit" className="primary">
           Add host
         </button>
+        <p className="help form-note">
+          Passwords go to k3s-wizard’s back end for this session only; they are never saved or shown.
+        </p>
       </form>
+      {sendError && <p className="field-problem">{sendError}</p>}
 
       {hosts.length === 0 ? (
         <p className="empty">
@@ -125,6 +190,7 @@ export function HostsStep() {
               <th scope="col">Log in with</th>
               <th scope="col">Role</th>
               <th scope="col">Node name</th>
+              <th scope="col">Connection</th>
               <th scope="col">
                 <span className="visually-hidden">Actions</span>
               </th>
@@ -157,6 +223,26 @@ export function HostsStep() {
                   />
                   <Issues issues={issuesAt(issues, `nodes[${index}]`)} />
                 </td>
+                <td className="connection-cell">
+                  <ConnectionStatus connection={connections[host.id] ?? { state: 'idle' }} />
+                  <button
+                    type="button"
+                    onClick={() => void testHost(host.id)}
+                    disabled={connections[host.id]?.state === 'testing'}
+                  >
+                    Test connection <span className="visually-hidden">to {host.address}</span>
+                  </button>
+                  {connections[host.id]?.state === 'needs-trust' && (
+                    <HostKeyDialog
+                      address={host.address}
+                      question={
+                        (connections[host.id] as { state: 'needs-trust'; question: HostKeyQuestion }).question
+                      }
+                      onTrust={() => void trustHostKey(host.id)}
+                      onCancel={() => dismissHostKey(host.id)}
+                    />
+                  )}
+                </td>
                 <td>
                   <button type="button" className="link" onClick={() => removeHost(host.id)}>
                     Remove <span className="visually-hidden">{host.address}</span>
@@ -169,4 +255,27 @@ export function HostsStep() {
       )}
     </>
   );
+}
+
+function ConnectionStatus({ connection }: { connection: HostConnection }) {
+  switch (connection.state) {
+    case 'idle':
+      return <span className="conn conn-idle">Not tested</span>;
+    case 'testing':
+      return (
+        <span className="conn conn-testing" role="status">
+          <span className="spinner" aria-hidden="true" /> Connecting…
+        </span>
+      );
+    case 'ok':
+      return <span className="conn conn-ok">Connected: {connection.summary}</span>;
+    case 'needs-trust':
+      return <span className="conn conn-warn">Waiting for you to trust its key</span>;
+    case 'error':
+      return (
+        <span className="conn conn-error">
+          {ERROR_TITLES[connection.code]} {connection.message}
+        </span>
+      );
+  }
 }

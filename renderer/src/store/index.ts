@@ -4,12 +4,13 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { AppBridge } from '../bridge';
 import { createAppSlice, type AppSlice } from './app-slice';
 import { createClusterSlice, type ClusterSlice } from './cluster-slice';
+import { createConnectSlice, type ConnectSlice } from './connect-slice';
 import { createFactsSlice, type FactsSlice } from './facts-slice';
 import { createHostsSlice, type HostsSlice } from './hosts-slice';
 import { createLogSlice, type LogSlice } from './log-slice';
 import { createWizardSlice, type WizardSlice } from './wizard-slice';
 
-export type Store = AppSlice & WizardSlice & HostsSlice & ClusterSlice & FactsSlice & LogSlice;
+export type Store = AppSlice & WizardSlice & HostsSlice & ClusterSlice & FactsSlice & ConnectSlice & LogSlice;
 
 /** One store built from slices; the bridge is injected so tests can pass a fake one. */
 export function createAppStore(bridge: AppBridge): StoreApi<Store> {
@@ -19,6 +20,7 @@ export function createAppStore(bridge: AppBridge): StoreApi<Store> {
     ...createHostsSlice(...args),
     ...createClusterSlice(...args),
     ...createFactsSlice(...args),
+    ...createConnectSlice(bridge)(...args),
     ...createLogSlice(bridge)(...args),
   }));
   bridge.onState((state) => store.getState().setConnection(state));
@@ -26,6 +28,13 @@ export function createAppStore(bridge: AppBridge): StoreApi<Store> {
 }
 
 export const StoreContext = createContext<StoreApi<Store> | null>(null);
+
+/** The store itself, for event handlers that need the state right after an action. */
+export function useAppStoreApi(): StoreApi<Store> {
+  const store = useContext(StoreContext);
+  if (!store) throw new Error('useAppStoreApi outside StoreContext');
+  return store;
+}
 
 export function useAppStore<T>(selector: (state: Store) => T): T {
   const store = useContext(StoreContext);

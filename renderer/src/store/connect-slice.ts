@@ -1,0 +1,125 @@
+import type { StateCreator } from 'zustand';
+import { AppError, type ErrorCode } from '../../../shared/errors';
+import type { AppBridge } from '../bridge';
+import type { HostEntry } from './hosts-slice';
+import type { Store } from '.';
+
+/** What the user typed that must never be kept in the store: sent to the back end at once. */
+export interface HostSecrets {
+  password?: string;
+  passphrase?: string;
+  sudoPassword?: string;
+}
+
+export interface HostKeyQuestion {
+  kind: 'unknown' | 'changed';
+  keyType: string;
+  fingerprint: string;
+  oldFingerprints: string[];
+}
+
+export type HostConnection =
+  | { state: 'idle' }
+  | { state: 'testing' }
+  | { state: 'ok'; summary: string }
+  | { state: 'error'; code: ErrorCode; message: string }
+  | { state: 'needs-trust'; question: HostKeyQuestion };
+
+export interface ConnectSlice {
+  connections: Record<string, HostConnection>;
+  /** Hands the login secrets to the back end (kept there in memory only). */
+  sendCredentials: (host: HostEntry, secrets: HostSecrets) => Promise<string | null>;
+  /** Connects and probes the host; its facts feed the checks, firewall and plan. */
+  testHost: (id: string) => Promise<void>;
+  trustHostKey: (id: string) => Promise<void>;
+  dismissHostKey: (id: string) => void;
+}
+
+const target = (host: HostEntry) => ({ host: host.address, port: host.port, user: host.user });
+
+function question(error: AppError): HostKeyQuestion | null {
+  const d = error.details ?? {};
+  if (typeof d.fingerprint !== 'string') return null;
+  return {
+    kind: error.code === 'HOST_KEY_MISMATCH' ? 'changed' : 'unknown',
+    keyType: typeof d.keyType === 'string' ? d.keyType : 'ssh',
+    fingerprint: d.fingerprint,
+    oldFingerprints: Array.isArray(d.oldFingerprints)
+      ? d.oldFingerprints.filter((f): f is string => typeof f === 'string')
+      : [],
+  };
+}
+
+export const createConnectSlice =
+  (bridge: AppBridge): StateCreator<Store, [], [], ConnectSlice> =>
+  (set, get) => {
+    const setConnection = (id: string, connection: HostConnection) =>
+      set((state) => ({ connections: { ...state.connections, [id]: connection } }));
+    return {
+      connections: {},
+      async sendCredentials(host, secrets) {
+        try {
+          await bridge.invoke('hosts:setCredentials', {
+            ...target(host),
+            ...(host.auth === 'agent' ? { useAgent: true } : {}),
+            ...(host.auth === 'key' ? { identityFile: host.keyPath } : {}),
+            ...(secrets.password ? { password: secrets.password } : {}),
+            ...(secrets.passphrase ? { passphrase: secrets.passphrase } : {}),
+            ...(secrets.sudoPassword ? { sudoPassword: secrets.sudoPassword } : {}),
+          });
+          return null;
+        } catch (error) {
+          return error instanceof Error ? error.message : String(error);
+        }
+      },
+      async testHost(id) {
+        const host = get().hosts.find((h) => h.id === id);
+        if (!host) return;
+        setConnection(id, { state: 'testing' });
+        try {
+          const { facts } = await bridge.invoke('hosts:probe', target(host));
+          get().setFacts(host.nodeName, facts);
+          const arch = facts.userlandArch ?? facts.kernelArch ?? 'unknown arch';
+          const os = facts.os.prettyName ?? facts.os.id ?? 'Linux';
+          setConnection(id, { state: 'ok', summary: `${facts.hostname ?? host.address} · ${os} · ${arch}` });
+        } catch (error) {
+          const appError = error instanceof AppError ? error : new AppError('INTERNAL', String(error));
+          const ask =
+            appError.code === 'HOST_KEY_UNKNOWN' || appError.code === 'HOST_KEY_MISMATCH'
+              ? question(appError)
+              : null;
+          setConnection(
+            id,
+            ask
+              ? { state: 'needs-trust', question: ask }
+              : { state: 'error', code: appError.code, message: appError.message },
+          );
+        }
+      },
+      async trustHostKey(id) {
+        const host = get().hosts.find((h) => h.id === id);
+        const connection = get().connections[id];
+        if (!host || connection?.state !== 'needs-trust') return;
+        try {
+          await bridge.invoke('hosts:trustHostKey', {
+            host: host.address,
+            port: host.port,
+            fingerprint: connection.question.fingerprint,
+            replace: connection.question.kind === 'changed',
+          });
+        } catch (error) {
+          const appError = error instanceof AppError ? error : new AppError('INTERNAL', String(error));
+          setConnection(id, { state: 'error', code: appError.code, message: appError.message });
+          return;
+        }
+        await get().testHost(id);
+      },
+      dismissHostKey(id) {
+        setConnection(id, {
+          state: 'error',
+          code: 'HOST_KEY_UNKNOWN',
+          message: 'Not trusted: k3s-wizard will not connect to this machine until you trust its key.',
+        });
+      },
+    };
+  };
