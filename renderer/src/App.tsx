@@ -2,6 +2,7 @@ import { useEffect, useRef } from 'react';
 import { LogPanel } from './components/LogPanel';
 import { StepList } from './components/StepList';
 import { StatusBar } from './components/StatusBar';
+import { ChecksStep } from './steps/ChecksStep';
 import { ClusterStep } from './steps/ClusterStep';
 import { FirewallStep } from './steps/FirewallStep';
 import { HostsStep } from './steps/HostsStep';
@@ -67,6 +68,8 @@ export function App() {
         <p className="step-summary">{current.summary}</p>
         {step === 'hosts' ? (
           <HostsStep />
+        ) : step === 'checks' ? (
+          <ChecksStep />
         ) : step === 'cluster' ? (
           <ClusterStep />
         ) : step === 'firewall' ? (

@@ -3,6 +3,7 @@ import { useStore } from 'zustand';
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { AppBridge } from '../bridge';
 import { createAppSlice, type AppSlice } from './app-slice';
+import { createChecksSlice, type ChecksSlice } from './checks-slice';
 import { createClusterSlice, type ClusterSlice } from './cluster-slice';
 import { createConnectSlice, type ConnectSlice } from './connect-slice';
 import { createFactsSlice, type FactsSlice } from './facts-slice';
@@ -10,7 +11,14 @@ import { createHostsSlice, type HostsSlice } from './hosts-slice';
 import { createLogSlice, type LogSlice } from './log-slice';
 import { createWizardSlice, type WizardSlice } from './wizard-slice';
 
-export type Store = AppSlice & WizardSlice & HostsSlice & ClusterSlice & FactsSlice & ConnectSlice & LogSlice;
+export type Store = AppSlice &
+  WizardSlice &
+  HostsSlice &
+  ClusterSlice &
+  FactsSlice &
+  ConnectSlice &
+  ChecksSlice &
+  LogSlice;
 
 /** One store built from slices; the bridge is injected so tests can pass a fake one. */
 export function createAppStore(bridge: AppBridge): StoreApi<Store> {
@@ -21,6 +29,7 @@ export function createAppStore(bridge: AppBridge): StoreApi<Store> {
     ...createClusterSlice(...args),
     ...createFactsSlice(...args),
     ...createConnectSlice(bridge)(...args),
+    ...createChecksSlice(bridge)(...args),
     ...createLogSlice(bridge)(...args),
   }));
   bridge.onState((state) => store.getState().setConnection(state));

@@ -9,6 +9,8 @@ export interface WizardSlice {
   goTo: (step: StepId) => void;
   next: () => void;
   back: () => void;
+  /** From a check's fix: open the Firewall step even if not reached yet. */
+  goToFirewall: () => void;
 }
 
 export const createWizardSlice: StateCreator<Store, [], [], WizardSlice> = (set, get) => ({
@@ -23,6 +25,14 @@ export const createWizardSlice: StateCreator<Store, [], [], WizardSlice> = (set,
     set((state) => ({
       step: following.id,
       reached: state.reached.includes(following.id) ? state.reached : [...state.reached, following.id],
+    }));
+  },
+  goToFirewall() {
+    set((state) => ({
+      step: 'firewall',
+      reached: [
+        ...new Set([...state.reached, ...STEPS.slice(0, stepIndex('firewall') + 1).map((s) => s.id)]),
+      ],
     }));
   },
   back() {

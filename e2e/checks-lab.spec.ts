@@ -1,0 +1,72 @@
+/**
+ * Checks and Firewall against real lab machines: an arm64 Raspberry Pi without the memory
+ * cgroup, and a server behind firewalld that blocks the K3s ports until they are opened.
+ */
+import { join } from 'node:path';
+import { expect, screenshotDir, test } from './fixtures';
+import { down, up, type LabHost } from './lab/index';
+import type { WizardPage } from './pages/wizard';
+
+let server: LabHost;
+let pi: LabHost;
+
+test.describe.configure({ mode: 'serial', timeout: 240_000 });
+
+test.beforeAll(async () => {
+  test.setTimeout(900_000);
+  [server, pi] = (await up([
+    { name: 'e8cs', firewall: 'firewalld' },
+    { name: 'e8cpi', arch: 'arm64', pi: true, firewall: 'none' },
+  ])) as [LabHost, LabHost];
+});
+
+test.afterAll(async () => {
+  await down(['e8cs', 'e8cpi']);
+});
+
+async function addTrusted(wizard: WizardPage, host: LabHost): Promise<void> {
+  await wizard.hosts.loginWith.selectOption('key');
+  await wizard.hosts.keyFile.fill(host.keyPath);
+  await wizard.hosts.add({ address: host.address, user: host.user });
+  await wizard.page.getByRole('dialog').getByRole('button', { name: 'Trust and connect' }).click();
+  await expect(wizard.hosts.table).toContainText(`Connected: ${host.hostname}`, { timeout: 60_000 });
+}
+
+test('flags the Pi’s memory cgroup, finds the blocked ports, and plans the firewall', async ({ wizard }) => {
+  const { page } = wizard;
+  await addTrusted(wizard, server);
+  await addTrusted(wizard, pi);
+  await expect(wizard.hosts.table).toContainText('arm64');
+  await wizard.nextButton.click();
+  await expect(wizard.heading).toHaveText('Checks');
+
+  const piChecks = page.getByRole('list', { name: 'Checks of node-2' });
+  const cgroup = piChecks.getByRole('listitem').filter({ hasText: /memory cgroup/i });
+  await expect(cgroup).toContainText('Problem');
+  await expect(cgroup).toContainText(/cgroup_memory=1 cgroup_enable=memory|cmdline\.txt/);
+  await expect(page.getByRole('list', { name: 'Checks of node-1' })).toContainText(/firewalld/i);
+
+  await page.getByRole('button', { name: 'Test connections between machines' }).click();
+  const tests = page.getByRole('table', { name: 'Connection tests' });
+  await expect(tests).toBeVisible({ timeout: 120_000 });
+  await expect(
+    tests.getByRole('row').filter({ hasText: 'node-2' }).filter({ hasText: '6443/tcp' }),
+  ).toContainText('blocked');
+  await page.screenshot({ path: join(screenshotDir, 'checks.png'), fullPage: true });
+
+  const across = page.getByRole('list', { name: 'Checks across the machines' });
+  await across.getByRole('button', { name: 'Choose what to do on the Firewall step' }).first().click();
+  await expect(wizard.heading).toHaveText('Firewall');
+  await expect(page.getByText(/firewalld is active \(default zone public/)).toBeVisible();
+  await page.getByText('Every connection as a list').click();
+  const flows = page.getByRole('table', { name: 'Connections' });
+  await expect(
+    flows.getByRole('row').filter({ hasText: 'node-2' }).filter({ hasText: '6443/tcp' }),
+  ).toContainText('will be opened');
+  await expect(page.getByLabel('Firewall changes on node-1')).toContainText('firewall-cmd --zone=internal');
+  await page.getByRole('radio', { name: /^Leave it as it is/ }).check();
+  await expect(
+    flows.getByRole('row').filter({ hasText: 'node-2' }).filter({ hasText: '6443/tcp' }),
+  ).toContainText('blocked');
+  await page.screenshot({ path: join(screenshotDir, 'firewall-probed.png'), fullPage: true });
+});

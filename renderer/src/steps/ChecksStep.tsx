@@ -1,0 +1,182 @@
+import { useMemo } from 'react';
+import { runChecks, type Check } from '../../../shared/checks';
+import { CopyButton } from '../components/CopyButton';
+import { useAppStore } from '../store';
+import type { HostEntry } from '../store/hosts-slice';
+
+const STATUS_LABEL: Record<Check['status'], string> = { pass: 'OK', warn: 'Warning', fail: 'Problem' };
+
+function Fix({ check, onFirewall }: { check: Check; onFirewall: () => void }) {
+  const fix = check.fix;
+  if (!fix) return null;
+  if (fix.kind === 'step') {
+    return (
+      <button type="button" onClick={onFirewall}>
+        Choose what to do on the Firewall step
+      </button>
+    );
+  }
+  if (fix.kind === 'command') {
+    return (
+      <div className="fix">
+        {fix.description && <p>{fix.description}</p>}
+        <pre className="commands">{fix.command}</pre>
+        <CopyButton label={`Copy the fix for ${check.title}`} text={fix.command} />
+      </div>
+    );
+  }
+  // Fixes the engine applies itself, in the prepare phase of the install (shown on Review).
+  return (
+    <div className="fix">
+      <p>
+        <strong>Fix:</strong> {fix.description}
+      </p>
+      {fix.action === 'enable-memory-cgroup' || fix.action === 'prefer-bundled-bin' ? (
+        <p className="help">
+          k3s-wizard does this during the install, before K3s starts; the Review step lists the exact
+          commands.
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
+function CheckRow({ check, onFirewall }: { check: Check; onFirewall: () => void }) {
+  return (
+    <li className={`check check-${check.status}`}>
+      <details open={check.status === 'fail'}>
+        <summary>
+          <span className={`badge badge-${check.status}`}>{STATUS_LABEL[check.status]}</span> {check.title}
+        </summary>
+        <p>{check.reason}</p>
+        <Fix check={check} onFirewall={onFirewall} />
+      </details>
+    </li>
+  );
+}
+
+function hostLabel(host: HostEntry): string {
+  return `${host.nodeName} (${host.address}, ${host.role})`;
+}
+
+export function ChecksStep() {
+  const hosts = useAppStore((s) => s.hosts);
+  const facts = useAppStore((s) => s.facts);
+  const connections = useAppStore((s) => s.connections);
+  const connectivity = useAppStore((s) => s.connectivity);
+  const recheckAll = useAppStore((s) => s.recheckAll);
+  const testConnectivity = useAppStore((s) => s.testConnectivity);
+  const apiPort = useAppStore((s) => s.cluster.apiPort);
+  const goFirewall = useAppStore((s) => s.goToFirewall);
+
+  const checks = useMemo(
+    () =>
+      runChecks({
+        hosts: hosts.map((h) => ({ id: h.nodeName, role: h.role, facts: facts[h.nodeName] ?? null })),
+        apiPort,
+      }),
+    [hosts, facts, apiPort],
+  );
+  const probing = hosts.some((h) => connections[h.id]?.state === 'testing');
+  const probed = hosts.filter((h) => facts[h.nodeName]);
+
+  return (
+    <div className="checks">
+      <div className="toolbar">
+        <button type="button" onClick={() => void recheckAll()} disabled={probing || hosts.length === 0}>
+          {probing ? 'Checking…' : 'Check all machines again'}
+        </button>
+        <button
+          type="button"
+          onClick={() => void testConnectivity()}
+          disabled={connectivity.state === 'testing' || probed.length < 2}
+        >
+          {connectivity.state === 'testing' ? 'Testing connections…' : 'Test connections between machines'}
+        </button>
+        <p className="help">
+          {probed.length} of {hosts.length} machines checked.
+        </p>
+      </div>
+
+      {hosts.map((host) => {
+        const own = checks.filter((c) => c.hostId === host.nodeName);
+        const connection = connections[host.id];
+        return (
+          <section key={host.id} className="panel" aria-labelledby={`checks-${host.id}`}>
+            <h2 id={`checks-${host.id}`}>{hostLabel(host)}</h2>
+            {!facts[host.nodeName] ? (
+              <p className="help">
+                {connection?.state === 'error'
+                  ? `Could not check this machine: ${connection.message}`
+                  : connection?.state === 'testing'
+                    ? 'Checking…'
+                    : 'Not checked yet: test its connection on the Hosts step, or check all machines again.'}
+              </p>
+            ) : (
+              <ul className="check-list" aria-label={`Checks of ${host.nodeName}`}>
+                {[...own].sort(byStatus).map((check) => (
+                  <CheckRow key={`${check.id}`} check={check} onFirewall={goFirewall} />
+                ))}
+              </ul>
+            )}
+          </section>
+        );
+      })}
+
+      <section className="panel" aria-labelledby="checks-across">
+        <h2 id="checks-across">Across the machines</h2>
+        <ul className="check-list" aria-label="Checks across the machines">
+          {[
+            ...checks.filter((c) => c.hostId === null),
+            ...(connectivity.state === 'done' ? connectivity.checks : []),
+          ]
+            .sort(byStatus)
+            .map((check) => (
+              <CheckRow
+                key={`${check.id}-${(check.hostIds ?? []).join(',')}`}
+                check={check}
+                onFirewall={goFirewall}
+              />
+            ))}
+        </ul>
+        {connectivity.state === 'error' && <p className="field-problem">{connectivity.message}</p>}
+        {connectivity.state === 'done' && (
+          <table className="flows-table" aria-label="Connection tests">
+            <thead>
+              <tr>
+                <th scope="col">From</th>
+                <th scope="col">To</th>
+                <th scope="col">Port</th>
+                <th scope="col">For</th>
+                <th scope="col">Result</th>
+              </tr>
+            </thead>
+            <tbody>
+              {connectivity.results.map((r) => (
+                <tr key={`${r.from}-${r.to}-${r.port}-${r.proto}`}>
+                  <td>{r.from}</td>
+                  <td>{r.to}</td>
+                  <td>
+                    {r.port}/{r.proto}
+                  </td>
+                  <td>{r.purpose}</td>
+                  <td
+                    className={`flow-${r.status === 'open' ? 'open' : r.status === 'blocked' ? 'blocked' : 'unknown'}`}
+                  >
+                    {r.status}
+                    {r.status !== 'open' && r.detail ? ` — ${r.detail}` : ''}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+    </div>
+  );
+}
+
+const ORDER: Record<Check['status'], number> = { fail: 0, warn: 1, pass: 2 };
+function byStatus(a: Check, b: Check): number {
+  return ORDER[a.status] - ORDER[b.status];
+}

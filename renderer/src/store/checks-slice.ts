@@ -1,0 +1,56 @@
+import type { StateCreator } from 'zustand';
+import type { Check } from '../../../shared/checks';
+import type { ConnectivityResult } from '../../../shared/checks/connectivity';
+import { AppError } from '../../../shared/errors';
+import type { AppBridge } from '../bridge';
+import type { Store } from '.';
+
+export type ConnectivityState =
+  | { state: 'idle' }
+  | { state: 'testing' }
+  | { state: 'done'; results: ConnectivityResult[]; checks: Check[] }
+  | { state: 'error'; message: string };
+
+export interface ChecksSlice {
+  connectivity: ConnectivityState;
+  /** Probes every host again (facts are what the checks read). */
+  recheckAll: () => Promise<void>;
+  /** Tests for real, with short-lived listeners, that the nodes reach each other's ports. */
+  testConnectivity: () => Promise<void>;
+}
+
+export const createChecksSlice =
+  (bridge: AppBridge): StateCreator<Store, [], [], ChecksSlice> =>
+  (set, get) => ({
+    connectivity: { state: 'idle' },
+    async recheckAll() {
+      await Promise.all(get().hosts.map((host) => get().testHost(host.id)));
+    },
+    async testConnectivity() {
+      const { hosts, facts, cluster } = get();
+      set({ connectivity: { state: 'testing' } });
+      try {
+        const answer = await bridge.invoke('hosts:connectivity', {
+          nodes: hosts.map((h) => ({
+            id: h.nodeName,
+            role: h.role,
+            host: h.address,
+            port: h.port,
+            user: h.user,
+            // What the other nodes will dial: the address K3s itself will use.
+            address: facts[h.nodeName]?.defaultAddress ?? h.address,
+          })),
+          apiPort: cluster.apiPort,
+          ...(cluster.flannelBackend === 'wireguard-native' ? { flannelPort: 51820 } : {}),
+        });
+        set({ connectivity: { state: 'done', ...answer } });
+      } catch (error) {
+        set({
+          connectivity: {
+            state: 'error',
+            message: error instanceof AppError ? error.message : String(error),
+          },
+        });
+      }
+    },
+  });
