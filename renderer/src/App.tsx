@@ -4,24 +4,28 @@ import { StepList } from './components/StepList';
 import { StatusBar } from './components/StatusBar';
 import { ChecksStep } from './steps/ChecksStep';
 import { ClusterStep } from './steps/ClusterStep';
+import { DoneStep } from './steps/DoneStep';
 import { FirewallStep } from './steps/FirewallStep';
 import { HostsStep } from './steps/HostsStep';
-import { PendingStep } from './steps/PendingStep';
+import { InstallStep } from './steps/InstallStep';
 import { ReviewStep } from './steps/ReviewStep';
 import { STEPS, stepIndex, type StepId } from './steps/steps';
 import { useAppStore } from './store';
 import { useSpecCheck } from './store/use-spec';
 
+interface Progress {
+  hostCount: number;
+  hasServer: boolean;
+  specHasErrors: boolean;
+  installed: boolean;
+}
+
 /** Why the user cannot go on yet, in their words; null when they can. */
-function nextBlockedBecause(
-  step: StepId,
-  hostCount: number,
-  hasServer: boolean,
-  specHasErrors: boolean,
-): string | null {
-  if (step === 'hosts' && hostCount === 0) return 'Add at least one machine to continue.';
-  if (step === 'hosts' && !hasServer) return 'Choose at least one machine as the server.';
-  if (step === 'cluster' && specHasErrors) return 'Fix the problems shown above to continue.';
+function nextBlockedBecause(step: StepId, p: Progress): string | null {
+  if (step === 'hosts' && p.hostCount === 0) return 'Add at least one machine to continue.';
+  if (step === 'hosts' && !p.hasServer) return 'Choose at least one machine as the server.';
+  if (step === 'cluster' && p.specHasErrors) return 'Fix the problems shown above to continue.';
+  if (step === 'install' && !p.installed) return 'Install the cluster to continue.';
   return null;
 }
 
@@ -33,12 +37,13 @@ export function App() {
   const hosts = useAppStore((s) => s.hosts);
   const { issues } = useSpecCheck();
   const index = stepIndex(step);
-  const blocked = nextBlockedBecause(
-    step,
-    hosts.length,
-    hosts.some((h) => h.role === 'server'),
-    issues.some((i) => i.severity === 'error'),
-  );
+  const installed = useAppStore((s) => s.run?.status === 'succeeded');
+  const blocked = nextBlockedBecause(step, {
+    hostCount: hosts.length,
+    hasServer: hosts.some((h) => h.role === 'server'),
+    specHasErrors: issues.some((i) => i.severity === 'error'),
+    installed,
+  });
   const current = STEPS[index]!;
 
   // Move focus to the new step's heading so keyboard and screen-reader users follow along
@@ -76,8 +81,10 @@ export function App() {
           <FirewallStep />
         ) : step === 'review' ? (
           <ReviewStep />
+        ) : step === 'install' ? (
+          <InstallStep />
         ) : (
-          <PendingStep />
+          <DoneStep />
         )}
         <div className="step-actions">
           <button type="button" onClick={back} disabled={index === 0}>

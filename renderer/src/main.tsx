@@ -5,9 +5,11 @@ import { createAppBridge } from './bridge';
 import { createAppStore, StoreContext } from './store';
 import './styles.css';
 
-const store = createAppStore(createAppBridge());
+const store = createAppStore(createAppBridge(), { storage: window.sessionStorage });
 void store.getState().loadInfo();
 store.getState().followLog();
+store.getState().followRun();
+void store.getState().catchUpRun();
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root');

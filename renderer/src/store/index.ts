@@ -1,6 +1,7 @@
 import { createContext, useContext } from 'react';
 import { useStore } from 'zustand';
-import { createStore, type StoreApi } from 'zustand/vanilla';
+import { createJSONStorage, persist, type StateStorage } from 'zustand/middleware';
+import { createStore, type StateCreator, type StoreApi } from 'zustand/vanilla';
 import type { AppBridge } from '../bridge';
 import { createAppSlice, type AppSlice } from './app-slice';
 import { createChecksSlice, type ChecksSlice } from './checks-slice';
@@ -9,6 +10,7 @@ import { createConnectSlice, type ConnectSlice } from './connect-slice';
 import { createFactsSlice, type FactsSlice } from './facts-slice';
 import { createHostsSlice, type HostsSlice } from './hosts-slice';
 import { createLogSlice, type LogSlice } from './log-slice';
+import { createRunSlice, type RunSlice } from './run-slice';
 import { createWizardSlice, type WizardSlice } from './wizard-slice';
 
 export type Store = AppSlice &
@@ -18,11 +20,23 @@ export type Store = AppSlice &
   FactsSlice &
   ConnectSlice &
   ChecksSlice &
+  RunSlice &
   LogSlice;
 
+/** What survives a reload of the window: the draft and the run to catch up with. No secrets live in the store. */
+const PERSISTED = [
+  'hosts',
+  'cluster',
+  'facts',
+  'step',
+  'reached',
+  'runId',
+] as const satisfies readonly (keyof Store)[];
+type Persisted = Pick<Store, (typeof PERSISTED)[number]>;
+
 /** One store built from slices; the bridge is injected so tests can pass a fake one. */
-export function createAppStore(bridge: AppBridge): StoreApi<Store> {
-  const store = createStore<Store>()((...args) => ({
+export function createAppStore(bridge: AppBridge, options: { storage?: StateStorage } = {}): StoreApi<Store> {
+  const slices: StateCreator<Store> = (...args) => ({
     ...createAppSlice(bridge)(...args),
     ...createWizardSlice(...args),
     ...createHostsSlice(...args),
@@ -30,8 +44,20 @@ export function createAppStore(bridge: AppBridge): StoreApi<Store> {
     ...createFactsSlice(...args),
     ...createConnectSlice(bridge)(...args),
     ...createChecksSlice(bridge)(...args),
+    ...createRunSlice(bridge)(...args),
     ...createLogSlice(bridge)(...args),
-  }));
+  });
+  const store = options.storage
+    ? createStore<Store>()(
+        persist(slices as StateCreator<Store, [['zustand/persist', unknown]]>, {
+          name: 'k3s-wizard-draft',
+          version: 1,
+          storage: createJSONStorage(() => options.storage!),
+          partialize: (state): Persisted =>
+            Object.fromEntries(PERSISTED.map((key) => [key, state[key]])) as Persisted,
+        }),
+      )
+    : createStore<Store>()(slices);
   bridge.onState((state) => store.getState().setConnection(state));
   return store;
 }

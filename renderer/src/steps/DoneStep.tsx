@@ -1,0 +1,62 @@
+import { useAppStore } from '../store';
+
+export function DoneStep() {
+  const run = useAppStore((s) => s.run);
+  const cluster = useAppStore((s) => s.cluster);
+  if (!run || run.status !== 'succeeded') {
+    return <p className="panel muted">The cluster is not installed yet: finish the Install step first.</p>;
+  }
+  const nodes = run.nodes ?? [];
+  const context = cluster.contextName || cluster.name;
+  return (
+    <div className="done">
+      <section className="panel" aria-labelledby="done-nodes">
+        <h2 id="done-nodes">Your cluster {cluster.name}</h2>
+        <table className="flows-table" aria-label="Nodes">
+          <thead>
+            <tr>
+              <th scope="col">Node</th>
+              <th scope="col">Role</th>
+              <th scope="col">Arch</th>
+              <th scope="col">Version</th>
+              <th scope="col">Address</th>
+              <th scope="col">State</th>
+            </tr>
+          </thead>
+          <tbody>
+            {nodes.map((node) => (
+              <tr key={node.name}>
+                <td>{node.name}</td>
+                <td>{node.roles.length ? node.roles.join(', ') : 'agent'}</td>
+                <td>{node.arch}</td>
+                <td>{node.version}</td>
+                <td>{node.internalIp}</td>
+                <td className={node.ready ? 'flow-open' : 'flow-blocked'}>
+                  {node.ready ? 'Ready' : 'Not ready'}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        <p className={run.checkedFromHere ? 'conn-ok' : 'conn-error'}>
+          {run.checkedFromHere
+            ? 'Checked from this computer: kubectl will work from here.'
+            : 'The cluster could not be reached from this computer with the new kubeconfig.'}
+        </p>
+      </section>
+      <section className="panel" aria-labelledby="done-kubeconfig">
+        <h2 id="done-kubeconfig">kubeconfig</h2>
+        {run.kubeconfigPath ? (
+          <>
+            <p>
+              Written to <code>{run.kubeconfigPath}</code> as context <code>{context}</code>.
+            </p>
+            <pre className="commands">{`kubectl --context ${context} get nodes`}</pre>
+          </>
+        ) : (
+          <p className="help">No kubeconfig was written.</p>
+        )}
+      </section>
+    </div>
+  );
+}
