@@ -5,6 +5,7 @@
  * unfinished steps and whatever waited on them, nothing else.
  */
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import pLimit from 'p-limit';
 import type { Plan, PlanStep } from '../../shared/plan';
 import {
@@ -45,6 +46,13 @@ export class EngineRun {
   constructor(private readonly options: RunOptions) {
     this.runId = options.runId ?? randomUUID();
     this.byId = new Map(options.plan.steps.map((s) => [s.id, s]));
+    this.freshSignal();
+  }
+
+  /** Every running step and command listens on the run's signal. */
+  private freshSignal(): void {
+    this.abort = new AbortController();
+    setMaxListeners(0, this.abort.signal);
   }
 
   get snapshot(): RunSnapshot | null {
@@ -99,7 +107,7 @@ export class EngineRun {
       if (open(id) && this.byId.get(id)?.dependsOn.some((dep) => chosen.has(dep))) chosen.add(id);
     }
     const ids = state.order.filter((id) => chosen.has(id));
-    if (this.abort.signal.aborted) this.abort = new AbortController();
+    if (this.abort.signal.aborted) this.freshSignal();
     this.emit({ type: 'run-resumed', host, stepIds: ids });
     return this.go(ids);
   }

@@ -1,0 +1,130 @@
+// The engine on the lab's hosts, for real (SSH, sudo, systemd, the install script from the
+// mirror): a mixed-arch cluster end to end, a second run that changes nothing, the check from
+// this computer with the merged kubeconfig, and no secret anywhere it should not be.
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { down, ensureMirror, up, type LabHost } from '../../e2e/lab/index';
+import { listNodesFromHere } from '../kubeconfig/check';
+import { apply, clusterFile, labRun, readRemote, sampleCommandLines, type ClusterFile } from './lab-helpers';
+
+const SPECS = [
+  { name: 'e6srv', arch: 'amd64' as const, firewall: 'none' as const },
+  { name: 'e6a1', arch: 'arm64' as const, firewall: 'none' as const },
+  { name: 'e6a2', arch: 'armhf' as const, firewall: 'none' as const },
+];
+const names = SPECS.map((s) => s.name);
+let hosts: LabHost[] = [];
+let cluster: ClusterFile;
+
+beforeAll(async () => {
+  await ensureMirror();
+  await down(names);
+  hosts = await up(SPECS);
+  const [srv, a1, a2] = hosts as [LabHost, LabHost, LabHost];
+  cluster = clusterFile('e6mixed', [
+    { host: srv, role: 'server' },
+    { host: a1, role: 'agent' },
+    { host: a2, role: 'agent' },
+  ]);
+  // An existing kubeconfig with another cluster and a stale entry of the same name.
+  writeFileSync(
+    cluster.env.KUBECONFIG as string,
+    stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [
+        { name: 'work', cluster: { server: 'https://work.example:6443' } },
+        { name: 'e6mixed', cluster: { server: 'https://stale.example:6443' } },
+      ],
+      users: [
+        { name: 'work', user: { token: 'work-token-value' } },
+        { name: 'e6mixed', user: { token: 'stale' } },
+      ],
+      contexts: [
+        { name: 'work', context: { cluster: 'work', user: 'work' } },
+        { name: 'e6mixed', context: { cluster: 'e6mixed', user: 'e6mixed' } },
+      ],
+      'current-context': 'work',
+    }),
+    { mode: 0o600 },
+  );
+}, 900_000);
+
+afterAll(async () => {
+  await down(names);
+});
+
+describe('1 server + 2 agents on x86_64, arm64 and armhf', () => {
+  let token = '';
+
+  it('installs every node, merges the kubeconfig and lists the nodes from this computer', async () => {
+    const sampler = sampleCommandLines(names);
+    const { started, events, pool } = await labRun(cluster, { concurrency: 4 });
+    const snapshot = await started.done;
+    const commandLines = await sampler.stop();
+    pool.closeAll();
+    const failed = Object.values(snapshot.steps).filter((s) => s.status !== 'done');
+    expect(
+      failed,
+      JSON.stringify(
+        failed.map((s) => s.error),
+        null,
+        2,
+      ),
+    ).toEqual([]);
+    expect(snapshot.status).toBe('succeeded');
+    const nodes = snapshot.nodes ?? [];
+    expect(nodes.map((n) => n.name).sort()).toEqual(['e6a1', 'e6a2', 'e6srv']);
+    expect(nodes.every((n) => n.ready)).toBe(true);
+    expect(nodes.find((n) => n.name === 'e6a1')?.arch).toBe('arm64');
+    expect(nodes.find((n) => n.name === 'e6a2')?.arch).toBe('arm');
+    expect(nodes.find((n) => n.name === 'e6srv')?.roles).toContain('control-plane');
+    expect(nodes.find((n) => n.name === 'e6a1')?.internalIp).toBe(hosts[1]?.address);
+    expect(snapshot.checkedFromHere).toBe(true);
+
+    // The merged kubeconfig: the new entry replaced the stale one; the other cluster is kept.
+    const fromHere = await listNodesFromHere({
+      path: cluster.env.KUBECONFIG as string,
+      contextName: 'e6mixed',
+    });
+    expect(fromHere.map((n) => n.name).sort()).toEqual(['e6a1', 'e6a2', 'e6srv']);
+    const merged = readFileSync(cluster.env.KUBECONFIG as string, 'utf8');
+    expect(merged).toContain('work.example');
+    expect(merged).not.toContain('stale.example');
+    expect(merged).toContain(`server: https://${hosts[0]?.address}:6443`);
+    expect(readdirSync(join(cluster.dir, 'home', '.kube')).some((f) => f.startsWith('config.bak-'))).toBe(
+      true,
+    );
+
+    // No secret in events, the run log, or any process command line on the hosts.
+    token = await readRemote('e6srv', '/var/lib/rancher/k3s/server/token');
+    expect(token).toMatch(/^K10/);
+    const password = token.split('::server:')[1] ?? token;
+    const log = readFileSync(started.logPath, 'utf8');
+    for (const text of [JSON.stringify(events), log, commandLines.join('\n')]) {
+      expect(text).not.toContain(password);
+      expect(text).not.toContain('client-key-data: L');
+    }
+    expect(commandLines.some((l) => l.includes('install.sh'))).toBe(true);
+    expect(log).toContain('install:e6a2 step-finished');
+  });
+
+  it('a second apply (from the command line) changes nothing and says so', async () => {
+    const dry = await apply(cluster, ['--dry-run']);
+    expect(dry.code, dry.stderr).toBe(0);
+    for (const node of names)
+      expect(dry.stdout).toMatch(new RegExp(`\\[${node}\\] ✓ Install K3s \\w+.*: already done`));
+    const { started, pool } = await labRun(cluster);
+    const snapshot = await started.done;
+    pool.closeAll();
+    expect(snapshot.status).toBe('succeeded');
+    expect(snapshot.changed).toBe(false);
+    for (const node of names) expect(snapshot.steps[`install:${node}`]?.skipReason).toBe('done');
+    expect(
+      readdirSync(join(cluster.dir, 'home', '.kube')).filter((f) => f.startsWith('config.bak-')),
+    ).toHaveLength(1);
+    expect(await readRemote('e6srv', '/var/lib/rancher/k3s/server/token')).toBe(token);
+  });
+});

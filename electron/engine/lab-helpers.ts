@@ -1,0 +1,222 @@
+// Helpers for the engine's lab tests: cluster files for lab hosts, `apply` in process, and a
+// watcher that samples every process command line on the hosts while a run goes on.
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { stringify } from 'yaml';
+import type { Plan, PlanAction } from '../../shared/plan';
+import type { RunEvent } from '../../shared/run';
+import { shJoin } from '../../shared/shell';
+import { loadSpec } from '../../shared/spec';
+import { EventHub } from '../backend/events';
+import { Logger } from '../backend/logger';
+import { KnownHosts } from '../ssh/known-hosts';
+import { SessionPool } from '../ssh/pool';
+import { connectAll, HostKeyOffers } from './connect';
+import { RunService, type StartedRun } from './service';
+import { runCli } from '../cli/program';
+import { exec, mirror, type LabHost } from '../../e2e/lab/index';
+
+export interface ClusterFile {
+  dir: string;
+  file: string;
+  env: NodeJS.ProcessEnv;
+}
+
+export function clusterFile(
+  name: string,
+  nodes: { host: LabHost; role: 'server' | 'agent' }[],
+  extra: Record<string, unknown> = {},
+): ClusterFile {
+  const m = mirror();
+  const dir = mkdtempSync(join(tmpdir(), `${name}-`));
+  mkdirSync(join(dir, 'home', '.kube'), { recursive: true });
+  const spec = {
+    apiVersion: 'k3s-wizard/v1',
+    kind: 'Cluster',
+    name,
+    k3s: { version: m.versions[0] },
+    install: {
+      source: 'online',
+      scriptUrl: m.installScriptUrl,
+      githubUrl: m.githubUrl,
+      channelUrl: m.channelUrl,
+    },
+    firewall: { policy: 'leave' },
+    nodes: nodes.map(({ host, role }) => ({
+      address: host.address,
+      port: host.port,
+      user: host.user,
+      auth: { method: 'key', keyPath: host.keyPath },
+      role,
+      nodeName: host.name,
+    })),
+    ...extra,
+  };
+  const file = join(dir, 'cluster.yaml');
+  writeFileSync(file, stringify(spec));
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: join(dir, 'home'),
+    K3S_WIZARD_DATA_DIR: join(dir, 'data'),
+    KUBECONFIG: join(dir, 'home', '.kube', 'config'),
+  };
+  return { dir, file, env };
+}
+
+export async function apply(cluster: ClusterFile, args: string[] = []) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(['apply', cluster.file, '--yes', '--accept-new-host-keys', '--plain', ...args], {
+    stdout: (t) => out.push(t),
+    stderr: (t) => err.push(t),
+    env: cluster.env,
+    untilInterrupted: () => new Promise(() => undefined),
+  });
+  return { code, stdout: out.join(''), stderr: err.join('') };
+}
+
+/** Samples `ps` on the hosts until stopped; returns every command line seen. */
+export function sampleCommandLines(names: string[], everyMs = 400): { stop: () => Promise<string[]> } {
+  const seen = new Set<string>();
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      await Promise.all(
+        names.map(async (n) => {
+          const r = await exec(n, ['ps', '-eo', 'args'], { timeoutMs: 10_000 });
+          for (const line of r.stdout.split('\n')) if (line.trim()) seen.add(`${n}: ${line}`);
+        }),
+      );
+      await new Promise((r) => setTimeout(r, everyMs));
+    }
+  })();
+  return {
+    stop: async () => {
+      running = false;
+      await loop;
+      return [...seen];
+    },
+  };
+}
+
+export async function readRemote(name: string, path: string): Promise<string> {
+  return (await exec(name, ['cat', path])).stdout.trim();
+}
+
+// The lab's K3s stand-in answers `kubectl get/delete nodes` only. Where it lacks what the plan's
+// checks use (`get --raw /readyz`, `-o jsonpath`, `rollout status`), the tests swap in checks
+// of the same meaning it understands; with a stand-in that has them, the plan runs unchanged.
+const KUBECTL_SOURCE = fileURLToPath(new URL('../../e2e/lab/k3s/k3slab/kubectl.py', import.meta.url));
+
+export function standInLacksChecks(): boolean {
+  const source = readFileSync(KUBECTL_SOURCE, 'utf8');
+  return (
+    !(source.includes('--raw') || source.includes('"raw"')) ||
+    !source.includes('jsonpath') ||
+    !source.includes('rollout')
+  );
+}
+
+function labCheck(action: PlanAction): PlanAction | null {
+  if (action.kind !== 'wait-for') return action;
+  const { command } = action.check;
+  if (command.includes('/readyz'))
+    return { ...action, check: { ...action.check, command: '/usr/local/bin/k3s kubectl get nodes' } };
+  const ready = /k3s-wizard-ready (\S+) /.exec(command);
+  if (ready?.[1])
+    return {
+      ...action,
+      check: {
+        ...action.check,
+        command: shJoin([
+          'sh',
+          '-c',
+          '/usr/local/bin/k3s kubectl get node "$1" | grep -qw Ready',
+          'k3s-wizard-ready',
+          ready[1],
+        ]),
+      },
+    };
+  if (command.includes('deployment/coredns')) return null;
+  return action;
+}
+
+export function forLab(plan: Plan): Plan {
+  if (!standInLacksChecks()) return plan;
+  return {
+    ...plan,
+    steps: plan.steps.map((step) => ({
+      ...step,
+      actions: step.actions.flatMap((a) => {
+        const swapped = labCheck(a);
+        return swapped ? [swapped] : [];
+      }),
+    })),
+  };
+}
+
+export interface LabRun {
+  service: RunService;
+  started: StartedRun;
+  events: RunEvent[];
+  logger: Logger;
+  pool: SessionPool;
+}
+
+/** A run through the RunService (what `apply` and the app use), on the plan adapted to the lab. */
+export async function labRun(
+  cluster: ClusterFile,
+  options: {
+    concurrency?: number;
+    edit?: (plan: Plan) => Plan;
+    joinGraceMs?: number;
+    onEvent?: (e: RunEvent) => void;
+  } = {},
+): Promise<LabRun> {
+  const loaded = loadSpec(readFileSync(cluster.file, 'utf8'));
+  if (!loaded.spec) throw new Error(JSON.stringify(loaded.issues));
+  const spec = loaded.spec;
+  const logger = new Logger(new EventHub());
+  const dataDir = cluster.env.K3S_WIZARD_DATA_DIR ?? join(cluster.dir, 'data');
+  const knownHosts = new KnownHosts({ appFile: join(dataDir, 'known_hosts') });
+  const offers = new HostKeyOffers();
+  const pool = new SessionPool({
+    knownHosts,
+    onHostKeyOffer: offers.remember,
+    credentialsFor: (target) => {
+      const node = spec.nodes.find((n) => n.address === target.host && n.port === target.port);
+      return node?.auth.method === 'key' ? { identityFile: node.auth.keyPath } : undefined;
+    },
+  });
+  await connectAll({
+    pool,
+    knownHosts,
+    offers,
+    acceptNew: true,
+    targets: spec.nodes.map((n) => ({
+      name: n.nodeName,
+      target: { host: n.address, port: n.port, user: n.user },
+    })),
+  });
+  const service = new RunService({
+    dataDir,
+    logger,
+    pool: () => pool,
+    env: cluster.env,
+    joinWatch: { intervalMs: 2_000, unreachableGraceMs: options.joinGraceMs ?? 20_000 },
+  });
+  const events: RunEvent[] = [];
+  const plan = forLab(service.planFor(spec));
+  const started = service.start({
+    spec,
+    plan: options.edit ? options.edit(plan) : plan,
+    concurrency: options.concurrency ?? 4,
+    onEvent: (e) => {
+      events.push(e);
+      options.onEvent?.(e);
+    },
+  });
+  return { service, started, events, logger, pool };
+}
