@@ -4,7 +4,7 @@
  * wait early when K3s says why it cannot join (a refused token or a duplicate name at once, an
  * unreachable server after a grace period, since K3s keeps retrying that).
  */
-import { classifyFailure } from '../../shared/run';
+import { latestJoinProblem } from '../../shared/run';
 import type { ExecOutcome, ExecRequest, HostRunner } from './host-runner';
 import { readJournal, type K3sUnit } from './k3s';
 
@@ -53,16 +53,7 @@ export async function execWatchingJoin(
       const seconds = Math.ceil((Date.now() - startedAt) / 1000) + 2;
       const journal = await readJournal(runner, unit, finished.signal, { lines: 60, sinceSeconds: seconds });
       if (!journal) continue;
-      const code = classifyFailure({
-        host: runner.host,
-        step: '',
-        action: '',
-        install: true,
-        download: false,
-        exitCode: null,
-        output: '',
-        journal,
-      }).code;
+      const code = latestJoinProblem(journal)?.code ?? null;
       if (code === 'JOIN_UNREACHABLE') unreachableSince ??= Date.now();
       else unreachableSince = null;
       const giveUp =

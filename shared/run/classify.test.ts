@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyFailure, lastLines, type FailureContext } from './classify';
+import { classifyFailure, lastLines, latestJoinProblem, type FailureContext } from './classify';
 
 const base: FailureContext = {
   host: 'pi2',
@@ -71,6 +71,20 @@ describe('classifyFailure', () => {
     const plain = classifyFailure({ ...base, install: false, action: 'create the folder' });
     expect(plain.code).toBe('STEP_FAILED');
     expect(plain.message).toContain('create the folder');
+  });
+
+  it('the most recent join error wins over an older one', () => {
+    const journal = [
+      'msg="Failed to validate connection: token CA hash does not match the Cluster CA certificate hash"',
+      'systemd[1]: Stopped k3s-agent.service',
+      'msg="failed to get CA certs: Get \\"https://10.0.0.1:6443/cacerts\\": dial tcp 10.0.0.1:6443: connect: connection refused"',
+    ].join('\n');
+    expect(latestJoinProblem(journal)?.code).toBe('JOIN_UNREACHABLE');
+    const c = classifyFailure({ ...base, journal });
+    expect(c.code).toBe('JOIN_UNREACHABLE');
+    expect(c.message).toContain('at https://10.0.0.1:6443 (');
+    const token = classifyFailure({ ...base, journal: 'msg="token is not valid"' });
+    expect(token.message).not.toMatch(/token: /);
   });
 
   it('lastLines drops blank lines and keeps the tail', () => {

@@ -42,7 +42,24 @@ const FATAL = /level=fatal msg="([^"]+)"/;
 
 /** The address the journal says the node tried to reach, if it says. */
 function serverIn(text: string): string | null {
-  return /https:\/\/[^\s"/]+/.exec(text)?.[0] ?? null;
+  return /https:\/\/[^\s"/]+/.exec(text)?.[0]?.replace(/[:.,]+$/, '') ?? null;
+}
+
+type JoinProblem = 'JOIN_TOKEN_REJECTED' | 'JOIN_UNREACHABLE' | 'DUPLICATE_NODE';
+
+/**
+ * What the most recent join error in a journal says, with its line. K3s keeps retrying, so an
+ * old line (an earlier attempt, another token) must not win over what happens now.
+ */
+export function latestJoinProblem(journal: string): { code: JoinProblem; line: string } | null {
+  const lines = journal.split('\n');
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const line = lines[i] ?? '';
+    if (DUPLICATE.test(line)) return { code: 'DUPLICATE_NODE', line };
+    if (TOKEN_REJECTED.test(line)) return { code: 'JOIN_TOKEN_REJECTED', line };
+    if (UNREACHABLE.test(line)) return { code: 'JOIN_UNREACHABLE', line };
+  }
+  return null;
 }
 
 export function classifyFailure(ctx: FailureContext): Classified {
@@ -62,26 +79,25 @@ export function classifyFailure(ctx: FailureContext): Classified {
       message: `${at}: ${cause.message}${hint[cause.code] ? ` ${hint[cause.code]}` : ''}`,
     };
   }
-  if (ctx.install || journal) {
-    if (DUPLICATE.test(both)) {
-      return {
-        code: 'DUPLICATE_NODE',
-        message: `${at}: the cluster already has a node named ${host} from an earlier install (or a cloned machine). Delete it on the first server (k3s kubectl delete node ${host}) or give this machine another node name, then retry ${host}.`,
-      };
-    }
-    if (TOKEN_REJECTED.test(both)) {
-      return {
-        code: 'JOIN_TOKEN_REJECTED',
-        message: `${at}: the server${serverIn(both) ? ` at ${serverIn(both)}` : ''} refused ${host}’s join token: it belongs to another cluster or was changed (was the first server reinstalled?). Run again: k3s-wizard reads the token afresh from the first server.`,
-      };
-    }
-    if (UNREACHABLE.test(both)) {
-      const server = serverIn(both);
-      return {
-        code: 'JOIN_UNREACHABLE',
-        message: `${at}: ${host} cannot reach the server${server ? ` at ${server}` : ''} (connection refused or timed out). Open the API port (TCP 6443) on the server’s firewall and any firewall between them, then retry ${host}.`,
-      };
-    }
+  const problem = ctx.install || journal ? latestJoinProblem(`${ctx.output}\n${journal}`) : null;
+  const server = problem ? serverIn(problem.line) : null;
+  if (problem?.code === 'DUPLICATE_NODE') {
+    return {
+      code: 'DUPLICATE_NODE',
+      message: `${at}: the cluster already has a node named ${host} from an earlier install (or a cloned machine). Delete it on the first server (k3s kubectl delete node ${host}) or give this machine another node name, then retry ${host}.`,
+    };
+  }
+  if (problem?.code === 'JOIN_TOKEN_REJECTED') {
+    return {
+      code: 'JOIN_TOKEN_REJECTED',
+      message: `${at}: the server${server ? ` at ${server}` : ''} refused the join token ${host} was given, as one of another cluster or an old one (was the first server reinstalled?). Run again: k3s-wizard reads the token afresh from the first server.`,
+    };
+  }
+  if (problem?.code === 'JOIN_UNREACHABLE') {
+    return {
+      code: 'JOIN_UNREACHABLE',
+      message: `${at}: ${host} cannot reach the server${server ? ` at ${server}` : ''} (connection refused or timed out). Open the API port (TCP 6443) on the server’s firewall and any firewall between them, then retry ${host}.`,
+    };
   }
   if (ctx.download && (ctx.exitCode !== null || DOWNLOAD.test(both))) {
     return {
