@@ -95,16 +95,16 @@ describe('failures name the host and say what is wrong', () => {
         timeoutMs: 120_000,
       },
     );
-    let killed: Promise<void> | null = null;
+    const kill: { done: Promise<void> | null } = { done: null };
     const first = await labRun(cluster, {
       onEvent: (e) => {
-        if (!killed && e.type === 'progress' && e.host === 'e6fk' && e.what.startsWith('install K3s'))
-          killed = fault.killSshd('e6fk');
+        if (!kill.done && e.type === 'progress' && e.host === 'e6fk' && e.what.startsWith('install K3s'))
+          kill.done = fault.killSshd('e6fk');
       },
     });
     const broken = await first.started.done;
     first.pool.closeAll();
-    await killed;
+    await kill.done;
     const removed = first.events.some(
       (e) =>
         e.type === 'output' &&
