@@ -22,6 +22,8 @@ export interface ClusterFile {
   dir: string;
   file: string;
   env: NodeJS.ProcessEnv;
+  /** sudo passwords by address, for hosts whose sudo asks for one (kept in memory only). */
+  sudoPasswords: Record<string, string>;
 }
 
 export function clusterFile(
@@ -51,6 +53,7 @@ export function clusterFile(
       auth: { method: 'key', keyPath: host.keyPath },
       role,
       nodeName: host.name,
+      sudo: { password: host.spec.sudo === 'password' },
     })),
     ...extra,
   };
@@ -62,7 +65,13 @@ export function clusterFile(
     K3S_WIZARD_DATA_DIR: join(dir, 'data'),
     KUBECONFIG: join(dir, 'home', '.kube', 'config'),
   };
-  return { dir, file, env };
+  const sudoPasswords = Object.fromEntries(
+    nodes
+      .filter(({ host }) => host.spec.sudo === 'password')
+      .map(({ host }) => [host.address, host.password]),
+  );
+  if (Object.keys(sudoPasswords).length) env.K3S_WIZARD_SUDO_PASSWORD = Object.values(sudoPasswords)[0];
+  return { dir, file, env, sudoPasswords };
 }
 
 export async function apply(cluster: ClusterFile, args: string[] = []) {
@@ -187,7 +196,9 @@ export async function labRun(
     onHostKeyOffer: offers.remember,
     credentialsFor: (target) => {
       const node = spec.nodes.find((n) => n.address === target.host && n.port === target.port);
-      return node?.auth.method === 'key' ? { identityFile: node.auth.keyPath } : undefined;
+      const sudoPassword = cluster.sudoPasswords[target.host];
+      if (node?.auth.method !== 'key') return undefined;
+      return { identityFile: node.auth.keyPath, ...(sudoPassword ? { sudoPassword } : {}) };
     },
   });
   await connectAll({
