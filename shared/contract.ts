@@ -15,7 +15,14 @@ import {
   SetCredentialsInput,
   TrustHostKeyInput,
 } from './probe/schema';
-import { RetryHostInput, RunEvent, RunRefInput, RunSnapshotSchema, StartRunInput } from './run';
+import {
+  RetryHostInput,
+  RunEvent,
+  RunRefInput,
+  RunSnapshotSchema,
+  RunSummarySchema,
+  StartRunInput,
+} from './run';
 
 export const FRONTS = ['desktop', 'browser', 'cli'] as const;
 export type Front = (typeof FRONTS)[number];
@@ -75,6 +82,8 @@ export const contract = {
     'run:retryHost': { input: RetryHostInput, output: z.object({}) },
     /** Everything so far, for a window that opens or reloads during a run. */
     'run:snapshot': { input: RunRefInput, output: RunSnapshotSchema },
+    /** The runs this back end remembers, newest first (to find the one to reopen). */
+    'run:list': { input: z.object({}).strict(), output: z.array(RunSummarySchema) },
   },
   events: {
     /** Back-end log lines, redacted, as they happen. */

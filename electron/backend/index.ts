@@ -70,6 +70,7 @@ export function createBackend(options: BackendOptions): Backend {
     // Resolves once the retry has begun; its progress comes as events.
     'run:retryHost': ({ runId, host }) => settle(() => (void runs.retryHost(runId, host), {})),
     'run:snapshot': ({ runId }) => settle(() => runs.snapshot(runId)),
+    'run:list': () => settle(() => runs.list()),
   };
   const dispatcher = createDispatcher({ handlers, logger });
   logger.info('app', `back end started (${options.front} front, version ${options.version})`);

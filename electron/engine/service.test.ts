@@ -17,6 +17,10 @@ describe('run channels and the live display', () => {
     expect(snap).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
     const start = await backend.dispatcher.dispatch('run:start', { spec: { name: 'x' } }, { front: 'cli' });
     expect(start).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
+    expect(await backend.dispatcher.dispatch('run:list', {}, { front: 'cli' })).toEqual({
+      ok: true,
+      result: [],
+    });
     await backend.close();
   });
 

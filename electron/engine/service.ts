@@ -50,6 +50,13 @@ export interface StartedRun {
 
 const KEEP_RUNS = 20;
 
+export interface RunSummary {
+  runId: string;
+  cluster: string;
+  status: RunSnapshot['status'];
+  startedAt: string;
+}
+
 export class RunService {
   private readonly runs = new Map<string, EngineRun>();
 
@@ -112,6 +119,14 @@ export class RunService {
     while (this.runs.size > KEEP_RUNS) this.runs.delete(this.runs.keys().next().value ?? '');
     logger.info('run', `run ${run.runId} of ${plan.cluster}: ${plan.steps.length} steps, log ${log.path}`);
     return { run, plan, logPath: log.path, runners, done: run.start() };
+  }
+
+  /** The runs kept in memory, newest first, for a window that opens and looks for one. */
+  list(): RunSummary[] {
+    return [...this.runs.values()].reverse().flatMap((run) => {
+      const s = run.snapshot;
+      return s ? [{ runId: s.runId, cluster: s.cluster, status: s.status, startedAt: s.startedAt }] : [];
+    });
   }
 
   get(runId: string): EngineRun {

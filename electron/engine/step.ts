@@ -277,7 +277,13 @@ async function checkCluster(ctx: StepContext, signal: AbortSignal): Promise<void
     signal,
     what: 'list the nodes',
   });
-  const nodes = r.code === 0 ? parseNodeList(r.stdout) : [];
+  if (r.code !== 0) {
+    throw new AppError(
+      'STEP_FAILED',
+      `${ctx.step.host}: the nodes could not be listed (k3s kubectl get nodes, exit ${r.code ?? '?'}): ${ctx.services.redact(r.stderr.trim().split('\n').pop() ?? '')}`,
+    );
+  }
+  const nodes = parseNodeList(r.stdout);
   const kubeconfig = ctx.memory.kubeconfig;
   let checkedFromHere = false;
   if (kubeconfig) {

@@ -68,3 +68,10 @@ export const RunRefInput = z.object({ runId: z.string().min(1).max(100) }).stric
 export const RetryHostInput = z
   .object({ runId: z.string().min(1).max(100), host: z.string().min(1).max(253) })
   .strict();
+
+export const RunSummarySchema = z.object({
+  runId: z.string(),
+  cluster: z.string(),
+  status: z.enum(['running', 'succeeded', 'failed', 'cancelled']),
+  startedAt: z.string(),
+});
