@@ -284,6 +284,24 @@ describe('K3s stand-in cluster', () => {
     );
   });
 
+  it('kubectl answers the way scripts use it: --raw, jsonpath, rollout status', async () => {
+    const r = await root(
+      'ltsrv',
+      [
+        'k3s kubectl get --raw /readyz; echo',
+        `k3s kubectl get node ltag -o 'jsonpath={.status.conditions[?(@.type=="Ready")].status}'; echo`,
+        'k3s kubectl -n kube-system rollout status deployment/coredns --timeout=10s',
+        'k3s kubectl get deployment/nope -n default 2>&1 || echo "rc=$?"',
+      ].join('; '),
+    );
+    expect(r.stdout.split('\n').slice(0, 3)).toEqual([
+      'ok',
+      'True',
+      'deployment "coredns" successfully rolled out',
+    ]);
+    expect(r.stdout).toMatch(/resource type "deployment\/nope"[\s\S]*rc=1/);
+  });
+
   it("the kubeconfig's client certificate works over HTTPS against the server's address", async () => {
     const s = host('ltsrv');
     const kc = (await root('ltsrv', 'cat /etc/rancher/k3s/k3s.yaml')).stdout;

@@ -1,5 +1,6 @@
-"""`k3s kubectl` / `kubectl` (get nodes, get node NAME, delete node NAME, version)
-and `k3s token create`: clients of the stand-in API with the kubeconfig's mTLS identity."""
+"""`k3s kubectl` / `kubectl` (get nodes, get node NAME [-o json|name|wide|jsonpath=…],
+get --raw PATH, delete node NAME, rollout status deployment/coredns, version) and
+`k3s token create`: clients of the stand-in API with the kubeconfig's mTLS identity."""
 import hashlib, json, os, re, sys, time
 
 from . import client
@@ -65,9 +66,64 @@ def table(rows, head):
         print("   ".join(c.ljust(w[i]) for i, c in enumerate(r)).rstrip())
 
 
+def jsonpath(doc, expr):
+    """The small part of kubectl's JSONPath that scripts use on nodes: {.a.b}, {.a[0]},
+    {.a[?(@.k=="v")].b}; several matches are joined by spaces, as kubectl prints them."""
+    body = expr.strip()
+    if body.startswith("{") and body.endswith("}"):
+        body = body[1:-1]
+    values = [doc]
+    for part in re.findall(r'\.[A-Za-z0-9_-]+|\[\?\(@\.[A-Za-z0-9_-]+=="[^"]*"\)\]|\[\d+\]', body):
+        nxt = []
+        for v in values:
+            if part.startswith("[?"):
+                k, want = re.match(r'\[\?\(@\.([A-Za-z0-9_-]+)=="([^"]*)"\)\]', part).groups()
+                nxt += [x for x in (v if isinstance(v, list) else []) if isinstance(x, dict) and x.get(k) == want]
+            elif part.startswith("["):
+                i = int(part[1:-1])
+                if isinstance(v, list) and i < len(v):
+                    nxt.append(v[i])
+            elif isinstance(v, dict) and part[1:] in v:
+                nxt.append(v[part[1:]])
+        values = nxt
+    return " ".join(v if isinstance(v, str) else json.dumps(v) for v in values)
+
+
+def rollout(opts, what):
+    """`rollout status deployment/coredns`: CoreDNS runs as soon as a node is Ready, as on K3s."""
+    if what != ["deployment/coredns"] or opts.get("namespace", opts.get("n")) != "kube-system":
+        sys.stderr.write('Error from server (NotFound): deployments.apps "%s" not found\n' % "/".join(what))
+        sys.exit(1)
+    deadline = time.time() + duration(opts.get("timeout", "0s") or "0s")
+    while True:
+        nodes = call(opts, "GET", "/api/v1/nodes")["items"]
+        if any(c["type"] == "Ready" and c["status"] == "True" for n in nodes for c in n["status"]["conditions"]):
+            print('deployment "coredns" successfully rolled out')
+            return
+        if time.time() >= deadline:
+            print('Waiting for deployment "coredns" rollout to finish: 0 of 1 updated replicas are available...')
+            sys.stderr.write("error: timed out waiting for the condition\n")
+            sys.exit(1)
+        time.sleep(1)
+
+
 def kubectl(args):
     opts, rest = parse_flags(args)
     out = opts.get("output", opts.get("o"))
+    if rest[:1] == ["get"] and "raw" in opts:
+        srv, ctx, tok, _ = load(opts)
+        try:
+            body = client.request(srv + opts["raw"], "GET", None, ctx=ctx, bearer=tok)
+            sys.stdout.write(body.decode() if isinstance(body, bytes) else body)
+        except client.HTTPError as e:
+            sys.stderr.write("Error from server (%s): %s\n" % ({404: "NotFound"}.get(e.status, "InternalError"), e.body))
+            sys.exit(1)
+        except OSError:
+            sys.stderr.write("The connection to the server %s was refused - did you specify the right host or port?\n" % srv.split("://", 1)[-1])
+            sys.exit(1)
+        return
+    if rest[:2] == ["rollout", "status"]:
+        return rollout(opts, rest[2:])
     if not rest or rest[0] in ("version",):
         print("Client Version: %s\nKustomize Version: v5.6.0" % VERSION.replace("+k3s1", "+k3s1"))
         if rest:
@@ -89,6 +145,8 @@ def kubectl(args):
             items = doc["items"]
         if out == "json":
             print(json.dumps(doc, indent=4))
+        elif out and out.startswith("jsonpath="):
+            sys.stdout.write(jsonpath(doc, out[len("jsonpath="):]))
         elif out == "name":
             for n in items:
                 print("node/" + n["metadata"]["name"])
