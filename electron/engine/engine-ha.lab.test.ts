@@ -1,8 +1,14 @@
 // Three servers with embedded etcd and one agent on lab hosts: the further servers join the first
 // one at a time, the agent after them; every node ends Ready with the right role.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { down, ensureMirror, up, type LabHost } from '../../e2e/lab/index';
-import { clusterFile, labRun } from './lab-helpers';
+import { down, ensureMirror, exec, up, type LabHost } from '../../e2e/lab/index';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AppError } from '../../shared/errors';
+import { clusterFile, labPool, labRun, type ClusterFile } from './lab-helpers';
+import { SshHostRunner } from './ssh-runner';
 
 const SPECS = ['e6h1', 'e6h2', 'e6h3', 'e6h4'].map((name) => ({
   name,
@@ -11,6 +17,7 @@ const SPECS = ['e6h1', 'e6h2', 'e6h3', 'e6h4'].map((name) => ({
 }));
 const names = SPECS.map((s) => s.name);
 let hosts: LabHost[] = [];
+let cluster: ClusterFile;
 
 beforeAll(async () => {
   await ensureMirror();
@@ -24,7 +31,7 @@ afterAll(async () => {
 
 it('3 HA servers + 1 agent: servers join one at a time, every node Ready', async () => {
   const [h1, h2, h3, h4] = hosts as [LabHost, LabHost, LabHost, LabHost];
-  const cluster = clusterFile('e6ha', [
+  cluster = clusterFile('e6ha', [
     { host: h1, role: 'server' },
     { host: h2, role: 'server' },
     { host: h3, role: 'server' },
@@ -56,4 +63,51 @@ it('3 HA servers + 1 agent: servers join one at a time, every node Ready', async
     events.findIndex((e) => e.type === type && 'stepId' in e && e.stepId === id);
   expect(at('step-finished', 'install:e6h2')).toBeLessThan(at('step-started', 'install:e6h3'));
   expect(snapshot.checkedFromHere).toBe(true);
+});
+
+it('the SSH runner uploads with a checksum check, and waits through a reboot', async () => {
+  const agent = hosts[3] as LabHost;
+  const { pool } = await labPool(cluster);
+  const runner = new SshHostRunner(
+    pool,
+    { host: agent.address, port: agent.port, user: agent.user },
+    agent.name,
+  );
+  const local = join(mkdtempSync(join(tmpdir(), 'e6up-')), 'blob');
+  const content = Buffer.alloc(300_000, 7);
+  writeFileSync(local, content);
+  const sha256 = createHash('sha256').update(content).digest('hex');
+  const signal = new AbortController().signal;
+  const seen: number[] = [];
+  const upload = {
+    localFile: local,
+    mode: '0640',
+    timeoutMs: 60_000,
+    signal,
+    onProgress: (t: number) => seen.push(t),
+  };
+  await runner.upload({ ...upload, remotePath: '/opt/e6/blob', sha256 });
+  const placed = await exec(agent.name, [
+    'sh',
+    '-c',
+    'stat -c "%a %U" /opt/e6/blob; sha256sum /opt/e6/blob; ls /tmp',
+  ]);
+  expect(placed.stdout).toContain('640 root');
+  expect(placed.stdout).toContain(sha256);
+  expect(placed.stdout).not.toContain('k3s-wizard-upload');
+  expect(seen.at(-1)).toBe(content.length);
+  const wrong = runner.upload({ ...upload, remotePath: '/opt/e6/bad', sha256: '0'.repeat(64) });
+  await expect(wrong).rejects.toBeInstanceOf(AppError);
+  expect((await exec(agent.name, ['sh', '-c', 'test -e /opt/e6/bad || echo absent'])).stdout.trim()).toBe(
+    'absent',
+  );
+
+  const initStart = async () =>
+    (await exec(agent.name, ['awk', '{print $22}', '/proc/1/stat'])).stdout.trim();
+  const before = await initStart();
+  await runner.rebootAndWait({ timeoutMs: 180_000, signal });
+  expect(await initStart()).not.toBe(before);
+  const after = await runner.exec({ command: 'id -u', sudo: true, timeoutMs: 20_000, signal, what: 'check' });
+  expect(after.stdout.trim()).toBe('0');
+  pool.closeAll();
 });

@@ -3,12 +3,10 @@
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
-import type { Plan, PlanAction } from '../../shared/plan';
+import type { Plan } from '../../shared/plan';
 import type { RunEvent } from '../../shared/run';
-import { shJoin } from '../../shared/shell';
-import { loadSpec } from '../../shared/spec';
+import { loadSpec, type ClusterSpec } from '../../shared/spec';
 import { EventHub } from '../backend/events';
 import { Logger } from '../backend/logger';
 import { KnownHosts } from '../ssh/known-hosts';
@@ -114,58 +112,6 @@ export async function readRemote(name: string, path: string): Promise<string> {
   return (await exec(name, ['cat', path])).stdout.trim();
 }
 
-// The lab's K3s stand-in answers `kubectl get/delete nodes` only. Where it lacks what the plan's
-// checks use (`get --raw /readyz`, `-o jsonpath`, `rollout status`), the tests swap in checks
-// of the same meaning it understands; with a stand-in that has them, the plan runs unchanged.
-const KUBECTL_SOURCE = fileURLToPath(new URL('../../e2e/lab/k3s/k3slab/kubectl.py', import.meta.url));
-
-export function standInLacksChecks(): boolean {
-  const source = readFileSync(KUBECTL_SOURCE, 'utf8');
-  return (
-    !(source.includes('--raw') || source.includes('"raw"')) ||
-    !source.includes('jsonpath') ||
-    !source.includes('rollout')
-  );
-}
-
-function labCheck(action: PlanAction): PlanAction | null {
-  if (action.kind !== 'wait-for') return action;
-  const { command } = action.check;
-  if (command.includes('/readyz'))
-    return { ...action, check: { ...action.check, command: '/usr/local/bin/k3s kubectl get nodes' } };
-  const ready = /k3s-wizard-ready (\S+) /.exec(command);
-  if (ready?.[1])
-    return {
-      ...action,
-      check: {
-        ...action.check,
-        command: shJoin([
-          'sh',
-          '-c',
-          '/usr/local/bin/k3s kubectl get node "$1" | grep -qw Ready',
-          'k3s-wizard-ready',
-          ready[1],
-        ]),
-      },
-    };
-  if (command.includes('deployment/coredns')) return null;
-  return action;
-}
-
-export function forLab(plan: Plan): Plan {
-  if (!standInLacksChecks()) return plan;
-  return {
-    ...plan,
-    steps: plan.steps.map((step) => ({
-      ...step,
-      actions: step.actions.flatMap((a) => {
-        const swapped = labCheck(a);
-        return swapped ? [swapped] : [];
-      }),
-    })),
-  };
-}
-
 export interface LabRun {
   service: RunService;
   started: StartedRun;
@@ -174,20 +120,13 @@ export interface LabRun {
   pool: SessionPool;
 }
 
-/** A run through the RunService (what `apply` and the app use), on the plan adapted to the lab. */
-export async function labRun(
+/** A session pool logged in to every host of the cluster file (new host keys trusted). */
+export async function labPool(
   cluster: ClusterFile,
-  options: {
-    concurrency?: number;
-    edit?: (plan: Plan) => Plan;
-    joinGraceMs?: number;
-    onEvent?: (e: RunEvent) => void;
-  } = {},
-): Promise<LabRun> {
+): Promise<{ spec: ClusterSpec; pool: SessionPool; dataDir: string }> {
   const loaded = loadSpec(readFileSync(cluster.file, 'utf8'));
   if (!loaded.spec) throw new Error(JSON.stringify(loaded.issues));
   const spec = loaded.spec;
-  const logger = new Logger(new EventHub());
   const dataDir = cluster.env.K3S_WIZARD_DATA_DIR ?? join(cluster.dir, 'data');
   const knownHosts = new KnownHosts({ appFile: join(dataDir, 'known_hosts') });
   const offers = new HostKeyOffers();
@@ -211,6 +150,21 @@ export async function labRun(
       target: { host: n.address, port: n.port, user: n.user },
     })),
   });
+  return { spec, pool, dataDir };
+}
+
+/** A run through the RunService (what `apply` and the app use), of the plan buildPlan makes. */
+export async function labRun(
+  cluster: ClusterFile,
+  options: {
+    concurrency?: number;
+    edit?: (plan: Plan) => Plan;
+    joinGraceMs?: number;
+    onEvent?: (e: RunEvent) => void;
+  } = {},
+): Promise<LabRun> {
+  const { spec, pool, dataDir } = await labPool(cluster);
+  const logger = new Logger(new EventHub());
   const service = new RunService({
     dataDir,
     logger,
@@ -219,7 +173,7 @@ export async function labRun(
     joinWatch: { intervalMs: 2_000, unreachableGraceMs: options.joinGraceMs ?? 20_000 },
   });
   const events: RunEvent[] = [];
-  const plan = forLab(service.planFor(spec));
+  const plan = service.planFor(spec);
   const started = service.start({
     spec,
     plan: options.edit ? options.edit(plan) : plan,
