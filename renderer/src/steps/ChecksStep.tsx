@@ -72,13 +72,13 @@ export function ChecksStep() {
   const checks = useMemo(
     () =>
       runChecks({
-        hosts: hosts.map((h) => ({ id: h.nodeName, role: h.role, facts: facts[h.nodeName] ?? null })),
+        hosts: hosts.map((h) => ({ id: h.nodeName, role: h.role, facts: facts[h.id] ?? null })),
         apiPort,
       }),
     [hosts, facts, apiPort],
   );
   const probing = hosts.some((h) => connections[h.id]?.state === 'testing');
-  const probed = hosts.filter((h) => facts[h.nodeName]);
+  const probed = hosts.filter((h) => facts[h.id]);
 
   return (
     <div className="checks">
@@ -104,7 +104,7 @@ export function ChecksStep() {
         return (
           <section key={host.id} className="panel" aria-labelledby={`checks-${host.id}`}>
             <h2 id={`checks-${host.id}`}>{hostLabel(host)}</h2>
-            {!facts[host.nodeName] ? (
+            {!facts[host.id] ? (
               <p className="help">
                 {connection?.state === 'error'
                   ? `Could not check this machine: ${connection.message}`

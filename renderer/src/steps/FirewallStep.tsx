@@ -7,6 +7,7 @@ import { FlowPicture, STATUS_TEXT } from '../components/FlowPicture';
 import { Issues } from '../components/Issues';
 import { useAppStore } from '../store';
 import { issuesAt } from '../store/spec';
+import { useFactsByNode } from '../store/use-facts';
 import { useSpecCheck } from '../store/use-spec';
 
 const POLICY_TEXT: Record<FirewallPolicy, { title: string; help: string }> = {
@@ -52,7 +53,7 @@ function PlanDiff({ plan }: { plan: FirewallPlan }) {
 
 export function FirewallStep() {
   const { spec, issues } = useSpecCheck();
-  const facts = useAppStore((s) => s.facts);
+  const facts = useFactsByNode();
   const cluster = useAppStore((s) => s.cluster);
   const hosts = useAppStore((s) => s.hosts);
   const setCluster = useAppStore((s) => s.setCluster);

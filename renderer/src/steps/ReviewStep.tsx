@@ -8,6 +8,7 @@ import { saveTextFile } from '../lib/files';
 import { useAppStore } from '../store';
 import { buildSpecInput } from '../store/spec';
 import { usePlan } from '../store/use-plan';
+import { useFactsByNode } from '../store/use-facts';
 import { useSpecCheck } from '../store/use-spec';
 
 const phaseTitle = (id: PlanStep['phase']) => PHASES.find((p) => p.id === id)?.title ?? id;
@@ -26,7 +27,7 @@ export function ReviewStep() {
   const { spec } = useSpecCheck();
   const cluster = useAppStore((s) => s.cluster);
   const hosts = useAppStore((s) => s.hosts);
-  const facts = useAppStore((s) => s.facts);
+  const facts = useFactsByNode();
   const join = useMemo(() => {
     const server = spec ? firstServer(spec) : undefined;
     if (!spec || !server) return null;

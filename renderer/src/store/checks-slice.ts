@@ -38,7 +38,7 @@ export const createChecksSlice =
             port: h.port,
             user: h.user,
             // What the other nodes will dial: the address K3s itself will use.
-            address: facts[h.nodeName]?.defaultAddress ?? h.address,
+            address: facts[h.id]?.defaultAddress ?? h.address,
           })),
           apiPort: cluster.apiPort,
           ...(cluster.flannelBackend === 'wireguard-native' ? { flannelPort: 51820 } : {}),

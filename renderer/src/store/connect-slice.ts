@@ -78,7 +78,7 @@ export const createConnectSlice =
         setConnection(id, { state: 'testing' });
         try {
           const { facts } = await bridge.invoke('hosts:probe', target(host));
-          get().setFacts(host.nodeName, facts);
+          get().setFacts(host.id, facts);
           const arch = facts.userlandArch ?? facts.kernelArch ?? 'unknown arch';
           const os = facts.os.prettyName ?? facts.os.id ?? 'Linux';
           setConnection(id, { state: 'ok', summary: `${facts.hostname ?? host.address} · ${os} · ${arch}` });

@@ -1,21 +1,35 @@
 import type { StateCreator } from 'zustand';
 import type { HostFacts } from '../../../shared/facts';
+import type { HostEntry } from './hosts-slice';
 import type { Store } from '.';
 
 export interface FactsSlice {
-  /** What the probe found, by node name; the plan and the firewall step read it. */
+  /** What the probe found, by host id: facts belong to the machine, not to its (editable) node name. */
   facts: Record<string, HostFacts>;
-  setFacts: (nodeName: string, facts: HostFacts | null) => void;
+  setFacts: (hostId: string, facts: HostFacts | null) => void;
 }
 
 export const createFactsSlice: StateCreator<Store, [], [], FactsSlice> = (set) => ({
   facts: {},
-  setFacts(nodeName, facts) {
+  setFacts(hostId, facts) {
     set((state) => {
       const next = { ...state.facts };
-      if (facts) next[nodeName] = facts;
-      else delete next[nodeName];
+      if (facts) next[hostId] = facts;
+      else delete next[hostId];
       return { facts: next };
     });
   },
 });
+
+/** The facts by node name, as the plan, the firewall planner and the engine read them. */
+export function factsByNode(
+  hosts: readonly HostEntry[],
+  facts: Readonly<Record<string, HostFacts>>,
+): Record<string, HostFacts> {
+  const out: Record<string, HostFacts> = {};
+  for (const host of hosts) {
+    const found = facts[host.id];
+    if (found) out[host.nodeName] = found;
+  }
+  return out;
+}

@@ -2,6 +2,7 @@ import type { StateCreator } from 'zustand';
 import { AppError } from '../../../shared/errors';
 import { reduceRun, type RunEvent, type RunSnapshot } from '../../../shared/run';
 import type { AppBridge } from '../bridge';
+import { factsByNode } from './facts-slice';
 import { buildSpecInput, checkSpec } from './spec';
 import type { Store } from '.';
 
@@ -39,7 +40,8 @@ export const createRunSlice =
     hostLogs: {},
     runError: null,
     async startRun(options = {}) {
-      const { cluster, hosts, facts } = get();
+      const { cluster, hosts } = get();
+      const facts = factsByNode(hosts, get().facts);
       const { spec } = checkSpec(buildSpecInput(cluster, hosts));
       if (!spec) {
         set({ runError: 'The cluster settings have problems: fix them on the earlier steps first.' });

@@ -66,3 +66,17 @@ describe('renderer store', () => {
     expect(store.getState().hosts).toHaveLength(0);
   });
 });
+
+describe('probe facts', () => {
+  it('stay with the machine when its node name is edited', async () => {
+    const { makeFacts } = await import('../../../shared/spec/testing');
+    const { factsByNode } = await import('./facts-slice');
+    const store = createAppStore(fakeBridge(() => info));
+    store.getState().addHost({ address: '10.0.0.5', port: 22, user: 'pi', auth: 'agent', keyPath: '' });
+    const host = store.getState().hosts[0]!;
+    store.getState().setFacts(host.id, makeFacts('10.0.0.5'));
+    store.getState().updateHost(host.id, { nodeName: 'control' });
+    const { hosts, facts } = store.getState();
+    expect(Object.keys(factsByNode(hosts, facts))).toEqual(['control']);
+  });
+});
