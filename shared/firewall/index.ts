@@ -108,3 +108,4 @@ export function planFirewall(input: FirewallInput): FirewallPlan {
   return { ...base, tool, commands: planned.commands, checks };
 }
 export * from './flows';
+export * from './applied';

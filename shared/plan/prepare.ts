@@ -3,7 +3,7 @@
  * memory cgroup, the kernel command line fix followed by a reboot.
  */
 import type { HostFacts } from '../facts';
-import { planFirewall, type FirewallPlan } from '../firewall';
+import { appliedCheck, planFirewall, type FirewallPlan } from '../firewall';
 import { shJoin } from '../shell';
 import type { FactsByNode } from '../spec/model';
 import type { ClusterSpec, NodeSpec } from '../spec/schema';
@@ -67,6 +67,8 @@ export function firewallStep(
   const plan = planFirewall({ spec, node, facts: allFacts[node.nodeName] ?? null, allFacts });
   if (plan.commands.length === 0) return { plan, step: null };
   const verb = plan.policy === 'disable' ? 'Turn off' : 'Open the K3s ports in';
+  // A re-run may plan from facts taken before these rules existed: ask the firewall itself.
+  const applied = appliedCheck(plan.commands);
   return {
     plan,
     step: {
@@ -82,8 +84,7 @@ export function firewallStep(
         undo: command.undo.map((argv) => shJoin(argv)),
       })),
       secrets: [],
-      // Planned from fresh facts, so rules already present are left out; the commands are idempotent.
-      alreadyDone: null,
+      alreadyDone: applied ? { command: applied, sudo: true } : null,
       timeoutMs: 2 * 60_000,
       notes: plan.checks.map((check) => check.message),
     },
