@@ -39,10 +39,11 @@ export function startServe(env: NodeJS.ProcessEnv = {}): Promise<RunningApp> {
   });
 }
 
-export const test = base.extend<{ app: RunningApp; wizard: WizardPage }>({
-  // eslint-disable-next-line no-empty-pattern
-  app: async ({}, use) => {
-    const app = await startServe();
+export const test = base.extend<{ app: RunningApp; wizard: WizardPage; serveEnv: NodeJS.ProcessEnv }>({
+  /** Extra environment for the back end (e.g. KUBECONFIG), per test file. */
+  serveEnv: [{}, { option: true }],
+  app: async ({ serveEnv }, use) => {
+    const app = await startServe(serveEnv);
     await use(app);
     app.process.kill('SIGINT');
   },

@@ -144,6 +144,15 @@ export function ClusterStep() {
                 onChange={(e) => setSource({ ...source, githubUrl: e.target.value })}
               />
             </div>
+            <div className="field grow">
+              <label htmlFor={f('channelUrl')}>Channels address (INSTALL_K3S_CHANNEL_URL)</label>
+              <input
+                id={f('channelUrl')}
+                value={source.channelUrl}
+                placeholder="http://mirror.lan/v1-release/channels"
+                onChange={(e) => setSource({ ...source, channelUrl: e.target.value })}
+              />
+            </div>
           </div>
         )}
         {source.kind === 'airgap' && (

@@ -117,7 +117,7 @@ export function InstallStep() {
       <div className="toolbar">
         {!running && (
           <button type="button" className="primary" onClick={() => void startRun()}>
-            {run ? 'Run again' : 'Install'}
+            {run ? 'Run again' : 'Start install'}
           </button>
         )}
         {running && (
@@ -127,7 +127,7 @@ export function InstallStep() {
         )}
         <p className="help" role="status">
           {!run
-            ? 'Nothing has run yet. Install runs the steps shown on the Review step; a run can be cancelled, and running it again continues where it stopped.'
+            ? 'Nothing has run yet. Start install runs the steps shown on the Review step; a run can be cancelled, and running it again continues where it stopped.'
             : run.status === 'running'
               ? `Installing… ${seconds(elapsedMs(run, now))}`
               : run.status === 'succeeded'

@@ -1,0 +1,91 @@
+/**
+ * The whole wizard against real lab machines, as a user clicks through it: hosts, checks,
+ * cluster (from the lab's release mirror), firewall, review, install, done. The K3s on the
+ * machines is the lab's stand-in; everything else (SSH, sudo, systemd, firewalld) is real.
+ */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { expect, screenshotDir, test } from './fixtures';
+import { down, ensureMirror, mirror, up, type LabHost } from './lab/index';
+import type { WizardPage } from './pages/wizard';
+
+const kubeconfig = join(mkdtempSync(join(tmpdir(), 'k3sw-kube-')), 'config');
+let server: LabHost;
+let agent: LabHost;
+
+test.use({ serveEnv: { KUBECONFIG: kubeconfig } });
+test.describe.configure({ mode: 'serial', timeout: 600_000 });
+
+test.beforeAll(async () => {
+  test.setTimeout(900_000);
+  await ensureMirror();
+  [server, agent] = (await up([
+    { name: 'e8in', firewall: 'firewalld' },
+    { name: 'e8ia', firewall: 'none', sudo: 'password' },
+  ])) as [LabHost, LabHost];
+});
+
+test.afterAll(async () => {
+  await down(['e8in', 'e8ia']);
+});
+
+async function addTrusted(wizard: WizardPage, host: LabHost, sudoPassword?: string): Promise<void> {
+  await wizard.hosts.loginWith.selectOption('key');
+  await wizard.hosts.keyFile.fill(host.keyPath);
+  if (sudoPassword) await wizard.page.getByLabel('sudo password').fill(sudoPassword);
+  await wizard.hosts.add({ address: host.address, user: host.user });
+  await wizard.page.getByRole('dialog').getByRole('button', { name: 'Trust and connect' }).click();
+  await expect(wizard.hosts.table).toContainText(`Connected: ${host.hostname}`, { timeout: 60_000 });
+}
+
+test('installs a server and an agent, with firewalld configured, and writes a working kubeconfig', async ({
+  wizard,
+}) => {
+  const { page } = wizard;
+  await addTrusted(wizard, server);
+  await addTrusted(wizard, agent, agent.password);
+  await wizard.page.getByLabel(`Node name of ${server.address}`).fill('control');
+  await wizard.page.getByLabel(`Node name of ${agent.address}`).fill('worker');
+  await wizard.goForwardTo('Cluster');
+  await wizard.cluster.name.fill('labcluster');
+  await page.getByRole('radio', { name: /^A mirror/ }).check();
+  const lab = mirror();
+  await page.getByLabel('Install script address').fill(lab.installScriptUrl);
+  await page.getByLabel('Releases address (GITHUB_URL)').fill(lab.githubUrl);
+  await page.getByLabel('Channels address (INSTALL_K3S_CHANNEL_URL)').fill(lab.channelUrl);
+  await wizard.goForwardTo('Firewall');
+  await expect(page.getByLabel('Firewall changes on control')).toContainText('firewall-cmd');
+  await wizard.goForwardTo('Install');
+  await page.getByRole('button', { name: 'Start install' }).click();
+
+  const status = page.getByRole('status').filter({ hasText: /Installing|Finished|failed|Cancelled|already/ });
+  // Wait for the run to end, then require success (a failure fails at once, with its message).
+  await expect(status).not.toHaveText(/Installing/, { timeout: 480_000 });
+  await expect(status).toHaveText(/Finished in/, { timeout: 1000 });
+  await page.screenshot({ path: join(screenshotDir, 'install.png'), fullPage: true });
+  await wizard.nextButton.click();
+  await expect(wizard.heading).toHaveText('Done');
+  const nodes = page.getByRole('table', { name: 'Nodes' });
+  await expect(nodes.getByRole('row').filter({ hasText: 'control' })).toContainText('Ready');
+  await expect(nodes.getByRole('row').filter({ hasText: 'worker' })).toContainText('Ready');
+  await expect(page.getByText('Checked from this computer: kubectl will work from here.')).toBeVisible();
+  await page.screenshot({ path: join(screenshotDir, 'done.png'), fullPage: true });
+
+  const config = parse(readFileSync(kubeconfig, 'utf8')) as {
+    contexts: { name: string }[];
+    clusters: { name: string; cluster: { server: string } }[];
+  };
+  expect(config.contexts.map((c) => c.name)).toContain('labcluster');
+  expect(config.clusters.find((c) => c.name === 'labcluster')?.cluster.server).toBe(
+    `https://${server.address}:6443`,
+  );
+
+  // A second run changes nothing and says so.
+  await wizard.step('Install').click();
+  await page.getByRole('button', { name: 'Run again' }).click();
+  await expect(status).toHaveText('Everything was already in place: nothing was changed.', {
+    timeout: 300_000,
+  });
+});
