@@ -38,13 +38,13 @@ test('adds a host by key: fingerprint first, then connected with its facts', asy
 test('adds a host by password with a sudo password; nothing secret shows anywhere', async ({ wizard }) => {
   const { hosts, page } = wizard;
   await hosts.loginWith.selectOption('password');
-  await page.getByLabel('Password', { exact: true }).fill(passwordHost.password);
-  await page.getByLabel('sudo password').fill(passwordHost.password);
+  await wizard.hosts.password.fill(passwordHost.password);
+  await wizard.hosts.sudoPassword.fill(passwordHost.password);
   await hosts.add({ address: passwordHost.address, user: passwordHost.user });
   await page.getByRole('dialog').getByRole('button', { name: 'Trust and connect' }).click();
   await expect(hosts.table).toContainText(`Connected: ${passwordHost.hostname}`);
   // The form forgot the secrets, and neither the page nor the back-end log shows them.
-  await expect(page.getByLabel('sudo password')).toHaveValue('');
+  await expect(wizard.hosts.sudoPassword).toHaveValue('');
   await wizard.logToggle.click();
   await expect(wizard.log).toContainText('hosts:probe');
   expect(await page.content()).not.toContain(passwordHost.password);

@@ -34,7 +34,7 @@ test.afterAll(async () => {
 async function addTrusted(wizard: WizardPage, host: LabHost, sudoPassword?: string): Promise<void> {
   await wizard.hosts.loginWith.selectOption('key');
   await wizard.hosts.keyFile.fill(host.keyPath);
-  if (sudoPassword) await wizard.page.getByLabel('sudo password').fill(sudoPassword);
+  if (sudoPassword) await wizard.hosts.sudoPassword.fill(sudoPassword);
   await wizard.hosts.add({ address: host.address, user: host.user });
   await wizard.page.getByRole('dialog').getByRole('button', { name: 'Trust and connect' }).click();
   await expect(wizard.hosts.table).toContainText(`Connected: ${host.hostname}`, { timeout: 60_000 });

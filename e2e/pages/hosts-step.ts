@@ -7,6 +7,8 @@ export class HostsStepPage {
   readonly user: Locator;
   readonly loginWith: Locator;
   readonly keyFile: Locator;
+  readonly password: Locator;
+  readonly sudoPassword: Locator;
   readonly addButton: Locator;
   readonly table: Locator;
 
@@ -17,6 +19,8 @@ export class HostsStepPage {
     this.user = this.form.getByLabel('User');
     this.loginWith = this.form.getByLabel('Log in with');
     this.keyFile = this.form.getByLabel('Key file');
+    this.password = this.form.getByLabel('Password', { exact: true });
+    this.sudoPassword = this.form.getByLabel('sudo password', { exact: true });
     this.addButton = this.form.getByRole('button', { name: 'Add host' });
     this.table = page.getByRole('table', { name: 'Hosts' });
   }

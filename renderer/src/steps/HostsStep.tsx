@@ -1,9 +1,10 @@
 import { useId, useState, type FormEvent } from 'react';
 import { ERROR_TITLES } from '../../../shared/errors';
+import { BulkAdd } from '../components/BulkAdd';
 import { HostKeyDialog } from '../components/HostKeyDialog';
 import { Issues } from '../components/Issues';
 import { useAppStore, useAppStoreApi } from '../store';
-import type { HostConnection, HostKeyQuestion, HostSecrets } from '../store/connect-slice';
+import type { HostConnection, HostSecrets } from '../store/connect-slice';
 import { issuesAt } from '../store/spec';
 import { useSpecCheck } from '../store/use-spec';
 import type { AuthMethod, HostDraft, HostProblems } from '../store/hosts-slice';
@@ -34,6 +35,11 @@ export function HostsStep() {
   const id = useId();
 
   const store = useAppStoreApi();
+  const asking = hosts
+    .map((host) => ({ host, connection: connections[host.id] }))
+    .flatMap(({ host, connection }) =>
+      connection?.state === 'needs-trust' ? [{ host, question: connection.question }] : [],
+    )[0];
   const submit = (event: FormEvent) => {
     event.preventDefault();
     if (draft.auth === 'password' && !secrets.password) {
@@ -175,6 +181,17 @@ export function HostsStep() {
         </p>
       </form>
       {sendError && <p className="field-problem">{sendError}</p>}
+      {asking && (
+        // One question at a time: the next machine's key is asked about once this one is answered.
+        <HostKeyDialog
+          key={asking.host.id}
+          address={asking.host.address}
+          question={asking.question}
+          onTrust={() => void trustHostKey(asking.host.id)}
+          onCancel={() => dismissHostKey(asking.host.id)}
+        />
+      )}
+      <BulkAdd />
 
       {hosts.length === 0 ? (
         <p className="empty">
@@ -232,16 +249,6 @@ export function HostsStep() {
                   >
                     Test connection <span className="visually-hidden">to {host.address}</span>
                   </button>
-                  {connections[host.id]?.state === 'needs-trust' && (
-                    <HostKeyDialog
-                      address={host.address}
-                      question={
-                        (connections[host.id] as { state: 'needs-trust'; question: HostKeyQuestion }).question
-                      }
-                      onTrust={() => void trustHostKey(host.id)}
-                      onCancel={() => dismissHostKey(host.id)}
-                    />
-                  )}
                 </td>
                 <td>
                   <button type="button" className="link" onClick={() => removeHost(host.id)}>

@@ -33,6 +33,17 @@ export interface ConnectSlice {
   testHost: (id: string) => Promise<void>;
   trustHostKey: (id: string) => Promise<void>;
   dismissHostKey: (id: string) => void;
+  /** The hosts of ~/.ssh/config (on the computer running the back end). */
+  importSshConfig: () => Promise<
+    {
+      alias: string;
+      host: string;
+      port: number;
+      user: string | null;
+      identityFile: string | null;
+      proxyJump: string | null;
+    }[]
+  >;
 }
 
 const target = (host: HostEntry) => ({ host: host.address, port: host.port, user: host.user });
@@ -113,6 +124,9 @@ export const createConnectSlice =
           return;
         }
         await get().testHost(id);
+      },
+      importSshConfig() {
+        return bridge.invoke('hosts:importSshConfig', {});
       },
       dismissHostKey(id) {
         setConnection(id, {
