@@ -20,8 +20,12 @@ export interface RunningApp {
 
 export function startServe(env: NodeJS.ProcessEnv = {}): Promise<RunningApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'k3sw-e2e-'));
+  // No ssh-agent unless a test brings one: the browser-only tests add made-up addresses, and
+  // a login attempt must fail before any packet leaves for them (only lab hosts are dialled).
+  const base = { ...process.env };
+  delete base.SSH_AUTH_SOCK;
   const child = spawn(process.execPath, [join(root, 'out', 'cli', 'index.js'), 'serve', '--port', '0'], {
-    env: { ...process.env, ...env, K3S_WIZARD_DATA_DIR: dataDir },
+    env: { ...base, ...env, K3S_WIZARD_DATA_DIR: dataDir },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   return new Promise((resolve, reject) => {
