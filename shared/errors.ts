@@ -31,6 +31,12 @@ export const ERROR_CODES = [
   'NODE_NOT_READY',
   'API_UNREACHABLE',
   'STEP_FAILED',
+  'FIREWALL_LOCKOUT',
+  'FIREWALL_BLOCKS_CLUSTER',
+  'HOST_DID_NOT_RETURN',
+  'CHECKSUM_MISMATCH',
+  'AIRGAP_FILE_MISSING',
+  'DISK_FULL',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -103,4 +109,11 @@ export const ERROR_TITLES: Record<ErrorCode, string> = {
   NODE_NOT_READY: 'A node did not become Ready.',
   API_UNREACHABLE: 'The cluster’s API could not be reached from this computer.',
   STEP_FAILED: 'An install step failed.',
+  FIREWALL_LOCKOUT: 'The firewall change would have locked this computer out, so it was taken back.',
+  FIREWALL_BLOCKS_CLUSTER:
+    'With the firewall change the nodes could not reach each other, so it was taken back.',
+  HOST_DID_NOT_RETURN: 'The machine did not come back after its restart.',
+  CHECKSUM_MISMATCH: 'A file does not match its checksum.',
+  AIRGAP_FILE_MISSING: 'The air-gap folder lacks a file a machine needs.',
+  DISK_FULL: 'A machine ran out of disk space.',
 };

@@ -5,6 +5,8 @@
 import { AppError } from '../../shared/errors';
 import type { ExecOutcome, ExecRequest, HostRunner, UploadRequest, WriteFileRequest } from './host-runner';
 
+export const FRESH_LOGIN = '# fresh login';
+
 export interface FakeRule {
   match: RegExp | ((command: string) => boolean);
   /** Exit code, output, or a function computing them; `delayMs` waits (abortably) first. */
@@ -18,7 +20,7 @@ export interface FakeRule {
 
 export interface Recorded {
   host: string;
-  kind: 'exec' | 'write-file' | 'upload' | 'reboot';
+  kind: 'exec' | 'write-file' | 'upload' | 'reboot' | 'login';
   command: string;
   sudo: boolean;
   stdin: string;
@@ -106,6 +108,24 @@ export class FakeHostRunner implements HostRunner {
     });
     request.onProgress?.(10, 10);
     return Promise.resolve();
+  }
+
+  /** Answered by the rule matching the pseudo-command "# fresh login" (its `fail`, or success). */
+  async freshLogin(request: { timeoutMs: number; signal: AbortSignal }): Promise<void> {
+    this.roundTrips++;
+    this.log.push({
+      host: this.host,
+      kind: 'login',
+      command: FRESH_LOGIN,
+      sudo: false,
+      stdin: '',
+      at: Date.now(),
+    });
+    const rule = this.rules.find((r) =>
+      typeof r.match === 'function' ? r.match(FRESH_LOGIN) : r.match.test(FRESH_LOGIN),
+    );
+    if (rule?.delayMs) await sleep(rule.delayMs, request.signal, this.host);
+    if (rule?.fail) throw rule.fail;
   }
 
   rebootAndWait(): Promise<void> {

@@ -50,6 +50,8 @@ export interface HostRunner {
   /** Writes a file as root with its content on stdin only. */
   writeFile(request: WriteFileRequest): Promise<void>;
   upload(request: UploadRequest): Promise<void>;
+  /** Logs in anew (not on the shared connection) and runs `true`; throws what stopped it. */
+  freshLogin(request: { timeoutMs: number; signal: AbortSignal }): Promise<void>;
   /** Reboots, waits until SSH answers from the new boot, reconnects. */
   rebootAndWait(request: { timeoutMs: number; signal: AbortSignal }): Promise<void>;
   /** Commands and transfers sent so far (for the benchmark). */

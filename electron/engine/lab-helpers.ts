@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { Plan } from '../../shared/plan';
 import type { RunEvent } from '../../shared/run';
-import { loadSpec, type ClusterSpec } from '../../shared/spec';
+import { loadSpec, type ClusterSpec, type FactsByNode } from '../../shared/spec';
+import type { HostFacts } from '../../shared/facts';
+import { probeHost } from '../probe/probe';
 import { EventHub } from '../backend/events';
 import { Logger } from '../backend/logger';
 import { KnownHosts } from '../ssh/known-hosts';
@@ -161,6 +163,8 @@ export async function labRun(
     edit?: (plan: Plan) => Plan;
     joinGraceMs?: number;
     onEvent?: (e: RunEvent) => void;
+    /** Probed facts: the firewall and Pi steps are planned only for probed hosts. */
+    facts?: FactsByNode;
   } = {},
 ): Promise<LabRun> {
   const { spec, pool, dataDir } = await labPool(cluster);
@@ -173,9 +177,10 @@ export async function labRun(
     joinWatch: { intervalMs: 2_000, unreachableGraceMs: options.joinGraceMs ?? 20_000 },
   });
   const events: RunEvent[] = [];
-  const plan = service.planFor(spec);
+  const plan = service.planFor(spec, options.facts ?? {});
   const started = service.start({
     spec,
+    facts: options.facts ?? {},
     plan: options.edit ? options.edit(plan) : plan,
     concurrency: options.concurrency ?? 4,
     onEvent: (e) => {
@@ -184,4 +189,25 @@ export async function labRun(
     },
   });
   return { service, started, events, logger, pool };
+}
+
+/** Every host of the cluster file probed (as the wizard's Hosts step does), by node name. */
+export async function labFacts(cluster: ClusterFile): Promise<Record<string, HostFacts>> {
+  const { spec, pool } = await labPool(cluster);
+  try {
+    const entries = await Promise.all(
+      spec.nodes.map(async (n) => {
+        const sudoPassword = cluster.sudoPasswords[n.address];
+        const facts = await probeHost({
+          pool,
+          target: { host: n.address, port: n.port, user: n.user },
+          ...(sudoPassword ? { sudoPassword } : {}),
+        });
+        return [n.nodeName, facts] as const;
+      }),
+    );
+    return Object.fromEntries(entries);
+  } finally {
+    pool.closeAll();
+  }
 }

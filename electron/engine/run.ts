@@ -59,6 +59,19 @@ export class EngineRun {
     return this.state;
   }
 
+  /**
+   * A secret this run holds in its memory (the join token), or, when the plan never read it,
+   * `read` it now and keep it there. Never written anywhere else.
+   */
+  async secret(name: 'token', read: () => Promise<string>): Promise<string> {
+    const known = this.memory.secrets[name];
+    if (known) return known;
+    const value = await read();
+    this.options.services.onSecret(value);
+    this.memory.secrets[name] = value;
+    return value;
+  }
+
   get running(): boolean {
     return this.current !== null;
   }

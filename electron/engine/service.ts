@@ -6,7 +6,8 @@
 import { AppError } from '../../shared/errors';
 import { buildPlan, type Plan } from '../../shared/plan';
 import type { RunEvent, RunSnapshot } from '../../shared/run';
-import { formatIssue, type ClusterSpec, type FactsByNode } from '../../shared/spec';
+import { joinCommand, renderJoinCommand } from '../../shared/join';
+import { firstServer, formatIssue, type ClusterSpec, type FactsByNode } from '../../shared/spec';
 import type { Logger } from '../backend/logger';
 import { listNodesFromHere } from '../kubeconfig/check';
 import { saveKubeconfig } from '../kubeconfig/file';
@@ -16,6 +17,7 @@ import { RunLog } from './run-log';
 import { SshHostRunner } from './ssh-runner';
 import type { StepServices } from './step';
 import type { JoinWatchOptions } from './join-watch';
+import { reachable } from './reach';
 
 export interface RunServiceOptions {
   dataDir: string;
@@ -57,8 +59,23 @@ export interface RunSummary {
   startedAt: string;
 }
 
+/** What a run was made from, for the join command (kept beside the run, in memory). */
+interface RunOrigin {
+  spec: ClusterSpec;
+  facts: FactsByNode;
+  runners: Map<string, SshHostRunner>;
+}
+
+export interface JoinCommandRequest {
+  runId: string;
+  role?: 'agent' | 'server';
+  ttl?: string;
+  reveal: boolean;
+}
+
 export class RunService {
   private readonly runs = new Map<string, EngineRun>();
+  private readonly origins = new WeakMap<EngineRun, RunOrigin>();
 
   constructor(private readonly options: RunServiceOptions) {}
 
@@ -92,6 +109,15 @@ export class RunService {
       checkFromHere: (check) => listNodesFromHere(check),
       redact,
       onSecret: (value) => logger.addSecret(value),
+      reachable: ({ host, paths, signal }) =>
+        reachable({
+          pool: this.options.pool(),
+          spec: request.spec,
+          facts: request.facts ?? {},
+          host,
+          paths,
+          signal,
+        }),
       serviceTimeoutMs: this.options.serviceTimeoutMs ?? 5 * 60_000,
       joinWatch: { intervalMs: 5_000, unreachableGraceMs: 60_000, ...this.options.joinWatch },
     };
@@ -116,6 +142,7 @@ export class RunService {
       },
     });
     this.runs.set(run.runId, run);
+    this.origins.set(run, { spec: request.spec, facts: request.facts ?? {}, runners });
     while (this.runs.size > KEEP_RUNS) this.runs.delete(this.runs.keys().next().value ?? '');
     logger.info('run', `run ${run.runId} of ${plan.cluster}: ${plan.steps.length} steps, log ${log.path}`);
     return { run, plan, logPath: log.path, runners, done: run.start() };
@@ -140,6 +167,56 @@ export class RunService {
     const snapshot = this.get(runId).snapshot;
     if (!snapshot) throw new AppError('NOT_FOUND', `The run ${runId} has not started.`);
     return snapshot;
+  }
+
+  /**
+   * The line a person copies to add a machine to the run's cluster. The token is filled in only
+   * when revealed: the cluster token from the run's memory (read from the first server if the
+   * run never needed it), or, with `ttl`, a bootstrap token minted on the first server now.
+   */
+  async joinCommand(request: JoinCommandRequest): Promise<{ command: string; tokenSource: string }> {
+    const run = this.get(request.runId);
+    const origin = this.origins.get(run);
+    const first = origin ? firstServer(origin.spec) : undefined;
+    const runner = first ? origin?.runners.get(first.nodeName) : undefined;
+    if (!origin || !first || !runner)
+      throw new AppError('NOT_FOUND', `The run ${request.runId} has no server.`);
+    let join;
+    try {
+      join = joinCommand(origin.spec, first, {
+        ...(request.role ? { role: request.role } : {}),
+        ...(request.ttl ? { ttl: request.ttl } : {}),
+        facts: origin.facts[first.nodeName] ?? null,
+      });
+    } catch (error) {
+      throw new AppError('INVALID_INPUT', (error as Error).message);
+    }
+    if (!request.reveal) return { command: renderJoinCommand(join), tokenSource: join.tokenSource };
+    const signal = AbortSignal.timeout(60_000);
+    const read = async (command: string, what: string): Promise<string> => {
+      const r = await runner.exec({ command, sudo: true, timeoutMs: 60_000, signal, what });
+      const value = r.stdout.trim().split('\n').pop()?.trim() ?? '';
+      if (r.code !== 0 || !value)
+        throw new AppError(
+          'COMMAND_FAILED',
+          `${first.nodeName}: could not ${what} (exit ${r.code ?? '?'}): ${this.options.logger.redact(r.stderr.trim().split('\n').pop() ?? '')}. Is K3s running there?`,
+          { host: first.nodeName },
+        );
+      return value;
+    };
+    let token: string;
+    if (join.mintToken) {
+      token = await read(join.mintToken.command, `create a join token valid for ${request.ttl ?? ''}`);
+      this.options.logger.addSecret(token);
+    } else {
+      token = await run.secret('token', () =>
+        read('cat /var/lib/rancher/k3s/server/token', 'read the cluster token'),
+      );
+    }
+    return {
+      command: renderJoinCommand(join, { reveal: true, secrets: { token } }),
+      tokenSource: join.tokenSource,
+    };
   }
 
   cancel(runId: string): void {

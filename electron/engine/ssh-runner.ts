@@ -110,6 +110,23 @@ export class SshHostRunner implements HostRunner {
     });
   }
 
+  async freshLogin(request: { timeoutMs: number; signal: AbortSignal }): Promise<void> {
+    this.roundTrips++;
+    if (request.signal.aborted) throw new AppError('CANCELLED', `Logging in to ${this.host} was cancelled.`);
+    const session = await this.pool.freshSession(this.target, { readyTimeoutMs: request.timeoutMs });
+    try {
+      const r = await session.exec('true', {
+        timeoutMs: request.timeoutMs,
+        signal: request.signal,
+        step: 'log in again',
+      });
+      if (r.code !== 0)
+        throw new AppError('COMMAND_FAILED', `${this.host}: a new login could not run a command.`);
+    } finally {
+      session.close();
+    }
+  }
+
   async rebootAndWait(request: { timeoutMs: number; signal: AbortSignal }): Promise<void> {
     const before = (
       await this.mustExec({

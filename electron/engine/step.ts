@@ -10,6 +10,7 @@ import { shJoin } from '../../shared/shell';
 import type { ExecOutcome, HostRunner } from './host-runner';
 import { execWatchingJoin, JoinStopped, type JoinWatchOptions } from './join-watch';
 import { ActionFailed, describeFailure } from './failure';
+import { applyFirewall, type FirewallServices } from './firewall-apply';
 import { isInstallScript, joins, removeStaleNode, unitOf } from './k3s';
 import { StepOutput } from './output';
 
@@ -18,7 +19,7 @@ export interface SavedKubeconfig {
   changed: boolean;
 }
 
-export interface StepServices {
+export interface StepServices extends FirewallServices {
   /** Writes the kubeconfig on this computer (renamed, pointing at `server`). */
   saveKubeconfig: (request: {
     kubeconfig: string;
@@ -201,6 +202,14 @@ async function runAction(ctx: StepContext, action: PlanAction, run: ActionRun): 
           }),
       });
       return true;
+    case 'firewall':
+      return applyFirewall(action, {
+        runner,
+        services,
+        signal,
+        log: (line) => output.push('stdout', line),
+        redact: services.redact,
+      });
     case 'reboot-and-wait':
       await runner.rebootAndWait({ timeoutMs: Math.min(action.timeoutMs, run.remaining()), signal });
       return true;

@@ -113,6 +113,9 @@ export function harness(options: {
       ),
     redact: (text) => redactText(text, secrets),
     onSecret: (value) => secrets.add(value),
+    // Every path the firewall step asks about answers (tests override it to block some).
+    reachable: ({ host, paths }) =>
+      Promise.resolve(paths.map((p) => ({ ...p, to: host, status: 'open' as const, detail: 'connected' }))),
     serviceTimeoutMs: 60_000,
     joinWatch: { intervalMs: 20, unreachableGraceMs: 60 },
     ...options.services,

@@ -82,6 +82,30 @@ export class SessionPool {
     return sudo;
   }
 
+  /**
+   * A new connection to the host, outside the pool, with the same login and host key checks:
+   * to prove that a new login still works (after a firewall change) while the pooled one stays
+   * open. The caller closes it.
+   */
+  async freshSession(target: SshTarget, options: { readyTimeoutMs?: number } = {}): Promise<SshSession> {
+    const credentials = this.options.credentialsFor(target);
+    if (!credentials) throw new AppError('AUTH_FAILED', `No login was given for ${describeTarget(target)}.`);
+    const session = new SshSession({
+      ...this.options.sessionDefaults,
+      ...(options.readyTimeoutMs ? { readyTimeoutMs: options.readyTimeoutMs } : {}),
+      target: { host: target.host, port: target.port, user: target.user },
+      credentials,
+      knownHosts: this.options.knownHosts,
+    });
+    try {
+      await session.connect();
+    } catch (error) {
+      session.close();
+      throw error;
+    }
+    return session;
+  }
+
   /** Forgets a host's session (new credentials, or a re-trusted key): the next call starts afresh. */
   drop(target: SshTarget): void {
     const key = targetKey(target);

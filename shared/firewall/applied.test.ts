@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { shJoin } from '../shell';
-import { appliedCheck } from './applied';
+import { appliedCheck, ufwShown } from './applied';
 
 const cmd = (...argv: string[]) => ({ argv, what: 'x', undo: [] });
 /** What the check runs inside `sh -c`. */
@@ -33,8 +33,44 @@ describe('already-applied check of a firewall plan', () => {
     expect(appliedCheck([cmd('ufw', 'disable')])).toBe(wrapped("ufw status | grep -q '^Status: inactive'"));
     const allow = ['ufw', 'allow', 'proto', 'tcp', 'from', '10.0.0.2', 'to', 'any', 'port', '10250'];
     expect(appliedCheck([cmd(...allow)])).toBe(
-      wrapped("ufw show added | grep -qxF 'ufw allow proto tcp from 10.0.0.2 to any port 10250'"),
+      wrapped("ufw show added | grep -qxF 'ufw allow from 10.0.0.2 to any port 10250 proto tcp'"),
     );
+    // As ufw 0.36 prints them (seen on a lab host).
+    expect(
+      ufwShown([
+        'ufw',
+        'allow',
+        'proto',
+        'tcp',
+        'from',
+        'any',
+        'to',
+        'any',
+        'port',
+        '6443',
+        'comment',
+        'k3s-wizard: api',
+      ]),
+    ).toBe("ufw allow 6443/tcp comment 'k3s-wizard: api'");
+    expect(
+      ufwShown(['ufw', 'allow', 'from', '10.42.0.0/16', 'comment', 'k3s-wizard: cluster networks']),
+    ).toBe("ufw allow from 10.42.0.0/16 comment 'k3s-wizard: cluster networks'");
+    expect(
+      ufwShown([
+        'ufw',
+        'allow',
+        'proto',
+        'tcp',
+        'from',
+        '10.1.1.1',
+        'to',
+        'any',
+        'port',
+        '2379:2380',
+        'comment',
+        'k3s-wizard: etcd',
+      ]),
+    ).toBe("ufw allow from 10.1.1.1 to any port 2379:2380 proto tcp comment 'k3s-wizard: etcd'");
   });
 
   it('has no answer when a command cannot be asked about, or there is nothing to do', () => {

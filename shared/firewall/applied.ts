@@ -3,7 +3,7 @@
  * a re-run skips the step instead of re-applying rules from facts taken before they existed.
  * A check that cannot be sure answers no: the commands are idempotent, re-running is safe.
  */
-import { shJoin } from '../shell';
+import { shJoin, shQuote } from '../shell';
 import type { FirewallCommand } from './types';
 
 const FIREWALLD_QUERY: Record<string, string> = {
@@ -13,6 +13,37 @@ const FIREWALLD_QUERY: Record<string, string> = {
   '--add-rich-rule': '--query-rich-rule',
   '--add-service': '--query-service',
 };
+
+/**
+ * An allow rule as `ufw show added` prints it (checked on a real ufw): "ufw allow 6443/tcp",
+ * "ufw allow from 10.0.0.2 to any port 10250 proto tcp", "ufw allow from 10.42.0.0/16", each
+ * followed by "comment '…'" when it has one. Null for a form not known here.
+ */
+export function ufwShown(argv: readonly string[]): string | null {
+  const words = argv.slice(2);
+  const opts = new Map<string, string>();
+  for (let i = 0; i < words.length; i += 2) {
+    const key = words[i];
+    const value = words[i + 1];
+    if (key === undefined || value === undefined || opts.has(key)) return null;
+    opts.set(key, value);
+  }
+  if ([...opts.keys()].some((k) => !['proto', 'from', 'to', 'port', 'comment'].includes(k))) return null;
+  const from = opts.get('from') ?? 'any';
+  const port = opts.get('port');
+  const proto = opts.get('proto');
+  if ((opts.get('to') ?? 'any') !== 'any' || (port !== undefined) !== (proto !== undefined)) return null;
+  const rule =
+    port === undefined
+      ? `ufw allow from ${from}`
+      : from === 'any'
+        ? `ufw allow ${port}/${proto ?? ''}`
+        : `ufw allow from ${from} to any port ${port} proto ${proto ?? ''}`;
+  const comment = opts.get('comment');
+  return comment === undefined
+    ? rule
+    : `${rule} comment ${shQuote(comment).startsWith("'") ? shQuote(comment) : `'${comment}'`}`;
+}
 
 /** The check for one command, or null when there is no way to ask. */
 function queryFor(argv: readonly string[]): string | null {
@@ -32,7 +63,10 @@ function queryFor(argv: readonly string[]): string | null {
   }
   if (tool === 'ufw' && args[0] === 'disable') return "ufw status | grep -q '^Status: inactive'";
   // `ufw show added` lists the user rules in the form they were added: "ufw allow proto …".
-  if (tool === 'ufw' && args[0] === 'allow') return `ufw show added | grep -qxF ${shJoin([shJoin(argv)])}`;
+  if (tool === 'ufw' && args[0] === 'allow') {
+    const shown = ufwShown(argv);
+    return shown === null ? null : `ufw show added | grep -qxF ${shJoin([shown])}`;
+  }
   return null;
 }
 

@@ -109,3 +109,4 @@ export function planFirewall(input: FirewallInput): FirewallPlan {
 }
 export * from './flows';
 export * from './applied';
+export * from './apply';

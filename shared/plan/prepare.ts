@@ -3,7 +3,7 @@
  * memory cgroup, the kernel command line fix followed by a reboot.
  */
 import type { HostFacts } from '../facts';
-import { appliedCheck, planFirewall, type FirewallPlan } from '../firewall';
+import { appliedCheck, firewallApplyPlan, firewallPaths, planFirewall, type FirewallPlan } from '../firewall';
 import { shJoin } from '../shell';
 import type { FactsByNode } from '../spec/model';
 import type { ClusterSpec, NodeSpec } from '../spec/schema';
@@ -76,13 +76,13 @@ export function firewallStep(
       phase: 'prepare',
       host: node.nodeName,
       title: `${verb} ${plan.tool ?? 'the firewall'}`,
-      actions: plan.commands.map((command) => ({
-        kind: 'exec',
-        command: shJoin(command.argv),
-        sudo: true,
-        what: command.what,
-        undo: command.undo.map((argv) => shJoin(argv)),
-      })),
+      actions: [
+        {
+          kind: 'firewall',
+          what: 'apply the rules now, check SSH and the cluster ports from here, then make them permanent',
+          ...firewallApplyPlan(plan.commands, { tool: plan.tool, paths: firewallPaths(spec, node) }),
+        },
+      ],
       secrets: [],
       alreadyDone: applied ? { command: applied, sudo: true } : null,
       timeoutMs: 2 * 60_000,

@@ -34,6 +34,14 @@ export function renderAction(action: PlanAction, options: RenderOptions = {}): s
           ? [`echo ${shQuote(`${action.sha256}  ${action.remotePath}`)} | sha256sum -c -`]
           : []),
       ];
+    case 'firewall':
+      return [
+        ...action.runtime.flatMap((c) => [`# ${c.what}`, asRoot(c.command, true)]),
+        `# now: log in again from this computer (a new SSH connection) and test ${action.paths.length ? [...new Set(action.paths.map((p) => `${p.port}/${p.proto}`))].join(', ') : 'nothing else'} from the other nodes;`,
+        '# if anything fails, take the rules back:',
+        ...[...action.runtime].reverse().flatMap((c) => c.undo.map((u) => `#   ${asRoot(u, true)}`)),
+        ...action.permanent.flatMap((c) => [`# ${c.what}`, asRoot(c.command, true)]),
+      ];
     case 'reboot-and-wait':
       return ['sudo reboot', '# wait for the machine to come back, log in again, then go on'];
     case 'wait-for':

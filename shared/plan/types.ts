@@ -3,6 +3,7 @@
  * over SSH without parsing shell. Secrets never appear in a plan: actions that need one carry a
  * `Template` with a placeholder the engine fills at run time, and a renderer masks for display.
  */
+import type { FirewallApplyPlan } from '../firewall/apply';
 import type { SpecIssue } from '../spec/issues';
 
 /** Secrets a plan needs, by name; their values live only in the engine's memory. */
@@ -32,6 +33,12 @@ export type PlanAction =
       sha256: string | null;
       what: string;
     }
+  /**
+   * Firewall changes with a safety net: runtime rules (a guard on the host undoes them unless
+   * disarmed), a new SSH login and the cluster ports checked from here, then the permanent ones;
+   * any check failing rolls the runtime rules back and names the rule that cut what.
+   */
+  | ({ kind: 'firewall'; what: string } & FirewallApplyPlan)
   /** Reboots the host, waits for SSH to come back (a Pi 3 can take minutes) and reconnects. */
   | { kind: 'reboot-and-wait'; timeoutMs: number; what: string }
   /** Runs `check` every `intervalMs` until it exits 0, for at most `timeoutMs`. */

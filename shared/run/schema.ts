@@ -75,3 +75,39 @@ export const RunSummarySchema = z.object({
   status: z.enum(['running', 'succeeded', 'failed', 'cancelled']),
   startedAt: z.string(),
 });
+
+/** The copyable join command of a run's cluster; the token stays masked unless `reveal`. */
+export const JoinCommandInput = z
+  .object({
+    runId: z.string().min(1).max(100),
+    role: z.enum(['agent', 'server']).optional(),
+    /** An expiring bootstrap token (agents only), e.g. "2h". */
+    ttl: z
+      .string()
+      .regex(/^(\d+h)?(\d+m)?(\d+s)?$/, { error: 'Give a duration such as 2h or 30m.' })
+      .min(2)
+      .max(20)
+      .optional(),
+    reveal: z.boolean().default(false),
+  })
+  .strict();
+
+export const JoinCommandOutput = z.object({ command: z.string(), tokenSource: z.string() });
+
+/** Uninstalls the cluster a spec describes; progress comes as run events. */
+export const UninstallInput = z
+  .object({
+    spec: ClusterSpec,
+    facts: z.record(z.string(), HostFactsSchema).default({}),
+    concurrency: z.number().int().min(1).max(64).default(4),
+  })
+  .strict();
+
+/** A support bundle of a cluster (and of a run, when given). */
+export const BundleInput = z
+  .object({
+    runId: z.string().min(1).max(100).optional(),
+    spec: ClusterSpec,
+    facts: z.record(z.string(), HostFactsSchema).default({}),
+  })
+  .strict();

@@ -1,0 +1,128 @@
+import { describe, expect, it } from 'vitest';
+import type { ConnectivityResult } from '../../shared/checks/connectivity';
+import { AppError } from '../../shared/errors';
+import { firewallApplyPlan, type FirewallPath } from '../../shared/firewall';
+import type { PlanAction } from '../../shared/plan';
+import { FakeHostRunner, FRESH_LOGIN, type Recorded } from './fake-runner';
+import { applyFirewall } from './firewall-apply';
+
+const cmd = (argv: string[], undo: string[][], what: string) => ({ argv, undo, what });
+const commands = [
+  cmd(
+    ['firewall-cmd', '--zone=internal', '--add-source=10.0.0.2'],
+    [['firewall-cmd', '--zone=internal', '--remove-source=10.0.0.2']],
+    'let node 10.0.0.2 in (now)',
+  ),
+  cmd(
+    ['firewall-cmd', '--zone=drop', '--add-source=10.0.0.9'],
+    [['firewall-cmd', '--zone=drop', '--remove-source=10.0.0.9']],
+    'drop this computer (now)',
+  ),
+  cmd(
+    ['firewall-cmd', '--zone=internal', '--add-port=6443/tcp'],
+    [['firewall-cmd', '--zone=internal', '--remove-port=6443/tcp']],
+    'open 6443/tcp (now)',
+  ),
+  cmd(
+    ['firewall-cmd', '--permanent', '--zone=internal', '--add-port=6443/tcp'],
+    [],
+    'open 6443/tcp (permanent)',
+  ),
+];
+const paths: FirewallPath[] = [{ from: 'a1', port: 6443, proto: 'tcp', purpose: 'API' }];
+const action: Extract<PlanAction, { kind: 'firewall' }> = {
+  kind: 'firewall',
+  what: 'firewall',
+  ...firewallApplyPlan(commands, { tool: 'firewalld', paths }),
+};
+
+/** A host whose rules are a set: the "drop" source cuts new logins, "--zone=block" 6443. */
+function host(options: { cutBy?: string; blockBy?: string } = {}) {
+  const rules = new Set<string>();
+  const log: Recorded[] = [];
+  const runner = new FakeHostRunner(
+    's1',
+    [
+      { match: /k3s-wizard-firewall-guard/, reply: { stdout: '4242\n' } },
+      { match: /^kill 4242$/, reply: { code: 0 } },
+      { match: /list-all-zones/, reply: () => ({ stdout: [...rules].sort().join('\n') }) },
+      {
+        match: (c) => c === FRESH_LOGIN && options.cutBy !== undefined && rules.has(options.cutBy),
+        fail: new AppError('HOST_UNREACHABLE', 'lab@s1 could not be reached: connection refused.'),
+      },
+      {
+        match: /--add-|--remove-/,
+        reply: (request) => {
+          const rule = request.command.replace('--remove-', '--add-');
+          if (request.command.includes('--remove-')) rules.delete(rule);
+          else if (!request.command.includes('--permanent')) rules.add(rule);
+          return { code: 0 };
+        },
+      },
+    ],
+    log,
+  );
+  const reachable = ({ host: to, paths: asked }: { host: string; paths: FirewallPath[] }) =>
+    Promise.resolve(
+      asked.map((p): ConnectivityResult => ({
+        ...p,
+        to,
+        status: options.blockBy && rules.has(options.blockBy) ? 'blocked' : 'open',
+        detail: options.blockBy && rules.has(options.blockBy) ? 'refused' : 'connected',
+      })),
+    );
+  const lines: string[] = [];
+  const run = () =>
+    applyFirewall(action, {
+      runner,
+      services: { reachable },
+      signal: new AbortController().signal,
+      log: (line) => lines.push(line),
+      redact: (t) => t,
+    });
+  return { rules, log, run, lines };
+}
+
+describe('firewall apply: runtime, check from here, then permanent', () => {
+  it('applies runtime rules under a guard, checks a new login and the ports, then makes them permanent', async () => {
+    const h = host();
+    await expect(h.run()).resolves.toBe(true);
+    const order = h.log.map((r) => r.command);
+    const guard = order.findIndex((c) => c.includes('k3s-wizard-firewall-guard'));
+    const login = order.indexOf(FRESH_LOGIN);
+    const disarm = order.indexOf('kill 4242');
+    const permanent = order.findIndex((c) => c.includes('--permanent'));
+    expect(guard).toBeGreaterThan(0);
+    expect(order.slice(guard + 1, guard + 4)).toEqual(action.runtime.map((c) => c.command));
+    expect(login).toBeGreaterThan(guard + 3);
+    expect(disarm).toBeGreaterThan(login);
+    expect(permanent).toBeGreaterThan(disarm);
+    // The guard undoes the runtime rules newest first.
+    expect(order[guard]).toContain(
+      "'firewall-cmd --zone=internal --remove-port=6443/tcp' 'firewall-cmd --zone=drop",
+    );
+    expect(h.rules.size).toBe(3);
+  });
+
+  it('a rule that cuts new SSH logins is found, everything is taken back, nothing made permanent', async () => {
+    const h = host({ cutBy: 'firewall-cmd --zone=drop --add-source=10.0.0.9' });
+    const error = await h.run().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AppError);
+    expect((error as AppError).code).toBe('FIREWALL_LOCKOUT');
+    expect((error as AppError).message).toContain('the rule that cut it: “drop this computer (now)”');
+    expect((error as AppError).message).toContain('The rules found before are back in place.');
+    expect(h.rules.size).toBe(0);
+    expect(h.log.some((r) => r.command.includes('--permanent'))).toBe(false);
+    expect(h.log.some((r) => r.command === 'kill 4242')).toBe(true);
+  });
+
+  it('a rule that blocks a cluster port is named with the path it cut', async () => {
+    const h = host({ blockBy: 'firewall-cmd --zone=internal --add-port=6443/tcp' });
+    const error = (await h.run().catch((e: unknown) => e)) as AppError;
+    expect(error.code).toBe('FIREWALL_BLOCKS_CLUSTER');
+    expect(error.message).toContain('a1 → s1 on 6443/tcp (refused)');
+    expect(error.message).toContain('“open 6443/tcp (now)”');
+    expect(h.rules.size).toBe(0);
+    expect(h.log.some((r) => r.command.includes('--permanent'))).toBe(false);
+  });
+});

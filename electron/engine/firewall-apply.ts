@@ -1,0 +1,193 @@
+/**
+ * Applying a firewall plan without locking anyone out: a guard on the host first (it undoes the
+ * runtime rules by itself if the app never disarms it), then the runtime rules, then a new SSH
+ * login from this computer and the cluster ports from the nodes that need them. Only when both
+ * work is the guard disarmed and are the rules made permanent. Otherwise the runtime rules are
+ * taken back one by one, newest first, re-checking after each, which names the rule that cut
+ * what; the rules found before are compared with what is left.
+ */
+import type { ConnectivityResult } from '../../shared/checks/connectivity';
+import { AppError } from '../../shared/errors';
+import {
+  disarmCommand,
+  guardCommand,
+  sameRules,
+  type FirewallChange,
+  type FirewallPath,
+} from '../../shared/firewall';
+import type { PlanAction } from '../../shared/plan';
+import type { HostRunner } from './host-runner';
+
+type FirewallAction = Extract<PlanAction, { kind: 'firewall' }>;
+
+export interface FirewallServices {
+  /** Tests connections from other nodes into `host`; results for the paths asked only. */
+  reachable: (request: {
+    host: string;
+    paths: FirewallPath[];
+    signal: AbortSignal;
+  }) => Promise<ConnectivityResult[]>;
+}
+
+export interface FirewallRun {
+  runner: HostRunner;
+  services: FirewallServices;
+  signal: AbortSignal;
+  log: (line: string) => void;
+  redact: (text: string) => string;
+  /** How long a new login may take. */
+  loginTimeoutMs?: number;
+}
+
+const LOGIN_TIMEOUT_MS = 10_000;
+
+function describe(path: ConnectivityResult): string {
+  return `${path.from} → ${path.to} on ${path.port}/${path.proto} (${path.detail})`;
+}
+
+/** What a check found wrong, or null when all is well. */
+type Check = () => Promise<string | null>;
+
+export async function applyFirewall(action: FirewallAction, run: FirewallRun): Promise<boolean> {
+  const { runner, signal } = run;
+  const host = runner.host;
+  const exec = (command: string, what: string, timeoutMs = 60_000) =>
+    runner.exec({ command, sudo: true, timeoutMs, signal, what });
+  if (action.runtime.length === 0 && action.permanent.length === 0) return false;
+
+  const before = action.state ? (await exec(action.state, 'read the firewall rules')).stdout : null;
+  const armed = await exec(guardCommand(action.guardSeconds, action.runtime), 'arm the rollback guard');
+  const pid = Number(armed.stdout.trim());
+  if (armed.code !== 0 || !Number.isInteger(pid) || pid <= 1)
+    throw new AppError('COMMAND_FAILED', `${host}: the firewall rollback guard could not be started.`);
+  run.log(`rollback guard armed: the host undoes these rules by itself in ${action.guardSeconds} s\n`);
+
+  const applied: FirewallChange[] = [];
+  const undoOne = async (change: FirewallChange): Promise<void> => {
+    for (const line of change.undo) await exec(line, `undo: ${change.what}`);
+  };
+  /**
+   * Undoes every applied rule, newest first. With `check`, first names the rule that cut
+   * something: each rule is taken out alone (and put back when that cures nothing), since the
+   * cure may need the other rules (a port the plan opened, then rejected by a later rule). The
+   * guard is disarmed last, so a connection lost half-way still ends with every rule undone.
+   */
+  const rollBack = async (check?: Check): Promise<FirewallChange | null> => {
+    let culprit: FirewallChange | null = null;
+    try {
+      for (const change of check ? [...applied].reverse() : []) {
+        await undoOne(change);
+        if ((await check?.()) === null) {
+          culprit = change;
+          applied.splice(applied.indexOf(change), 1);
+          break;
+        }
+        await exec(change.command, change.what);
+      }
+      for (const change of [...applied].reverse()) {
+        await undoOne(change);
+        applied.pop();
+      }
+      await exec(disarmCommand(pid), 'disarm the rollback guard');
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'CONNECTION_LOST') {
+        throw new AppError(
+          'FIREWALL_LOCKOUT',
+          `${host}: the new firewall rules cut the SSH connection itself. The host takes them back by itself within ${action.guardSeconds} s of applying them; nothing was made permanent. Then run again.`,
+          { host },
+        );
+      }
+      throw error;
+    }
+    return culprit;
+  };
+
+  const restored = async (): Promise<string> => {
+    if (before === null || !action.state) return '';
+    const after = (await exec(action.state, 'read the firewall rules')).stdout;
+    return sameRules(before, after)
+      ? ' The rules found before are back in place.'
+      : ' Careful: the rules now differ from those found before; compare with the run log.';
+  };
+
+  for (const change of action.runtime) {
+    const r = await exec(change.command, change.what);
+    if (r.code !== 0) {
+      await rollBack();
+      throw new AppError(
+        'COMMAND_FAILED',
+        `${host}: could not ${change.what} (exit ${r.code ?? '?'}: ${run.redact(r.stderr.trim().split('\n').pop() ?? '')}). The rules already added were taken back.${await restored()}`,
+        { host },
+      );
+    }
+    applied.push(change);
+  }
+
+  const sshCheck: Check = async () => {
+    try {
+      await runner.freshLogin({ timeoutMs: run.loginTimeoutMs ?? LOGIN_TIMEOUT_MS, signal });
+      return null;
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'CANCELLED') throw error;
+      return error instanceof Error ? error.message : String(error);
+    }
+  };
+  const sshProblem = await sshCheck();
+  if (sshProblem !== null) {
+    run.log(`a new SSH login failed after the runtime rules: ${sshProblem}\n`);
+    const culprit = await rollBack(sshCheck);
+    const cut = culprit ? `“${culprit.what}” (${culprit.command})` : 'the new rules together';
+    throw new AppError(
+      'FIREWALL_LOCKOUT',
+      `${host}: after the new firewall rules this computer could no longer log in over SSH (${sshProblem}); the rule that cut it: ${cut}. Every new rule was taken back and nothing was made permanent.${await restored()}`,
+      { host, rule: culprit?.command ?? null },
+    );
+  }
+  run.log('a new SSH login from this computer works\n');
+
+  if (action.paths.length) {
+    const test = async (paths: FirewallPath[]) =>
+      (await run.services.reachable({ host, paths, signal })).filter((r) => r.status === 'blocked');
+    const blocked = await test(action.paths);
+    if (blocked.length) {
+      const wanted = action.paths.filter((p) =>
+        blocked.some((b) => b.from === p.from && b.port === p.port && b.proto === p.proto),
+      );
+      const culprit = await rollBack(async () => ((await test(wanted)).length ? 'blocked' : null));
+      const what = blocked.map(describe).join('; ');
+      throw new AppError(
+        'FIREWALL_BLOCKS_CLUSTER',
+        culprit
+          ? `${host}: with the new firewall rules, ${what}; the rule that cut it: “${culprit.what}” (${culprit.command}). Every new rule was taken back and nothing was made permanent.${await restored()}`
+          : `${host}: ${what}, even without k3s-wizard’s rules (all taken back, nothing made permanent): another rule on ${host} or a firewall between the machines blocks it. Open it, then run again.${await restored()}`,
+        { host, blocked: blocked.map((b) => `${b.from}:${b.port}/${b.proto}`) },
+      );
+    }
+    run.log(
+      `the cluster ports answer from the other nodes: ${[...new Set(action.paths.map((p) => `${p.port}/${p.proto}`))].join(', ')}\n`,
+    );
+  }
+
+  const disarmed = await exec(disarmCommand(pid), 'disarm the rollback guard');
+  if (disarmed.code !== 0) {
+    throw new AppError(
+      'FIREWALL_LOCKOUT',
+      `${host}: the checks took longer than the rollback guard (${action.guardSeconds} s), so the host already took the new rules back. Run again.`,
+      { host },
+    );
+  }
+  for (const change of action.permanent) {
+    const r = await exec(change.command, change.what);
+    if (r.code !== 0) {
+      throw new AppError(
+        'COMMAND_FAILED',
+        `${host}: could not ${change.what} (exit ${r.code ?? '?'}: ${run.redact(r.stderr.trim().split('\n').pop() ?? '')}). The rules work now but would not survive a reboot; run again.`,
+        { host },
+      );
+    }
+  }
+  run.log(
+    `${action.permanent.length ? 'made permanent' : 'applied'}: ${action.runtime.length + action.permanent.length} changes\n`,
+  );
+  return true;
+}

@@ -1,0 +1,121 @@
+/**
+ * How a firewall plan is applied safely: runtime rules first, then a check from this computer (a
+ * new SSH login, and the cluster ports from the nodes that need them), and only then the
+ * permanent rules. A guard started on the host first undoes the runtime rules by itself if the
+ * app never comes back to disarm it (the connection was cut, the app died).
+ */
+import type { FirewallKind } from '../facts';
+import { requiredPorts, type PortRule } from '../ports';
+import { shJoin } from '../shell';
+import type { ClusterSpec, NodeSpec } from '../spec/schema';
+import type { FirewallCommand } from './types';
+
+/** One change as the engine runs it: a command line, and the lines that take it back. */
+export interface FirewallChange {
+  command: string;
+  undo: string[];
+  what: string;
+}
+
+/** A connection the cluster needs into this node: from another node, on one port. */
+export interface FirewallPath {
+  from: string;
+  port: number;
+  proto: 'tcp' | 'udp';
+  purpose: string;
+}
+
+export interface FirewallApplyPlan {
+  runtime: FirewallChange[];
+  permanent: FirewallChange[];
+  /** Prints the firewall's current rules, to compare before and after a rollback. */
+  state: string | null;
+  /** Connections into this node checked before the rules are made permanent. */
+  paths: FirewallPath[];
+  /** The host undoes the runtime rules by itself after this many seconds unless disarmed. */
+  guardSeconds: number;
+}
+
+export const GUARD_SECONDS = 180;
+
+/** firewall-cmd --permanent changes only the saved configuration; everything else acts now. */
+export function isPermanent(argv: readonly string[]): boolean {
+  return argv[0] === 'firewall-cmd' && argv.includes('--permanent');
+}
+
+function change(command: FirewallCommand): FirewallChange {
+  return {
+    command: shJoin(command.argv),
+    undo: command.undo.map((argv) => shJoin(argv)),
+    what: command.what,
+  };
+}
+
+const STATE: Partial<Record<FirewallKind, string>> = {
+  firewalld: 'systemctl is-active firewalld; firewall-cmd --list-all-zones 2>/dev/null',
+  ufw: 'ufw status verbose',
+};
+
+// Ports checked from the other nodes: single ports (the first of a range), IPv4 paths only.
+const CHECKED: readonly PortRule['id'][] = [
+  'api',
+  'kubelet',
+  'flannel-vxlan',
+  'flannel-wireguard-v4',
+  'etcd',
+];
+
+export function firewallPaths(spec: ClusterSpec, node: NodeSpec): FirewallPath[] {
+  const paths: FirewallPath[] = [];
+  for (const rule of requiredPorts(spec, node)) {
+    if (!CHECKED.includes(rule.id)) continue;
+    const peers = spec.nodes.filter(
+      (n) => n.nodeName !== node.nodeName && (rule.peers !== 'servers' || n.role === 'server'),
+    );
+    for (const peer of peers) {
+      paths.push({ from: peer.nodeName, port: rule.from, proto: rule.protocol, purpose: rule.reason });
+    }
+  }
+  return paths;
+}
+
+export function firewallApplyPlan(
+  commands: readonly FirewallCommand[],
+  options: { tool: FirewallKind | null; paths: FirewallPath[] },
+): FirewallApplyPlan {
+  return {
+    runtime: commands.filter((c) => !isPermanent(c.argv)).map(change),
+    permanent: commands.filter((c) => isPermanent(c.argv)).map(change),
+    state: options.tool ? (STATE[options.tool] ?? null) : null,
+    paths: options.paths,
+    guardSeconds: GUARD_SECONDS,
+  };
+}
+
+// Detached from the SSH session (nohup, every stream closed): sleeps, then runs each undo line.
+// Prints its PID, which disarming kills.
+const GUARD_SCRIPT =
+  's=$1; shift; nohup sh -c \'sleep "$0"; for c in "$@"; do sh -c "$c"; done\' "$s" "$@" >/dev/null 2>&1 </dev/null & echo $!';
+
+/** The command that arms the guard: undoes `applied` (in reverse) after `seconds`. */
+export function guardCommand(seconds: number, runtime: readonly FirewallChange[]): string {
+  const undo = [...runtime].reverse().flatMap((c) => c.undo);
+  return shJoin(['sh', '-c', GUARD_SCRIPT, 'k3s-wizard-firewall-guard', String(seconds), ...undo]);
+}
+
+/** Exit 0 only when the guard was still waiting (and now never fires). */
+export function disarmCommand(pid: number): string {
+  return shJoin(['kill', String(pid)]);
+}
+
+/** The same rules, whatever order firewalld or ufw prints them in. */
+export function sameRules(before: string, after: string): boolean {
+  const norm = (text: string) =>
+    text
+      .split('\n')
+      .map((line) => line.trim().split(/\s+/).sort().join(' '))
+      .filter(Boolean)
+      .sort()
+      .join('\n');
+  return norm(before) === norm(after);
+}
