@@ -16,6 +16,8 @@ import {
   TrustHostKeyInput,
 } from './probe/schema';
 import {
+  JoinCommandInput,
+  JoinCommandOutput,
   RetryHostInput,
   RunEvent,
   RunRefInput,
@@ -84,6 +86,8 @@ export const contract = {
     'run:snapshot': { input: RunRefInput, output: RunSnapshotSchema },
     /** The runs this back end remembers, newest first (to find the one to reopen). */
     'run:list': { input: z.object({}).strict(), output: z.array(RunSummarySchema) },
+    /** The line that adds a machine to a run's cluster; the token masked unless `reveal` (never logged). */
+    'run:joinCommand': { input: JoinCommandInput, output: JoinCommandOutput },
   },
   events: {
     /** Back-end log lines, redacted, as they happen. */

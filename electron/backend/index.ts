@@ -71,6 +71,8 @@ export function createBackend(options: BackendOptions): Backend {
     'run:retryHost': ({ runId, host }) => settle(() => (void runs.retryHost(runId, host), {})),
     'run:snapshot': ({ runId }) => settle(() => runs.snapshot(runId)),
     'run:list': () => settle(() => runs.list()),
+    // The result holds the token when revealed: the dispatcher logs arguments only, never results.
+    'run:joinCommand': (input) => runs.joinCommand(input),
   };
   const dispatcher = createDispatcher({ handlers, logger });
   logger.info('app', `back end started (${options.front} front, version ${options.version})`);

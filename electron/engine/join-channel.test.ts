@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { testBackend } from '../test/backend';
+
+describe('run:joinCommand', () => {
+  it('refuses a duration that is not one, before anything runs', async () => {
+    const backend = testBackend();
+    const r = await backend.dispatcher.dispatch(
+      'run:joinCommand',
+      { runId: 'r1', ttl: '2 hours; rm -rf /', reveal: true },
+      { front: 'desktop' },
+    );
+    expect(r).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
+    await backend.close();
+  });
+
+  it('names a run it does not know', async () => {
+    const backend = testBackend();
+    const r = await backend.dispatcher.dispatch(
+      'run:joinCommand',
+      { runId: 'nope', reveal: false },
+      { front: 'desktop' },
+    );
+    expect(r).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+    await backend.close();
+  });
+});
