@@ -5,7 +5,6 @@
 import { join } from 'node:path';
 import { expect, screenshotDir, test } from './fixtures';
 import { down, up, type LabHost } from './lab/index';
-import type { WizardPage } from './pages/wizard';
 
 let server: LabHost;
 let pi: LabHost;
@@ -24,18 +23,10 @@ test.afterAll(async () => {
   await down(['e8cs', 'e8cpi']);
 });
 
-async function addTrusted(wizard: WizardPage, host: LabHost): Promise<void> {
-  await wizard.hosts.loginWith.selectOption('key');
-  await wizard.hosts.keyFile.fill(host.keyPath);
-  await wizard.hosts.add({ address: host.address, user: host.user });
-  await wizard.page.getByRole('dialog').getByRole('button', { name: 'Trust and connect' }).click();
-  await expect(wizard.hosts.table).toContainText(`Connected: ${host.hostname}`, { timeout: 60_000 });
-}
-
 test('flags the Pi’s memory cgroup, finds the blocked ports, and plans the firewall', async ({ wizard }) => {
   const { page } = wizard;
-  await addTrusted(wizard, server);
-  await addTrusted(wizard, pi);
+  await wizard.hosts.addTrusted(server);
+  await wizard.hosts.addTrusted(pi);
   await expect(wizard.hosts.table).toContainText('arm64');
   await wizard.nextButton.click();
   await expect(wizard.heading).toHaveText('Checks');

@@ -8,7 +8,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, screenshotDir, test } from './fixtures';
 import { down, ensureMirror, fault, mirror, up, type LabHost } from './lab/index';
-import type { WizardPage } from './pages/wizard';
 
 let server: LabHost;
 let agent: LabHost;
@@ -29,28 +28,16 @@ test.afterAll(async () => {
   await down(['e8fs', 'e8fa']);
 });
 
-async function addTrusted(wizard: WizardPage, host: LabHost): Promise<void> {
-  await wizard.hosts.loginWith.selectOption('key');
-  await wizard.hosts.keyFile.fill(host.keyPath);
-  await wizard.hosts.add({ address: host.address, user: host.user });
-  await wizard.page.getByRole('dialog').getByRole('button', { name: 'Trust and connect' }).click();
-  await expect(wizard.hosts.table).toContainText(`Connected: ${host.hostname}`, { timeout: 60_000 });
-}
-
 test('a blocked API port fails the join in plain words; reload catches up; retry finishes', async ({
   wizard,
 }) => {
   const { page } = wizard;
-  await addTrusted(wizard, server);
-  await addTrusted(wizard, agent);
+  await wizard.hosts.addTrusted(server);
+  await wizard.hosts.addTrusted(agent);
   await page.getByLabel(`Node name of ${server.address}`).fill('srv');
   await page.getByLabel(`Node name of ${agent.address}`).fill('wrk');
   await wizard.goForwardTo('Cluster');
-  const lab = mirror();
-  await page.getByRole('radio', { name: /^A mirror/ }).check();
-  await page.getByLabel('Install script address').fill(lab.installScriptUrl);
-  await page.getByLabel('Releases address (GITHUB_URL)').fill(lab.githubUrl);
-  await page.getByLabel('Channels address (INSTALL_K3S_CHANNEL_URL)').fill(lab.channelUrl);
+  await wizard.cluster.useMirror(mirror());
   await wizard.goForwardTo('Install');
 
   // Something between the machines blocks the API port (not a firewall the app manages).

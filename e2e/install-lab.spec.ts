@@ -9,7 +9,6 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { expect, screenshotDir, test } from './fixtures';
 import { down, ensureMirror, mirror, up, type LabHost } from './lab/index';
-import type { WizardPage } from './pages/wizard';
 
 const kubeconfig = join(mkdtempSync(join(tmpdir(), 'k3sw-kube-')), 'config');
 let server: LabHost;
@@ -31,30 +30,17 @@ test.afterAll(async () => {
   await down(['e8in', 'e8ia']);
 });
 
-async function addTrusted(wizard: WizardPage, host: LabHost, sudoPassword?: string): Promise<void> {
-  await wizard.hosts.loginWith.selectOption('key');
-  await wizard.hosts.keyFile.fill(host.keyPath);
-  if (sudoPassword) await wizard.hosts.sudoPassword.fill(sudoPassword);
-  await wizard.hosts.add({ address: host.address, user: host.user });
-  await wizard.page.getByRole('dialog').getByRole('button', { name: 'Trust and connect' }).click();
-  await expect(wizard.hosts.table).toContainText(`Connected: ${host.hostname}`, { timeout: 60_000 });
-}
-
 test('installs a server and an agent, with firewalld configured, and writes a working kubeconfig', async ({
   wizard,
 }) => {
   const { page } = wizard;
-  await addTrusted(wizard, server);
-  await addTrusted(wizard, agent, agent.password);
+  await wizard.hosts.addTrusted(server);
+  await wizard.hosts.addTrusted(agent, { sudoPassword: agent.password });
   await wizard.page.getByLabel(`Node name of ${server.address}`).fill('control');
   await wizard.page.getByLabel(`Node name of ${agent.address}`).fill('worker');
   await wizard.goForwardTo('Cluster');
   await wizard.cluster.name.fill('labcluster');
-  await page.getByRole('radio', { name: /^A mirror/ }).check();
-  const lab = mirror();
-  await page.getByLabel('Install script address').fill(lab.installScriptUrl);
-  await page.getByLabel('Releases address (GITHUB_URL)').fill(lab.githubUrl);
-  await page.getByLabel('Channels address (INSTALL_K3S_CHANNEL_URL)').fill(lab.channelUrl);
+  await wizard.cluster.useMirror(mirror());
   await wizard.goForwardTo('Firewall');
   await expect(page.getByLabel('Firewall changes on control')).toContainText('firewall-cmd');
   await wizard.goForwardTo('Install');

@@ -28,4 +28,16 @@ export class ClusterStepPage {
   component(text: RegExp): Locator {
     return this.page.getByRole('checkbox', { name: text });
   }
+
+  /** Installs from a mirror of get.k3s.io and the release pages (the lab serves one). */
+  async useMirror(mirror: {
+    installScriptUrl: string;
+    githubUrl: string;
+    channelUrl: string;
+  }): Promise<void> {
+    await this.page.getByRole('radio', { name: /^A mirror/ }).check();
+    await this.page.getByLabel('Install script address').fill(mirror.installScriptUrl);
+    await this.page.getByLabel('Releases address (GITHUB_URL)').fill(mirror.githubUrl);
+    await this.page.getByLabel('Channels address (INSTALL_K3S_CHANNEL_URL)').fill(mirror.channelUrl);
+  }
 }

@@ -1,4 +1,4 @@
-import type { Locator, Page } from '@playwright/test';
+import { expect, type Locator, type Page } from '@playwright/test';
 
 export class HostsStepPage {
   readonly form: Locator;
@@ -30,5 +30,18 @@ export class HostsStepPage {
     await this.port.fill(String(host.port ?? 22));
     await this.user.fill(host.user);
     await this.addButton.click();
+  }
+
+  /** Adds a machine by key, trusts its host key on first contact, and waits until it is connected. */
+  async addTrusted(
+    host: { address: string; user: string; keyPath: string; hostname: string },
+    options: { sudoPassword?: string } = {},
+  ): Promise<void> {
+    await this.loginWith.selectOption('key');
+    await this.keyFile.fill(host.keyPath);
+    if (options.sudoPassword) await this.sudoPassword.fill(options.sudoPassword);
+    await this.add({ address: host.address, user: host.user });
+    await this.page.getByRole('dialog').getByRole('button', { name: 'Trust and connect' }).click();
+    await expect(this.table).toContainText(`Connected: ${host.hostname}`, { timeout: 60_000 });
   }
 }

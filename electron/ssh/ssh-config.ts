@@ -7,18 +7,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, isAbsolute, join } from 'node:path';
 import { LineType, SSHConfig } from 'ssh-config';
+import type { ImportedHost } from '../../shared/probe/schema';
 import { expandHome } from './auth';
 
-export interface ImportedHost {
-  /** The name used after `Host`. */
-  alias: string;
-  host: string;
-  port: number;
-  user: string | null;
-  identityFile: string | null;
-  /** `user@host:port` of the jump host, as written; `none` is dropped. */
-  proxyJump: string | null;
-}
+export type { ImportedHost };
 
 function globFiles(pattern: string): string[] {
   const dir = dirname(pattern);

@@ -105,10 +105,13 @@ export const ConnectivityInput = z
   .strict();
 
 export const ImportedHostSchema = z.object({
+  /** The name used after `Host`. */
   alias: z.string(),
   host: z.string(),
   port: z.number(),
   user: nullableString,
   identityFile: nullableString,
+  /** `user@host:port` of the jump host, as written; `none` is dropped. */
   proxyJump: nullableString,
 });
+export type ImportedHost = z.infer<typeof ImportedHostSchema>;

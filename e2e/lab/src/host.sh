@@ -207,7 +207,8 @@ define_host() {
 }
 _define_host() {
   local n=$1 ip; ip=$(alloc_ip "$n")
-  cat > "$LAB/hosts/$n/conf" <<EOC
+  # written whole, then renamed: `lab ls` from another test file may read it at any moment
+  cat > "$LAB/hosts/$n/conf.tmp" <<EOC
 NAME=$n
 IP=$ip
 ARCH=$S_ARCH
@@ -222,6 +223,7 @@ SPEC='$2'
 LOWER='$(bake_dir "$S_ARCH")/upper:$(base_dir "$S_ARCH")'
 NATIVE_LOWER='$(base_dir amd64)'
 EOC
+  mv -f "$LAB/hosts/$n/conf.tmp" "$LAB/hosts/$n/conf"
   grep -q "[[:space:]]$n\$" "$LAB/hosts.txt" 2>/dev/null || printf '%s\t%s\n' "$ip" "$n" >> "$LAB/hosts.txt"
 }
 
@@ -285,15 +287,18 @@ cmd_ls() {  # [--json]
   ((json)) || printf '%-12s %-12s %-6s %-3s %-9s %-8s %-8s %-5s %-12s %s\n' NAME ADDRESS ARCH PI FIREWALL SUDO AUTH DELAY HOSTNAME STATE
   for f in "$LAB"/hosts/*/conf; do
     [ -e "$f" ] || continue
-    ( . "$f"; st=down; launcher_alive "$NAME" && st=up; [ -e "$LAB/hosts/$NAME/init.pid" ] || { [ $st = up ] && st=booting; }
+    # a host being removed by another test file may lose its conf meanwhile: skip it
+    if ( NAME=; . "$f" 2>/dev/null && [ -n "$NAME" ] || exit 3
+      st=down; launcher_alive "$NAME" && st=up; [ -e "$LAB/hosts/$NAME/init.pid" ] || { [ $st = up ] && st=booting; }
       if ((json)); then
         ((first)) || printf ','
         printf '{"name":"%s","address":"%s","port":22,"user":"%s","password":"%s","keyPath":"%s","passphraseKeyPath":"%s","passphrase":"%s","arch":"%s","hostname":"%s","pi":%s,"firewall":"%s","sudo":"%s","auth":"%s","delayMs":%s,"machineIdFrom":"%s","state":"%s"}' \
           "$NAME" "$IP" "$LAB_USER" "$LAB_PASSWORD" "$KEY" "$PASSKEY" "$KEY_PASSPHRASE" "$ARCH" "$HOSTNAME" \
           "$([ "$PI" = 1 ] && echo true || echo false)" "$FW" "$SUDO" "$AUTH" "$DELAY" "$MIDFROM" "$st"
       else printf '%-12s %-12s %-6s %-3s %-9s %-8s %-8s %-5s %-12s %s\n' "$NAME" "$IP" "$ARCH" \
-          "$([ "$PI" = 1 ] && echo yes || echo -)" "$FW" "$SUDO" "$AUTH" "$DELAY" "$HOSTNAME" "$st"; fi )
-    first=0
+          "$([ "$PI" = 1 ] && echo yes || echo -)" "$FW" "$SUDO" "$AUTH" "$DELAY" "$HOSTNAME" "$st"; fi ); then
+      first=0
+    fi
   done
   ((json)) && printf ']\n'
   return 0

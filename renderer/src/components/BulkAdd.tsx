@@ -1,16 +1,10 @@
 import { useId, useState } from 'react';
+import type { InvokeOutput } from '../../../shared/contract';
 import { parseHostList, type HostListResult } from '../../../shared/host-list';
 import { useAppStore, useAppStoreApi } from '../store';
 import type { AuthMethod, HostDraft } from '../store/hosts-slice';
 
-interface Imported {
-  alias: string;
-  host: string;
-  port: number;
-  user: string | null;
-  identityFile: string | null;
-  proxyJump: string | null;
-}
+type Imported = InvokeOutput<'hosts:importSshConfig'>[number];
 
 /** Adds hosts and hands the shared secrets to the back end for each, then tests them. */
 function useAddMany() {

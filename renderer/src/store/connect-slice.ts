@@ -1,4 +1,5 @@
 import type { StateCreator } from 'zustand';
+import type { InvokeOutput } from '../../../shared/contract';
 import { AppError, type ErrorCode } from '../../../shared/errors';
 import type { AppBridge } from '../bridge';
 import type { HostEntry } from './hosts-slice';
@@ -34,16 +35,7 @@ export interface ConnectSlice {
   trustHostKey: (id: string) => Promise<void>;
   dismissHostKey: (id: string) => void;
   /** The hosts of ~/.ssh/config (on the computer running the back end). */
-  importSshConfig: () => Promise<
-    {
-      alias: string;
-      host: string;
-      port: number;
-      user: string | null;
-      identityFile: string | null;
-      proxyJump: string | null;
-    }[]
-  >;
+  importSshConfig: () => Promise<InvokeOutput<'hosts:importSshConfig'>>;
 }
 
 const target = (host: HostEntry) => ({ host: host.address, port: host.port, user: host.user });
