@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { app, BrowserWindow, ipcMain, protocol, session, shell } from 'electron';
+import { app, BrowserWindow, ipcMain, protocol, safeStorage, session, shell } from 'electron';
 import { createBackend } from './backend';
 import { appVersion } from './backend/version';
 import { SECURITY_HEADERS } from './csp';
@@ -44,7 +44,7 @@ function start(): void {
     dataDir: app.getPath('userData'),
     front: 'desktop',
     // Only the desktop front may remember passwords, encrypted with the OS keychain.
-    secretPersistence: safeStoragePersistence(app.getPath('userData')),
+    secretPersistence: safeStoragePersistence({ dataDir: app.getPath('userData'), safeStorage }),
   });
   registerIpc({ ipcMain, backend, isTrustedUrl });
 

@@ -5,6 +5,8 @@
  * Every payload is validated with these schemas in main; only plain data crosses.
  */
 import { z } from 'zod';
+import { MenuEventSchema, OpenFileInput, OpenFolderInput, PickedPathSchema, SaveFileInput } from './desktop';
+import { ClusterDraftInputSchema, ClusterDraftSchema, ClusterSlug, SavedClusterSummarySchema } from './draft';
 import { HostFactsSchema } from './facts-schema';
 import {
   CheckSchema,
@@ -35,6 +37,10 @@ export const AppInfo = z.object({
   front: z.enum(FRONTS),
   platform: z.string(),
   dataDir: z.string(),
+  /** Native file pickers exist (desktop only); otherwise the UI offers a text field or a download. */
+  nativeDialogs: z.boolean().default(false),
+  /** Passwords can be remembered, encrypted with the OS keychain (desktop only). */
+  rememberCredentials: z.boolean().default(false),
 });
 export type AppInfo = z.infer<typeof AppInfo>;
 
@@ -86,6 +92,23 @@ export const contract = {
     'run:snapshot': { input: RunRefInput, output: RunSnapshotSchema },
     /** The runs this back end remembers, newest first (to find the one to reopen). */
     'run:list': { input: z.object({}).strict(), output: z.array(RunSummarySchema) },
+    /** Saved clusters (the wizard's drafts, never a secret), newest first. */
+    'clusters:list': { input: NoInput, output: z.array(SavedClusterSummarySchema) },
+    /** Saves a draft; without `slug` it gets a new one (never overwriting another cluster). */
+    'clusters:save': {
+      input: z.strictObject({ draft: ClusterDraftInputSchema, slug: ClusterSlug.optional() }),
+      output: z.object({ slug: z.string(), savedAt: z.string() }),
+    },
+    'clusters:load': {
+      input: z.strictObject({ slug: ClusterSlug }),
+      output: z.object({ draft: ClusterDraftSchema }),
+    },
+    'clusters:delete': { input: z.strictObject({ slug: ClusterSlug }), output: z.object({}) },
+    /** Native pickers (desktop only: UNSUPPORTED elsewhere); `path` is null when cancelled. */
+    'dialog:openFile': { input: OpenFileInput, output: PickedPathSchema },
+    'dialog:openFolder': { input: OpenFolderInput, output: PickedPathSchema },
+    /** Asks where to save, then writes `content` there itself (0600 when `secret`). */
+    'dialog:saveFile': { input: SaveFileInput, output: PickedPathSchema },
     /** The line that adds a machine to a run's cluster; the token masked unless `reveal` (never logged). */
     'run:joinCommand': { input: JoinCommandInput, output: JoinCommandOutput },
   },
@@ -94,6 +117,8 @@ export const contract = {
     'app:log': LogEntry,
     /** Every step's progress during a run, redacted, in `seq` order. */
     'run:event': RunEvent,
+    /** A native menu item was chosen (desktop only). */
+    'app:menu': MenuEventSchema,
   },
 } as const;
 

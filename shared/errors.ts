@@ -31,6 +31,7 @@ export const ERROR_CODES = [
   'NODE_NOT_READY',
   'API_UNREACHABLE',
   'STEP_FAILED',
+  'UNSUPPORTED',
   'FIREWALL_LOCKOUT',
   'FIREWALL_BLOCKS_CLUSTER',
   'HOST_DID_NOT_RETURN',
@@ -109,6 +110,7 @@ export const ERROR_TITLES: Record<ErrorCode, string> = {
   NODE_NOT_READY: 'A node did not become Ready.',
   API_UNREACHABLE: 'The cluster’s API could not be reached from this computer.',
   STEP_FAILED: 'An install step failed.',
+  UNSUPPORTED: 'This is not available here: the desktop app can do it.',
   FIREWALL_LOCKOUT: 'The firewall change would have locked this computer out, so it was taken back.',
   FIREWALL_BLOCKS_CLUSTER:
     'With the firewall change the nodes could not reach each other, so it was taken back.',

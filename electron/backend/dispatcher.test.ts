@@ -34,7 +34,16 @@ describe('dispatcher', () => {
     const response = await dispatcher.dispatch('app:info', {}, { front: 'cli' });
     expect(response).toEqual({
       ok: true,
-      result: { name: 'k3s-wizard', version: '1.2.3', front: 'cli', platform: 'linux-x64', dataDir: '/d' },
+      // The desktop-only abilities default to false when a front does not say.
+      result: {
+        name: 'k3s-wizard',
+        version: '1.2.3',
+        front: 'cli',
+        platform: 'linux-x64',
+        dataDir: '/d',
+        nativeDialogs: false,
+        rememberCredentials: false,
+      },
     });
   });
 

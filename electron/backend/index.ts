@@ -1,6 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import type { Front } from '../../shared/contract';
 import { connectivityChecks } from '../../shared/checks/connectivity';
+import { ClusterStore } from '../clusters/store';
+import { FileDialogService, type Dialogs } from '../desktop/files';
 import { RunService } from '../engine/service';
 import { HostsService } from '../probe/hosts-service';
 import type { SecretPersistence } from '../ssh/secrets';
@@ -15,6 +17,8 @@ export interface BackendOptions {
   front: Front;
   /** Where remembered credentials are kept (desktop only: the OS keychain). */
   secretPersistence?: SecretPersistence;
+  /** Native file pickers (desktop only); without them the dialog channels answer UNSUPPORTED. */
+  dialogs?: Dialogs;
 }
 
 export interface Backend {
@@ -23,6 +27,7 @@ export interface Backend {
   logger: Logger;
   options: BackendOptions;
   hosts: HostsService;
+  clusters: ClusterStore;
   close(): Promise<void>;
 }
 
@@ -34,11 +39,15 @@ export function createBackend(options: BackendOptions): Backend {
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const hub = new EventHub();
   const logger = new Logger(hub);
+  // Remembering passwords is the desktop front's alone, whatever a caller passes.
+  const persistence = options.front === 'desktop' ? options.secretPersistence : undefined;
   const hosts = new HostsService({
     dataDir: options.dataDir,
     logger,
-    ...(options.secretPersistence ? { persistence: options.secretPersistence } : {}),
+    ...(persistence ? { persistence } : {}),
   });
+  const clusters = new ClusterStore({ dataDir: options.dataDir, logger });
+  const files = new FileDialogService(options.dialogs ? { dialogs: options.dialogs } : {});
   const runs = new RunService({
     dataDir: options.dataDir,
     logger,
@@ -54,6 +63,8 @@ export function createBackend(options: BackendOptions): Backend {
         front: options.front,
         platform: `${process.platform}-${process.arch}`,
         dataDir: options.dataDir,
+        nativeDialogs: files.native,
+        rememberCredentials: hosts.credentials.canRemember,
       }),
     'app:recentLogs': ({ limit }) => Promise.resolve(logger.tail(limit)),
     'hosts:setCredentials': ({ host, port, remember, ...credentials }) =>
@@ -71,6 +82,13 @@ export function createBackend(options: BackendOptions): Backend {
     'run:retryHost': ({ runId, host }) => settle(() => (void runs.retryHost(runId, host), {})),
     'run:snapshot': ({ runId }) => settle(() => runs.snapshot(runId)),
     'run:list': () => settle(() => runs.list()),
+    'clusters:list': () => settle(() => clusters.list()),
+    'clusters:save': (input) => settle(() => clusters.save(input)),
+    'clusters:load': ({ slug }) => settle(() => ({ draft: clusters.load(slug) })),
+    'clusters:delete': ({ slug }) => settle(() => (clusters.delete(slug), {})),
+    'dialog:openFile': (input) => files.openFile(input),
+    'dialog:openFolder': (input) => files.openFolder(input),
+    'dialog:saveFile': (input) => files.saveFile(input),
     // The result holds the token when revealed: the dispatcher logs arguments only, never results.
     'run:joinCommand': (input) => runs.joinCommand(input),
   };
@@ -82,6 +100,7 @@ export function createBackend(options: BackendOptions): Backend {
     logger,
     options,
     hosts,
+    clusters,
     close: () => {
       hosts.close();
       return Promise.resolve();

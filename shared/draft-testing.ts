@@ -1,0 +1,55 @@
+/** A saved-cluster draft for tests: two hosts, one probed (pure data, no secrets). */
+import type { ClusterDraftInput } from './draft';
+import { makeFacts } from './spec/testing';
+
+export function makeDraft(extra: Partial<ClusterDraftInput> = {}): ClusterDraftInput {
+  return {
+    name: 'Home lab',
+    hosts: [
+      {
+        id: 'pi@10.0.0.11:22',
+        address: '10.0.0.11',
+        port: 22,
+        user: 'pi',
+        auth: 'key',
+        keyPath: '~/.ssh/id_ed25519',
+        role: 'server',
+        nodeName: 'pi1',
+      },
+      {
+        id: 'pi@10.0.0.12:22',
+        address: '10.0.0.12',
+        port: 22,
+        user: 'pi',
+        auth: 'password',
+        keyPath: '',
+        role: 'agent',
+        nodeName: 'pi2',
+        firewall: 'leave',
+      },
+    ],
+    cluster: {
+      name: 'homelab',
+      version: { kind: 'channel', channel: 'stable' },
+      source: { kind: 'online' },
+      embeddedEtcd: 'auto',
+      flannelBackend: 'vxlan',
+      clusterCidr: '10.42.0.0/16',
+      serviceCidr: '10.43.0.0/16',
+      apiPort: 6443,
+      tlsSans: '',
+      openNodePorts: false,
+      disable: ['traefik'],
+      contextName: '',
+      kubeconfigServer: '',
+      kubeconfigFile: 'merge',
+      firewallPolicy: 'configure',
+      firewallClients: '',
+    },
+    facts: { 'pi@10.0.0.11:22': makeFacts('10.0.0.11') },
+    step: 'checks',
+    reached: ['hosts', 'checks'],
+    runId: null,
+    ...extra,
+  };
+}
