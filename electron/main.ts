@@ -4,10 +4,24 @@
  */
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { app, BrowserWindow, ipcMain, protocol, safeStorage, session, shell } from 'electron';
+import {
+  app,
+  BrowserWindow,
+  dialog,
+  ipcMain,
+  Menu,
+  protocol,
+  safeStorage,
+  screen,
+  session,
+  shell,
+} from 'electron';
 import { createBackend } from './backend';
 import { appVersion } from './backend/version';
 import { SECURITY_HEADERS } from './csp';
+import { electronDialogs } from './desktop/dialogs';
+import { buildMenuTemplate } from './desktop/menu';
+import { initialWindowState, readWindowState, trackWindowState } from './desktop/window-state';
 import { forwardEvents, registerIpc } from './ipc';
 import { safeStoragePersistence } from './ssh/safe-storage';
 import { readStaticFile } from './static-files';
@@ -39,14 +53,30 @@ if (!app.requestSingleInstanceLock()) {
 }
 
 function start(): void {
+  const dataDir = app.getPath('userData');
   const backend = createBackend({
     version: appVersion(),
-    dataDir: app.getPath('userData'),
+    dataDir,
     front: 'desktop',
     // Only the desktop front may remember passwords, encrypted with the OS keychain.
-    secretPersistence: safeStoragePersistence({ dataDir: app.getPath('userData'), safeStorage }),
+    secretPersistence: safeStoragePersistence({ dataDir, safeStorage }),
+    dialogs: electronDialogs({
+      dialog,
+      window: () => BrowserWindow.getFocusedWindow() ?? BrowserWindow.getAllWindows()[0],
+    }),
   });
   registerIpc({ ipcMain, backend, isTrustedUrl });
+  Menu.setApplicationMenu(
+    Menu.buildFromTemplate(
+      buildMenuTemplate({
+        platform: process.platform,
+        isDev: !app.isPackaged,
+        appName: app.name,
+        onCommand: (command) => backend.hub.emit('app:menu', { command }),
+        openExternal: (url) => void shell.openExternal(url),
+      }),
+    ),
+  );
 
   protocol.handle('app', async (request) => {
     const file = await readStaticFile(rendererDir, new URL(request.url).pathname);
@@ -58,12 +88,19 @@ function start(): void {
   // The app never needs the camera, notifications, geolocation…
   session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
 
+  const windowStateFile = join(dataDir, 'window-state.json');
   const createWindow = (): void => {
+    const minimum = { width: 900, height: 600 };
+    const { maximized, ...bounds } = initialWindowState({
+      saved: readWindowState(windowStateFile),
+      displays: [screen.getPrimaryDisplay(), ...screen.getAllDisplays()],
+      defaults: { width: 1200, height: 800 },
+      minimum,
+    });
     const window = new BrowserWindow({
-      width: 1200,
-      height: 800,
-      minWidth: 900,
-      minHeight: 600,
+      ...bounds,
+      minWidth: minimum.width,
+      minHeight: minimum.height,
       title: 'k3s-wizard',
       show: false,
       webPreferences: {
@@ -76,8 +113,20 @@ function start(): void {
       },
     });
     const stopForwarding = forwardEvents({ backend, webContents: window.webContents });
-    window.on('closed', stopForwarding);
-    window.once('ready-to-show', () => window.show());
+    const stopTracking = trackWindowState({
+      window,
+      file: windowStateFile,
+      onError: (error) => backend.logger.warn('window', `window state not saved: ${String(error)}`),
+    });
+    window.on('closed', () => {
+      stopForwarding();
+      stopTracking();
+    });
+    window.once('ready-to-show', () => {
+      // maximize() also shows the window, so it waits until there is something to show.
+      if (maximized) window.maximize();
+      window.show();
+    });
     void window.loadURL(devUrl ?? `${APP_ORIGIN}/index.html`);
   };
 
