@@ -152,7 +152,14 @@ export function summary(snapshot: RunSnapshot): string {
     );
   }
   const took = snapshot.durationMs !== undefined ? ` in ${secs(snapshot.durationMs)}` : '';
-  if (snapshot.status === 'succeeded') {
+  const removal = snapshot.order.length > 0 && snapshot.order.every((id) => id.startsWith('uninstall:'));
+  if (snapshot.status === 'succeeded' && removal) {
+    out.push(
+      snapshot.changed
+        ? `Cluster ${snapshot.cluster} was removed${took}.`
+        : `Nothing changed: cluster ${snapshot.cluster} was already removed${took}.`,
+    );
+  } else if (snapshot.status === 'succeeded') {
     out.push(
       snapshot.dryRun
         ? `Dry run finished${took}: ${Object.values(snapshot.steps).filter((s) => s.skipReason === 'dry-run').length} steps would run.`

@@ -102,6 +102,14 @@ describe('firewall apply: runtime, check from here, then permanent', () => {
       "'firewall-cmd --zone=internal --remove-port=6443/tcp' 'firewall-cmd --zone=drop",
     );
     expect(h.rules.size).toBe(3);
+    // What an uninstall will undo, newest first, recorded on the host after the permanent rules.
+    const record = h.log.findIndex((r) => r.command.includes('k3s-wizard-record'));
+    expect(record).toBeGreaterThan(permanent);
+    expect(h.log[record]?.stdin.split('\n').slice(0, 3)).toEqual([
+      'firewall-cmd --zone=internal --remove-port=6443/tcp',
+      'firewall-cmd --zone=drop --remove-source=10.0.0.9',
+      'firewall-cmd --zone=internal --remove-source=10.0.0.2',
+    ]);
   });
 
   it('a rule that cuts new SSH logins is found, everything is taken back, nothing made permanent', async () => {

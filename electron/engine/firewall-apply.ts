@@ -11,6 +11,8 @@ import { AppError } from '../../shared/errors';
 import {
   disarmCommand,
   guardCommand,
+  recordUndoCommand,
+  undoLines,
   sameRules,
   type FirewallChange,
   type FirewallPath,
@@ -186,6 +188,17 @@ export async function applyFirewall(action: FirewallAction, run: FirewallRun): P
       );
     }
   }
+  // Recorded on the host, so an uninstall takes back exactly what was added.
+  const record = await runner.exec({
+    command: recordUndoCommand(),
+    sudo: true,
+    stdin: undoLines([...action.runtime, ...action.permanent]),
+    timeoutMs: 60_000,
+    signal,
+    what: 'record how to take these rules back',
+  });
+  if (record.code !== 0)
+    run.log(`warning: could not record how to take these rules back: ${run.redact(record.stderr.trim())}\n`);
   run.log(
     `${action.permanent.length ? 'made permanent' : 'applied'}: ${action.runtime.length + action.permanent.length} changes\n`,
   );

@@ -53,7 +53,14 @@ export interface HostRunner {
   /** Logs in anew (not on the shared connection) and runs `true`; throws what stopped it. */
   freshLogin(request: { timeoutMs: number; signal: AbortSignal }): Promise<void>;
   /** Reboots, waits until SSH answers from the new boot, reconnects. */
-  rebootAndWait(request: { timeoutMs: number; signal: AbortSignal }): Promise<void>;
+  rebootAndWait(request: RebootRequest): Promise<void>;
   /** Commands and transfers sent so far (for the benchmark). */
   readonly roundTrips: number;
+}
+
+export interface RebootRequest {
+  timeoutMs: number;
+  signal: AbortSignal;
+  /** Told every few seconds while the host is away, with how long it has been. */
+  onWaiting?: (elapsedMs: number) => void;
 }

@@ -4,14 +4,15 @@
  * contract handlers and `k3s-wizard apply`.
  */
 import { AppError } from '../../shared/errors';
-import { buildPlan, type Plan } from '../../shared/plan';
+import { buildPlan, buildUninstallPlan, type Plan } from '../../shared/plan';
 import type { RunEvent, RunSnapshot } from '../../shared/run';
 import { joinCommand, renderJoinCommand } from '../../shared/join';
 import { firstServer, formatIssue, type ClusterSpec, type FactsByNode } from '../../shared/spec';
 import type { Logger } from '../backend/logger';
 import { listNodesFromHere } from '../kubeconfig/check';
-import { saveKubeconfig } from '../kubeconfig/file';
+import { removeKubeconfig, saveKubeconfig } from '../kubeconfig/file';
 import type { SessionPool } from '../ssh/pool';
+import { createBundle } from '../bundle';
 import { EngineRun } from './run';
 import { RunLog } from './run-log';
 import { SshHostRunner } from './ssh-runner';
@@ -64,6 +65,15 @@ interface RunOrigin {
   spec: ClusterSpec;
   facts: FactsByNode;
   runners: Map<string, SshHostRunner>;
+  logPath: string;
+}
+
+export interface BundleRequest {
+  runId?: string;
+  spec: ClusterSpec;
+  facts?: FactsByNode;
+  /** A run log to include when no run is named (the command line's newest). */
+  logPath?: string | null;
 }
 
 export interface JoinCommandRequest {
@@ -106,6 +116,7 @@ export class RunService {
     const log = new RunLog({ dataDir: this.options.dataDir, cluster: plan.cluster }, redact);
     const services: StepServices = {
       saveKubeconfig: (save) => Promise.resolve(saveKubeconfig({ ...save, env: this.options.env })),
+      removeKubeconfig: (remove) => Promise.resolve(removeKubeconfig({ ...remove, env: this.options.env })),
       checkFromHere: (check) => listNodesFromHere(check),
       redact,
       onSecret: (value) => logger.addSecret(value),
@@ -142,10 +153,15 @@ export class RunService {
       },
     });
     this.runs.set(run.runId, run);
-    this.origins.set(run, { spec: request.spec, facts: request.facts ?? {}, runners });
+    this.origins.set(run, { spec: request.spec, facts: request.facts ?? {}, runners, logPath: log.path });
     while (this.runs.size > KEEP_RUNS) this.runs.delete(this.runs.keys().next().value ?? '');
     logger.info('run', `run ${run.runId} of ${plan.cluster}: ${plan.steps.length} steps, log ${log.path}`);
     return { run, plan, logPath: log.path, runners, done: run.start() };
+  }
+
+  /** Removes K3s from the spec's machines (agents, then servers), and what k3s-wizard added. */
+  uninstall(request: Omit<StartRunRequest, 'plan' | 'dryRun'>): StartedRun {
+    return this.start({ ...request, plan: buildUninstallPlan(request.spec) });
   }
 
   /** The runs kept in memory, newest first, for a window that opens and looks for one. */
@@ -217,6 +233,35 @@ export class RunService {
       command: renderJoinCommand(join, { reveal: true, secrets: { token } }),
       tokenSource: join.tokenSource,
     };
+  }
+
+  /** Writes a support bundle of the spec's machines (and of a run, when named); returns its path. */
+  async bundle(request: BundleRequest): Promise<string> {
+    const origin = request.runId ? this.origins.get(this.get(request.runId)) : undefined;
+    const runners = new Map(origin?.runners ?? []);
+    const runnerFor = (name: string): SshHostRunner => {
+      const known = runners.get(name);
+      if (known) return known;
+      const node = request.spec.nodes.find((n) => n.nodeName === name);
+      if (!node) throw new AppError('NOT_FOUND', `The spec has no node ${name}.`);
+      const runner = new SshHostRunner(
+        this.options.pool(),
+        { host: node.address, port: node.port, user: node.user },
+        name,
+      );
+      runners.set(name, runner);
+      return runner;
+    };
+    const path = await createBundle({
+      spec: request.spec,
+      facts: request.facts ?? origin?.facts ?? {},
+      runnerFor,
+      logPath: origin?.logPath ?? request.logPath ?? null,
+      dataDir: this.options.dataDir,
+      secrets: this.options.logger.knownSecrets(),
+    });
+    this.options.logger.info('bundle', `support bundle of ${request.spec.name}: ${path}`);
+    return path;
   }
 
   cancel(runId: string): void {

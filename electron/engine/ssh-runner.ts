@@ -8,7 +8,14 @@ import { AppError } from '../../shared/errors';
 import { shJoin } from '../../shared/shell';
 import type { PoolTarget, SessionPool } from '../ssh/pool';
 import { upload } from '../ssh/sftp';
-import type { ExecOutcome, ExecRequest, HostRunner, UploadRequest, WriteFileRequest } from './host-runner';
+import type {
+  ExecOutcome,
+  ExecRequest,
+  HostRunner,
+  RebootRequest,
+  UploadRequest,
+  WriteFileRequest,
+} from './host-runner';
 
 // Written beside the target and renamed, so an interrupted write never leaves half a file.
 const WRITE_SCRIPT =
@@ -127,7 +134,7 @@ export class SshHostRunner implements HostRunner {
     }
   }
 
-  async rebootAndWait(request: { timeoutMs: number; signal: AbortSignal }): Promise<void> {
+  async rebootAndWait(request: RebootRequest): Promise<void> {
     const before = (
       await this.mustExec({
         command: BOOT_MARK,
@@ -146,9 +153,11 @@ export class SshHostRunner implements HostRunner {
       what: 'reboot',
     });
     this.pool.drop(this.target);
-    const deadline = Date.now() + request.timeoutMs;
+    const started = Date.now();
+    const deadline = started + request.timeoutMs;
     await new Promise((r) => setTimeout(r, 3000));
     for (;;) {
+      request.onWaiting?.(Date.now() - started);
       if (request.signal.aborted)
         throw new AppError('CANCELLED', `Waiting for ${this.host} to come back was cancelled.`);
       try {
@@ -167,7 +176,7 @@ export class SshHostRunner implements HostRunner {
       }
       if (Date.now() > deadline) {
         throw new AppError(
-          'TIMEOUT',
+          'HOST_DID_NOT_RETURN',
           `${this.host} did not come back within ${Math.round(request.timeoutMs / 1000)} s after the reboot.`,
           { host: this.host },
         );

@@ -27,6 +27,11 @@ export interface StepServices extends FirewallServices {
     contextName: string;
     file: 'merge' | 'separate';
   }) => Promise<SavedKubeconfig>;
+  /** Takes the cluster's entries out of the kubeconfig on this computer. */
+  removeKubeconfig: (request: {
+    contextName: string;
+    file: 'merge' | 'separate';
+  }) => Promise<SavedKubeconfig>;
   /** Lists the nodes from this computer with the saved kubeconfig. */
   checkFromHere: (request: { path: string; contextName: string }) => Promise<NodeInfo[]>;
   redact: (text: string) => string;
@@ -211,7 +216,29 @@ async function runAction(ctx: StepContext, action: PlanAction, run: ActionRun): 
         redact: services.redact,
       });
     case 'reboot-and-wait':
-      await runner.rebootAndWait({ timeoutMs: Math.min(action.timeoutMs, run.remaining()), signal });
+      try {
+        await runner.rebootAndWait({
+          timeoutMs: Math.min(action.timeoutMs, run.remaining()),
+          signal,
+          onWaiting: (elapsedMs) =>
+            ctx.emit({
+              type: 'progress',
+              host: step.host,
+              stepId: step.id,
+              action: run.index,
+              actions: step.actions.length,
+              what: `${action.what}: away for ${Math.round(elapsedMs / 1000)} s`,
+            }),
+        });
+      } catch (error) {
+        if (error instanceof AppError && error.code === 'HOST_DID_NOT_RETURN' && action.backup)
+          throw new AppError(
+            error.code,
+            `${error.message} Check it (power, SD card, a screen); the file changed before the reboot was backed up as ${action.backup} on ${step.host}: copy it back to undo the change.`,
+            { ...error.details, backup: action.backup },
+          );
+        throw error;
+      }
       return true;
     case 'wait-for': {
       const deadline = Date.now() + Math.min(action.timeoutMs, run.remaining());
@@ -260,6 +287,11 @@ async function runAction(ctx: StepContext, action: PlanAction, run: ActionRun): 
       else services.onSecret(value);
       memory.secrets[action.as] = action.as === 'kubeconfig' ? `${value}\n` : value;
       return false;
+    }
+    case 'remove-kubeconfig': {
+      const removed = await services.removeKubeconfig({ contextName: action.contextName, file: action.file });
+      output.push('stdout', `${removed.changed ? 'removed from' : 'nothing to remove in'} ${removed.path}\n`);
+      return removed.changed;
     }
     case 'save-kubeconfig': {
       const kubeconfig = memory.secrets[action.from];

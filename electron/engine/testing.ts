@@ -107,6 +107,8 @@ export function harness(options: {
       saved.push({ kubeconfig, server });
       return Promise.resolve({ path: `/home/me/.kube/${contextName}`, changed: true });
     },
+    removeKubeconfig: ({ contextName }) =>
+      Promise.resolve({ path: `/home/me/.kube/${contextName}`, changed: true }),
     checkFromHere: (): Promise<NodeInfo[]> =>
       Promise.resolve(
         hosts.map((name) => ({ name, ready: true, roles: [], version: '', arch: '', internalIp: '' })),

@@ -4,11 +4,11 @@
  * own; always 0600, written to a temporary name and renamed. An identical result is not
  * rewritten, so a second run changes nothing.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { AppError } from '../../shared/errors';
-import { kubeconfigText, mergeKubeconfig, parseKubeconfig, renameKubeconfig } from './merge';
+import { kubeconfigText, mergeKubeconfig, parseKubeconfig, renameKubeconfig, type KubeConfig } from './merge';
 
 export interface KubeconfigPlace {
   env: NodeJS.ProcessEnv;
@@ -81,6 +81,53 @@ export function saveKubeconfig(request: SaveKubeconfigRequest): SaveKubeconfigRe
       backup = backupName(path, request.now ?? new Date());
       writeFileSync(backup, before, { mode: 0o600, flag: 'wx' });
     }
+    writePrivate(path, text);
+    return { path, changed: true, backup };
+  } catch (error) {
+    throw new AppError('FILE_ERROR', `Cannot write the kubeconfig ${path}: ${(error as Error).message}`);
+  }
+}
+
+export interface RemoveKubeconfigRequest extends KubeconfigPlace {
+  contextName: string;
+  file: 'merge' | 'separate';
+  now?: Date;
+}
+
+/**
+ * Takes back what saveKubeconfig wrote: the cluster, user and context named `contextName` out
+ * of the merged file (after a backup), or the cluster's own file. Nothing else is touched.
+ */
+export function removeKubeconfig(request: RemoveKubeconfigRequest): SaveKubeconfigResult {
+  const { contextName } = request;
+  if (request.file === 'separate') {
+    const path = separateKubeconfigPath(request, contextName);
+    if (!existsSync(path)) return { path, changed: false, backup: null };
+    try {
+      unlinkSync(path);
+    } catch (error) {
+      throw new AppError('FILE_ERROR', `Cannot remove ${path}: ${(error as Error).message}`);
+    }
+    return { path, changed: true, backup: null };
+  }
+  const path = defaultKubeconfigPath(request);
+  const before = readIfThere(path);
+  if (before === null) return { path, changed: false, backup: null };
+  const config = parseKubeconfig(before, path);
+  const out: KubeConfig = { ...config };
+  for (const list of ['clusters', 'users', 'contexts'] as const) {
+    if (config[list]) out[list] = config[list].filter((entry) => entry.name !== contextName) as never;
+  }
+  if (config['current-context'] === contextName) {
+    const next = out.contexts?.[0]?.name;
+    if (next) out['current-context'] = next;
+    else delete out['current-context'];
+  }
+  const text = kubeconfigText(out);
+  if (text === kubeconfigText(config)) return { path, changed: false, backup: null };
+  try {
+    const backup = backupName(path, request.now ?? new Date());
+    writeFileSync(backup, before, { mode: 0o600, flag: 'wx' });
     writePrivate(path, text);
     return { path, changed: true, backup };
   } catch (error) {

@@ -146,3 +146,25 @@ describe('kubeconfig', () => {
     expect(readFileSync(path, 'utf8')).toBe('clusters: [oops');
   });
 });
+
+describe('removing what was merged', () => {
+  it('takes out only the cluster’s entries, with a backup, and then changes nothing', async () => {
+    const { removeKubeconfig } = await import('./file');
+    const dir = mkdtempSync(join(tmpdir(), 'k3sw-kc-rm-'));
+    const env = { KUBECONFIG: join(dir, 'config') };
+    saveKubeconfig({ env, kubeconfig: KUBECONFIG_TEXT, server: SERVER, contextName: 'lab', file: 'merge' });
+    const merged = mergeKubeconfig(existing, parse(readFileSync(join(dir, 'config'), 'utf8')) as KubeConfig);
+    writeFileSync(join(dir, 'config'), JSON.stringify(merged));
+    const removed = removeKubeconfig({ env, contextName: 'lab', file: 'merge' });
+    expect(removed.changed).toBe(true);
+    expect(removed.backup).not.toBeNull();
+    const after = parse(readFileSync(join(dir, 'config'), 'utf8')) as KubeConfig;
+    expect(after.contexts?.map((c) => c.name)).toEqual(['work']);
+    expect(after.clusters?.map((c) => c.name)).toEqual(['work']);
+    expect(after.users?.map((c) => c.name)).toEqual(['work']);
+    expect(after['current-context']).toBe('work');
+    expect(statSync(join(dir, 'config')).mode & 0o777).toBe(0o600);
+    expect(removeKubeconfig({ env, contextName: 'lab', file: 'merge' }).changed).toBe(false);
+    expect(readdirSync(dir).filter((f) => f.includes('.bak-'))).toHaveLength(1);
+  });
+});

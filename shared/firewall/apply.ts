@@ -38,6 +38,26 @@ export interface FirewallApplyPlan {
 
 export const GUARD_SECONDS = 180;
 
+/** Undo lines of every change k3s-wizard made permanent on the host, newest first (for uninstall). */
+export const FIREWALL_UNDO_FILE = '/var/lib/k3s-wizard/firewall.undo';
+
+// Puts stdin's lines before the file's (newest first), 0600, in a folder only root reads.
+const RECORD_SCRIPT =
+  'install -d -m 0700 "$(dirname "$1")" && { cat; cat "$1" 2>/dev/null || true; } > "$1.tmp" && chmod 0600 "$1.tmp" && mv -f "$1.tmp" "$1"';
+
+export function recordUndoCommand(): string {
+  return shJoin(['sh', '-c', RECORD_SCRIPT, 'k3s-wizard-record', FIREWALL_UNDO_FILE]);
+}
+
+/** What recordUndoCommand is fed: the undo lines of `changes`, newest change first. */
+export function undoLines(changes: readonly FirewallChange[]): string {
+  return [...changes]
+    .reverse()
+    .flatMap((c) => c.undo)
+    .map((line) => `${line}\n`)
+    .join('');
+}
+
 /** firewall-cmd --permanent changes only the saved configuration; everything else acts now. */
 export function isPermanent(argv: readonly string[]): boolean {
   return argv[0] === 'firewall-cmd' && argv.includes('--permanent');

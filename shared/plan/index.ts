@@ -7,3 +7,4 @@ export * from './render';
 export * from './sha256';
 export * from './template';
 export * from './types';
+export * from './uninstall';

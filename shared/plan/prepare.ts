@@ -43,7 +43,12 @@ export function cgroupStep(node: NodeSpec, facts: HostFacts): Omit<PlanStep, 'de
         what: `append ${CGROUP_ARGS.join(' ')} to ${pi.cmdlinePath} (backup: ${pi.cmdlinePath}.k3s-wizard.bak)`,
         undo: [shJoin(['cp', '-p', `${pi.cmdlinePath}.k3s-wizard.bak`, pi.cmdlinePath])],
       },
-      { kind: 'reboot-and-wait', timeoutMs: 10 * 60_000, what: 'reboot and wait for SSH to come back' },
+      {
+        kind: 'reboot-and-wait',
+        timeoutMs: 10 * 60_000,
+        what: 'reboot and wait for SSH to come back (a Pi 3 can take minutes)',
+        backup: `${pi.cmdlinePath}.k3s-wizard.bak`,
+      },
       {
         kind: 'wait-for',
         check: memoryCgroupCheck,

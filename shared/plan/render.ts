@@ -50,6 +50,8 @@ export function renderAction(action: PlanAction, options: RenderOptions = {}): s
       ];
     case 'read-secret':
       return [`${asRoot(shJoin(['cat', action.path]), action.sudo)}   # ${action.as}: keep it secret`];
+    case 'remove-kubeconfig':
+      return [`# on this computer: ${action.what}`];
     case 'save-kubeconfig':
       return [
         `# on this computer: take the kubeconfig read above, set server: ${action.server},`,

@@ -40,7 +40,13 @@ export type PlanAction =
    */
   | ({ kind: 'firewall'; what: string } & FirewallApplyPlan)
   /** Reboots the host, waits for SSH to come back (a Pi 3 can take minutes) and reconnects. */
-  | { kind: 'reboot-and-wait'; timeoutMs: number; what: string }
+  | {
+      kind: 'reboot-and-wait';
+      timeoutMs: number;
+      what: string;
+      /** A backup made before the reboot (cmdline.txt), named if the host does not come back. */
+      backup?: string;
+    }
   /** Runs `check` every `intervalMs` until it exits 0, for at most `timeoutMs`. */
   | { kind: 'wait-for'; check: HostCheck; intervalMs: number; timeoutMs: number; what: string }
   /** Reads a file on the host (as root when `sudo`) into the engine's memory as a secret. */
@@ -53,9 +59,21 @@ export type PlanAction =
       contextName: string;
       file: 'merge' | 'separate';
       what: string;
-    };
+    }
+  /** On this computer: takes the cluster's entries out of the kubeconfig k3s-wizard wrote. */
+  | { kind: 'remove-kubeconfig'; contextName: string; file: 'merge' | 'separate'; what: string };
 
-export type PhaseId = 'prepare' | 'first-server' | 'credentials' | 'servers' | 'agents' | 'verify';
+export type PhaseId =
+  | 'prepare'
+  | 'first-server'
+  | 'credentials'
+  | 'servers'
+  | 'agents'
+  | 'verify'
+  | 'remove-agents'
+  | 'remove-servers'
+  | 'remove-first-server'
+  | 'forget';
 
 export const PHASES: readonly { id: PhaseId; title: string }[] = [
   { id: 'prepare', title: 'Prepare the machines' },

@@ -5,17 +5,18 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { AppError } from '../../../shared/errors';
 import { buildPlan, type AirgapInventory } from '../../../shared/plan';
-import { reduceRun, type RunSnapshot } from '../../../shared/run';
+import { reduceRun, type RunEvent, type RunSnapshot } from '../../../shared/run';
 import { formatIssue, loadSpec, type ClusterSpec, type NodeSpec } from '../../../shared/spec';
 import { createBackend } from '../../backend';
 import type { Logger } from '../../backend/logger';
 import { appVersion } from '../../backend/version';
 import { connectAll, HostKeyOffers } from '../../engine/connect';
 import { liveDisplay, plainDisplay, summary, type RunDisplay } from '../../engine/display';
-import { RunService } from '../../engine/service';
+import { RunService, type StartedRun } from '../../engine/service';
 import type { SshCredentials } from '../../ssh/auth';
 import { KnownHosts } from '../../ssh/known-hosts';
 import { SessionPool } from '../../ssh/pool';
+import type { CliIo } from '../program';
 import type { RegisterCommand } from './context';
 import { readAirgapFolder, readFacts } from './plan';
 
@@ -68,7 +69,7 @@ async function confirm(question: string): Promise<boolean> {
   }
 }
 
-function failure(snapshot: RunSnapshot, logPath: string): AppError {
+export function failure(snapshot: RunSnapshot, logPath: string): AppError {
   const failed = snapshot.order.map((id) => snapshot.steps[id]).filter((s) => s?.status === 'failed');
   const first = failed[0];
   const lines = failed.map((s) => `  ${s?.host}: ${s?.title}: ${s?.error?.code} — ${s?.error?.message}`);
@@ -83,6 +84,115 @@ function failure(snapshot: RunSnapshot, logPath: string): AppError {
     `${failed.length === 1 ? 'A step failed' : `${failed.length} steps failed`}:\n${lines.join('\n')}\nRun the same command again to continue: finished steps are skipped. Log: ${logPath}`,
     { host: first.host, step: first.id },
   );
+}
+
+/** Reads and checks a cluster file; its problems go to stderr. */
+export function readClusterFile(file: string, io: CliIo): { spec: ClusterSpec; printed: string[] } {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new AppError('INVALID_INPUT', `Cannot read the cluster file ${file}: ${(error as Error).message}`);
+  }
+  const loaded = loadSpec(text);
+  for (const issue of loaded.issues) io.stderr(`${formatIssue(issue, file)}\n`);
+  if (!loaded.spec)
+    throw new AppError('SPEC_INVALID', `${file} has problems (listed above); nothing was done.`);
+  return { spec: loaded.spec, printed: loaded.issues.map((i) => i.message) };
+}
+
+export function isInteractive(): boolean {
+  return Boolean(process.stdin.isTTY && process.stderr.isTTY);
+}
+
+export interface OpenCluster {
+  logger: Logger;
+  pool: SessionPool;
+  service: RunService;
+  dataDir: string;
+  close: () => Promise<void>;
+}
+
+/** A back end and one logged-in session per machine (secrets from the environment only). */
+export async function openCluster(options: {
+  spec: ClusterSpec;
+  io: CliIo;
+  dataDir: string;
+  acceptNew: boolean;
+  /** Go on when some machines cannot be logged in to (a support bundle notes them). */
+  lenient?: boolean;
+}): Promise<OpenCluster> {
+  const { spec, io } = options;
+  const backend = createBackend({ version: appVersion(), dataDir: options.dataDir, front: 'cli' });
+  const { logger } = backend;
+  const knownHosts = new KnownHosts({
+    appFile: join(backend.options.dataDir, 'known_hosts'),
+    userFiles: [join(io.env.HOME ?? homedir(), '.ssh', 'known_hosts')],
+  });
+  const offers = new HostKeyOffers();
+  const byAddress = new Map(spec.nodes.map((n) => [`${n.user}@${n.address.toLowerCase()}:${n.port}`, n]));
+  const pool = new SessionPool({
+    knownHosts,
+    onHostKeyOffer: offers.remember,
+    credentialsFor: (target) => {
+      const node = byAddress.get(`${target.user}@${target.host.toLowerCase()}:${target.port}`);
+      return node ? credentialsFor(node, io.env, logger) : undefined;
+    },
+  });
+  const close = async () => {
+    pool.closeAll();
+    await backend.close();
+  };
+  try {
+    for (const node of spec.nodes) credentialsFor(node, io.env, logger);
+    io.stderr(`Logging in to ${spec.nodes.length} machines…\n`);
+    await connectAll({
+      pool,
+      knownHosts,
+      offers,
+      acceptNew: options.acceptNew,
+      targets: spec.nodes.map((n) => ({
+        name: n.nodeName,
+        target: { host: n.address, port: n.port, user: n.user },
+      })),
+      onTrusted: (name, offer) =>
+        io.stderr(`${name}: trusted new ${offer.keyType} key ${offer.fingerprint}\n`),
+    });
+  } catch (error) {
+    if (!options.lenient || !(error instanceof AppError) || error.code.startsWith('HOST_KEY')) {
+      await close();
+      throw error;
+    }
+    io.stderr(`warning: ${error.message}\n`);
+  }
+  const service = new RunService({ dataDir: backend.options.dataDir, logger, pool: () => pool, env: io.env });
+  return { logger, pool, service, dataDir: backend.options.dataDir, close };
+}
+
+/** Live (or plain) progress of a run on the terminal, then its summary. */
+export function followRun(options: { io: CliIo; hosts: string[]; plain: boolean }): {
+  onEvent: (event: RunEvent) => void;
+  finish: (started: StartedRun) => Promise<RunSnapshot>;
+} {
+  const { io } = options;
+  const live = isInteractive() && Boolean(process.stdout.isTTY) && !options.plain && io.env.TERM !== 'dumb';
+  const ui: { display: RunDisplay | null; view: RunSnapshot | null } = { display: null, view: null };
+  return {
+    onEvent: (event) => {
+      // Folded here: the first event comes before start() has returned.
+      ui.view = reduceRun(ui.view, event);
+      ui.display ??= live ? liveDisplay([...new Set(options.hosts)]) : plainDisplay(io.stdout);
+      if (ui.view) ui.display.update(event, ui.view);
+    },
+    finish: async (started) => {
+      void io.untilInterrupted().then(() => started.run.cancel());
+      const snapshot = await started.done;
+      await ui.display?.finish();
+      io.stdout(summary(snapshot));
+      io.stdout(`Log: ${started.logPath}\n`);
+      return snapshot;
+    },
+  };
 }
 
 export const registerApply: RegisterCommand = (program, { io, dataDir }) => {
@@ -103,28 +213,15 @@ export const registerApply: RegisterCommand = (program, { io, dataDir }) => {
           'INVALID_INPUT',
           `--concurrency must be a whole number from 1 to 64, not "${opts.concurrency}".`,
         );
-      let text: string;
-      try {
-        text = readFileSync(file, 'utf8');
-      } catch (error) {
-        throw new AppError(
-          'INVALID_INPUT',
-          `Cannot read the cluster file ${file}: ${(error as Error).message}`,
-        );
-      }
-      const loaded = loadSpec(text);
-      for (const issue of loaded.issues) io.stderr(`${formatIssue(issue, file)}\n`);
-      if (!loaded.spec)
-        throw new AppError('SPEC_INVALID', `${file} has problems (listed above); nothing was done.`);
-      const spec = loaded.spec;
+      const { spec, printed } = readClusterFile(file, io);
       const facts = opts.facts ? readFacts(opts.facts, spec) : {};
       const result = buildPlan(spec, facts, { airgap: airgapInventory(spec, file) });
       const issues = result.ok ? result.plan.issues : result.issues;
-      for (const issue of issues.filter((i) => !loaded.issues.some((s) => s.message === i.message)))
+      for (const issue of issues.filter((i) => !printed.includes(i.message)))
         io.stderr(`${formatIssue(issue, file)}\n`);
       if (!result.ok) throw new AppError('SPEC_INVALID', 'The plan cannot be made (problems listed above).');
       const plan = result.plan;
-      const interactive = Boolean(process.stdin.isTTY && process.stderr.isTTY);
+      const interactive = isInteractive();
       if (!opts.yes && !opts.dryRun) {
         if (!interactive)
           throw new AppError(
@@ -136,68 +233,26 @@ export const registerApply: RegisterCommand = (program, { io, dataDir }) => {
           throw new AppError('CANCELLED', 'Nothing was done.');
       }
 
-      const backend = createBackend({ version: appVersion(), dataDir: dataDir(), front: 'cli' });
-      const { logger } = backend;
-      const knownHosts = new KnownHosts({
-        appFile: join(backend.options.dataDir, 'known_hosts'),
-        userFiles: [join(io.env.HOME ?? homedir(), '.ssh', 'known_hosts')],
-      });
-      const offers = new HostKeyOffers();
-      const byAddress = new Map(spec.nodes.map((n) => [`${n.user}@${n.address.toLowerCase()}:${n.port}`, n]));
-      const pool = new SessionPool({
-        knownHosts,
-        onHostKeyOffer: offers.remember,
-        credentialsFor: (target) => {
-          const node = byAddress.get(`${target.user}@${target.host.toLowerCase()}:${target.port}`);
-          return node ? credentialsFor(node, io.env, logger) : undefined;
-        },
+      const follow = followRun({ io, hosts: plan.steps.map((s) => s.host), plain: Boolean(opts.plain) });
+      const cluster = await openCluster({
+        spec,
+        io,
+        dataDir: dataDir(),
+        acceptNew: Boolean(opts.acceptNewHostKeys),
       });
       try {
-        for (const node of spec.nodes) credentialsFor(node, io.env, logger);
-        io.stderr(`Logging in to ${spec.nodes.length} machines…\n`);
-        await connectAll({
-          pool,
-          knownHosts,
-          offers,
-          acceptNew: Boolean(opts.acceptNewHostKeys),
-          targets: spec.nodes.map((n) => ({
-            name: n.nodeName,
-            target: { host: n.address, port: n.port, user: n.user },
-          })),
-          onTrusted: (name, offer) =>
-            io.stderr(`${name}: trusted new ${offer.keyType} key ${offer.fingerprint}\n`),
-        });
-        const service = new RunService({
-          dataDir: backend.options.dataDir,
-          logger,
-          pool: () => pool,
-          env: io.env,
-        });
-        const live = interactive && Boolean(process.stdout.isTTY) && !opts.plain && io.env.TERM !== 'dumb';
-        const ui: { display: RunDisplay | null; view: RunSnapshot | null } = { display: null, view: null };
-        const started = service.start({
+        const started = cluster.service.start({
           spec,
+          facts,
           plan,
           concurrency,
           dryRun: Boolean(opts.dryRun),
-          onEvent: (event) => {
-            // Folded here: the first event comes before start() has returned.
-            ui.view = reduceRun(ui.view, event);
-            ui.display ??= live
-              ? liveDisplay([...new Set(plan.steps.map((s) => s.host))])
-              : plainDisplay(io.stdout);
-            if (ui.view) ui.display.update(event, ui.view);
-          },
+          onEvent: follow.onEvent,
         });
-        void io.untilInterrupted().then(() => started.run.cancel());
-        const snapshot = await started.done;
-        await ui.display?.finish();
-        io.stdout(summary(snapshot));
-        io.stdout(`Log: ${started.logPath}\n`);
+        const snapshot = await follow.finish(started);
         if (snapshot.status !== 'succeeded') throw failure(snapshot, started.logPath);
       } finally {
-        pool.closeAll();
-        await backend.close();
+        await cluster.close();
       }
     });
 };

@@ -1,10 +1,12 @@
 import { registerApply } from './apply';
+import { registerBundle } from './bundle';
 import type { RegisterCommand } from './context';
 import { registerInfo } from './info';
 import { registerInit } from './init';
 import { registerPlan } from './plan';
 import { registerProbe } from './probe';
 import { registerServe } from './serve';
+import { registerUninstall } from './uninstall';
 
 /** Every subcommand, in the order `--help` lists them. */
 export const COMMANDS: RegisterCommand[] = [
@@ -14,4 +16,6 @@ export const COMMANDS: RegisterCommand[] = [
   registerPlan,
   registerProbe,
   registerApply,
+  registerUninstall,
+  registerBundle,
 ];

@@ -1,0 +1,57 @@
+/** `k3s-wizard uninstall`: K3s off every machine of a cluster file, agents first, then servers. */
+import { AppError } from '../../../shared/errors';
+import { buildUninstallPlan } from '../../../shared/plan';
+import type { RegisterCommand } from './context';
+import { failure, followRun, isInteractive, openCluster, readClusterFile } from './apply';
+
+interface UninstallOptions {
+  yes?: boolean;
+  concurrency: string;
+  acceptNewHostKeys?: boolean;
+  plain?: boolean;
+}
+
+export const registerUninstall: RegisterCommand = (program, { io, dataDir }) => {
+  program
+    .command('uninstall')
+    .description(
+      'remove K3s from every machine of a cluster file (agents, then servers), with the firewall rules and kubeconfig entry k3s-wizard added',
+    )
+    .argument('<cluster.yaml>', 'the cluster file')
+    .option('-y, --yes', 'remove without asking first')
+    .option('--concurrency <n>', 'how many machines are worked on at once', '4')
+    .option('--accept-new-host-keys', 'trust the key of a machine never seen before (never a changed one)')
+    .option('--plain', 'print plain lines even on a terminal')
+    .action(async (file: string, opts: UninstallOptions) => {
+      const concurrency = Number(opts.concurrency);
+      if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64)
+        throw new AppError(
+          'INVALID_INPUT',
+          `--concurrency must be a whole number from 1 to 64, not "${opts.concurrency}".`,
+        );
+      const { spec } = readClusterFile(file, io);
+      if (!opts.yes) {
+        throw new AppError(
+          'INVALID_INPUT',
+          isInteractive()
+            ? `This removes K3s and every workload from ${spec.nodes.map((n) => n.nodeName).join(', ')}: add --yes to go ahead.`
+            : 'Add --yes to remove K3s without being asked.',
+        );
+      }
+      const plan = buildUninstallPlan(spec);
+      const follow = followRun({ io, hosts: plan.steps.map((s) => s.host), plain: Boolean(opts.plain) });
+      const cluster = await openCluster({
+        spec,
+        io,
+        dataDir: dataDir(),
+        acceptNew: Boolean(opts.acceptNewHostKeys),
+      });
+      try {
+        const started = cluster.service.uninstall({ spec, concurrency, onEvent: follow.onEvent });
+        const snapshot = await follow.finish(started);
+        if (snapshot.status !== 'succeeded') throw failure(snapshot, started.logPath);
+      } finally {
+        await cluster.close();
+      }
+    });
+};
