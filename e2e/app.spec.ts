@@ -37,7 +37,7 @@ test('follows the back-end log live (an event channel) and shows earlier lines',
 test('a stale key (the server was restarted) says what to do', async ({ app, page }) => {
   const { origin } = new URL(app.url);
   await page.goto(`${origin}/?token=stale-key-from-an-earlier-run`);
-  await expect(page.getByRole('status')).toHaveText(/open the new address it printed/);
+  await expect(page.getByRole('contentinfo').getByRole('status')).toHaveText(/open the new address it printed/);
 });
 
 test('keeps the session key out of the address bar', async ({ wizard }) => {
@@ -51,7 +51,7 @@ test('keeps the session key out of the address bar', async ({ wizard }) => {
 test('a page without the key cannot reach the back end', async ({ app, page }) => {
   const { origin } = new URL(app.url);
   await page.goto(origin);
-  await expect(page.getByRole('status')).toHaveText(
+  await expect(page.getByRole('contentinfo').getByRole('status')).toHaveText(
     /has no access key\. Open the address that “k3s-wizard serve” printed/,
   );
   await expect(page.getByRole('contentinfo').getByTestId('app-version')).toHaveText('');

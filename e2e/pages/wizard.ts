@@ -25,7 +25,7 @@ export class WizardPage {
     this.heading = page.getByRole('heading', { level: 1 });
     this.nextButton = page.getByRole('button', { name: 'Next', exact: true });
     this.backButton = page.getByRole('button', { name: 'Back', exact: true });
-    this.status = page.getByRole('status');
+    this.status = page.getByRole('contentinfo').getByRole('status');
     this.version = page.getByRole('contentinfo').getByTestId('app-version');
     this.logToggle = page.getByRole('button', { name: /^(Show|Hide) log$/ });
     this.log = page.getByRole('region', { name: 'Back-end log' });

@@ -1,5 +1,7 @@
 import { useEffect, useRef } from 'react';
+import { AboutDialog } from './components/AboutDialog';
 import { LogPanel } from './components/LogPanel';
+import { SavedClusters } from './components/SavedClusters';
 import { StepList } from './components/StepList';
 import { StatusBar } from './components/StatusBar';
 import { ChecksStep } from './steps/ChecksStep';
@@ -34,6 +36,11 @@ export function App() {
   const next = useAppStore((s) => s.next);
   const back = useAppStore((s) => s.back);
   const heading = useRef<HTMLHeadingElement>(null);
+  const dialogOpen = useAppStore((s) => s.dialogOpen);
+  const setDialogOpen = useAppStore((s) => s.setDialogOpen);
+  const savedSlug = useAppStore((s) => s.savedSlug);
+  const saveError = useAppStore((s) => s.saveError);
+  const clusterName = useAppStore((s) => s.cluster.name);
   const hosts = useAppStore((s) => s.hosts);
   const { issues } = useSpecCheck();
   const index = stepIndex(step);
@@ -62,6 +69,14 @@ export function App() {
       <header className="app-header">
         <img src="./icon.svg" alt="" width={28} height={28} />
         <span className="app-name">k3s-wizard</span>
+        <span className="save-state" role="status">
+          {saveError ?? (savedSlug ? `Saved as ${clusterName}` : '')}
+        </span>
+        <button type="button" onClick={() => setDialogOpen('saved')}>
+          Saved clusters
+        </button>
+        <SavedClusters open={dialogOpen === 'saved'} onClose={() => setDialogOpen(null)} />
+        <AboutDialog open={dialogOpen === 'about'} onClose={() => setDialogOpen(null)} />
       </header>
       <nav className="app-steps" aria-label="Wizard steps">
         <StepList />

@@ -3,6 +3,7 @@ import { createRoot } from 'react-dom/client';
 import { App } from './App';
 import { createAppBridge } from './bridge';
 import { createAppStore, StoreContext } from './store';
+import { autosave } from './store/saved-slice';
 import './styles.css';
 
 const store = createAppStore(createAppBridge(), { storage: window.sessionStorage });
@@ -10,6 +11,9 @@ void store.getState().loadInfo();
 store.getState().followLog();
 store.getState().followRun();
 void store.getState().catchUpRun();
+store.getState().followMenu();
+void store.getState().refreshSaved();
+autosave(store);
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root');

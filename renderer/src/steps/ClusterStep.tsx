@@ -26,6 +26,8 @@ export function ClusterStep() {
   const toggleComponent = useAppStore((s) => s.toggleComponent);
   const servers = useAppStore((s) => s.hosts.filter((h) => h.role === 'server').length);
   const { issues } = useSpecCheck();
+  const nativeDialogs = useAppStore((s) => s.info?.nativeDialogs ?? false);
+  const pickPath = useAppStore((s) => s.pickPath);
   const id = useId();
   const f = (name: string) => `${id}-${name}`;
   const source = cluster.source;
@@ -165,6 +167,18 @@ export function ClusterStep() {
                 placeholder="/home/me/k3s-airgap"
                 onChange={(e) => setSource({ ...source, folder: e.target.value })}
               />
+              {nativeDialogs && (
+                <button
+                  type="button"
+                  onClick={() =>
+                    void pickPath('folder', 'Choose the air-gap folder').then(
+                      (path) => path && setSource({ ...source, folder: path }),
+                    )
+                  }
+                >
+                  Browse…
+                </button>
+              )}
             </div>
             <label className="check">
               <input

@@ -31,6 +31,9 @@ export function HostsStep() {
   const trustHostKey = useAppStore((s) => s.trustHostKey);
   const dismissHostKey = useAppStore((s) => s.dismissHostKey);
   const connections = useAppStore((s) => s.connections);
+  const canRemember = useAppStore((s) => s.info?.rememberCredentials ?? false);
+  const nativeDialogs = useAppStore((s) => s.info?.nativeDialogs ?? false);
+  const pickPath = useAppStore((s) => s.pickPath);
   const [problems, setProblems] = useState<HostProblems>({});
   const id = useId();
 
@@ -133,6 +136,18 @@ export function HostsStep() {
               placeholder="~/.ssh/id_ed25519"
               onChange={(e) => setDraft({ ...draft, keyPath: e.target.value })}
             />
+            {nativeDialogs && (
+              <button
+                type="button"
+                onClick={() =>
+                  void pickPath('file', 'Choose the private key').then(
+                    (path) => path && setDraft({ ...draft, keyPath: path }),
+                  )
+                }
+              >
+                Browse…
+              </button>
+            )}
             {problem('keyPath')}
           </div>
         )}
@@ -173,6 +188,16 @@ export function HostsStep() {
             onChange={(e) => setSecrets({ ...secrets, sudoPassword: e.target.value })}
           />
         </div>
+        {canRemember && (
+          <label className="check">
+            <input
+              type="checkbox"
+              checked={secrets.remember ?? false}
+              onChange={(e) => setSecrets({ ...secrets, remember: e.target.checked })}
+            />
+            Remember the passwords on this computer (encrypted by the system keychain)
+          </label>
+        )}
         <button type="submit" className="primary">
           Add host
         </button>

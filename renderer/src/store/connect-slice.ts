@@ -10,6 +10,8 @@ export interface HostSecrets {
   password?: string;
   passphrase?: string;
   sudoPassword?: string;
+  /** Keep them for next time: desktop only, encrypted with the system keychain. */
+  remember?: boolean;
 }
 
 export interface HostKeyQuestion {
@@ -34,6 +36,8 @@ export interface ConnectSlice {
   testHost: (id: string) => Promise<void>;
   trustHostKey: (id: string) => Promise<void>;
   dismissHostKey: (id: string) => void;
+  /** A native file or folder picker (desktop only); null when cancelled. */
+  pickPath: (kind: 'file' | 'folder', title: string) => Promise<string | null>;
   /** The hosts of ~/.ssh/config (on the computer running the back end). */
   importSshConfig: () => Promise<InvokeOutput<'hosts:importSshConfig'>>;
 }
@@ -69,6 +73,7 @@ export const createConnectSlice =
             ...(secrets.password ? { password: secrets.password } : {}),
             ...(secrets.passphrase ? { passphrase: secrets.passphrase } : {}),
             ...(secrets.sudoPassword ? { sudoPassword: secrets.sudoPassword } : {}),
+            ...(secrets.remember ? { remember: true } : {}),
           });
           return null;
         } catch (error) {
@@ -116,6 +121,12 @@ export const createConnectSlice =
           return;
         }
         await get().testHost(id);
+      },
+      async pickPath(kind, title) {
+        const { path } = await bridge.invoke(kind === 'file' ? 'dialog:openFile' : 'dialog:openFolder', {
+          title,
+        });
+        return path;
       },
       importSshConfig() {
         return bridge.invoke('hosts:importSshConfig', {});

@@ -11,6 +11,7 @@ import { createFactsSlice, type FactsSlice } from './facts-slice';
 import { createHostsSlice, type HostsSlice } from './hosts-slice';
 import { createLogSlice, type LogSlice } from './log-slice';
 import { createRunSlice, type RunSlice } from './run-slice';
+import { createSavedSlice, type SavedSlice } from './saved-slice';
 import { createWizardSlice, type WizardSlice } from './wizard-slice';
 
 export type Store = AppSlice &
@@ -21,6 +22,7 @@ export type Store = AppSlice &
   ConnectSlice &
   ChecksSlice &
   RunSlice &
+  SavedSlice &
   LogSlice;
 
 /** What survives a reload of the window: the draft and the run to catch up with. No secrets live in the store. */
@@ -45,6 +47,7 @@ export function createAppStore(bridge: AppBridge, options: { storage?: StateStor
     ...createConnectSlice(bridge)(...args),
     ...createChecksSlice(bridge)(...args),
     ...createRunSlice(bridge)(...args),
+    ...createSavedSlice(bridge)(...args),
     ...createLogSlice(bridge)(...args),
   });
   const store = options.storage

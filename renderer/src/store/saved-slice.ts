@@ -1,0 +1,148 @@
+import type { StateCreator } from 'zustand';
+import type {
+  ClusterDraftInput,
+  ClusterOptionsDraft,
+  DraftHost,
+  DraftStepId,
+  SavedClusterSummary,
+} from '../../../shared/draft';
+import { AppError } from '../../../shared/errors';
+import type { AppBridge } from '../bridge';
+import type { StepId } from '../steps/steps';
+import { DEFAULT_CLUSTER, type ClusterOptions } from './cluster-slice';
+import type { HostEntry } from './hosts-slice';
+import type { Store } from '.';
+
+// The store and the saved draft must describe the same things, both ways.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+export const DRAFT_MATCHES_STORE: [
+  Same<ClusterOptions, ClusterOptionsDraft>,
+  Same<HostEntry, DraftHost>,
+  Same<StepId, DraftStepId>,
+] = [true, true, true];
+
+export interface SavedSlice {
+  /** Where this draft is saved (keeps saving to the same place); null until first saved. */
+  savedSlug: string | null;
+  savedClusters: SavedClusterSummary[];
+  saveError: string | null;
+  refreshSaved: () => Promise<void>;
+  saveDraft: () => Promise<void>;
+  openSaved: (slug: string) => Promise<void>;
+  deleteSaved: (slug: string) => Promise<void>;
+  /** Starts over with an empty draft (the saved ones stay saved). */
+  newCluster: () => void;
+}
+
+/** The draft as saved: everything the wizard holds except secrets (it holds none) and UI state. */
+export function draftOf(state: Store): ClusterDraftInput {
+  return {
+    version: 1,
+    name: state.cluster.name || 'cluster',
+    hosts: state.hosts,
+    cluster: state.cluster,
+    facts: state.facts,
+    step: state.step,
+    reached: state.reached,
+    runId: state.runId,
+  };
+}
+
+const message = (error: unknown) =>
+  error instanceof AppError || error instanceof Error ? error.message : String(error);
+
+export const createSavedSlice =
+  (bridge: AppBridge): StateCreator<Store, [], [], SavedSlice> =>
+  (set, get) => ({
+    savedSlug: null,
+    savedClusters: [],
+    saveError: null,
+    async refreshSaved() {
+      try {
+        set({ savedClusters: await bridge.invoke('clusters:list', {}) });
+      } catch (error) {
+        set({ saveError: message(error) });
+      }
+    },
+    async saveDraft() {
+      const state = get();
+      if (state.hosts.length === 0) return;
+      try {
+        const { slug } = await bridge.invoke('clusters:save', {
+          draft: draftOf(state),
+          ...(state.savedSlug ? { slug: state.savedSlug } : {}),
+        });
+        set({ savedSlug: slug, saveError: null });
+      } catch (error) {
+        set({ saveError: `Could not save this cluster: ${message(error)}` });
+      }
+    },
+    async openSaved(slug) {
+      try {
+        const { draft } = await bridge.invoke('clusters:load', { slug });
+        set({
+          savedSlug: slug,
+          hosts: draft.hosts,
+          cluster: draft.cluster,
+          facts: draft.facts,
+          step: draft.step,
+          reached: draft.reached,
+          runId: draft.runId,
+          connections: {},
+          run: null,
+          hostLogs: {},
+          saveError: null,
+        });
+        await get().catchUpRun();
+      } catch (error) {
+        set({ saveError: message(error) });
+      }
+    },
+    async deleteSaved(slug) {
+      try {
+        await bridge.invoke('clusters:delete', { slug });
+        if (get().savedSlug === slug) set({ savedSlug: null });
+        await get().refreshSaved();
+      } catch (error) {
+        set({ saveError: message(error) });
+      }
+    },
+    newCluster() {
+      set({
+        savedSlug: null,
+        hosts: [],
+        cluster: DEFAULT_CLUSTER,
+        facts: {},
+        step: 'hosts',
+        reached: ['hosts'],
+        runId: null,
+        run: null,
+        hostLogs: {},
+        connections: {},
+        saveError: null,
+      });
+    },
+  });
+
+/** Saves the draft a moment after the user stops changing it. */
+export function autosave(
+  store: { getState(): Store; subscribe(listener: (s: Store, p: Store) => void): () => void },
+  delayMs = 800,
+): () => void {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const unsubscribe = store.subscribe((state, previous) => {
+    const changed =
+      state.hosts !== previous.hosts ||
+      state.cluster !== previous.cluster ||
+      state.facts !== previous.facts ||
+      state.step !== previous.step ||
+      state.runId !== previous.runId;
+    if (!changed) return;
+    clearTimeout(timer);
+    timer = setTimeout(() => void store.getState().saveDraft(), delayMs);
+  });
+  return () => {
+    clearTimeout(timer);
+    unsubscribe();
+  };
+}
