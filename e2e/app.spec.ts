@@ -37,7 +37,9 @@ test('follows the back-end log live (an event channel) and shows earlier lines',
 test('a stale key (the server was restarted) says what to do', async ({ app, page }) => {
   const { origin } = new URL(app.url);
   await page.goto(`${origin}/?token=stale-key-from-an-earlier-run`);
-  await expect(page.getByRole('contentinfo').getByRole('status')).toHaveText(/open the new address it printed/);
+  await expect(page.getByRole('contentinfo').getByRole('status')).toHaveText(
+    /open the new address it printed/,
+  );
 });
 
 test('keeps the session key out of the address bar', async ({ wizard }) => {
