@@ -147,8 +147,11 @@ export class SshSession {
         ...auth,
         ...(sock ? { sock } : {}),
         readyTimeout: this.readyTimeoutMs,
-        keepaliveInterval: this.options.keepaliveIntervalMs ?? 5_000,
-        keepaliveCountMax: this.options.keepaliveCountMax ?? 3,
+        // A busy Pi (or a loaded machine) can take many seconds to answer a keepalive; giving up
+        // after ~15 s dropped healthy connections mid-install. A killed sshd still fails at once
+        // (the TCP reset), and every command has its own timeout.
+        keepaliveInterval: this.options.keepaliveIntervalMs ?? 15_000,
+        keepaliveCountMax: this.options.keepaliveCountMax ?? 4,
         ...(preferred.length
           ? { algorithms: { serverHostKey: [...new Set([...preferred, ...SERVER_HOST_KEY_ALGORITHMS])] } }
           : {}),
