@@ -96,7 +96,7 @@ export class FakeHostRunner implements HostRunner {
     return Promise.resolve();
   }
 
-  upload(request: UploadRequest): Promise<void> {
+  upload(request: UploadRequest): Promise<{ skipped: boolean }> {
     this.roundTrips++;
     this.log.push({
       host: this.host,
@@ -107,7 +107,7 @@ export class FakeHostRunner implements HostRunner {
       at: Date.now(),
     });
     request.onProgress?.(10, 10);
-    return Promise.resolve();
+    return Promise.resolve({ skipped: false });
   }
 
   /** Answered by the rule matching the pseudo-command "# fresh login" (its `fail`, or success). */

@@ -49,7 +49,8 @@ export interface HostRunner {
   exec(request: ExecRequest): Promise<ExecOutcome>;
   /** Writes a file as root with its content on stdin only. */
   writeFile(request: WriteFileRequest): Promise<void>;
-  upload(request: UploadRequest): Promise<void>;
+  /** Copies the file unless the host has it already with the same sha256 (`skipped`). */
+  upload(request: UploadRequest): Promise<{ skipped: boolean }>;
   /** Logs in anew (not on the shared connection) and runs `true`; throws what stopped it. */
   freshLogin(request: { timeoutMs: number; signal: AbortSignal }): Promise<void>;
   /** Reboots, waits until SSH answers from the new boot, reconnects. */

@@ -13,6 +13,8 @@ import { listNodesFromHere } from '../kubeconfig/check';
 import { removeKubeconfig, saveKubeconfig } from '../kubeconfig/file';
 import type { SessionPool } from '../ssh/pool';
 import { createBundle } from '../bundle';
+import { readAirgapFolder } from '../cli/commands/plan';
+import { checkLocalFiles } from './local-files';
 import { EngineRun } from './run';
 import { RunLog } from './run-log';
 import { SshHostRunner } from './ssh-runner';
@@ -90,7 +92,9 @@ export class RunService {
   constructor(private readonly options: RunServiceOptions) {}
 
   planFor(spec: ClusterSpec, facts: FactsByNode = {}): Plan {
-    const result = buildPlan(spec, facts);
+    // Air-gap: what the folder holds, so a file missing for some host's arch stops the plan.
+    const airgap = spec.install.source === 'airgap' ? readAirgapFolder(spec.install.folder) : null;
+    const result = buildPlan(spec, facts, { airgap });
     if (!result.ok) {
       const problems = result.issues.filter((i) => i.severity === 'error').map((i) => formatIssue(i));
       throw new AppError('PLAN_FAILED', `The plan cannot be made: ${problems.join('; ')}`, { problems });
@@ -116,6 +120,7 @@ export class RunService {
     const log = new RunLog({ dataDir: this.options.dataDir, cluster: plan.cluster }, redact);
     const services: StepServices = {
       saveKubeconfig: (save) => Promise.resolve(saveKubeconfig({ ...save, env: this.options.env })),
+      checkLocalFiles: (files, signal) => checkLocalFiles(files, signal),
       removeKubeconfig: (remove) => Promise.resolve(removeKubeconfig({ ...remove, env: this.options.env })),
       checkFromHere: (check) => listNodesFromHere(check),
       redact,

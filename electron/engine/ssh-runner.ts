@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { AppError } from '../../shared/errors';
 import { shJoin } from '../../shared/shell';
 import type { PoolTarget, SessionPool } from '../ssh/pool';
+import { sha256Of } from './local-files';
 import { upload } from '../ssh/sftp';
 import type {
   ExecOutcome,
@@ -20,6 +21,7 @@ import type {
 // Written beside the target and renamed, so an interrupted write never leaves half a file.
 const WRITE_SCRIPT =
   'umask 077; t="$1.k3s-wizard.tmp"; cat > "$t" && chmod "$2" "$t" && chown "$3" "$t" && mv -f "$t" "$1"';
+const SAME_FILE = '[ -f "$1" ] && [ "$(sha256sum < "$1" | cut -d" " -f1)" = "$2" ] && chmod "$3" "$1"';
 // Something that changes on every boot: the kernel's boot id, and PID 1's start time (the
 // lab's hosts share the kernel of the machine they run on).
 const BOOT_MARK = "cat /proc/sys/kernel/random/boot_id; awk '{print $22}' /proc/1/stat";
@@ -79,7 +81,29 @@ export class SshHostRunner implements HostRunner {
     });
   }
 
-  async upload(request: UploadRequest): Promise<void> {
+  async upload(given: UploadRequest): Promise<{ skipped: boolean }> {
+    // Without a published checksum (install.sh) the file's own hash still verifies the copy
+    // and recognises one already there.
+    const request = { ...given, sha256: given.sha256 ?? (await sha256Of(given.localFile, given.signal)) };
+    if (request.sha256) {
+      // Already there with the same content: only the mode is made right.
+      const same = await this.exec({
+        command: shJoin([
+          'sh',
+          '-c',
+          SAME_FILE,
+          'k3s-wizard-same',
+          request.remotePath,
+          request.sha256,
+          request.mode,
+        ]),
+        sudo: true,
+        timeoutMs: request.timeoutMs,
+        signal: request.signal,
+        what: `compare ${request.remotePath}`,
+      });
+      if (same.code === 0) return { skipped: true };
+    }
     const session = await this.pool.session(this.target);
     // The login user's private temporary file; root moves it into place afterwards.
     const temp = `/tmp/.k3s-wizard-upload-${randomBytes(6).toString('hex')}`;
@@ -115,6 +139,7 @@ export class SshHostRunner implements HostRunner {
       signal: request.signal,
       what: `put ${request.remotePath} in place`,
     });
+    return { skipped: false };
   }
 
   async freshLogin(request: { timeoutMs: number; signal: AbortSignal }): Promise<void> {

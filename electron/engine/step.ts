@@ -27,6 +27,11 @@ export interface StepServices extends FirewallServices {
     contextName: string;
     file: 'merge' | 'separate';
   }) => Promise<SavedKubeconfig>;
+  /** Checks files on this computer against their sha256; one line per file, throws on a problem. */
+  checkLocalFiles: (
+    files: { localFile: string; sha256: string | null }[],
+    signal: AbortSignal,
+  ) => Promise<string[]>;
   /** Takes the cluster's entries out of the kubeconfig on this computer. */
   removeKubeconfig: (request: {
     contextName: string;
@@ -186,8 +191,13 @@ async function runAction(ctx: StepContext, action: PlanAction, run: ActionRun): 
         signal,
       });
       return true;
-    case 'upload':
-      await runner.upload({
+    case 'check-files': {
+      const checked = await services.checkLocalFiles(action.files, signal);
+      for (const line of checked) output.push('stdout', `${line}\n`);
+      return false;
+    }
+    case 'upload': {
+      const { skipped } = await runner.upload({
         localFile: action.localFile,
         remotePath: action.remotePath,
         mode: action.mode,
@@ -206,7 +216,10 @@ async function runAction(ctx: StepContext, action: PlanAction, run: ActionRun): 
             total,
           }),
       });
-      return true;
+      if (skipped)
+        output.push('stdout', `already on ${step.host} with the same sha256: ${action.remotePath}\n`);
+      return !skipped;
+    }
     case 'firewall':
       return applyFirewall(action, {
         runner,

@@ -107,6 +107,7 @@ export function harness(options: {
       saved.push({ kubeconfig, server });
       return Promise.resolve({ path: `/home/me/.kube/${contextName}`, changed: true });
     },
+    checkLocalFiles: (files) => Promise.resolve(files.map((f) => `ok ${f.localFile}`)),
     removeKubeconfig: ({ contextName }) =>
       Promise.resolve({ path: `/home/me/.kube/${contextName}`, changed: true }),
     checkFromHere: (): Promise<NodeInfo[]> =>

@@ -104,6 +104,40 @@ function verifyStep(spec: ClusterSpec, host: string, dependsOn: string[]): PlanS
   };
 }
 
+/**
+ * Air-gap: one step on this computer checks every file the install steps upload against its
+ * checksum, and every install step waits for it, so a missing or corrupt file stops the run
+ * before anything is copied anywhere.
+ */
+function addFileCheck(steps: PlanStep[], host: string, folder: string): void {
+  const files = new Map<string, string | null>();
+  for (const step of steps)
+    for (const action of step.actions)
+      if (action.kind === 'upload')
+        files.set(action.localFile, action.sha256 ?? files.get(action.localFile) ?? null);
+  if (!files.size) return;
+  const id = 'prepare:airgap-files';
+  for (const step of steps) if (step.actions.some((a) => a.kind === 'upload')) step.dependsOn.push(id);
+  steps.unshift({
+    id,
+    phase: 'prepare',
+    host,
+    title: `Check the air-gap files in ${folder}`,
+    actions: [
+      {
+        kind: 'check-files',
+        files: [...files].map(([localFile, sha256]) => ({ localFile, sha256 })),
+        what: `check ${files.size} files against their sha256 sums (on this computer)`,
+      },
+    ],
+    secrets: [],
+    alreadyDone: null,
+    timeoutMs: 10 * 60_000,
+    dependsOn: [],
+    notes: [],
+  });
+}
+
 export function buildPlan(
   spec: ClusterSpec,
   facts: FactsByNode = {},
@@ -222,6 +256,7 @@ export function buildPlan(
     installs.push(step.id);
   }
   steps.push(verifyStep(spec, first.nodeName, installs));
+  if (spec.install.source === 'airgap') addFileCheck(steps, first.nodeName, spec.install.folder);
   if (hasErrors(issues)) return { ok: false, issues };
   return { ok: true, plan: { cluster: spec.name, phases: PHASES, steps, issues } };
 }

@@ -25,6 +25,20 @@ const FETCH_SCRIPT =
 const SERVICE_ACTIVE =
   'if command -v systemctl >/dev/null 2>&1; then systemctl is-active --quiet "$1"; else rc-service "$1" status >/dev/null 2>&1; fi';
 
+// Free MiB K3s needs, by folder (its nearest existing parent is measured): data and binaries.
+export const SPACE_NEEDED = ['/var/lib/rancher/k3s:300', '/usr/local/bin:100'];
+// Exit 28 (ENOSPC) with one line that says where and how much.
+const SPACE_CHECK = [
+  'for want in "$@"; do',
+  '  dir=${want%:*}; need=${want##*:}; d=$dir',
+  '  while [ ! -d "$d" ]; do d=$(dirname "$d"); done',
+  '  free=$(df -Pk "$d" | awk \'NR == 2 { print int($4 / 1024) }\')',
+  '  if [ "${free:-0}" -lt "$need" ]; then',
+  '    echo "k3s-wizard: disk full: $free MiB free for $dir, K3s needs $need MiB" >&2; exit 28',
+  '  fi',
+  'done',
+].join('\n');
+
 export interface InstallContext {
   spec: ClusterSpec;
   facts: FactsByNode;
@@ -153,6 +167,12 @@ export function installStep(
   const notes: string[] = [];
   const config = nodeConfig(spec, node, { facts, joinUrl: target.joinUrl, clusterInit: target.clusterInit });
   const actions: PlanAction[] = [
+    {
+      kind: 'exec',
+      command: shJoin(['sh', '-c', SPACE_CHECK, 'k3s-wizard-space', ...SPACE_NEEDED]),
+      sudo: false,
+      what: 'check the free disk space K3s needs',
+    },
     {
       kind: 'exec',
       command: shJoin(['install', '-d', '-m', '0700', STATE_DIR]),

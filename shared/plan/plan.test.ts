@@ -157,6 +157,14 @@ describe('install plan', () => {
     expect(step?.notes).toContain(
       'No checksum for k3s-airgap-images-arm.tar.gz in /srv/k3s: it is copied unverified.',
     );
+    // Every file is checked once, here, before any install step may upload.
+    const check = p.steps[0];
+    expect(check?.id).toBe('prepare:airgap-files');
+    const files = check?.actions.flatMap((a) => (a.kind === 'check-files' ? a.files : [])) ?? [];
+    expect(files.map((f) => f.localFile).sort()).toEqual([...new Set(files.map((f) => f.localFile))].sort());
+    expect(files).toContainEqual({ localFile: '/srv/k3s/k3s-arm64', sha256: sha(2) });
+    for (const s of p.steps.filter((s) => s.id.startsWith('install:')))
+      expect(s.dependsOn).toContain('prepare:airgap-files');
     expect(planToText(p)).toMatchSnapshot();
   });
 

@@ -50,6 +50,12 @@ export function renderAction(action: PlanAction, options: RenderOptions = {}): s
       ];
     case 'read-secret':
       return [`${asRoot(shJoin(['cat', action.path]), action.sudo)}   # ${action.as}: keep it secret`];
+    case 'check-files':
+      return action.files.map((f) =>
+        f.sha256
+          ? `echo ${shQuote(`${f.sha256}  ${f.localFile}`)} | sha256sum -c -   # on this computer`
+          : `test -f ${shQuote(f.localFile)}   # on this computer (no checksum known)`,
+      );
     case 'remove-kubeconfig':
       return [`# on this computer: ${action.what}`];
     case 'save-kubeconfig':

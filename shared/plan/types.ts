@@ -60,6 +60,8 @@ export type PlanAction =
       file: 'merge' | 'separate';
       what: string;
     }
+  /** On this computer: every file exists and matches its checksum (before anything is uploaded). */
+  | { kind: 'check-files'; files: { localFile: string; sha256: string | null }[]; what: string }
   /** On this computer: takes the cluster's entries out of the kubeconfig k3s-wizard wrote. */
   | { kind: 'remove-kubeconfig'; contextName: string; file: 'merge' | 'separate'; what: string };
 

@@ -91,3 +91,30 @@ describe('classifyFailure', () => {
     expect(lastLines('a\n\nb  \nc\n', 2)).toEqual(['b', 'c']);
   });
 });
+
+describe('disk full', () => {
+  it('says which host and where, from the space check or the system’s own message', () => {
+    const base = {
+      host: 'a1',
+      step: 'Install K3s agent',
+      action: 'x',
+      install: false,
+      download: false,
+      exitCode: 28,
+    };
+    const mine = classifyFailure({
+      ...base,
+      output: 'k3s-wizard: disk full: 0 MiB free for /var/lib/rancher/k3s, K3s needs 300 MiB',
+    });
+    expect(mine.code).toBe('DISK_FULL');
+    expect(mine.message).toContain(
+      'a1 is out of disk space (0 MiB free for /var/lib/rancher/k3s, K3s needs 300 MiB)',
+    );
+    const system = classifyFailure({
+      ...base,
+      install: true,
+      output: 'cp: error writing /usr/local/bin/k3s: No space left on device',
+    });
+    expect(system.code).toBe('DISK_FULL');
+  });
+});

@@ -39,6 +39,7 @@ const DUPLICATE = /Node password rejected|duplicate hostname/i;
 const DOWNLOAD =
   /download failed|failed to download|sha256 does not match|curl: \(\d+\)|wget: |Could not resolve host/i;
 const FATAL = /level=fatal msg="([^"]+)"/;
+const DISK_FULL = /No space left on device|k3s-wizard: disk full/i;
 
 /** The address the journal says the node tried to reach, if it says. */
 function serverIn(text: string): string | null {
@@ -77,6 +78,14 @@ export function classifyFailure(ctx: FailureContext): Classified {
     return {
       code: cause.code,
       message: `${at}: ${cause.message}${hint[cause.code] ? ` ${hint[cause.code]}` : ''}`,
+    };
+  }
+  const full = DISK_FULL.exec(both);
+  if (full) {
+    const said = /k3s-wizard: disk full: (.*)/.exec(both)?.[1]?.trim();
+    return {
+      code: 'DISK_FULL',
+      message: `${at}: ${host} is out of disk space (${said ?? full[0]}). Free some space there (old logs, images, a bigger SD card), then retry ${host}: nothing after this step was done.`,
     };
   }
   const problem = ctx.install || journal ? latestJoinProblem(`${ctx.output}\n${journal}`) : null;

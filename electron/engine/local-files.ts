@@ -1,0 +1,52 @@
+/**
+ * The air-gap folder checked on this computer before anything is uploaded: every file there,
+ * and the same sha256 as its checksum file says. Hashes are cached by path, size and mtime, so
+ * a re-run does not read 200 MB of images again.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream, statSync } from 'node:fs';
+import { AppError } from '../../shared/errors';
+
+const cache = new Map<string, string>();
+
+export async function sha256Of(path: string, signal: AbortSignal): Promise<string> {
+  const stat = statSync(path);
+  const key = `${path}:${stat.size}:${stat.mtimeMs}`;
+  const known = cache.get(key);
+  if (known) return known;
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path, { signal })) hash.update(chunk as Buffer);
+  const hex = hash.digest('hex');
+  cache.set(key, hex);
+  return hex;
+}
+
+export async function checkLocalFiles(
+  files: { localFile: string; sha256: string | null }[],
+  signal: AbortSignal,
+): Promise<string[]> {
+  const lines: string[] = [];
+  for (const { localFile, sha256 } of files) {
+    let actual: string;
+    try {
+      actual = await sha256Of(localFile, signal);
+    } catch (error) {
+      if (signal.aborted) throw new AppError('CANCELLED', 'Checking the air-gap files was cancelled.');
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new AppError(
+        'AIRGAP_FILE_MISSING',
+        `${localFile} ${code === 'ENOENT' ? 'does not exist' : `cannot be read (${code ?? (error as Error).message})`}: nothing was uploaded. Put it in the air-gap folder (from the same K3s release) and run again.`,
+        { file: localFile },
+      );
+    }
+    if (sha256 && actual !== sha256) {
+      throw new AppError(
+        'CHECKSUM_MISMATCH',
+        `${localFile} does not match its checksum (expected ${sha256}, it is ${actual}): a broken or partial download, or a file of another release. Nothing was uploaded; download it again.`,
+        { file: localFile, expected: sha256, actual },
+      );
+    }
+    lines.push(sha256 ? `sha256 ok: ${localFile}` : `present (no checksum to compare): ${localFile}`);
+  }
+  return lines;
+}
