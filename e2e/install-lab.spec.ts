@@ -3,18 +3,18 @@
  * cluster (from the lab's release mirror), firewall, review, install, done. The K3s on the
  * machines is the lab's stand-in; everything else (SSH, sudo, systemd, firewalld) is real.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { expect, screenshotDir, test } from './fixtures';
-import { down, ensureMirror, mirror, up, type LabHost } from './lab/index';
+import { down, ensureMirror, exec, mirror, up, type LabHost } from './lab/index';
 
 const kubeconfig = join(mkdtempSync(join(tmpdir(), 'k3sw-kube-')), 'config');
 let server: LabHost;
 let agent: LabHost;
 
-test.use({ serveEnv: { KUBECONFIG: kubeconfig } });
+test.use({ serveEnv: { KUBECONFIG: kubeconfig }, permissions: ['clipboard-read', 'clipboard-write'] });
 test.describe.configure({ mode: 'serial', timeout: 600_000 });
 
 test.beforeAll(async () => {
@@ -30,7 +30,7 @@ test.afterAll(async () => {
   await down(['e8in', 'e8ia']);
 });
 
-test('installs a server and an agent, with firewalld configured, and writes a working kubeconfig', async ({
+test('installs with firewalld configured, re-runs changing nothing, gives the join command, bundles, uninstalls', async ({
   wizard,
 }) => {
   const { page } = wizard;
@@ -74,4 +74,30 @@ test('installs a server and an agent, with firewalld configured, and writes a wo
   await expect(status).toHaveText('Everything was already in place: nothing was changed.', {
     timeout: 300_000,
   });
+
+  // Done: the join line shows no token; the copied one carries an expiring token.
+  await wizard.step('Done').click();
+  const joinLine = page.getByLabel('Join command');
+  await expect(joinLine).toContainText(`K3S_URL=https://${server.address}:6443`);
+  await expect(joinLine).toContainText('••••••');
+  await page.getByRole('button', { name: 'Copy the join command' }).click();
+  await expect(page.getByText('Copied, with the token.')).toBeVisible();
+  const copied = await page.evaluate(() => navigator.clipboard.readText());
+  expect(copied).toMatch(/K3S_TOKEN=["']?K10[0-9a-f]{64}::[a-z0-9]{6}\.[a-z0-9]{16}/);
+  await expect(joinLine).not.toContainText(copied.match(/::([a-z0-9.]+)/)?.[1] ?? 'never');
+
+  await page.getByRole('button', { name: 'Create a support bundle' }).click();
+  const bundle = page.getByText(/Support bundle written to/).locator('code');
+  await expect(bundle).toContainText('.tar.gz');
+  expect(statSync((await bundle.textContent()) ?? '').mode & 0o777).toBe(0o600);
+
+  // Uninstall, confirmed: progress like an install, and K3s gone from both machines.
+  page.once('dialog', (dialog) => void dialog.accept());
+  await page.getByRole('button', { name: 'Uninstall the cluster…' }).click();
+  await expect(wizard.heading).toHaveText('Install');
+  await expect(status).not.toHaveText(/Installing/, { timeout: 300_000 });
+  await expect(status).toHaveText(/Finished in/);
+  for (const name of ['e8in', 'e8ia']) {
+    expect((await exec(name, ['sh', '-c', 'test -e /usr/local/bin/k3s; echo $?'])).stdout.trim()).toBe('1');
+  }
 });

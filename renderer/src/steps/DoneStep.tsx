@@ -1,8 +1,13 @@
 import { useAppStore } from '../store';
+import { DoneJoin } from './DoneJoin';
 
 export function DoneStep() {
   const run = useAppStore((s) => s.run);
   const cluster = useAppStore((s) => s.cluster);
+  const createBundle = useAppStore((s) => s.createBundle);
+  const uninstall = useAppStore((s) => s.uninstall);
+  const bundlePath = useAppStore((s) => s.bundlePath);
+  const opsError = useAppStore((s) => s.opsError);
   if (!run || run.status !== 'succeeded') {
     return <p className="panel muted">The cluster is not installed yet: finish the Install step first.</p>;
   }
@@ -55,6 +60,39 @@ export function DoneStep() {
           </>
         ) : (
           <p className="help">No kubeconfig was written.</p>
+        )}
+      </section>
+      <DoneJoin />
+      <section className="panel" aria-labelledby="done-help">
+        <h2 id="done-help">When something is wrong</h2>
+        <div className="toolbar">
+          <button type="button" onClick={() => void createBundle()}>
+            Create a support bundle
+          </button>
+          <button
+            type="button"
+            className="danger"
+            onClick={() => {
+              if (
+                window.confirm(
+                  `Uninstall K3s from every machine of ${cluster.name}? The cluster and its data are removed.`,
+                )
+              )
+                void uninstall();
+            }}
+          >
+            Uninstall the cluster…
+          </button>
+        </div>
+        {bundlePath && (
+          <p>
+            Support bundle written to <code>{bundlePath}</code> (secrets removed).
+          </p>
+        )}
+        {opsError && (
+          <p className="field-problem" role="alert">
+            {opsError}
+          </p>
         )}
       </section>
     </div>

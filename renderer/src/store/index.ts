@@ -5,6 +5,7 @@ import { createStore, type StateCreator, type StoreApi } from 'zustand/vanilla';
 import type { AppBridge } from '../bridge';
 import { createAppSlice, type AppSlice } from './app-slice';
 import { createChecksSlice, type ChecksSlice } from './checks-slice';
+import { createClusterOpsSlice, type ClusterOpsSlice } from './cluster-ops-slice';
 import { createClusterSlice, type ClusterSlice } from './cluster-slice';
 import { createConnectSlice, type ConnectSlice } from './connect-slice';
 import { createFactsSlice, type FactsSlice } from './facts-slice';
@@ -23,6 +24,7 @@ export type Store = AppSlice &
   ChecksSlice &
   RunSlice &
   SavedSlice &
+  ClusterOpsSlice &
   LogSlice;
 
 /** What survives a reload of the window: the draft and the run to catch up with. No secrets live in the store. */
@@ -48,6 +50,7 @@ export function createAppStore(bridge: AppBridge, options: { storage?: StateStor
     ...createChecksSlice(bridge)(...args),
     ...createRunSlice(bridge)(...args),
     ...createSavedSlice(bridge)(...args),
+    ...createClusterOpsSlice(bridge)(...args),
     ...createLogSlice(bridge)(...args),
   });
   const store = options.storage

@@ -1,0 +1,78 @@
+import { useEffect, useId, useState } from 'react';
+import { copyText } from '../lib/files';
+import { useAppStore } from '../store';
+import type { JoinOptions } from '../store/cluster-ops-slice';
+
+/** The line to add a machine by hand: token masked unless shown; copying fetches the real one. */
+export function DoneJoin() {
+  const joinCommand = useAppStore((s) => s.joinCommand);
+  const id = useId();
+  const [options, setOptions] = useState<JoinOptions>({ role: 'agent', ttl: '24h' });
+  const [shown, setShown] = useState(false);
+  const [line, setLine] = useState<string | null>(null);
+  const [copied, setCopied] = useState<string | null>(null);
+
+  useEffect(() => {
+    let live = true;
+    void joinCommand({ ...options, reveal: shown }).then((text) => live && setLine(text));
+    return () => {
+      live = false;
+    };
+  }, [joinCommand, options, shown]);
+
+  const copy = async () => {
+    // The token is fetched for the clipboard only; the screen keeps it hidden unless shown.
+    const text = await joinCommand({ ...options, reveal: true });
+    setCopied(text && (await copyText(text)) ? 'Copied, with the token.' : 'Could not copy.');
+  };
+
+  return (
+    <section className="panel" aria-labelledby={`${id}-title`}>
+      <h2 id={`${id}-title`}>Add more machines</h2>
+      <div className="field-row">
+        <div className="field">
+          <label htmlFor={`${id}-role`}>Join as</label>
+          <select
+            id={`${id}-role`}
+            value={options.role}
+            onChange={(e) => setOptions({ ...options, role: e.target.value as JoinOptions['role'] })}
+          >
+            <option value="agent">Agent</option>
+            <option value="server">Server</option>
+          </select>
+        </div>
+        {options.role === 'agent' && (
+          <div className="field">
+            <label htmlFor={`${id}-ttl`}>Token</label>
+            <select
+              id={`${id}-ttl`}
+              value={options.ttl ?? ''}
+              onChange={(e) => setOptions({ ...options, ttl: e.target.value || null })}
+            >
+              <option value="2h">Expires in 2 hours</option>
+              <option value="24h">Expires in 24 hours</option>
+              <option value="">The cluster token (does not expire)</option>
+            </select>
+          </div>
+        )}
+      </div>
+      <p className="help">
+        Run this on the new machine. Anyone with the token can join machines to your cluster.
+      </p>
+      <pre className="commands" aria-label="Join command">
+        {line ?? '…'}
+      </pre>
+      <div className="toolbar">
+        <button type="button" onClick={() => void copy()}>
+          Copy the join command
+        </button>
+        <button type="button" aria-pressed={shown} onClick={() => setShown(!shown)}>
+          {shown ? 'Hide the token' : 'Show the token'}
+        </button>
+        <span className="help" role="status">
+          {copied}
+        </span>
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,78 @@
+import type { StateCreator } from 'zustand';
+import { AppError } from '../../../shared/errors';
+import type { AppBridge } from '../bridge';
+import { factsByNode } from './facts-slice';
+import { buildSpecInput, checkSpec } from './spec';
+import type { Store } from '.';
+
+export interface JoinOptions {
+  role: 'agent' | 'server';
+  /** An expiring token ("2h"), or none for the cluster token. */
+  ttl: string | null;
+}
+
+export interface ClusterOpsSlice {
+  bundlePath: string | null;
+  opsError: string | null;
+  /** The join line for this cluster; the token filled in only when `reveal`. */
+  joinCommand: (options: JoinOptions & { reveal: boolean }) => Promise<string | null>;
+  createBundle: () => Promise<void>;
+  /** Uninstalls the cluster; progress shows on the Install step like an install. */
+  uninstall: () => Promise<void>;
+}
+
+const message = (error: unknown) =>
+  error instanceof AppError || error instanceof Error ? error.message : String(error);
+
+export const createClusterOpsSlice =
+  (bridge: AppBridge): StateCreator<Store, [], [], ClusterOpsSlice> =>
+  (set, get) => {
+    const specAndFacts = () => {
+      const { cluster, hosts, facts } = get();
+      const { spec } = checkSpec(buildSpecInput(cluster, hosts));
+      if (!spec) throw new Error('The cluster settings have problems: fix them on the earlier steps first.');
+      return { spec, facts: factsByNode(hosts, facts) };
+    };
+    return {
+      bundlePath: null,
+      opsError: null,
+      async joinCommand({ role, ttl, reveal }) {
+        const { runId } = get();
+        if (!runId) return null;
+        try {
+          const { command } = await bridge.invoke('run:joinCommand', {
+            runId,
+            role,
+            reveal,
+            ...(ttl && role === 'agent' ? { ttl } : {}),
+          });
+          set({ opsError: null });
+          return command;
+        } catch (error) {
+          set({ opsError: message(error) });
+          return null;
+        }
+      },
+      async createBundle() {
+        try {
+          const { runId } = get();
+          const { path } = await bridge.invoke('bundle:create', {
+            ...specAndFacts(),
+            ...(runId ? { runId } : {}),
+          });
+          set({ bundlePath: path, opsError: null });
+        } catch (error) {
+          set({ opsError: message(error) });
+        }
+      },
+      async uninstall() {
+        try {
+          const { runId } = await bridge.invoke('run:uninstall', specAndFacts());
+          set({ runId, run: null, hostLogs: {}, opsError: null, step: 'install' });
+          await get().catchUpRun();
+        } catch (error) {
+          set({ opsError: message(error) });
+        }
+      },
+    };
+  };
