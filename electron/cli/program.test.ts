@@ -2,19 +2,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli, type CliIo } from './program';
+import { captureIo } from '../test/cli-io';
+import { runCli } from './program';
 
-function io() {
-  const out: string[] = [];
-  const err: string[] = [];
-  const value: CliIo = {
-    stdout: (t) => out.push(t),
-    stderr: (t) => err.push(t),
-    env: { K3S_WIZARD_DATA_DIR: mkdtempSync(join(tmpdir(), 'k3sw-cli-')) },
-    untilInterrupted: () => Promise.resolve(),
-  };
-  return { value, out: () => out.join(''), err: () => err.join('') };
-}
+const io = () => captureIo();
 
 describe('command line', () => {
   it('info --json answers through the contract', async () => {

@@ -3,19 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeFacts } from '../../../shared/spec/testing';
-import { runCli, type CliIo } from '../program';
+import { captureIo } from '../../test/cli-io';
+import { runCli } from '../program';
 
-function io() {
-  const out: string[] = [];
-  const err: string[] = [];
-  const value: CliIo = {
-    stdout: (t) => out.push(t),
-    stderr: (t) => err.push(t),
-    env: { K3S_WIZARD_DATA_DIR: mkdtempSync(join(tmpdir(), 'k3sw-cli-')) },
-    untilInterrupted: () => Promise.resolve(),
-  };
-  return { value, out: () => out.join(''), err: () => err.join('') };
-}
+const io = () => captureIo();
 
 describe('k3s-wizard init and plan', () => {
   it('init writes a starter file that plan accepts, and refuses to overwrite it', async () => {
