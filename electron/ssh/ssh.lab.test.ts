@@ -201,10 +201,15 @@ describe('sudo', () => {
     expect(result.stdout).toBe('0\ndata for the command\n');
     expect(result.stdout + result.stderr).not.toContain(pw.password);
     const started = Date.now();
-    const wrong = await rejection(new Sudo(session, { password: 'not-the-password' }).exec('id -u'));
+    const wrongSudo = new Sudo(session, { password: 'not-the-password' });
+    const wrong = await rejection(wrongSudo.exec('id -u'));
     expect(wrong.code).toBe('SUDO_PASSWORD_WRONG');
     expect(wrong.message).not.toContain('not-the-password');
     expect(Date.now() - started).toBeLessThan(20_000);
+    // Refused once, never tried again (a refused sudo waits seconds; no lockout by repetition).
+    const again = Date.now();
+    expect((await rejection(wrongSudo.exec('id -u'))).code).toBe('SUDO_PASSWORD_WRONG');
+    expect(Date.now() - again).toBeLessThan(500);
   });
 });
 

@@ -62,6 +62,8 @@ export function sudoFailure(stderr: string, target: SshTarget): AppError | null 
 export class Sudo {
   private mode: SudoMode | null = null;
   private validated = false;
+  /** A password sudo refused: never tried again on this session (no lockout); new credentials make a new Sudo. */
+  private refused: AppError | null = null;
 
   constructor(
     private readonly session: SshSession,
@@ -102,6 +104,7 @@ export class Sudo {
       });
     }
     if (mode !== 'password' || this.validated) return mode;
+    if (this.refused) throw this.refused;
     const password = this.options.password;
     if (!password) {
       throw new AppError(
@@ -119,8 +122,10 @@ export class Sudo {
       timeoutMs: 30_000,
     });
     if (result.code !== 0) {
+      const refused = this.failure(result.stderr);
+      if (refused?.code === 'SUDO_PASSWORD_WRONG') this.refused = refused;
       throw (
-        this.failure(result.stderr) ??
+        refused ??
         new AppError(
           'SUDO_UNAVAILABLE',
           `sudo on ${this.where} failed: ${result.stderr.trim().split('\n')[0] ?? 'no message'}`,
