@@ -134,3 +134,29 @@ describe('firewall apply: runtime, check from here, then permanent', () => {
     expect(h.log.some((r) => r.command.includes('--permanent'))).toBe(false);
   });
 });
+
+describe('firewall apply when the ports cannot be tested', () => {
+  it('goes on (SSH was checked) and says so', async () => {
+    const log: Recorded[] = [];
+    const runner = new FakeHostRunner(
+      's1',
+      [
+        { match: /k3s-wizard-firewall-guard/, reply: { stdout: '77\n' } },
+        { match: /^kill 77$/, reply: { code: 0 } },
+      ],
+      log,
+    );
+    const lines: string[] = [];
+    await expect(
+      applyFirewall(action, {
+        runner,
+        services: { reachable: () => Promise.reject(new AppError('HOST_UNREACHABLE', 'a1 is off')) },
+        signal: new AbortController().signal,
+        log: (line) => lines.push(line),
+        redact: (t) => t,
+      }),
+    ).resolves.toBe(true);
+    expect(lines.join('')).toContain('the cluster ports could not be tested (a1 is off); going on');
+    expect(log.some((r) => r.command.includes('--permanent'))).toBe(true);
+  });
+});

@@ -150,7 +150,14 @@ export async function applyFirewall(action: FirewallAction, run: FirewallRun): P
   if (action.paths.length) {
     const test = async (paths: FirewallPath[]) =>
       (await run.services.reachable({ host, paths, signal })).filter((r) => r.status === 'blocked');
-    const blocked = await test(action.paths);
+    // A peer that cannot be tested (no SSH, no python3) is no reason to take working rules back.
+    const blocked = await test(action.paths).catch((error: unknown) => {
+      if (error instanceof AppError && error.code === 'CANCELLED') throw error;
+      run.log(
+        `the cluster ports could not be tested (${error instanceof Error ? error.message : String(error)}); going on\n`,
+      );
+      return [];
+    });
     if (blocked.length) {
       const wanted = action.paths.filter((p) =>
         blocked.some((b) => b.from === p.from && b.port === p.port && b.proto === p.proto),
