@@ -8,3 +8,4 @@ export * from './sha256';
 export * from './template';
 export * from './types';
 export * from './uninstall';
+export * from './select';
