@@ -18,8 +18,10 @@ import {
   TrustHostKeyInput,
 } from './probe/schema';
 import {
+  BundleInput,
   JoinCommandInput,
   JoinCommandOutput,
+  UninstallInput,
   RetryHostInput,
   RunEvent,
   RunRefInput,
@@ -111,6 +113,10 @@ export const contract = {
     'dialog:saveFile': { input: SaveFileInput, output: PickedPathSchema },
     /** The line that adds a machine to a run's cluster; the token masked unless `reveal` (never logged). */
     'run:joinCommand': { input: JoinCommandInput, output: JoinCommandOutput },
+    /** Removes K3s from every machine of a spec (agents, then servers), the firewall rules and kubeconfig entry k3s-wizard added; progress as `run:event`. */
+    'run:uninstall': { input: UninstallInput, output: z.object({ runId: z.string() }) },
+    /** Writes a support bundle (.tar.gz, 0600, every secret redacted) under the data folder. */
+    'bundle:create': { input: BundleInput, output: z.object({ path: z.string() }) },
   },
   events: {
     /** Back-end log lines, redacted, as they happen. */

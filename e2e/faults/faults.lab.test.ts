@@ -191,7 +191,7 @@ describe('faults during a run, then a run that finishes', () => {
     complete(await run(cluster));
   });
 
-  it('the network cut for 30 s in the middle of an install: a clear error, then the run finishes', async () => {
+  it('the network cut for 30 s in the middle of an install: a clear error or ridden out, then the run finishes', async () => {
     await wipeAgent('k7b');
     // Cut as the install step starts, so the cut lands while it downloads and runs the script.
     const fired: { done: Promise<void> | null } = { done: null };
@@ -205,12 +205,19 @@ describe('faults during a run, then a run that finishes', () => {
     const cutAt = Date.now();
     const snapshot = await run(cluster, { onEvent: trigger.onEvent });
     await trigger.fired.done;
-    const error = snapshot.steps['install:k7b']?.error;
-    expect(
-      ['CONNECTION_LOST', 'TIMEOUT', 'HOST_UNREACHABLE', 'DOWNLOAD_FAILED'],
-      JSON.stringify(snapshot.steps['install:k7b']),
-    ).toContain(error?.code);
-    expect(error?.message).toContain('k7b');
+    // Either a clear transport error naming the host, or the step rode the cut out: then the
+    // cut was inside it (it lasted as long), and it finished.
+    const step = snapshot.steps['install:k7b'];
+    if (step?.error) {
+      expect(
+        ['CONNECTION_LOST', 'TIMEOUT', 'HOST_UNREACHABLE', 'DOWNLOAD_FAILED'],
+        JSON.stringify(step),
+      ).toContain(step.error.code);
+      expect(step.error.message).toContain('k7b');
+    } else {
+      expect(step?.status, JSON.stringify(step)).toBe('done');
+      expect(step?.durationMs ?? 0).toBeGreaterThan(20_000);
+    }
     // Back once the network is: a fresh login works again.
     await expect
       .poll(

@@ -91,6 +91,8 @@ export function createBackend(options: BackendOptions): Backend {
     'dialog:saveFile': (input) => files.saveFile(input),
     // The result holds the token when revealed: the dispatcher logs arguments only, never results.
     'run:joinCommand': (input) => runs.joinCommand(input),
+    'run:uninstall': (input) => settle(() => ({ runId: runs.uninstall(input).run.runId })),
+    'bundle:create': async (input) => ({ path: await runs.bundle(input) }),
   };
   const dispatcher = createDispatcher({ handlers, logger });
   logger.info('app', `back end started (${options.front} front, version ${options.version})`);

@@ -24,3 +24,14 @@ describe('run:joinCommand', () => {
     await backend.close();
   });
 });
+
+describe('run:uninstall and bundle:create', () => {
+  it('are channels that validate their spec before doing anything', async () => {
+    const backend = testBackend();
+    for (const channel of ['run:uninstall', 'bundle:create']) {
+      const r = await backend.dispatcher.dispatch(channel, { spec: { name: 'x' } }, { front: 'desktop' });
+      expect(r, channel).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
+    }
+    await backend.close();
+  });
+});
