@@ -4,6 +4,16 @@ BR=${K3S_LAB_BRIDGE:-k3swlab0}
 NET=${K3S_LAB_SUBNET:-10.66.0}                  # a /24; .1 is the test machine's side
 GW=$NET.1
 MIRROR_PORT=${K3S_LAB_MIRROR_PORT:-8089}
+# A second lab beside the first (its own dir, bridge, subnet, port) also needs its own names
+# in the test machine's namespace: one letter, e.g. K3S_LAB_TAG=c gives netns labc-NAME,
+# veth lc-NAME (15 characters at most), fault rules tagged labc:NAME, chains LAB_FAULTC/LAB_DELAYC.
+TAG=${K3S_LAB_TAG:-}
+case $TAG in ''|[a-z]) ;; *) echo "K3S_LAB_TAG must be one lower-case letter" >&2; exit 2 ;; esac
+NS_PREFIX=lab$TAG-
+VETH_PREFIX=l${TAG:-v}-
+RULE_TAG=lab$TAG
+FAULT_CHAIN=LAB_FAULT${TAG^^}   # iptables chains of this lab's faults and latency
+DELAY_CHAIN=LAB_DELAY${TAG^^}
 SUITE=bookworm
 KEY=$LAB/keys/id_ed25519
 PASSKEY=$LAB/keys/id_ed25519_pass

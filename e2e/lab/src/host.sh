@@ -121,7 +121,7 @@ _run() {  # NAME
     echo "$(date +%T) boot $boot" >> "$h/boots.log"
     SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1 systemd-nspawn "${extra[@]}" --quiet --directory="$m" --boot --machine="$n" --hostname="$HOSTNAME" \
       --register=no --keep-unit --console=passive --link-journal=no --resolv-conf=off --timezone=off \
-      --network-namespace-path="/run/netns/lab-$n" --capability=CAP_NET_ADMIN \
+      --network-namespace-path="/run/netns/$NS_PREFIX$n" --capability=CAP_NET_ADMIN \
       --drop-capability=CAP_SYS_RESOURCE </dev/null &
     local np=$! i p=""
     for i in $(seq 1 200); do p=$(find_init "$np") && break; sleep 0.05; done

@@ -14,15 +14,15 @@ _ensure_bridge() {
   # bridged host<->host frames cross our FORWARD chain (br_netfilter): the fault
   # chain needs that, and a Docker-style DROP policy must not eat lab traffic
   [ -e /proc/sys/net/bridge/bridge-nf-call-iptables ] && sysctl -qw net.bridge.bridge-nf-call-iptables=1
-  if ! iptables -S LAB_FAULT >/dev/null 2>&1; then
-    iptables -N LAB_FAULT
-    iptables -I INPUT -j LAB_FAULT; iptables -I OUTPUT -j LAB_FAULT; iptables -I FORWARD -j LAB_FAULT
+  if ! iptables -S $FAULT_CHAIN >/dev/null 2>&1; then
+    iptables -N $FAULT_CHAIN
+    iptables -I INPUT -j $FAULT_CHAIN; iptables -I OUTPUT -j $FAULT_CHAIN; iptables -I FORWARD -j $FAULT_CHAIN
   fi
   iptables -C FORWARD -i "$BR" -o "$BR" -j ACCEPT 2>/dev/null || iptables -A FORWARD -i "$BR" -o "$BR" -j ACCEPT
 }
 
 net_up() {  # NAME IP
-  local ns=lab-$1 v=lv-$1
+  local ns=$NS_PREFIX$1 v=$VETH_PREFIX$1
   ensure_bridge
   ip netns del "$ns" 2>/dev/null || true; ip link del "$v" 2>/dev/null || true
   ip netns add "$ns"
@@ -35,9 +35,9 @@ net_up() {  # NAME IP
   ip -n "$ns" link set eth0 up
   ip -n "$ns" route add default via "$GW"
 }
-net_down() { ip netns del "lab-$1" 2>/dev/null || true; ip link del "lv-$1" 2>/dev/null || true; }
+net_down() { ip netns del "$NS_PREFIX$1" 2>/dev/null || true; ip link del "$VETH_PREFIX$1" 2>/dev/null || true; }
 # a powered-off host: no carrier, so peers get "no route to host", not a reset
-net_carrier() { ip link set "lv-$1" "$2" 2>/dev/null || true; }
+net_carrier() { ip link set "$VETH_PREFIX$1" "$2" 2>/dev/null || true; }
 
 # free address in .10-.250, under a lock so parallel `up`s never collide
 alloc_ip() {  # NAME -> IP (reuses the host's own)
@@ -50,15 +50,15 @@ alloc_ip() {  # NAME -> IP (reuses the host's own)
   die "no free address left in $NET.0/24"
 }
 
-# ---- faults, in the LAB_FAULT chain (tagged with the host name in a comment)
+# ---- faults, in the $FAULT_CHAIN chain (tagged with the host name in a comment)
 fault_rule() {  # -A|-D NAME RULE...
   local op=$1 n=$2; shift 2
-  if [ "$op" = -A ]; then iptables -C LAB_FAULT "$@" -m comment --comment "lab:$n" 2>/dev/null && return 0; fi
-  iptables "$op" LAB_FAULT "$@" -m comment --comment "lab:$n" 2>/dev/null || [ "$op" = -D ]
+  if [ "$op" = -A ]; then iptables -C $FAULT_CHAIN "$@" -m comment --comment "$RULE_TAG:$n" 2>/dev/null && return 0; fi
+  iptables "$op" $FAULT_CHAIN "$@" -m comment --comment "$RULE_TAG:$n" 2>/dev/null || [ "$op" = -D ]
 }
 fault_clear() {  # NAME: drop every fault rule of the host
   local r
-  { iptables -S LAB_FAULT 2>/dev/null | grep -F -- "\"lab:$1\"" || true; } | sed 's/^-A/-D/' | while read -r r; do
+  { iptables -S $FAULT_CHAIN 2>/dev/null | grep -F -- "\"$RULE_TAG:$1\"" || true; } | sed 's/^-A/-D/' | while read -r r; do
     eval "iptables $r" 2>/dev/null || true; done
 }
 port_rule() {  # -A|-D NAME IP PORT[/proto]
@@ -81,29 +81,29 @@ delay_on() {  # NAME IP MS
   setsid "$LAB/bin/labdelay" "$q" "$3" </dev/null >"$h/labdelay.log" 2>&1 9>&- &
   echo "$! $q" > "$h/labdelay.pid"
   sleep 0.2; kill -0 $! 2>/dev/null || die "labdelay failed: $(cat "$h/labdelay.log")"
-  iptables -t mangle -A LAB_DELAY -d "$2/32" -j NFQUEUE --queue-num "$q" --queue-bypass
+  iptables -t mangle -A $DELAY_CHAIN -d "$2/32" -j NFQUEUE --queue-num "$q" --queue-bypass
 }
 _delay_chain() {
-  iptables -t mangle -S LAB_DELAY >/dev/null 2>&1 && return
-  iptables -t mangle -N LAB_DELAY
-  iptables -t mangle -I FORWARD -j LAB_DELAY; iptables -t mangle -I OUTPUT -j LAB_DELAY
+  iptables -t mangle -S $DELAY_CHAIN >/dev/null 2>&1 && return
+  iptables -t mangle -N $DELAY_CHAIN
+  iptables -t mangle -I FORWARD -j $DELAY_CHAIN; iptables -t mangle -I OUTPUT -j $DELAY_CHAIN
 }
 delay_off() {  # NAME IP
   local h=$LAB/hosts/$1 pid q
   [ -f "$h/labdelay.pid" ] || return 0
   read -r pid q < "$h/labdelay.pid"
-  iptables -t mangle -D LAB_DELAY -d "$2/32" -j NFQUEUE --queue-num "$q" --queue-bypass 2>/dev/null || true
+  iptables -t mangle -D $DELAY_CHAIN -d "$2/32" -j NFQUEUE --queue-num "$q" --queue-bypass 2>/dev/null || true
   kill "$pid" 2>/dev/null || true; rm -f "$h/labdelay.pid"
 }
 
 net_destroy() {
-  if iptables -t mangle -S LAB_DELAY >/dev/null 2>&1; then
-    iptables -t mangle -D FORWARD -j LAB_DELAY; iptables -t mangle -D OUTPUT -j LAB_DELAY
-    iptables -t mangle -F LAB_DELAY; iptables -t mangle -X LAB_DELAY
+  if iptables -t mangle -S $DELAY_CHAIN >/dev/null 2>&1; then
+    iptables -t mangle -D FORWARD -j $DELAY_CHAIN; iptables -t mangle -D OUTPUT -j $DELAY_CHAIN
+    iptables -t mangle -F $DELAY_CHAIN; iptables -t mangle -X $DELAY_CHAIN
   fi
-  if iptables -S LAB_FAULT >/dev/null 2>&1; then
-    iptables -D INPUT -j LAB_FAULT; iptables -D OUTPUT -j LAB_FAULT; iptables -D FORWARD -j LAB_FAULT
-    iptables -F LAB_FAULT; iptables -X LAB_FAULT
+  if iptables -S $FAULT_CHAIN >/dev/null 2>&1; then
+    iptables -D INPUT -j $FAULT_CHAIN; iptables -D OUTPUT -j $FAULT_CHAIN; iptables -D FORWARD -j $FAULT_CHAIN
+    iptables -F $FAULT_CHAIN; iptables -X $FAULT_CHAIN
   fi
   iptables -D FORWARD -i "$BR" -o "$BR" -j ACCEPT 2>/dev/null || true
   ip link del "$BR" 2>/dev/null || true
