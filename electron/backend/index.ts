@@ -1,5 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import type { Front } from '../../shared/contract';
+import { AppError } from '../../shared/errors';
+import { onlySteps } from '../../shared/plan/select';
 import { connectivityChecks } from '../../shared/checks/connectivity';
 import { ClusterStore } from '../clusters/store';
 import { FileDialogService, type Dialogs } from '../desktop/files';
@@ -76,7 +78,19 @@ export function createBackend(options: BackendOptions): Backend {
       return { results, checks: connectivityChecks(results) };
     },
     'hosts:importSshConfig': ({ path }) => settle(() => hosts.importSshConfig(path)),
-    'run:start': (input) => settle(() => ({ runId: runs.start(input).run.runId })),
+    'run:start': ({ steps, ...input }) =>
+      settle(() => {
+        if (!steps) return { runId: runs.start(input).run.runId };
+        // One fix from the Checks step: the plan as it would be made, narrowed to those steps.
+        const whole = runs.planFor(input.spec, input.facts);
+        let plan;
+        try {
+          plan = onlySteps(whole, steps);
+        } catch (error) {
+          throw new AppError('INVALID_INPUT', error instanceof Error ? error.message : String(error));
+        }
+        return { runId: runs.start({ ...input, plan }).run.runId };
+      }),
     'run:cancel': ({ runId }) => settle(() => (runs.cancel(runId), {})),
     // Resolves once the retry has begun; its progress comes as events.
     'run:retryHost': ({ runId, host }) => settle(() => (void runs.retryHost(runId, host), {})),

@@ -61,6 +61,8 @@ export const StartRunInput = z
     facts: z.record(z.string(), HostFactsSchema).default({}),
     concurrency: z.number().int().min(1).max(64).default(4),
     dryRun: z.boolean().default(false),
+    /** Only these plan steps (e.g. one fix from the Checks step); all of them when absent. */
+    steps: z.array(z.string().min(1).max(200)).min(1).max(100).optional(),
   })
   .strict();
 

@@ -1,7 +1,9 @@
-import { useMemo } from 'react';
+import { useEffect, useMemo } from 'react';
+import { renderAction } from '../../../shared/plan';
 import { runChecks, type Check } from '../../../shared/checks';
 import { CopyButton } from '../components/CopyButton';
 import { useAppStore } from '../store';
+import { usePlan } from '../store/use-plan';
 import type { HostEntry } from '../store/hosts-slice';
 
 const STATUS_LABEL: Record<Check['status'], string> = { pass: 'OK', warn: 'Warning', fail: 'Problem' };
@@ -25,18 +27,79 @@ function Fix({ check, onFirewall }: { check: Check; onFirewall: () => void }) {
       </div>
     );
   }
+  if (fix.action === 'enable-memory-cgroup' && check.hostId) {
+    return <CgroupFix check={check} description={fix.description} />;
+  }
   // Fixes the engine applies itself, in the prepare phase of the install (shown on Review).
   return (
     <div className="fix">
       <p>
         <strong>Fix:</strong> {fix.description}
       </p>
-      {fix.action === 'enable-memory-cgroup' || fix.action === 'prefer-bundled-bin' ? (
+      {fix.action === 'prefer-bundled-bin' ? (
         <p className="help">
           k3s-wizard does this during the install, before K3s starts; the Review step lists the exact
           commands.
         </p>
       ) : null}
+    </div>
+  );
+}
+
+/**
+ * The Pi's memory cgroup: what will change on the machine, then (when asked) the change, the
+ * reboot and the wait with progress, and a fresh check afterwards. The install does it too.
+ */
+function CgroupFix({ check, description }: { check: Check; description: string }) {
+  const plan = usePlan();
+  const run = useAppStore((s) => s.run);
+  const startRun = useAppStore((s) => s.startRun);
+  const testHost = useAppStore((s) => s.testHost);
+  const host = useAppStore((s) => s.hosts.find((h) => h.nodeName === check.hostId));
+  const stepId = `prepare:${check.hostId ?? ''}:cgroup`;
+  const step = plan?.ok ? plan.plan.steps.find((s) => s.id === stepId) : undefined;
+  const state = run?.steps[stepId];
+  const finished = state?.status === 'done' || state?.status === 'skipped';
+
+  useEffect(() => {
+    // The fix ran: look at the machine again, so this check turns green.
+    if (finished && host) void testHost(host.id);
+  }, [finished, host, testHost]);
+
+  return (
+    <div className="fix">
+      <p>
+        <strong>Fix:</strong> {description} The install does this too; you can do it now.
+      </p>
+      {step && (
+        <details>
+          <summary>What will change on {check.hostId}</summary>
+          <pre className="commands">
+            {step.actions.flatMap((a) => [`# ${a.what}`, ...renderAction(a)]).join('\n')}
+          </pre>
+        </details>
+      )}
+      {state?.status === 'running' ? (
+        <p role="status">
+          <span className="spinner" aria-hidden="true" /> {state.progress?.what ?? 'Working'}…
+        </p>
+      ) : state?.status === 'failed' ? (
+        <p className="field-problem" role="alert">
+          {state.error?.message}
+        </p>
+      ) : finished ? (
+        <p className="conn-ok" role="status">
+          Done: the memory cgroup is on.
+        </p>
+      ) : null}
+      <button
+        type="button"
+        className="primary"
+        disabled={!step || state?.status === 'running'}
+        onClick={() => void startRun({ steps: [stepId] })}
+      >
+        Enable it now and reboot {check.hostId}
+      </button>
     </div>
   );
 }

@@ -15,7 +15,8 @@ export interface RunSlice {
   /** Everything each machine printed during this run, newest last. */
   hostLogs: Record<string, string[]>;
   runError: string | null;
-  startRun: (options?: { dryRun?: boolean }) => Promise<void>;
+  /** Starts a run of the plan; `steps` narrows it (one fix from the Checks step). */
+  startRun: (options?: { dryRun?: boolean; steps?: string[] }) => Promise<void>;
   /** Follows run events live; returns the unsubscribe. */
   followRun: () => () => void;
   /** After a reload: the run's state so far, from the back end. */
@@ -49,7 +50,12 @@ export const createRunSlice =
       }
       set({ runError: null, run: null, hostLogs: {} });
       try {
-        const { runId } = await bridge.invoke('run:start', { spec, facts, dryRun: options.dryRun ?? false });
+        const { runId } = await bridge.invoke('run:start', {
+          spec,
+          facts,
+          dryRun: options.dryRun ?? false,
+          ...(options.steps ? { steps: options.steps } : {}),
+        });
         set({ runId });
         await get().catchUpRun();
       } catch (error) {
