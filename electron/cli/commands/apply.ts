@@ -17,6 +17,7 @@ import type { SshCredentials } from '../../ssh/auth';
 import { KnownHosts } from '../../ssh/known-hosts';
 import { SessionPool } from '../../ssh/pool';
 import type { CliIo } from '../program';
+import { parseConcurrency } from '../options';
 import type { RegisterCommand } from './context';
 import { readAirgapFolder, readFacts } from './plan';
 
@@ -207,12 +208,7 @@ export const registerApply: RegisterCommand = (program, { io, dataDir }) => {
     .option('--accept-new-host-keys', 'trust the key of a machine never seen before (never a changed one)')
     .option('--plain', 'print plain lines even on a terminal')
     .action(async (file: string, opts: ApplyOptions) => {
-      const concurrency = Number(opts.concurrency);
-      if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64)
-        throw new AppError(
-          'INVALID_INPUT',
-          `--concurrency must be a whole number from 1 to 64, not "${opts.concurrency}".`,
-        );
+      const concurrency = parseConcurrency(opts.concurrency);
       const { spec, printed } = readClusterFile(file, io);
       const facts = opts.facts ? readFacts(opts.facts, spec) : {};
       const result = buildPlan(spec, facts, { airgap: airgapInventory(spec, file) });

@@ -1,6 +1,7 @@
 /** `k3s-wizard uninstall`: K3s off every machine of a cluster file, agents first, then servers. */
 import { AppError } from '../../../shared/errors';
 import { buildUninstallPlan } from '../../../shared/plan';
+import { parseConcurrency } from '../options';
 import type { RegisterCommand } from './context';
 import { failure, followRun, isInteractive, openCluster, readClusterFile } from './apply';
 
@@ -23,12 +24,7 @@ export const registerUninstall: RegisterCommand = (program, { io, dataDir }) => 
     .option('--accept-new-host-keys', 'trust the key of a machine never seen before (never a changed one)')
     .option('--plain', 'print plain lines even on a terminal')
     .action(async (file: string, opts: UninstallOptions) => {
-      const concurrency = Number(opts.concurrency);
-      if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64)
-        throw new AppError(
-          'INVALID_INPUT',
-          `--concurrency must be a whole number from 1 to 64, not "${opts.concurrency}".`,
-        );
+      const concurrency = parseConcurrency(opts.concurrency);
       const { spec } = readClusterFile(file, io);
       if (!opts.yes) {
         throw new AppError(
