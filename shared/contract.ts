@@ -117,6 +117,11 @@ export const contract = {
     'run:uninstall': { input: UninstallInput, output: z.object({ runId: z.string() }) },
     /** Writes a support bundle (.tar.gz, 0600, every secret redacted) under the data folder. */
     'bundle:create': { input: BundleInput, output: z.object({ path: z.string() }) },
+    /** What an air-gap folder on this computer holds: file names and their checksums. */
+    'airgap:scan': {
+      input: z.strictObject({ folder: z.string().min(1).max(4096) }),
+      output: z.object({ files: z.array(z.string()), sha256: z.record(z.string(), z.string()) }),
+    },
   },
   events: {
     /** Back-end log lines, redacted, as they happen. */

@@ -1,6 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import type { Front } from '../../shared/contract';
 import { AppError } from '../../shared/errors';
+import { readAirgapFolder } from '../cli/commands/plan';
+import { expandHome } from '../ssh/auth';
 import { onlySteps } from '../../shared/plan/select';
 import { connectivityChecks } from '../../shared/checks/connectivity';
 import { ClusterStore } from '../clusters/store';
@@ -107,6 +109,7 @@ export function createBackend(options: BackendOptions): Backend {
     'run:joinCommand': (input) => runs.joinCommand(input),
     'run:uninstall': (input) => settle(() => ({ runId: runs.uninstall(input).run.runId })),
     'bundle:create': async (input) => ({ path: await runs.bundle(input) }),
+    'airgap:scan': ({ folder }) => settle(() => readAirgapFolder(expandHome(folder))),
   };
   const dispatcher = createDispatcher({ handlers, logger });
   logger.info('app', `back end started (${options.front} front, version ${options.version})`);

@@ -1,5 +1,6 @@
 import { useId } from 'react';
 import { COMPONENTS, FLANNEL_BACKENDS, type Component, type FlannelBackend } from '../../../shared/spec';
+import { AirgapFolder } from '../components/AirgapFolder';
 import { Issues } from '../components/Issues';
 import { useAppStore } from '../store';
 import { DEFAULT_CLUSTER, type SourceChoice } from '../store/cluster-slice';
@@ -190,6 +191,7 @@ export function ClusterStep() {
             </label>
           </div>
         )}
+        {source.kind === 'airgap' && <AirgapFolder folder={source.folder} />}
         <Issues issues={issuesAt(issues, 'install')} />
       </fieldset>
 

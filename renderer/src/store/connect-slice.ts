@@ -38,6 +38,8 @@ export interface ConnectSlice {
   dismissHostKey: (id: string) => void;
   /** A native file or folder picker (desktop only); null when cancelled. */
   pickPath: (kind: 'file' | 'folder', title: string) => Promise<string | null>;
+  /** What an air-gap folder on this computer holds. */
+  scanAirgap: (folder: string) => Promise<{ inventory: InvokeOutput<'airgap:scan'> } | { error: string }>;
   /** The hosts of ~/.ssh/config (on the computer running the back end). */
   importSshConfig: () => Promise<InvokeOutput<'hosts:importSshConfig'>>;
 }
@@ -127,6 +129,13 @@ export const createConnectSlice =
           title,
         });
         return path;
+      },
+      async scanAirgap(folder) {
+        try {
+          return { inventory: await bridge.invoke('airgap:scan', { folder }) };
+        } catch (error) {
+          return { error: error instanceof Error ? error.message : String(error) };
+        }
       },
       importSshConfig() {
         return bridge.invoke('hosts:importSshConfig', {});
