@@ -4,7 +4,7 @@ import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { AppError } from '../../../shared/errors';
-import { buildPlan, type AirgapInventory } from '../../../shared/plan';
+import { buildPlan, type AirgapInventory, type Plan } from '../../../shared/plan';
 import { reduceRun, type RunEvent, type RunSnapshot } from '../../../shared/run';
 import { formatIssue, loadSpec, type ClusterSpec, type NodeSpec } from '../../../shared/spec';
 import { createBackend } from '../../backend';
@@ -12,7 +12,7 @@ import type { Logger } from '../../backend/logger';
 import { appVersion } from '../../backend/version';
 import { connectAll, HostKeyOffers } from '../../engine/connect';
 import { liveDisplay, plainDisplay, summary, type RunDisplay } from '../../engine/display';
-import { RunService, type StartedRun } from '../../engine/service';
+import { RunService, type StartedRun, type StartRunRequest } from '../../engine/service';
 import type { SshCredentials } from '../../ssh/auth';
 import { KnownHosts } from '../../ssh/known-hosts';
 import { SessionPool } from '../../ssh/pool';
@@ -196,6 +196,35 @@ export function followRun(options: { io: CliIo; hosts: string[]; plain: boolean 
   };
 }
 
+/**
+ * Runs a plan from the command line: every machine logged in first, live progress, the
+ * sessions closed at the end, and a failure naming each failed host and step.
+ */
+export async function runFromCli(options: {
+  io: CliIo;
+  dataDir: string;
+  plan: Plan;
+  plain: boolean;
+  acceptNew: boolean;
+  request: Omit<StartRunRequest, 'plan' | 'onEvent'>;
+}): Promise<void> {
+  const { io, plan, request } = options;
+  const follow = followRun({ io, hosts: plan.steps.map((s) => s.host), plain: options.plain });
+  const cluster = await openCluster({
+    spec: request.spec,
+    io,
+    dataDir: options.dataDir,
+    acceptNew: options.acceptNew,
+  });
+  try {
+    const started = cluster.service.start({ ...request, plan, onEvent: follow.onEvent });
+    const snapshot = await follow.finish(started);
+    if (snapshot.status !== 'succeeded') throw failure(snapshot, started.logPath);
+  } finally {
+    await cluster.close();
+  }
+}
+
 export const registerApply: RegisterCommand = (program, { io, dataDir }) => {
   program
     .command('apply')
@@ -229,26 +258,13 @@ export const registerApply: RegisterCommand = (program, { io, dataDir }) => {
           throw new AppError('CANCELLED', 'Nothing was done.');
       }
 
-      const follow = followRun({ io, hosts: plan.steps.map((s) => s.host), plain: Boolean(opts.plain) });
-      const cluster = await openCluster({
-        spec,
+      await runFromCli({
         io,
         dataDir: dataDir(),
+        plan,
+        plain: Boolean(opts.plain),
         acceptNew: Boolean(opts.acceptNewHostKeys),
+        request: { spec, facts, concurrency, dryRun: Boolean(opts.dryRun) },
       });
-      try {
-        const started = cluster.service.start({
-          spec,
-          facts,
-          plan,
-          concurrency,
-          dryRun: Boolean(opts.dryRun),
-          onEvent: follow.onEvent,
-        });
-        const snapshot = await follow.finish(started);
-        if (snapshot.status !== 'succeeded') throw failure(snapshot, started.logPath);
-      } finally {
-        await cluster.close();
-      }
     });
 };

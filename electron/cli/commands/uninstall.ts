@@ -3,7 +3,7 @@ import { AppError } from '../../../shared/errors';
 import { buildUninstallPlan } from '../../../shared/plan';
 import { parseConcurrency } from '../options';
 import type { RegisterCommand } from './context';
-import { failure, followRun, isInteractive, openCluster, readClusterFile } from './apply';
+import { isInteractive, readClusterFile, runFromCli } from './apply';
 
 interface UninstallOptions {
   yes?: boolean;
@@ -34,20 +34,14 @@ export const registerUninstall: RegisterCommand = (program, { io, dataDir }) => 
             : 'Add --yes to remove K3s without being asked.',
         );
       }
-      const plan = buildUninstallPlan(spec);
-      const follow = followRun({ io, hosts: plan.steps.map((s) => s.host), plain: Boolean(opts.plain) });
-      const cluster = await openCluster({
-        spec,
+      // Made once here: its hosts head the progress display, and it is what runs.
+      await runFromCli({
         io,
         dataDir: dataDir(),
+        plan: buildUninstallPlan(spec),
+        plain: Boolean(opts.plain),
         acceptNew: Boolean(opts.acceptNewHostKeys),
+        request: { spec, concurrency },
       });
-      try {
-        const started = cluster.service.uninstall({ spec, concurrency, onEvent: follow.onEvent });
-        const snapshot = await follow.finish(started);
-        if (snapshot.status !== 'succeeded') throw failure(snapshot, started.logPath);
-      } finally {
-        await cluster.close();
-      }
     });
 };
