@@ -1,6 +1,7 @@
 import { useId, useState } from 'react';
 import type { InvokeOutput } from '../../../shared/contract';
 import { parseHostList, type HostListResult } from '../../../shared/host-list';
+import { errorText } from '../lib/errors';
 import { useAppStore, useAppStoreApi } from '../store';
 import type { AuthMethod, HostDraft } from '../store/hosts-slice';
 
@@ -78,7 +79,7 @@ export function BulkAdd() {
       setImported(hosts);
       setChosen(new Set(hosts.map((h) => h.alias)));
     } catch (error) {
-      setImportError(error instanceof Error ? error.message : String(error));
+      setImportError(errorText(error));
     }
   };
 

@@ -9,6 +9,7 @@ const MENU_ACTIONS: Record<MenuCommand, (store: Store) => void> = {
   about: (store) => store.setDialogOpen('about'),
 };
 import type { AppBridge } from '../bridge';
+import { errorText } from '../lib/errors';
 import type { ConnectionState } from '../bridge/ws-bridge';
 import type { Store } from '.';
 
@@ -36,7 +37,7 @@ export const createAppSlice =
         const info = await bridge.invoke('app:info', {});
         set({ info, backendError: null });
       } catch (error) {
-        set({ backendError: error instanceof Error ? error.message : String(error) });
+        set({ backendError: errorText(error) });
       }
     },
     setConnection(connection) {

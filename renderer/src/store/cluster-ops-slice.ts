@@ -1,8 +1,7 @@
 import type { StateCreator } from 'zustand';
-import { AppError } from '../../../shared/errors';
 import type { AppBridge } from '../bridge';
-import { factsByNode } from './facts-slice';
-import { buildSpecInput, checkSpec } from './spec';
+import { errorText } from '../lib/errors';
+import { SPEC_PROBLEMS, specAndFactsOf } from './spec';
 import type { Store } from '.';
 
 export interface JoinOptions {
@@ -21,17 +20,13 @@ export interface ClusterOpsSlice {
   uninstall: () => Promise<void>;
 }
 
-const message = (error: unknown) =>
-  error instanceof AppError || error instanceof Error ? error.message : String(error);
-
 export const createClusterOpsSlice =
   (bridge: AppBridge): StateCreator<Store, [], [], ClusterOpsSlice> =>
   (set, get) => {
     const specAndFacts = () => {
-      const { cluster, hosts, facts } = get();
-      const { spec } = checkSpec(buildSpecInput(cluster, hosts));
-      if (!spec) throw new Error('The cluster settings have problems: fix them on the earlier steps first.');
-      return { spec, facts: factsByNode(hosts, facts) };
+      const { spec, facts } = specAndFactsOf(get());
+      if (!spec) throw new Error(SPEC_PROBLEMS);
+      return { spec, facts };
     };
     return {
       bundlePath: null,
@@ -49,7 +44,7 @@ export const createClusterOpsSlice =
           set({ opsError: null });
           return command;
         } catch (error) {
-          set({ opsError: message(error) });
+          set({ opsError: errorText(error) });
           return null;
         }
       },
@@ -62,7 +57,7 @@ export const createClusterOpsSlice =
           });
           set({ bundlePath: path, opsError: null });
         } catch (error) {
-          set({ opsError: message(error) });
+          set({ opsError: errorText(error) });
         }
       },
       async uninstall() {
@@ -71,7 +66,7 @@ export const createClusterOpsSlice =
           set({ runId, run: null, hostLogs: {}, opsError: null, step: 'install' });
           await get().catchUpRun();
         } catch (error) {
-          set({ opsError: message(error) });
+          set({ opsError: errorText(error) });
         }
       },
     };

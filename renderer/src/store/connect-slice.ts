@@ -2,6 +2,7 @@ import type { StateCreator } from 'zustand';
 import type { InvokeOutput } from '../../../shared/contract';
 import { AppError, type ErrorCode } from '../../../shared/errors';
 import type { AppBridge } from '../bridge';
+import { errorText } from '../lib/errors';
 import type { HostEntry } from './hosts-slice';
 import type { Store } from '.';
 
@@ -79,7 +80,7 @@ export const createConnectSlice =
           });
           return null;
         } catch (error) {
-          return error instanceof Error ? error.message : String(error);
+          return errorText(error);
         }
       },
       async testHost(id) {
@@ -134,7 +135,7 @@ export const createConnectSlice =
         try {
           return { inventory: await bridge.invoke('airgap:scan', { folder }) };
         } catch (error) {
-          return { error: error instanceof Error ? error.message : String(error) };
+          return { error: errorText(error) };
         }
       },
       importSshConfig() {

@@ -1,9 +1,8 @@
 import type { StateCreator } from 'zustand';
-import { AppError } from '../../../shared/errors';
 import { reduceRun, type RunEvent, type RunSnapshot } from '../../../shared/run';
 import type { AppBridge } from '../bridge';
-import { factsByNode } from './facts-slice';
-import { buildSpecInput, checkSpec } from './spec';
+import { errorText } from '../lib/errors';
+import { SPEC_PROBLEMS, specAndFactsOf } from './spec';
 import type { Store } from '.';
 
 /** Lines kept per machine in the live log (the view is windowed, so this can be large). */
@@ -25,9 +24,6 @@ export interface RunSlice {
   retryHost: (host: string) => Promise<void>;
 }
 
-const message = (error: unknown) =>
-  error instanceof AppError || error instanceof Error ? error.message : String(error);
-
 function appendLog(logs: Record<string, string[]>, host: string, lines: string[]): Record<string, string[]> {
   const next = [...(logs[host] ?? []), ...lines];
   return { ...logs, [host]: next.length > MAX_LOG_LINES ? next.slice(-MAX_LOG_LINES) : next };
@@ -41,11 +37,9 @@ export const createRunSlice =
     hostLogs: {},
     runError: null,
     async startRun(options = {}) {
-      const { cluster, hosts } = get();
-      const facts = factsByNode(hosts, get().facts);
-      const { spec } = checkSpec(buildSpecInput(cluster, hosts));
+      const { spec, facts } = specAndFactsOf(get());
       if (!spec) {
-        set({ runError: 'The cluster settings have problems: fix them on the earlier steps first.' });
+        set({ runError: SPEC_PROBLEMS });
         return;
       }
       set({ runError: null, run: null, hostLogs: {} });
@@ -59,7 +53,7 @@ export const createRunSlice =
         set({ runId });
         await get().catchUpRun();
       } catch (error) {
-        set({ runError: message(error) });
+        set({ runError: errorText(error) });
       }
     },
     followRun() {
@@ -91,7 +85,7 @@ export const createRunSlice =
           return { run: snapshot, hostLogs: logs };
         });
       } catch (error) {
-        set({ runError: message(error) });
+        set({ runError: errorText(error) });
       }
     },
     async cancelRun() {
@@ -100,7 +94,7 @@ export const createRunSlice =
       try {
         await bridge.invoke('run:cancel', { runId });
       } catch (error) {
-        set({ runError: message(error) });
+        set({ runError: errorText(error) });
       }
     },
     async retryHost(host) {
@@ -110,7 +104,7 @@ export const createRunSlice =
       try {
         await bridge.invoke('run:retryHost', { runId, host });
       } catch (error) {
-        set({ runError: message(error) });
+        set({ runError: errorText(error) });
       }
     },
   });

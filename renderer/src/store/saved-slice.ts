@@ -6,8 +6,8 @@ import type {
   DraftStepId,
   SavedClusterSummary,
 } from '../../../shared/draft';
-import { AppError } from '../../../shared/errors';
 import type { AppBridge } from '../bridge';
+import { errorText } from '../lib/errors';
 import type { StepId } from '../steps/steps';
 import { DEFAULT_CLUSTER, type ClusterOptions } from './cluster-slice';
 import type { HostEntry } from './hosts-slice';
@@ -48,9 +48,6 @@ export function draftOf(state: Store): ClusterDraftInput {
   };
 }
 
-const message = (error: unknown) =>
-  error instanceof AppError || error instanceof Error ? error.message : String(error);
-
 export const createSavedSlice =
   (bridge: AppBridge): StateCreator<Store, [], [], SavedSlice> =>
   (set, get) => ({
@@ -61,7 +58,7 @@ export const createSavedSlice =
       try {
         set({ savedClusters: await bridge.invoke('clusters:list', {}) });
       } catch (error) {
-        set({ saveError: message(error) });
+        set({ saveError: errorText(error) });
       }
     },
     async saveDraft() {
@@ -74,7 +71,7 @@ export const createSavedSlice =
         });
         set({ savedSlug: slug, saveError: null });
       } catch (error) {
-        set({ saveError: `Could not save this cluster: ${message(error)}` });
+        set({ saveError: `Could not save this cluster: ${errorText(error)}` });
       }
     },
     async openSaved(slug) {
@@ -95,7 +92,7 @@ export const createSavedSlice =
         });
         await get().catchUpRun();
       } catch (error) {
-        set({ saveError: message(error) });
+        set({ saveError: errorText(error) });
       }
     },
     async deleteSaved(slug) {
@@ -104,7 +101,7 @@ export const createSavedSlice =
         if (get().savedSlug === slug) set({ savedSlug: null });
         await get().refreshSaved();
       } catch (error) {
-        set({ saveError: message(error) });
+        set({ saveError: errorText(error) });
       }
     },
     newCluster() {
