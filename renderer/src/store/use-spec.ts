@@ -1,10 +1,15 @@
-import { useMemo } from 'react';
+import { memoizeLast } from '../lib/memo';
 import { useAppStore } from '.';
 import { buildSpecInput, checkSpec, type SpecCheck } from './spec';
 
-/** The spec built from the wizard's state, checked; recomputed only when its inputs change. */
+const specCheckOf = memoizeLast(
+  (cluster: Parameters<typeof buildSpecInput>[0], hosts: Parameters<typeof buildSpecInput>[1]) =>
+    checkSpec(buildSpecInput(cluster, hosts)),
+);
+
+/** The spec built from the wizard's state, checked once per change however many screens read it. */
 export function useSpecCheck(): SpecCheck {
   const cluster = useAppStore((s) => s.cluster);
   const hosts = useAppStore((s) => s.hosts);
-  return useMemo(() => checkSpec(buildSpecInput(cluster, hosts)), [cluster, hosts]);
+  return specCheckOf(cluster, hosts);
 }
