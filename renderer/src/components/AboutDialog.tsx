@@ -1,14 +1,9 @@
-import { useEffect, useRef } from 'react';
+import { useModal } from '../lib/use-modal';
 import { useAppStore } from '../store';
 
 export function AboutDialog({ open, onClose }: { open: boolean; onClose: () => void }) {
   const info = useAppStore((s) => s.info);
-  const dialog = useRef<HTMLDialogElement>(null);
-  useEffect(() => {
-    const element = dialog.current;
-    if (open && element && !element.open) element.showModal();
-    if (!open && element?.open) element.close();
-  }, [open]);
+  const dialog = useModal(open);
   return (
     <dialog ref={dialog} className="host-key-dialog" aria-labelledby="about-title" onClose={onClose}>
       <h2 id="about-title">k3s-wizard {info?.version}</h2>

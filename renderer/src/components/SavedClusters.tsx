@@ -1,4 +1,5 @@
-import { useEffect, useRef } from 'react';
+import { useCallback } from 'react';
+import { useModal } from '../lib/use-modal';
 import { useAppStore } from '../store';
 
 /** The saved clusters (drafts and installed ones), to open, delete, or start a new one. */
@@ -6,20 +7,11 @@ export function SavedClusters({ open, onClose }: { open: boolean; onClose: () =>
   const saved = useAppStore((s) => s.savedClusters);
   const current = useAppStore((s) => s.savedSlug);
   const refresh = useAppStore((s) => s.refreshSaved);
+  const refreshSaved = useCallback(() => void refresh(), [refresh]);
   const openSaved = useAppStore((s) => s.openSaved);
   const deleteSaved = useAppStore((s) => s.deleteSaved);
   const newCluster = useAppStore((s) => s.newCluster);
-  const dialog = useRef<HTMLDialogElement>(null);
-
-  useEffect(() => {
-    const element = dialog.current;
-    if (!element) return;
-    if (open && !element.open) {
-      void refresh();
-      element.showModal();
-    }
-    if (!open && element.open) element.close();
-  }, [open, refresh]);
+  const dialog = useModal(open, refreshSaved);
 
   return (
     <dialog
