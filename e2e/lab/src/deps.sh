@@ -1,5 +1,5 @@
 # Packages of the machine that runs the lab (Debian bookworm).
-DEPS_PKGS="mmdebstrap systemd-container iproute2 iptables openssh-client sshpass gcc libc6-dev
+DEPS_PKGS="mmdebstrap arch-test systemd-container iproute2 iptables openssh-client sshpass gcc libc6-dev
   libnetfilter-queue-dev qemu-user-static binfmt-support zstd openssl python3 curl util-linux"
 
 cmd_deps() {

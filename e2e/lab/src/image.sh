@@ -41,9 +41,14 @@ build_base() {  # ARCH
   [ -e "$dir/.complete" ] && return 0
   local t0=$SECONDS pkgs
   pkgs=$(grep -v '^#' "$(pkg_file "$a")" | xargs | tr ' ' ,)
-  log "building $a base (mmdebstrap; arm under qemu takes ~3 min) -> $dir"
+  log "building $a base (mmdebstrap) -> $dir"
   rm -rf "$dir.tmp"; mkdir -p "$LAB/img"
+  # downloaded .debs are kept per arch between builds (a changed recipe fetches only what is new)
+  local cache="$LAB/img/debs-$a"; mkdir -p "$cache"
   mmdebstrap --quiet --arch="$a" --variant=minbase --include="$pkgs" \
+    --skip=essential/unlink --setup-hook='mkdir -p "$1"/var/cache/apt/archives/' \
+    --setup-hook="sync-in $cache /var/cache/apt/archives/" \
+    --customize-hook="sync-out /var/cache/apt/archives $cache" \
     --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/doc/*' \
     --dpkgopt='path-exclude=/usr/share/locale/*' --dpkgopt='path-exclude=/usr/share/info/*' \
     "$SUITE" "$dir.tmp" "$(apt_mirror)" >"$LAB/img/build-$a.log" 2>&1 \
