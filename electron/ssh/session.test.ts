@@ -2,13 +2,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import ssh2 from 'ssh2';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AppError } from '../../shared/errors';
 import type { SshCredentials } from './auth';
 import { fingerprintOf, KnownHosts } from './known-hosts';
 import { SshSession, type HostKeyOffer } from './session';
-import { newHostKey, startTestServer, type TestServer } from './test/ssh-server';
+import { newHostKey, newKeyPair, startTestServer, type TestServer } from './test/ssh-server';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -122,11 +121,7 @@ describe('SshSession host keys', () => {
 
 describe('SshSession logins', () => {
   it('logs in with a passphrase-protected key, and says so when the passphrase is missing or wrong', async () => {
-    const pair = ssh2.utils.generateKeyPairSync('ed25519', {
-      passphrase: 'open sesame',
-      cipher: 'aes256-ctr',
-      rounds: 16,
-    });
+    const pair = newKeyPair({ passphrase: 'open sesame' });
     const s = await server({ authorizedKeys: [pair.public] });
     const file = join(mkdtempSync(join(tmpdir(), 'k3sw-key-')), 'id');
     writeFileSync(file, pair.private, { mode: 0o600 });

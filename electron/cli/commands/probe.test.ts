@@ -1,9 +1,8 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import ssh2 from 'ssh2';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../ssh/test/ssh-server';
+import { newKeyPair, startTestServer, type TestServer } from '../../ssh/test/ssh-server';
 import { runCli, type CliIo } from '../program';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -24,7 +23,7 @@ function io(dataDir = mkdtempSync(join(tmpdir(), 'k3sw-probe-'))) {
 }
 
 async function keyServer(): Promise<{ server: TestServer; keyFile: string }> {
-  const pair = ssh2.utils.generateKeyPairSync('ed25519');
+  const pair = newKeyPair();
   const server = await startTestServer({ authorizedKeys: [pair.public] });
   cleanups.push(() => server.close());
   const keyFile = join(mkdtempSync(join(tmpdir(), 'k3sw-id-')), 'id');
