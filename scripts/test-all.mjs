@@ -1,8 +1,11 @@
 // `npm test`: type checks, lint, unit tests, build, the lab suite (real hosts, root) and the
-// end-to-end suite in headless Chromium. Ends with one line "N passed, N failed".
+// end-to-end suite in headless Chromium. Ends with one line "N passed, N failed" that counts what
+// really happened (see test-counts.mjs): a check that failed, a test file that failed before its
+// tests, a skipped test and a suite that did not run are all failures.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { playwrightCounts, stepCounts, vitestCounts } from './test-counts.mjs';
 
 const root = join(import.meta.dirname, '..');
 const results = join(root, 'test-results');
@@ -15,70 +18,61 @@ function run(title, command, args, env = {}) {
   const started = Date.now();
   const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  const status = result.status ?? 1;
   console.log(
-    `\n=== ${title}: ${result.status === 0 ? 'ok' : `FAILED (exit ${result.status ?? result.signal})`} in ${seconds} s`,
+    `\n=== ${title}: ${status === 0 ? 'ok' : `FAILED (exit ${result.status ?? result.signal})`} in ${seconds} s`,
   );
-  return result.status === 0;
+  return status;
 }
 
-function vitestCounts(file) {
+function readJson(file) {
   try {
-    const report = JSON.parse(readFileSync(file, 'utf8'));
-    return { passed: report.numPassedTests, failed: report.numFailedTests + (report.success ? 0 : 0) };
+    return JSON.parse(readFileSync(file, 'utf8'));
   } catch {
-    return { passed: 0, failed: 1 };
-  }
-}
-
-function playwrightCounts(file) {
-  try {
-    const { stats } = JSON.parse(readFileSync(file, 'utf8'));
-    return { passed: stats.expected + stats.flaky, failed: stats.unexpected };
-  } catch {
-    return { passed: 0, failed: 1 };
+    return undefined;
   }
 }
 
 const only = process.argv.slice(2);
 const wanted = (name) => only.length === 0 || only.includes(name);
-let ok = true;
-const counts = { passed: 0, failed: 0 };
-const add = (c) => {
-  counts.passed += c.passed;
-  counts.failed += c.failed;
-};
+const summary = [];
+const add = (title, c) => summary.push({ title, ...c });
 
-if (wanted('typecheck')) ok = run('type checks', 'npm', ['run', '--silent', 'typecheck']) && ok;
-if (wanted('lint')) ok = run('lint', 'npm', ['run', '--silent', 'lint']) && ok;
+if (wanted('typecheck'))
+  add('type checks', stepCounts(run('type checks', 'npm', ['run', '--silent', 'typecheck'])));
+if (wanted('lint')) add('lint', stepCounts(run('lint', 'npm', ['run', '--silent', 'lint'])));
 for (const project of ['unit', 'lab']) {
   if (!wanted(project)) continue;
   const file = join(results, 'counts', `${project}.json`);
-  ok =
-    run(`${project} tests`, npx, [
-      'vitest',
-      'run',
-      '--project',
-      project,
-      '--reporter=default',
-      '--reporter=json',
-      `--outputFile.json=${file}`,
-    ]) && ok;
-  add(vitestCounts(file));
+  const status = run(`${project} tests`, npx, [
+    'vitest',
+    'run',
+    '--project',
+    project,
+    '--reporter=default',
+    '--reporter=json',
+    `--outputFile.json=${file}`,
+  ]);
+  add(`${project} tests`, vitestCounts(readJson(file), status));
 }
 if (wanted('e2e')) {
-  ok = run('build', 'npm', ['run', '--silent', 'build']) && ok;
+  add('build', stepCounts(run('build', 'npm', ['run', '--silent', 'build'])));
   const file = join(results, 'counts', 'e2e.json');
-  ok =
-    run(
-      'end-to-end tests (Chromium)',
-      npx,
-      ['playwright', 'test', '--config', 'e2e/playwright.config.ts', '--reporter=list,json'],
-      {
-        PLAYWRIGHT_JSON_OUTPUT_NAME: file,
-      },
-    ) && ok;
-  add(playwrightCounts(file));
+  const status = run(
+    'end-to-end tests (Chromium)',
+    npx,
+    ['playwright', 'test', '--config', 'e2e/playwright.config.ts', '--reporter=list,json'],
+    { PLAYWRIGHT_JSON_OUTPUT_NAME: file },
+  );
+  add('end-to-end tests', playwrightCounts(readJson(file), status));
 }
 
-console.log(`\n${counts.passed} passed, ${counts.failed} failed`);
-process.exit(ok && counts.failed === 0 ? 0 : 1);
+console.log('\n=== summary');
+for (const s of summary) {
+  console.log(`${s.title}: ${s.passed} passed, ${s.failed} failed`);
+  for (const note of s.notes) console.log(`  - ${note}`);
+}
+const passed = summary.reduce((n, s) => n + s.passed, 0);
+const failed = summary.reduce((n, s) => n + s.failed, 0);
+console.log(`\n${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);
