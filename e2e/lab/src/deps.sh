@@ -15,6 +15,6 @@ cmd_deps() {
     { apt-get update -qq && apt-get install -y -qq --no-install-recommends $missing >/dev/null; } || { ((guard)) && rm -f /usr/sbin/policy-rc.d; die "apt-get failed"; }
     ((guard)) && rm -f /usr/sbin/policy-rc.d
   fi
-  ensure_keys; build_tools
+  ensure_keys; build_tools; raise_limits
   log "deps ready"
 }

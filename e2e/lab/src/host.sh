@@ -152,6 +152,27 @@ launch() {  # NAME: boot a defined host
 }
 launcher_alive() { local p; p=$(cat "$LAB/hosts/$1/launcher.pid" 2>/dev/null) && [ -d "/proc/$p" ]; }
 
+# the one console line that tells why a boot failed (systemd's and nspawn's own words), else the last
+boot_cause() {
+  local c=$LAB/hosts/$1/console.log line
+  line=$(tail -200 "$c" 2>/dev/null | tr -d '\r' | sed 's/\x1b\[[0-9;]*m//g' \
+    | grep -E 'Too many open files|Failed to|failed|[Ee]rror|[Cc]annot|No space|[Dd]enied|not found' | tail -1)
+  [ -n "$line" ] || line=$(tail -200 "$c" 2>/dev/null | tr -d '\r' | grep -v '^[[:space:]]*$' | tail -1)
+  echo "${line:-the console is empty} (console: $c)"
+}
+boot_failed() { echo "$2" > "$LAB/hosts/$1/boot-failure"; die "$1: $2"; }
+
+# Many hosts at once need more inotify instances than the kernel's default 128 (each host's systemd
+# and journald take several): without them new hosts die with "Failed to create control group
+# inotify object: Too many open files". Raised the way container tools document it, never lowered.
+raise_limits() {
+  local key want have
+  for kv in fs.inotify.max_user_instances=8192 fs.inotify.max_user_watches=524288; do
+    key=${kv%=*} want=${kv#*=}; have=$(sysctl -n "$key" 2>/dev/null || echo 0)
+    [ "$have" -ge "$want" ] || sysctl -q -w "$kv" >/dev/null || log "could not raise $key to $want (have $have)"
+  done
+}
+
 wait_ready() {  # NAME [TIMEOUT_S]: sshd answers, and the firewall (if any) is active
   local n=$1 t=${2:-180} h=$LAB/hosts/$1 IP FW; host_conf "$n"
   local end=$((SECONDS + t))
@@ -163,15 +184,15 @@ wait_ready() {  # NAME [TIMEOUT_S]: sshd answers, and the firewall (if any) is a
         *) break ;;
       esac
     fi
-    launcher_alive "$n" || die "$n: host died: $(tail -5 "$h/console.log")"
-    [ $SECONDS -lt $end ] || die "$n: not ready after ${t}s (ssh on $IP:22${FW:+, $FW})"
+    launcher_alive "$n" || boot_failed "$n" "host died at boot: $(boot_cause "$n")"
+    [ $SECONDS -lt $end ] || boot_failed "$n" "not ready after ${t}s (ssh on $IP:22${FW:+, $FW}); console: $(boot_cause "$n")"
     sleep 0.2
   done
 }
 
 # ------------------------------------------------------------------ commands
 cmd_up() {  # [--hosts 'SPEC;SPEC'] [SPEC...]
-  need_root; ensure_keys; build_tools
+  need_root; ensure_keys; build_tools; raise_limits
   local specs=() s
   while (($#)); do case $1 in
     --hosts) IFS=';' read -ra s <<<"$2"; specs+=("${s[@]}"); shift ;;
@@ -183,10 +204,14 @@ cmd_up() {  # [--hosts 'SPEC;SPEC'] [SPEC...]
   for s in $(tr ' ' '\n' <<<"$arches" | sort -u); do ensure_image "$s"; done
   for s in "${specs[@]}"; do [ -n "$s" ] || continue; parse_spec "$s"; define_host && names+=("$S_NAME"); done
   local n pids=() fail=0
-  for n in "${names[@]}"; do launch "$n"; done
+  for n in "${names[@]}"; do rm -f "$LAB/hosts/$n/boot-failure"; launch "$n"; done
   for n in "${names[@]}"; do ( wait_ready "$n" && host_after_boot "$n" ) & pids+=($!); done
   for s in "${pids[@]}"; do wait "$s" || fail=1; done
-  ((fail)) && die "some hosts did not come up (see $LAB/hosts/NAME/console.log)"
+  if ((fail)); then
+    local why=""
+    for n in "${names[@]}"; do [ -f "$LAB/hosts/$n/boot-failure" ] && why+="; $n: $(cat "$LAB/hosts/$n/boot-failure")"; done
+    die "some hosts did not come up${why:- (see $LAB/hosts/NAME/console.log)}"
+  fi
   log "up: ${names[*]} in $((SECONDS - t0)) s"
 }
 
