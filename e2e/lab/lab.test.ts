@@ -1,7 +1,9 @@
 // The lab's own tests: real hosts (namespaces + systemd-nspawn), real SSH, sudo and
 // firewalls, and the K3s stand-in forming a cluster over the lab network. Root only.
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { request } from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { down, ensureMirror, exec, fault, mirror, up, type LabHost, type LabHostSpec } from './index';
@@ -332,6 +334,33 @@ describe('K3s stand-in cluster', () => {
     expect(ok.status).toBe(200);
     expect((JSON.parse(ok.body) as { kind: string }).kind).toBe('NodeList');
     expect((await get('/api/v1/nodes', false)).status).toBe(401);
+  });
+
+  it('the real kubectl on this computer lists the nodes with the kubeconfig, as a user checks a cluster', async () => {
+    const s = host('ltsrv');
+    const kc = (await root('ltsrv', 'cat /etc/rancher/k3s/k3s.yaml')).stdout.replace(
+      'server: https://127.0.0.1:6443',
+      `server: https://${s.address}:6443`,
+    );
+    const dir = mkdtempSync(join(tmpdir(), 'k3sw-kubectl-'));
+    const file = join(dir, 'config');
+    writeFileSync(file, kc, { mode: 0o600 });
+    // its own cache folder: discovery is really asked for every time
+    const kubectl = (...args: string[]) =>
+      run('kubectl', ['--kubeconfig', file, '--cache-dir', join(dir, 'cache'), ...args]);
+    const table = await kubectl('get', 'nodes');
+    expect(table.stderr).toBe('');
+    expect(table.code).toBe(0);
+    const lines = table.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^NAME\s+STATUS\s+ROLES\s+AGE\s+VERSION$/);
+    expect(lines.find((l) => l.startsWith('ltsrv '))).toMatch(
+      /^ltsrv\s+Ready\s+control-plane,master\s+\S+\s+v1\.\d+/,
+    );
+    const one = await kubectl('get', 'node', 'ltsrv', '-o', 'jsonpath={.status.nodeInfo.architecture}');
+    expect(one).toMatchObject({ code: 0, stdout: 'amd64' });
+    const missing = await kubectl('get', 'node', 'no-such-node');
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toContain('nodes "no-such-node" not found');
   });
 
   it('a join fails while the API port is blocked, then succeeds', async () => {

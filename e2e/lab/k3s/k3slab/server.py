@@ -35,6 +35,27 @@ class API(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
+    def send_nodes(self, doc):
+        """A node or node list; as a Table when the client asks for one (kubectl's get does)."""
+        if "as=Table" not in self.headers.get("Accept", ""):
+            return self.send(200, doc)
+        from .kubectl import row
+        items = doc["items"] if doc.get("kind") == "NodeList" else [doc]
+        cols = [("Name", "string", "Name must be unique within a namespace."), ("Status", "string", "The status of the node"),
+                ("Roles", "string", "The roles of the node"), ("Age", "string", "CreationTimestamp"),
+                ("Version", "string", "Kubelet Version reported by the node.")]
+        wide = [("Internal-IP", "string", "List of internal IPs for the node."),
+                ("External-IP", "string", "List of external IPs for the node."),
+                ("OS-Image", "string", "OS image reported by the node."),
+                ("Kernel-Version", "string", "Kernel version reported by the node."),
+                ("Container-Runtime", "string", "Container runtime reported by the node.")]
+        defs = [{"name": n, "type": t, "format": "name" if n == "Name" else "", "description": d, "priority": p}
+                for p, group in ((0, cols), (1, wide)) for n, t, d in group]
+        self.send(200, {"kind": "Table", "apiVersion": "meta.k8s.io/v1", "metadata": {"resourceVersion": ""},
+                        "columnDefinitions": defs,
+                        "rows": [{"cells": row(n, True), "object": {"kind": "PartialObjectMetadata",
+                                  "apiVersion": "meta.k8s.io/v1", "metadata": n["metadata"]}} for n in items]})
+
     def body(self):
         n = int(self.headers.get("Content-Length") or 0)
         return json.loads(self.rfile.read(n) or b"{}")
@@ -98,15 +119,24 @@ class API(BaseHTTPRequestHandler):
             major, minor = VERSION[1:].split(".")[:2]
             return self.send(200, {"major": major, "minor": minor, "gitVersion": VERSION, "gitCommit": COMMIT,
                                    "gitTreeState": "clean", "goVersion": GO, "compiler": "gc", "platform": "linux/" + ARCH})
+        # discovery, as much as the real kubectl needs for `get nodes` (legacy, not aggregated: a
+        # plain application/json answer makes kubectl fall back to it, as with older servers)
         if p == "/api":
-            return self.send(200, {"kind": "APIVersions", "versions": ["v1"]})
+            return self.send(200, {"kind": "APIVersions", "versions": ["v1"], "serverAddressByClientCIDRs": [
+                {"clientCIDR": "0.0.0.0/0", "serverAddress": self.headers.get("Host", "")}]})
+        if p == "/apis":
+            return self.send(200, {"kind": "APIGroupList", "apiVersion": "v1", "groups": []})
+        if p == "/api/v1":
+            return self.send(200, {"kind": "APIResourceList", "groupVersion": "v1", "resources": [
+                {"name": "nodes", "singularName": "node", "namespaced": False, "kind": "Node", "shortNames": ["no"],
+                 "verbs": ["delete", "get", "list"]}]})
         if p in ("/api/v1/nodes", "/api/v1/nodes/"):
-            return self.upstream_or(lambda: self.send(200, srv.store.node_list()))
+            return self.upstream_or(lambda: self.send_nodes(srv.store.node_list()))
         if p.startswith("/api/v1/nodes/"):
             name = p.rsplit("/", 1)[1]
             def local():
                 n = srv.store.node_json(name)
-                return self.send(200, n) if n else self.send(404, status(404, "NotFound", 'nodes "%s" not found' % name))
+                return self.send_nodes(n) if n else self.send(404, status(404, "NotFound", 'nodes "%s" not found' % name))
             return self.upstream_or(local)
         self.send(404, status(404, "NotFound", "the server could not find the requested resource"))
 
