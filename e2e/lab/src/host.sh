@@ -166,10 +166,10 @@ boot_failed() { echo "$2" > "$LAB/hosts/$1/boot-failure"; die "$1: $2"; }
 # and journald take several): without them new hosts die with "Failed to create control group
 # inotify object: Too many open files". Raised the way container tools document it, never lowered.
 raise_limits() {
-  local key want have
-  for kv in fs.inotify.max_user_instances=8192 fs.inotify.max_user_watches=524288; do
-    key=${kv%=*} want=${kv#*=}; have=$(sysctl -n "$key" 2>/dev/null || echo 0)
-    [ "$have" -ge "$want" ] || sysctl -q -w "$kv" >/dev/null || log "could not raise $key to $want (have $have)"
+  local kv f want have
+  for kv in max_user_instances=8192 max_user_watches=524288; do
+    f=/proc/sys/fs/inotify/${kv%=*} want=${kv#*=}; have=$(cat "$f" 2>/dev/null || echo 0)
+    [ "$have" -ge "$want" ] || { echo "$want" > "$f"; } 2>/dev/null || log "could not raise fs.inotify.${kv%=*} to $want (have $have)"
   done
 }
 
