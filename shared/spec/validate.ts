@@ -17,7 +17,7 @@ import { kubeconfigAddress, servers } from './model';
 import { DEFAULT_API_PORT, type ClusterSpec } from './schema';
 import { validateNodes } from './validate-nodes';
 
-const VERSION = /^v1\.\d+\.\d+(-rc\d+)?\+k3s\d+$/;
+export const K3S_RELEASE = /^v1\.\d+\.\d+(-rc\d+)?\+k3s\d+$/;
 const CHANNEL = /^(stable|latest|testing|v1\.\d+)$/;
 // Ports K3s itself listens on: the API port must not take one of them.
 const K3S_OWN_PORTS = [
@@ -163,7 +163,7 @@ function clusterIssues(spec: ClusterSpec): SpecIssue[] {
     });
   }
   const { version, channel } = spec.k3s;
-  if (version !== undefined && !VERSION.test(version))
+  if (version !== undefined && !K3S_RELEASE.test(version))
     issues.push({
       path: 'k3s.version',
       severity: 'error',

@@ -5,6 +5,7 @@ import { registerInfo } from './info';
 import { registerInit } from './init';
 import { registerPlan } from './plan';
 import { registerProbe } from './probe';
+import { registerRehearse } from './rehearse';
 import { registerServe } from './serve';
 import { registerUninstall } from './uninstall';
 
@@ -18,4 +19,5 @@ export const COMMANDS: RegisterCommand[] = [
   registerApply,
   registerUninstall,
   registerBundle,
+  registerRehearse,
 ];
