@@ -38,7 +38,9 @@ s cpus; nproc 2>/dev/null || grep -c '^processor' /proc/cpuinfo
 s meminfo; grep -E '^(MemTotal|MemAvailable):' /proc/meminfo
 s disk
 d=/var/lib/rancher/k3s
-while [ ! -d "$d" ] && [ "$d" != / ]; do d=$(dirname "$d"); done
+# parameter expansion only: with a broken PATH, d=$(dirname …) would be empty and loop forever
+while [ ! -d "$d" ] && [ -n "$d" ] && [ "$d" != / ]; do d=${'$'}{d%/*}; done
+[ -n "$d" ] || d=/
 echo "$d"; df -Pk "$d" 2>/dev/null | tail -n 1
 s addr; ip -o addr show 2>/dev/null
 s route; ip route show default 2>/dev/null; ip -6 route show default 2>/dev/null
