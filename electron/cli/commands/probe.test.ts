@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ssh2 from 'ssh2';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../ssh/test/ssh-server';
+import { startTestServer, type TestServer } from '../../../test-support/ssh/ssh-server';
 import { runCli, type CliIo } from '../program';
 
 const cleanups: (() => Promise<void>)[] = [];
