@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import type { Front } from '../../shared/contract';
 import { AppError } from '../../shared/errors';
-import { readAirgapFolder } from '../cli/commands/plan';
+import { readAirgapFolder } from '../engine/airgap-folder';
 import { expandHome } from '../ssh/auth';
 import { onlySteps } from '../../shared/plan/select';
 import { connectivityChecks } from '../../shared/checks/connectivity';
