@@ -1,6 +1,5 @@
 /** Schemas of what the run channels carry, for the contract's validation. */
 import { z } from 'zod';
-import { HostFactsSchema } from '../facts-schema';
 import { ClusterSpec } from '../spec/schema';
 import { NodeInfo, StepError } from './events';
 import type { RunSnapshot } from './reduce';
@@ -55,10 +54,10 @@ export const RunSnapshotSchema = z.object({
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 export const snapshotSchemaMatches: Same<z.output<typeof RunSnapshotSchema>, RunSnapshot> = true;
 
+/** What the user chose; the back end plans with the facts its own probes found. */
 export const StartRunInput = z
   .object({
     spec: ClusterSpec,
-    facts: z.record(z.string(), HostFactsSchema).default({}),
     concurrency: z.number().int().min(1).max(64).default(4),
     dryRun: z.boolean().default(false),
     /** Only these plan steps (e.g. one fix from the Checks step); all of them when absent. */
@@ -100,7 +99,6 @@ export const JoinCommandOutput = z.object({ command: z.string(), tokenSource: z.
 export const UninstallInput = z
   .object({
     spec: ClusterSpec,
-    facts: z.record(z.string(), HostFactsSchema).default({}),
     concurrency: z.number().int().min(1).max(64).default(4),
   })
   .strict();
@@ -110,6 +108,5 @@ export const BundleInput = z
   .object({
     runId: z.string().min(1).max(100).optional(),
     spec: ClusterSpec,
-    facts: z.record(z.string(), HostFactsSchema).default({}),
   })
   .strict();
