@@ -1,4 +1,5 @@
-// Type-aware lint for every part. shared/ may not reach Node, Electron or the DOM.
+// Type-aware lint for every part. shared/ may not reach Node, Electron or the DOM; product code
+// (everything but tests) never reaches test-support/ or the lab.
 import js from '@eslint/js';
 import reactHooks from 'eslint-plugin-react-hooks';
 import globals from 'globals';
@@ -34,6 +35,13 @@ const NODE_BUILTINS = [
   'worker_threads',
   'zlib',
 ];
+
+// Test support and the lab are for tests only: no product file may import them.
+const TEST_ONLY = {
+  group: ['**/test-support/**', '**/e2e/**'],
+  message: 'Product code never imports test support or the lab (test-support/, e2e/).',
+};
+const TESTS = ['**/*.test.ts', '**/*.test.tsx', '**/*.bench.ts'];
 
 export default tseslint.config(
   {
@@ -83,8 +91,13 @@ export default tseslint.config(
     languageOptions: { globals: { ...globals.browser } },
   },
   {
+    files: ['electron/**/*.ts', 'renderer/src/**/*.{ts,tsx}'],
+    ignores: TESTS,
+    rules: { 'no-restricted-imports': ['error', { patterns: [TEST_ONLY] }] },
+  },
+  {
     files: ['shared/**/*.ts'],
-    ignores: ['shared/**/*.test.ts'],
+    ignores: TESTS,
     rules: {
       'no-restricted-imports': [
         'error',
@@ -104,6 +117,7 @@ export default tseslint.config(
               group: ['**/electron/**', '**/renderer/**'],
               message: 'shared/ may not import main or renderer code.',
             },
+            TEST_ONLY,
           ],
         },
       ],

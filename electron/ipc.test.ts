@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { INVOKE_CHANNELS } from '../shared/contract';
 import { forwardEvents, registerIpc, type IpcInvokeEventLike, type IpcMainLike } from './ipc';
-import { testBackend } from './test/backend';
+import { testBackend } from '../test-support/backend';
 
 type Listener = (event: IpcInvokeEventLike, ...args: unknown[]) => Promise<unknown>;
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { LogEntry } from '../shared/contract';
 import { createLocalBridge } from './local-bridge';
-import { testBackend } from './test/backend';
+import { testBackend } from '../test-support/backend';
 
 describe('command-line front (in-process bridge)', () => {
   it('invokes through the dispatcher and receives events', async () => {

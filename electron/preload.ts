@@ -1,10 +1,11 @@
 /**
  * Exposes exactly one object, `window.k3s`: a method per contract channel, never ipcRenderer.
- * Runs sandboxed (CommonJS, only `electron` available); bundled with the shared code.
+ * Runs sandboxed (CommonJS, only `electron` available); bundled with the plain channel list
+ * (shared/channels.ts), never zod or the schemas: main validates every payload.
  */
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
 import { apiFromTransport, type InvokeResponse } from '../shared/bridge';
-import { isEventChannel } from '../shared/contract';
+import { isEventChannel } from '../shared/channels';
 
 contextBridge.exposeInMainWorld(
   'k3s',

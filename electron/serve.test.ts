@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { ServerMessage } from '../shared/wire';
 import { startBrowserFront, type BrowserFront } from './serve';
-import { testBackend } from './test/backend';
+import { testBackend } from '../test-support/backend';
 
 function rendererDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'k3sw-renderer-'));

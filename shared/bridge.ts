@@ -2,14 +2,8 @@
  * The Bridge: the only way the renderer reaches the back end. Electron's preload, the
  * browser front's WebSocket client and the command line all provide one.
  */
-import {
-  INVOKE_CHANNELS,
-  type EventChannel,
-  type EventPayload,
-  type InvokeChannel,
-  type InvokeInput,
-  type InvokeOutput,
-} from './contract';
+import { INVOKE_CHANNELS, type EventChannel, type InvokeChannel } from './channels';
+import type { EventPayload, InvokeInput, InvokeOutput } from './contract';
 import { errorFromPayload, type ErrorPayload } from './errors';
 
 export type InvokeResponse<T = unknown> = { ok: true; result: T } | { ok: false; error: ErrorPayload };

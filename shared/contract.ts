@@ -5,6 +5,7 @@
  * Every payload is validated with these schemas in main; only plain data crosses.
  */
 import { z } from 'zod';
+import { type EventChannel, type InvokeChannel } from './channels';
 import { MenuEventSchema, OpenFileInput, OpenFolderInput, PickedPathSchema, SaveFileInput } from './desktop';
 import { ClusterDraftInputSchema, ClusterDraftSchema, ClusterSlug, SavedClusterSummarySchema } from './draft';
 import { HostFactsSchema } from './facts-schema';
@@ -29,6 +30,15 @@ import {
   RunSummarySchema,
   StartRunInput,
 } from './run';
+
+export {
+  EVENT_CHANNELS,
+  INVOKE_CHANNELS,
+  isEventChannel,
+  isInvokeChannel,
+  type EventChannel,
+  type InvokeChannel,
+} from './channels';
 
 export const FRONTS = ['desktop', 'browser', 'cli'] as const;
 export type Front = (typeof FRONTS)[number];
@@ -134,20 +144,12 @@ export const contract = {
 } as const;
 
 type Contract = typeof contract;
-export type InvokeChannel = keyof Contract['invoke'];
-export type EventChannel = keyof Contract['events'];
 export type InvokeInput<C extends InvokeChannel> = z.input<Contract['invoke'][C]['input']>;
 export type InvokeParsedInput<C extends InvokeChannel> = z.output<Contract['invoke'][C]['input']>;
 export type InvokeOutput<C extends InvokeChannel> = z.output<Contract['invoke'][C]['output']>;
 export type EventPayload<E extends EventChannel> = z.output<Contract['events'][E]>;
 
-export const INVOKE_CHANNELS = Object.keys(contract.invoke) as InvokeChannel[];
-export const EVENT_CHANNELS = Object.keys(contract.events) as EventChannel[];
-
-export function isInvokeChannel(value: unknown): value is InvokeChannel {
-  return typeof value === 'string' && Object.hasOwn(contract.invoke, value);
-}
-
-export function isEventChannel(value: unknown): value is EventChannel {
-  return typeof value === 'string' && Object.hasOwn(contract.events, value);
-}
+// The plain channel lists (channels.ts, what the preload bundles) name exactly these channels.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+export const invokeChannelsMatch: Same<keyof Contract['invoke'], InvokeChannel> = true;
+export const eventChannelsMatch: Same<keyof Contract['events'], EventChannel> = true;

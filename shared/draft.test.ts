@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ClusterDraftInputSchema, ClusterDraftSchema, ClusterSlug, findSecrets, STEP_IDS } from './draft';
-import { makeDraft } from './draft-testing';
+import { makeDraft } from '../test-support/shared/draft';
 
 describe('saved cluster draft', () => {
   it('accepts the wizard draft and gives it the current format version', () => {

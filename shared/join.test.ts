@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { joinCommand, renderJoinCommand } from './join';
 import { fillTemplate } from './plan';
-import { makeFacts, makeSpec, node } from './spec/testing';
+import { makeFacts, makeSpec, node } from '../test-support/shared/spec';
 
 const spec = makeSpec([node('s1', 'pi1.local', 'server', { nodeIp: '10.0.0.1' })], {
   networking: { tlsSans: ['pi1.local'] },

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { peerSources, portLabel, requiredPorts } from './ports';
 import type { FlannelBackend } from './spec';
-import { makeFacts, makeSpec, node } from './spec/testing';
+import { makeFacts, makeSpec, node } from '../test-support/shared/spec';
 
 const backends: FlannelBackend[] = ['vxlan', 'wireguard-native', 'host-gw'];
 const cases = backends.flatMap((backend) =>

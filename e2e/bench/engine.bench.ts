@@ -8,7 +8,7 @@
  */
 import * as lab from '../lab';
 import type { RunSnapshot } from '../../shared/run';
-import { clusterFile, labRun } from '../../electron/engine/lab-helpers';
+import { clusterFile, labRun } from '../../test-support/engine/lab';
 
 const agents = Number(process.env.BENCH_AGENTS ?? 8);
 const delayMs = Number(process.env.BENCH_DELAY_MS ?? 50);

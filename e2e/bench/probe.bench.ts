@@ -12,7 +12,7 @@ import * as lab from '../lab';
 import { EventHub } from '../../electron/backend/events';
 import { Logger } from '../../electron/backend/logger';
 import { HostsService } from '../../electron/probe/hosts-service';
-import { hostKeyBlob } from '../../electron/ssh/test/lab-helpers';
+import { hostKeyBlob } from '../../test-support/ssh/lab';
 import { FACTS_SCRIPT } from '../../shared/probe/script';
 import { shQuote } from '../../shared/shell';
 

@@ -16,7 +16,7 @@ import {
   readRemote,
   sampleCommandLines,
   type ClusterFile,
-} from '../../electron/engine/lab-helpers';
+} from '../../test-support/engine/lab';
 import { down, ensureMirror, exec, fault, up, type LabHost } from '../lab/index';
 
 const SPECS = [

@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { shJoin } from '../../shared/shell';
-import { clusterFile, labPool, type ClusterFile } from '../../electron/engine/lab-helpers';
+import { clusterFile, labPool, type ClusterFile } from '../../test-support/engine/lab';
 import { SshHostRunner } from '../../electron/engine/ssh-runner';
 import type { SessionPool } from '../../electron/ssh/pool';
 import { down, up, type LabHost } from '../lab/index';

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import type { Front } from '../../shared/contract';
 import { AppError } from '../../shared/errors';
-import { readAirgapFolder } from '../cli/commands/plan';
+import { readAirgapFolder } from '../engine/airgap-folder';
 import { expandHome } from '../ssh/auth';
 import { onlySteps } from '../../shared/plan/select';
 import { connectivityChecks } from '../../shared/checks/connectivity';
@@ -80,18 +80,20 @@ export function createBackend(options: BackendOptions): Backend {
       return { results, checks: connectivityChecks(results) };
     },
     'hosts:importSshConfig': ({ path }) => settle(() => hosts.importSshConfig(path)),
+    // The facts are the back end's own, from its probes: a UI sends only what the user chose.
     'run:start': ({ steps, ...input }) =>
       settle(() => {
-        if (!steps) return { runId: runs.start(input).run.runId };
+        const facts = hosts.factsFor(input.spec);
+        if (!steps) return { runId: runs.start({ ...input, facts }).run.runId };
         // One fix from the Checks step: the plan as it would be made, narrowed to those steps.
-        const whole = runs.planFor(input.spec, input.facts);
+        const whole = runs.planFor(input.spec, facts);
         let plan;
         try {
           plan = onlySteps(whole, steps);
         } catch (error) {
           throw new AppError('INVALID_INPUT', error instanceof Error ? error.message : String(error));
         }
-        return { runId: runs.start({ ...input, plan }).run.runId };
+        return { runId: runs.start({ ...input, facts, plan }).run.runId };
       }),
     'run:cancel': ({ runId }) => settle(() => (runs.cancel(runId), {})),
     // Resolves once the retry has begun; its progress comes as events.
@@ -107,8 +109,11 @@ export function createBackend(options: BackendOptions): Backend {
     'dialog:saveFile': (input) => files.saveFile(input),
     // The result holds the token when revealed: the dispatcher logs arguments only, never results.
     'run:joinCommand': (input) => runs.joinCommand(input),
-    'run:uninstall': (input) => settle(() => ({ runId: runs.uninstall(input).run.runId })),
-    'bundle:create': async (input) => ({ path: await runs.bundle(input) }),
+    'run:uninstall': (input) =>
+      settle(() => ({ runId: runs.uninstall({ ...input, facts: hosts.factsFor(input.spec) }).run.runId })),
+    'bundle:create': async (input) => ({
+      path: await runs.bundle({ ...input, facts: hosts.factsFor(input.spec) }),
+    }),
     'airgap:scan': ({ folder }) => settle(() => readAirgapFolder(expandHome(folder))),
   };
   const dispatcher = createDispatcher({ handlers, logger });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { makeSpec, node } from '../../shared/spec/testing';
-import { testBackend } from '../test/backend';
+import { makeSpec, node } from '../../test-support/shared/spec';
+import { testBackend } from '../../test-support/backend';
 
 describe('run:start with only some steps', () => {
   it('refuses a step the plan does not have, naming it, before anything runs', async () => {

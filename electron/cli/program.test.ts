@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { captureIo } from '../test/cli-io';
+import { captureIo } from '../../test-support/cli-io';
 import { runCli } from './program';
 
 const io = () => captureIo();

@@ -3,16 +3,10 @@ import { AppError } from '../../shared/errors';
 import { defaultDataDir } from '../backend/paths';
 import { appVersion } from '../backend/version';
 import { COMMANDS } from './commands';
-import type { CommandContext } from './commands/context';
+import type { CliIo, CommandContext } from './commands/context';
 import { EXIT } from './exit-codes';
 
-export interface CliIo {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-  env: NodeJS.ProcessEnv;
-  /** Resolves when the user asks to stop (Ctrl-C); used by long-running commands. */
-  untilInterrupted: () => Promise<void>;
-}
+export type { CliIo } from './commands/context';
 
 const EXIT_HELP = `
 Exit codes:

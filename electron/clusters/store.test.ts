@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { makeDraft } from '../../shared/draft-testing';
+import { makeDraft } from '../../test-support/shared/draft';
 import { AppError } from '../../shared/errors';
 import { ClusterStore, slugify } from './store';
 

@@ -4,13 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Front } from '../../shared/contract';
-import { makeDraft } from '../../shared/draft-testing';
+import { makeDraft } from '../../test-support/shared/draft';
 import { AppError } from '../../shared/errors';
 import { createBackend, type Backend, type BackendOptions } from '../backend';
 import { createLocalBridge } from '../local-bridge';
 import { safeStoragePersistence } from '../ssh/safe-storage';
-import { fakeSafeStorage } from '../ssh/safe-storage-testing';
-import { startTestServer } from '../ssh/test/ssh-server';
+import { fakeSafeStorage } from '../../test-support/ssh/safe-storage';
+import { startTestServer } from '../../test-support/ssh/ssh-server';
 import type { Dialogs } from './files';
 
 const cleanups: (() => Promise<void> | void)[] = [];

@@ -18,7 +18,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { down, ensureMirror, exec, mirror, up, type LabHost } from '../../e2e/lab/index';
 import type { HostFacts } from '../../shared/facts';
 import type { Plan } from '../../shared/plan';
-import { apply, clusterFile, labFacts, labRun, readRemote, type ClusterFile } from './lab-helpers';
+import {
+  apply,
+  clusterFile,
+  labFacts,
+  labRun,
+  readRemote,
+  type ClusterFile,
+} from '../../test-support/engine/lab';
 
 const SPECS = [
   { name: 'g7s', arch: 'amd64' as const, firewall: 'none' as const },

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { down, ensureMirror, exec, fault, up, type LabHost } from '../../e2e/lab/index';
 import type { Plan } from '../../shared/plan';
-import { clusterFile, labRun, sampleCommandLines, type ClusterFile } from './lab-helpers';
+import { clusterFile, labRun, sampleCommandLines, type ClusterFile } from '../../test-support/engine/lab';
 
 // e6fkp's sudo asks for a password: it goes to sudo on stdin, never on a command line.
 const SPECS = ['e6fs', 'e6fa', 'e6fkp'].map((name) => ({

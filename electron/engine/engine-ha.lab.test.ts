@@ -7,7 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppError } from '../../shared/errors';
-import { clusterFile, labPool, labRun, type ClusterFile } from './lab-helpers';
+import { clusterFile, labPool, labRun, type ClusterFile } from '../../test-support/engine/lab';
 import { SshHostRunner } from './ssh-runner';
 
 const SPECS = ['e6h1', 'e6h2', 'e6h3', 'e6h4'].map((name) => ({

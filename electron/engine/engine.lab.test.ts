@@ -7,7 +7,13 @@ import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { down, ensureMirror, up, type LabHost } from '../../e2e/lab/index';
 import { listNodesFromHere } from '../kubeconfig/check';
-import { apply, clusterFile, readRemote, sampleCommandLines, type ClusterFile } from './lab-helpers';
+import {
+  apply,
+  clusterFile,
+  readRemote,
+  sampleCommandLines,
+  type ClusterFile,
+} from '../../test-support/engine/lab';
 
 const SPECS = [
   { name: 'e6srv', arch: 'amd64' as const, firewall: 'none' as const },

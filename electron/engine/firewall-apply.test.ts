@@ -3,7 +3,7 @@ import type { ConnectivityResult } from '../../shared/checks/connectivity';
 import { AppError } from '../../shared/errors';
 import { firewallApplyPlan, type FirewallPath } from '../../shared/firewall';
 import type { PlanAction } from '../../shared/plan';
-import { FakeHostRunner, FRESH_LOGIN, type Recorded } from './fake-runner';
+import { FakeHostRunner, FRESH_LOGIN, type Recorded } from '../../test-support/engine/fake-runner';
 import { applyFirewall } from './firewall-apply';
 
 const cmd = (argv: string[], undo: string[][], what: string) => ({ argv, undo, what });

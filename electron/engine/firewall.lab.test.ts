@@ -7,7 +7,7 @@ import { down, ensureMirror, exec, up, type LabHost } from '../../e2e/lab/index'
 import type { HostFacts } from '../../shared/facts';
 import { sameRules, type FirewallChange } from '../../shared/firewall';
 import type { Plan } from '../../shared/plan';
-import { clusterFile, labFacts, labRun, type ClusterFile } from './lab-helpers';
+import { clusterFile, labFacts, labRun, type ClusterFile } from '../../test-support/engine/lab';
 
 const SPECS = [
   { name: 'i7fs', firewall: 'firewalld' as const },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { testBackend } from '../test/backend';
+import { testBackend } from '../../test-support/backend';
 
 describe('run:joinCommand', () => {
   it('refuses a duration that is not one, before anything runs', async () => {

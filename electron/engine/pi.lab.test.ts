@@ -8,7 +8,14 @@ import { down, exec, fault, up, type LabHost } from '../../e2e/lab/index';
 import { AppError } from '../../shared/errors';
 import type { HostFacts } from '../../shared/facts';
 import type { Plan } from '../../shared/plan';
-import { clusterFile, labFacts, labPool, labRun, readRemote, type ClusterFile } from './lab-helpers';
+import {
+  clusterFile,
+  labFacts,
+  labPool,
+  labRun,
+  readRemote,
+  type ClusterFile,
+} from '../../test-support/engine/lab';
 import { SshHostRunner } from './ssh-runner';
 
 const SPECS = [

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { redactText } from '../../shared/redact';
 import { plainDisplay, summary } from './display';
 import { RunLog } from './run-log';
-import { harness, threeNodePlan, TOKEN } from './testing';
+import { harness, threeNodePlan, TOKEN } from '../../test-support/engine/harness';
 
 describe('run log and plain display', () => {
   it('writes one 0600 file per run under the cluster, redacted, and a readable summary', async () => {

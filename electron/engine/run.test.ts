@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { AppError } from '../../shared/errors';
 import type { Plan, PlanStep } from '../../shared/plan';
 import type { RunEvent } from '../../shared/run';
-import { harness, INSTALL, KUBECONFIG_TEXT, threeNodePlan, TOKEN } from './testing';
+import { harness, INSTALL, KUBECONFIG_TEXT, threeNodePlan, TOKEN } from '../../test-support/engine/harness';
 
 function types(events: RunEvent[], stepId: string): string[] {
   return events

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createBackend } from '../backend';
 import { liveDisplay } from './display';
-import { harness, threeNodePlan } from './testing';
+import { harness, threeNodePlan } from '../../test-support/engine/harness';
 
 describe('run channels and the live display', () => {
   it('answers unknown runs with NOT_FOUND and refuses an invalid spec', async () => {

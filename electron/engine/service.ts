@@ -13,7 +13,7 @@ import { listNodesFromHere } from '../kubeconfig/check';
 import { removeKubeconfig, saveKubeconfig } from '../kubeconfig/file';
 import type { SessionPool } from '../ssh/pool';
 import { createBundle } from '../bundle';
-import { readAirgapFolder } from '../cli/commands/plan';
+import { readAirgapFolder } from './airgap-folder';
 import { checkLocalFiles } from './local-files';
 import { EngineRun } from './run';
 import { RunLog } from './run-log';

@@ -12,7 +12,7 @@ import type { HostFacts } from '../../shared/facts';
 import { REDACTED } from '../../shared/redact';
 import { loadSpec, type ClusterSpec } from '../../shared/spec';
 import { runCli } from '../cli/program';
-import { clusterFile, labFacts, labRun, readRemote, type ClusterFile } from './lab-helpers';
+import { clusterFile, labFacts, labRun, readRemote, type ClusterFile } from '../../test-support/engine/lab';
 
 const SPECS = [
   { name: 'u7s', firewall: 'firewalld' as const },

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { KUBECONFIG_TEXT } from '../engine/testing';
+import { KUBECONFIG_TEXT } from '../../test-support/engine/harness';
 import { defaultKubeconfigPath, saveKubeconfig, separateKubeconfigPath } from './file';
 import { mergeKubeconfig, renameKubeconfig, resolveContext, type KubeConfig } from './merge';
 

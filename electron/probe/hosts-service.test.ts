@@ -6,8 +6,8 @@ import { LogEntry } from '../../shared/contract';
 import { AppError } from '../../shared/errors';
 import type { Backend } from '../backend';
 import { createLocalBridge } from '../local-bridge';
-import { startTestServer, type TestServer } from '../ssh/test/ssh-server';
-import { testBackend } from '../test/backend';
+import { startTestServer, type TestServer } from '../../test-support/ssh/ssh-server';
+import { testBackend } from '../../test-support/backend';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {

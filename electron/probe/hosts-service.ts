@@ -1,12 +1,14 @@
 /**
  * The back end's hosts: credentials (in memory, optionally remembered), trusted host keys,
- * one SSH session per host, probing and connectivity tests. Shared by the contract handlers
- * and the command line, so both behave the same.
+ * one SSH session per host, probing and connectivity tests, and the facts each probe found
+ * (the back end plans with these, never with a copy a UI sends). Shared by the contract
+ * handlers and the command line, so both behave the same.
  */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { AppError } from '../../shared/errors';
 import type { HostFacts } from '../../shared/facts';
+import type { ClusterSpec, FactsByNode } from '../../shared/spec';
 import type { ConnectivityResult, PortPlan } from '../../shared/checks/connectivity';
 import type { Logger } from '../backend/logger';
 import { fingerprintOf, keyTypeOf, KnownHosts } from '../ssh/known-hosts';
@@ -38,12 +40,19 @@ export interface HostRef {
 }
 
 const MAX_OFFERS = 200;
+const MAX_FACTS = 1000;
+
+/** Facts are of a login: the same machine may give another user other rights (sudo). */
+const loginKey = (host: string, port: number, user: string): string =>
+  `${user}@${host.toLowerCase()}:${port}`;
 
 export class HostsService {
   readonly knownHosts: KnownHosts;
   readonly credentials: CredentialStore;
   readonly pool: SessionPool;
   private readonly offers = new Map<string, HostKeyOffer>();
+  /** The last facts of each login, from its last probe (a failed probe forgets them). */
+  private readonly facts = new Map<string, HostFacts>();
 
   constructor(private readonly options: HostsServiceOptions) {
     this.knownHosts = new KnownHosts({
@@ -129,17 +138,37 @@ export class HostsService {
   async probe(ref: HostRef, signal?: AbortSignal): Promise<HostFacts> {
     const sudoPassword = this.credentials.get(ref.host, ref.port)?.sudoPassword;
     const started = Date.now();
-    const facts = await probeHost({
-      pool: this.pool,
-      target: this.target(ref),
-      ...(sudoPassword ? { sudoPassword } : {}),
-      ...(signal ? { signal } : {}),
-    });
+    const key = loginKey(ref.host, ref.port, ref.user);
+    let facts: HostFacts;
+    try {
+      facts = await probeHost({
+        pool: this.pool,
+        target: this.target(ref),
+        ...(sudoPassword ? { sudoPassword } : {}),
+        ...(signal ? { signal } : {}),
+      });
+    } catch (error) {
+      this.facts.delete(key);
+      throw error;
+    }
+    this.facts.delete(key);
+    this.facts.set(key, facts);
+    while (this.facts.size > MAX_FACTS) this.facts.delete(this.facts.keys().next().value ?? '');
     this.options.logger.info(
       'probe',
       `${ref.host}: facts in ${Date.now() - started} ms (${facts.hostname ?? '?'}, ${facts.kernelArch ?? '?'}, sudo ${facts.sudo ?? '?'})`,
     );
     return facts;
+  }
+
+  /** The probed facts of a spec's nodes, by node name (a node not probed yet has none). */
+  factsFor(spec: ClusterSpec): FactsByNode {
+    const out: Record<string, HostFacts> = {};
+    for (const node of spec.nodes) {
+      const found = this.facts.get(loginKey(node.address, node.port, node.user));
+      if (found) out[node.nodeName] = found;
+    }
+    return out;
   }
 
   async connectivity(

@@ -12,8 +12,8 @@ import { AppError } from '../../shared/errors';
 import type { HostFacts } from '../../shared/facts';
 import type { Backend } from '../backend';
 import { createLocalBridge } from '../local-bridge';
-import { hostKeyBlob } from '../ssh/test/lab-helpers';
-import { testBackend } from '../test/backend';
+import { hostKeyBlob } from '../../test-support/ssh/lab';
+import { testBackend } from '../../test-support/backend';
 
 const NAMES = ['s4fw', 's4uf', 's4pi', 's4hf', 's4twin'] as const;
 type Name = (typeof NAMES)[number];

@@ -10,7 +10,7 @@ import { FACTS_SCRIPT } from '../../shared/probe/script';
 import { splitSections } from '../../shared/probe/sections';
 import { shQuote } from '../../shared/shell';
 import type { PoolTarget, SessionPool } from '../ssh/pool';
-import { sudoFailure } from '../ssh/sudo';
+import { asRoot, LADDER, sudoFailure } from '../ssh/sudo';
 
 export interface ProbeOptions {
   pool: SessionPool;
@@ -25,19 +25,19 @@ export interface ProbeOptions {
  * The one command: prints `@@sudo-mode` and how root was reached, then the facts. Without a
  * usable sudo the script still runs unprivileged, and the facts that need root stay unknown.
  */
-export function probeCommand(havePassword: boolean): string {
-  const script = shQuote(FACTS_SCRIPT);
-  const env = `env "SSH_CONNECTION=$SSH_CONNECTION"`;
+export function probeCommand(havePassword: boolean, script: string = FACTS_SCRIPT): string {
+  const run = 'sh -c "$S"';
+  const keep = ['SSH_CONNECTION'];
+  const { isRoot, hasSudo, sudoWithoutPassword } = LADDER;
   return [
-    `S=${script}`,
+    `S=${shQuote(script)}`,
     `mode() { printf '@@sudo-mode\\n%s\\n' "$1"; }`,
-    'if [ "$(id -u)" = 0 ]; then mode root; sh -c "$S"',
-    `elif command -v sudo >/dev/null 2>&1 && sudo -n true >/dev/null 2>&1; then mode nopasswd; sudo -n ${env} sh -c "$S"`,
+    `if ${isRoot}; then mode root; ${asRoot('root', run)}`,
+    `elif ${hasSudo} && ${sudoWithoutPassword}; then mode nopasswd; ${asRoot('nopasswd', run, keep)}`,
     havePassword
-      ? // -k: always read the password line (never a cached timestamp that would leave it unread)
-        `elif command -v sudo >/dev/null 2>&1; then mode password; sudo -k -S -p '' ${env} sh -c "$S"`
-      : `elif command -v sudo >/dev/null 2>&1; then mode password-missing; sh -c "$S"`,
-    'else mode unavailable; sh -c "$S"; fi',
+      ? `elif ${hasSudo}; then mode password; ${asRoot('password', run, keep)}`
+      : `elif ${hasSudo}; then mode password-missing; ${run}`,
+    `else mode unavailable; ${run}; fi`,
   ].join('\n');
 }
 

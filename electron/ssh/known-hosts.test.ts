@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fingerprintOf, hostMatches, KnownHosts, keyTypeOf, lookupName } from './known-hosts';
-import { newHostKey } from './test/ssh-server';
+import { newHostKey } from '../../test-support/ssh/ssh-server';
 
 function dir(): string {
   return mkdtempSync(join(tmpdir(), 'k3sw-kh-'));

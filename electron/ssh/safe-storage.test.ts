@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fakeSafeStorage } from './safe-storage-testing';
+import { fakeSafeStorage } from '../../test-support/ssh/safe-storage';
 import { safeStoragePersistence } from './safe-storage';
 
 const dataDir = () => mkdtempSync(join(tmpdir(), 'k3sw-safe-'));

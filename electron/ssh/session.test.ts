@@ -7,7 +7,7 @@ import { AppError } from '../../shared/errors';
 import type { SshCredentials } from './auth';
 import { fingerprintOf, KnownHosts } from './known-hosts';
 import { SshSession, type HostKeyOffer } from './session';
-import { newHostKey, newKeyPair, startTestServer, type TestServer } from './test/ssh-server';
+import { newHostKey, newKeyPair, startTestServer, type TestServer } from '../../test-support/ssh/ssh-server';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {

@@ -10,14 +10,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as lab from '../../e2e/lab';
 import { AppError } from '../../shared/errors';
 import { createLocalBridge } from '../local-bridge';
-import { testBackend } from '../test/backend';
+import { testBackend } from '../../test-support/backend';
 import type { SshCredentials } from './auth';
 import type { KnownHosts } from './known-hosts';
 import { SshSession } from './session';
 import { download, upload } from './sftp';
 import { readSshConfig } from './ssh-config';
 import { Sudo } from './sudo';
-import { hostFingerprint, regenerateHostKeys, trustingKnownHosts } from './test/lab-helpers';
+import { hostFingerprint, regenerateHostKeys, trustingKnownHosts } from '../../test-support/ssh/lab';
 
 let key: lab.LabHost;
 let pw: lab.LabHost;

@@ -1,19 +1,49 @@
 /**
- * Running commands as root on a session: nothing to do for root, `sudo -n` when sudo needs no
- * password, else `sudo -S -p ''` with the password as the first line of stdin (never on a
- * command line). A wrong password is an error, never a hang and never retried (no lockouts).
+ * The one sudo ladder: how a command gets root on a host. Nothing to do for root, `sudo -n` when
+ * sudo needs no password, else `sudo -S -p ''` with the password as the first line of stdin
+ * (never on a command line). A wrong password is an error, never a hang and never retried (no
+ * lockouts). The probe climbs the same rungs in its single command (`electron/probe/probe.ts`);
+ * the run engine climbs them through `Sudo` below.
  */
 import { AppError } from '../../shared/errors';
+import type { HostFacts } from '../../shared/facts';
 import { shJoin, shQuote } from '../../shared/shell';
 import { describeTarget } from './errors';
 import type { ExecOptions, ExecResult, SshSession, SshTarget } from './session';
 
-export type SudoMode = 'root' | 'nopasswd' | 'password' | 'unavailable';
+export type SudoMode = NonNullable<HostFacts['sudo']>;
+
+/** The rungs, as shell tests that run on the host, top to bottom. */
+export const LADDER = {
+  isRoot: '[ "$(id -u)" = 0 ]',
+  hasSudo: 'command -v sudo >/dev/null 2>&1',
+  sudoWithoutPassword: 'sudo -n true >/dev/null 2>&1',
+} as const;
+
+/**
+ * The command line that runs `shell` (an already quoted shell command) as root in `mode`. With
+ * 'password', the password must be the first line of stdin. `keepEnv` names login-shell
+ * variables (e.g. SSH_CONNECTION) that sudo would drop.
+ */
+export function asRoot(
+  mode: Exclude<SudoMode, 'unavailable'>,
+  shell: string,
+  keepEnv: readonly string[] = [],
+): string {
+  if (mode === 'root') return shell;
+  for (const name of keepEnv)
+    if (!/^[A-Z_][A-Z0-9_]*$/.test(name)) throw new Error(`Not a variable name: ${name}`);
+  // Expanded by the login shell on purpose: the values are the host's own, not ours.
+  const env = keepEnv.length ? `env ${keepEnv.map((name) => `"${name}=$${name}"`).join(' ')} ` : '';
+  if (mode === 'nopasswd') return `sudo -n ${env}${shell}`;
+  // -k: ignore a cached timestamp, so sudo always reads (and removes) the password line.
+  return `sudo -k -S -p '' ${env}${shell}`;
+}
 
 const DETECT = [
   'id -u',
-  'if command -v sudo >/dev/null 2>&1; then',
-  '  if sudo -n true >/dev/null 2>&1; then echo nopasswd; else echo password; fi',
+  `if ${LADDER.hasSudo}; then`,
+  `  if ${LADDER.sudoWithoutPassword}; then echo nopasswd; else echo password; fi`,
   'else echo no-sudo; fi',
 ].join('\n');
 
@@ -137,24 +167,15 @@ export class Sudo {
     return mode;
   }
 
-  /**
-   * The command line that runs `command` (a shell command) as root, and the stdin prefix it
-   * needs. `keepEnv` names login-shell variables (e.g. SSH_CONNECTION) that sudo would drop.
-   */
+  /** The command line that runs `command` (a shell command) as root, and the stdin prefix it needs. */
   async wrap(
     command: string,
     keepEnv: readonly string[] = [],
   ): Promise<{ command: string; stdinPrefix: string }> {
     const mode = await this.validate();
-    const shell = shJoin(['sh', '-c', command]);
-    if (mode === 'root') return { command: shell, stdinPrefix: '' };
-    for (const name of keepEnv)
-      if (!/^[A-Z_][A-Z0-9_]*$/.test(name)) throw new Error(`Not a variable name: ${name}`);
-    // Expanded by the login shell on purpose: the values are the host's own, not ours.
-    const env = keepEnv.length ? `env ${keepEnv.map((name) => `"${name}=$${name}"`).join(' ')} ` : '';
-    if (mode === 'nopasswd') return { command: `sudo -n ${env}${shell}`, stdinPrefix: '' };
-    // -k: ignore a cached timestamp, so sudo always reads (and removes) the password line.
-    return { command: `sudo -k -S -p '' ${env}${shell}`, stdinPrefix: `${this.options.password ?? ''}\n` };
+    if (mode === 'unavailable') throw new Error('validate() lets no host without sudo through');
+    const root = asRoot(mode, shJoin(['sh', '-c', command]), keepEnv);
+    return { command: root, stdinPrefix: mode === 'password' ? `${this.options.password ?? ''}\n` : '' };
   }
 
   /** Runs a shell command as root. */

@@ -1,11 +1,53 @@
-/** Checks about one host on its own. */
+/**
+ * Checks about one host on its own, and the rules they decide with. The plan's issues
+ * (shared/plan/fact-issues.ts) use the same rules, so the Checks step and the plan never
+ * disagree about the same facts: add or change a host rule here.
+ */
 import type { HostFacts } from '../facts';
-import type { Check, CheckHost, CheckInput } from './types';
+import type { Check, CheckHost, CheckInput, CheckStatus, NodeRole } from './types';
 
 type Draft = Omit<Check, 'hostId'>;
 
 const MIB_PER_GIB = 1024;
 const gib = (mib: number): string => `${(mib / MIB_PER_GIB).toFixed(1)} GB`;
+
+/**
+ * K3s's minimum hardware: a server 2 cores and 2 GB, an agent 1 core and 512 MB. Memory allows
+ * for what the firmware keeps (a "2 GB" board reports about 1.8 GB); below `failMiB` it fails.
+ */
+export const HARDWARE: Record<NodeRole, { failMiB: number; warnMiB: number; cpus: number }> = {
+  server: { failMiB: 900, warnMiB: 1800, cpus: 2 },
+  agent: { failMiB: 460, warnMiB: 460, cpus: 1 },
+};
+
+export function memoryVerdict(mib: number, role: NodeRole): CheckStatus {
+  const limits = HARDWARE[role];
+  if (mib < limits.failMiB) return 'fail';
+  return mib < limits.warnMiB ? 'warn' : 'pass';
+}
+
+/** Fewer CPUs than K3s wants for the role (unknown counts as enough). */
+export const tooFewCpus = (f: HostFacts, role: NodeRole): boolean =>
+  f.cpus !== null && f.cpus < HARDWARE[role].cpus;
+
+/** The architecture was read and K3s has no build for it. */
+export const unsupportedArch = (f: HostFacts): boolean =>
+  f.k3sArch === null && (f.kernelArch !== null || f.userlandArch !== null);
+
+/** iptables 1.8.0 to 1.8.4 pile up duplicate rules: K3s must use its bundled iptables. */
+export function needsBundledIptables(facts: HostFacts | null | undefined): boolean {
+  return /^v?1\.8\.([0-4])(\D|$)/.test(facts?.iptables.version ?? '');
+}
+
+/** Groups of items sharing the same value (null and empty values are ignored), in input order. */
+export function sharing<T>(items: readonly T[], value: (item: T) => string | null | undefined): T[][] {
+  const byValue = new Map<string, T[]>();
+  for (const item of items) {
+    const v = value(item);
+    if (v) byValue.set(v, [...(byValue.get(v) ?? []), item]);
+  }
+  return [...byValue.values()].filter((group) => group.length > 1);
+}
 
 function arch(f: HostFacts): Draft {
   const id = 'arch';
@@ -16,7 +58,7 @@ function arch(f: HostFacts): Draft {
     f.userlandArch && f.userlandArch !== f.kernelArch
       ? `${f.kernelArch ?? '?'} (userland ${f.userlandArch})`
       : (f.kernelArch ?? f.userlandArch ?? '?');
-  if (f.k3sArch === null) {
+  if (unsupportedArch(f)) {
     const why =
       f.kernelArch === 'armv6l'
         ? ' K3s installs on ARMv6 (Pi Zero, Pi 1) but then dies with "illegal instruction".'
@@ -80,26 +122,36 @@ function memory(f: HostFacts, host: CheckHost): Draft {
   const title = 'Memory';
   const mib = f.memoryMiB;
   if (mib === null) return { id, status: 'warn', title, reason: 'The amount of memory could not be read.' };
-  // Allow for memory the firmware keeps (a "2 GB" board reports about 1.8 GB).
+  const verdict = memoryVerdict(mib, host.role);
   if (host.role === 'server') {
-    if (mib < 900)
+    if (verdict === 'fail')
       return {
         id,
         status: 'fail',
         title,
         reason: `${gib(mib)} is too little for a K3s server (2 GB recommended, 1 GB at the very least).`,
       };
-    if (mib < 1800)
+    if (verdict === 'warn')
       return {
         id,
         status: 'warn',
         title,
         reason: `${gib(mib)} is below the 2 GB recommended for a server: it will be slow and may run out of memory.`,
       };
-  } else if (mib < 460) {
+  } else if (verdict !== 'pass') {
     return { id, status: 'fail', title, reason: `${gib(mib)} is below the 512 MB an agent needs.` };
   }
   return { id, status: 'pass', title, reason: `${gib(mib)} of memory.` };
+}
+
+function cpus(f: HostFacts, host: CheckHost): Draft | null {
+  if (!tooFewCpus(f, host.role)) return null;
+  return {
+    id: 'cpus',
+    status: 'warn',
+    title: 'Processors',
+    reason: `${f.cpus ?? '?'} CPU${f.cpus === 1 ? '' : 's'}: a K3s ${host.role} wants at least ${HARDWARE[host.role].cpus}; it will be slow.`,
+  };
 }
 
 function disk(f: HostFacts): Draft {
@@ -206,8 +258,7 @@ function selinux(f: HostFacts): Draft | null {
 function iptables(f: HostFacts): Draft | null {
   const version = f.iptables.version;
   if (!version) return null;
-  const [major, minor, patch] = version.split('.').map(Number);
-  const buggy = major === 1 && minor === 8 && (patch ?? 0) <= 4;
+  const buggy = needsBundledIptables(f);
   if (!buggy)
     return {
       id: 'iptables',
@@ -304,6 +355,7 @@ export function hostChecks(host: CheckHost, input: CheckInput): Check[] {
     sudo(f),
     memoryCgroup(f),
     memory(f, host),
+    cpus(f, host),
     disk(f),
     clock(f, input),
     apiPort(f, host, input.apiPort ?? 6443),

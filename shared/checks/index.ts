@@ -3,22 +3,19 @@
  * their roles. Pure: the same input always gives the same list, hosts in input order, then
  * the checks across hosts.
  */
-import { hostChecks } from './host-checks';
+import { hostChecks, sharing } from './host-checks';
 import type { Check, CheckHost, CheckInput } from './types';
 
 export type { Check, CheckFix, CheckHost, CheckInput, CheckStatus, FixAction, NodeRole } from './types';
 
-/** Groups of hosts sharing the same value (values that are null are ignored). */
+/** Groups of hosts sharing the same value, by value (values that are null are ignored). */
 function duplicates(
   hosts: CheckHost[],
   value: (host: CheckHost) => string | null | undefined,
 ): Map<string, string[]> {
-  const byValue = new Map<string, string[]>();
-  for (const host of hosts) {
-    const v = value(host);
-    if (v) byValue.set(v, [...(byValue.get(v) ?? []), host.id]);
-  }
-  return new Map([...byValue].filter(([, ids]) => ids.length > 1));
+  return new Map(
+    sharing(hosts, value).map((group) => [value(group[0]!) ?? '', group.map((host) => host.id)]),
+  );
 }
 
 function duplicateChecks(hosts: CheckHost[]): Check[] {

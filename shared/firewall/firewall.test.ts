@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { HostFacts } from '../facts';
 import { shJoin } from '../shell';
-import { makeFacts, makeSpec, node, zone } from '../spec/testing';
+import { makeFacts, makeSpec, node, zone } from '../../test-support/shared/spec';
 import { planFirewall } from '.';
 
 const spec = makeSpec([node('s1', '10.0.0.1', 'server'), node('a1', '10.0.0.2', 'agent')]);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { HostFacts } from '../facts';
-import { makeFacts, makeSpec, node, zone } from '../spec/testing';
+import { makeFacts, makeSpec, node, zone } from '../../test-support/shared/spec';
 import { clusterFlows, worstStatus, type Flow } from './flows';
 
 function firewalld(address: string, extra: Partial<ReturnType<typeof zone>> = {}): HostFacts {

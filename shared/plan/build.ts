@@ -21,7 +21,7 @@ import type { ClusterSpec, NodeSpec } from '../spec/schema';
 import { validateSpec } from '../spec/validate';
 import { shJoin } from '../shell';
 import type { AirgapInventory } from './artifacts';
-import { hostChecks } from './host-checks';
+import { factIssues } from './fact-issues';
 import { installStep, type InstallContext } from './install';
 import { cgroupStep, firewallStep } from './prepare';
 import { PHASES, type PhaseId, type PlanAction, type PlanResult, type PlanStep } from './types';
@@ -143,7 +143,7 @@ export function buildPlan(
   facts: FactsByNode = {},
   options: BuildPlanOptions = {},
 ): PlanResult {
-  const issues: SpecIssue[] = [...validateSpec(spec), ...hostChecks(spec, facts)];
+  const issues: SpecIssue[] = [...validateSpec(spec), ...factIssues(spec, facts)];
   const first = firstServer(spec);
   if (!first || hasErrors(issues)) return { ok: false, issues };
 

@@ -4,6 +4,7 @@
  * ("settings") holds no secret, so its hash can be checked on re-runs (see `configCheck`).
  */
 import { stringify } from 'yaml';
+import { needsBundledIptables } from '../checks/host-checks';
 import type { HostFacts } from '../facts';
 import { shJoin } from '../shell';
 import { contextName, systemdUnit } from '../spec/model';
@@ -23,11 +24,6 @@ export interface NodeConfig {
 }
 
 /** iptables 1.8.0–1.8.4 is buggy: K3s should use its bundled copy. */
-export function needsBundledIptables(facts: HostFacts | null | undefined): boolean {
-  const match = /^v?1\.8\.([0-4])(\D|$)/.exec(facts?.iptables.version ?? '');
-  return match !== null;
-}
-
 export interface NodeConfigOptions {
   facts: HostFacts | null;
   /** The URL of the server to join; null for the first server. */

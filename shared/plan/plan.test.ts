@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { HostFacts } from '../facts';
-import { makeFacts, makeSpec, node, zone } from '../spec/testing';
+import { makeFacts, makeSpec, node, zone } from '../../test-support/shared/spec';
 import {
   buildPlan,
   fillTemplate,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { makeFacts, makeSpec, node } from '../spec/testing';
+import { makeFacts, makeSpec, node } from '../../test-support/shared/spec';
 import { buildPlan } from './build';
 import { onlySteps } from './select';
 

@@ -3,47 +3,16 @@
  * reopened window gets to catch up. Output is bounded per step; events already folded in (by
  * `seq`) are ignored, so replaying a tail over a snapshot is safe.
  */
-import type { NodeInfo, RunEvent, StepError, StepInfo } from './events';
+import type { z } from 'zod';
+import type { RunEvent } from './events';
+import type { RunSnapshotSchema, StepStateSchema } from './schema';
 
 export const MAX_OUTPUT_LINES = 40;
 
-export type StepStatus = 'pending' | 'running' | 'done' | 'skipped' | 'failed' | 'blocked' | 'cancelled';
-export type RunStatus = 'running' | 'succeeded' | 'failed' | 'cancelled';
-
-export interface StepState extends StepInfo {
-  status: StepStatus;
-  /** Set on 'skipped': already done, or (dry run) it would run. */
-  skipReason?: 'done' | 'dry-run';
-  startedAt?: string;
-  durationMs?: number;
-  changed?: boolean;
-  /** The latest output lines, at most MAX_OUTPUT_LINES. */
-  output: string[];
-  progress?: { action: number; actions: number; what: string; transferred?: number; total?: number };
-  error?: StepError;
-  blockedBy?: string;
-}
-
-export interface RunSnapshot {
-  runId: string;
-  cluster: string;
-  status: RunStatus;
-  dryRun: boolean;
-  concurrency: number;
-  startedAt: string;
-  finishedAt?: string;
-  durationMs?: number;
-  changed?: boolean;
-  lastSeq: number;
-  /** Step ids in plan order. */
-  order: string[];
-  steps: Record<string, StepState>;
-  /** Host names in the order their first step appears. */
-  hosts: string[];
-  nodes?: NodeInfo[];
-  kubeconfigPath?: string | null;
-  checkedFromHere?: boolean;
-}
+export type StepState = z.output<typeof StepStateSchema>;
+export type RunSnapshot = z.output<typeof RunSnapshotSchema>;
+export type StepStatus = StepState['status'];
+export type RunStatus = RunSnapshot['status'];
 
 function withStep(snapshot: RunSnapshot, id: string, change: (step: StepState) => StepState): RunSnapshot {
   const step = snapshot.steps[id];

@@ -1,23 +1,20 @@
 /** Schemas of what the run channels carry, for the contract's validation. */
 import { z } from 'zod';
-import { HostFactsSchema } from '../facts-schema';
 import { ClusterSpec } from '../spec/schema';
-import { NodeInfo, StepError } from './events';
-import type { RunSnapshot } from './reduce';
+import { NodeInfo, StepError, StepInfo } from './events';
 
 const STEP_STATUSES = ['pending', 'running', 'done', 'skipped', 'failed', 'blocked', 'cancelled'] as const;
+const RUN_STATUSES = ['running', 'succeeded', 'failed', 'cancelled'] as const;
 
-export const StepStateSchema = z.object({
-  id: z.string(),
-  host: z.string(),
-  phase: z.string(),
-  title: z.string(),
-  dependsOn: z.array(z.string()),
+/** One step of a run as a snapshot holds it. */
+export const StepStateSchema = StepInfo.extend({
   status: z.enum(STEP_STATUSES),
+  /** Set on 'skipped': already done, or (dry run) it would run. */
   skipReason: z.enum(['done', 'dry-run']).optional(),
   startedAt: z.string().optional(),
   durationMs: z.number().optional(),
   changed: z.boolean().optional(),
+  /** The latest output lines, at most MAX_OUTPUT_LINES. */
   output: z.array(z.string()),
   progress: z
     .object({
@@ -32,10 +29,11 @@ export const StepStateSchema = z.object({
   blockedBy: z.string().optional(),
 });
 
+/** What a window shows of a run; the reducer (reduce.ts) folds events into it. */
 export const RunSnapshotSchema = z.object({
   runId: z.string(),
   cluster: z.string(),
-  status: z.enum(['running', 'succeeded', 'failed', 'cancelled']),
+  status: z.enum(RUN_STATUSES),
   dryRun: z.boolean(),
   concurrency: z.number(),
   startedAt: z.string(),
@@ -43,22 +41,19 @@ export const RunSnapshotSchema = z.object({
   durationMs: z.number().optional(),
   changed: z.boolean().optional(),
   lastSeq: z.number(),
+  /** Step ids in plan order. */
   order: z.array(z.string()),
   steps: z.record(z.string(), StepStateSchema),
+  /** Host names in the order their first step appears. */
   hosts: z.array(z.string()),
   nodes: z.array(NodeInfo).optional(),
   kubeconfigPath: z.string().nullable().optional(),
   checkedFromHere: z.boolean().optional(),
 });
 
-// The schema and the reducer's type must describe the same thing.
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-export const snapshotSchemaMatches: Same<z.output<typeof RunSnapshotSchema>, RunSnapshot> = true;
-
 export const StartRunInput = z
   .object({
     spec: ClusterSpec,
-    facts: z.record(z.string(), HostFactsSchema).default({}),
     concurrency: z.number().int().min(1).max(64).default(4),
     dryRun: z.boolean().default(false),
     /** Only these plan steps (e.g. one fix from the Checks step); all of them when absent. */
@@ -74,7 +69,7 @@ export const RetryHostInput = z
 export const RunSummarySchema = z.object({
   runId: z.string(),
   cluster: z.string(),
-  status: z.enum(['running', 'succeeded', 'failed', 'cancelled']),
+  status: z.enum(RUN_STATUSES),
   startedAt: z.string(),
 });
 
@@ -100,7 +95,6 @@ export const JoinCommandOutput = z.object({ command: z.string(), tokenSource: z.
 export const UninstallInput = z
   .object({
     spec: ClusterSpec,
-    facts: z.record(z.string(), HostFactsSchema).default({}),
     concurrency: z.number().int().min(1).max(64).default(4),
   })
   .strict();
@@ -110,6 +104,5 @@ export const BundleInput = z
   .object({
     runId: z.string().min(1).max(100).optional(),
     spec: ClusterSpec,
-    facts: z.record(z.string(), HostFactsSchema).default({}),
   })
   .strict();

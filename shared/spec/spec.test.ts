@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadSpec, parseSpecObject, parseSpecYaml, starterSpecYaml, validateSpec } from '.';
-import { makeSpec, node } from './testing';
+import { makeSpec, node } from '../../test-support/shared/spec';
 
 const header = 'apiVersion: k3s-wizard/v1\nkind: Cluster\nname: lab\n';
 const messages = (spec: ReturnType<typeof makeSpec>) =>

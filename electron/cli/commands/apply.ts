@@ -16,10 +16,10 @@ import { RunService, type StartedRun, type StartRunRequest } from '../../engine/
 import type { SshCredentials } from '../../ssh/auth';
 import { KnownHosts } from '../../ssh/known-hosts';
 import { SessionPool } from '../../ssh/pool';
-import type { CliIo } from '../program';
 import { parseConcurrency } from '../options';
-import type { RegisterCommand } from './context';
-import { readAirgapFolder, readFacts } from './plan';
+import type { CliIo, RegisterCommand } from './context';
+import { readAirgapFolder } from '../../engine/airgap-folder';
+import { readFacts } from './plan';
 
 interface ApplyOptions {
   yes?: boolean;

@@ -1,5 +1,12 @@
 import type { Command } from 'commander';
-import type { CliIo } from '../program';
+
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  env: NodeJS.ProcessEnv;
+  /** Resolves when the user asks to stop (Ctrl-C); used by long-running commands. */
+  untilInterrupted: () => Promise<void>;
+}
 
 export interface CommandContext {
   io: CliIo;

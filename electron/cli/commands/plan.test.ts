@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { makeFacts } from '../../../shared/spec/testing';
-import { captureIo } from '../../test/cli-io';
+import { makeFacts } from '../../../test-support/shared/spec';
+import { captureIo } from '../../../test-support/cli-io';
 import { runCli } from '../program';
 
 const io = () => captureIo();

@@ -1,16 +1,10 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { Option } from 'commander';
 import { AppError } from '../../../shared/errors';
 import type { HostFacts } from '../../../shared/facts';
 import { FactsFileSchema } from '../../../shared/facts-schema';
-import {
-  buildPlan,
-  parseSha256Sums,
-  planToScript,
-  planToText,
-  type AirgapInventory,
-} from '../../../shared/plan';
+import { buildPlan, planToScript, planToText, type AirgapInventory } from '../../../shared/plan';
 import {
   formatIssue,
   loadSpec,
@@ -18,6 +12,7 @@ import {
   type FactsByNode,
   type SpecIssue,
 } from '../../../shared/spec';
+import { readAirgapFolder } from '../../engine/airgap-folder';
 import type { RegisterCommand } from './context';
 
 function readText(path: string, what: string): string {
@@ -56,26 +51,6 @@ export function readFacts(path: string, spec: ClusterSpec): FactsByNode {
     byNode[node.nodeName] = facts;
   }
   return byNode;
-}
-
-/** Lists the air-gap folder and reads its checksum files. */
-export function readAirgapFolder(folder: string): AirgapInventory {
-  let files: string[];
-  try {
-    files = readdirSync(folder, { withFileTypes: true })
-      .filter((entry) => entry.isFile())
-      .map((entry) => entry.name);
-  } catch (error) {
-    throw new AppError(
-      'INVALID_INPUT',
-      `Cannot read the air-gap folder ${folder}: ${(error as Error).message}`,
-    );
-  }
-  const sha256: Record<string, string> = {};
-  for (const name of files.filter((f) => /^sha256sum-.*\.txt$/.test(f))) {
-    Object.assign(sha256, parseSha256Sums(readText(resolve(folder, name), 'checksum file')));
-  }
-  return { files, sha256 };
 }
 
 function report(issues: SpecIssue[], file: string, write: (text: string) => void): void {

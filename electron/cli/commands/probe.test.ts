@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { newKeyPair, startTestServer, type TestServer } from '../../ssh/test/ssh-server';
+import { newKeyPair, startTestServer, type TestServer } from '../../../test-support/ssh/ssh-server';
 import { runCli, type CliIo } from '../program';
 
 const cleanups: (() => Promise<void>)[] = [];

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { rehearsalImage } from '../../../shared/rehearsal';
-import { captureIo } from '../../test/cli-io';
+import { captureIo } from '../../../test-support/cli-io';
 import { EXIT } from '../exit-codes';
 import { runCli } from '../program';
 

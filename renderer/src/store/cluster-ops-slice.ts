@@ -1,7 +1,7 @@
 import type { StateCreator } from 'zustand';
 import type { AppBridge } from '../bridge';
 import { errorText } from '../lib/errors';
-import { SPEC_PROBLEMS, specAndFactsOf } from './spec';
+import { SPEC_PROBLEMS, specOf } from './spec';
 import type { Store } from '.';
 
 export interface JoinOptions {
@@ -23,10 +23,10 @@ export interface ClusterOpsSlice {
 export const createClusterOpsSlice =
   (bridge: AppBridge): StateCreator<Store, [], [], ClusterOpsSlice> =>
   (set, get) => {
-    const specAndFacts = () => {
-      const { spec, facts } = specAndFactsOf(get());
+    const checkedSpec = () => {
+      const spec = specOf(get());
       if (!spec) throw new Error(SPEC_PROBLEMS);
-      return { spec, facts };
+      return { spec };
     };
     return {
       bundlePath: null,
@@ -52,7 +52,7 @@ export const createClusterOpsSlice =
         try {
           const { runId } = get();
           const { path } = await bridge.invoke('bundle:create', {
-            ...specAndFacts(),
+            ...checkedSpec(),
             ...(runId ? { runId } : {}),
           });
           set({ bundlePath: path, opsError: null });
@@ -62,7 +62,7 @@ export const createClusterOpsSlice =
       },
       async uninstall() {
         try {
-          const { runId } = await bridge.invoke('run:uninstall', specAndFacts());
+          const { runId } = await bridge.invoke('run:uninstall', checkedSpec());
           set({ runId, run: null, hostLogs: {}, opsError: null, step: 'install' });
           await get().catchUpRun();
         } catch (error) {

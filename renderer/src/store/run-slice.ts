@@ -2,7 +2,7 @@ import type { StateCreator } from 'zustand';
 import { reduceRun, type RunEvent, type RunSnapshot } from '../../../shared/run';
 import type { AppBridge } from '../bridge';
 import { errorText } from '../lib/errors';
-import { SPEC_PROBLEMS, specAndFactsOf } from './spec';
+import { SPEC_PROBLEMS, specOf } from './spec';
 import type { Store } from '.';
 
 /** Lines kept per machine in the live log (the view is windowed, so this can be large). */
@@ -37,7 +37,7 @@ export const createRunSlice =
     hostLogs: {},
     runError: null,
     async startRun(options = {}) {
-      const { spec, facts } = specAndFactsOf(get());
+      const spec = specOf(get());
       if (!spec) {
         set({ runError: SPEC_PROBLEMS });
         return;
@@ -46,7 +46,6 @@ export const createRunSlice =
       try {
         const { runId } = await bridge.invoke('run:start', {
           spec,
-          facts,
           dryRun: options.dryRun ?? false,
           ...(options.steps ? { steps: options.steps } : {}),
         });

@@ -9,8 +9,6 @@ import {
   type SpecIssue,
 } from '../../../shared/spec';
 import type { ClusterOptions } from './cluster-slice';
-import type { HostFacts } from '../../../shared/facts';
-import { factsByNode } from './facts-slice';
 import type { HostEntry } from './hosts-slice';
 
 /** "a, b c" → ["a", "b", "c"] */
@@ -98,14 +96,10 @@ export function issuesAt(issues: readonly SpecIssue[], ...prefixes: string[]): S
 
 export const SPEC_PROBLEMS = 'The cluster settings have problems: fix them on the earlier steps first.';
 
-/** The checked spec of the wizard's state and the probe facts by node name; null spec when invalid. */
-export function specAndFactsOf(state: {
-  cluster: ClusterOptions;
-  hosts: readonly HostEntry[];
-  facts: Readonly<Record<string, HostFacts>>;
-}): { spec: ClusterSpec | null; facts: Record<string, HostFacts> } {
-  return {
-    spec: checkSpec(buildSpecInput(state.cluster, state.hosts)).spec,
-    facts: factsByNode(state.hosts, state.facts),
-  };
+/**
+ * The checked spec of the wizard's state, null when invalid: what a run, an uninstall or a
+ * bundle is asked for. The back end plans them with the facts of its own probes.
+ */
+export function specOf(state: { cluster: ClusterOptions; hosts: readonly HostEntry[] }): ClusterSpec | null {
+  return checkSpec(buildSpecInput(state.cluster, state.hosts)).spec;
 }

@@ -69,7 +69,7 @@ describe('renderer store', () => {
 
 describe('probe facts', () => {
   it('stay with the machine when its node name is edited', async () => {
-    const { makeFacts } = await import('../../../shared/spec/testing');
+    const { makeFacts } = await import('../../../test-support/shared/spec');
     const { factsByNode } = await import('./facts-slice');
     const store = createAppStore(fakeBridge(() => info));
     store.getState().addHost({ address: '10.0.0.5', port: 22, user: 'pi', auth: 'agent', keyPath: '' });

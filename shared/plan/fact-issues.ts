@@ -1,9 +1,20 @@
-/** What the facts say about a host before anything runs on it: blockers and warnings for the plan. */
+/**
+ * What the facts say about a host before anything runs on it: blockers and warnings for the
+ * plan, against the spec. The host rules themselves (hardware, architecture, iptables, clones)
+ * are the pre-flight checks' own (shared/checks/host-checks.ts), so both always agree.
+ */
+import {
+  HARDWARE,
+  memoryVerdict,
+  needsBundledIptables,
+  sharing,
+  tooFewCpus,
+  unsupportedArch,
+} from '../checks/host-checks';
 import type { HostFacts } from '../facts';
 import type { SpecIssue } from '../spec/issues';
 import type { FactsByNode } from '../spec/model';
 import type { ClusterSpec, NodeSpec } from '../spec/schema';
-import { needsBundledIptables } from './k3s-config';
 
 function nodeChecks(spec: ClusterSpec, node: NodeSpec, index: number, facts: HostFacts): SpecIssue[] {
   const at = (field: string) => (field ? `nodes[${index}].${field}` : `nodes[${index}]`);
@@ -11,10 +22,10 @@ function nodeChecks(spec: ClusterSpec, node: NodeSpec, index: number, facts: Hos
   const error = (path: string, message: string) => issues.push({ path, severity: 'error', message });
   const warn = (path: string, message: string) => issues.push({ path, severity: 'warning', message });
   const name = node.nodeName;
-  if (facts.k3sArch === null && facts.kernelArch !== null) {
+  if (unsupportedArch(facts)) {
     error(
       at(''),
-      `${name} is ${facts.kernelArch}${facts.userlandArch ? ` (${facts.userlandArch})` : ''}, which K3s does not run on (it needs amd64, arm64 or armhf; a Pi Zero or Pi 1 cannot).`,
+      `${name} is ${facts.kernelArch ?? facts.userlandArch ?? '?'}${facts.kernelArch && facts.userlandArch ? ` (${facts.userlandArch})` : ''}, which K3s does not run on (it needs amd64, arm64 or armhf; a Pi Zero or Pi 1 cannot).`,
     );
   }
   if (facts.init === 'other')
@@ -59,14 +70,17 @@ function nodeChecks(spec: ClusterSpec, node: NodeSpec, index: number, facts: Hos
     );
   }
   const server = node.role === 'server';
-  if (facts.memoryMiB !== null && facts.memoryMiB < (server ? 1900 : 480)) {
+  if (facts.memoryMiB !== null && memoryVerdict(facts.memoryMiB, node.role) !== 'pass') {
     warn(
       at(''),
       `${name} has ${facts.memoryMiB} MiB of memory; a K3s ${node.role} wants at least ${server ? '2 GiB' : '512 MiB'}.`,
     );
   }
-  if (facts.cpus !== null && server && facts.cpus < 2)
-    warn(at(''), `${name} has 1 CPU; a K3s server wants at least 2.`);
+  if (tooFewCpus(facts, node.role))
+    warn(
+      at(''),
+      `${name} has ${facts.cpus} CPU; a K3s ${node.role} wants at least ${HARDWARE[node.role].cpus}.`,
+    );
   if (needsBundledIptables(facts)) {
     warn(
       at(''),
@@ -83,23 +97,20 @@ function nodeChecks(spec: ClusterSpec, node: NodeSpec, index: number, facts: Hos
 }
 
 /** Checks of every probed host, and of hosts against each other (cloned SD cards). */
-export function hostChecks(spec: ClusterSpec, facts: FactsByNode): SpecIssue[] {
+export function factIssues(spec: ClusterSpec, facts: FactsByNode): SpecIssue[] {
   const issues = spec.nodes.flatMap((node, index) => {
     const f = facts[node.nodeName];
     return f ? nodeChecks(spec, node, index, f) : [];
   });
-  const seen = new Map<string, string>();
-  spec.nodes.forEach((node, index) => {
-    const id = facts[node.nodeName]?.machineId;
-    if (!id) return;
-    const other = seen.get(id);
-    if (other) {
+  const probed = spec.nodes.map((node, index) => ({ node, index, id: facts[node.nodeName]?.machineId }));
+  for (const [first, ...clones] of sharing(probed, (entry) => entry.id)) {
+    for (const { node, index } of clones) {
       issues.push({
         path: `nodes[${index}]`,
         severity: 'warning',
-        message: `${node.nodeName} and ${other} share a machine ID (a cloned SD card?), which confuses flannel. On ${node.nodeName}: sudo rm /etc/machine-id && sudo systemd-machine-id-setup, then reboot.`,
+        message: `${node.nodeName} and ${first!.node.nodeName} share a machine ID (a cloned SD card?), which confuses flannel. On ${node.nodeName}: sudo rm /etc/machine-id && sudo systemd-machine-id-setup, then reboot.`,
       });
-    } else seen.set(id, node.nodeName);
-  });
+    }
+  }
   return issues;
 }

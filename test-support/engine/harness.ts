@@ -5,10 +5,10 @@
 import { buildPlan, type Plan } from '../../shared/plan';
 import { redactText } from '../../shared/redact';
 import type { NodeInfo, RunEvent } from '../../shared/run';
-import { makeSpec, node } from '../../shared/spec/testing';
+import { makeSpec, node } from '../shared/spec';
 import { FakeHostRunner, type FakeRule, type Recorded } from './fake-runner';
-import { EngineRun } from './run';
-import type { StepServices } from './step';
+import { EngineRun } from '../../electron/engine/run';
+import type { StepServices } from '../../electron/engine/step';
 
 /** The install script's command line (not the download of it). */
 export const INSTALL = / sh \/var\/lib\/k3s-wizard\/install\.sh$/;

@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CliIo } from '../cli/program';
+import type { CliIo } from '../electron/cli/program';
 
 /** The command line's I/O captured for a test, with its own empty data folder. */
 export function captureIo(env: NodeJS.ProcessEnv = {}) {

@@ -2,8 +2,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as lab from '../../../e2e/lab';
-import { fingerprintOf, KnownHosts } from '../known-hosts';
+import * as lab from '../../e2e/lab';
+import { fingerprintOf, KnownHosts } from '../../electron/ssh/known-hosts';
 
 /** The host's ed25519 public key blob, read as root inside the host (not over SSH). */
 export async function hostKeyBlob(name: string): Promise<Buffer> {

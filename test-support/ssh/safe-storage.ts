@@ -1,5 +1,5 @@
 /** A stand-in for Electron's safeStorage: reversible, but the plain text never shows in the bytes. */
-import type { SafeStorageLike } from './safe-storage';
+import type { SafeStorageLike } from '../../electron/ssh/safe-storage';
 
 const MAGIC = 'fake-enc:';
 

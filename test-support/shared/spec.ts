@@ -1,6 +1,6 @@
 /** Builders of specs and recorded host facts for tests (pure data, no secrets). */
-import type { FirewalldZone, HostFacts, K3sArch } from '../facts';
-import { ClusterSpec, type ClusterSpecInput } from './schema';
+import type { FirewalldZone, HostFacts, K3sArch } from '../../shared/facts';
+import { ClusterSpec, type ClusterSpecInput } from '../../shared/spec/schema';
 
 type NodeInput = ClusterSpecInput['nodes'][number];
 

@@ -1,8 +1,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Front } from '../../shared/contract';
-import { createBackend, type Backend } from '../backend';
+import type { Front } from '../shared/contract';
+import { createBackend, type Backend } from '../electron/backend';
 
 /** A back end with its own empty data folder, as each front creates it. */
 export function testBackend(front: Front = 'desktop'): Backend {

@@ -1,6 +1,6 @@
 /** A saved-cluster draft for tests: two hosts, one probed (pure data, no secrets). */
-import type { ClusterDraftInput } from './draft';
-import { makeFacts } from './spec/testing';
+import type { ClusterDraftInput } from '../../shared/draft';
+import { makeFacts } from './spec';
 
 export function makeDraft(extra: Partial<ClusterDraftInput> = {}): ClusterDraftInput {
   return {

@@ -3,7 +3,13 @@
  * every request is recorded (with stdin) so tests can check what went where.
  */
 import { AppError } from '../../shared/errors';
-import type { ExecOutcome, ExecRequest, HostRunner, UploadRequest, WriteFileRequest } from './host-runner';
+import type {
+  ExecOutcome,
+  ExecRequest,
+  HostRunner,
+  UploadRequest,
+  WriteFileRequest,
+} from '../../electron/engine/host-runner';
 
 export const FRESH_LOGIN = '# fresh login';
 

@@ -8,14 +8,14 @@ import type { Plan } from '../../shared/plan';
 import type { RunEvent } from '../../shared/run';
 import { loadSpec, type ClusterSpec, type FactsByNode } from '../../shared/spec';
 import type { HostFacts } from '../../shared/facts';
-import { probeHost } from '../probe/probe';
-import { EventHub } from '../backend/events';
-import { Logger } from '../backend/logger';
-import { KnownHosts } from '../ssh/known-hosts';
-import { SessionPool } from '../ssh/pool';
-import { connectAll, HostKeyOffers } from './connect';
-import { RunService, type StartedRun } from './service';
-import { runCli } from '../cli/program';
+import { probeHost } from '../../electron/probe/probe';
+import { EventHub } from '../../electron/backend/events';
+import { Logger } from '../../electron/backend/logger';
+import { KnownHosts } from '../../electron/ssh/known-hosts';
+import { SessionPool } from '../../electron/ssh/pool';
+import { connectAll, HostKeyOffers } from '../../electron/engine/connect';
+import { RunService, type StartedRun } from '../../electron/engine/service';
+import { runCli } from '../../electron/cli/program';
 import { exec, mirror, type LabHost } from '../../e2e/lab/index';
 
 export interface ClusterFile {
