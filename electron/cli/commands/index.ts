@@ -3,6 +3,7 @@ import { registerBundle } from './bundle';
 import type { RegisterCommand } from './context';
 import { registerInfo } from './info';
 import { registerInit } from './init';
+import { registerExport, registerImport } from './interop';
 import { registerPlan } from './plan';
 import { registerProbe } from './probe';
 import { registerRehearse } from './rehearse';
@@ -20,4 +21,6 @@ export const COMMANDS: RegisterCommand[] = [
   registerUninstall,
   registerBundle,
   registerRehearse,
+  registerExport,
+  registerImport,
 ];
