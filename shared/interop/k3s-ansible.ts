@@ -174,7 +174,9 @@ export function importK3sAnsible(text: string, options: { name: string }): Conve
   try {
     doc = parse(text);
   } catch (error) {
-    throw new Error(`The inventory is not valid YAML: ${(error as Error).message.split('\n')[0] ?? ''}`);
+    throw new Error(`The inventory is not valid YAML: ${(error as Error).message.split('\n')[0] ?? ''}`, {
+      cause: error,
+    });
   }
   const found = isObject(doc) ? findCluster(doc) : null;
   if (!found)
