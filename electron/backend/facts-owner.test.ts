@@ -3,25 +3,17 @@
  * sends only what the user chose (the spec, dry run, steps), never facts of its own.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { AppError } from '../../shared/errors';
+import { type AppError } from '../../shared/errors';
 import { makeSpec, node } from '../../test-support/shared/spec';
 import { testBackend } from '../../test-support/backend';
 import { startTestServer } from '../../test-support/ssh/ssh-server';
 import { createLocalBridge } from '../local-bridge';
+import { rejection } from '../../test-support/errors';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
-
-async function failure(promise: Promise<unknown>): Promise<AppError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(AppError);
-  return error as AppError;
-}
 
 /** A back end that has probed the in-process SSH server (this machine's facts). */
 async function probed() {
@@ -34,7 +26,7 @@ async function probed() {
   const bridge = createLocalBridge(backend);
   const ref = { host: '127.0.0.1', port: server.port, user: 'lab' };
   await bridge.invoke('hosts:setCredentials', { ...ref, password: 'login-pw' });
-  const unknown = await failure(bridge.invoke('hosts:probe', ref));
+  const unknown = await rejection(bridge.invoke('hosts:probe', ref));
   const fingerprint = String(unknown.details?.fingerprint);
   await bridge.invoke('hosts:trustHostKey', { host: ref.host, port: ref.port, fingerprint });
   const { facts } = await bridge.invoke('hosts:probe', ref);
@@ -49,7 +41,7 @@ describe('main owns the facts', () => {
       node('n1', '127.0.0.1', 'server', { port: server.port, user: 'lab', nodeIp: '203.0.113.9' }),
     ]);
     expect(facts.addresses.map((a) => a.address)).not.toContain('203.0.113.9');
-    const refused = await failure(bridge.invoke('run:start', { spec, dryRun: true }));
+    const refused = await rejection(bridge.invoke('run:start', { spec, dryRun: true }));
     expect(refused.code).toBe('PLAN_FAILED');
     expect(refused.message).toContain('203.0.113.9 is not an address of n1');
   });
