@@ -8,6 +8,8 @@ import { makeSpec, node } from '../../test-support/shared/spec';
 import { testBackend } from '../../test-support/backend';
 import { startTestServer } from '../../test-support/ssh/ssh-server';
 import { createLocalBridge } from '../local-bridge';
+import { createBackend } from '.';
+import { makeDraft } from '../../test-support/shared/draft';
 import { rejection } from '../../test-support/errors';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -56,6 +58,20 @@ describe('main owns the facts', () => {
       (e: unknown) => e as AppError,
     );
     expect(error?.message ?? '').not.toContain('is not an address of');
+  });
+
+  it('a saved cluster brings back the facts the back end had saved with it', async () => {
+    const first = testBackend('desktop');
+    cleanups.push(() => first.close());
+    const { slug } = await createLocalBridge(first).invoke('clusters:save', { draft: makeDraft() });
+    // The app starts again: a new back end over the same data folder, nothing probed yet.
+    const again = createBackend({ ...first.options });
+    cleanups.push(() => again.close());
+    const bridge = createLocalBridge(again);
+    await bridge.invoke('clusters:load', { slug });
+    const spec = makeSpec([node('pi1', '10.0.0.11', 'server', { nodeIp: '203.0.113.9' })]);
+    const refused = await rejection(bridge.invoke('run:start', { spec, dryRun: true }));
+    expect(refused.message).toContain('203.0.113.9 is not an address of pi1');
   });
 
   it('refuses facts sent with run:start, run:uninstall and bundle:create', async () => {
