@@ -3,25 +3,19 @@
  * sends only what the user chose (the spec, dry run, steps), never facts of its own.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { AppError } from '../../shared/errors';
+import { type AppError } from '../../shared/errors';
 import { makeSpec, node } from '../../test-support/shared/spec';
 import { testBackend } from '../../test-support/backend';
 import { startTestServer } from '../../test-support/ssh/ssh-server';
 import { createLocalBridge } from '../local-bridge';
+import { createBackend } from '.';
+import { makeDraft } from '../../test-support/shared/draft';
+import { rejection } from '../../test-support/errors';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
-
-async function failure(promise: Promise<unknown>): Promise<AppError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(AppError);
-  return error as AppError;
-}
 
 /** A back end that has probed the in-process SSH server (this machine's facts). */
 async function probed() {
@@ -34,7 +28,7 @@ async function probed() {
   const bridge = createLocalBridge(backend);
   const ref = { host: '127.0.0.1', port: server.port, user: 'lab' };
   await bridge.invoke('hosts:setCredentials', { ...ref, password: 'login-pw' });
-  const unknown = await failure(bridge.invoke('hosts:probe', ref));
+  const unknown = await rejection(bridge.invoke('hosts:probe', ref));
   const fingerprint = String(unknown.details?.fingerprint);
   await bridge.invoke('hosts:trustHostKey', { host: ref.host, port: ref.port, fingerprint });
   const { facts } = await bridge.invoke('hosts:probe', ref);
@@ -49,7 +43,7 @@ describe('main owns the facts', () => {
       node('n1', '127.0.0.1', 'server', { port: server.port, user: 'lab', nodeIp: '203.0.113.9' }),
     ]);
     expect(facts.addresses.map((a) => a.address)).not.toContain('203.0.113.9');
-    const refused = await failure(bridge.invoke('run:start', { spec, dryRun: true }));
+    const refused = await rejection(bridge.invoke('run:start', { spec, dryRun: true }));
     expect(refused.code).toBe('PLAN_FAILED');
     expect(refused.message).toContain('203.0.113.9 is not an address of n1');
   });
@@ -64,6 +58,20 @@ describe('main owns the facts', () => {
       (e: unknown) => e as AppError,
     );
     expect(error?.message ?? '').not.toContain('is not an address of');
+  });
+
+  it('a saved cluster brings back the facts the back end had saved with it', async () => {
+    const first = testBackend('desktop');
+    cleanups.push(() => first.close());
+    const { slug } = await createLocalBridge(first).invoke('clusters:save', { draft: makeDraft() });
+    // The app starts again: a new back end over the same data folder, nothing probed yet.
+    const again = createBackend({ ...first.options });
+    cleanups.push(() => again.close());
+    const bridge = createLocalBridge(again);
+    await bridge.invoke('clusters:load', { slug });
+    const spec = makeSpec([node('pi1', '10.0.0.11', 'server', { nodeIp: '203.0.113.9' })]);
+    const refused = await rejection(bridge.invoke('run:start', { spec, dryRun: true }));
+    expect(refused.message).toContain('203.0.113.9 is not an address of pi1');
   });
 
   it('refuses facts sent with run:start, run:uninstall and bundle:create', async () => {

@@ -102,7 +102,12 @@ export function createBackend(options: BackendOptions): Backend {
     'run:list': () => settle(() => runs.list()),
     'clusters:list': () => settle(() => clusters.list()),
     'clusters:save': (input) => settle(() => clusters.save(input)),
-    'clusters:load': ({ slug }) => settle(() => ({ draft: clusters.load(slug) })),
+    'clusters:load': ({ slug }) =>
+      settle(() => {
+        const draft = clusters.load(slug);
+        hosts.adoptSaved(draft.hosts, draft.facts);
+        return { draft };
+      }),
     'clusters:delete': ({ slug }) => settle(() => (clusters.delete(slug), {})),
     'dialog:openFile': (input) => files.openFile(input),
     'dialog:openFolder': (input) => files.openFolder(input),

@@ -5,13 +5,13 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Front } from '../../shared/contract';
 import { makeDraft } from '../../test-support/shared/draft';
-import { AppError } from '../../shared/errors';
 import { createBackend, type Backend, type BackendOptions } from '../backend';
 import { createLocalBridge } from '../local-bridge';
 import { safeStoragePersistence } from '../ssh/safe-storage';
 import { fakeSafeStorage } from '../../test-support/ssh/safe-storage';
 import { startTestServer } from '../../test-support/ssh/ssh-server';
 import type { Dialogs } from './files';
+import { rejection } from '../../test-support/errors';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -24,15 +24,6 @@ function start(front: Front, extra: Partial<BackendOptions> & { dataDir?: string
   const backend: Backend = createBackend({ version: '9.8.7', dataDir: newDataDir(), front, ...extra });
   cleanups.push(() => backend.close());
   return { backend, bridge: createLocalBridge(backend) };
-}
-
-async function failure(promise: Promise<unknown>): Promise<AppError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(AppError);
-  return error as AppError;
 }
 
 describe('saved clusters channels', () => {
@@ -49,7 +40,7 @@ describe('saved clusters channels', () => {
       expect((await bridge.invoke('clusters:list', {}))[0]?.installed).toBe(true);
       await bridge.invoke('clusters:delete', { slug });
       expect(await bridge.invoke('clusters:list', {})).toEqual([]);
-      expect((await failure(bridge.invoke('clusters:load', { slug }))).code).toBe('NOT_FOUND');
+      expect((await rejection(bridge.invoke('clusters:load', { slug }))).code).toBe('NOT_FOUND');
     }
   });
 
@@ -57,7 +48,7 @@ describe('saved clusters channels', () => {
     const { backend, bridge } = start('desktop');
     const draft = makeDraft();
     const withSecret = { ...draft, hosts: [{ ...draft.hosts[0]!, password: 'Sekr1t-in-draft' }] };
-    const error = await failure(bridge.invoke('clusters:save', { draft: withSecret }));
+    const error = await rejection(bridge.invoke('clusters:save', { draft: withSecret }));
     expect(error.code).toBe('INVALID_INPUT');
     expect(error.message).toContain('draft.hosts.0.password');
     expect(error.message + JSON.stringify(backend.logger.tail(1000))).not.toContain('Sekr1t');
@@ -66,7 +57,7 @@ describe('saved clusters channels', () => {
 
   it('refuses a slug that is a path', async () => {
     const { bridge } = start('cli');
-    expect((await failure(bridge.invoke('clusters:delete', { slug: '../known_hosts' }))).code).toBe(
+    expect((await rejection(bridge.invoke('clusters:delete', { slug: '../known_hosts' }))).code).toBe(
       'INVALID_INPUT',
     );
   });
@@ -80,12 +71,12 @@ describe('file dialog channels', () => {
         nativeDialogs: false,
         rememberCredentials: false,
       });
-      const error = await failure(bridge.invoke('dialog:openFile', { title: 'Private key' }));
+      const error = await rejection(bridge.invoke('dialog:openFile', { title: 'Private key' }));
       expect(error.code).toBe('UNSUPPORTED');
       expect(error.message).toContain('type the path');
-      expect((await failure(bridge.invoke('dialog:openFolder', { title: 'x' }))).code).toBe('UNSUPPORTED');
+      expect((await rejection(bridge.invoke('dialog:openFolder', { title: 'x' }))).code).toBe('UNSUPPORTED');
       const save = bridge.invoke('dialog:saveFile', { title: 'x', defaultPath: '/tmp/x', content: 'x' });
-      expect((await failure(save)).code).toBe('UNSUPPORTED');
+      expect((await rejection(save)).code).toBe('UNSUPPORTED');
     }
   });
 
@@ -133,7 +124,7 @@ describe('remembered passwords', () => {
         remember: true,
       }),
     ).toEqual({ remembered: true });
-    const unknown = await failure(first.bridge.invoke('hosts:probe', ref));
+    const unknown = await rejection(first.bridge.invoke('hosts:probe', ref));
     expect(unknown.code).toBe('HOST_KEY_UNKNOWN');
     await first.bridge.invoke('hosts:trustHostKey', {
       host: ref.host,

@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LogEntry } from '../../shared/contract';
-import { AppError } from '../../shared/errors';
 import type { Backend } from '../backend';
 import { createLocalBridge } from '../local-bridge';
 import { startTestServer, type TestServer } from '../../test-support/ssh/ssh-server';
 import { testBackend } from '../../test-support/backend';
+import { rejection } from '../../test-support/errors';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -28,15 +28,6 @@ async function setup(): Promise<{ backend: Backend; server: TestServer; logs: Lo
   return { backend, server, logs };
 }
 
-async function failure(promise: Promise<unknown>): Promise<AppError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(AppError);
-  return error as AppError;
-}
-
 describe('hosts channels', () => {
   it('first contact: HOST_KEY_UNKNOWN with the fingerprint, trust by fingerprint, then facts', async () => {
     const { backend, server, logs } = await setup();
@@ -47,12 +38,12 @@ describe('hosts channels', () => {
       password: 'Sekr1t-login-pw',
       sudoPassword: 'Sekr1t-sudo-pw',
     });
-    const unknown = await failure(bridge.invoke('hosts:probe', ref));
+    const unknown = await rejection(bridge.invoke('hosts:probe', ref));
     expect(unknown.code).toBe('HOST_KEY_UNKNOWN');
     const fingerprint = String(unknown.details?.fingerprint);
     expect(fingerprint).toMatch(/^SHA256:/);
     // Only a key the host really offered can be trusted.
-    const bogus = await failure(
+    const bogus = await rejection(
       bridge.invoke('hosts:trustHostKey', {
         host: '127.0.0.1',
         port: server.port,
@@ -83,14 +74,14 @@ describe('hosts channels', () => {
     const other = await startTestServer({ password: 'x-secret' });
     cleanups.push(() => other.close());
     backend.hosts.knownHosts.trust('127.0.0.1', server.port, other.hostKeyBlob);
-    const changed = await failure(bridge.invoke('hosts:probe', ref));
+    const changed = await rejection(bridge.invoke('hosts:probe', ref));
     expect(changed.code).toBe('HOST_KEY_MISMATCH');
     const fingerprint = String(changed.details?.fingerprint);
-    const refused = await failure(
+    const refused = await rejection(
       bridge.invoke('hosts:trustHostKey', { host: '127.0.0.1', port: server.port, fingerprint }),
     );
     expect(refused.code).toBe('HOST_KEY_MISMATCH');
-    expect((await failure(bridge.invoke('hosts:probe', ref))).code).toBe('HOST_KEY_MISMATCH');
+    expect((await rejection(bridge.invoke('hosts:probe', ref))).code).toBe('HOST_KEY_MISMATCH');
     await bridge.invoke('hosts:trustHostKey', {
       host: '127.0.0.1',
       port: server.port,

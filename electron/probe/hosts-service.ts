@@ -161,6 +161,22 @@ export class HostsService {
     return facts;
   }
 
+  /**
+   * Facts saved with a cluster (by host id), for the logins not probed since this back end
+   * started: what a reopened cluster planned with before. A live probe always wins.
+   */
+  adoptSaved(
+    hosts: readonly { id: string; address: string; port: number; user: string }[],
+    facts: Readonly<Record<string, HostFacts>>,
+  ): void {
+    for (const host of hosts) {
+      const saved = facts[host.id];
+      const key = loginKey(host.address, host.port, host.user);
+      if (saved && !this.facts.has(key)) this.facts.set(key, saved);
+    }
+    while (this.facts.size > MAX_FACTS) this.facts.delete(this.facts.keys().next().value ?? '');
+  }
+
   /** The probed facts of a spec's nodes, by node name (a node not probed yet has none). */
   factsFor(spec: ClusterSpec): FactsByNode {
     const out: Record<string, HostFacts> = {};

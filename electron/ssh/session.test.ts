@@ -3,11 +3,11 @@ import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AppError } from '../../shared/errors';
 import type { SshCredentials } from './auth';
 import { fingerprintOf, KnownHosts } from './known-hosts';
 import { SshSession, type HostKeyOffer } from './session';
 import { newHostKey, newKeyPair, startTestServer, type TestServer } from '../../test-support/ssh/ssh-server';
+import { rejection } from '../../test-support/errors';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -53,15 +53,6 @@ async function trusted(
   const value = session(s, credentials, known);
   await value.connect();
   return value;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<AppError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(AppError);
-  return error as AppError;
 }
 
 describe('SshSession host keys', () => {

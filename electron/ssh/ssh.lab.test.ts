@@ -8,7 +8,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as lab from '../../e2e/lab';
-import { AppError } from '../../shared/errors';
 import { createLocalBridge } from '../local-bridge';
 import { testBackend } from '../../test-support/backend';
 import type { SshCredentials } from './auth';
@@ -18,6 +17,7 @@ import { download, upload } from './sftp';
 import { readSshConfig } from './ssh-config';
 import { Sudo } from './sudo';
 import { hostFingerprint, regenerateHostKeys, trustingKnownHosts } from '../../test-support/ssh/lab';
+import { rejection } from '../../test-support/errors';
 
 let key: lab.LabHost;
 let pw: lab.LabHost;
@@ -52,15 +52,6 @@ function open(
   });
   sessions.push(session);
   return session;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<AppError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(AppError);
-  return error as AppError;
 }
 
 describe('logins', () => {

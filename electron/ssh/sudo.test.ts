@@ -8,12 +8,12 @@ import { chmodSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AppError } from '../../shared/errors';
 import { splitSections } from '../../shared/probe/sections';
 import { probeCommand, probeHost } from '../probe/probe';
 import type { PoolTarget, SessionPool } from './pool';
 import type { ExecOptions, ExecResult, SshSession } from './session';
 import { Sudo } from './sudo';
+import { rejection } from '../../test-support/errors';
 
 const PASSWORD = 'pa ss;word';
 const TARGET = { host: 'fake', port: 22, user: 'me' } as PoolTarget;
@@ -102,14 +102,7 @@ async function viaSudo(host: FakeHost, password?: string) {
   return { uid: splitSections(result.stdout).get('whoami')?.trim(), calls: sudoCalls() };
 }
 
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-    return 'resolved';
-  } catch (error) {
-    return error instanceof AppError ? error.code : String(error);
-  }
-}
+const codeOf = async (promise: Promise<unknown>): Promise<string> => (await rejection(promise)).code;
 
 describe('one sudo ladder for the probe and the engine', () => {
   it('root: runs the command as it is, without sudo', async () => {
