@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ConnectivityResult } from '../../shared/checks/connectivity';
 import { AppError } from '../../shared/errors';
-import { firewallApplyPlan, type FirewallPath } from '../../shared/firewall';
+import type { PortPath } from '../../shared/checks/connectivity';
+import { firewallApplyPlan } from '../../shared/firewall';
 import type { PlanAction } from '../../shared/plan';
 import { FakeHostRunner, FRESH_LOGIN, type Recorded } from './fake-runner';
 import { applyFirewall } from './firewall-apply';
@@ -29,7 +30,7 @@ const commands = [
     'open 6443/tcp (permanent)',
   ),
 ];
-const paths: FirewallPath[] = [{ from: 'a1', port: 6443, proto: 'tcp', purpose: 'API' }];
+const paths: PortPath[] = [{ from: 'a1', to: 's1', port: 6443, proto: 'tcp', flow: 'api', purpose: 'API' }];
 const action: Extract<PlanAction, { kind: 'firewall' }> = {
   kind: 'firewall',
   what: 'firewall',
@@ -62,7 +63,7 @@ function host(options: { cutBy?: string; blockBy?: string } = {}) {
     ],
     log,
   );
-  const reachable = ({ host: to, paths: asked }: { host: string; paths: FirewallPath[] }) =>
+  const reachable = ({ host: to, paths: asked }: { host: string; paths: PortPath[] }) =>
     Promise.resolve(
       asked.map((p): ConnectivityResult => ({
         ...p,
@@ -158,5 +159,44 @@ describe('firewall apply when the ports cannot be tested', () => {
     ).resolves.toBe(true);
     expect(lines.join('')).toContain('the cluster ports could not be tested (a1 is off); going on');
     expect(log.some((r) => r.command.includes('--permanent'))).toBe(true);
+  });
+});
+
+describe('firewall apply says flow by flow what was tested', () => {
+  it('a flow the tester gave no answer for is logged as unknown, never as answering (#12.7)', async () => {
+    const etcd: PortPath[] = [
+      ...paths,
+      { from: 's2', to: 's1', port: 2379, proto: 'tcp', flow: 'etcd', purpose: 'etcd' },
+    ];
+    const runner = new FakeHostRunner(
+      's1',
+      [
+        { match: /k3s-wizard-firewall-guard/, reply: { stdout: '77\n' } },
+        { match: /^kill 77$/, reply: { code: 0 } },
+      ],
+      [],
+    );
+    const lines: string[] = [];
+    await applyFirewall(
+      { ...action, paths: etcd },
+      {
+        runner,
+        services: {
+          // Answers for the API path only, as a tester that does not know etcd would.
+          reachable: ({ paths: asked }) =>
+            Promise.resolve(
+              asked
+                .filter((p) => p.flow === 'api')
+                .map((p): ConnectivityResult => ({ ...p, status: 'open', detail: 'connected' })),
+            ),
+        },
+        signal: new AbortController().signal,
+        log: (line) => lines.push(line),
+        redact: (t) => t,
+      },
+    );
+    const log = lines.join('');
+    expect(log).toContain('the cluster ports answer from the other nodes: 6443/tcp from a1\n');
+    expect(log).toMatch(/unknown \(not tested\): s2 → s1 on 2379\/tcp/);
   });
 });

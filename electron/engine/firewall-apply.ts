@@ -6,7 +6,7 @@
  * taken back one by one, newest first, re-checking after each, which names the rule that cut
  * what; the rules found before are compared with what is left.
  */
-import type { ConnectivityResult } from '../../shared/checks/connectivity';
+import type { ConnectivityResult, PortPath } from '../../shared/checks/connectivity';
 import { AppError } from '../../shared/errors';
 import {
   disarmCommand,
@@ -15,7 +15,6 @@ import {
   undoLines,
   sameRules,
   type FirewallChange,
-  type FirewallPath,
 } from '../../shared/firewall';
 import type { PlanAction } from '../../shared/plan';
 import type { HostRunner } from './host-runner';
@@ -26,7 +25,7 @@ export interface FirewallServices {
   /** Tests connections from other nodes into `host`; results for the paths asked only. */
   reachable: (request: {
     host: string;
-    paths: FirewallPath[];
+    paths: PortPath[];
     signal: AbortSignal;
   }) => Promise<ConnectivityResult[]>;
 }
@@ -45,6 +44,25 @@ const LOGIN_TIMEOUT_MS = 10_000;
 
 function describe(path: ConnectivityResult): string {
   return `${path.from} → ${path.to} on ${path.port}/${path.proto} (${path.detail})`;
+}
+
+const samePath = (a: PortPath, b: PortPath) =>
+  a.from === b.from && a.to === b.to && a.port === b.port && a.proto === b.proto;
+
+/** Flow by flow what answered; a path without an "open" answer is unknown, never passed. */
+function logTested(paths: PortPath[], results: ConnectivityResult[], log: (line: string) => void): void {
+  const open = paths.filter((p) => results.some((r) => samePath(r, p) && r.status === 'open'));
+  if (open.length)
+    log(
+      `the cluster ports answer from the other nodes: ${open.map((p) => `${p.port}/${p.proto} from ${p.from}`).join(', ')}\n`,
+    );
+  const unknown = paths.filter((p) => !open.includes(p));
+  if (unknown.length) {
+    const why = (p: PortPath) => results.find((r) => samePath(r, p))?.detail ?? 'no answer from the tester';
+    log(
+      `unknown (not tested): ${unknown.map((p) => `${p.from} → ${p.to} on ${p.port}/${p.proto} (${why(p)})`).join('; ')}\n`,
+    );
+  }
 }
 
 /** What a check found wrong, or null when all is well. */
@@ -148,21 +166,21 @@ export async function applyFirewall(action: FirewallAction, run: FirewallRun): P
   run.log('a new SSH login from this computer works\n');
 
   if (action.paths.length) {
-    const test = async (paths: FirewallPath[]) =>
-      (await run.services.reachable({ host, paths, signal })).filter((r) => r.status === 'blocked');
+    const test = async (paths: PortPath[]) => await run.services.reachable({ host, paths, signal });
     // A peer that cannot be tested (no SSH, no python3) is no reason to take working rules back.
-    const blocked = await test(action.paths).catch((error: unknown) => {
+    const results = await test(action.paths).catch((error: unknown) => {
       if (error instanceof AppError && error.code === 'CANCELLED') throw error;
       run.log(
         `the cluster ports could not be tested (${error instanceof Error ? error.message : String(error)}); going on\n`,
       );
       return [];
     });
+    const blocked = results.filter((r) => r.status === 'blocked');
     if (blocked.length) {
-      const wanted = action.paths.filter((p) =>
-        blocked.some((b) => b.from === p.from && b.port === p.port && b.proto === p.proto),
+      const wanted = action.paths.filter((p) => blocked.some((b) => samePath(b, p)));
+      const culprit = await rollBack(async () =>
+        (await test(wanted)).some((r) => r.status === 'blocked') ? 'blocked' : null,
       );
-      const culprit = await rollBack(async () => ((await test(wanted)).length ? 'blocked' : null));
       const what = blocked.map(describe).join('; ');
       throw new AppError(
         'FIREWALL_BLOCKS_CLUSTER',
@@ -172,9 +190,7 @@ export async function applyFirewall(action: FirewallAction, run: FirewallRun): P
         { host, blocked: blocked.map((b) => `${b.from}:${b.port}/${b.proto}`) },
       );
     }
-    run.log(
-      `the cluster ports answer from the other nodes: ${[...new Set(action.paths.map((p) => `${p.port}/${p.proto}`))].join(', ')}\n`,
-    );
+    logTested(action.paths, results, run.log);
   }
 
   const disarmed = await exec(disarmCommand(pid), 'disarm the rollback guard');

@@ -10,8 +10,8 @@ import {
   requiredPaths,
   type ConnectivityNode,
   type ConnectivityResult,
+  type ConnectivityShape,
   type PortPath,
-  type PortPlan,
   type Proto,
 } from '../../shared/checks/connectivity';
 import { AppError } from '../../shared/errors';
@@ -25,9 +25,11 @@ export interface TestNode extends ConnectivityNode {
   address: string;
 }
 
-export interface ConnectivityOptions extends PortPlan {
+export interface ConnectivityOptions extends ConnectivityShape {
   pool: SessionPool;
   nodes: TestNode[];
+  /** The paths to test; by default every path of the flow table between `nodes`. */
+  paths?: PortPath[];
   /** How long a listener stays bound at most, in ms (default 8 s). */
   windowMs?: number;
   signal?: AbortSignal;
@@ -209,7 +211,7 @@ async function testGroup(
   });
 }
 
-/** Tests every path the cluster needs; a node that cannot be reached over SSH fails the call. */
+/** Tests the paths (every path the cluster needs by default); a node not reachable over SSH fails the call. */
 export async function testConnectivity(options: ConnectivityOptions): Promise<ConnectivityResult[]> {
   const nodes = new Map(options.nodes.map((n) => [n.id, n]));
   if (nodes.size !== options.nodes.length) throw new AppError('INVALID_INPUT', 'Each node needs its own id.');
@@ -223,7 +225,7 @@ export async function testConnectivity(options: ConnectivityOptions): Promise<Co
     return found;
   };
   const groups = new Map<string, Group>();
-  for (const path of requiredPaths(options.nodes, options)) {
+  for (const path of options.paths ?? requiredPaths(options.nodes, options)) {
     const key = `${path.to}/${path.port}/${path.proto}`;
     const to = nodes.get(path.to);
     if (!to) continue;

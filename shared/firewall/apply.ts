@@ -4,8 +4,9 @@
  * permanent rules. A guard started on the host first undoes the runtime rules by itself if the
  * app never comes back to disarm it (the connection was cut, the app died).
  */
+import { pathsOf, type PortPath } from '../checks/connectivity';
 import type { FirewallKind } from '../facts';
-import { requiredPorts, type PortRule } from '../ports';
+import { flowShape, nodeFlows } from '../ports';
 import { shJoin } from '../shell';
 import type { ClusterSpec, NodeSpec } from '../spec/schema';
 import type { FirewallCommand } from './types';
@@ -17,21 +18,13 @@ export interface FirewallChange {
   what: string;
 }
 
-/** A connection the cluster needs into this node: from another node, on one port. */
-export interface FirewallPath {
-  from: string;
-  port: number;
-  proto: 'tcp' | 'udp';
-  purpose: string;
-}
-
 export interface FirewallApplyPlan {
   runtime: FirewallChange[];
   permanent: FirewallChange[];
   /** Prints the firewall's current rules, to compare before and after a rollback. */
   state: string | null;
   /** Connections into this node checked before the rules are made permanent. */
-  paths: FirewallPath[];
+  paths: PortPath[];
   /** The host undoes the runtime rules by itself after this many seconds unless disarmed. */
   guardSeconds: number;
 }
@@ -76,32 +69,15 @@ const STATE: Partial<Record<FirewallKind, string>> = {
   ufw: 'ufw status verbose',
 };
 
-// Ports checked from the other nodes: single ports (the first of a range), IPv4 paths only.
-const CHECKED: readonly PortRule['id'][] = [
-  'api',
-  'kubelet',
-  'flannel-vxlan',
-  'flannel-wireguard-v4',
-  'etcd',
-];
-
-export function firewallPaths(spec: ClusterSpec, node: NodeSpec): FirewallPath[] {
-  const paths: FirewallPath[] = [];
-  for (const rule of requiredPorts(spec, node)) {
-    if (!CHECKED.includes(rule.id)) continue;
-    const peers = spec.nodes.filter(
-      (n) => n.nodeName !== node.nodeName && (rule.peers !== 'servers' || n.role === 'server'),
-    );
-    for (const peer of peers) {
-      paths.push({ from: peer.nodeName, port: rule.from, proto: rule.protocol, purpose: rule.reason });
-    }
-  }
-  return paths;
+/** Every flow of the flow table into `node` from the other nodes, one path per port tested. */
+export function firewallPaths(spec: ClusterSpec, node: NodeSpec): PortPath[] {
+  const nodes = spec.nodes.map((n) => ({ id: n.nodeName, role: n.role }));
+  return pathsOf(nodeFlows(nodes, flowShape(spec)).filter((f) => f.to === node.nodeName));
 }
 
 export function firewallApplyPlan(
   commands: readonly FirewallCommand[],
-  options: { tool: FirewallKind | null; paths: FirewallPath[] },
+  options: { tool: FirewallKind | null; paths: PortPath[] },
 ): FirewallApplyPlan {
   return {
     runtime: commands.filter((c) => !isPermanent(c.argv)).map(change),
