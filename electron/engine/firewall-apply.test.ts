@@ -5,7 +5,7 @@ import type { PortPath } from '../../shared/checks/connectivity';
 import { firewallApplyPlan } from '../../shared/firewall';
 import type { PlanAction } from '../../shared/plan';
 import { FakeHostRunner, FRESH_LOGIN, type Recorded } from './fake-runner';
-import { applyFirewall } from './firewall-apply';
+import { applyFirewall, canMatch } from './firewall-apply';
 
 const cmd = (argv: string[], undo: string[][], what: string) => ({ argv, undo, what });
 const commands = [
@@ -198,5 +198,28 @@ describe('firewall apply says flow by flow what was tested', () => {
     const log = lines.join('');
     expect(log).toContain('the cluster ports answer from the other nodes: 6443/tcp from a1\n');
     expect(log).toMatch(/unknown \(not tested\): s2 → s1 on 2379\/tcp/);
+  });
+});
+
+describe('which rule can be blamed for a blocked flow', () => {
+  const kubelet = { port: 10250, proto: 'tcp' as const };
+  it('a rule for another port or protocol cannot match; a rule naming no port can (#12.5)', () => {
+    expect(canMatch('firewall-cmd --zone=internal --add-port=8472/udp', kubelet)).toBe(false);
+    expect(
+      canMatch(
+        `firewall-cmd --zone=public '--add-rich-rule=rule family="ipv4" source address="10.0.0.2" port port="8472" protocol="udp" accept'`,
+        kubelet,
+      ),
+    ).toBe(false);
+    expect(canMatch('ufw allow from 10.0.0.2 to any port 8472 proto udp', kubelet)).toBe(false);
+    expect(canMatch('firewall-cmd --zone=internal --add-port=10250/tcp', kubelet)).toBe(true);
+    expect(
+      canMatch('firewall-cmd --zone=internal --add-port=2379-2380/tcp', { port: 2380, proto: 'tcp' }),
+    ).toBe(true);
+    expect(
+      canMatch('ufw allow from 10.0.0.2 to any port 30000:32767 proto tcp', { port: 30080, proto: 'tcp' }),
+    ).toBe(true);
+    expect(canMatch('firewall-cmd --zone=internal --add-source=10.0.0.2', kubelet)).toBe(true);
+    expect(canMatch('firewall-cmd --zone=block --add-source=10.0.0.9', kubelet)).toBe(true);
   });
 });

@@ -46,6 +46,25 @@ function describe(path: ConnectivityResult): string {
   return `${path.from} → ${path.to} on ${path.port}/${path.proto} (${path.detail})`;
 }
 
+/**
+ * Whether a rule could match connections on `path`: a rule naming ports (firewalld's
+ * "6443/tcp" or rich-rule `port="…" protocol="…"`, ufw's "port … proto …") matches only those;
+ * a rule naming none (a source, a zone, a service) may match anything.
+ */
+export function canMatch(command: string, path: Pick<PortPath, 'port' | 'proto'>): boolean {
+  const named = [
+    ...command.matchAll(/\b(\d{1,5})(?:-(\d{1,5}))?\/(tcp|udp)\b/g),
+    ...command.matchAll(/port="(\d{1,5})(?:-(\d{1,5}))?" protocol="(tcp|udp)"/g),
+    ...command.matchAll(/\bport (\d{1,5})(?::(\d{1,5}))? proto (tcp|udp)\b/g),
+  ];
+  if (named.length === 0) return true;
+  return named.some(([, first, last, proto]) => {
+    const from = Number(first);
+    const to = last === undefined ? from : Number(last);
+    return proto === path.proto && from <= path.port && path.port <= to;
+  });
+}
+
 const samePath = (a: PortPath, b: PortPath) =>
   a.from === b.from && a.to === b.to && a.port === b.port && a.proto === b.proto;
 
@@ -92,10 +111,10 @@ export async function applyFirewall(action: FirewallAction, run: FirewallRun): P
    * cure may need the other rules (a port the plan opened, then rejected by a later rule). The
    * guard is disarmed last, so a connection lost half-way still ends with every rule undone.
    */
-  const rollBack = async (check?: Check): Promise<FirewallChange | null> => {
+  const rollBack = async (check?: Check, suspects = applied): Promise<FirewallChange | null> => {
     let culprit: FirewallChange | null = null;
     try {
-      for (const change of check ? [...applied].reverse() : []) {
+      for (const change of check ? [...applied].reverse().filter((c) => suspects.includes(c)) : []) {
         await undoOne(change);
         if ((await check?.()) === null) {
           culprit = change;
@@ -178,8 +197,11 @@ export async function applyFirewall(action: FirewallAction, run: FirewallRun): P
     const blocked = results.filter((r) => r.status === 'blocked');
     if (blocked.length) {
       const wanted = action.paths.filter((p) => blocked.some((b) => samePath(b, p)));
-      const culprit = await rollBack(async () =>
-        (await test(wanted)).some((r) => r.status === 'blocked') ? 'blocked' : null,
+      // Only a rule that can match a blocked flow is a suspect: a UDP rule cannot cut a TCP port.
+      const suspects = applied.filter((c) => wanted.some((p) => canMatch(c.command, p)));
+      const culprit = await rollBack(
+        async () => ((await test(wanted)).some((r) => r.status === 'blocked') ? 'blocked' : null),
+        suspects,
       );
       const what = blocked.map(describe).join('; ');
       throw new AppError(

@@ -156,6 +156,7 @@ async function testGroup(
     return group.paths.map((p) => result(p, 'unknown', `no python3 on ${to.id} to listen with`));
   const tokens = new Map(group.paths.map((p) => [p.from, `k3sw-${randomBytes(6).toString('hex')}`]));
   const session = await ctx.pool.session(to.target);
+  const stopListener = new AbortController();
   let ready!: (line: string) => void;
   const readyLine = new Promise<string>((resolve) => (ready = resolve));
   let buffer = '';
@@ -178,7 +179,7 @@ async function testGroup(
           const first = buffer.split('\n')[0];
           if (buffer.includes('\n') && first !== undefined) ready(first.trim());
         },
-        ...(ctx.signal ? { signal: ctx.signal } : {}),
+        signal: ctx.signal ? AbortSignal.any([ctx.signal, stopListener.signal]) : stopListener.signal,
       },
     )
     .finally(() => ready('exited'));
@@ -200,7 +201,11 @@ async function testGroup(
       return probeFrom(source, await ctx.tools(from), to.address, port, proto, tokens.get(path.from) ?? '');
     }),
   );
-  const output = state === 'ready' ? (await listener).stdout : '';
+  // TCP answers at the source (connected, refused, no answer): the listener's window is not
+  // waited out, it is stopped (it exits by itself anyway). UDP needs the listener's word.
+  if (proto === 'tcp') stopListener.abort();
+  const output =
+    state === 'ready' && proto === 'udp' ? (await listener).stdout : (await listener.catch(() => null), '');
   return group.paths.map((path, i) => {
     const got = output.includes(`got ${tokens.get(path.from) ?? '-'}`);
     const saw = seen[i] ?? '';
