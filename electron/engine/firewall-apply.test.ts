@@ -44,8 +44,8 @@ function host(options: { cutBy?: string; blockBy?: string } = {}) {
   const runner = new FakeHostRunner(
     's1',
     [
-      { match: /k3s-wizard-firewall-guard/, reply: { stdout: '4242\n' } },
-      { match: /^kill 4242$/, reply: { code: 0 } },
+      { match: /k3s-wizard-firewall-guard/, reply: { stdout: 'armed\n' } },
+      { match: /k3s-wizard-disarm/, reply: { code: 0 } },
       { match: /list-all-zones/, reply: () => ({ stdout: [...rules].sort().join('\n') }) },
       {
         match: (c) => c === FRESH_LOGIN && options.cutBy !== undefined && rules.has(options.cutBy),
@@ -91,21 +91,26 @@ describe('firewall apply: runtime, check from here, then permanent', () => {
     const order = h.log.map((r) => r.command);
     const guard = order.findIndex((c) => c.includes('k3s-wizard-firewall-guard'));
     const login = order.indexOf(FRESH_LOGIN);
-    const disarm = order.indexOf('kill 4242');
+    const disarm = order.findIndex((c) => c.includes('k3s-wizard-disarm'));
     const permanent = order.findIndex((c) => c.includes('--permanent'));
     expect(guard).toBeGreaterThan(0);
     expect(order.slice(guard + 1, guard + 4)).toEqual(action.runtime.map((c) => c.command));
     expect(login).toBeGreaterThan(guard + 3);
     expect(disarm).toBeGreaterThan(login);
     expect(permanent).toBeGreaterThan(disarm);
-    // The guard undoes the runtime rules newest first.
-    expect(order[guard]).toContain(
-      "'firewall-cmd --zone=internal --remove-port=6443/tcp' 'firewall-cmd --zone=drop",
-    );
+    // The guard undoes the runtime rules newest first; its id is random, never a PID.
+    expect(h.log[guard]?.stdin.split('\n').slice(0, 2)).toEqual([
+      'firewall-cmd --zone=internal --remove-port=6443/tcp',
+      'firewall-cmd --zone=drop --remove-source=10.0.0.9',
+    ]);
+    const id = /k3s-wizard-firewall-guard \S+ ([0-9a-f]{16}) /.exec(order[guard] ?? '')?.[1];
+    expect(id).toBeDefined();
+    expect(order[disarm]).toContain(id);
     expect(h.rules.size).toBe(3);
-    // What an uninstall will undo, newest first, recorded on the host after the permanent rules.
+    // What an uninstall will undo, newest first, recorded on the host before any permanent rule.
     const record = h.log.findIndex((r) => r.command.includes('k3s-wizard-record'));
-    expect(record).toBeGreaterThan(permanent);
+    expect(record).toBeGreaterThan(disarm);
+    expect(record).toBeLessThan(permanent);
     expect(h.log[record]?.stdin.split('\n').slice(0, 3)).toEqual([
       'firewall-cmd --zone=internal --remove-port=6443/tcp',
       'firewall-cmd --zone=drop --remove-source=10.0.0.9',
@@ -122,7 +127,7 @@ describe('firewall apply: runtime, check from here, then permanent', () => {
     expect((error as AppError).message).toContain('The rules found before are back in place.');
     expect(h.rules.size).toBe(0);
     expect(h.log.some((r) => r.command.includes('--permanent'))).toBe(false);
-    expect(h.log.some((r) => r.command === 'kill 4242')).toBe(true);
+    expect(h.log.some((r) => r.command.includes('k3s-wizard-disarm'))).toBe(true);
   });
 
   it('a rule that blocks a cluster port is named with the path it cut', async () => {
@@ -142,8 +147,8 @@ describe('firewall apply when the ports cannot be tested', () => {
     const runner = new FakeHostRunner(
       's1',
       [
-        { match: /k3s-wizard-firewall-guard/, reply: { stdout: '77\n' } },
-        { match: /^kill 77$/, reply: { code: 0 } },
+        { match: /k3s-wizard-firewall-guard/, reply: { stdout: 'armed\n' } },
+        { match: /k3s-wizard-disarm/, reply: { code: 0 } },
       ],
       log,
     );
@@ -171,8 +176,8 @@ describe('firewall apply says flow by flow what was tested', () => {
     const runner = new FakeHostRunner(
       's1',
       [
-        { match: /k3s-wizard-firewall-guard/, reply: { stdout: '77\n' } },
-        { match: /^kill 77$/, reply: { code: 0 } },
+        { match: /k3s-wizard-firewall-guard/, reply: { stdout: 'armed\n' } },
+        { match: /k3s-wizard-disarm/, reply: { code: 0 } },
       ],
       [],
     );

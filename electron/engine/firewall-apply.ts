@@ -7,10 +7,14 @@
  * what; the rules found before are compared with what is left.
  */
 import type { ConnectivityResult, PortPath } from '../../shared/checks/connectivity';
+import { randomBytes } from 'node:crypto';
 import { AppError } from '../../shared/errors';
 import {
   disarmCommand,
   guardCommand,
+  guardLines,
+  guardsLeftCommand,
+  settleCommand,
   recordUndoCommand,
   undoLines,
   sameRules,
@@ -65,6 +69,56 @@ export function canMatch(command: string, path: Pick<PortPath, 'port' | 'proto'>
   });
 }
 
+/**
+ * Settles what an earlier run left on the host: each guard still armed (the run failed, timed out
+ * or was killed before disarming it) is claimed and its rules taken back now, so it can never
+ * fire into this run; the step then applies its rules afresh. A dry run only says what it found.
+ */
+export async function settleEarlierGuards(options: {
+  runner: HostRunner;
+  signal: AbortSignal;
+  dryRun: boolean;
+  output: { push: (stream: 'stdout' | 'stderr', text: string) => void };
+}): Promise<void> {
+  const { runner, signal, output } = options;
+  if (options.dryRun) {
+    const left = await runner.exec({
+      command: guardsLeftCommand(),
+      sudo: true,
+      timeoutMs: 60_000,
+      signal,
+      what: 'look for firewall guards of earlier runs',
+    });
+    if (left.code === 0)
+      output.push(
+        'stdout',
+        'an earlier run left a firewall rollback guard armed; a real run takes its rules back first\n',
+      );
+    return;
+  }
+  const settled = await runner.exec({
+    command: settleCommand(),
+    sudo: true,
+    timeoutMs: 60_000,
+    signal,
+    what: 'settle firewall guards of earlier runs',
+  });
+  if (settled.code !== 0)
+    throw new AppError(
+      'COMMAND_FAILED',
+      `${runner.host}: could not settle the firewall rollback guard an earlier run left (exit ${settled.code ?? '?'}); nothing was changed.`,
+      { host: runner.host },
+    );
+  for (const line of settled.stdout.split('\n')) {
+    const id = /^settled ([0-9a-f]+)$/.exec(line.trim())?.[1];
+    if (id)
+      output.push(
+        'stdout',
+        `an earlier run left its firewall change half-done (rollback guard ${id} still armed): its runtime rules were taken back now, so it cannot fire later; this step applies them again\n`,
+      );
+  }
+}
+
 const samePath = (a: PortPath, b: PortPath) =>
   a.from === b.from && a.to === b.to && a.port === b.port && a.proto === b.proto;
 
@@ -95,9 +149,17 @@ export async function applyFirewall(action: FirewallAction, run: FirewallRun): P
   if (action.runtime.length === 0 && action.permanent.length === 0) return false;
 
   const before = action.state ? (await exec(action.state, 'read the firewall rules')).stdout : null;
-  const armed = await exec(guardCommand(action.guardSeconds, action.runtime), 'arm the rollback guard');
-  const pid = Number(armed.stdout.trim());
-  if (armed.code !== 0 || !Number.isInteger(pid) || pid <= 1)
+  // A random id per guard: only this run can disarm it, and the next run can find it.
+  const guardId = randomBytes(8).toString('hex');
+  const armed = await runner.exec({
+    command: guardCommand(guardId, action.guardSeconds),
+    sudo: true,
+    stdin: guardLines(action.runtime),
+    timeoutMs: 60_000,
+    signal,
+    what: 'arm the rollback guard',
+  });
+  if (armed.code !== 0 || armed.stdout.trim() !== 'armed')
     throw new AppError('COMMAND_FAILED', `${host}: the firewall rollback guard could not be started.`);
   run.log(`rollback guard armed: the host undoes these rules by itself in ${action.guardSeconds} s\n`);
 
@@ -127,7 +189,7 @@ export async function applyFirewall(action: FirewallAction, run: FirewallRun): P
         await undoOne(change);
         applied.pop();
       }
-      await exec(disarmCommand(pid), 'disarm the rollback guard');
+      await exec(disarmCommand(guardId), 'disarm the rollback guard');
     } catch (error) {
       if (error instanceof AppError && error.code === 'CONNECTION_LOST') {
         throw new AppError(
@@ -215,7 +277,7 @@ export async function applyFirewall(action: FirewallAction, run: FirewallRun): P
     logTested(action.paths, results, run.log);
   }
 
-  const disarmed = await exec(disarmCommand(pid), 'disarm the rollback guard');
+  const disarmed = await exec(disarmCommand(guardId), 'disarm the rollback guard');
   if (disarmed.code !== 0) {
     throw new AppError(
       'FIREWALL_LOCKOUT',
@@ -223,6 +285,22 @@ export async function applyFirewall(action: FirewallAction, run: FirewallRun): P
       { host },
     );
   }
+  // Recorded on the host before anything is made permanent, so an uninstall (or the next run)
+  // can take back exactly what was added, even when this run is killed half-way.
+  const record = await runner.exec({
+    command: recordUndoCommand(),
+    sudo: true,
+    stdin: undoLines([...action.runtime, ...action.permanent]),
+    timeoutMs: 60_000,
+    signal,
+    what: 'record how to take these rules back',
+  });
+  if (record.code !== 0)
+    throw new AppError(
+      'COMMAND_FAILED',
+      `${host}: could not record how to take the firewall rules back (${run.redact(record.stderr.trim().split('\n').pop() ?? '')}), so nothing was made permanent. The rules work until the next reboot; run again.`,
+      { host },
+    );
   for (const change of action.permanent) {
     const r = await exec(change.command, change.what);
     if (r.code !== 0) {
@@ -233,17 +311,6 @@ export async function applyFirewall(action: FirewallAction, run: FirewallRun): P
       );
     }
   }
-  // Recorded on the host, so an uninstall takes back exactly what was added.
-  const record = await runner.exec({
-    command: recordUndoCommand(),
-    sudo: true,
-    stdin: undoLines([...action.runtime, ...action.permanent]),
-    timeoutMs: 60_000,
-    signal,
-    what: 'record how to take these rules back',
-  });
-  if (record.code !== 0)
-    run.log(`warning: could not record how to take these rules back: ${run.redact(record.stderr.trim())}\n`);
   run.log(
     `${action.permanent.length ? 'made permanent' : 'applied'}: ${action.runtime.length + action.permanent.length} changes\n`,
   );
