@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { peerSources, portLabel, requiredPorts } from './ports';
+import { requiredPaths } from './checks/connectivity';
+import { clusterFlows, firewallPaths } from './firewall';
+import { flowShape, peerSources, portLabel, requiredPorts, testedPorts } from './ports';
+import { PROBED_PORTS } from './probe/script';
 import type { FlannelBackend } from './spec';
 import { makeFacts, makeSpec, node } from '../test-support/shared/spec';
 
@@ -84,5 +87,60 @@ describe('port matrix', () => {
       addresses: ['10.0.0.1', '10.0.0.2', '10.0.0.3', '192.168.1.0/24', '172.16.0.4'],
     });
     expect(peerSources(makeSpec([node('s', '10.0.0.1', 'server')]), 'clients')).toEqual({ anywhere: true });
+  });
+});
+
+describe('one flow table', () => {
+  const specs = backends.flatMap((flannelBackend) =>
+    [false, true].map((ha) =>
+      makeSpec(
+        [
+          node('s1', '10.0.0.1', 'server'),
+          node('a1', '10.0.0.9', 'agent'),
+          ...(ha ? [node('s2', '10.0.0.2', 'server'), node('s3', '10.0.0.3', 'server')] : []),
+        ],
+        { networking: { flannelBackend } },
+      ),
+    ),
+  );
+  const key = (p: { from: string; to: string; port: number; proto: string }) =>
+    `${p.from}>${p.to}:${p.port}/${p.proto}`;
+
+  it.each(specs.map((spec) => [spec.networking.flannelBackend, spec.nodes.length, spec] as const))(
+    'the tester, the firewall safety net and the firewall picture test the same flows (%s, %i nodes)',
+    (_backend, _n, spec) => {
+      const nodes = spec.nodes.map((n) => ({ id: n.nodeName, role: n.role }));
+      const tester = requiredPaths(nodes, flowShape(spec)).map(key).sort();
+      const safetyNet = spec.nodes
+        .flatMap((n) => firewallPaths(spec, n))
+        .map(key)
+        .sort();
+      const picture = clusterFlows(spec, {})
+        .filter((f) => f.from !== 'you')
+        .flatMap((f) => testedPorts(f.rule).map((port) => ({ ...f, port, proto: f.rule.protocol })))
+        .map(key)
+        .sort();
+      expect(safetyNet).toEqual(tester);
+      expect(picture).toEqual(tester);
+    },
+  );
+
+  it('etcd is tested both ways between servers, on both of its ports, never from an agent (#12.7)', () => {
+    const spec = specs.find((s) => s.nodes.length === 4) ?? specs[0]!;
+    const nodes = spec.nodes.map((n) => ({ id: n.nodeName, role: n.role }));
+    const etcd = requiredPaths(nodes, flowShape(spec)).filter((p) => p.flow === 'etcd');
+    expect(etcd.map(key).sort()).toEqual(
+      ['s1', 's2', 's3']
+        .flatMap((from) => ['s1', 's2', 's3'].filter((to) => to !== from).map((to) => [from, to]))
+        .flatMap(([from, to]) => [`${from}>${to}:2379/tcp`, `${from}>${to}:2380/tcp`])
+        .sort(),
+    );
+    // Without a spec, the tester assumes embedded etcd exactly when there are several servers.
+    expect(requiredPaths(nodes).some((p) => p.flow === 'etcd')).toBe(true);
+    expect(requiredPaths(nodes.slice(0, 2)).some((p) => p.flow === 'etcd')).toBe(false);
+  });
+
+  it('every port in the table is probed for listeners', () => {
+    expect([...PROBED_PORTS].sort((a, b) => a - b)).toEqual([2379, 2380, 6443, 8472, 10250, 51820, 51821]);
   });
 });

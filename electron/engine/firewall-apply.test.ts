@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { ConnectivityResult } from '../../shared/checks/connectivity';
 import { AppError } from '../../shared/errors';
-import { firewallApplyPlan, type FirewallPath } from '../../shared/firewall';
+import type { PortPath } from '../../shared/checks/connectivity';
+import { firewallApplyPlan } from '../../shared/firewall';
 import type { PlanAction } from '../../shared/plan';
 import { FakeHostRunner, FRESH_LOGIN, type Recorded } from '../../test-support/engine/fake-runner';
-import { applyFirewall } from './firewall-apply';
+import { applyFirewall, canMatch } from './firewall-apply';
 
 const cmd = (argv: string[], undo: string[][], what: string) => ({ argv, undo, what });
 const commands = [
@@ -29,7 +30,7 @@ const commands = [
     'open 6443/tcp (permanent)',
   ),
 ];
-const paths: FirewallPath[] = [{ from: 'a1', port: 6443, proto: 'tcp', purpose: 'API' }];
+const paths: PortPath[] = [{ from: 'a1', to: 's1', port: 6443, proto: 'tcp', flow: 'api', purpose: 'API' }];
 const action: Extract<PlanAction, { kind: 'firewall' }> = {
   kind: 'firewall',
   what: 'firewall',
@@ -43,8 +44,8 @@ function host(options: { cutBy?: string; blockBy?: string } = {}) {
   const runner = new FakeHostRunner(
     's1',
     [
-      { match: /k3s-wizard-firewall-guard/, reply: { stdout: '4242\n' } },
-      { match: /^kill 4242$/, reply: { code: 0 } },
+      { match: /k3s-wizard-firewall-guard/, reply: { stdout: 'armed\n' } },
+      { match: /k3s-wizard-disarm/, reply: { code: 0 } },
       { match: /list-all-zones/, reply: () => ({ stdout: [...rules].sort().join('\n') }) },
       {
         match: (c) => c === FRESH_LOGIN && options.cutBy !== undefined && rules.has(options.cutBy),
@@ -62,7 +63,7 @@ function host(options: { cutBy?: string; blockBy?: string } = {}) {
     ],
     log,
   );
-  const reachable = ({ host: to, paths: asked }: { host: string; paths: FirewallPath[] }) =>
+  const reachable = ({ host: to, paths: asked }: { host: string; paths: PortPath[] }) =>
     Promise.resolve(
       asked.map((p): ConnectivityResult => ({
         ...p,
@@ -90,21 +91,26 @@ describe('firewall apply: runtime, check from here, then permanent', () => {
     const order = h.log.map((r) => r.command);
     const guard = order.findIndex((c) => c.includes('k3s-wizard-firewall-guard'));
     const login = order.indexOf(FRESH_LOGIN);
-    const disarm = order.indexOf('kill 4242');
+    const disarm = order.findIndex((c) => c.includes('k3s-wizard-disarm'));
     const permanent = order.findIndex((c) => c.includes('--permanent'));
     expect(guard).toBeGreaterThan(0);
     expect(order.slice(guard + 1, guard + 4)).toEqual(action.runtime.map((c) => c.command));
     expect(login).toBeGreaterThan(guard + 3);
     expect(disarm).toBeGreaterThan(login);
     expect(permanent).toBeGreaterThan(disarm);
-    // The guard undoes the runtime rules newest first.
-    expect(order[guard]).toContain(
-      "'firewall-cmd --zone=internal --remove-port=6443/tcp' 'firewall-cmd --zone=drop",
-    );
+    // The guard undoes the runtime rules newest first; its id is random, never a PID.
+    expect(h.log[guard]?.stdin.split('\n').slice(0, 2)).toEqual([
+      'firewall-cmd --zone=internal --remove-port=6443/tcp',
+      'firewall-cmd --zone=drop --remove-source=10.0.0.9',
+    ]);
+    const id = /k3s-wizard-firewall-guard \S+ ([0-9a-f]{16}) /.exec(order[guard] ?? '')?.[1];
+    expect(id).toBeDefined();
+    expect(order[disarm]).toContain(id);
     expect(h.rules.size).toBe(3);
-    // What an uninstall will undo, newest first, recorded on the host after the permanent rules.
+    // What an uninstall will undo, newest first, recorded on the host before any permanent rule.
     const record = h.log.findIndex((r) => r.command.includes('k3s-wizard-record'));
-    expect(record).toBeGreaterThan(permanent);
+    expect(record).toBeGreaterThan(disarm);
+    expect(record).toBeLessThan(permanent);
     expect(h.log[record]?.stdin.split('\n').slice(0, 3)).toEqual([
       'firewall-cmd --zone=internal --remove-port=6443/tcp',
       'firewall-cmd --zone=drop --remove-source=10.0.0.9',
@@ -121,7 +127,7 @@ describe('firewall apply: runtime, check from here, then permanent', () => {
     expect((error as AppError).message).toContain('The rules found before are back in place.');
     expect(h.rules.size).toBe(0);
     expect(h.log.some((r) => r.command.includes('--permanent'))).toBe(false);
-    expect(h.log.some((r) => r.command === 'kill 4242')).toBe(true);
+    expect(h.log.some((r) => r.command.includes('k3s-wizard-disarm'))).toBe(true);
   });
 
   it('a rule that blocks a cluster port is named with the path it cut', async () => {
@@ -141,8 +147,8 @@ describe('firewall apply when the ports cannot be tested', () => {
     const runner = new FakeHostRunner(
       's1',
       [
-        { match: /k3s-wizard-firewall-guard/, reply: { stdout: '77\n' } },
-        { match: /^kill 77$/, reply: { code: 0 } },
+        { match: /k3s-wizard-firewall-guard/, reply: { stdout: 'armed\n' } },
+        { match: /k3s-wizard-disarm/, reply: { code: 0 } },
       ],
       log,
     );
@@ -158,5 +164,67 @@ describe('firewall apply when the ports cannot be tested', () => {
     ).resolves.toBe(true);
     expect(lines.join('')).toContain('the cluster ports could not be tested (a1 is off); going on');
     expect(log.some((r) => r.command.includes('--permanent'))).toBe(true);
+  });
+});
+
+describe('firewall apply says flow by flow what was tested', () => {
+  it('a flow the tester gave no answer for is logged as unknown, never as answering (#12.7)', async () => {
+    const etcd: PortPath[] = [
+      ...paths,
+      { from: 's2', to: 's1', port: 2379, proto: 'tcp', flow: 'etcd', purpose: 'etcd' },
+    ];
+    const runner = new FakeHostRunner(
+      's1',
+      [
+        { match: /k3s-wizard-firewall-guard/, reply: { stdout: 'armed\n' } },
+        { match: /k3s-wizard-disarm/, reply: { code: 0 } },
+      ],
+      [],
+    );
+    const lines: string[] = [];
+    await applyFirewall(
+      { ...action, paths: etcd },
+      {
+        runner,
+        services: {
+          // Answers for the API path only, as a tester that does not know etcd would.
+          reachable: ({ paths: asked }) =>
+            Promise.resolve(
+              asked
+                .filter((p) => p.flow === 'api')
+                .map((p): ConnectivityResult => ({ ...p, status: 'open', detail: 'connected' })),
+            ),
+        },
+        signal: new AbortController().signal,
+        log: (line) => lines.push(line),
+        redact: (t) => t,
+      },
+    );
+    const log = lines.join('');
+    expect(log).toContain('the cluster ports answer from the other nodes: 6443/tcp from a1\n');
+    expect(log).toMatch(/unknown \(not tested\): s2 → s1 on 2379\/tcp/);
+  });
+});
+
+describe('which rule can be blamed for a blocked flow', () => {
+  const kubelet = { port: 10250, proto: 'tcp' as const };
+  it('a rule for another port or protocol cannot match; a rule naming no port can (#12.5)', () => {
+    expect(canMatch('firewall-cmd --zone=internal --add-port=8472/udp', kubelet)).toBe(false);
+    expect(
+      canMatch(
+        `firewall-cmd --zone=public '--add-rich-rule=rule family="ipv4" source address="10.0.0.2" port port="8472" protocol="udp" accept'`,
+        kubelet,
+      ),
+    ).toBe(false);
+    expect(canMatch('ufw allow from 10.0.0.2 to any port 8472 proto udp', kubelet)).toBe(false);
+    expect(canMatch('firewall-cmd --zone=internal --add-port=10250/tcp', kubelet)).toBe(true);
+    expect(
+      canMatch('firewall-cmd --zone=internal --add-port=2379-2380/tcp', { port: 2380, proto: 'tcp' }),
+    ).toBe(true);
+    expect(
+      canMatch('ufw allow from 10.0.0.2 to any port 30000:32767 proto tcp', { port: 30080, proto: 'tcp' }),
+    ).toBe(true);
+    expect(canMatch('firewall-cmd --zone=internal --add-source=10.0.0.2', kubelet)).toBe(true);
+    expect(canMatch('firewall-cmd --zone=block --add-source=10.0.0.9', kubelet)).toBe(true);
   });
 });

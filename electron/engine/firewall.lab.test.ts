@@ -65,7 +65,11 @@ async function rules(): Promise<{ runtime: string; permanent: string }> {
 
 async function guards(): Promise<string[]> {
   const ps = await exec('i7fs', ['ps', '-eo', 'args']);
-  return ps.stdout.split('\n').filter((l) => l.includes('sleep "$0"'));
+  const files = await exec('i7fs', ['sh', '-c', 'ls /var/lib/k3s-wizard/guards 2>/dev/null; true']);
+  return [
+    ...ps.stdout.split('\n').filter((l) => /k3s-wizard-guard-[0-9a-f]{16}/.test(l)),
+    ...files.stdout.split('\n').filter(Boolean),
+  ];
 }
 
 describe('firewall apply on lab hosts', () => {

@@ -3,8 +3,7 @@
  * connectivity prober (a short-lived listener on the node, a probe from each peer), for the
  * firewall step's check before its rules become permanent.
  */
-import type { ConnectivityResult } from '../../shared/checks/connectivity';
-import type { FirewallPath } from '../../shared/firewall';
+import type { ConnectivityResult, PortPath } from '../../shared/checks/connectivity';
 import { nodeAddress, type ClusterSpec, type FactsByNode, type NodeSpec } from '../../shared/spec';
 import { testConnectivity, type TestNode } from '../probe/connectivity';
 import type { SessionPool } from '../ssh/pool';
@@ -14,46 +13,44 @@ export interface ReachableRequest {
   spec: ClusterSpec;
   facts: FactsByNode;
   host: string;
-  paths: FirewallPath[];
+  paths: PortPath[];
   signal: AbortSignal;
   /** How long a UDP listener waits for its datagrams. */
   windowMs?: number;
 }
 
-function testNode(node: NodeSpec, facts: FactsByNode, role: 'server' | 'agent'): TestNode {
+function testNode(node: NodeSpec, facts: FactsByNode): TestNode {
   return {
     id: node.nodeName,
-    role,
+    role: node.role,
     target: { host: node.address, port: node.port, user: node.user },
     address: nodeAddress(node, facts[node.nodeName]) ?? node.address,
   };
 }
 
-/** The results of the paths asked for (the prober's other directions are left out). */
+/** The results of the paths asked for, all into `host`; a path from an unknown node is "unknown". */
 export async function reachable(request: ReachableRequest): Promise<ConnectivityResult[]> {
-  const { spec, facts, host, paths } = request;
+  const { spec, facts, host } = request;
   const to = spec.nodes.find((n) => n.nodeName === host);
   if (!to) return [];
-  const results: ConnectivityResult[] = [];
-  for (const from of [...new Set(paths.map((p) => p.from))]) {
-    const peer = spec.nodes.find((n) => n.nodeName === from);
-    if (!peer) continue;
-    const mine = paths.filter((p) => p.from === from);
-    const flannel = mine.find((p) => p.proto === 'udp')?.port;
-    const tested = await testConnectivity({
-      pool: request.pool,
-      // The node under test as a server, so its API port is among the paths.
-      nodes: [testNode(to, facts, 'server'), testNode(peer, facts, 'agent')],
-      apiPort: spec.networking.apiPort,
-      ...(flannel ? { flannelPort: flannel } : {}),
-      windowMs: request.windowMs ?? 4_000,
-      signal: request.signal,
-    });
-    results.push(
-      ...tested.filter(
-        (r) => r.from === from && r.to === host && mine.some((p) => p.port === r.port && p.proto === r.proto),
-      ),
-    );
-  }
-  return results;
+  const paths = request.paths.filter((p) => p.to === host);
+  const peers = spec.nodes.filter((n) => n !== to && paths.some((p) => p.from === n.nodeName));
+  const known = paths.filter((p) => peers.some((n) => n.nodeName === p.from));
+  const tested = known.length
+    ? await testConnectivity({
+        pool: request.pool,
+        nodes: [to, ...peers].map((n) => testNode(n, facts)),
+        paths: known,
+        windowMs: request.windowMs ?? 4_000,
+        signal: request.signal,
+      })
+    : [];
+  const unknown = paths
+    .filter((p) => !known.includes(p))
+    .map((p): ConnectivityResult => ({
+      ...p,
+      status: 'unknown',
+      detail: `${p.from} is not a node of this cluster`,
+    }));
+  return [...tested, ...unknown];
 }

@@ -10,7 +10,7 @@ import { shJoin } from '../../shared/shell';
 import type { ExecOutcome, HostRunner } from './host-runner';
 import { execWatchingJoin, JoinStopped, type JoinWatchOptions } from './join-watch';
 import { ActionFailed, describeFailure } from './failure';
-import { applyFirewall, type FirewallServices } from './firewall-apply';
+import { applyFirewall, settleEarlierGuards, type FirewallServices } from './firewall-apply';
 import { isInstallScript, joins, removeStaleNode, unitOf } from './k3s';
 import { StepOutput } from './output';
 
@@ -95,6 +95,9 @@ export async function executeStep(ctx: StepContext): Promise<StepOutcome> {
   ctx.emit({ type: 'step-started', ...on });
   let current: PlanAction | null = null;
   try {
+    // Before its check: a guard an earlier run left armed would take these rules back later.
+    if (step.actions.some((a) => a.kind === 'firewall'))
+      await settleEarlierGuards({ runner, signal, dryRun: ctx.dryRun, output });
     if (step.alreadyDone) {
       const check = await runner.exec({
         ...step.alreadyDone,

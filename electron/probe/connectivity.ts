@@ -10,8 +10,8 @@ import {
   requiredPaths,
   type ConnectivityNode,
   type ConnectivityResult,
+  type ConnectivityShape,
   type PortPath,
-  type PortPlan,
   type Proto,
 } from '../../shared/checks/connectivity';
 import { AppError } from '../../shared/errors';
@@ -25,9 +25,11 @@ export interface TestNode extends ConnectivityNode {
   address: string;
 }
 
-export interface ConnectivityOptions extends PortPlan {
+export interface ConnectivityOptions extends ConnectivityShape {
   pool: SessionPool;
   nodes: TestNode[];
+  /** The paths to test; by default every path of the flow table between `nodes`. */
+  paths?: PortPath[];
   /** How long a listener stays bound at most, in ms (default 8 s). */
   windowMs?: number;
   signal?: AbortSignal;
@@ -154,6 +156,7 @@ async function testGroup(
     return group.paths.map((p) => result(p, 'unknown', `no python3 on ${to.id} to listen with`));
   const tokens = new Map(group.paths.map((p) => [p.from, `k3sw-${randomBytes(6).toString('hex')}`]));
   const session = await ctx.pool.session(to.target);
+  const stopListener = new AbortController();
   let ready!: (line: string) => void;
   const readyLine = new Promise<string>((resolve) => (ready = resolve));
   let buffer = '';
@@ -176,7 +179,7 @@ async function testGroup(
           const first = buffer.split('\n')[0];
           if (buffer.includes('\n') && first !== undefined) ready(first.trim());
         },
-        ...(ctx.signal ? { signal: ctx.signal } : {}),
+        signal: ctx.signal ? AbortSignal.any([ctx.signal, stopListener.signal]) : stopListener.signal,
       },
     )
     .finally(() => ready('exited'));
@@ -198,7 +201,11 @@ async function testGroup(
       return probeFrom(source, await ctx.tools(from), to.address, port, proto, tokens.get(path.from) ?? '');
     }),
   );
-  const output = state === 'ready' ? (await listener).stdout : '';
+  // TCP answers at the source (connected, refused, no answer): the listener's window is not
+  // waited out, it is stopped (it exits by itself anyway). UDP needs the listener's word.
+  if (proto === 'tcp') stopListener.abort();
+  const output =
+    state === 'ready' && proto === 'udp' ? (await listener).stdout : (await listener.catch(() => null), '');
   return group.paths.map((path, i) => {
     const got = output.includes(`got ${tokens.get(path.from) ?? '-'}`);
     const saw = seen[i] ?? '';
@@ -209,7 +216,7 @@ async function testGroup(
   });
 }
 
-/** Tests every path the cluster needs; a node that cannot be reached over SSH fails the call. */
+/** Tests the paths (every path the cluster needs by default); a node not reachable over SSH fails the call. */
 export async function testConnectivity(options: ConnectivityOptions): Promise<ConnectivityResult[]> {
   const nodes = new Map(options.nodes.map((n) => [n.id, n]));
   if (nodes.size !== options.nodes.length) throw new AppError('INVALID_INPUT', 'Each node needs its own id.');
@@ -223,7 +230,7 @@ export async function testConnectivity(options: ConnectivityOptions): Promise<Co
     return found;
   };
   const groups = new Map<string, Group>();
-  for (const path of requiredPaths(options.nodes, options)) {
+  for (const path of options.paths ?? requiredPaths(options.nodes, options)) {
     const key = `${path.to}/${path.port}/${path.proto}`;
     const to = nodes.get(path.to);
     if (!to) continue;

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { AppError } from '../../shared/errors';
 import type { HostFacts } from '../../shared/facts';
 import type { ClusterSpec, FactsByNode } from '../../shared/spec';
-import type { ConnectivityResult, PortPlan } from '../../shared/checks/connectivity';
+import type { ConnectivityResult, ConnectivityShape } from '../../shared/checks/connectivity';
 import type { Logger } from '../backend/logger';
 import { fingerprintOf, keyTypeOf, KnownHosts } from '../ssh/known-hosts';
 import { SessionPool, type PoolTarget } from '../ssh/pool';
@@ -191,7 +191,7 @@ export class HostsService {
     input: {
       nodes: (HostRef & { id: string; role: 'server' | 'agent'; address: string })[];
       signal?: AbortSignal;
-    } & PortPlan,
+    } & ConnectivityShape,
   ): Promise<ConnectivityResult[]> {
     const nodes: TestNode[] = input.nodes.map((n) => ({
       id: n.id,

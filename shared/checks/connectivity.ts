@@ -1,4 +1,6 @@
 /** Which node must reach which, on which port, and the checks that the measured results give. */
+import { nodeFlows, testedPorts, type FlowShape, type NodeFlow, type PortRuleId } from '../ports';
+import { DEFAULT_API_PORT } from '../spec/schema';
 import type { Check, NodeRole } from './types';
 
 export type Proto = 'tcp' | 'udp';
@@ -13,9 +15,22 @@ export interface PortPath {
   to: string;
   port: number;
   proto: Proto;
+  /** The flow of the flow table it tests. */
+  flow: PortRuleId;
   /** What the path is for, in words ("the Kubernetes API"). */
   purpose: string;
 }
+
+/** What each flow is for, in words that fit "which … needs". */
+export const PURPOSE: Record<PortRuleId, string> = {
+  api: 'the Kubernetes API',
+  'flannel-vxlan': 'pod networking (flannel VXLAN)',
+  'flannel-wireguard-v4': 'pod networking (flannel WireGuard)',
+  'flannel-wireguard-v6': 'pod networking over IPv6 (flannel WireGuard)',
+  kubelet: 'the kubelet (logs, exec, metrics)',
+  etcd: 'embedded etcd between the servers',
+  'node-ports': 'NodePort services',
+};
 
 export interface ConnectivityResult extends PortPath {
   status: 'open' | 'blocked' | 'unknown';
@@ -23,41 +38,39 @@ export interface ConnectivityResult extends PortPath {
   detail: string;
 }
 
-export interface PortPlan {
-  apiPort?: number;
-  kubeletPort?: number;
-  /** flannel VXLAN (8472) by default; wireguard-native would be 51820. */
-  flannelPort?: number;
+/** What the tester needs of the cluster's shape; unset parts take K3s's defaults. */
+export type ConnectivityShape = Partial<Omit<FlowShape, 'nodePorts'>> & {
+  nodePorts?: FlowShape['nodePorts'];
+};
+
+/** The shape with K3s's defaults filled in (embedded etcd when there are several servers). */
+export function shapeFor(nodes: readonly ConnectivityNode[], shape: ConnectivityShape = {}): FlowShape {
+  return {
+    apiPort: shape.apiPort ?? DEFAULT_API_PORT,
+    flannelBackend: shape.flannelBackend ?? 'vxlan',
+    ipv6Pods: shape.ipv6Pods ?? false,
+    embeddedEtcd: shape.embeddedEtcd ?? nodes.filter((n) => n.role === 'server').length > 1,
+    nodePorts: shape.nodePorts ?? null,
+  };
 }
 
-/** Agents (and other servers) → every server on the API port; every node ↔ every node on kubelet and flannel. */
-export function requiredPaths(nodes: readonly ConnectivityNode[], plan: PortPlan = {}): PortPath[] {
-  const api = plan.apiPort ?? 6443;
-  const kubelet = plan.kubeletPort ?? 10250;
-  const flannel = plan.flannelPort ?? 8472;
-  const paths: PortPath[] = [];
-  for (const to of nodes) {
-    for (const from of nodes) {
-      if (from.id === to.id) continue;
-      if (to.role === 'server')
-        paths.push({ from: from.id, to: to.id, port: api, proto: 'tcp', purpose: 'the Kubernetes API' });
-      paths.push({
-        from: from.id,
-        to: to.id,
-        port: kubelet,
-        proto: 'tcp',
-        purpose: 'the kubelet (logs, exec, metrics)',
-      });
-      paths.push({
-        from: from.id,
-        to: to.id,
-        port: flannel,
-        proto: 'udp',
-        purpose: 'pod networking (flannel)',
-      });
-    }
-  }
-  return paths;
+/** Every node-to-node flow of the flow table, one path per port tested. */
+export function pathsOf(flows: readonly NodeFlow[]): PortPath[] {
+  return flows.flatMap(({ from, to, rule }) =>
+    testedPorts(rule).map((port) => ({
+      from,
+      to,
+      port,
+      proto: rule.protocol,
+      flow: rule.id,
+      purpose: PURPOSE[rule.id],
+    })),
+  );
+}
+
+/** Every path between the nodes the cluster needs, from the one flow table. */
+export function requiredPaths(nodes: readonly ConnectivityNode[], shape: ConnectivityShape = {}): PortPath[] {
+  return pathsOf(nodeFlows(nodes, shapeFor(nodes, shape)));
 }
 
 export function connectivityChecks(results: readonly ConnectivityResult[]): Check[] {

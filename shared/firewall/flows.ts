@@ -4,7 +4,7 @@
  * planner the install uses: a rule the planner would add is a rule missing today.
  */
 import type { HostFacts } from '../facts';
-import { requiredPorts, type PortRule, type PortRuleId } from '../ports';
+import { flowShape, nodeFlows, requiredPorts, type PortRule, type PortRuleId } from '../ports';
 import { firewallPolicy, type FactsByNode } from '../spec/model';
 import type { ClusterSpec, FirewallPolicy, NodeSpec } from '../spec/schema';
 import { planFirewalld } from './firewalld';
@@ -69,17 +69,22 @@ const ORDER: PortRuleId[] = [
   'kubelet',
 ];
 
-/** Every flow that must pass, once per (source, destination, rule); NodePorts are left out. */
+/**
+ * Every flow that must pass, once per (source, destination, rule), from the one flow table:
+ * the node-to-node flows and this computer to each server's API; NodePorts are left out.
+ */
 export function clusterFlows(spec: ClusterSpec, facts: FactsByNode): Flow[] {
+  const nodes = spec.nodes.map((n) => ({ id: n.nodeName, role: n.role }));
+  const between = nodeFlows(nodes, flowShape(spec));
   const flows: Flow[] = [];
   for (const to of spec.nodes) {
     const state = firewallState(spec, to, facts[to.nodeName], facts);
     const policy = firewallPolicy(spec, to);
     const rules = requiredPorts(spec, to).filter((r) => r.id !== 'node-ports');
     for (const rule of rules.sort((a, b) => ORDER.indexOf(a.id) - ORDER.indexOf(b.id))) {
-      const peers = spec.nodes
-        .filter((n) => n !== to && (rule.peers !== 'servers' || n.role === 'server'))
-        .map((n) => n.nodeName);
+      const peers = between
+        .filter((f) => f.to === to.nodeName && f.rule.id === rule.id && f.rule.protocol === rule.protocol)
+        .map((f) => f.from);
       const sources = rule.id === 'api' ? ['you', ...peers] : peers;
       for (const from of sources) {
         const status = statusOf(state, rule, policy, from === 'you' ? 'you' : 'node');

@@ -58,7 +58,7 @@ export function nodeConfig(spec: ClusterSpec, node: NodeSpec, options: NodeConfi
   const header = `# Written by k3s-wizard for cluster ${contextName(spec)}; replaced on the next run.\n`;
   const text = header + stringify(settings, { lineWidth: 0 });
   const content: Template = options.joinUrl
-    ? [{ text }, { text: 'token: "' }, { secret: 'token' }, { text: '"\n' }]
+    ? [{ text }, { text: 'token: ' }, { secret: 'token', quote: 'yaml' }, { text: '\n' }]
     : [{ text }];
   return { settings: text, content, settingsHash: sha256Hex(text) };
 }

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import type { HostFacts } from '../facts';
 import { makeFacts, makeSpec, node, zone } from '../../test-support/shared/spec';
 import {
@@ -217,16 +218,53 @@ describe('install plan', () => {
     expect(json).not.toMatch(/K3S_TOKEN|K10/);
     const write = p.steps.find((s) => s.id === 'install:a1')?.actions.find((a) => a.kind === 'write-file');
     if (write?.kind !== 'write-file') throw new Error('no config written');
-    expect(fillTemplate(write.content, { token: FAKE_TOKEN })).toContain(`token: "${FAKE_TOKEN}"`);
-    expect(planToText(p)).toContain('token: "••••••"');
+    expect(parse(fillTemplate(write.content, { token: FAKE_TOKEN }))).toMatchObject({ token: FAKE_TOKEN });
+    expect(planToText(p)).toContain('token: ••••••');
     expect(planToText(p, { reveal: true, secrets: { token: FAKE_TOKEN } })).toContain(FAKE_TOKEN);
+  });
+
+  it('writes any token into config.yaml through the YAML library, quotes and backslashes included', () => {
+    const spec = makeSpec([node('s1', '10.0.0.1', 'server'), node('a1', '10.0.0.2', 'agent')]);
+    const write = plan(spec, {})
+      .steps.find((s) => s.id === 'install:a1')
+      ?.actions.find((a) => a.kind === 'write-file');
+    if (write?.kind !== 'write-file') throw new Error('no config written');
+    fc.assert(
+      fc.property(fc.string({ minLength: 1, maxLength: 80 }), (secret) => {
+        const token = `K10abc::server:${secret}`;
+        const text = fillTemplate(write.content, { token });
+        const parsed = parse(text) as Record<string, unknown>;
+        expect(parsed.token).toBe(token);
+        expect(parsed['node-name']).toBe('a1');
+        // The re-run check hashes the file without its token line: the token stays on one line.
+        expect(text.split('\n').filter((l) => l.startsWith('token:'))).toHaveLength(1);
+      }),
+    );
+    for (const token of ['K10x::server:a"b', 'K10x::server:a\\b\\', "K10x::server:'#: -"]) {
+      expect((parse(fillTemplate(write.content, { token })) as Record<string, unknown>).token).toBe(token);
+    }
   });
 
   it('the script export is valid sh and reads the token from a variable', () => {
     const spec = makeSpec([node('s1', '10.0.0.1', 'server'), node('a1', '10.0.0.2', 'agent')]);
     const script = planToScript(plan(spec, {}));
-    expect(script).toContain('token: "${K3S_TOKEN}"');
+    expect(script).toContain('token: "${K3S_TOKEN_YAML}"');
     execFileSync('/bin/sh', ['-n', '-c', script]);
+    // The agent's config section, run with `cat` for sudo: the token comes back through YAML intact.
+    const lines = script.split('\n');
+    const start = lines.findIndex((l) => l.startsWith('K3S_TOKEN_YAML='));
+    const end = lines.indexOf('EOF', start);
+    const section = lines
+      .slice(start, end + 1)
+      .join('\n')
+      .replace(/^sudo sh -c .*<<EOF$/m, 'cat <<EOF');
+    for (const token of ['K10x::server:a"b\\c\\', "K10x::server:$(id)'`x`#: -", FAKE_TOKEN]) {
+      const written = execFileSync('/bin/sh', ['-c', section], {
+        env: { K3S_TOKEN: token },
+        encoding: 'utf8',
+      });
+      expect((parse(written) as Record<string, unknown>).token).toBe(token);
+    }
   });
 });
 

@@ -98,10 +98,17 @@ export function planToText(plan: Plan, options: RenderOptions = {}): string {
 /** Secrets become shell variables the person sets: "${K3S_TOKEN}" in an unquoted heredoc. */
 const SCRIPT_VAR: Record<SecretRef, string> = { token: 'K3S_TOKEN', kubeconfig: 'KUBECONFIG_TEXT' };
 
+/** A YAML value in a heredoc: double-quoted, its quotes and backslashes escaped first (sed). */
+const yamlVar = (ref: SecretRef) => `${SCRIPT_VAR[ref]}_YAML`;
+
 function heredocBody(template: Template): string {
   return template
     .map((part) =>
-      'text' in part ? part.text.replace(/[\\$`]/g, (c) => `\\${c}`) : `\${${SCRIPT_VAR[part.secret]}}`,
+      'text' in part
+        ? part.text.replace(/[\\$`]/g, (c) => `\\${c}`)
+        : part.quote === 'yaml'
+          ? `"\${${yamlVar(part.secret)}}"`
+          : `\${${SCRIPT_VAR[part.secret]}}`,
     )
     .join('')
     .replace(/\n$/, '');
@@ -109,7 +116,13 @@ function heredocBody(template: Template): string {
 
 function scriptAction(action: PlanAction): string[] {
   if (action.kind === 'write-file' && action.content.some((p) => 'secret' in p)) {
+    const yamlRefs = new Set(
+      action.content.flatMap((p) => ('secret' in p && p.quote === 'yaml' ? [p.secret] : [])),
+    );
     return [
+      ...[...yamlRefs].map(
+        (ref) => `${yamlVar(ref)}=$(printf '%s\\n' "$${SCRIPT_VAR[ref]}" | sed 's/[\\\\"]/\\\\&/g')`,
+      ),
       `sudo sh -c ${shQuote(`umask 077; cat > ${shQuote(action.path)}`)} <<EOF\n${heredocBody(action.content)}\nEOF`,
       `sudo chmod ${action.mode} ${shQuote(action.path)}`,
     ];

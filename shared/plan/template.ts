@@ -1,7 +1,17 @@
 /** Templates: text with secret placeholders, filled by the engine, masked for people. */
+import { stringify } from 'yaml';
 import { REDACTED } from '../redact';
 import { shQuote } from '../shell';
 import type { SecretRef, Template, TemplatePart } from './types';
+
+/** A value as one YAML line: double-quoted, escaped by the library (quotes, backslashes, newlines). */
+function yamlScalar(value: string): string {
+  return stringify(value, { defaultStringType: 'QUOTE_DOUBLE', lineWidth: 0 }).trimEnd();
+}
+
+function quoted(value: string, quote: 'sh' | 'yaml' | undefined): string {
+  return quote === 'sh' ? shQuote(value) : quote === 'yaml' ? yamlScalar(value) : value;
+}
 
 export function text(value: string): TemplatePart {
   return { text: value };
@@ -21,7 +31,7 @@ export function fillTemplate(
       if ('text' in part) return part.text;
       const value = secrets[part.secret];
       if (value === undefined) throw new Error(`The secret "${part.secret}" is not available yet.`);
-      return part.quote === 'sh' ? shQuote(value) : value;
+      return quoted(value, part.quote);
     })
     .join('');
 }
@@ -36,7 +46,7 @@ export function renderTemplate(
       if ('text' in part) return part.text;
       const value = options.reveal ? options.secrets?.[part.secret] : undefined;
       if (value === undefined) return REDACTED;
-      return part.quote === 'sh' ? shQuote(value) : value;
+      return quoted(value, part.quote);
     })
     .join('');
 }

@@ -9,8 +9,11 @@ import type { SpecIssue } from '../spec/issues';
 /** Secrets a plan needs, by name; their values live only in the engine's memory. */
 export type SecretRef = 'token' | 'kubeconfig';
 
-/** Literal text, or a secret filled in at run time (shell-quoted when `quote` is "sh"). */
-export type TemplatePart = { text: string } | { secret: SecretRef; quote?: 'sh' };
+/**
+ * Literal text, or a secret filled in at run time: shell-quoted when `quote` is "sh", a one-line
+ * YAML scalar (written by the YAML library) when "yaml".
+ */
+export type TemplatePart = { text: string } | { secret: SecretRef; quote?: 'sh' | 'yaml' };
 export type Template = readonly TemplatePart[];
 
 /** A command the engine runs on the step's host; exit status 0 means yes. */

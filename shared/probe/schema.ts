@@ -1,6 +1,8 @@
 /** Zod schemas for checks and connectivity results, so they can cross the contract validated. */
 import { z } from 'zod';
 import type { ConnectivityResult } from '../checks/connectivity';
+import { PORT_RULE_IDS } from '../ports';
+import { FLANNEL_BACKENDS } from '../spec/schema';
 
 export { CheckSchema } from '../checks/types';
 
@@ -11,6 +13,7 @@ export const ConnectivityResultSchema = z.object({
   to: z.string(),
   port: z.number(),
   proto: z.enum(['tcp', 'udp']),
+  flow: z.enum(PORT_RULE_IDS),
   purpose: z.string(),
   status: z.enum(['open', 'blocked', 'unknown']),
   detail: z.string(),
@@ -71,7 +74,8 @@ export const ConnectivityInput = z
       .min(2)
       .max(64),
     apiPort: Port.optional(),
-    flannelPort: Port.optional(),
+    flannelBackend: z.enum(FLANNEL_BACKENDS).optional(),
+    embeddedEtcd: z.boolean().optional(),
   })
   .strict();
 

@@ -5,8 +5,10 @@
  * Ran as root when the host allows it (firewall state and listener processes need root).
  */
 
-/** Ports whose listeners are reported (K3s API, kubelet, flannel, etcd, wireguard). */
-export const PROBED_PORTS = [6443, 10250, 8472, 2379, 2380, 51820, 51821] as const;
+import { FLOW_PORTS } from '../ports';
+
+/** Ports whose listeners are reported: every port of the flow table (default API port). */
+export const PROBED_PORTS = FLOW_PORTS;
 
 const hex = (port: number): string => port.toString(16).toUpperCase().padStart(4, '0');
 

@@ -12,6 +12,7 @@ import {
   splitCidrList,
   type Cidr,
 } from './cidr';
+import { FLOW_PORTS, LOCAL_ONLY_PORTS, parsePortRange, REGISTRY_PORT } from '../ports';
 import type { SpecIssue } from './issues';
 import { kubeconfigAddress, servers } from './model';
 import { DEFAULT_API_PORT, type ClusterSpec } from './schema';
@@ -20,17 +21,11 @@ import { validateNodes } from './validate-nodes';
 export const K3S_RELEASE = /^v1\.\d+\.\d+(-rc\d+)?\+k3s\d+$/;
 const CHANNEL = /^(stable|latest|testing|v1\.\d+)$/;
 // Ports K3s itself listens on: the API port must not take one of them.
-const K3S_OWN_PORTS = [
-  2379, 2380, 2381, 2382, 5001, 6444, 8472, 10248, 10249, 10250, 10256, 10257, 10258, 10259,
+const K3S_OWN_PORTS: readonly number[] = [
+  ...FLOW_PORTS.filter((p) => p !== DEFAULT_API_PORT),
+  ...LOCAL_ONLY_PORTS,
+  REGISTRY_PORT,
 ];
-
-export function parsePortRange(text: string): { from: number; to: number } | null {
-  const match = /^(\d{1,5})-(\d{1,5})$/.exec(text.trim());
-  if (!match) return null;
-  const from = Number(match[1]);
-  const to = Number(match[2]);
-  return from >= 1 && to <= 65535 && from < to ? { from, to } : null;
-}
 
 function urlProblem(value: string, what: string): SpecIssue['message'] | null {
   if (/^https:\/\/[^\s/]+/.test(value)) return null;

@@ -41,7 +41,7 @@ export const createChecksSlice =
             address: facts[h.id]?.defaultAddress ?? h.address,
           })),
           apiPort: cluster.apiPort,
-          ...(cluster.flannelBackend === 'wireguard-native' ? { flannelPort: 51820 } : {}),
+          flannelBackend: cluster.flannelBackend,
         });
         set({ connectivity: { state: 'done', ...answer } });
       } catch (error) {

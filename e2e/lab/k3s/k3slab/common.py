@@ -60,11 +60,52 @@ def check_memory_cgroup():
         fatal("failed to find memory cgroup (v2)")
 
 
-# ---- config.yaml: a small reader for what k3s accepts there (scalars, lists)
+# ---- config.yaml: a small reader for what k3s accepts there (scalars, lists), strict about
+# quoting as a real YAML parser is: a bad quote or escape stops k3s, as it does upstream.
+_ESCAPES = {"0": "\0", "a": "\a", "b": "\b", "t": "\t", "\t": "\t", "n": "\n", "v": "\v", "f": "\f",
+            "r": "\r", "e": "\x1b", " ": " ", '"': '"', "/": "/", "\\": "\\", "N": "\x85",
+            "_": "\xa0", "L": "\u2028", "P": "\u2029"}
+_HEX = {"x": 2, "u": 4, "U": 8}
+
+
+class YAMLError(ValueError):
+    pass
+
+
+def _quoted(v):
+    """A quoted scalar at the start of v -> (value, rest of the line)."""
+    q, out, i = v[0], [], 1
+    while i < len(v):
+        c = v[i]
+        if q == "'" and c == "'":
+            if v[i + 1:i + 2] == "'":
+                out.append("'"); i += 2; continue
+            return "".join(out), v[i + 1:]
+        if q == '"' and c == '"':
+            return "".join(out), v[i + 1:]
+        if q == '"' and c == "\\":
+            e = v[i + 1:i + 2]
+            if e in _HEX:
+                digits = v[i + 2:i + 2 + _HEX[e]]
+                if len(digits) != _HEX[e] or not all(d in "0123456789abcdefABCDEF" for d in digits):
+                    raise YAMLError("found unknown escape character")
+                out.append(chr(int(digits, 16))); i += 2 + _HEX[e]; continue
+            if e not in _ESCAPES:
+                raise YAMLError("found unknown escape character")
+            out.append(_ESCAPES[e]); i += 2; continue
+        out.append(c); i += 1
+    raise YAMLError("found unexpected end of stream")
+
+
 def _scalar(v):
     v = v.strip()
-    if len(v) >= 2 and v[0] == v[-1] and v[0] in "'\"":
-        return v[1:-1]
+    if v[:1] in ("'", '"'):
+        value, rest = _quoted(v)
+        rest = rest.strip()
+        if rest and not rest.startswith("#"):
+            raise YAMLError("did not find expected key")
+        return value
+    v = re.sub(r"\s+#.*$", "", v)
     if v in ("true", "false"):
         return v == "true"
     return v
@@ -76,27 +117,31 @@ def read_yaml(path):
         lines = open(path).read().splitlines()
     except OSError:
         return out
-    for raw in lines:
-        line = re.sub(r"\s+#.*$", "", raw) if not raw.lstrip().startswith("#") else ""
+    for n, raw in enumerate(lines, 1):
+        line = "" if raw.lstrip().startswith("#") else raw
         if not line.strip():
             continue
-        m = re.match(r"^\s*-\s*(.*)$", line)
-        if m and key is not None:
-            out.setdefault(key, [])
-            if not isinstance(out[key], list):
-                out[key] = [out[key]]
-            out[key].append(_scalar(m.group(1)))
-            continue
-        m = re.match(r'^["\']?([A-Za-z0-9_.+-]+)["\']?\s*:\s*(.*)$', line)
-        if not m:
-            continue
-        key, val = m.group(1), m.group(2).strip()
-        if val.startswith("[") and val.endswith("]"):
-            out[key] = [_scalar(x) for x in val[1:-1].split(",") if x.strip()]
-        elif val == "":
-            out[key] = []
-        else:
-            out[key] = _scalar(val)
+        try:
+            m = re.match(r"^\s*-\s*(.*)$", line)
+            if m and key is not None:
+                out.setdefault(key, [])
+                if not isinstance(out[key], list):
+                    out[key] = [out[key]]
+                out[key].append(_scalar(m.group(1)))
+                continue
+            m = re.match(r'^["\']?([A-Za-z0-9_.+-]+)["\']?\s*:\s*(.*)$', line)
+            if not m:
+                raise YAMLError("could not find expected ':'")
+            key, val = m.group(1), re.sub(r"^#.*$", "", m.group(2).strip())
+            if val.startswith("[") and re.sub(r"\s+#.*$", "", val).endswith("]"):
+                val = re.sub(r"\s+#.*$", "", val)
+                out[key] = [_scalar(x) for x in val[1:-1].split(",") if x.strip()]
+            elif val == "":
+                out[key] = []
+            else:
+                out[key] = _scalar(val)
+        except YAMLError as e:
+            fatal("failed to parse %s: yaml: line %d: %s" % (path, n, e))
     return out
 
 
