@@ -22,11 +22,20 @@ export interface RunOptions {
   plan: Plan;
   runnerFor: (host: string) => HostRunner;
   services: StepServices;
-  concurrency: number;
+  /** Steps at once; defaultConcurrency when not given. */
+  concurrency?: number;
   dryRun?: boolean;
   runId?: string;
   /** Every event, in order, after the snapshot has folded it in. */
   onEvent: (event: RunEvent) => void;
+}
+
+/** Protects the computer running the app: more hosts than this wait for a free slot. */
+export const MAX_DEFAULT_CONCURRENCY = 16;
+
+/** Every host at once (a cluster's agents all join together), up to MAX_DEFAULT_CONCURRENCY. */
+export function defaultConcurrency(hosts: number): number {
+  return Math.min(MAX_DEFAULT_CONCURRENCY, Math.max(1, hosts));
 }
 
 const FINISHED: readonly StepStatus[] = ['done', 'skipped'];
@@ -42,9 +51,12 @@ export class EngineRun {
   private current: Promise<RunSnapshot> | null = null;
   private anyChange = false;
   private readonly started = Date.now();
+  private readonly concurrency: number;
 
   constructor(private readonly options: RunOptions) {
     this.runId = options.runId ?? randomUUID();
+    this.concurrency =
+      options.concurrency ?? defaultConcurrency(new Set(options.plan.steps.map((s) => s.host)).size);
     this.byId = new Map(options.plan.steps.map((s) => [s.id, s]));
     this.freshSignal();
   }
@@ -86,7 +98,8 @@ export class EngineRun {
   /** Runs every step; resolves with the final snapshot (never rejects for a failed step). */
   start(): Promise<RunSnapshot> {
     if (this.state) throw new Error('This run has started already.');
-    const { plan, concurrency } = this.options;
+    const { plan } = this.options;
+    const concurrency = this.concurrency;
     this.emit({
       type: 'run-started',
       cluster: plan.cluster,
@@ -153,7 +166,7 @@ export class EngineRun {
   }
 
   private schedule(ids: string[]): Promise<void> {
-    const limit = pLimit(Math.max(1, this.options.concurrency));
+    const limit = pLimit(Math.max(1, this.concurrency));
     const waiting = [...ids];
     let running = 0;
     const firstServerHost = this.options.plan.steps.find((s) => s.phase === 'first-server')?.host;
