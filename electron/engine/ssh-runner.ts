@@ -5,11 +5,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import { AppError } from '../../shared/errors';
+import { BatchMarkers, batchScript, writeFileCommand } from '../../shared/plan';
 import { shJoin } from '../../shared/shell';
 import type { PoolTarget, SessionPool } from '../ssh/pool';
 import { sha256Of } from './local-files';
 import { upload } from '../ssh/sftp';
 import type {
+  BatchOutcome,
+  BatchRequest,
   ExecOutcome,
   ExecRequest,
   HostRunner,
@@ -18,9 +21,6 @@ import type {
   WriteFileRequest,
 } from './host-runner';
 
-// Written beside the target and renamed, so an interrupted write never leaves half a file.
-const WRITE_SCRIPT =
-  'umask 077; t="$1.k3s-wizard.tmp"; cat > "$t" && chmod "$2" "$t" && chown "$3" "$t" && mv -f "$t" "$1"';
 const SAME_FILE = '[ -f "$1" ] && [ "$(sha256sum < "$1" | cut -d" " -f1)" = "$2" ] && chmod "$3" "$1"';
 // Something that changes on every boot: the kernel's boot id, and PID 1's start time (the
 // lab's hosts share the kernel of the machine they run on).
@@ -62,17 +62,34 @@ export class SshHostRunner implements HostRunner {
     return r;
   }
 
+  async batch(request: BatchRequest): Promise<BatchOutcome> {
+    const nonce = randomBytes(10).toString('hex');
+    const markers = new BatchMarkers(nonce);
+    const codes: number[] = [];
+    const read = (got: ReturnType<BatchMarkers['feed']>) => {
+      for (const marker of got.markers) {
+        if (marker.type === 'start') request.onPart?.(marker.index);
+        else codes[marker.index] = marker.code;
+      }
+      if (got.output) request.onOutput?.('stdout', got.output);
+    };
+    const r = await this.exec({
+      command: 'sh -s',
+      sudo: request.sudo,
+      stdin: batchScript(request.parts, nonce),
+      onOutput: (stream, text) =>
+        stream === 'stdout' ? read(markers.feed(text)) : request.onOutput?.(stream, text),
+      timeoutMs: request.timeoutMs,
+      signal: request.signal,
+      what: request.what,
+    });
+    read(markers.end());
+    return { codes, code: r.code };
+  }
+
   async writeFile(request: WriteFileRequest): Promise<void> {
     await this.mustExec({
-      command: shJoin([
-        'sh',
-        '-c',
-        WRITE_SCRIPT,
-        'k3s-wizard-write',
-        request.path,
-        request.mode,
-        request.owner,
-      ]),
+      command: writeFileCommand(request),
       sudo: true,
       stdin: request.content,
       timeoutMs: request.timeoutMs,

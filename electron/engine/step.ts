@@ -4,14 +4,20 @@
  * the K3s unit attached); secrets are filled in only here and only into stdin.
  */
 import { AppError } from '../../shared/errors';
-import { fillTemplate, type PlanAction, type PlanStep, type SecretRef } from '../../shared/plan';
+import {
+  fillTemplate,
+  type BatchPart,
+  type PlanAction,
+  type PlanStep,
+  type SecretRef,
+} from '../../shared/plan';
 import { parseNodeList, type NodeInfo, type RunEventBody } from '../../shared/run';
 import { shJoin } from '../../shared/shell';
 import type { ExecOutcome, HostRunner } from './host-runner';
-import { execWatchingJoin, JoinStopped, type JoinWatchOptions } from './join-watch';
+import { execWatchingJoin, JoinStopped, watchingJoin, type JoinWatchOptions } from './join-watch';
 import { ActionFailed, describeFailure } from './failure';
 import { applyFirewall, type FirewallServices } from './firewall-apply';
-import { isInstallScript, joins, removeStaleNode, unitOf } from './k3s';
+import { deleteStaleNode, isInstallScript, joins, NODE_IDENTITY_CHECK, unitOf } from './k3s';
 import { StepOutput } from './output';
 
 export interface SavedKubeconfig {
@@ -95,7 +101,28 @@ export async function executeStep(ctx: StepContext): Promise<StepOutcome> {
   ctx.emit({ type: 'step-started', ...on });
   let current: PlanAction | null = null;
   try {
-    if (step.alreadyDone) {
+    const install = isInstallStep(step);
+    // A joining machine without its node identity may have a stale node object: asked in the
+    // same round trip as "already done?".
+    const askIdentity = install && joins(step) && ctx.firstServer !== null && !ctx.dryRun;
+    let hasIdentity = true;
+    if (step.alreadyDone && askIdentity) {
+      const check = await runner.batch({
+        parts: [
+          { kind: 'exec', command: step.alreadyDone.command, optional: true },
+          { kind: 'exec', command: NODE_IDENTITY_CHECK, optional: true },
+        ],
+        sudo: true,
+        timeoutMs: Math.min(60_000, remaining()),
+        signal,
+        what: `check whether "${step.title}" is done`,
+      });
+      if (check.codes[0] === 0) {
+        ctx.emit({ type: 'step-skipped', ...on, reason: 'done' });
+        return 'skipped';
+      }
+      hasIdentity = check.codes[1] === 0;
+    } else if (step.alreadyDone) {
       const check = await runner.exec({
         ...step.alreadyDone,
         timeoutMs: Math.min(60_000, remaining()),
@@ -106,25 +133,46 @@ export async function executeStep(ctx: StepContext): Promise<StepOutcome> {
         ctx.emit({ type: 'step-skipped', ...on, reason: 'done' });
         return 'skipped';
       }
+    } else if (askIdentity) {
+      const r = await runner.exec({
+        command: NODE_IDENTITY_CHECK,
+        sudo: true,
+        timeoutMs: 30_000,
+        signal,
+        what: 'check for an earlier K3s node identity',
+      });
+      hasIdentity = r.code === 0;
     }
     if (ctx.dryRun) {
       ctx.emit({ type: 'step-skipped', ...on, reason: 'dry-run' });
       return 'skipped';
     }
     let changed = false;
-    if (joins(step) && ctx.firstServer && step.actions.some(isInstallScript)) {
-      const removed = await removeStaleNode({
-        runner,
-        firstServer: ctx.firstServer,
-        node: step.host,
-        signal,
-      });
+    if (!hasIdentity && ctx.firstServer) {
+      const removed = await deleteStaleNode({ firstServer: ctx.firstServer, node: step.host, signal });
       if (removed) output.push('stdout', `removed the stale node object: ${removed}\n`);
     }
-    for (const [index, action] of step.actions.entries()) {
+    const run = { signal, output, remaining };
+    for (let index = 0; index < step.actions.length;) {
+      const count = install ? batchable(step.actions, index) : 0;
+      if (count > 1) {
+        const batch = await runBatch(ctx, {
+          ...run,
+          from: index,
+          count,
+          started: (action) => (current = action),
+        });
+        changed ||= batch.changed;
+        index += count;
+        // The last part was the first try of a wait: not there yet, so wait as usual.
+        if (batch.waitPending) index--;
+        continue;
+      }
+      const action = step.actions[index] as PlanAction;
       current = action;
       ctx.emit({ type: 'progress', ...on, action: index, actions: step.actions.length, what: action.what });
-      changed = (await runAction(ctx, action, { signal, output, remaining, index })) || changed;
+      changed = (await runAction(ctx, action, { ...run, index })) || changed;
+      index++;
     }
     output.flush();
     if (step.phase === 'verify') await checkCluster(ctx, signal);
@@ -138,6 +186,136 @@ export async function executeStep(ctx: StepContext): Promise<StepOutcome> {
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** A server or agent install: its commands go to the host in as few round trips as possible. */
+function isInstallStep(step: PlanStep): boolean {
+  return unitOf(step) !== null && step.actions.some(isInstallScript);
+}
+
+/**
+ * How many actions from `from` on run as one batch: the commands and file writes in a row, and
+ * a wait that follows them (its first try; 0 or 1 means no batch).
+ */
+function batchable(actions: readonly PlanAction[], from: number): number {
+  let end = from;
+  while (end < actions.length && ['exec', 'write-file'].includes(actions[end]?.kind ?? '')) end++;
+  if (end > from && actions[end]?.kind === 'wait-for') end++;
+  return end - from;
+}
+
+function batchPart(action: PlanAction, secrets: RunMemory['secrets']): BatchPart {
+  switch (action.kind) {
+    case 'exec':
+      return {
+        kind: 'exec',
+        command: action.command,
+        ...(action.stdin ? { stdin: fillTemplate(action.stdin, secrets) } : {}),
+      };
+    case 'write-file':
+      return { ...action, content: fillTemplate(action.content, secrets) };
+    case 'wait-for':
+      return { kind: 'exec', command: `${action.check.command} >/dev/null 2>&1`, optional: true };
+    default:
+      throw new Error(`A ${action.kind} action cannot be batched.`);
+  }
+}
+
+function needsRoot(action: PlanAction): boolean {
+  return (
+    action.kind === 'write-file' ||
+    (action.kind === 'exec' && action.sudo) ||
+    (action.kind === 'wait-for' && action.check.sudo)
+  );
+}
+
+/**
+ * Runs step.actions[from, from + count) in one round trip. Each part still gets its progress
+ * event when it starts, and a failure is the failing action's, as if it had run alone; the
+ * install script keeps its own timeout and, when joining, the journal watch.
+ */
+async function runBatch(
+  ctx: StepContext,
+  run: {
+    signal: AbortSignal;
+    output: StepOutput;
+    remaining: () => number;
+    from: number;
+    count: number;
+    started: (action: PlanAction) => void;
+  },
+): Promise<{ changed: boolean; waitPending: boolean }> {
+  const { step, runner, services, memory } = ctx;
+  const actions = step.actions.slice(run.from, run.from + run.count);
+  const installAt = actions.findIndex(isInstallScript);
+  const install = actions[installAt];
+  const serviceAbort = new AbortController();
+  let serviceTimer: ReturnType<typeof setTimeout> | undefined;
+  let serviceTimeoutMs = 0;
+  let last = -1;
+  const signal = AbortSignal.any([run.signal, serviceAbort.signal]);
+  const request = {
+    parts: actions.map((action) => batchPart(action, memory.secrets)),
+    sudo: actions.some(needsRoot),
+    onPart: (i: number) => {
+      const action = actions[i];
+      if (!action) return;
+      last = i;
+      run.started(action);
+      ctx.emit({
+        type: 'progress',
+        host: step.host,
+        stepId: step.id,
+        action: run.from + i,
+        actions: step.actions.length,
+        what: action.what,
+      });
+      if (i === installAt) {
+        serviceTimeoutMs = Math.min(services.serviceTimeoutMs, run.remaining());
+        serviceTimer = setTimeout(() => serviceAbort.abort(), serviceTimeoutMs);
+      }
+    },
+    onOutput: (stream: 'stdout' | 'stderr', text: string) => run.output.push(stream, text),
+    timeoutMs: run.remaining(),
+    signal,
+    what: step.title,
+  };
+  const unit = unitOf(step);
+  let result;
+  try {
+    result =
+      install && unit && joins(step)
+        ? await watchingJoin(runner, unit, signal, services.joinWatch, (s) =>
+            runner.batch({ ...request, signal: s }),
+          )
+        : await runner.batch(request);
+  } catch (error) {
+    if (error instanceof JoinStopped && install)
+      throw new ActionFailed(install, null, { journal: error.journal });
+    if (serviceAbort.signal.aborted && !run.signal.aborted && install)
+      throw new ActionFailed(install, null, {
+        cause: new AppError(
+          'TIMEOUT',
+          `${step.host}: the install script did not finish within ${Math.round(serviceTimeoutMs / 1000)} s.`,
+        ),
+        timedOutAfterMs: serviceTimeoutMs,
+      });
+    const action = actions[Math.max(0, last)];
+    if (error instanceof AppError && error.code === 'TIMEOUT' && action)
+      throw new ActionFailed(action, null, { cause: error, timedOutAfterMs: request.timeoutMs });
+    throw error;
+  } finally {
+    clearTimeout(serviceTimer);
+  }
+  const lastIndex = actions.length - 1;
+  const waits = actions[lastIndex]?.kind === 'wait-for';
+  const failed = result.codes.findIndex((code, i) => code !== 0 && !(waits && i === lastIndex));
+  if (failed >= 0) throw new ActionFailed(actions[failed] as PlanAction, result.codes[failed] ?? null);
+  if (result.code !== 0 || result.codes.length < actions.length) {
+    // Killed or cut off inside a part: that part failed with the batch's exit.
+    throw new ActionFailed(actions[Math.max(0, last)] as PlanAction, result.code);
+  }
+  return { changed: true, waitPending: waits && result.codes[lastIndex] !== 0 };
 }
 
 interface ActionRun {

@@ -1,0 +1,78 @@
+// Install steps send their commands in batches: few round trips, yet every action keeps its
+// progress event and a failure inside a batch is still that action's.
+import { describe, expect, it } from 'vitest';
+import type { RunEvent } from '../../shared/run';
+import { harness, INSTALL, threeNodePlan, TOKEN } from './testing';
+
+function progress(events: RunEvent[], stepId: string): number[] {
+  return events.flatMap((e) => (e.type === 'progress' && e.stepId === stepId ? [e.action] : []));
+}
+
+describe('install batches', () => {
+  it('installs an agent in 2 round trips (check, then everything else) with every action reported', async () => {
+    const h = harness({ plan: threeNodePlan() });
+    const snapshot = await h.run.start();
+    expect(snapshot.status).toBe('succeeded');
+    const plan = threeNodePlan();
+    for (const id of ['install:a1', 'install:a2', 'install:s1']) {
+      const step = plan.steps.find((s) => s.id === id);
+      expect(progress(h.events, id)).toEqual(step?.actions.map((_, i) => i));
+    }
+    // Already done? (with the node identity) and one batch: disk, folders, config, script, install, wait.
+    expect(h.runners.get('a1')?.roundTrips).toBe(2);
+    expect(h.runners.get('a1')?.batches).toEqual([2, 7]);
+    // The config (with the token) reached the host on stdin only.
+    const config = h.requests.find((r) => r.host === 'a1' && r.kind === 'write-file');
+    expect(config?.stdin).toContain(TOKEN);
+    expect(h.requests.every((r) => !r.command.includes(TOKEN))).toBe(true);
+  });
+
+  it('names the action that failed inside a batch, with its exit code, and runs nothing after it', async () => {
+    const full = [
+      { match: /k3s-wizard-space/, reply: { code: 28, stderr: 'k3s-wizard: disk full: 12 MiB free\n' } },
+    ];
+    const h = harness({ plan: threeNodePlan(), rules: { a1: full } });
+    const snapshot = await h.run.start();
+    const failed = snapshot.steps['install:a1'];
+    expect(failed?.status).toBe('failed');
+    expect(failed?.error?.message).toMatch(/disk/i);
+    expect(progress(h.events, 'install:a1')).toEqual([0]);
+    expect(
+      h.requests.some((r) => r.host === 'a1' && (INSTALL.test(r.command) || r.kind === 'write-file')),
+    ).toBe(false);
+    expect(snapshot.steps['install:a2']?.status).toBe('done');
+  });
+
+  it('an install script that fails in a batch is an install failure of that step', async () => {
+    const broken = [{ match: INSTALL, reply: { code: 1, stderr: 'Job for k3s-agent.service failed\n' } }];
+    const h = harness({ plan: threeNodePlan(), rules: { a2: broken } });
+    const snapshot = await h.run.start();
+    expect(snapshot.steps['install:a2']).toMatchObject({
+      status: 'failed',
+      error: { code: 'INSTALL_FAILED' },
+    });
+    const plan = threeNodePlan().steps.find((s) => s.id === 'install:a2');
+    const at = plan?.actions.findIndex((a) => a.kind === 'exec' && INSTALL.test(a.command)) ?? -1;
+    expect(progress(h.events, 'install:a2').at(-1)).toBe(at);
+  });
+
+  it('waits as before when the first try after the install says "not yet"', async () => {
+    let tries = 0;
+    const slow = [
+      {
+        match: /k3s-wizard-check.*k3s-agent/,
+        reply: () => ({ code: ++tries < 3 ? 3 : 0 }),
+      },
+    ];
+    const plan = threeNodePlan();
+    for (const step of plan.steps)
+      for (const action of step.actions) if (action.kind === 'wait-for') action.intervalMs = 10;
+    const h = harness({ plan, rules: { a1: slow } });
+    const snapshot = await h.run.start();
+    expect(snapshot.steps['install:a1']?.status).toBe('done');
+    expect(tries).toBe(3);
+    const last = (plan.steps.find((s) => s.id === 'install:a1')?.actions.length ?? 0) - 1;
+    // The wait is reported when the batch reaches it and again when it goes on waiting.
+    expect(progress(h.events, 'install:a1').slice(-2)).toEqual([last, last]);
+  });
+});
