@@ -55,6 +55,25 @@ describe('batch script', () => {
     expect(r.stderr).toContain('boom');
   });
 
+  it('runs concurrent optional parts side by side and waits for all of them before going on', () => {
+    const t0 = Date.now();
+    const wait = (code: number) => ({
+      kind: 'exec' as const,
+      command: shJoin(['sh', '-c', `sleep 0.4; exit ${code}`]),
+      optional: true,
+      concurrent: true,
+    });
+    const r = run([wait(0), wait(3), wait(0), { kind: 'exec', command: shJoin(['echo', 'after']) }]);
+    expect(Date.now() - t0).toBeLessThan(1100);
+    expect(r.code).toBe(0);
+    expect([...r.seen].sort()).toEqual(
+      ['start 0', 'start 1', 'start 2', 'end 0 0', 'end 1 3', 'end 2 0', 'start 3', 'end 3 0'].sort(),
+    );
+    // What follows starts only after every concurrent part ended.
+    expect(r.seen.slice(-2)).toEqual(['start 3', 'end 3 0']);
+    expect(r.output).toContain('after');
+  });
+
   it('writes a file with any content and mode, and gives stdin to the part that wants it', () => {
     const dir = mkdtempSync(join(tmpdir(), 'batch-'));
     const content = 'token: K10\'x"$(rm -rf /)`id`\\n\nlast line without newline';

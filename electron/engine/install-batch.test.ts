@@ -76,3 +76,28 @@ describe('install batches', () => {
     expect(progress(h.events, 'install:a1').slice(-2)).toEqual([last, last]);
   });
 });
+
+describe('waits in a row', () => {
+  it('tries every node Ready and DNS at once; only a wait not met yet goes on by itself', async () => {
+    let a2 = 0;
+    const plan = threeNodePlan();
+    for (const step of plan.steps)
+      for (const action of step.actions) if (action.kind === 'wait-for') action.intervalMs = 10;
+    const h = harness({
+      plan,
+      rules: {
+        s1: [
+          { match: /k3s-wizard-ready.* a2 /, reply: () => ({ code: ++a2 < 3 ? 1 : 0 }) },
+          { match: /k3s-wizard-ready|rollout status/, reply: { code: 0 } },
+        ],
+      },
+    });
+    const snapshot = await h.run.start();
+    expect(snapshot.steps['verify:cluster']?.status).toBe('done');
+    const verify = plan.steps.find((s) => s.id === 'verify:cluster');
+    // One batch with all four first tries, then a2's wait alone until it is met.
+    expect(h.runners.get('s1')?.batches.at(-1)).toBe(verify?.actions.length);
+    expect(a2).toBe(3);
+    expect(progress(h.events, 'verify:cluster')).toEqual(verify?.actions.map((_, i) => i));
+  });
+});

@@ -153,6 +153,9 @@ export async function executeStep(ctx: StepContext): Promise<StepOutcome> {
       if (removed) output.push('stdout', `removed the stale node object: ${removed}\n`);
     }
     const run = { signal, output, remaining };
+    // Waits whose first try was made together with the waits after them, and those already met.
+    const tried = new Set<number>();
+    const settled = new Set<number>();
     for (let index = 0; index < step.actions.length;) {
       const count = install ? batchable(step.actions, index) : 0;
       if (count > 1) {
@@ -170,7 +173,13 @@ export async function executeStep(ctx: StepContext): Promise<StepOutcome> {
       }
       const action = step.actions[index] as PlanAction;
       current = action;
+      if (action.kind === 'wait-for' && !tried.has(index))
+        for (const met of await tryWaitsAtOnce(ctx, { ...run, from: index, tried })) settled.add(met);
       ctx.emit({ type: 'progress', ...on, action: index, actions: step.actions.length, what: action.what });
+      if (settled.has(index)) {
+        index++;
+        continue;
+      }
       changed = (await runAction(ctx, action, { ...run, index })) || changed;
       index++;
     }
@@ -316,6 +325,45 @@ async function runBatch(
     throw new ActionFailed(actions[Math.max(0, last)] as PlanAction, result.code);
   }
   return { changed: true, waitPending: waits && result.codes[lastIndex] !== 0 };
+}
+
+/**
+ * The first try of several waits in a row (the verify step's "node X is Ready" for every node,
+ * then DNS) all at once, in one round trip; the waits not met yet then go on one by one as
+ * usual. Marks them in `tried`; returns the indexes of those already met.
+ */
+export async function tryWaitsAtOnce(
+  ctx: StepContext,
+  run: { signal: AbortSignal; remaining: () => number; from: number; tried: Set<number> },
+): Promise<number[]> {
+  const { step, runner } = ctx;
+  const waits: { index: number; check: { command: string; sudo: boolean } }[] = [];
+  for (let i = run.from; i < step.actions.length; i++) {
+    const action = step.actions[i];
+    if (action?.kind !== 'wait-for') break;
+    waits.push({ index: i, check: action.check });
+    run.tried.add(i);
+  }
+  if (waits.length < 2) return [];
+  try {
+    const r = await runner.batch({
+      parts: waits.map((w) => ({
+        kind: 'exec',
+        command: `${w.check.command} >/dev/null 2>&1`,
+        optional: true,
+        concurrent: true,
+      })),
+      sudo: waits.some((w) => w.check.sudo),
+      timeoutMs: Math.min(60_000, run.remaining()),
+      signal: run.signal,
+      what: `check ${waits.length} conditions at once`,
+    });
+    return waits.filter((_, i) => r.codes[i] === 0).map((w) => w.index);
+  } catch (error) {
+    // Slow to answer counts as "not yet", as for one wait; anything else is final.
+    if (error instanceof AppError && error.code === 'TIMEOUT') return [];
+    throw error;
+  }
 }
 
 interface ActionRun {

@@ -8,8 +8,11 @@
 import { shJoin, shQuote } from '../shell';
 
 export type BatchPart =
-  /** `optional`: its exit code is reported and the script goes on either way. */
-  | { kind: 'exec'; command: string; stdin?: string; optional?: boolean }
+  /**
+   * `optional`: its exit code is reported and the script goes on either way. `concurrent` (for
+   * optional parts): runs beside the optional parts next to it, all awaited before what follows.
+   */
+  | { kind: 'exec'; command: string; stdin?: string; optional?: boolean; concurrent?: boolean }
   | { kind: 'write-file'; path: string; mode: string; owner: string; content: string };
 
 // Written beside the target and renamed, so an interrupted write never leaves half a file.
@@ -36,17 +39,25 @@ export function batchScript(parts: readonly BatchPart[], nonce: string): string 
   if (!/^[0-9a-f]{16,64}$/.test(nonce)) throw new Error('The batch nonce must be 16 to 64 hex digits.');
   const mark = `${MARK}:${nonce}`;
   const lines = ['k3s_wizard_batch() {'];
+  let background = false;
   parts.forEach((part, index) => {
-    lines.push(
+    const concurrent = part.kind === 'exec' && part.optional === true && part.concurrent === true;
+    if (background && !concurrent) lines.push('  wait');
+    background = concurrent;
+    // One short printf per marker line: atomic on a pipe, so concurrent parts never mix them.
+    const body = [
       `  printf '\\n%s start ${index}\\n' '${mark}'`,
       `  (`,
       `    ${partCommand(part)}`,
       `  )`,
       `  rc=$?`,
       `  printf '\\n%s end ${index} %s\\n' '${mark}' "$rc"`,
-    );
+    ];
+    if (concurrent) lines.push('  {', ...body.map((line) => `  ${line}`), '  } &');
+    else lines.push(...body);
     if (part.kind === 'write-file' || !part.optional) lines.push(`  [ "$rc" -eq 0 ] || exit "$rc"`);
   });
+  if (background) lines.push('  wait');
   lines.push('  exit 0', '}', 'k3s_wizard_batch </dev/null', '');
   return lines.join('\n');
 }
