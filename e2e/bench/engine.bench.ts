@@ -210,7 +210,10 @@ async function apply(hosts: lab.LabHost[], title: string, cluster: ReturnType<ty
   channels.clear();
   logins.clear();
   const t0 = performance.now();
-  const { started, pool } = await labRun(cluster, concurrencyEnv ? { concurrency: concurrencyEnv } : {});
+  const { started, pool, events } = await labRun(
+    cluster,
+    concurrencyEnv ? { concurrency: concurrencyEnv } : {},
+  );
   const snapshot = await started.done;
   const wallMs = performance.now() - t0;
   pool.closeAll();
@@ -241,6 +244,17 @@ async function apply(hosts: lab.LabHost[], title: string, cluster: ReturnType<ty
   console.log(
     `  SSH logins            server ${figures.logins[0]}, agents ${range(figures.logins.slice(1))}`,
   );
+  if (process.env.BENCH_TIMELINE) {
+    // When each step started and reached each action, in seconds from the first event.
+    const t0 = Date.parse(events[0]?.time ?? '');
+    const at = (time: string) => ((Date.parse(time) - t0) / 1000).toFixed(2);
+    for (const e of events) {
+      if (e.type === 'step-started' || e.type === 'step-finished' || e.type === 'step-skipped')
+        console.log(`    ${at(e.time)} ${e.stepId} ${e.type.slice(5)}`);
+      else if (e.type === 'progress' && e.transferred === undefined)
+        console.log(`    ${at(e.time)} ${e.stepId}   ${e.what}`);
+    }
+  }
   if (snapshot.status !== 'succeeded') process.exitCode = 1;
   return figures;
 }

@@ -101,3 +101,22 @@ describe('waits in a row', () => {
     expect(progress(h.events, 'verify:cluster')).toEqual(verify?.actions.map((_, i) => i));
   });
 });
+
+describe('early checks', () => {
+  it('asks the agents "already done?" while the server installs, then installs them in one round trip', async () => {
+    const slowServer = [{ match: INSTALL, delayMs: 150 }];
+    const h = harness({ plan: threeNodePlan(), rules: { s1: slowServer } });
+    expect((await h.run.start()).status).toBe('succeeded');
+    const at = (host: string, test: (command: string) => boolean) =>
+      h.requests.find((r) => r.host === host && test(r.command))?.at ?? Infinity;
+    const serverInstalled = at('s1', (c) => INSTALL.test(c));
+    for (const agent of ['a1', 'a2']) {
+      expect(at(agent, (c) => c.includes('k3s-wizard-check'))).toBeLessThan(serverInstalled);
+      expect(h.runners.get(agent)?.roundTrips).toBe(2);
+    }
+    // Its step started only once the token was there.
+    const started = h.events.find((e) => e.type === 'step-started' && e.stepId === 'install:a1');
+    const token = h.events.find((e) => e.type === 'step-finished' && e.stepId === 'credentials:token');
+    expect(started && token && started.seq > token.seq).toBe(true);
+  });
+});

@@ -17,7 +17,8 @@ import type { ExecOutcome, HostRunner } from './host-runner';
 import { execWatchingJoin, JoinStopped, watchingJoin, type JoinWatchOptions } from './join-watch';
 import { ActionFailed, describeFailure } from './failure';
 import { applyFirewall, type FirewallServices } from './firewall-apply';
-import { deleteStaleNode, isInstallScript, joins, NODE_IDENTITY_CHECK, unitOf } from './k3s';
+import { deleteStaleNode, isInstallScript, joins, unitOf } from './k3s';
+import { isInstallStep, precheck, type Precheck } from './precheck';
 import { StepOutput } from './output';
 
 export interface SavedKubeconfig {
@@ -67,6 +68,8 @@ export interface StepContext {
   memory: RunMemory;
   services: StepServices;
   emit: (body: RunEventBody) => void;
+  /** The step's "already done?" answer, when the run asked it early. */
+  precheck?: Promise<Precheck>;
 }
 
 export type StepOutcome = 'done' | 'skipped' | 'failed' | 'cancelled';
@@ -102,53 +105,24 @@ export async function executeStep(ctx: StepContext): Promise<StepOutcome> {
   let current: PlanAction | null = null;
   try {
     const install = isInstallStep(step);
-    // A joining machine without its node identity may have a stale node object: asked in the
-    // same round trip as "already done?".
-    const askIdentity = install && joins(step) && ctx.firstServer !== null && !ctx.dryRun;
-    let hasIdentity = true;
-    if (step.alreadyDone && askIdentity) {
-      const check = await runner.batch({
-        parts: [
-          { kind: 'exec', command: step.alreadyDone.command, optional: true },
-          { kind: 'exec', command: NODE_IDENTITY_CHECK, optional: true },
-        ],
-        sudo: true,
+    const checked = await (ctx.precheck ??
+      precheck({
+        step,
+        runner,
+        identity: ctx.firstServer !== null && !ctx.dryRun,
+        signal,
         timeoutMs: Math.min(60_000, remaining()),
-        signal,
-        what: `check whether "${step.title}" is done`,
-      });
-      if (check.codes[0] === 0) {
-        ctx.emit({ type: 'step-skipped', ...on, reason: 'done' });
-        return 'skipped';
-      }
-      hasIdentity = check.codes[1] === 0;
-    } else if (step.alreadyDone) {
-      const check = await runner.exec({
-        ...step.alreadyDone,
-        timeoutMs: Math.min(60_000, remaining()),
-        signal,
-        what: `check whether "${step.title}" is done`,
-      });
-      if (check.code === 0) {
-        ctx.emit({ type: 'step-skipped', ...on, reason: 'done' });
-        return 'skipped';
-      }
-    } else if (askIdentity) {
-      const r = await runner.exec({
-        command: NODE_IDENTITY_CHECK,
-        sudo: true,
-        timeoutMs: 30_000,
-        signal,
-        what: 'check for an earlier K3s node identity',
-      });
-      hasIdentity = r.code === 0;
+      }));
+    if (checked.done) {
+      ctx.emit({ type: 'step-skipped', ...on, reason: 'done' });
+      return 'skipped';
     }
     if (ctx.dryRun) {
       ctx.emit({ type: 'step-skipped', ...on, reason: 'dry-run' });
       return 'skipped';
     }
     let changed = false;
-    if (!hasIdentity && ctx.firstServer) {
+    if (!checked.hasIdentity && ctx.firstServer) {
       const removed = await deleteStaleNode({ firstServer: ctx.firstServer, node: step.host, signal });
       if (removed) output.push('stdout', `removed the stale node object: ${removed}\n`);
     }
@@ -195,11 +169,6 @@ export async function executeStep(ctx: StepContext): Promise<StepOutcome> {
   } finally {
     clearTimeout(timer);
   }
-}
-
-/** A server or agent install: its commands go to the host in as few round trips as possible. */
-function isInstallStep(step: PlanStep): boolean {
-  return unitOf(step) !== null && step.actions.some(isInstallScript);
 }
 
 /**
