@@ -9,6 +9,7 @@ import type {
   ExecOutcome,
   ExecRequest,
   HostRunner,
+  SendFileRequest,
   UploadRequest,
   WriteFileRequest,
 } from './host-runner';
@@ -141,6 +142,23 @@ export class FakeHostRunner implements HostRunner {
       at: Date.now(),
     });
     this.files.set(request.path, { content: request.content, mode: request.mode });
+  }
+
+  private sent = 0;
+
+  sendFile(request: SendFileRequest): Promise<string> {
+    this.roundTrips++;
+    const temp = `/tmp/.k3s-wizard-upload-${++this.sent}`;
+    this.log.push({
+      host: this.host,
+      kind: 'upload',
+      command: `upload ${request.localFile} ${temp}`,
+      sudo: false,
+      stdin: '',
+      at: Date.now(),
+    });
+    request.onProgress?.(10, 10);
+    return Promise.resolve(temp);
   }
 
   upload(request: UploadRequest): Promise<{ skipped: boolean }> {

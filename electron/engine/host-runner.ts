@@ -65,6 +65,14 @@ export interface BatchOutcome {
   code: number | null;
 }
 
+/** A file copied to a private temporary path on the host (placeFileCommand puts it in place). */
+export interface SendFileRequest {
+  localFile: string;
+  onProgress?: (transferred: number, total: number) => void;
+  timeoutMs: number;
+  signal: AbortSignal;
+}
+
 export interface HostRunner {
   /** The node name. */
   readonly host: string;
@@ -75,6 +83,8 @@ export interface HostRunner {
   writeFile(request: WriteFileRequest): Promise<void>;
   /** Copies the file unless the host has it already with the same sha256 (`skipped`). */
   upload(request: UploadRequest): Promise<{ skipped: boolean }>;
+  /** Copies a file to a new private temporary path on the host; returns that path. */
+  sendFile(request: SendFileRequest): Promise<string>;
   /** Logs in anew (not on the shared connection) and runs `true`; throws what stopped it. */
   freshLogin(request: { timeoutMs: number; signal: AbortSignal }): Promise<void>;
   /** Reboots, waits until SSH answers from the new boot, reconnects. */

@@ -2,6 +2,8 @@
 // progress event and a failure inside a batch is still that action's.
 import { describe, expect, it } from 'vitest';
 import type { RunEvent } from '../../shared/run';
+import { buildPlan } from '../../shared/plan';
+import { makeSpec, node } from '../../shared/spec/testing';
 import { harness, INSTALL, threeNodePlan, TOKEN } from './testing';
 
 function progress(events: RunEvent[], stepId: string): number[] {
@@ -108,15 +110,59 @@ describe('early checks', () => {
     const h = harness({ plan: threeNodePlan(), rules: { s1: slowServer } });
     expect((await h.run.start()).status).toBe('succeeded');
     const at = (host: string, test: (command: string) => boolean) =>
-      h.requests.find((r) => r.host === host && test(r.command))?.at ?? Infinity;
+      h.requests.findIndex((r) => r.host === host && test(r.command));
     const serverInstalled = at('s1', (c) => INSTALL.test(c));
     for (const agent of ['a1', 'a2']) {
-      expect(at(agent, (c) => c.includes('k3s-wizard-check'))).toBeLessThan(serverInstalled);
+      const checked = at(agent, (c) => c.includes('k3s-wizard-check'));
+      expect(checked).toBeGreaterThanOrEqual(0);
+      expect(checked).toBeLessThan(serverInstalled);
       expect(h.runners.get(agent)?.roundTrips).toBe(2);
     }
     // Its step started only once the token was there.
     const started = h.events.find((e) => e.type === 'step-started' && e.stepId === 'install:a1');
     const token = h.events.find((e) => e.type === 'step-finished' && e.stepId === 'credentials:token');
     expect(started && token && started.seq > token.seq).toBe(true);
+  });
+});
+
+describe('air-gap uploads', () => {
+  it('compares every file in one round trip, copies only what differs, and places it in the batch', async () => {
+    const spec = makeSpec([node('s1', '10.0.0.1', 'server', { arch: 'amd64' })], {
+      k3s: { version: 'v1.33.5+k3s1' },
+      install: { source: 'airgap', folder: '/srv/k3s', images: true },
+    });
+    const sha = (n: number) => String(n).repeat(64);
+    const airgap = {
+      files: ['install.sh', 'k3s', 'k3s-airgap-images-amd64.tar.zst'],
+      sha256: { 'install.sh': sha(1), k3s: sha(2), 'k3s-airgap-images-amd64.tar.zst': sha(3) },
+    };
+    const result = buildPlan(spec, {}, { airgap });
+    if (!result.ok) throw new Error(JSON.stringify(result.issues));
+    // The host has the install script already; the binary and the images are new.
+    const there = [
+      { match: /k3s-wizard-same \/var\/lib\/k3s-wizard\/install\.sh/, reply: { code: 0 } },
+      { match: /k3s-wizard-same/, reply: { code: 1 } },
+    ];
+    const h = harness({ plan: result.plan, rules: { s1: there } });
+    const snapshot = await h.run.start();
+    expect(snapshot.status).toBe('succeeded');
+    const sent = h.requests.filter((r) => r.kind === 'upload').map((r) => r.command.split(' ')[1]);
+    expect(sent.sort()).toEqual(['/srv/k3s/k3s', '/srv/k3s/k3s-airgap-images-amd64.tar.zst']);
+    const placed = h.requests.filter((r) => r.command.includes('k3s-wizard-place'));
+    expect(placed.map((r) => r.command)).toEqual([
+      expect.stringContaining(`/usr/local/bin/k3s 0755 ${sha(2)}`),
+      expect.stringContaining(`k3s-airgap-images-amd64.tar.zst 0644 ${sha(3)}`),
+    ]);
+    expect(snapshot.steps['install:s1']?.output.join('\n')).toContain(
+      'already on s1 with the same sha256: /var/lib/k3s-wizard/install.sh',
+    );
+    const copied = h.events.filter((e) => e.type === 'progress' && e.total !== undefined);
+    expect(copied.map((e) => (e.type === 'progress' ? e.what : ''))).toEqual([
+      'copy the K3s binary for amd64 (k3s)',
+      'copy the system images (k3s-airgap-images-amd64.tar.zst)',
+    ]);
+    // Compare the 3 files at once, then one batch with every action of the step.
+    const install = result.plan.steps.find((s) => s.id === 'install:s1');
+    expect(h.runners.get('s1')?.batches.slice(0, 2)).toEqual([3, install?.actions.length]);
   });
 });

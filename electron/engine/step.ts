@@ -4,21 +4,16 @@
  * the K3s unit attached); secrets are filled in only here and only into stdin.
  */
 import { AppError } from '../../shared/errors';
-import {
-  fillTemplate,
-  type BatchPart,
-  type PlanAction,
-  type PlanStep,
-  type SecretRef,
-} from '../../shared/plan';
+import { fillTemplate, type PlanAction, type PlanStep, type SecretRef } from '../../shared/plan';
 import { parseNodeList, type NodeInfo, type RunEventBody } from '../../shared/run';
 import { shJoin } from '../../shared/shell';
 import type { ExecOutcome, HostRunner } from './host-runner';
-import { execWatchingJoin, JoinStopped, watchingJoin, type JoinWatchOptions } from './join-watch';
+import { execWatchingJoin, JoinStopped, type JoinWatchOptions } from './join-watch';
 import { ActionFailed, describeFailure } from './failure';
 import { applyFirewall, type FirewallServices } from './firewall-apply';
 import { deleteStaleNode, isInstallScript, joins, unitOf } from './k3s';
 import { isInstallStep, precheck, type Precheck } from './precheck';
+import { batchable, runBatch, sendFiles, tryWaitsAtOnce, type SentFile } from './install-batch';
 import { StepOutput } from './output';
 
 export interface SavedKubeconfig {
@@ -129,15 +124,19 @@ export async function executeStep(ctx: StepContext): Promise<StepOutcome> {
     const run = { signal, output, remaining };
     // Waits whose first try was made together with the waits after them, and those already met.
     const tried = new Set<number>();
+    const files = install
+      ? await sendFiles(ctx, { ...run, started: (action) => (current = action) })
+      : new Map<number, SentFile>();
     const settled = new Set<number>();
     for (let index = 0; index < step.actions.length;) {
-      const count = install ? batchable(step.actions, index) : 0;
+      const count = install ? batchable(step.actions, index, files) : 0;
       if (count > 1) {
         const batch = await runBatch(ctx, {
           ...run,
           from: index,
           count,
           started: (action) => (current = action),
+          files,
         });
         changed ||= batch.changed;
         index += count;
@@ -168,170 +167,6 @@ export async function executeStep(ctx: StepContext): Promise<StepOutcome> {
     return failure.code === 'CANCELLED' ? 'cancelled' : 'failed';
   } finally {
     clearTimeout(timer);
-  }
-}
-
-/**
- * How many actions from `from` on run as one batch: the commands and file writes in a row, and
- * a wait that follows them (its first try; 0 or 1 means no batch).
- */
-function batchable(actions: readonly PlanAction[], from: number): number {
-  let end = from;
-  while (end < actions.length && ['exec', 'write-file'].includes(actions[end]?.kind ?? '')) end++;
-  if (end > from && actions[end]?.kind === 'wait-for') end++;
-  return end - from;
-}
-
-function batchPart(action: PlanAction, secrets: RunMemory['secrets']): BatchPart {
-  switch (action.kind) {
-    case 'exec':
-      return {
-        kind: 'exec',
-        command: action.command,
-        ...(action.stdin ? { stdin: fillTemplate(action.stdin, secrets) } : {}),
-      };
-    case 'write-file':
-      return { ...action, content: fillTemplate(action.content, secrets) };
-    case 'wait-for':
-      return { kind: 'exec', command: `${action.check.command} >/dev/null 2>&1`, optional: true };
-    default:
-      throw new Error(`A ${action.kind} action cannot be batched.`);
-  }
-}
-
-function needsRoot(action: PlanAction): boolean {
-  return (
-    action.kind === 'write-file' ||
-    (action.kind === 'exec' && action.sudo) ||
-    (action.kind === 'wait-for' && action.check.sudo)
-  );
-}
-
-/**
- * Runs step.actions[from, from + count) in one round trip. Each part still gets its progress
- * event when it starts, and a failure is the failing action's, as if it had run alone; the
- * install script keeps its own timeout and, when joining, the journal watch.
- */
-async function runBatch(
-  ctx: StepContext,
-  run: {
-    signal: AbortSignal;
-    output: StepOutput;
-    remaining: () => number;
-    from: number;
-    count: number;
-    started: (action: PlanAction) => void;
-  },
-): Promise<{ changed: boolean; waitPending: boolean }> {
-  const { step, runner, services, memory } = ctx;
-  const actions = step.actions.slice(run.from, run.from + run.count);
-  const installAt = actions.findIndex(isInstallScript);
-  const install = actions[installAt];
-  const serviceAbort = new AbortController();
-  let serviceTimer: ReturnType<typeof setTimeout> | undefined;
-  let serviceTimeoutMs = 0;
-  let last = -1;
-  const signal = AbortSignal.any([run.signal, serviceAbort.signal]);
-  const request = {
-    parts: actions.map((action) => batchPart(action, memory.secrets)),
-    sudo: actions.some(needsRoot),
-    onPart: (i: number) => {
-      const action = actions[i];
-      if (!action) return;
-      last = i;
-      run.started(action);
-      ctx.emit({
-        type: 'progress',
-        host: step.host,
-        stepId: step.id,
-        action: run.from + i,
-        actions: step.actions.length,
-        what: action.what,
-      });
-      if (i === installAt) {
-        serviceTimeoutMs = Math.min(services.serviceTimeoutMs, run.remaining());
-        serviceTimer = setTimeout(() => serviceAbort.abort(), serviceTimeoutMs);
-      }
-    },
-    onOutput: (stream: 'stdout' | 'stderr', text: string) => run.output.push(stream, text),
-    timeoutMs: run.remaining(),
-    signal,
-    what: step.title,
-  };
-  const unit = unitOf(step);
-  let result;
-  try {
-    result =
-      install && unit && joins(step)
-        ? await watchingJoin(runner, unit, signal, services.joinWatch, (s) =>
-            runner.batch({ ...request, signal: s }),
-          )
-        : await runner.batch(request);
-  } catch (error) {
-    if (error instanceof JoinStopped && install)
-      throw new ActionFailed(install, null, { journal: error.journal });
-    if (serviceAbort.signal.aborted && !run.signal.aborted && install)
-      throw new ActionFailed(install, null, {
-        cause: new AppError(
-          'TIMEOUT',
-          `${step.host}: the install script did not finish within ${Math.round(serviceTimeoutMs / 1000)} s.`,
-        ),
-        timedOutAfterMs: serviceTimeoutMs,
-      });
-    const action = actions[Math.max(0, last)];
-    if (error instanceof AppError && error.code === 'TIMEOUT' && action)
-      throw new ActionFailed(action, null, { cause: error, timedOutAfterMs: request.timeoutMs });
-    throw error;
-  } finally {
-    clearTimeout(serviceTimer);
-  }
-  const lastIndex = actions.length - 1;
-  const waits = actions[lastIndex]?.kind === 'wait-for';
-  const failed = result.codes.findIndex((code, i) => code !== 0 && !(waits && i === lastIndex));
-  if (failed >= 0) throw new ActionFailed(actions[failed] as PlanAction, result.codes[failed] ?? null);
-  if (result.code !== 0 || result.codes.length < actions.length) {
-    // Killed or cut off inside a part: that part failed with the batch's exit.
-    throw new ActionFailed(actions[Math.max(0, last)] as PlanAction, result.code);
-  }
-  return { changed: true, waitPending: waits && result.codes[lastIndex] !== 0 };
-}
-
-/**
- * The first try of several waits in a row (the verify step's "node X is Ready" for every node,
- * then DNS) all at once, in one round trip; the waits not met yet then go on one by one as
- * usual. Marks them in `tried`; returns the indexes of those already met.
- */
-export async function tryWaitsAtOnce(
-  ctx: StepContext,
-  run: { signal: AbortSignal; remaining: () => number; from: number; tried: Set<number> },
-): Promise<number[]> {
-  const { step, runner } = ctx;
-  const waits: { index: number; check: { command: string; sudo: boolean } }[] = [];
-  for (let i = run.from; i < step.actions.length; i++) {
-    const action = step.actions[i];
-    if (action?.kind !== 'wait-for') break;
-    waits.push({ index: i, check: action.check });
-    run.tried.add(i);
-  }
-  if (waits.length < 2) return [];
-  try {
-    const r = await runner.batch({
-      parts: waits.map((w) => ({
-        kind: 'exec',
-        command: `${w.check.command} >/dev/null 2>&1`,
-        optional: true,
-        concurrent: true,
-      })),
-      sudo: waits.some((w) => w.check.sudo),
-      timeoutMs: Math.min(60_000, run.remaining()),
-      signal: run.signal,
-      what: `check ${waits.length} conditions at once`,
-    });
-    return waits.filter((_, i) => r.codes[i] === 0).map((w) => w.index);
-  } catch (error) {
-    // Slow to answer counts as "not yet", as for one wait; anything else is final.
-    if (error instanceof AppError && error.code === 'TIMEOUT') return [];
-    throw error;
   }
 }
 

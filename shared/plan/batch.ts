@@ -23,6 +23,37 @@ export function writeFileCommand(file: { path: string; mode: string; owner: stri
   return shJoin(['sh', '-c', WRITE_SCRIPT, 'k3s-wizard-write', file.path, file.mode, file.owner]);
 }
 
+// Already there with the same content: only the mode is made right.
+const SAME_FILE = '[ -f "$1" ] && [ "$(sha256sum < "$1" | cut -d" " -f1)" = "$2" ] && chmod "$3" "$1"';
+// An uploaded temporary file checked, then put in place as root (and the temporary one removed).
+const PLACE_FILE =
+  'echo "$4  $1" | sha256sum -c - >/dev/null || { rm -f "$1"; echo "checksum mismatch: $2" >&2; exit 3; }; install -D -m "$3" "$1" "$2" && rm -f "$1"';
+
+export interface RemoteFile {
+  remotePath: string;
+  sha256: string;
+  mode: string;
+}
+
+/** Exits 0 when the host has the file with this sha256 already (and sets its mode). */
+export function sameFileCommand(file: RemoteFile): string {
+  return shJoin(['sh', '-c', SAME_FILE, 'k3s-wizard-same', file.remotePath, file.sha256, file.mode]);
+}
+
+/** Moves an uploaded temporary file into place as root, after checking its sha256. */
+export function placeFileCommand(file: RemoteFile & { temp: string }): string {
+  return shJoin([
+    'sh',
+    '-c',
+    PLACE_FILE,
+    'k3s-wizard-place',
+    file.temp,
+    file.remotePath,
+    file.mode,
+    file.sha256,
+  ]);
+}
+
 const MARK = 'k3s-wizard-batch';
 
 function partCommand(part: BatchPart): string {
