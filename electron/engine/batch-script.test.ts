@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BatchMarkers, batchScript, type BatchPart } from '../../shared/plan';
+import { BatchMarkers, batchScript, MAX_CONCURRENT_PARTS, type BatchPart } from '../../shared/plan';
 import { shJoin } from '../../shared/shell';
 
 const NONCE = '0123456789abcdef0123';
@@ -69,6 +69,12 @@ describe('batch script', () => {
     expect([...r.seen].sort()).toEqual(
       ['start 0', 'start 1', 'start 2', 'end 0 0', 'end 1 3', 'end 2 0', 'start 3', 'end 3 0'].sort(),
     );
+    // At most MAX_CONCURRENT_PARTS at once.
+    const many = batchScript(
+      Array.from({ length: 20 }, () => wait(0)),
+      NONCE,
+    );
+    expect(many.match(/^ {2}wait$/gm)).toHaveLength(Math.ceil(20 / MAX_CONCURRENT_PARTS));
     // What follows starts only after every concurrent part ended.
     expect(r.seen.slice(-2)).toEqual(['start 3', 'end 3 0']);
     expect(r.output).toContain('after');

@@ -55,6 +55,8 @@ export function placeFileCommand(file: RemoteFile & { temp: string }): string {
 }
 
 const MARK = 'k3s-wizard-batch';
+/** Concurrent parts running at once at most (31 nodes' Ready checks must not swamp a Pi). */
+export const MAX_CONCURRENT_PARTS = 8;
 
 function partCommand(part: BatchPart): string {
   if (part.kind === 'write-file') return `printf '%s' ${shQuote(part.content)} | ${writeFileCommand(part)}`;
@@ -70,11 +72,14 @@ export function batchScript(parts: readonly BatchPart[], nonce: string): string 
   if (!/^[0-9a-f]{16,64}$/.test(nonce)) throw new Error('The batch nonce must be 16 to 64 hex digits.');
   const mark = `${MARK}:${nonce}`;
   const lines = ['k3s_wizard_batch() {'];
-  let background = false;
+  let background = 0;
   parts.forEach((part, index) => {
     const concurrent = part.kind === 'exec' && part.optional === true && part.concurrent === true;
-    if (background && !concurrent) lines.push('  wait');
-    background = concurrent;
+    if (background > 0 && (!concurrent || background === MAX_CONCURRENT_PARTS)) {
+      lines.push('  wait');
+      background = 0;
+    }
+    if (concurrent) background++;
     // One short printf per marker line: atomic on a pipe, so concurrent parts never mix them.
     const body = [
       `  printf '\\n%s start ${index}\\n' '${mark}'`,
@@ -88,7 +93,7 @@ export function batchScript(parts: readonly BatchPart[], nonce: string): string 
     else lines.push(...body);
     if (part.kind === 'write-file' || !part.optional) lines.push(`  [ "$rc" -eq 0 ] || exit "$rc"`);
   });
-  if (background) lines.push('  wait');
+  if (background > 0) lines.push('  wait');
   lines.push('  exit 0', '}', 'k3s_wizard_batch </dev/null', '');
   return lines.join('\n');
 }
