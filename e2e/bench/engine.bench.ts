@@ -1,18 +1,28 @@
 /**
- * The run engine on 1 server + N agents, every lab host with an added round-trip latency:
- * wall time of a fresh install against the ideal (the server's install step plus the slowest
- * agent's, as measured in the same run, so the stand-in's own install time cancels out), the
- * same for a second run that changes nothing, and SSH round trips per host.
- * Environment: BENCH_AGENTS (default 8), BENCH_DELAY_MS (default 50), BENCH_CONCURRENCY
- * (default 8). Root only (the lab). Prints figures; asserts nothing about durations.
+ * The install, side by side on the same lab hosts (1 server + N agents, every host with an added
+ * round-trip latency, hosts reset before every contender):
+ * - the hosts alone: the install script run on each host directly (no SSH): the server to API
+ *   ready, then every agent at once to Ready; their need is server + slowest agent;
+ * - joins one after another over plain `ssh` (what k3sup in a loop and the docs' copy-paste do),
+ *   and the same joins all at once (a `&` loop);
+ * - k3s-wizard `apply` through the real engine with its default concurrency (logins included),
+ *   then a second run that changes nothing.
+ * Prints wall times, the ratio to the hosts' need, SSH channels (exec + SFTP) and logins per
+ * host. Environment: BENCH_AGENTS (default 8), BENCH_DELAY_MS (default 50), BENCH_CONCURRENCY
+ * (default: what `apply` uses), BENCH_ONLY (comma list of alone,sequential,parallel,apply).
+ * Root only (the lab). Prints figures; asserts nothing about durations.
  */
+import { execFile } from 'node:child_process';
 import * as lab from '../lab';
 import type { RunSnapshot } from '../../shared/run';
+import { SshSession } from '../../electron/ssh/session';
+import { defaultConcurrency } from '../../electron/engine/run';
 import { clusterFile, labRun } from '../../test-support/engine/lab';
 
 const agents = Number(process.env.BENCH_AGENTS ?? 8);
 const delayMs = Number(process.env.BENCH_DELAY_MS ?? 50);
-const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 8);
+const concurrencyEnv = process.env.BENCH_CONCURRENCY ? Number(process.env.BENCH_CONCURRENCY) : undefined;
+const only = (process.env.BENCH_ONLY ?? 'alone,sequential,parallel,apply').split(',');
 
 const specs = [
   { name: 'e6bsrv', delayMs, firewall: 'none' as const },
@@ -20,50 +30,273 @@ const specs = [
 ];
 const names = specs.map((s) => s.name);
 const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+const m = lab.mirror();
+const version = m.versions[0] ?? 'v1.33.5+k3s1';
 
-function report(title: string, snapshot: RunSnapshot, wallMs: number, trips: Map<string, number>): void {
+// SSH channels (exec and SFTP) and logins by host address, counted on the product's one SSH
+// session class while `apply` runs.
+const channels = new Map<string, number>();
+const logins = new Map<string, number>();
+const bump = (map: Map<string, number>, key: string) => map.set(key, (map.get(key) ?? 0) + 1);
+// The originals, called with the session as `this`.
+function original<K extends 'exec' | 'withSftp' | 'connect'>(name: K): SshSession[K] {
+  return Object.getOwnPropertyDescriptor(SshSession.prototype, name)?.value as SshSession[K];
+}
+{
+  const proto = SshSession.prototype;
+  const exec = original('exec');
+  const withSftp = original('withSftp');
+  const connect = original('connect');
+  proto.exec = function (this: SshSession, ...args: Parameters<SshSession['exec']>) {
+    bump(channels, this.target.host);
+    return exec.apply(this, args);
+  };
+  proto.withSftp = function <T>(this: SshSession, ...args: Parameters<SshSession['withSftp']>) {
+    bump(channels, this.target.host);
+    return withSftp.apply(this, args) as Promise<T>;
+  };
+  proto.connect = function (this: SshSession) {
+    if (!this.connected && !(this as unknown as { connecting: unknown }).connecting)
+      bump(logins, this.target.host);
+    return connect.apply(this);
+  };
+}
+
+function installEnv(extra: Record<string, string> = {}): string {
+  const env = {
+    INSTALL_K3S_VERSION: version,
+    GITHUB_URL: m.githubUrl,
+    INSTALL_K3S_CHANNEL_URL: m.channelUrl,
+    ...extra,
+  };
+  return Object.entries(env)
+    .map(([k, v]) => {
+      // Pasted unquoted into the scripts below: only what sh takes literally.
+      if (!/^[\w.:/+@-]+$/.test(v)) throw new Error(`${k}: ${v} needs quoting`);
+      return `${k}=${v}`;
+    })
+    .join(' ');
+}
+
+// Run on a host as root there (sudo '') or over ssh through sudo; the token arrives on stdin.
+const SERVER_SCRIPT = (sudo: string) =>
+  `curl -sfL ${m.installScriptUrl} | ${sudo} env ${installEnv()} sh -s - server >/dev/null 2>&1 || exit 1
+until ${sudo} /usr/local/bin/k3s kubectl get --raw /readyz >/dev/null 2>&1; do sleep 0.1; done`;
+const AGENT_SCRIPT = (sudo: string, url: string) =>
+  `${sudo} sh -c 'read -r K3S_TOKEN; export K3S_TOKEN; curl -sfL ${m.installScriptUrl} | env ${installEnv({ K3S_URL: url })} sh -s - agent >/dev/null 2>&1'`;
+
+interface ReadyTimes {
+  /** When each node was first seen Ready by the server (ms since the epoch). */
+  readyAt: Map<string, number>;
+}
+
+/** Polls the server until every node is Ready; the hosts share this machine's clock. */
+async function waitAllReady(server: string, nodes: string[], timeoutMs = 300_000): Promise<ReadyTimes> {
+  const readyAt = new Map<string, number>();
+  const deadline = Date.now() + timeoutMs;
+  while (readyAt.size < nodes.length) {
+    if (Date.now() > deadline)
+      throw new Error(`not Ready in time: ${nodes.filter((n) => !readyAt.has(n)).join(', ')}`);
+    const r = await lab.exec(server, ['/usr/local/bin/k3s', 'kubectl', 'get', 'nodes', '-o', 'json'], {
+      timeoutMs: 20_000,
+    });
+    const now = Date.now();
+    if (r.code === 0) {
+      const list = JSON.parse(r.stdout) as {
+        items: { metadata: { name: string }; status: { conditions: { type: string; status: string }[] } }[];
+      };
+      for (const item of list.items) {
+        const ready = item.status.conditions.some((c) => c.type === 'Ready' && c.status === 'True');
+        if (ready && nodes.includes(item.metadata.name) && !readyAt.has(item.metadata.name))
+          readyAt.set(item.metadata.name, now);
+      }
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { readyAt };
+}
+
+async function readToken(server: string): Promise<string> {
+  const r = await lab.exec(server, ['cat', '/var/lib/rancher/k3s/server/token']);
+  if (r.code !== 0) throw new Error(`no token on ${server}: ${r.stderr}`);
+  return r.stdout.trim();
+}
+
+async function mustLab(name: string, script: string, stdin?: string): Promise<void> {
+  const r = await lab.exec(name, ['sh', '-c', script], { timeoutMs: 300_000, ...(stdin ? { stdin } : {}) });
+  if (r.code !== 0) throw new Error(`${name}: exit ${r.code}: ${r.stderr.slice(-400)}`);
+}
+
+async function reset(): Promise<lab.LabHost[]> {
+  await lab.down(names);
+  return lab.up(specs);
+}
+
+/** The hosts alone: server install to API ready, then every agent at once to Ready. */
+async function hostsAlone(hosts: lab.LabHost[]): Promise<{ server: number; slowest: number }> {
+  const [server, ...rest] = hosts as [lab.LabHost, ...lab.LabHost[]];
+  const t0 = Date.now();
+  await mustLab(server.name, SERVER_SCRIPT(''));
+  const serverMs = Date.now() - t0;
+  const token = await readToken(server.name);
+  const url = `https://${server.address}:6443`;
+  const starts = new Map<string, number>();
+  const ready = waitAllReady(
+    server.name,
+    rest.map((h) => h.name),
+  );
+  await Promise.all(
+    rest.map((h) => {
+      starts.set(h.name, Date.now());
+      return mustLab(h.name, AGENT_SCRIPT('', url), `${token}\n`);
+    }),
+  );
+  const { readyAt } = await ready;
+  const slowest = Math.max(...rest.map((h) => (readyAt.get(h.name) ?? 0) - (starts.get(h.name) ?? 0)));
+  return { server: serverMs, slowest };
+}
+
+function ssh(host: lab.LabHost, script: string, stdin = ''): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(
+      'ssh',
+      [
+        '-i',
+        host.keyPath,
+        '-p',
+        String(host.port),
+        '-o',
+        'BatchMode=yes',
+        '-o',
+        'StrictHostKeyChecking=no',
+        '-o',
+        'UserKnownHostsFile=/dev/null',
+        '-o',
+        'LogLevel=ERROR',
+        `${host.user}@${host.address}`,
+        script,
+      ],
+      { timeout: 300_000 },
+      (error, stdout, stderr) => (error ? reject(new Error(`${host.name}: ${stderr}`)) : resolve(stdout)),
+    );
+    child.stdin?.end(stdin);
+  });
+}
+
+/** What k3sup and the docs do: install the server, read the token, then join the agents. */
+async function overSsh(hosts: lab.LabHost[], parallel: boolean): Promise<number> {
+  const [server, ...rest] = hosts as [lab.LabHost, ...lab.LabHost[]];
+  const t0 = Date.now();
+  await ssh(server, SERVER_SCRIPT('sudo -n'));
+  const token = (await ssh(server, 'sudo -n cat /var/lib/rancher/k3s/server/token')).trim();
+  const url = `https://${server.address}:6443`;
+  if (parallel) await Promise.all(rest.map((h) => ssh(h, AGENT_SCRIPT('sudo -n', url), `${token}\n`)));
+  else for (const h of rest) await ssh(h, AGENT_SCRIPT('sudo -n', url), `${token}\n`);
+  await waitAllReady(
+    server.name,
+    rest.map((h) => h.name),
+  );
+  return Date.now() - t0;
+}
+
+interface ApplyFigures {
+  wallMs: number;
+  snapshot: RunSnapshot;
+  channels: number[];
+  logins: number[];
+}
+
+async function apply(hosts: lab.LabHost[], title: string, cluster: ReturnType<typeof clusterFile>) {
+  channels.clear();
+  logins.clear();
+  const t0 = performance.now();
+  const { started, pool, events } = await labRun(
+    cluster,
+    concurrencyEnv ? { concurrency: concurrencyEnv } : {},
+  );
+  const snapshot = await started.done;
+  const wallMs = performance.now() - t0;
+  pool.closeAll();
+  const figures: ApplyFigures = {
+    wallMs,
+    snapshot,
+    channels: hosts.map((h) => channels.get(h.address) ?? 0),
+    logins: hosts.map((h) => logins.get(h.address) ?? 0),
+  };
   const d = (id: string) => snapshot.steps[id]?.durationMs ?? 0;
-  const server = d('install:e6bsrv');
-  const slowest = Math.max(0, ...names.slice(1).map((n) => d(`install:${n}`)));
-  const ideal = server + slowest;
   const run = snapshot.durationMs ?? wallMs;
-  console.log(`\n${title}: ${snapshot.status}${snapshot.changed === false ? ' (nothing changed)' : ''}`);
+  console.log(
+    `\nk3s-wizard apply, ${title}: ${snapshot.status}${snapshot.changed === false ? ' (nothing changed)' : ''}`,
+  );
   console.log(
     `  wall time             ${secs(wallMs)} (logging in ${secs(wallMs - run)}, the run ${secs(run)})`,
   );
-  if (ideal > 0) {
-    console.log(
-      `  ideal                 ${secs(ideal)} (server install ${secs(server)} + slowest agent install ${secs(slowest)})`,
-    );
-    console.log(`  run over ideal        ${secs(run - ideal)} (${((run / ideal - 1) * 100).toFixed(0)} %)`);
-  } else console.log('  ideal                 0 s: every install was already done (its check ran instead)');
+  const installs = names.map((n) => d(`install:${n}`));
+  console.log(
+    `  install steps         server ${secs(installs[0] ?? 0)}, agents ${secs(Math.min(...installs.slice(1)))}–${secs(Math.max(...installs.slice(1)))}`,
+  );
   for (const id of ['credentials:token', 'credentials:kubeconfig', 'verify:cluster'])
     console.log(`  ${`${id} `.padEnd(23)}${secs(d(id))}`);
-  const counts = names.map((n) => trips.get(n) ?? 0);
+  const range = (xs: number[]) => `${Math.min(...xs)}–${Math.max(...xs)}`;
   console.log(
-    `  SSH round trips       server ${counts[0]}, agents ${Math.min(...counts.slice(1))}–${Math.max(...counts.slice(1))}`,
+    `  SSH channels          server ${figures.channels[0]}, agents ${range(figures.channels.slice(1))}`,
   );
+  console.log(
+    `  SSH logins            server ${figures.logins[0]}, agents ${range(figures.logins.slice(1))}`,
+  );
+  if (process.env.BENCH_TIMELINE) {
+    // When each step started and reached each action, in seconds from the first event.
+    const t0 = Date.parse(events[0]?.time ?? '');
+    const at = (time: string) => ((Date.parse(time) - t0) / 1000).toFixed(2);
+    for (const e of events) {
+      if (e.type === 'step-started' || e.type === 'step-finished' || e.type === 'step-skipped')
+        console.log(`    ${at(e.time)} ${e.stepId} ${e.type.slice(5)}`);
+      else if (e.type === 'progress' && e.transferred === undefined)
+        console.log(`    ${at(e.time)} ${e.stepId}   ${e.what}`);
+    }
+  }
+  if (snapshot.status !== 'succeeded') process.exitCode = 1;
+  return figures;
 }
 
 await lab.ensureMirror();
-await lab.down(names);
-const hosts = await lab.up(specs);
+const concurrency = concurrencyEnv ?? defaultConcurrency(specs.length);
+console.log(
+  `1 server + ${agents} agents, ${delayMs} ms added per packet, apply with concurrency ${concurrency}${concurrencyEnv ? ' (BENCH_CONCURRENCY)' : ' (its default)'}`,
+);
+console.log('(a shared or busy machine makes these figures noisy)');
+let need: number | null = null;
 try {
-  const [server, ...rest] = hosts;
-  if (!server) throw new Error('no server');
-  const cluster = clusterFile('e6bench', [
-    { host: server, role: 'server' },
-    ...rest.map((host) => ({ host, role: 'agent' as const })),
-  ]);
-  console.log(`1 server + ${agents} agents, ${delayMs} ms added per packet, concurrency ${concurrency}`);
-  for (const title of ['fresh install', 'second run']) {
-    const t0 = performance.now();
-    const { started, pool } = await labRun(cluster, { concurrency });
-    const snapshot = await started.done;
-    const wall = performance.now() - t0;
-    pool.closeAll();
-    report(title, snapshot, wall, new Map([...started.runners].map(([n, r]) => [n, r.roundTrips])));
-    if (snapshot.status !== 'succeeded') process.exitCode = 1;
+  if (only.includes('alone')) {
+    const alone = await hostsAlone(await reset());
+    need = alone.server + alone.slowest;
+    console.log(
+      `\nthe hosts alone       ${secs(need)} (server install to API ready ${secs(alone.server)} + slowest agent to Ready ${secs(alone.slowest)})`,
+    );
+  }
+  for (const [key, parallel] of [
+    ['sequential', false],
+    ['parallel', true],
+  ] as const) {
+    if (!only.includes(key)) continue;
+    const ms = await overSsh(await reset(), parallel);
+    console.log(
+      `\njoins over plain ssh, ${parallel ? 'all at once (& loop)' : 'one after another'}: ${secs(ms)}${need ? ` (${(ms / need).toFixed(2)} x the hosts' need)` : ''}; 1 login and 1 channel per agent, 2 on the server`,
+    );
+  }
+  if (only.includes('apply')) {
+    const hosts = await reset();
+    const [server, ...rest] = hosts as [lab.LabHost, ...lab.LabHost[]];
+    const cluster = clusterFile('e6bench', [
+      { host: server, role: 'server' },
+      ...rest.map((host) => ({ host, role: 'agent' as const })),
+    ]);
+    const cold = await apply(hosts, 'cold install', cluster);
+    if (need)
+      console.log(
+        `  ratio                 ${(cold.wallMs / need).toFixed(2)} x the hosts' need (${secs(need)})`,
+      );
+    await apply(hosts, 'second run', cluster);
   }
 } finally {
   await lab.down(names);

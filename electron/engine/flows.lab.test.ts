@@ -13,7 +13,7 @@ let facts: Record<string, HostFacts>;
 beforeAll(async () => {
   await ensureMirror();
   await down(names);
-  const hosts = (await up(names.map((name) => ({ name, firewall: 'firewalld' as const })))) as LabHost[];
+  const hosts = (await up(names.map((name) => ({ name, firewall: 'firewalld' as const }))));
   cluster = clusterFile(
     'c7etcd',
     hosts.map((host) => ({ host, role: 'server' as const })),

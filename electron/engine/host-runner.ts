@@ -3,6 +3,8 @@
  * use a fake. Transport problems (connection lost, timeout, cancel, sudo refused) are thrown as
  * AppErrors; a command's own failure is its exit code.
  */
+import type { BatchPart } from '../../shared/plan';
+
 export interface ExecRequest {
   /** One sh command line (never holding a secret). */
   command: string;
@@ -43,14 +45,46 @@ export interface UploadRequest {
   signal: AbortSignal;
 }
 
+/** Several commands in one round trip (see shared/plan/batch.ts); stops at the first failing part. */
+export interface BatchRequest {
+  parts: BatchPart[];
+  /** Run as root (the parts that do not need it run as root too). */
+  sudo: boolean;
+  /** Told when a part starts, before its output. */
+  onPart?: (index: number) => void;
+  onOutput?: (stream: 'stdout' | 'stderr', text: string) => void;
+  timeoutMs: number;
+  signal: AbortSignal;
+  what: string;
+}
+
+export interface BatchOutcome {
+  /** Exit code of each part that ran, in order; the last one is the failure when not 0 and not optional. */
+  codes: number[];
+  /** The batch's own exit (not 0: a part failed, or the script was killed). */
+  code: number | null;
+}
+
+/** A file copied to a private temporary path on the host (placeFileCommand puts it in place). */
+export interface SendFileRequest {
+  localFile: string;
+  onProgress?: (transferred: number, total: number) => void;
+  timeoutMs: number;
+  signal: AbortSignal;
+}
+
 export interface HostRunner {
   /** The node name. */
   readonly host: string;
   exec(request: ExecRequest): Promise<ExecOutcome>;
+  /** Runs the parts in one execution; a part's stdin and file content on stdin only. */
+  batch(request: BatchRequest): Promise<BatchOutcome>;
   /** Writes a file as root with its content on stdin only. */
   writeFile(request: WriteFileRequest): Promise<void>;
   /** Copies the file unless the host has it already with the same sha256 (`skipped`). */
   upload(request: UploadRequest): Promise<{ skipped: boolean }>;
+  /** Copies a file to a new private temporary path on the host; returns that path. */
+  sendFile(request: SendFileRequest): Promise<string>;
   /** Logs in anew (not on the shared connection) and runs `true`; throws what stopped it. */
   freshLogin(request: { timeoutMs: number; signal: AbortSignal }): Promise<void>;
   /** Reboots, waits until SSH answers from the new boot, reconnects. */

@@ -35,12 +35,23 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 }
 
 /** Runs the install command while watching the journal; throws JoinStopped on a known failure. */
-export async function execWatchingJoin(
+export function execWatchingJoin(
   runner: HostRunner,
   unit: K3sUnit,
   request: ExecRequest,
   options: JoinWatchOptions,
 ): Promise<ExecOutcome> {
+  return watchingJoin(runner, unit, request.signal, options, (signal) => runner.exec({ ...request, signal }));
+}
+
+/** Runs `work` (the install, maybe inside a batch) while watching the journal, as above. */
+export async function watchingJoin<T>(
+  runner: HostRunner,
+  unit: K3sUnit,
+  given: AbortSignal,
+  options: JoinWatchOptions,
+  work: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
   const stop = new AbortController();
   const finished = new AbortController();
   const startedAt = Date.now();
@@ -69,9 +80,9 @@ export async function execWatchingJoin(
   };
   const watching = watch();
   try {
-    return await runner.exec({ ...request, signal: AbortSignal.any([request.signal, stop.signal]) });
+    return await work(AbortSignal.any([given, stop.signal]));
   } catch (error) {
-    if (verdict !== null && !request.signal.aborted) throw new JoinStopped(verdict);
+    if (verdict !== null && !given.aborted) throw new JoinStopped(verdict);
     throw error;
   } finally {
     finished.abort();

@@ -63,29 +63,23 @@ export async function readJournal(
 
 // Node password file: K3s writes it when a node first registers; uninstalling removes it.
 const NODE_PASSWORD = '/etc/rancher/node/password';
+/** Exits 0 when the machine still has its K3s node identity (run as root). */
+export const NODE_IDENTITY_CHECK = shJoin(['test', '-e', NODE_PASSWORD]);
 const DELETE_IF_PRESENT =
   'if /usr/local/bin/k3s kubectl get node "$1" >/dev/null 2>&1; then /usr/local/bin/k3s kubectl delete node "$1"; fi';
 
 /**
  * A machine that lost its K3s (reinstalled, re-flashed) but whose node object is still in the
- * cluster would be refused as a duplicate: delete that object first. A machine that still has
- * its node password is the same node and is left alone.
+ * cluster would be refused as a duplicate: delete that object first. Called for a machine
+ * without its node password (NODE_IDENTITY_CHECK fails); one that still has it is the same node
+ * and is left alone.
  */
-export async function removeStaleNode(options: {
-  runner: HostRunner;
+export async function deleteStaleNode(options: {
   firstServer: HostRunner;
   node: string;
   signal: AbortSignal;
 }): Promise<string | null> {
-  const { runner, firstServer, node, signal } = options;
-  const has = await runner.exec({
-    command: shJoin(['test', '-e', NODE_PASSWORD]),
-    sudo: true,
-    timeoutMs: 30_000,
-    signal,
-    what: 'check for an earlier K3s node identity',
-  });
-  if (has.code === 0) return null;
+  const { firstServer, node, signal } = options;
   const r = await firstServer.exec({
     command: shJoin(['sh', '-c', DELETE_IF_PRESENT, 'k3s-wizard-stale', node]),
     sudo: true,

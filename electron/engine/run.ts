@@ -16,17 +16,27 @@ import {
   type StepStatus,
 } from '../../shared/run';
 import type { HostRunner } from './host-runner';
+import { hasPrecheck, precheck, type Precheck } from './precheck';
 import { executeStep, type RunMemory, type StepOutcome, type StepServices } from './step';
 
 export interface RunOptions {
   plan: Plan;
   runnerFor: (host: string) => HostRunner;
   services: StepServices;
-  concurrency: number;
+  /** Steps at once; defaultConcurrency when not given. */
+  concurrency?: number;
   dryRun?: boolean;
   runId?: string;
   /** Every event, in order, after the snapshot has folded it in. */
   onEvent: (event: RunEvent) => void;
+}
+
+/** Protects the computer running the app: more hosts than this wait for a free slot. */
+export const MAX_DEFAULT_CONCURRENCY = 16;
+
+/** Every host at once (a cluster's agents all join together), up to MAX_DEFAULT_CONCURRENCY. */
+export function defaultConcurrency(hosts: number): number {
+  return Math.min(MAX_DEFAULT_CONCURRENCY, Math.max(1, hosts));
 }
 
 const FINISHED: readonly StepStatus[] = ['done', 'skipped'];
@@ -42,9 +52,12 @@ export class EngineRun {
   private current: Promise<RunSnapshot> | null = null;
   private anyChange = false;
   private readonly started = Date.now();
+  private readonly concurrency: number;
 
   constructor(private readonly options: RunOptions) {
     this.runId = options.runId ?? randomUUID();
+    this.concurrency =
+      options.concurrency ?? defaultConcurrency(new Set(options.plan.steps.map((s) => s.host)).size);
     this.byId = new Map(options.plan.steps.map((s) => [s.id, s]));
     this.freshSignal();
   }
@@ -86,7 +99,8 @@ export class EngineRun {
   /** Runs every step; resolves with the final snapshot (never rejects for a failed step). */
   start(): Promise<RunSnapshot> {
     if (this.state) throw new Error('This run has started already.');
-    const { plan, concurrency } = this.options;
+    const { plan } = this.options;
+    const concurrency = this.concurrency;
     this.emit({
       type: 'run-started',
       cluster: plan.cluster,
@@ -152,11 +166,42 @@ export class EngineRun {
     return blockedBy ?? id;
   }
 
+  /**
+   * Install steps that wait only for other hosts (an agent for the server and the token) ask
+   * "already done?" at once, so when their turn comes they skip or install straight away. Not
+   * for a step after one on its own host (a firewall change, a reboot), whose answer could change.
+   */
+  private prechecks(ids: string[], firstServerHost: string | undefined): Map<string, Promise<Precheck>> {
+    const limit = pLimit(Math.max(1, this.concurrency));
+    const early = new Map<string, Promise<Precheck>>();
+    if (this.options.dryRun) return early;
+    for (const id of ids) {
+      const step = this.byId.get(id) as PlanStep;
+      const identity = firstServerHost !== undefined && firstServerHost !== step.host;
+      const ownHost = step.dependsOn.some((dep) => this.byId.get(dep)?.host === step.host);
+      if (!step.dependsOn.length || ownHost || !hasPrecheck(step, identity)) continue;
+      const answer = limit(() =>
+        precheck({
+          step,
+          runner: this.options.runnerFor(step.host),
+          identity,
+          signal: this.abort.signal,
+          timeoutMs: 60_000,
+        }),
+      );
+      // Awaited by the step when it runs; a step that never runs (blocked) leaves it unread.
+      answer.catch(() => undefined);
+      early.set(id, answer);
+    }
+    return early;
+  }
+
   private schedule(ids: string[]): Promise<void> {
-    const limit = pLimit(Math.max(1, this.options.concurrency));
+    const limit = pLimit(Math.max(1, this.concurrency));
     const waiting = [...ids];
     let running = 0;
     const firstServerHost = this.options.plan.steps.find((s) => s.phase === 'first-server')?.host;
+    const early = this.prechecks(ids, firstServerHost);
     return new Promise<void>((resolve) => {
       const tick = (): void => {
         for (let i = 0; i < waiting.length;) {
@@ -186,7 +231,7 @@ export class EngineRun {
           }
           waiting.splice(i, 1);
           running++;
-          void limit(() => this.runStep(step, firstServerHost)).then(() => {
+          void limit(() => this.runStep(step, firstServerHost, early.get(id))).then(() => {
             running--;
             tick();
           });
@@ -207,7 +252,11 @@ export class EngineRun {
     });
   }
 
-  private async runStep(step: PlanStep, firstServerHost: string | undefined): Promise<StepOutcome> {
+  private async runStep(
+    step: PlanStep,
+    firstServerHost: string | undefined,
+    checked: Promise<Precheck> | undefined,
+  ): Promise<StepOutcome> {
     // Queued behind the limit while a cancel came: it never starts.
     if (this.abort.signal.aborted) return 'cancelled';
     try {
@@ -221,6 +270,7 @@ export class EngineRun {
         memory: this.memory,
         services: this.options.services,
         emit: (body) => this.emit(body),
+        ...(checked ? { precheck: checked } : {}),
       });
     } catch (error) {
       // executeStep reports its own failures; this is a bug, reported rather than hanging the run.

@@ -145,7 +145,7 @@ export class RunService {
         return runner;
       },
       services,
-      concurrency: request.concurrency ?? 4,
+      ...(request.concurrency ? { concurrency: request.concurrency } : {}),
       dryRun: request.dryRun ?? false,
       onEvent: (event) => {
         log.write(event);

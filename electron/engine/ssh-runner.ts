@@ -5,23 +5,29 @@
  */
 import { randomBytes } from 'node:crypto';
 import { AppError } from '../../shared/errors';
+import {
+  BatchMarkers,
+  batchScript,
+  placeFileCommand,
+  sameFileCommand,
+  writeFileCommand,
+} from '../../shared/plan';
 import { shJoin } from '../../shared/shell';
 import type { PoolTarget, SessionPool } from '../ssh/pool';
 import { sha256Of } from './local-files';
 import { upload } from '../ssh/sftp';
 import type {
+  BatchOutcome,
+  BatchRequest,
   ExecOutcome,
   ExecRequest,
   HostRunner,
   RebootRequest,
+  SendFileRequest,
   UploadRequest,
   WriteFileRequest,
 } from './host-runner';
 
-// Written beside the target and renamed, so an interrupted write never leaves half a file.
-const WRITE_SCRIPT =
-  'umask 077; t="$1.k3s-wizard.tmp"; cat > "$t" && chmod "$2" "$t" && chown "$3" "$t" && mv -f "$t" "$1"';
-const SAME_FILE = '[ -f "$1" ] && [ "$(sha256sum < "$1" | cut -d" " -f1)" = "$2" ] && chmod "$3" "$1"';
 // Something that changes on every boot: the kernel's boot id, and PID 1's start time (the
 // lab's hosts share the kernel of the machine they run on).
 const BOOT_MARK = "cat /proc/sys/kernel/random/boot_id; awk '{print $22}' /proc/1/stat";
@@ -62,17 +68,34 @@ export class SshHostRunner implements HostRunner {
     return r;
   }
 
+  async batch(request: BatchRequest): Promise<BatchOutcome> {
+    const nonce = randomBytes(10).toString('hex');
+    const markers = new BatchMarkers(nonce);
+    const codes: number[] = [];
+    const read = (got: ReturnType<BatchMarkers['feed']>) => {
+      for (const marker of got.markers) {
+        if (marker.type === 'start') request.onPart?.(marker.index);
+        else codes[marker.index] = marker.code;
+      }
+      if (got.output) request.onOutput?.('stdout', got.output);
+    };
+    const r = await this.exec({
+      command: 'sh -s',
+      sudo: request.sudo,
+      stdin: batchScript(request.parts, nonce),
+      onOutput: (stream, text) =>
+        stream === 'stdout' ? read(markers.feed(text)) : request.onOutput?.(stream, text),
+      timeoutMs: request.timeoutMs,
+      signal: request.signal,
+      what: request.what,
+    });
+    read(markers.end());
+    return { codes, code: r.code };
+  }
+
   async writeFile(request: WriteFileRequest): Promise<void> {
     await this.mustExec({
-      command: shJoin([
-        'sh',
-        '-c',
-        WRITE_SCRIPT,
-        'k3s-wizard-write',
-        request.path,
-        request.mode,
-        request.owner,
-      ]),
+      command: writeFileCommand(request),
       sudo: true,
       stdin: request.content,
       timeoutMs: request.timeoutMs,
@@ -84,26 +107,27 @@ export class SshHostRunner implements HostRunner {
   async upload(given: UploadRequest): Promise<{ skipped: boolean }> {
     // Without a published checksum (install.sh) the file's own hash still verifies the copy
     // and recognises one already there.
-    const request = { ...given, sha256: given.sha256 ?? (await sha256Of(given.localFile, given.signal)) };
-    if (request.sha256) {
-      // Already there with the same content: only the mode is made right.
-      const same = await this.exec({
-        command: shJoin([
-          'sh',
-          '-c',
-          SAME_FILE,
-          'k3s-wizard-same',
-          request.remotePath,
-          request.sha256,
-          request.mode,
-        ]),
-        sudo: true,
-        timeoutMs: request.timeoutMs,
-        signal: request.signal,
-        what: `compare ${request.remotePath}`,
-      });
-      if (same.code === 0) return { skipped: true };
-    }
+    const file = { ...given, sha256: given.sha256 ?? (await sha256Of(given.localFile, given.signal)) };
+    const same = await this.exec({
+      command: sameFileCommand(file),
+      sudo: true,
+      timeoutMs: file.timeoutMs,
+      signal: file.signal,
+      what: `compare ${file.remotePath}`,
+    });
+    if (same.code === 0) return { skipped: true };
+    const temp = await this.sendFile(file);
+    await this.mustExec({
+      command: placeFileCommand({ ...file, temp }),
+      sudo: true,
+      timeoutMs: file.timeoutMs,
+      signal: file.signal,
+      what: `put ${file.remotePath} in place`,
+    });
+    return { skipped: false };
+  }
+
+  async sendFile(request: SendFileRequest): Promise<string> {
     const session = await this.pool.session(this.target);
     // The login user's private temporary file; root moves it into place afterwards.
     const temp = `/tmp/.k3s-wizard-upload-${randomBytes(6).toString('hex')}`;
@@ -120,26 +144,7 @@ export class SshHostRunner implements HostRunner {
           }
         : {}),
     });
-    const check = request.sha256
-      ? `echo "$4  $1" | sha256sum -c - >/dev/null || { rm -f "$1"; echo "checksum mismatch" >&2; exit 3; }; `
-      : '';
-    await this.mustExec({
-      command: shJoin([
-        'sh',
-        '-c',
-        `${check}install -D -m "$3" "$1" "$2" && rm -f "$1"`,
-        'k3s-wizard-place',
-        temp,
-        request.remotePath,
-        request.mode,
-        request.sha256 ?? '',
-      ]),
-      sudo: true,
-      timeoutMs: request.timeoutMs,
-      signal: request.signal,
-      what: `put ${request.remotePath} in place`,
-    });
-    return { skipped: false };
+    return temp;
   }
 
   async freshLogin(request: { timeoutMs: number; signal: AbortSignal }): Promise<void> {

@@ -11,7 +11,9 @@ import type { ExecOutcome, HostRunner } from './host-runner';
 import { execWatchingJoin, JoinStopped, type JoinWatchOptions } from './join-watch';
 import { ActionFailed, describeFailure } from './failure';
 import { applyFirewall, settleEarlierGuards, type FirewallServices } from './firewall-apply';
-import { isInstallScript, joins, removeStaleNode, unitOf } from './k3s';
+import { deleteStaleNode, isInstallScript, joins, unitOf } from './k3s';
+import { isInstallStep, precheck, type Precheck } from './precheck';
+import { batchable, runBatch, sendFiles, tryWaitsAtOnce, type SentFile } from './install-batch';
 import { StepOutput } from './output';
 
 export interface SavedKubeconfig {
@@ -61,6 +63,8 @@ export interface StepContext {
   memory: RunMemory;
   services: StepServices;
   emit: (body: RunEventBody) => void;
+  /** The step's "already done?" answer, when the run asked it early. */
+  precheck?: Promise<Precheck>;
 }
 
 export type StepOutcome = 'done' | 'skipped' | 'failed' | 'cancelled';
@@ -98,36 +102,62 @@ export async function executeStep(ctx: StepContext): Promise<StepOutcome> {
     // Before its check: a guard an earlier run left armed would take these rules back later.
     if (step.actions.some((a) => a.kind === 'firewall'))
       await settleEarlierGuards({ runner, signal, dryRun: ctx.dryRun, output });
-    if (step.alreadyDone) {
-      const check = await runner.exec({
-        ...step.alreadyDone,
-        timeoutMs: Math.min(60_000, remaining()),
+    const install = isInstallStep(step);
+    const checked = await (ctx.precheck ??
+      precheck({
+        step,
+        runner,
+        identity: ctx.firstServer !== null && !ctx.dryRun,
         signal,
-        what: `check whether "${step.title}" is done`,
-      });
-      if (check.code === 0) {
-        ctx.emit({ type: 'step-skipped', ...on, reason: 'done' });
-        return 'skipped';
-      }
+        timeoutMs: Math.min(60_000, remaining()),
+      }));
+    if (checked.done) {
+      ctx.emit({ type: 'step-skipped', ...on, reason: 'done' });
+      return 'skipped';
     }
     if (ctx.dryRun) {
       ctx.emit({ type: 'step-skipped', ...on, reason: 'dry-run' });
       return 'skipped';
     }
     let changed = false;
-    if (joins(step) && ctx.firstServer && step.actions.some(isInstallScript)) {
-      const removed = await removeStaleNode({
-        runner,
-        firstServer: ctx.firstServer,
-        node: step.host,
-        signal,
-      });
+    if (!checked.hasIdentity && ctx.firstServer) {
+      const removed = await deleteStaleNode({ firstServer: ctx.firstServer, node: step.host, signal });
       if (removed) output.push('stdout', `removed the stale node object: ${removed}\n`);
     }
-    for (const [index, action] of step.actions.entries()) {
+    const run = { signal, output, remaining };
+    // Waits whose first try was made together with the waits after them, and those already met.
+    const tried = new Set<number>();
+    const files = install
+      ? await sendFiles(ctx, { ...run, started: (action) => (current = action) })
+      : new Map<number, SentFile>();
+    const settled = new Set<number>();
+    for (let index = 0; index < step.actions.length;) {
+      const count = install ? batchable(step.actions, index, files) : 0;
+      if (count > 1) {
+        const batch = await runBatch(ctx, {
+          ...run,
+          from: index,
+          count,
+          started: (action) => (current = action),
+          files,
+        });
+        changed ||= batch.changed;
+        index += count;
+        // The last part was the first try of a wait: not there yet, so wait as usual.
+        if (batch.waitPending) index--;
+        continue;
+      }
+      const action = step.actions[index] as PlanAction;
       current = action;
+      if (action.kind === 'wait-for' && !tried.has(index))
+        for (const met of await tryWaitsAtOnce(ctx, { ...run, from: index, tried })) settled.add(met);
       ctx.emit({ type: 'progress', ...on, action: index, actions: step.actions.length, what: action.what });
-      changed = (await runAction(ctx, action, { signal, output, remaining, index })) || changed;
+      if (settled.has(index)) {
+        index++;
+        continue;
+      }
+      changed = (await runAction(ctx, action, { ...run, index })) || changed;
+      index++;
     }
     output.flush();
     if (step.phase === 'verify') await checkCluster(ctx, signal);

@@ -1,4 +1,5 @@
 export * from './artifacts';
+export * from './batch';
 export * from './build';
 export * from './install';
 export * from './k3s-config';

@@ -54,7 +54,8 @@ export const RunSnapshotSchema = z.object({
 export const StartRunInput = z
   .object({
     spec: ClusterSpec,
-    concurrency: z.number().int().min(1).max(64).default(4),
+    /** Steps at once; the engine's default (every host, up to 16) when absent. */
+    concurrency: z.number().int().min(1).max(64).optional(),
     dryRun: z.boolean().default(false),
     /** Only these plan steps (e.g. one fix from the Checks step); all of them when absent. */
     steps: z.array(z.string().min(1).max(200)).min(1).max(100).optional(),

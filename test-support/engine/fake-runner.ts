@@ -4,9 +4,12 @@
  */
 import { AppError } from '../../shared/errors';
 import type {
+  BatchOutcome,
+  BatchRequest,
   ExecOutcome,
   ExecRequest,
   HostRunner,
+  SendFileRequest,
   UploadRequest,
   WriteFileRequest,
 } from '../../electron/engine/host-runner';
@@ -58,8 +61,43 @@ export class FakeHostRunner implements HostRunner {
     private readonly log: Recorded[],
   ) {}
 
+  /** Batches this many parts (each recorded as its own exec or write-file). */
+  batches: number[] = [];
+
   async exec(request: ExecRequest): Promise<ExecOutcome> {
     this.roundTrips++;
+    return this.answer(request);
+  }
+
+  /** One round trip; every part answered by the rules as if sent alone. */
+  async batch(request: BatchRequest): Promise<BatchOutcome> {
+    this.roundTrips++;
+    this.batches.push(request.parts.length);
+    const codes: number[] = [];
+    for (const [index, part] of request.parts.entries()) {
+      request.onPart?.(index);
+      let code = 0;
+      if (part.kind === 'write-file') {
+        this.record({ path: part.path, mode: part.mode, content: part.content });
+      } else {
+        const r = await this.answer({
+          command: part.command,
+          sudo: request.sudo,
+          ...(part.stdin !== undefined ? { stdin: part.stdin } : {}),
+          ...(request.onOutput ? { onOutput: request.onOutput } : {}),
+          timeoutMs: request.timeoutMs,
+          signal: request.signal,
+          what: request.what,
+        });
+        code = r.code ?? 1;
+      }
+      codes.push(code);
+      if (code !== 0 && !(part.kind === 'exec' && part.optional)) return { codes, code };
+    }
+    return { codes, code: 0 };
+  }
+
+  private async answer(request: ExecRequest): Promise<ExecOutcome> {
     this.log.push({
       host: this.host,
       kind: 'exec',
@@ -90,6 +128,11 @@ export class FakeHostRunner implements HostRunner {
 
   writeFile(request: WriteFileRequest): Promise<void> {
     this.roundTrips++;
+    this.record(request);
+    return Promise.resolve();
+  }
+
+  private record(request: { path: string; mode: string; content: string }): void {
     this.log.push({
       host: this.host,
       kind: 'write-file',
@@ -99,7 +142,23 @@ export class FakeHostRunner implements HostRunner {
       at: Date.now(),
     });
     this.files.set(request.path, { content: request.content, mode: request.mode });
-    return Promise.resolve();
+  }
+
+  private sent = 0;
+
+  sendFile(request: SendFileRequest): Promise<string> {
+    this.roundTrips++;
+    const temp = `/tmp/.k3s-wizard-upload-${++this.sent}`;
+    this.log.push({
+      host: this.host,
+      kind: 'upload',
+      command: `upload ${request.localFile} ${temp}`,
+      sudo: false,
+      stdin: '',
+      at: Date.now(),
+    });
+    request.onProgress?.(10, 10);
+    return Promise.resolve(temp);
   }
 
   upload(request: UploadRequest): Promise<{ skipped: boolean }> {

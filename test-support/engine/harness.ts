@@ -131,7 +131,7 @@ export function harness(options: {
       return runner;
     },
     services,
-    concurrency: options.concurrency ?? 4,
+    ...(options.concurrency ? { concurrency: options.concurrency } : {}),
     dryRun: options.dryRun ?? false,
     onEvent: (event) => events.push(event),
   });

@@ -182,7 +182,7 @@ export async function labRun(
     spec,
     facts: options.facts ?? {},
     plan: options.edit ? options.edit(plan) : plan,
-    concurrency: options.concurrency ?? 4,
+    ...(options.concurrency ? { concurrency: options.concurrency } : {}),
     onEvent: (e) => {
       events.push(e);
       options.onEvent?.(e);

@@ -12,6 +12,7 @@ import type { Logger } from '../../backend/logger';
 import { appVersion } from '../../backend/version';
 import { connectAll, HostKeyOffers } from '../../engine/connect';
 import { liveDisplay, plainDisplay, summary, type RunDisplay } from '../../engine/display';
+import { MAX_DEFAULT_CONCURRENCY } from '../../engine/run';
 import { RunService, type StartedRun, type StartRunRequest } from '../../engine/service';
 import type { SshCredentials } from '../../ssh/auth';
 import { KnownHosts } from '../../ssh/known-hosts';
@@ -23,7 +24,7 @@ import { readFacts } from './plan';
 
 interface ApplyOptions {
   yes?: boolean;
-  concurrency: string;
+  concurrency?: string;
   dryRun?: boolean;
   facts?: string;
   acceptNewHostKeys?: boolean;
@@ -231,13 +232,16 @@ export const registerApply: RegisterCommand = (program, { io, dataDir }) => {
     .description('install the cluster a file describes (or finish or check it), over SSH')
     .argument('<cluster.yaml>', 'the cluster file (see k3s-wizard init)')
     .option('-y, --yes', 'change the machines without asking first')
-    .option('--concurrency <n>', 'how many machines are worked on at once', '4')
+    .option(
+      '--concurrency <n>',
+      `how many machines are worked on at once (default: all of them, at most ${MAX_DEFAULT_CONCURRENCY})`,
+    )
     .option('--dry-run', 'log in and check every step; change nothing')
     .option('--facts <facts.json>', 'probed host facts, keyed by node name or address')
     .option('--accept-new-host-keys', 'trust the key of a machine never seen before (never a changed one)')
     .option('--plain', 'print plain lines even on a terminal')
     .action(async (file: string, opts: ApplyOptions) => {
-      const concurrency = parseConcurrency(opts.concurrency);
+      const concurrency = opts.concurrency === undefined ? undefined : parseConcurrency(opts.concurrency);
       const { spec, printed } = readClusterFile(file, io);
       const facts = opts.facts ? readFacts(opts.facts, spec) : {};
       const result = buildPlan(spec, facts, { airgap: airgapInventory(spec, file) });
@@ -264,7 +268,7 @@ export const registerApply: RegisterCommand = (program, { io, dataDir }) => {
         plan,
         plain: Boolean(opts.plain),
         acceptNew: Boolean(opts.acceptNewHostKeys),
-        request: { spec, facts, concurrency, dryRun: Boolean(opts.dryRun) },
+        request: { spec, facts, ...(concurrency ? { concurrency } : {}), dryRun: Boolean(opts.dryRun) },
       });
     });
 };

@@ -1,0 +1,168 @@
+// Install steps send their commands in batches: few round trips, yet every action keeps its
+// progress event and a failure inside a batch is still that action's.
+import { describe, expect, it } from 'vitest';
+import type { RunEvent } from '../../shared/run';
+import { buildPlan } from '../../shared/plan';
+import { makeSpec, node } from '../../test-support/shared/spec';
+import { harness, INSTALL, threeNodePlan, TOKEN } from '../../test-support/engine/harness';
+
+function progress(events: RunEvent[], stepId: string): number[] {
+  return events.flatMap((e) => (e.type === 'progress' && e.stepId === stepId ? [e.action] : []));
+}
+
+describe('install batches', () => {
+  it('installs an agent in 2 round trips (check, then everything else) with every action reported', async () => {
+    const h = harness({ plan: threeNodePlan() });
+    const snapshot = await h.run.start();
+    expect(snapshot.status).toBe('succeeded');
+    const plan = threeNodePlan();
+    for (const id of ['install:a1', 'install:a2', 'install:s1']) {
+      const step = plan.steps.find((s) => s.id === id);
+      expect(progress(h.events, id)).toEqual(step?.actions.map((_, i) => i));
+    }
+    // Already done? (with the node identity) and one batch: disk, folders, config, script, install, wait.
+    expect(h.runners.get('a1')?.roundTrips).toBe(2);
+    expect(h.runners.get('a1')?.batches).toEqual([2, 7]);
+    // The config (with the token) reached the host on stdin only.
+    const config = h.requests.find((r) => r.host === 'a1' && r.kind === 'write-file');
+    expect(config?.stdin).toContain(TOKEN);
+    expect(h.requests.every((r) => !r.command.includes(TOKEN))).toBe(true);
+  });
+
+  it('names the action that failed inside a batch, with its exit code, and runs nothing after it', async () => {
+    const full = [
+      { match: /k3s-wizard-space/, reply: { code: 28, stderr: 'k3s-wizard: disk full: 12 MiB free\n' } },
+    ];
+    const h = harness({ plan: threeNodePlan(), rules: { a1: full } });
+    const snapshot = await h.run.start();
+    const failed = snapshot.steps['install:a1'];
+    expect(failed?.status).toBe('failed');
+    expect(failed?.error?.message).toMatch(/disk/i);
+    expect(progress(h.events, 'install:a1')).toEqual([0]);
+    expect(
+      h.requests.some((r) => r.host === 'a1' && (INSTALL.test(r.command) || r.kind === 'write-file')),
+    ).toBe(false);
+    expect(snapshot.steps['install:a2']?.status).toBe('done');
+  });
+
+  it('an install script that fails in a batch is an install failure of that step', async () => {
+    const broken = [{ match: INSTALL, reply: { code: 1, stderr: 'Job for k3s-agent.service failed\n' } }];
+    const h = harness({ plan: threeNodePlan(), rules: { a2: broken } });
+    const snapshot = await h.run.start();
+    expect(snapshot.steps['install:a2']).toMatchObject({
+      status: 'failed',
+      error: { code: 'INSTALL_FAILED' },
+    });
+    const plan = threeNodePlan().steps.find((s) => s.id === 'install:a2');
+    const at = plan?.actions.findIndex((a) => a.kind === 'exec' && INSTALL.test(a.command)) ?? -1;
+    expect(progress(h.events, 'install:a2').at(-1)).toBe(at);
+  });
+
+  it('waits as before when the first try after the install says "not yet"', async () => {
+    let tries = 0;
+    const slow = [
+      {
+        match: /k3s-wizard-check.*k3s-agent/,
+        reply: () => ({ code: ++tries < 3 ? 3 : 0 }),
+      },
+    ];
+    const plan = threeNodePlan();
+    for (const step of plan.steps)
+      for (const action of step.actions) if (action.kind === 'wait-for') action.intervalMs = 10;
+    const h = harness({ plan, rules: { a1: slow } });
+    const snapshot = await h.run.start();
+    expect(snapshot.steps['install:a1']?.status).toBe('done');
+    expect(tries).toBe(3);
+    const last = (plan.steps.find((s) => s.id === 'install:a1')?.actions.length ?? 0) - 1;
+    // The wait is reported when the batch reaches it and again when it goes on waiting.
+    expect(progress(h.events, 'install:a1').slice(-2)).toEqual([last, last]);
+  });
+});
+
+describe('waits in a row', () => {
+  it('tries every node Ready and DNS at once; only a wait not met yet goes on by itself', async () => {
+    let a2 = 0;
+    const plan = threeNodePlan();
+    for (const step of plan.steps)
+      for (const action of step.actions) if (action.kind === 'wait-for') action.intervalMs = 10;
+    const h = harness({
+      plan,
+      rules: {
+        s1: [
+          { match: /k3s-wizard-ready.* a2 /, reply: () => ({ code: ++a2 < 3 ? 1 : 0 }) },
+          { match: /k3s-wizard-ready|rollout status/, reply: { code: 0 } },
+        ],
+      },
+    });
+    const snapshot = await h.run.start();
+    expect(snapshot.steps['verify:cluster']?.status).toBe('done');
+    const verify = plan.steps.find((s) => s.id === 'verify:cluster');
+    // One batch with all four first tries, then a2's wait alone until it is met.
+    expect(h.runners.get('s1')?.batches.at(-1)).toBe(verify?.actions.length);
+    expect(a2).toBe(3);
+    expect(progress(h.events, 'verify:cluster')).toEqual(verify?.actions.map((_, i) => i));
+  });
+});
+
+describe('early checks', () => {
+  it('asks the agents "already done?" while the server installs, then installs them in one round trip', async () => {
+    const slowServer = [{ match: INSTALL, delayMs: 150 }];
+    const h = harness({ plan: threeNodePlan(), rules: { s1: slowServer } });
+    expect((await h.run.start()).status).toBe('succeeded');
+    const at = (host: string, test: (command: string) => boolean) =>
+      h.requests.findIndex((r) => r.host === host && test(r.command));
+    const serverInstalled = at('s1', (c) => INSTALL.test(c));
+    for (const agent of ['a1', 'a2']) {
+      const checked = at(agent, (c) => c.includes('k3s-wizard-check'));
+      expect(checked).toBeGreaterThanOrEqual(0);
+      expect(checked).toBeLessThan(serverInstalled);
+      expect(h.runners.get(agent)?.roundTrips).toBe(2);
+    }
+    // Its step started only once the token was there.
+    const started = h.events.find((e) => e.type === 'step-started' && e.stepId === 'install:a1');
+    const token = h.events.find((e) => e.type === 'step-finished' && e.stepId === 'credentials:token');
+    expect(started && token && started.seq > token.seq).toBe(true);
+  });
+});
+
+describe('air-gap uploads', () => {
+  it('compares every file in one round trip, copies only what differs, and places it in the batch', async () => {
+    const spec = makeSpec([node('s1', '10.0.0.1', 'server', { arch: 'amd64' })], {
+      k3s: { version: 'v1.33.5+k3s1' },
+      install: { source: 'airgap', folder: '/srv/k3s', images: true },
+    });
+    const sha = (n: number) => String(n).repeat(64);
+    const airgap = {
+      files: ['install.sh', 'k3s', 'k3s-airgap-images-amd64.tar.zst'],
+      sha256: { 'install.sh': sha(1), k3s: sha(2), 'k3s-airgap-images-amd64.tar.zst': sha(3) },
+    };
+    const result = buildPlan(spec, {}, { airgap });
+    if (!result.ok) throw new Error(JSON.stringify(result.issues));
+    // The host has the install script already; the binary and the images are new.
+    const there = [
+      { match: /k3s-wizard-same \/var\/lib\/k3s-wizard\/install\.sh/, reply: { code: 0 } },
+      { match: /k3s-wizard-same/, reply: { code: 1 } },
+    ];
+    const h = harness({ plan: result.plan, rules: { s1: there } });
+    const snapshot = await h.run.start();
+    expect(snapshot.status).toBe('succeeded');
+    const sent = h.requests.filter((r) => r.kind === 'upload').map((r) => r.command.split(' ')[1]);
+    expect(sent.sort()).toEqual(['/srv/k3s/k3s', '/srv/k3s/k3s-airgap-images-amd64.tar.zst']);
+    const placed = h.requests.filter((r) => r.command.includes('k3s-wizard-place'));
+    expect(placed.map((r) => r.command)).toEqual([
+      expect.stringContaining(`/usr/local/bin/k3s 0755 ${sha(2)}`),
+      expect.stringContaining(`k3s-airgap-images-amd64.tar.zst 0644 ${sha(3)}`),
+    ]);
+    expect(snapshot.steps['install:s1']?.output.join('\n')).toContain(
+      'already on s1 with the same sha256: /var/lib/k3s-wizard/install.sh',
+    );
+    const copied = h.events.filter((e) => e.type === 'progress' && e.total !== undefined);
+    expect(copied.map((e) => (e.type === 'progress' ? e.what : ''))).toEqual([
+      'copy the K3s binary for amd64 (k3s)',
+      'copy the system images (k3s-airgap-images-amd64.tar.zst)',
+    ]);
+    // Compare the 3 files at once, then one batch with every action of the step.
+    const install = result.plan.steps.find((s) => s.id === 'install:s1');
+    expect(h.runners.get('s1')?.batches.slice(0, 2)).toEqual([3, install?.actions.length]);
+  });
+});

@@ -1,0 +1,271 @@
+/**
+ * An install step's commands in batches (see shared/plan/batch.ts): file checks and uploads
+ * first, then one script with everything up to and including the first try of the wait that
+ * follows the install. Each action keeps its progress event and its own failure; the install
+ * script keeps its timeout and the join watch. Also: several waits in a row tried at once.
+ */
+import { AppError } from '../../shared/errors';
+import {
+  fillTemplate,
+  placeFileCommand,
+  sameFileCommand,
+  type BatchPart,
+  type PlanAction,
+} from '../../shared/plan';
+import { ActionFailed } from './failure';
+import { JoinStopped, watchingJoin } from './join-watch';
+import { isInstallScript, joins, unitOf } from './k3s';
+import { sha256Of } from './local-files';
+import type { StepOutput } from './output';
+import type { RunMemory, StepContext } from './step';
+
+export interface SentFile {
+  sha256: string;
+  /** Where it was copied to; null: the host had it already. */
+  temp: string | null;
+}
+
+/** The step's uploads by action index, checked and copied before its batch. */
+export type SentFiles = Map<number, SentFile>;
+
+/**
+ * Every upload of the step: which ones the host has already (one round trip for all), then
+ * the others copied side by side to temporary files, with progress; the batch puts them in place.
+ */
+export async function sendFiles(
+  ctx: StepContext,
+  run: {
+    signal: AbortSignal;
+    output: StepOutput;
+    remaining: () => number;
+    started: (action: PlanAction) => void;
+  },
+): Promise<SentFiles> {
+  const { step, runner } = ctx;
+  const uploads: { index: number; action: Extract<PlanAction, { kind: 'upload' }>; sha256: string }[] = [];
+  for (const [index, action] of step.actions.entries())
+    if (action.kind === 'upload')
+      uploads.push({
+        index,
+        action,
+        sha256: action.sha256 ?? (await sha256Of(action.localFile, run.signal)),
+      });
+  const files: SentFiles = new Map();
+  if (!uploads.length) return files;
+  const first = uploads[0];
+  if (first) run.started(first.action);
+  const same = await runner.batch({
+    parts: uploads.map((u) => ({
+      kind: 'exec',
+      command: sameFileCommand({ ...u.action, sha256: u.sha256 }),
+      optional: true,
+      concurrent: true,
+    })),
+    sudo: true,
+    timeoutMs: Math.min(60_000, run.remaining()),
+    signal: run.signal,
+    what: `compare ${uploads.length} files with the ones on ${step.host}`,
+  });
+  await Promise.all(
+    uploads.map(async (u, i) => {
+      if (same.codes[i] === 0) {
+        run.output.push('stdout', `already on ${step.host} with the same sha256: ${u.action.remotePath}\n`);
+        files.set(u.index, { sha256: u.sha256, temp: null });
+        return;
+      }
+      const temp = await runner.sendFile({
+        localFile: u.action.localFile,
+        timeoutMs: run.remaining(),
+        signal: run.signal,
+        onProgress: (transferred, total) =>
+          ctx.emit({
+            type: 'progress',
+            host: step.host,
+            stepId: step.id,
+            action: u.index,
+            actions: step.actions.length,
+            what: u.action.what,
+            transferred,
+            total,
+          }),
+      });
+      files.set(u.index, { sha256: u.sha256, temp });
+    }),
+  );
+  return files;
+}
+
+/**
+ * How many actions from `from` on run as one batch: the commands and file writes in a row, and
+ * a wait that follows them (its first try; 0 or 1 means no batch).
+ */
+export function batchable(actions: readonly PlanAction[], from: number, files: SentFiles): number {
+  let end = from;
+  const fits = (i: number) =>
+    ['exec', 'write-file'].includes(actions[i]?.kind ?? '') ||
+    (actions[i]?.kind === 'upload' && files.has(i));
+  while (end < actions.length && fits(end)) end++;
+  if (end > from && actions[end]?.kind === 'wait-for') end++;
+  return end - from;
+}
+
+function batchPart(action: PlanAction, secrets: RunMemory['secrets'], file: SentFile | undefined): BatchPart {
+  switch (action.kind) {
+    case 'upload':
+      if (!file) throw new Error(`${action.remotePath} was not sent before its batch.`);
+      // Already there: its check set the mode; nothing to do.
+      return file.temp
+        ? { kind: 'exec', command: placeFileCommand({ ...action, sha256: file.sha256, temp: file.temp }) }
+        : { kind: 'exec', command: 'true' };
+    case 'exec':
+      return {
+        kind: 'exec',
+        command: action.command,
+        ...(action.stdin ? { stdin: fillTemplate(action.stdin, secrets) } : {}),
+      };
+    case 'write-file':
+      return { ...action, content: fillTemplate(action.content, secrets) };
+    case 'wait-for':
+      return { kind: 'exec', command: `${action.check.command} >/dev/null 2>&1`, optional: true };
+    default:
+      throw new Error(`A ${action.kind} action cannot be batched.`);
+  }
+}
+
+function needsRoot(action: PlanAction): boolean {
+  return (
+    action.kind === 'write-file' ||
+    action.kind === 'upload' ||
+    (action.kind === 'exec' && action.sudo) ||
+    (action.kind === 'wait-for' && action.check.sudo)
+  );
+}
+
+/**
+ * Runs step.actions[from, from + count) in one round trip. Each part still gets its progress
+ * event when it starts, and a failure is the failing action's, as if it had run alone; the
+ * install script keeps its own timeout and, when joining, the journal watch.
+ */
+export async function runBatch(
+  ctx: StepContext,
+  run: {
+    signal: AbortSignal;
+    output: StepOutput;
+    remaining: () => number;
+    from: number;
+    count: number;
+    started: (action: PlanAction) => void;
+    files: SentFiles;
+  },
+): Promise<{ changed: boolean; waitPending: boolean }> {
+  const { step, runner, services, memory } = ctx;
+  const actions = step.actions.slice(run.from, run.from + run.count);
+  const installAt = actions.findIndex(isInstallScript);
+  const install = actions[installAt];
+  const serviceAbort = new AbortController();
+  let serviceTimer: ReturnType<typeof setTimeout> | undefined;
+  let serviceTimeoutMs = 0;
+  let last = -1;
+  const signal = AbortSignal.any([run.signal, serviceAbort.signal]);
+  const request = {
+    parts: actions.map((action, i) => batchPart(action, memory.secrets, run.files.get(run.from + i))),
+    sudo: actions.some(needsRoot),
+    onPart: (i: number) => {
+      const action = actions[i];
+      if (!action) return;
+      last = i;
+      run.started(action);
+      ctx.emit({
+        type: 'progress',
+        host: step.host,
+        stepId: step.id,
+        action: run.from + i,
+        actions: step.actions.length,
+        what: action.what,
+      });
+      if (i === installAt) {
+        serviceTimeoutMs = Math.min(services.serviceTimeoutMs, run.remaining());
+        serviceTimer = setTimeout(() => serviceAbort.abort(), serviceTimeoutMs);
+      }
+    },
+    onOutput: (stream: 'stdout' | 'stderr', text: string) => run.output.push(stream, text),
+    timeoutMs: run.remaining(),
+    signal,
+    what: step.title,
+  };
+  const unit = unitOf(step);
+  let result;
+  try {
+    result =
+      install && unit && joins(step)
+        ? await watchingJoin(runner, unit, signal, services.joinWatch, (s) =>
+            runner.batch({ ...request, signal: s }),
+          )
+        : await runner.batch(request);
+  } catch (error) {
+    if (error instanceof JoinStopped && install)
+      throw new ActionFailed(install, null, { journal: error.journal });
+    if (serviceAbort.signal.aborted && !run.signal.aborted && install)
+      throw new ActionFailed(install, null, {
+        cause: new AppError(
+          'TIMEOUT',
+          `${step.host}: the install script did not finish within ${Math.round(serviceTimeoutMs / 1000)} s.`,
+        ),
+        timedOutAfterMs: serviceTimeoutMs,
+      });
+    const action = actions[Math.max(0, last)];
+    if (error instanceof AppError && error.code === 'TIMEOUT' && action)
+      throw new ActionFailed(action, null, { cause: error, timedOutAfterMs: request.timeoutMs });
+    throw error;
+  } finally {
+    clearTimeout(serviceTimer);
+  }
+  const lastIndex = actions.length - 1;
+  const waits = actions[lastIndex]?.kind === 'wait-for';
+  const failed = result.codes.findIndex((code, i) => code !== 0 && !(waits && i === lastIndex));
+  if (failed >= 0) throw new ActionFailed(actions[failed] as PlanAction, result.codes[failed] ?? null);
+  if (result.code !== 0 || result.codes.length < actions.length) {
+    // Killed or cut off inside a part: that part failed with the batch's exit.
+    throw new ActionFailed(actions[Math.max(0, last)] as PlanAction, result.code);
+  }
+  return { changed: true, waitPending: waits && result.codes[lastIndex] !== 0 };
+}
+
+/**
+ * The first try of several waits in a row (the verify step's "node X is Ready" for every node,
+ * then DNS) all at once, in one round trip; the waits not met yet then go on one by one as
+ * usual. Marks them in `tried`; returns the indexes of those already met.
+ */
+export async function tryWaitsAtOnce(
+  ctx: StepContext,
+  run: { signal: AbortSignal; remaining: () => number; from: number; tried: Set<number> },
+): Promise<number[]> {
+  const { step, runner } = ctx;
+  const waits: { index: number; check: { command: string; sudo: boolean } }[] = [];
+  for (let i = run.from; i < step.actions.length; i++) {
+    const action = step.actions[i];
+    if (action?.kind !== 'wait-for') break;
+    waits.push({ index: i, check: action.check });
+    run.tried.add(i);
+  }
+  if (waits.length < 2) return [];
+  try {
+    const r = await runner.batch({
+      parts: waits.map((w) => ({
+        kind: 'exec',
+        command: `${w.check.command} >/dev/null 2>&1`,
+        optional: true,
+        concurrent: true,
+      })),
+      sudo: waits.some((w) => w.check.sudo),
+      timeoutMs: Math.min(60_000, run.remaining()),
+      signal: run.signal,
+      what: `check ${waits.length} conditions at once`,
+    });
+    return waits.filter((_, i) => r.codes[i] === 0).map((w) => w.index);
+  } catch (error) {
+    // Slow to answer counts as "not yet", as for one wait; anything else is final.
+    if (error instanceof AppError && error.code === 'TIMEOUT') return [];
+    throw error;
+  }
+}

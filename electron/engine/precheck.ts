@@ -1,0 +1,66 @@
+/**
+ * "Is this install already done?" and, for a machine that joins, "does it still have its K3s
+ * node identity?", in one round trip. Read-only, so the run asks it as soon as it starts, while
+ * the step still waits for the server and the token (see EngineRun).
+ */
+import type { PlanStep } from '../../shared/plan';
+import type { HostRunner } from './host-runner';
+import { isInstallScript, joins, NODE_IDENTITY_CHECK, unitOf } from './k3s';
+
+export interface Precheck {
+  /** The step's alreadyDone check passed: nothing to do. */
+  done: boolean;
+  /** The machine has its node password (false: a stale node object may have to go first). */
+  hasIdentity: boolean;
+}
+
+/** A server or agent install: its commands go to the host in as few round trips as possible. */
+export function isInstallStep(step: PlanStep): boolean {
+  return unitOf(step) !== null && step.actions.some(isInstallScript);
+}
+
+/** Whether the step's check is worth asking early: an install step with something to ask. */
+export function hasPrecheck(step: PlanStep, identity: boolean): boolean {
+  return isInstallStep(step) && (step.alreadyDone !== null || (identity && joins(step)));
+}
+
+export async function precheck(options: {
+  step: PlanStep;
+  runner: HostRunner;
+  /** Ask for the node identity too (a joining step with a first server to clean up on). */
+  identity: boolean;
+  signal: AbortSignal;
+  timeoutMs: number;
+}): Promise<Precheck> {
+  const { step, runner, signal } = options;
+  const identity = options.identity && isInstallStep(step) && joins(step);
+  const what = `check whether "${step.title}" is done`;
+  if (step.alreadyDone && identity) {
+    const r = await runner.batch({
+      parts: [
+        { kind: 'exec', command: step.alreadyDone.command, optional: true },
+        { kind: 'exec', command: NODE_IDENTITY_CHECK, optional: true },
+      ],
+      sudo: true,
+      timeoutMs: options.timeoutMs,
+      signal,
+      what,
+    });
+    return { done: r.codes[0] === 0, hasIdentity: r.codes[1] === 0 };
+  }
+  if (step.alreadyDone) {
+    const r = await runner.exec({ ...step.alreadyDone, timeoutMs: options.timeoutMs, signal, what });
+    return { done: r.code === 0, hasIdentity: true };
+  }
+  if (identity) {
+    const r = await runner.exec({
+      command: NODE_IDENTITY_CHECK,
+      sudo: true,
+      timeoutMs: options.timeoutMs,
+      signal,
+      what: 'check for an earlier K3s node identity',
+    });
+    return { done: false, hasIdentity: r.code === 0 };
+  }
+  return { done: false, hasIdentity: true };
+}
