@@ -1,18 +1,20 @@
 /**
- * The back end's hosts: credentials (in memory, optionally remembered), trusted host keys,
- * one SSH session per host, probing and connectivity tests. Shared by the contract handlers
- * and the command line, so both behave the same.
+ * The back end's one hosts service: credentials (in memory, optionally remembered), the
+ * host-key policy, one SSH session per host, probing (with the last facts of each host kept)
+ * and connectivity tests. Every front uses it: the contract handlers (desktop and browser),
+ * the command line (`openCluster`) and the lab tests, so all of them behave the same.
  */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { AppError } from '../../shared/errors';
 import type { HostFacts } from '../../shared/facts';
 import type { ConnectivityResult, PortPlan } from '../../shared/checks/connectivity';
 import type { Logger } from '../backend/logger';
-import { fingerprintOf, keyTypeOf, KnownHosts } from '../ssh/known-hosts';
-import { SessionPool, type PoolTarget } from '../ssh/pool';
+import { connectAll } from '../engine/connect';
+import { HostKeyPolicy, type HostKeyOffer } from '../ssh/host-key-policy';
+import { KnownHosts } from '../ssh/known-hosts';
+import { SessionPool, targetKey, type PoolTarget } from '../ssh/pool';
 import { CredentialStore, type HostCredentials, type SecretPersistence } from '../ssh/secrets';
-import type { HostKeyOffer, SessionOptions } from '../ssh/session';
+import type { SessionOptions } from '../ssh/session';
 import { readSshConfig, type ImportedHost } from '../ssh/ssh-config';
 import { testConnectivity, type TestNode } from './connectivity';
 import { probeHost } from './probe';
@@ -21,8 +23,10 @@ export interface HostsServiceOptions {
   dataDir: string;
   logger: Logger;
   persistence?: SecretPersistence;
-  /** Read-only known_hosts files to honour (default ~/.ssh/known_hosts). */
+  /** Read-only known_hosts files to honour (default ~/.ssh/known_hosts of `home`). */
   userKnownHostsFiles?: string[];
+  /** The user's home folder (default the OS's). */
+  home?: string;
   sessionDefaults?: Pick<
     SessionOptions,
     'readyTimeoutMs' | 'keepaliveIntervalMs' | 'keepaliveCountMax' | 'commandTimeoutMs' | 'env'
@@ -37,42 +41,45 @@ export interface HostRef {
   jump?: { host: string; port: number; user: string };
 }
 
-const MAX_OFFERS = 200;
+// Facts of this many hosts are kept (the most recently probed).
+const MAX_FACTS = 500;
 
 export class HostsService {
-  readonly knownHosts: KnownHosts;
+  readonly hostKeys: HostKeyPolicy;
   readonly credentials: CredentialStore;
   readonly pool: SessionPool;
-  private readonly offers = new Map<string, HostKeyOffer>();
+  private readonly facts = new Map<string, HostFacts>();
 
   constructor(private readonly options: HostsServiceOptions) {
-    this.knownHosts = new KnownHosts({
+    const knownHosts = new KnownHosts({
       appFile: join(options.dataDir, 'known_hosts'),
-      userFiles: options.userKnownHostsFiles ?? [join(homedir(), '.ssh', 'known_hosts')],
+      userFiles: options.userKnownHostsFiles ?? [join(options.home ?? homedir(), '.ssh', 'known_hosts')],
+    });
+    this.hostKeys = new HostKeyPolicy({
+      knownHosts,
+      // Keyed by host, port and fingerprint: the UI trusts what it was shown, never a raw key.
+      onOffer: (offer) =>
+        options.logger.info(
+          'ssh',
+          `${offer.host}:${offer.port} offered ${offer.keyType} key ${offer.fingerprint}`,
+        ),
     });
     this.credentials = new CredentialStore({
       onSecret: (value) => options.logger.addSecret(value),
       ...(options.persistence ? { persistence: options.persistence } : {}),
     });
     this.pool = new SessionPool({
-      knownHosts: this.knownHosts,
+      hostKeys: this.hostKeys,
       credentialsFor: (target) => {
         const found = this.credentials.get(target.host, target.port);
         return found && found.user === target.user ? found : undefined;
       },
-      onHostKeyOffer: (offer) => this.rememberOffer(offer),
       ...(options.sessionDefaults ? { sessionDefaults: options.sessionDefaults } : {}),
     });
   }
 
-  private rememberOffer(offer: HostKeyOffer): void {
-    // Keyed by host, port and fingerprint: the UI trusts what it was shown, never a raw key.
-    this.offers.set(`${offer.host.toLowerCase()}:${offer.port}:${offer.fingerprint}`, offer);
-    while (this.offers.size > MAX_OFFERS) this.offers.delete(this.offers.keys().next().value ?? '');
-    this.options.logger.info(
-      'ssh',
-      `${offer.host}:${offer.port} offered ${offer.keyType} key ${offer.fingerprint}`,
-    );
+  get knownHosts(): KnownHosts {
+    return this.hostKeys.knownHosts;
   }
 
   setCredentials(
@@ -92,34 +99,30 @@ export class HostsService {
     keyType: string;
     fingerprint: string;
   } {
-    const offer = this.offers.get(`${input.host.toLowerCase()}:${input.port}:${input.fingerprint}`);
-    if (!offer) {
-      throw new AppError(
-        'NOT_FOUND',
-        `${input.host}:${input.port} has not offered the key ${input.fingerprint} in this session: connect to it again first.`,
-        { host: input.host, port: input.port, fingerprint: input.fingerprint },
-      );
-    }
-    const check = this.knownHosts.check(offer.host, offer.port, offer.key);
-    if (check.status === 'mismatch' && !input.replace) {
-      throw new AppError(
-        'HOST_KEY_MISMATCH',
-        `${input.host}:${input.port} already has a different trusted key (${check.knownFingerprints.join(', ')}): replacing it must be asked for explicitly.`,
-        {
-          host: input.host,
-          port: input.port,
-          oldFingerprints: check.knownFingerprints,
-          fingerprint: input.fingerprint,
-        },
-      );
-    }
-    this.knownHosts.trust(offer.host, offer.port, offer.key, { replace: Boolean(input.replace) });
-    this.pool.dropHost(offer.host, offer.port);
+    const trusted = this.hostKeys.trust(input);
+    this.pool.dropHost(input.host, input.port);
     this.options.logger.info(
       'ssh',
-      `trusted ${offer.keyType} key ${offer.fingerprint} for ${offer.host}:${offer.port}${input.replace ? ' (replacing the old one)' : ''}`,
+      `trusted ${trusted.keyType} key ${trusted.fingerprint} for ${input.host}:${input.port}${input.replace ? ' (replacing the old one)' : ''}`,
     );
-    return { keyType: keyTypeOf(offer.key), fingerprint: fingerprintOf(offer.key) };
+    return trusted;
+  }
+
+  /**
+   * Logs in to every target once (the command line's first step), trusting hosts seen for the
+   * first time when `acceptNew` (never a changed key).
+   */
+  connectAll(options: {
+    targets: { name: string; target: PoolTarget }[];
+    acceptNew: boolean;
+    onTrusted?: (name: string, offer: HostKeyOffer) => void;
+  }): Promise<void> {
+    return connectAll({ ...options, pool: this.pool, hostKeys: this.hostKeys });
+  }
+
+  /** The facts of the last probe of a host in this session, if any. */
+  lastFacts(ref: Pick<HostRef, 'host' | 'port' | 'user'>): HostFacts | undefined {
+    return this.facts.get(targetKey(ref));
   }
 
   private target(ref: HostRef): PoolTarget {
@@ -135,6 +138,10 @@ export class HostsService {
       ...(sudoPassword ? { sudoPassword } : {}),
       ...(signal ? { signal } : {}),
     });
+    const key = targetKey(ref);
+    this.facts.delete(key);
+    this.facts.set(key, facts);
+    while (this.facts.size > MAX_FACTS) this.facts.delete(this.facts.keys().next().value ?? '');
     this.options.logger.info(
       'probe',
       `${ref.host}: facts in ${Date.now() - started} ms (${facts.hostname ?? '?'}, ${facts.kernelArch ?? '?'}, sudo ${facts.sudo ?? '?'})`,

@@ -6,6 +6,7 @@ import ssh2 from 'ssh2';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AppError } from '../../shared/errors';
 import type { SshCredentials } from './auth';
+import { HostKeyPolicy } from './host-key-policy';
 import { fingerprintOf, KnownHosts } from './known-hosts';
 import { SshSession, type HostKeyOffer } from './session';
 import { newHostKey, startTestServer, type TestServer } from './test/ssh-server';
@@ -25,8 +26,14 @@ async function server(
 }
 
 function knownHosts(): KnownHosts {
-  return new KnownHosts({ appFile: join(mkdtempSync(join(tmpdir(), 'k3sw-s-')), 'known_hosts') });
+  return new KnownHosts({
+    appFile: join(mkdtempSync(join(tmpdir(), 'k3sw-s-')), 'known_hosts'),
+    userFiles: [],
+  });
 }
+
+const policy = (known: KnownHosts, onOffer?: (offer: HostKeyOffer) => void): HostKeyPolicy =>
+  new HostKeyPolicy({ knownHosts: known, ...(onOffer ? { onOffer } : {}) });
 
 function session(
   s: TestServer,
@@ -37,7 +44,7 @@ function session(
   const value = new SshSession({
     target: { host: '127.0.0.1', port: s.port, user: 'lab' },
     credentials,
-    knownHosts: known,
+    hostKeys: policy(known),
     readyTimeoutMs: 5000,
     ...extra,
   });
@@ -71,7 +78,9 @@ describe('SshSession host keys', () => {
     const known = knownHosts();
     const offers: HostKeyOffer[] = [];
     const error = await rejection(
-      session(s, { password: 'pw-123456' }, known, { onHostKeyOffer: (o) => offers.push(o) }).connect(),
+      session(s, { password: 'pw-123456' }, known, {
+        hostKeys: policy(known, (o) => offers.push(o)),
+      }).connect(),
     );
     expect(error.code).toBe('HOST_KEY_UNKNOWN');
     expect(error.details).toMatchObject({
@@ -102,7 +111,7 @@ describe('SshSession host keys', () => {
     const target = { host: '127.0.0.1', port: s.port, user: 'lab' };
     known.trust('127.0.0.1', s.port, first.hostKeyBlob);
     const error = await rejection(
-      new SshSession({ target, credentials: { password: 'pw-123456' }, knownHosts: known }).connect(),
+      new SshSession({ target, credentials: { password: 'pw-123456' }, hostKeys: policy(known) }).connect(),
     );
     expect(error.code).toBe('HOST_KEY_MISMATCH');
     expect(error.message).toContain(fingerprintOf(first.hostKeyBlob));
@@ -113,7 +122,7 @@ describe('SshSession host keys', () => {
     });
     expect(second.commands).toEqual([]);
     known.trust('127.0.0.1', s.port, reflashed.blob, { replace: true });
-    const again = new SshSession({ target, credentials: { password: 'pw-123456' }, knownHosts: known });
+    const again = new SshSession({ target, credentials: { password: 'pw-123456' }, hostKeys: policy(known) });
     cleanups.push(() => again.close());
     await again.connect();
     expect(port).toBeGreaterThan(0);
@@ -170,7 +179,7 @@ describe('SshSession logins', () => {
       new SshSession({
         target,
         credentials: { password: 'x-secret' },
-        knownHosts: knownHosts(),
+        hostKeys: policy(knownHosts()),
         readyTimeoutMs: 800,
       }).connect(),
     );
@@ -184,7 +193,7 @@ describe('SshSession logins', () => {
       new SshSession({
         target: { ...target, port: closedPort },
         credentials: { password: 'x-secret' },
-        knownHosts: knownHosts(),
+        hostKeys: policy(knownHosts()),
       }).connect(),
     );
     expect(refused.code).toBe('HOST_UNREACHABLE');

@@ -10,24 +10,16 @@ import { Client, type ClientChannel, type ServerHostKeyAlgorithm, type SFTPWrapp
 import { AppError } from '../../shared/errors';
 import { authConfig, type SshCredentials } from './auth';
 import { connectError, connectionLost, describeTarget, type SshTarget } from './errors';
-import { fingerprintOf, keyTypeOf, type KnownHosts } from './known-hosts';
+import type { HostKeyPolicy } from './host-key-policy';
 
 export type { SshTarget } from './errors';
-
-export interface HostKeyOffer {
-  host: string;
-  port: number;
-  keyType: string;
-  fingerprint: string;
-  key: Buffer;
-}
+export type { HostKeyOffer } from './host-key-policy';
 
 export interface SessionOptions {
   target: SshTarget;
   credentials: SshCredentials;
-  knownHosts: KnownHosts;
-  /** Told about every key a host offers that is not trusted, so a later "trust" can refer to it. */
-  onHostKeyOffer?: (offer: HostKeyOffer) => void;
+  /** Decides whether the host's key is trusted (and remembers what it offered). */
+  hostKeys: HostKeyPolicy;
   /** Connect through this session (ProxyJump). */
   via?: SshSession;
   readyTimeoutMs?: number;
@@ -95,15 +87,15 @@ export class SshSession {
   }
 
   private async open(): Promise<void> {
-    const { target, knownHosts } = this.options;
+    const { target, hostKeys } = this.options;
     const auth = authConfig(this.options.credentials, this.options.env);
     const sock = this.options.via ? await this.options.via.forwardOut(target.host, target.port) : undefined;
     const client = new Client();
     let refusal: AppError | null = null;
     // Like OpenSSH, prefer the key types already on record so a host with several keys is
     // not taken for a changed one just because it offered a different type.
-    const preferred = knownHosts
-      .knownTypes(target.host, target.port)
+    const preferred = hostKeys
+      .preferredTypes(target.host, target.port)
       .flatMap((type) => (type === 'ssh-rsa' ? ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] : [type]))
       .filter((name): name is ServerHostKeyAlgorithm =>
         (SERVER_HOST_KEY_ALGORITHMS as string[]).includes(name),
@@ -156,48 +148,11 @@ export class SshSession {
           ? { algorithms: { serverHostKey: [...new Set([...preferred, ...SERVER_HOST_KEY_ALGORITHMS])] } }
           : {}),
         hostVerifier: (key: Buffer) => {
-          refusal = this.verifyHostKey(key);
+          refusal = hostKeys.verify(this.target, key);
           return refusal === null;
         },
       });
     });
-  }
-
-  /** null when the key is trusted, else the error that stops the connection. */
-  private verifyHostKey(key: Buffer): AppError | null {
-    const { host, port } = this.target;
-    const check = this.options.knownHosts.check(host, port, key);
-    if (check.status === 'match') return null;
-    const offer = { host, port, keyType: keyTypeOf(key), fingerprint: fingerprintOf(key), key };
-    this.options.onHostKeyOffer?.(offer);
-    const where = describeTarget(this.target);
-    if (check.status === 'mismatch') {
-      const old = check.knownFingerprints.join(', ') || '(revoked)';
-      return new AppError(
-        'HOST_KEY_MISMATCH',
-        `The host key of ${where} has changed: it was ${old}, it is now ${offer.fingerprint}. ` +
-          'If the machine was re-installed (a re-flashed Pi), trust the new key; otherwise someone may be in the way.',
-        {
-          host,
-          port,
-          keyType: offer.keyType,
-          oldFingerprints: check.knownFingerprints,
-          fingerprint: offer.fingerprint,
-          source: check.source,
-        },
-      );
-    }
-    return new AppError(
-      'HOST_KEY_UNKNOWN',
-      `${where} is new: its ${offer.keyType} key has the fingerprint ${offer.fingerprint}. Trust it to continue.`,
-      {
-        host,
-        port,
-        keyType: offer.keyType,
-        fingerprint: offer.fingerprint,
-        otherKnownTypes: check.otherTypes,
-      },
-    );
   }
 
   private failInFlight(): void {
