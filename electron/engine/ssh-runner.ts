@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { AppError } from '../../shared/errors';
+import { redactText } from '../../shared/redact';
 import { shJoin } from '../../shared/shell';
 import type { PoolTarget, SessionPool } from '../ssh/pool';
 import { sha256Of } from './local-files';
@@ -55,7 +56,7 @@ export class SshHostRunner implements HostRunner {
     if (r.code !== 0) {
       throw new AppError(
         'COMMAND_FAILED',
-        `${this.host}: could not ${request.what} (exit ${r.code ?? r.signal ?? '?'}): ${r.stderr.trim().split('\n').pop() ?? ''}`,
+        `${this.host}: could not ${request.what} (exit ${r.code ?? r.signal ?? '?'}): ${redactText(r.stderr.trim().split('\n').pop() ?? '')}`,
         { host: this.host },
       );
     }

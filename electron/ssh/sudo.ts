@@ -4,6 +4,7 @@
  * command line). A wrong password is an error, never a hang and never retried (no lockouts).
  */
 import { AppError } from '../../shared/errors';
+import { redactText } from '../../shared/redact';
 import { shJoin, shQuote } from '../../shared/shell';
 import { describeTarget } from './errors';
 import type { ExecOptions, ExecResult, SshSession, SshTarget } from './session';
@@ -128,7 +129,7 @@ export class Sudo {
         refused ??
         new AppError(
           'SUDO_UNAVAILABLE',
-          `sudo on ${this.where} failed: ${result.stderr.trim().split('\n')[0] ?? 'no message'}`,
+          `sudo on ${this.where} failed: ${redactText(result.stderr.trim().split('\n')[0] ?? 'no message', [password])}`,
           { host: this.session.target.host },
         )
       );
