@@ -8,7 +8,7 @@ import { AppError } from '../../shared/errors';
 import type { SshCredentials } from './auth';
 import { HostKeyPolicy } from './host-key-policy';
 import { fingerprintOf, KnownHosts } from './known-hosts';
-import { SshSession, type HostKeyOffer } from './session';
+import { MAX_OUTPUT_CHARS, SshSession, type HostKeyOffer } from './session';
 import { newHostKey, startTestServer, type TestServer } from './test/ssh-server';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -213,6 +213,22 @@ describe('SshSession exec', () => {
     expect(chunks.join('')).toBe('from stdin ✓');
     const killed = await ssh.exec('kill -TERM $$');
     expect(killed).toMatchObject({ code: null, signal: 'SIGTERM' });
+  });
+
+  it('keeps only the tail of a flood or an endless line, and says how much was cut', async () => {
+    const s = await server();
+    const ssh = await trusted(s);
+    const flood = await ssh.exec("head -c 3000000 /dev/zero | tr '\\0' a; echo; echo last-line", {
+      maxOutputChars: 100_000,
+    });
+    expect(flood.code).toBe(0);
+    expect(flood.stdout.length).toBeLessThan(100_100);
+    expect(flood.stdout).toMatch(/^\[k3s-wizard: \d+ characters cut from the start\]\n/);
+    expect(flood.stdout.endsWith('a\nlast-line\n')).toBe(true);
+    const err = await ssh.exec("head -c 500000 /dev/zero | tr '\\0' e >&2", { maxOutputChars: 10_000 });
+    expect(err.stderr.length).toBeLessThan(10_100);
+    expect(err.stderr).toContain('characters cut');
+    expect(MAX_OUTPUT_CHARS).toBeLessThanOrEqual(16 * 1024 * 1024);
   });
 
   it('runs many commands at once on one connection', async () => {

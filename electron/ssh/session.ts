@@ -38,6 +38,8 @@ export interface ExecOptions {
   signal?: AbortSignal;
   /** What this command is for, named in errors ("probe", "install k3s"). */
   step?: string;
+  /** Characters kept per stream (the tail); default MAX_OUTPUT_CHARS. */
+  maxOutputChars?: number;
 }
 
 export interface ExecResult {
@@ -45,6 +47,37 @@ export interface ExecResult {
   stderr: string;
   code: number | null;
   signal: string | null;
+}
+
+/**
+ * What is kept of one command's stdout (and of its stderr): a broken or hostile host must not
+ * exhaust this computer's memory. The tail is kept (where errors are), with a note of the cut.
+ */
+export const MAX_OUTPUT_CHARS = 8 * 1024 * 1024;
+
+/** Collects a stream's text, keeping at most `max` characters of its end. */
+class Tail {
+  private text = '';
+  private cut = 0;
+
+  constructor(private readonly max: number) {}
+
+  add(chunk: string): void {
+    this.text += chunk;
+    // Trimmed at twice the limit, so a flood costs amortised linear time.
+    if (this.text.length > this.max * 2) this.trim();
+  }
+
+  private trim(): void {
+    if (this.text.length <= this.max) return;
+    this.cut += this.text.length - this.max;
+    this.text = this.text.slice(-this.max);
+  }
+
+  value(): string {
+    this.trim();
+    return this.cut ? `[k3s-wizard: ${this.cut} characters cut from the start]\n${this.text}` : this.text;
+  }
 }
 
 // OpenSSH allows 10 sessions per connection by default (MaxSessions); stay below it.
@@ -178,6 +211,8 @@ export class SshSession {
       const out = new StringDecoder('utf8');
       const err = new StringDecoder('utf8');
       const result: ExecResult = { stdout: '', stderr: '', code: null, signal: null };
+      const max = options.maxOutputChars ?? MAX_OUTPUT_CHARS;
+      const kept = { stdout: new Tail(max), stderr: new Tail(max) };
       const finish = (error: AppError | null): void => {
         if (done) return;
         done = true;
@@ -239,12 +274,12 @@ export class SshSession {
         if (done) return stop(ch);
         ch.on('data', (chunk: Buffer) => {
           const text = out.write(chunk);
-          result.stdout += text;
+          kept.stdout.add(text);
           if (text) options.onStdout?.(text);
         });
         ch.stderr.on('data', (chunk: Buffer) => {
           const text = err.write(chunk);
-          result.stderr += text;
+          kept.stderr.add(text);
           if (text) options.onStderr?.(text);
         });
         ch.on('exit', (code: number | null, signal?: string) => {
@@ -252,8 +287,10 @@ export class SshSession {
           result.signal = signal ?? null;
         });
         ch.on('close', () => {
-          result.stdout += out.end();
-          result.stderr += err.end();
+          kept.stdout.add(out.end());
+          kept.stderr.add(err.end());
+          result.stdout = kept.stdout.value();
+          result.stderr = kept.stderr.value();
           if (result.code === null && result.signal === null && this.client !== client) {
             finish(connectionLost(this.target, options.step));
           } else {
