@@ -111,7 +111,15 @@ export function createBackend(options: BackendOptions): Backend {
     // The result holds the token when revealed: the dispatcher logs arguments only, never results.
     'run:joinCommand': (input) => runs.joinCommand(input),
     'run:uninstall': (input) => settle(() => ({ runId: runs.uninstall(input).run.runId })),
-    'bundle:create': async (input) => ({ path: await runs.bundle(input) }),
+    // Without facts given (or a run that has them), the facts this session probed go in.
+    'bundle:create': async (input) => ({
+      path: await runs.bundle({
+        ...input,
+        ...(Object.keys(input.facts).length || input.runId
+          ? {}
+          : { facts: hosts.factsByNode(input.spec.nodes) }),
+      }),
+    }),
     'airgap:scan': ({ folder }) => settle(() => readAirgapFolder(expandHome(folder))),
   };
   const dispatcher = createDispatcher({ handlers, logger });

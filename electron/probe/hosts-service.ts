@@ -120,9 +120,16 @@ export class HostsService {
     return connectAll({ ...options, pool: this.pool, hostKeys: this.hostKeys });
   }
 
-  /** The facts of the last probe of a host in this session, if any. */
-  lastFacts(ref: Pick<HostRef, 'host' | 'port' | 'user'>): HostFacts | undefined {
-    return this.facts.get(targetKey(ref));
+  /** The facts of the last probe of each node in this session, by node name (unprobed ones left out). */
+  factsByNode(
+    nodes: readonly { nodeName: string; address: string; port: number; user: string }[],
+  ): Record<string, HostFacts> {
+    const out: Record<string, HostFacts> = {};
+    for (const n of nodes) {
+      const facts = this.facts.get(targetKey({ host: n.address, port: n.port, user: n.user }));
+      if (facts) out[n.nodeName] = facts;
+    }
+    return out;
   }
 
   private target(ref: HostRef): PoolTarget {
