@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { INVOKE_CHANNELS } from '../shared/contract';
+import { MAX_MESSAGE_BYTES } from '../shared/wire';
 import { forwardEvents, registerIpc, type IpcInvokeEventLike, type IpcMainLike } from './ipc';
 import { testBackend } from '../test-support/backend';
 
@@ -55,6 +56,23 @@ describe('desktop front (ipcMain adapter)', () => {
     registerIpc({ ipcMain, backend: testBackend(), isTrustedUrl: trusted });
     const response = await ipcMain.invoke('app:recentLogs', 'app://k3s-wizard/index.html', { limit: -1 });
     expect(response).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
+  });
+
+  it('refuses a payload larger than the browser front would take, before it reaches the back end', async () => {
+    const backend = testBackend();
+    const ipcMain = new FakeIpcMain();
+    registerIpc({ ipcMain, backend, isTrustedUrl: trusted });
+    const huge = { path: 'x'.repeat(MAX_MESSAGE_BYTES + 1) };
+    const response = await ipcMain.invoke('hosts:importSshConfig', 'app://k3s-wizard/index.html', huge);
+    expect(response).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
+    expect(JSON.stringify(response)).toContain('4 MiB');
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    const refused = await ipcMain.invoke('app:info', 'app://k3s-wizard/index.html', cyclic);
+    expect(refused).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
+    expect(backend.logger.tail(100).some((e) => e.message.includes('hosts:importSshConfig refused'))).toBe(
+      true,
+    );
   });
 
   it('forwards back-end events to the window until it is destroyed', async () => {

@@ -20,6 +20,7 @@ import { createBackend } from './backend';
 import { appVersion } from './backend/version';
 import { SECURITY_HEADERS } from './csp';
 import { electronDialogs } from './desktop/dialogs';
+import { denyPermissions, devUrlFor, hardenContents, trustedUrlCheck } from './desktop/hardening';
 import { buildMenuTemplate } from './desktop/menu';
 import { initialWindowState, readWindowState, trackWindowState } from './desktop/window-state';
 import { forwardEvents, registerIpc } from './ipc';
@@ -30,14 +31,14 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 const rendererDir = join(here, '..', 'renderer');
 const preloadPath = join(here, '..', 'preload', 'index.cjs');
 const APP_ORIGIN = 'app://k3s-wizard';
-const devUrl = process.env.K3S_WIZARD_DEV_URL;
+// A packaged build never loads (or trusts for IPC) another page than its own.
+const devUrl = devUrlFor({ isPackaged: app.isPackaged, env: process.env });
 
 protocol.registerSchemesAsPrivileged([
   { scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true } },
 ]);
 
-const isTrustedUrl = (url: string): boolean =>
-  url.startsWith(`${APP_ORIGIN}/`) || (devUrl !== undefined && url.startsWith(new URL(devUrl).origin + '/'));
+const isTrustedUrl = trustedUrlCheck({ appOrigin: APP_ORIGIN, ...(devUrl ? { devUrl } : {}) });
 
 if (!app.requestSingleInstanceLock()) {
   app.quit();
@@ -85,8 +86,8 @@ function start(): void {
       headers: { 'Content-Type': file.contentType, ...SECURITY_HEADERS },
     });
   });
-  // The app never needs the camera, notifications, geolocation…
-  session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
+  // The app never needs the camera, notifications, geolocation…: only the clipboard, to copy.
+  denyPermissions(session.defaultSession);
 
   const windowStateFile = join(dataDir, 'window-state.json');
   const createWindow = (): void => {
@@ -136,19 +137,10 @@ function start(): void {
   });
 }
 
-// No navigation away from the app, no new windows; links to the web open in the system browser.
+// No navigation or redirect away from the app, no new windows, no webviews; links to the web
+// open in the system browser.
 app.on('web-contents-created', (_event, contents) => {
-  contents.setWindowOpenHandler(({ url }) => {
-    if (/^https?:\/\//.test(url)) void shell.openExternal(url);
-    return { action: 'deny' };
-  });
-  contents.on('will-navigate', (event, url) => {
-    if (!isTrustedUrl(url)) {
-      event.preventDefault();
-      if (/^https?:\/\//.test(url)) void shell.openExternal(url);
-    }
-  });
-  contents.on('will-attach-webview', (event) => event.preventDefault());
+  hardenContents(contents, { isTrustedUrl, openExternal: (url) => void shell.openExternal(url) });
 });
 
 app.on('window-all-closed', () => {

@@ -36,7 +36,8 @@ function describeIssues(error: z.ZodError): string {
 /**
  * The single entry point every front uses: validates the channel and payload against the
  * contract, runs the handler, logs the call (arguments truncated and redacted), and returns
- * `{ ok, result }` or `{ ok: false, error: { code, message } }`. Never throws.
+ * `{ ok, result }` or `{ ok: false, error: { code, message } }` (the error redacted). Results
+ * are not redacted: a revealed join command holds the token on purpose. Never throws.
  */
 export function createDispatcher({ handlers, logger }: { handlers: Handlers; logger: Logger }): Dispatcher {
   return {
@@ -70,7 +71,8 @@ export function createDispatcher({ handlers, logger }: { handlers: Handlers; log
       } catch (error) {
         if (error instanceof AppError) {
           logger.warn('ipc', `${channel} ${args} failed: ${error.code} ${error.message}`);
-          return { ok: false, error: error.toPayload() };
+          // Messages and details may quote a remote host's output: redacted like everything else.
+          return { ok: false, error: logger.redactor.strings(error.toPayload()) };
         }
         const detail = error instanceof Error ? error.message : String(error);
         logger.error('ipc', `${channel} ${args} crashed: ${detail}`);

@@ -23,6 +23,8 @@ export interface BackendOptions {
   secretPersistence?: SecretPersistence;
   /** Native file pickers (desktop only); without them the dialog channels answer UNSUPPORTED. */
   dialogs?: Dialogs;
+  /** The user's home folder, for ~/.ssh/known_hosts (default the OS's). */
+  home?: string;
 }
 
 export interface Backend {
@@ -49,6 +51,7 @@ export function createBackend(options: BackendOptions): Backend {
     dataDir: options.dataDir,
     logger,
     ...(persistence ? { persistence } : {}),
+    ...(options.home ? { home: options.home } : {}),
   });
   const clusters = new ClusterStore({ dataDir: options.dataDir, logger });
   const files = new FileDialogService(options.dialogs ? { dialogs: options.dialogs } : {});

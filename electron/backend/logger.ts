@@ -1,32 +1,35 @@
 import type { LogEntry } from '../../shared/contract';
-import { redactText } from '../../shared/redact';
+import type { Redactor } from '../../shared/redact';
 import type { EventHub } from './events';
 
 /**
  * The back end's log: every line redacted before it is kept, emitted or written.
- * Secrets the back end learns at run time (passwords, tokens) are registered here so
- * they are masked wherever they might show up, not only in fields named "password".
+ * Secrets the back end learns at run time (passwords, tokens) are registered here, with the
+ * back end's one redactor (the event hub's), so they are masked wherever they might show up:
+ * log lines, events, errors, bundles.
  */
 export class Logger {
   private readonly recent: LogEntry[] = [];
-  private readonly secrets = new Set<string>();
   private readonly sinks = new Set<(entry: LogEntry) => void>();
+  readonly redactor: Redactor;
 
   constructor(
     private readonly hub: EventHub,
     private readonly capacity = 1000,
-  ) {}
+  ) {
+    this.redactor = hub.redactor;
+  }
 
   addSecret(secret: string | undefined): void {
-    if (secret && secret.length >= 3) this.secrets.add(secret);
+    this.redactor.add(secret);
   }
 
   knownSecrets(): Iterable<string> {
-    return this.secrets;
+    return this.redactor.secrets;
   }
 
   redact(text: string): string {
-    return redactText(text, this.secrets);
+    return this.redactor.text(text);
   }
 
   addSink(sink: (entry: LogEntry) => void): () => void {

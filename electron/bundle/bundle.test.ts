@@ -3,9 +3,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REDACTED } from '../../shared/redact';
+import { REDACTED, redactFile } from '../../shared/redact';
 import { parseSections } from './collect';
-import { redactBundleText } from './redact';
 import { tarGz } from './tar';
 
 describe('support bundle pieces', () => {
@@ -20,7 +19,7 @@ describe('support bundle pieces', () => {
       '    client-key-data: QUJD',
       'msg="joined with sudo-pass-123"',
     ].join('\n');
-    const out = redactBundleText(text, ['sudo-pass-123']);
+    const out = redactFile('notes.txt', text, ['sudo-pass-123']);
     for (const secret of [
       'my-own-cluster-secret',
       'other',

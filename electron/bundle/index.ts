@@ -1,19 +1,19 @@
 /**
  * A support bundle: one .tar.gz per request under dataDir/clusters/<name>/bundles/, mode 0600,
  * with the spec, facts, checks, plan and run log, and from every machine what collectHost
- * reads. Every file goes through redactBundleText with every secret known to the app and those
- * read from the machines, so the archive can be sent to someone else.
+ * reads. Every file goes through the app's one redaction (shared/redact.ts: YAML parsed by key
+ * name, env files by variable, PEM blocks whole, every pattern) with every secret known to the
+ * app and those read from the machines, so the archive can be sent to someone else.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { runChecks } from '../../shared/checks';
 import { buildPlan, planToText } from '../../shared/plan';
-import { redactValue } from '../../shared/redact';
+import { redactFile, redactValue } from '../../shared/redact';
 import { formatIssue, type ClusterSpec, type FactsByNode } from '../../shared/spec';
 import type { HostRunner } from '../engine/host-runner';
 import { collectHost, type HostSections } from './collect';
-import { redactBundleText } from './redact';
 import { tarGz, type TarEntry } from './tar';
 
 export interface BundleRequest {
@@ -55,7 +55,7 @@ export async function createBundle(request: BundleRequest): Promise<string> {
   const root = `k3s-wizard-bundle-${spec.name.replace(/[^A-Za-z0-9._-]/g, '-')}-${stamp}`;
   const entries: TarEntry[] = [];
   const add = (path: string, text: string) =>
-    entries.push({ path: `${root}/${path}`, content: redactBundleText(text, secrets), mtime: now });
+    entries.push({ path: `${root}/${path}`, content: redactFile(path, text, secrets), mtime: now });
 
   add('spec.yaml', stringify(redactValue(spec, secrets)));
   add('facts.json', `${JSON.stringify(redactValue(facts, secrets), null, 2)}\n`);

@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { AppError } from '../../shared/errors';
+import { redactText } from '../../shared/redact';
 import { defaultDataDir } from '../backend/paths';
 import { appVersion } from '../backend/version';
 import { COMMANDS } from './commands';
@@ -7,6 +8,9 @@ import type { CliIo, CommandContext } from './commands/context';
 import { EXIT } from './exit-codes';
 
 export type { CliIo } from './commands/context';
+
+/** Where the command line takes login secrets from (never the command line itself). */
+const CLI_SECRETS = ['K3S_WIZARD_SSH_PASSWORD', 'K3S_WIZARD_SUDO_PASSWORD', 'K3S_WIZARD_KEY_PASSPHRASE'];
 
 const EXIT_HELP = `
 Exit codes:
@@ -49,11 +53,13 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       if (error.code === 'commander.help') return EXIT.OK;
       return EXIT.USAGE;
     }
+    // The secrets the command line reads from its environment, and every pattern, never printed.
+    const secrets = CLI_SECRETS.map((name) => io.env[name] ?? '');
     if (error instanceof AppError) {
-      io.stderr(`error: ${error.message}\n`);
+      io.stderr(`error: ${redactText(error.message, secrets)}\n`);
       return error.code === 'INVALID_INPUT' || error.code === 'SPEC_INVALID' ? EXIT.USAGE : EXIT.FAILED;
     }
-    io.stderr(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+    io.stderr(`error: ${redactText(error instanceof Error ? error.message : String(error), secrets)}\n`);
     return EXIT.FAILED;
   }
 }

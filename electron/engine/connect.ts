@@ -1,61 +1,45 @@
 /**
  * Before a run from the command line: log in to every machine once, so a wrong login or an
- * unknown host key stops the run before anything changes. With `acceptNew`, a host seen for the
- * first time has its key trusted (like ssh's StrictHostKeyChecking=accept-new); a changed key is
- * never accepted here.
+ * unknown host key stops the run before anything changes. With `acceptNew`, the host-key
+ * policy trusts a host seen for the first time (like ssh's StrictHostKeyChecking=accept-new);
+ * a changed key, a new key type or a revoked key is never accepted here.
  */
 import { AppError } from '../../shared/errors';
-import type { KnownHosts } from '../ssh/known-hosts';
+import type { HostKeyOffer, HostKeyPolicy } from '../ssh/host-key-policy';
 import type { PoolTarget, SessionPool } from '../ssh/pool';
-import type { HostKeyOffer } from '../ssh/session';
-
-export class HostKeyOffers {
-  private readonly offers = new Map<string, HostKeyOffer>();
-
-  remember = (offer: HostKeyOffer): void => {
-    this.offers.set(`${offer.host.toLowerCase()}:${offer.port}`, offer);
-  };
-
-  latest(host: string, port: number): HostKeyOffer | undefined {
-    return this.offers.get(`${host.toLowerCase()}:${port}`);
-  }
-}
 
 export async function connectAll(options: {
   pool: SessionPool;
-  knownHosts: KnownHosts;
-  offers: HostKeyOffers;
+  hostKeys: HostKeyPolicy;
   targets: { name: string; target: PoolTarget }[];
   acceptNew: boolean;
   /** Told about each key trusted on first use. */
   onTrusted?: (name: string, offer: HostKeyOffer) => void;
 }): Promise<void> {
-  const { pool, knownHosts, offers } = options;
+  const { pool, hostKeys } = options;
   await Promise.all(
     options.targets.map(async ({ name, target }) => {
-      try {
-        await pool.session(target);
-      } catch (error) {
-        const offer = offers.latest(target.host, target.port);
-        if (
-          !(error instanceof AppError) ||
-          error.code !== 'HOST_KEY_UNKNOWN' ||
-          !options.acceptNew ||
-          !offer
-        ) {
-          if (error instanceof AppError && error.code === 'HOST_KEY_UNKNOWN') {
-            throw new AppError(
-              error.code,
-              `${name}: ${error.message} Check the fingerprint, then run again with --accept-new-host-keys (or ssh to it once).`,
-              error.details,
-            );
+      // A jump host and then its target may each be met for the first time: a bounded retry.
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await pool.session(target);
+          return;
+        } catch (error) {
+          const offer = options.acceptNew && attempt < 3 ? hostKeys.acceptNew(error) : null;
+          if (!offer) {
+            if (error instanceof AppError && error.code === 'HOST_KEY_UNKNOWN') {
+              throw new AppError(
+                error.code,
+                `${name}: ${error.message} Check the fingerprint, then run again with --accept-new-host-keys (or ssh to it once).`,
+                error.details,
+              );
+            }
+            throw error;
           }
-          throw error;
+          options.onTrusted?.(name, offer);
+          pool.dropHost(offer.host, offer.port);
+          pool.drop(target);
         }
-        knownHosts.trust(offer.host, offer.port, offer.key);
-        options.onTrusted?.(name, offer);
-        pool.drop(target);
-        await pool.session(target);
       }
     }),
   );

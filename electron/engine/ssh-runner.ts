@@ -12,6 +12,7 @@ import {
   sameFileCommand,
   writeFileCommand,
 } from '../../shared/plan';
+import { redactText } from '../../shared/redact';
 import { shJoin } from '../../shared/shell';
 import type { PoolTarget, SessionPool } from '../ssh/pool';
 import { sha256Of } from './local-files';
@@ -61,7 +62,7 @@ export class SshHostRunner implements HostRunner {
     if (r.code !== 0) {
       throw new AppError(
         'COMMAND_FAILED',
-        `${this.host}: could not ${request.what} (exit ${r.code ?? r.signal ?? '?'}): ${r.stderr.trim().split('\n').pop() ?? ''}`,
+        `${this.host}: could not ${request.what} (exit ${r.code ?? r.signal ?? '?'}): ${redactText(r.stderr.trim().split('\n').pop() ?? '')}`,
         { host: this.host },
       );
     }

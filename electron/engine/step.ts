@@ -19,6 +19,8 @@ import { StepOutput } from './output';
 export interface SavedKubeconfig {
   path: string;
   changed: boolean;
+  /** Told to the user with the result (a current context that was kept, say). */
+  note?: string;
 }
 
 export interface StepServices extends FirewallServices {
@@ -350,6 +352,7 @@ async function runAction(ctx: StepContext, action: PlanAction, run: ActionRun): 
       });
       memory.kubeconfig = { path: saved.path, contextName: action.contextName };
       output.push('stdout', `${saved.changed ? 'wrote' : 'unchanged:'} ${saved.path}\n`);
+      if (saved.note) output.push('stdout', `${saved.note}\n`);
       return saved.changed;
     }
   }

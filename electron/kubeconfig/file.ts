@@ -1,12 +1,30 @@
 /**
  * Where the kubeconfig goes on this computer, and writing it: merged into the file kubectl
  * uses (the first path of KUBECONFIG, else ~/.kube/config) after a backup, or as a file of its
- * own; always 0600, written to a temporary name and renamed. An identical result is not
+ * own; always 0600, written to a temporary name and renamed. As kubectl does: a symlinked
+ * config is followed (its target is written, the link stays), and `<file>.lock` is created
+ * exclusively while writing. The user's current context is never switched silently, and only
+ * the last few backups (which hold client keys) are kept. An identical result is not
  * rewritten, so a second run changes nothing.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  realpathSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { homedir } from 'node:os';
-import { delimiter, dirname, join } from 'node:path';
+import { basename, delimiter, dirname, join, resolve } from 'node:path';
 import { AppError } from '../../shared/errors';
 import { kubeconfigText, mergeKubeconfig, parseKubeconfig, renameKubeconfig, type KubeConfig } from './merge';
 
@@ -32,6 +50,70 @@ export function backupName(path: string, now: Date): string {
   return `${path}.bak-${now.toISOString().replace(/[:.]/g, '-')}`;
 }
 
+/** A kubeconfig larger than this is not one (a client key and a CA are a few KiB). */
+export const MAX_KUBECONFIG_BYTES = 4 * 1024 * 1024;
+/** Backups kept beside the file; older ones go (they hold client keys). */
+export const KEPT_BACKUPS = 3;
+
+/** The file a path names, symlinks followed (also a dangling one, whose target is created). */
+function realFile(path: string): string {
+  let current = path;
+  for (let hops = 0; hops < 16; hops++) {
+    let link: boolean;
+    try {
+      link = lstatSync(current).isSymbolicLink();
+    } catch {
+      return current; // not there yet: written where it is named
+    }
+    if (!link) return existsSync(current) ? realpathSync(current) : current;
+    current = resolve(dirname(current), readlinkSync(current));
+  }
+  throw new AppError('FILE_ERROR', `${path} is a chain of too many symbolic links.`);
+}
+
+/** kubectl's convention: `<file>.lock`, created exclusively, removed when done. */
+function withLock<T>(path: string, work: () => T): T {
+  const lock = `${path}.lock`;
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  let fd: number;
+  try {
+    fd = openSync(lock, 'wx', 0o600);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
+      throw new AppError(
+        'FILE_ERROR',
+        `${path} is being changed by another program (kubectl holds ${lock}). Try again; if no kubectl is running, remove ${lock}.`,
+        { path, lock },
+      );
+    }
+    throw new AppError('FILE_ERROR', `Cannot lock ${path}: ${(error as Error).message}`);
+  }
+  try {
+    return work();
+  } finally {
+    closeSync(fd);
+    try {
+      unlinkSync(lock);
+    } catch {
+      // already gone: nothing to undo
+    }
+  }
+}
+
+/** Writes a 0600 backup of `text` and removes all but the newest KEPT_BACKUPS of this file's. */
+function backUp(path: string, text: string, now: Date): string {
+  const backup = backupName(path, now);
+  writeFileSync(backup, text, { mode: 0o600, flag: 'wx' });
+  const prefix = `${basename(path)}.bak-`;
+  const dir = dirname(path);
+  const all = readdirSync(dir)
+    .filter((name) => name.startsWith(prefix))
+    .sort();
+  for (const old of all.slice(0, Math.max(0, all.length - KEPT_BACKUPS))) unlinkSync(join(dir, old));
+  for (const kept of all.slice(-KEPT_BACKUPS)) chmodSync(join(dir, kept), 0o600);
+  return backup;
+}
+
 function writePrivate(path: string, text: string): void {
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const temp = `${path}.k3s-wizard-${process.pid}.tmp`;
@@ -39,9 +121,24 @@ function writePrivate(path: string, text: string): void {
   renameSync(temp, path);
 }
 
+function tooLarge(what: string): AppError {
+  return new AppError(
+    'FILE_ERROR',
+    `${what} is too large to be a kubeconfig (more than ${MAX_KUBECONFIG_BYTES / 1024 / 1024} MiB); nothing was written.`,
+  );
+}
+
 function readIfThere(path: string): string | null {
+  let size: number;
   try {
-    return existsSync(path) ? readFileSync(path, 'utf8') : null;
+    if (!existsSync(path)) return null;
+    size = statSync(path).size;
+  } catch (error) {
+    throw new AppError('FILE_ERROR', `Cannot read ${path}: ${(error as Error).message}`);
+  }
+  if (size > MAX_KUBECONFIG_BYTES) throw tooLarge(path);
+  try {
+    return readFileSync(path, 'utf8');
   } catch (error) {
     throw new AppError('FILE_ERROR', `Cannot read ${path}: ${(error as Error).message}`);
   }
@@ -60,32 +157,49 @@ export interface SaveKubeconfigResult {
   path: string;
   changed: boolean;
   backup: string | null;
+  /** Said to the user: e.g. that their current context was kept, and how to switch. */
+  note?: string;
 }
 
 export function saveKubeconfig(request: SaveKubeconfigRequest): SaveKubeconfigResult {
+  if (request.kubeconfig.length > MAX_KUBECONFIG_BYTES) throw tooLarge('The server’s kubeconfig');
   const incoming = renameKubeconfig(request.kubeconfig, {
     name: request.contextName,
     server: request.server,
   });
-  const path =
+  const named =
     request.file === 'merge'
       ? defaultKubeconfigPath(request)
       : separateKubeconfigPath(request, request.contextName);
-  const before = readIfThere(path);
-  const base = request.file === 'merge' && before !== null ? parseKubeconfig(before, path) : {};
-  const text = kubeconfigText(mergeKubeconfig(base, incoming));
-  if (text === before) return { path, changed: false, backup: null };
-  try {
-    let backup: string | null = null;
-    if (before !== null) {
-      backup = backupName(path, request.now ?? new Date());
-      writeFileSync(backup, before, { mode: 0o600, flag: 'wx' });
+  const path = realFile(named);
+  return withLock(path, () => {
+    const before = readIfThere(path);
+    const base = request.file === 'merge' && before !== null ? parseKubeconfig(before, path) : {};
+    const merged = mergeKubeconfig(base, incoming);
+    // The user's current context stays: switching it under them would aim their next kubectl
+    // command at another cluster. They are told how to switch.
+    const current = base['current-context'];
+    const kept = typeof current === 'string' && current !== '' && current !== request.contextName;
+    if (kept) merged['current-context'] = current;
+    const note = kept
+      ? `The current context stays "${current}"; switch with: kubectl config use-context ${request.contextName}`
+      : undefined;
+    const text = kubeconfigText(merged);
+    const result = (changed: boolean, backup: string | null): SaveKubeconfigResult => ({
+      path,
+      changed,
+      backup,
+      ...(note ? { note } : {}),
+    });
+    if (text === before) return result(false, null);
+    try {
+      const backup = before !== null ? backUp(path, before, request.now ?? new Date()) : null;
+      writePrivate(path, text);
+      return result(true, backup);
+    } catch (error) {
+      throw new AppError('FILE_ERROR', `Cannot write the kubeconfig ${path}: ${(error as Error).message}`);
     }
-    writePrivate(path, text);
-    return { path, changed: true, backup };
-  } catch (error) {
-    throw new AppError('FILE_ERROR', `Cannot write the kubeconfig ${path}: ${(error as Error).message}`);
-  }
+  });
 }
 
 export interface RemoveKubeconfigRequest extends KubeconfigPlace {
@@ -110,7 +224,11 @@ export function removeKubeconfig(request: RemoveKubeconfigRequest): SaveKubeconf
     }
     return { path, changed: true, backup: null };
   }
-  const path = defaultKubeconfigPath(request);
+  const path = realFile(defaultKubeconfigPath(request));
+  return withLock(path, () => removeFrom(path, contextName, request.now ?? new Date()));
+}
+
+function removeFrom(path: string, contextName: string, now: Date): SaveKubeconfigResult {
   const before = readIfThere(path);
   if (before === null) return { path, changed: false, backup: null };
   const config = parseKubeconfig(before, path);
@@ -126,8 +244,7 @@ export function removeKubeconfig(request: RemoveKubeconfigRequest): SaveKubeconf
   const text = kubeconfigText(out);
   if (text === kubeconfigText(config)) return { path, changed: false, backup: null };
   try {
-    const backup = backupName(path, request.now ?? new Date());
-    writeFileSync(backup, before, { mode: 0o600, flag: 'wx' });
+    const backup = backUp(path, before, now);
     writePrivate(path, text);
     return { path, changed: true, backup };
   } catch (error) {

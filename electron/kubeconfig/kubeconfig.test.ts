@@ -1,10 +1,21 @@
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { KUBECONFIG_TEXT } from '../../test-support/engine/harness';
-import { defaultKubeconfigPath, saveKubeconfig, separateKubeconfigPath } from './file';
+import { defaultKubeconfigPath, MAX_KUBECONFIG_BYTES, saveKubeconfig, separateKubeconfigPath } from './file';
 import { mergeKubeconfig, renameKubeconfig, resolveContext, type KubeConfig } from './merge';
 
 const SERVER = 'https://192.168.1.10:6443';
@@ -166,5 +177,83 @@ describe('removing what was merged', () => {
     expect(statSync(join(dir, 'config')).mode & 0o777).toBe(0o600);
     expect(removeKubeconfig({ env, contextName: 'lab', file: 'merge' }).changed).toBe(false);
     expect(readdirSync(dir).filter((f) => f.includes('.bak-'))).toHaveLength(1);
+  });
+});
+
+describe('the kubeconfig file, as kubectl shares it', () => {
+  const save = (env: NodeJS.ProcessEnv, extra: Partial<Parameters<typeof saveKubeconfig>[0]> = {}) =>
+    saveKubeconfig({
+      env,
+      kubeconfig: KUBECONFIG_TEXT,
+      server: SERVER,
+      contextName: 'lab',
+      file: 'merge',
+      ...extra,
+    });
+
+  it('follows a symlinked config and writes its target, keeping the link', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'k3sw-kc-link-'));
+    const target = join(dir, 'dotfiles', 'kubeconfig');
+    mkdirSync(join(dir, 'dotfiles'));
+    writeFileSync(target, JSON.stringify(existing), { mode: 0o600 });
+    symlinkSync(target, join(dir, 'config'));
+    const saved = save({ KUBECONFIG: join(dir, 'config') });
+    expect(saved.changed).toBe(true);
+    expect(lstatSync(join(dir, 'config')).isSymbolicLink()).toBe(true);
+    const doc = parse(readFileSync(target, 'utf8')) as KubeConfig;
+    expect(doc.contexts?.map((c) => c.name)).toEqual(['work', 'lab']);
+    expect(saved.backup?.startsWith(`${target}.bak-`)).toBe(true);
+  });
+
+  it('takes kubectl’s lock (<file>.lock, created exclusively) and refuses while another holds it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'k3sw-kc-lock-'));
+    const env = { KUBECONFIG: join(dir, 'config') };
+    writeFileSync(join(dir, 'config.lock'), '');
+    expect(() => save(env)).toThrow(/config\.lock/);
+    expect(existsSync(join(dir, 'config'))).toBe(false);
+    unlinkSync(join(dir, 'config.lock'));
+    expect(save(env).changed).toBe(true);
+    expect(existsSync(join(dir, 'config.lock'))).toBe(false);
+  });
+
+  it('does not switch the current context silently: it keeps the user’s and says so', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'k3sw-kc-ctx-'));
+    const env = { KUBECONFIG: join(dir, 'config') };
+    writeFileSync(join(dir, 'config'), JSON.stringify(existing));
+    const saved = save(env);
+    const doc = parse(readFileSync(join(dir, 'config'), 'utf8')) as KubeConfig;
+    expect(doc['current-context']).toBe('work');
+    expect(saved.note).toMatch(/current context stays "work".*kubectl config use-context lab/);
+    // An empty or new file gets the cluster as its current context.
+    const fresh = { KUBECONFIG: join(dir, 'new') };
+    expect(save(fresh).note).toBeUndefined();
+    expect((parse(readFileSync(join(dir, 'new'), 'utf8')) as KubeConfig)['current-context']).toBe('lab');
+  });
+
+  it('keeps the last three backups, 0600', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'k3sw-kc-bak-'));
+    const env = { KUBECONFIG: join(dir, 'config') };
+    for (let i = 0; i < 6; i++) {
+      save(env, { server: `https://10.0.0.${i}:6443`, now: new Date(Date.UTC(2026, 0, 1, 0, 0, i)) });
+    }
+    const backups = readdirSync(dir)
+      .filter((f) => f.includes('.bak-'))
+      .sort();
+    expect(backups).toEqual([
+      'config.bak-2026-01-01T00-00-03-000Z',
+      'config.bak-2026-01-01T00-00-04-000Z',
+      'config.bak-2026-01-01T00-00-05-000Z',
+    ]);
+    for (const b of backups) expect(statSync(join(dir, b)).mode & 0o777).toBe(0o600);
+  });
+
+  it('refuses a kubeconfig too large to be one, read or received', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'k3sw-kc-big-'));
+    const env = { KUBECONFIG: join(dir, 'config') };
+    writeFileSync(join(dir, 'config'), `# ${'x'.repeat(MAX_KUBECONFIG_BYTES)}\n`);
+    expect(() => save(env)).toThrow(/too large/);
+    expect(() =>
+      save({ KUBECONFIG: join(dir, 'other') }, { kubeconfig: 'x'.repeat(MAX_KUBECONFIG_BYTES + 1) }),
+    ).toThrow(/too large/);
   });
 });

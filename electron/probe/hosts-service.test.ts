@@ -56,6 +56,13 @@ describe('hosts channels', () => {
     ).toEqual({ keyType: 'ssh-ed25519', fingerprint });
     // The in-process server runs the script on this machine: the facts are this machine's.
     const { facts } = await bridge.invoke('hosts:probe', ref);
+    // The hosts service keeps the last facts of each host, for what comes later (a bundle).
+    expect(
+      backend.hosts.factsByNode([
+        { nodeName: 'a1', address: '127.0.0.1', port: server.port, user: 'lab' },
+        { nodeName: 'never-probed', address: '127.0.0.2', port: 22, user: 'lab' },
+      ]),
+    ).toEqual({ a1: facts });
     expect(facts.kernelArch).toBe(process.arch === 'x64' ? 'x86_64' : facts.kernelArch);
     expect(facts.cpus).toBeGreaterThan(0);
     expect(facts.sudo).not.toBeNull();

@@ -1,20 +1,21 @@
 /**
- * The back end's hosts: credentials (in memory, optionally remembered), trusted host keys,
- * one SSH session per host, probing and connectivity tests, and the facts each probe found
- * (the back end plans with these, never with a copy a UI sends). Shared by the contract
- * handlers and the command line, so both behave the same.
+ * The back end's one hosts service: credentials (in memory, optionally remembered), the
+ * host-key policy, one SSH session per host, probing (with the last facts of each host kept)
+ * and connectivity tests; the back end plans with these facts, never with a copy a UI sends. Every front uses it: the contract handlers (desktop and browser),
+ * the command line (`openCluster`) and the lab tests, so all of them behave the same.
  */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { AppError } from '../../shared/errors';
 import type { HostFacts } from '../../shared/facts';
 import type { ClusterSpec, FactsByNode } from '../../shared/spec';
 import type { ConnectivityResult, ConnectivityShape } from '../../shared/checks/connectivity';
 import type { Logger } from '../backend/logger';
-import { fingerprintOf, keyTypeOf, KnownHosts } from '../ssh/known-hosts';
-import { SessionPool, type PoolTarget } from '../ssh/pool';
+import { connectAll } from '../engine/connect';
+import { HostKeyPolicy, type HostKeyOffer } from '../ssh/host-key-policy';
+import { KnownHosts } from '../ssh/known-hosts';
+import { SessionPool, targetKey, type PoolTarget } from '../ssh/pool';
 import { CredentialStore, type HostCredentials, type SecretPersistence } from '../ssh/secrets';
-import type { HostKeyOffer, SessionOptions } from '../ssh/session';
+import type { SessionOptions } from '../ssh/session';
 import { readSshConfig, type ImportedHost } from '../ssh/ssh-config';
 import { testConnectivity, type TestNode } from './connectivity';
 import { probeHost } from './probe';
@@ -23,8 +24,10 @@ export interface HostsServiceOptions {
   dataDir: string;
   logger: Logger;
   persistence?: SecretPersistence;
-  /** Read-only known_hosts files to honour (default ~/.ssh/known_hosts). */
+  /** Read-only known_hosts files to honour (default ~/.ssh/known_hosts of `home`). */
   userKnownHostsFiles?: string[];
+  /** The user's home folder (default the OS's). */
+  home?: string;
   sessionDefaults?: Pick<
     SessionOptions,
     'readyTimeoutMs' | 'keepaliveIntervalMs' | 'keepaliveCountMax' | 'commandTimeoutMs' | 'env'
@@ -39,49 +42,45 @@ export interface HostRef {
   jump?: { host: string; port: number; user: string };
 }
 
-const MAX_OFFERS = 200;
 const MAX_FACTS = 1000;
 
-/** Facts are of a login: the same machine may give another user other rights (sudo). */
-const loginKey = (host: string, port: number, user: string): string =>
-  `${user}@${host.toLowerCase()}:${port}`;
-
 export class HostsService {
-  readonly knownHosts: KnownHosts;
+  readonly hostKeys: HostKeyPolicy;
   readonly credentials: CredentialStore;
   readonly pool: SessionPool;
-  private readonly offers = new Map<string, HostKeyOffer>();
   /** The last facts of each login, from its last probe (a failed probe forgets them). */
   private readonly facts = new Map<string, HostFacts>();
 
   constructor(private readonly options: HostsServiceOptions) {
-    this.knownHosts = new KnownHosts({
+    const knownHosts = new KnownHosts({
       appFile: join(options.dataDir, 'known_hosts'),
-      userFiles: options.userKnownHostsFiles ?? [join(homedir(), '.ssh', 'known_hosts')],
+      userFiles: options.userKnownHostsFiles ?? [join(options.home ?? homedir(), '.ssh', 'known_hosts')],
+    });
+    this.hostKeys = new HostKeyPolicy({
+      knownHosts,
+      // Keyed by host, port and fingerprint: the UI trusts what it was shown, never a raw key.
+      onOffer: (offer) =>
+        options.logger.info(
+          'ssh',
+          `${offer.host}:${offer.port} offered ${offer.keyType} key ${offer.fingerprint}`,
+        ),
     });
     this.credentials = new CredentialStore({
       onSecret: (value) => options.logger.addSecret(value),
       ...(options.persistence ? { persistence: options.persistence } : {}),
     });
     this.pool = new SessionPool({
-      knownHosts: this.knownHosts,
+      hostKeys: this.hostKeys,
       credentialsFor: (target) => {
         const found = this.credentials.get(target.host, target.port);
         return found && found.user === target.user ? found : undefined;
       },
-      onHostKeyOffer: (offer) => this.rememberOffer(offer),
       ...(options.sessionDefaults ? { sessionDefaults: options.sessionDefaults } : {}),
     });
   }
 
-  private rememberOffer(offer: HostKeyOffer): void {
-    // Keyed by host, port and fingerprint: the UI trusts what it was shown, never a raw key.
-    this.offers.set(`${offer.host.toLowerCase()}:${offer.port}:${offer.fingerprint}`, offer);
-    while (this.offers.size > MAX_OFFERS) this.offers.delete(this.offers.keys().next().value ?? '');
-    this.options.logger.info(
-      'ssh',
-      `${offer.host}:${offer.port} offered ${offer.keyType} key ${offer.fingerprint}`,
-    );
+  get knownHosts(): KnownHosts {
+    return this.hostKeys.knownHosts;
   }
 
   setCredentials(
@@ -101,34 +100,37 @@ export class HostsService {
     keyType: string;
     fingerprint: string;
   } {
-    const offer = this.offers.get(`${input.host.toLowerCase()}:${input.port}:${input.fingerprint}`);
-    if (!offer) {
-      throw new AppError(
-        'NOT_FOUND',
-        `${input.host}:${input.port} has not offered the key ${input.fingerprint} in this session: connect to it again first.`,
-        { host: input.host, port: input.port, fingerprint: input.fingerprint },
-      );
-    }
-    const check = this.knownHosts.check(offer.host, offer.port, offer.key);
-    if (check.status === 'mismatch' && !input.replace) {
-      throw new AppError(
-        'HOST_KEY_MISMATCH',
-        `${input.host}:${input.port} already has a different trusted key (${check.knownFingerprints.join(', ')}): replacing it must be asked for explicitly.`,
-        {
-          host: input.host,
-          port: input.port,
-          oldFingerprints: check.knownFingerprints,
-          fingerprint: input.fingerprint,
-        },
-      );
-    }
-    this.knownHosts.trust(offer.host, offer.port, offer.key, { replace: Boolean(input.replace) });
-    this.pool.dropHost(offer.host, offer.port);
+    const trusted = this.hostKeys.trust(input);
+    this.pool.dropHost(input.host, input.port);
     this.options.logger.info(
       'ssh',
-      `trusted ${offer.keyType} key ${offer.fingerprint} for ${offer.host}:${offer.port}${input.replace ? ' (replacing the old one)' : ''}`,
+      `trusted ${trusted.keyType} key ${trusted.fingerprint} for ${input.host}:${input.port}${input.replace ? ' (replacing the old one)' : ''}`,
     );
-    return { keyType: keyTypeOf(offer.key), fingerprint: fingerprintOf(offer.key) };
+    return trusted;
+  }
+
+  /**
+   * Logs in to every target once (the command line's first step), trusting hosts seen for the
+   * first time when `acceptNew` (never a changed key).
+   */
+  connectAll(options: {
+    targets: { name: string; target: PoolTarget }[];
+    acceptNew: boolean;
+    onTrusted?: (name: string, offer: HostKeyOffer) => void;
+  }): Promise<void> {
+    return connectAll({ ...options, pool: this.pool, hostKeys: this.hostKeys });
+  }
+
+  /** The facts of the last probe of each node in this session, by node name (unprobed ones left out). */
+  factsByNode(
+    nodes: readonly { nodeName: string; address: string; port: number; user: string }[],
+  ): Record<string, HostFacts> {
+    const out: Record<string, HostFacts> = {};
+    for (const n of nodes) {
+      const facts = this.facts.get(targetKey({ host: n.address, port: n.port, user: n.user }));
+      if (facts) out[n.nodeName] = facts;
+    }
+    return out;
   }
 
   private target(ref: HostRef): PoolTarget {
@@ -138,7 +140,7 @@ export class HostsService {
   async probe(ref: HostRef, signal?: AbortSignal): Promise<HostFacts> {
     const sudoPassword = this.credentials.get(ref.host, ref.port)?.sudoPassword;
     const started = Date.now();
-    const key = loginKey(ref.host, ref.port, ref.user);
+    const key = targetKey(ref);
     let facts: HostFacts;
     try {
       facts = await probeHost({
@@ -171,7 +173,7 @@ export class HostsService {
   ): void {
     for (const host of hosts) {
       const saved = facts[host.id];
-      const key = loginKey(host.address, host.port, host.user);
+      const key = targetKey({ host: host.address, port: host.port, user: host.user });
       if (saved && !this.facts.has(key)) this.facts.set(key, saved);
     }
     while (this.facts.size > MAX_FACTS) this.facts.delete(this.facts.keys().next().value ?? '');
@@ -179,12 +181,7 @@ export class HostsService {
 
   /** The probed facts of a spec's nodes, by node name (a node not probed yet has none). */
   factsFor(spec: ClusterSpec): FactsByNode {
-    const out: Record<string, HostFacts> = {};
-    for (const node of spec.nodes) {
-      const found = this.facts.get(loginKey(node.address, node.port, node.user));
-      if (found) out[node.nodeName] = found;
-    }
-    return out;
+    return this.factsByNode(spec.nodes);
   }
 
   async connectivity(

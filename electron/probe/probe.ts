@@ -8,6 +8,7 @@ import type { HostFacts } from '../../shared/facts';
 import { parseFacts } from '../../shared/probe/parse';
 import { FACTS_SCRIPT } from '../../shared/probe/script';
 import { splitSections } from '../../shared/probe/sections';
+import { redactText } from '../../shared/redact';
 import { shQuote } from '../../shared/shell';
 import type { PoolTarget, SessionPool } from '../ssh/pool';
 import { asRoot, LADDER, sudoFailure } from '../ssh/sudo';
@@ -65,25 +66,25 @@ export async function probeHost(options: ProbeOptions): Promise<HostFacts> {
     step: 'probe',
     ...(options.signal ? { signal: options.signal } : {}),
   });
+  // Remote stderr quoted in an error: never with a secret in it.
+  const secrets = options.sudoPassword ? [options.sudoPassword] : [];
+  const lastError = (pick: (lines: string[]) => string | undefined): string =>
+    redactText(pick(result.stderr.trim().split('\n')) ?? '', secrets);
   const modeLine = splitSections(result.stdout).get('sudo-mode')?.split('\n')[0];
   const mode = sudoMode(modeLine);
   if (modeLine === 'password' && !/^@@end\s*$/m.test(result.stdout)) {
     // sudo refused before the script started: say why (wrong password, not allowed…).
     throw (
       sudoFailure(result.stderr, session.target) ??
-      new AppError(
-        'SUDO_UNAVAILABLE',
-        `sudo on ${target.host} failed: ${result.stderr.trim().split('\n')[0] ?? ''}`,
-        {
-          host: target.host,
-        },
-      )
+      new AppError('SUDO_UNAVAILABLE', `sudo on ${target.host} failed: ${lastError((lines) => lines[0])}`, {
+        host: target.host,
+      })
     );
   }
   if (!/^@@end\s*$/m.test(result.stdout)) {
     throw new AppError(
       'COMMAND_FAILED',
-      `The probe on ${target.host} stopped early (exit ${result.code ?? result.signal ?? '?'}): ${result.stderr.trim().split('\n').slice(-1)[0] ?? ''}`,
+      `The probe on ${target.host} stopped early (exit ${result.code ?? result.signal ?? '?'}): ${lastError((lines) => lines.at(-1))}`,
       { host: target.host, step: 'probe' },
     );
   }

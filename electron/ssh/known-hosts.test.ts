@@ -49,18 +49,27 @@ describe('known hosts', () => {
     expect(known.check('10.0.0.5', 2222, a)).toEqual({ status: 'match' });
     expect(known.check('10.0.0.5', 2222, b)).toEqual({
       status: 'mismatch',
+      reason: 'changed',
+      knownKeys: [{ keyType: 'ssh-ed25519', fingerprint: fingerprintOf(a) }],
       knownFingerprints: [fingerprintOf(a)],
       source: user,
     });
-    expect(known.check('10.0.0.5', 22, a)).toEqual({ status: 'not-found', otherTypes: [] });
+    expect(known.check('10.0.0.5', 22, a)).toEqual({ status: 'not-found' });
   });
 
-  it('a key of another type is not a mismatch, and is reported as such', () => {
+  it('a host known by another key type is a mismatch naming the known type, not a first contact', () => {
     const d = dir();
     const app = join(d, 'app');
-    writeFileSync(app, `pi1 ssh-rsa ${Buffer.from('not really rsa').toString('base64')}\n`);
+    const rsa = Buffer.from('\0\0\0\x07ssh-rsa\0\0\0\x03abc', 'latin1');
+    writeFileSync(app, `pi1 ssh-rsa ${rsa.toString('base64')}\n`);
     const known = new KnownHosts({ appFile: app });
-    expect(known.check('pi1', 22, a)).toEqual({ status: 'not-found', otherTypes: ['ssh-rsa'] });
+    expect(known.check('pi1', 22, a)).toEqual({
+      status: 'mismatch',
+      reason: 'type-changed',
+      knownKeys: [{ keyType: 'ssh-rsa', fingerprint: fingerprintOf(rsa) }],
+      knownFingerprints: [fingerprintOf(rsa)],
+      source: app,
+    });
     expect(known.knownTypes('pi1', 22)).toEqual(['ssh-rsa']);
   });
 
@@ -68,7 +77,30 @@ describe('known hosts', () => {
     const d = dir();
     const app = join(d, 'app');
     writeFileSync(app, `@revoked * ${keyTypeOf(a)} ${a.toString('base64')}\n`);
-    expect(new KnownHosts({ appFile: app }).check('any', 22, a).status).toBe('mismatch');
+    expect(new KnownHosts({ appFile: app }).check('any', 22, a)).toMatchObject({
+      status: 'mismatch',
+      reason: 'revoked',
+    });
+  });
+
+  it('an @revoked line in the user file wins over the app’s own trust', () => {
+    const d = dir();
+    const user = join(d, 'user');
+    const known = new KnownHosts({ appFile: join(d, 'app'), userFiles: [user] });
+    known.trust('pi1', 22, a);
+    expect(known.check('pi1', 22, a)).toEqual({ status: 'match' });
+    writeFileSync(user, `@revoked pi1,10.0.0.5 ${keyTypeOf(a)} ${a.toString('base64')}\n`);
+    expect(known.check('pi1', 22, a)).toMatchObject({ status: 'mismatch', reason: 'revoked', source: user });
+  });
+
+  it('matches hashed entries as OpenSSH does: the name lower-cased before hashing', () => {
+    const d = dir();
+    const user = join(d, 'user');
+    writeFileSync(user, `${line(hashed('pi1.lan'), a)}\n${line(hashed('[10.0.0.5]:2222'), b)}\n`);
+    const known = new KnownHosts({ appFile: join(d, 'app'), userFiles: [user] });
+    expect(known.check('PI1.lan', 22, a)).toEqual({ status: 'match' });
+    expect(known.check('10.0.0.5', 2222, b)).toEqual({ status: 'match' });
+    expect(known.check('10.0.0.5', 2222, a)).toMatchObject({ status: 'mismatch', reason: 'changed' });
   });
 
   it('trusts into its own 0600 file; replace is needed to re-trust, and beats the user file', () => {

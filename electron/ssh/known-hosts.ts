@@ -3,16 +3,31 @@
  * own file (dataDir/known_hosts, 0600) and also honours the user's ~/.ssh/known_hosts
  * (hashed `|1|salt|hash` entries, `[host]:port`, wildcards and negations), read-only.
  */
-import { createHash, createHmac } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
+export interface KnownKey {
+  keyType: string;
+  fingerprint: string;
+}
+
 export type HostKeyCheck =
   | { status: 'match' }
-  /** A different key of the same type is on record: the host was re-installed or someone is in the way. */
-  | { status: 'mismatch'; knownFingerprints: string[]; source: string }
-  /** Nothing on record for this key type; `otherTypes` lists key types known for the host. */
-  | { status: 'not-found'; otherTypes: string[] };
+  /**
+   * The host is on record with other keys: `changed` (same type, other key: re-installed, or
+   * someone in the way), `type-changed` (it offers a type never seen for it: the classic
+   * man-in-the-middle shape, never a first contact) or `revoked` (an `@revoked` line names it).
+   */
+  | {
+      status: 'mismatch';
+      reason: 'changed' | 'type-changed' | 'revoked';
+      knownKeys: KnownKey[];
+      knownFingerprints: string[];
+      source: string;
+    }
+  /** Nothing at all on record for this host. */
+  | { status: 'not-found' };
 
 export interface KnownHostEntry {
   marker: '@revoked' | '@cert-authority' | null;
@@ -34,9 +49,13 @@ export function keyTypeOf(keyBlob: Buffer): string {
   return keyBlob.subarray(4, 4 + length).toString('latin1');
 }
 
-/** The name OpenSSH looks up: `host` on port 22, `[host]:port` otherwise. */
+/**
+ * The name OpenSSH looks up: `host` on port 22, `[host]:port` otherwise, lower-cased first
+ * (ssh lower-cases the host name before it matches or hashes it).
+ */
 export function lookupName(host: string, port: number): string {
-  return port === 22 ? host : `[${host}]:${port}`;
+  const name = host.toLowerCase();
+  return port === 22 ? name : `[${name}]:${port}`;
 }
 
 function globToRegExp(glob: string): RegExp {
@@ -51,7 +70,9 @@ function matchesOne(pattern: string, name: string): boolean {
   const hashed = /^\|1\|([^|]+)\|([^|]+)$/.exec(pattern);
   if (hashed) {
     const salt = Buffer.from(hashed[1] ?? '', 'base64');
-    return createHmac('sha1', salt).update(name).digest('base64') === hashed[2];
+    const want = Buffer.from(hashed[2] ?? '', 'base64');
+    const got = createHmac('sha1', salt).update(name).digest();
+    return want.length === got.length && timingSafeEqual(want, got);
   }
   return globToRegExp(pattern).test(name);
 }
@@ -114,29 +135,44 @@ export class KnownHosts {
   }
 
   /**
-   * The app's own file decides first (it holds what the user accepted, including a re-trust
-   * after a change); the user's files are consulted only for key types the app has no record of.
+   * An `@revoked` line in any file wins. Then the app's own file decides when it knows the
+   * host at all (it holds what the user accepted, including a re-trust after a change); else
+   * the user's files. A host on record whose offered key is not among its keys is a mismatch,
+   * whatever the type: only a host with no key on record is new.
    */
   check(host: string, port: number, keyBlob: Buffer): HostKeyCheck {
     const keyType = keyTypeOf(keyBlob);
-    const otherTypes = new Set<string>();
-    for (const file of [this.appFile, ...this.userFiles]) {
-      const entries = this.entriesFor(file, host, port).filter((e) => e.marker !== '@cert-authority');
-      if (entries.some((e) => e.marker === '@revoked' && e.key.equals(keyBlob))) {
-        return { status: 'mismatch', knownFingerprints: [], source: `${file} (revoked)` };
-      }
-      const sameType = entries.filter((e) => e.marker === null && e.keyType === keyType);
-      if (sameType.some((e) => e.key.equals(keyBlob))) return { status: 'match' };
-      if (sameType.length > 0) {
+    const files = [this.appFile, ...this.userFiles];
+    const byFile = files.map((file) => ({
+      file,
+      entries: this.entriesFor(file, host, port).filter((e) => e.marker !== '@cert-authority'),
+    }));
+    for (const { file, entries } of byFile) {
+      const revoked = entries.filter((e) => e.marker === '@revoked' && e.key.equals(keyBlob));
+      if (revoked.length) {
         return {
           status: 'mismatch',
-          knownFingerprints: sameType.map((e) => fingerprintOf(e.key)),
+          reason: 'revoked',
+          knownKeys: [],
+          knownFingerprints: [],
           source: file,
         };
       }
-      for (const e of entries) if (e.marker === null) otherTypes.add(e.keyType);
     }
-    return { status: 'not-found', otherTypes: [...otherTypes] };
+    for (const { file, entries } of byFile) {
+      const keys = entries.filter((e) => e.marker === null);
+      if (keys.length === 0) continue;
+      if (keys.some((e) => e.key.equals(keyBlob))) return { status: 'match' };
+      const knownKeys = keys.map((e) => ({ keyType: e.keyType, fingerprint: fingerprintOf(e.key) }));
+      return {
+        status: 'mismatch',
+        reason: keys.some((e) => e.keyType === keyType) ? 'changed' : 'type-changed',
+        knownKeys,
+        knownFingerprints: knownKeys.map((k) => k.fingerprint),
+        source: file,
+      };
+    }
+    return { status: 'not-found' };
   }
 
   /** Key types on record for a host, so the client can prefer them when negotiating. */

@@ -6,8 +6,8 @@
 import { AppError } from '../../shared/errors';
 import type { SshCredentials } from './auth';
 import { describeTarget } from './errors';
-import type { KnownHosts } from './known-hosts';
-import { SshSession, type HostKeyOffer, type SessionOptions, type SshTarget } from './session';
+import type { HostKeyPolicy } from './host-key-policy';
+import { SshSession, type SessionOptions, type SshTarget } from './session';
 import { Sudo } from './sudo';
 
 export interface PoolTarget extends SshTarget {
@@ -16,10 +16,9 @@ export interface PoolTarget extends SshTarget {
 }
 
 export interface PoolOptions {
-  knownHosts: KnownHosts;
+  hostKeys: HostKeyPolicy;
   /** Login secrets for a host; throws or returns undefined when none were given. */
   credentialsFor: (target: SshTarget) => (SshCredentials & { sudoPassword?: string }) | undefined;
-  onHostKeyOffer?: (offer: HostKeyOffer) => void;
   sessionDefaults?: Pick<
     SessionOptions,
     'readyTimeoutMs' | 'keepaliveIntervalMs' | 'keepaliveCountMax' | 'commandTimeoutMs' | 'env'
@@ -56,8 +55,7 @@ export class SessionPool {
       ...this.options.sessionDefaults,
       target: { host: target.host, port: target.port, user: target.user },
       credentials,
-      knownHosts: this.options.knownHosts,
-      ...(this.options.onHostKeyOffer ? { onHostKeyOffer: this.options.onHostKeyOffer } : {}),
+      hostKeys: this.options.hostKeys,
       ...(via ? { via } : {}),
     });
     const created = {
@@ -95,7 +93,7 @@ export class SessionPool {
       ...(options.readyTimeoutMs ? { readyTimeoutMs: options.readyTimeoutMs } : {}),
       target: { host: target.host, port: target.port, user: target.user },
       credentials,
-      knownHosts: this.options.knownHosts,
+      hostKeys: this.options.hostKeys,
     });
     try {
       await session.connect();

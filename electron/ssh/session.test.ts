@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SshCredentials } from './auth';
+import { HostKeyPolicy } from './host-key-policy';
 import { fingerprintOf, KnownHosts } from './known-hosts';
-import { SshSession, type HostKeyOffer } from './session';
+import { MAX_OUTPUT_CHARS, SshSession, type HostKeyOffer } from './session';
 import { newHostKey, newKeyPair, startTestServer, type TestServer } from '../../test-support/ssh/ssh-server';
 import { rejection } from '../../test-support/errors';
 
@@ -24,8 +25,14 @@ async function server(
 }
 
 function knownHosts(): KnownHosts {
-  return new KnownHosts({ appFile: join(mkdtempSync(join(tmpdir(), 'k3sw-s-')), 'known_hosts') });
+  return new KnownHosts({
+    appFile: join(mkdtempSync(join(tmpdir(), 'k3sw-s-')), 'known_hosts'),
+    userFiles: [],
+  });
 }
+
+const policy = (known: KnownHosts, onOffer?: (offer: HostKeyOffer) => void): HostKeyPolicy =>
+  new HostKeyPolicy({ knownHosts: known, ...(onOffer ? { onOffer } : {}) });
 
 function session(
   s: TestServer,
@@ -36,7 +43,7 @@ function session(
   const value = new SshSession({
     target: { host: '127.0.0.1', port: s.port, user: 'lab' },
     credentials,
-    knownHosts: known,
+    hostKeys: policy(known),
     readyTimeoutMs: 5000,
     ...extra,
   });
@@ -61,7 +68,9 @@ describe('SshSession host keys', () => {
     const known = knownHosts();
     const offers: HostKeyOffer[] = [];
     const error = await rejection(
-      session(s, { password: 'pw-123456' }, known, { onHostKeyOffer: (o) => offers.push(o) }).connect(),
+      session(s, { password: 'pw-123456' }, known, {
+        hostKeys: policy(known, (o) => offers.push(o)),
+      }).connect(),
     );
     expect(error.code).toBe('HOST_KEY_UNKNOWN');
     expect(error.details).toMatchObject({
@@ -92,7 +101,7 @@ describe('SshSession host keys', () => {
     const target = { host: '127.0.0.1', port: s.port, user: 'lab' };
     known.trust('127.0.0.1', s.port, first.hostKeyBlob);
     const error = await rejection(
-      new SshSession({ target, credentials: { password: 'pw-123456' }, knownHosts: known }).connect(),
+      new SshSession({ target, credentials: { password: 'pw-123456' }, hostKeys: policy(known) }).connect(),
     );
     expect(error.code).toBe('HOST_KEY_MISMATCH');
     expect(error.message).toContain(fingerprintOf(first.hostKeyBlob));
@@ -103,7 +112,7 @@ describe('SshSession host keys', () => {
     });
     expect(second.commands).toEqual([]);
     known.trust('127.0.0.1', s.port, reflashed.blob, { replace: true });
-    const again = new SshSession({ target, credentials: { password: 'pw-123456' }, knownHosts: known });
+    const again = new SshSession({ target, credentials: { password: 'pw-123456' }, hostKeys: policy(known) });
     cleanups.push(() => again.close());
     await again.connect();
     expect(port).toBeGreaterThan(0);
@@ -156,7 +165,7 @@ describe('SshSession logins', () => {
       new SshSession({
         target,
         credentials: { password: 'x-secret' },
-        knownHosts: knownHosts(),
+        hostKeys: policy(knownHosts()),
         readyTimeoutMs: 800,
       }).connect(),
     );
@@ -170,7 +179,7 @@ describe('SshSession logins', () => {
       new SshSession({
         target: { ...target, port: closedPort },
         credentials: { password: 'x-secret' },
-        knownHosts: knownHosts(),
+        hostKeys: policy(knownHosts()),
       }).connect(),
     );
     expect(refused.code).toBe('HOST_UNREACHABLE');
@@ -190,6 +199,22 @@ describe('SshSession exec', () => {
     expect(chunks.join('')).toBe('from stdin ✓');
     const killed = await ssh.exec('kill -TERM $$');
     expect(killed).toMatchObject({ code: null, signal: 'SIGTERM' });
+  });
+
+  it('keeps only the tail of a flood or an endless line, and says how much was cut', async () => {
+    const s = await server();
+    const ssh = await trusted(s);
+    const flood = await ssh.exec("head -c 3000000 /dev/zero | tr '\\0' a; echo; echo last-line", {
+      maxOutputChars: 100_000,
+    });
+    expect(flood.code).toBe(0);
+    expect(flood.stdout.length).toBeLessThan(100_100);
+    expect(flood.stdout).toMatch(/^\[k3s-wizard: \d+ characters cut from the start\]\n/);
+    expect(flood.stdout.endsWith('a\nlast-line\n')).toBe(true);
+    const err = await ssh.exec("head -c 500000 /dev/zero | tr '\\0' e >&2", { maxOutputChars: 10_000 });
+    expect(err.stderr.length).toBeLessThan(10_100);
+    expect(err.stderr).toContain('characters cut');
+    expect(MAX_OUTPUT_CHARS).toBeLessThanOrEqual(16 * 1024 * 1024);
   });
 
   it('runs many commands at once on one connection', async () => {

@@ -10,24 +10,16 @@ import { Client, type ClientChannel, type ServerHostKeyAlgorithm, type SFTPWrapp
 import { AppError } from '../../shared/errors';
 import { authConfig, type SshCredentials } from './auth';
 import { connectError, connectionLost, describeTarget, type SshTarget } from './errors';
-import { fingerprintOf, keyTypeOf, type KnownHosts } from './known-hosts';
+import type { HostKeyPolicy } from './host-key-policy';
 
 export type { SshTarget } from './errors';
-
-export interface HostKeyOffer {
-  host: string;
-  port: number;
-  keyType: string;
-  fingerprint: string;
-  key: Buffer;
-}
+export type { HostKeyOffer } from './host-key-policy';
 
 export interface SessionOptions {
   target: SshTarget;
   credentials: SshCredentials;
-  knownHosts: KnownHosts;
-  /** Told about every key a host offers that is not trusted, so a later "trust" can refer to it. */
-  onHostKeyOffer?: (offer: HostKeyOffer) => void;
+  /** Decides whether the host's key is trusted (and remembers what it offered). */
+  hostKeys: HostKeyPolicy;
   /** Connect through this session (ProxyJump). */
   via?: SshSession;
   readyTimeoutMs?: number;
@@ -46,6 +38,8 @@ export interface ExecOptions {
   signal?: AbortSignal;
   /** What this command is for, named in errors ("probe", "install k3s"). */
   step?: string;
+  /** Characters kept per stream (the tail); default MAX_OUTPUT_CHARS. */
+  maxOutputChars?: number;
 }
 
 export interface ExecResult {
@@ -53,6 +47,37 @@ export interface ExecResult {
   stderr: string;
   code: number | null;
   signal: string | null;
+}
+
+/**
+ * What is kept of one command's stdout (and of its stderr): a broken or hostile host must not
+ * exhaust this computer's memory. The tail is kept (where errors are), with a note of the cut.
+ */
+export const MAX_OUTPUT_CHARS = 8 * 1024 * 1024;
+
+/** Collects a stream's text, keeping at most `max` characters of its end. */
+class Tail {
+  private text = '';
+  private cut = 0;
+
+  constructor(private readonly max: number) {}
+
+  add(chunk: string): void {
+    this.text += chunk;
+    // Trimmed at twice the limit, so a flood costs amortised linear time.
+    if (this.text.length > this.max * 2) this.trim();
+  }
+
+  private trim(): void {
+    if (this.text.length <= this.max) return;
+    this.cut += this.text.length - this.max;
+    this.text = this.text.slice(-this.max);
+  }
+
+  value(): string {
+    this.trim();
+    return this.cut ? `[k3s-wizard: ${this.cut} characters cut from the start]\n${this.text}` : this.text;
+  }
 }
 
 // OpenSSH allows 10 sessions per connection by default (MaxSessions); stay below it.
@@ -95,15 +120,15 @@ export class SshSession {
   }
 
   private async open(): Promise<void> {
-    const { target, knownHosts } = this.options;
+    const { target, hostKeys } = this.options;
     const auth = authConfig(this.options.credentials, this.options.env);
     const sock = this.options.via ? await this.options.via.forwardOut(target.host, target.port) : undefined;
     const client = new Client();
     let refusal: AppError | null = null;
     // Like OpenSSH, prefer the key types already on record so a host with several keys is
     // not taken for a changed one just because it offered a different type.
-    const preferred = knownHosts
-      .knownTypes(target.host, target.port)
+    const preferred = hostKeys
+      .preferredTypes(target.host, target.port)
       .flatMap((type) => (type === 'ssh-rsa' ? ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] : [type]))
       .filter((name): name is ServerHostKeyAlgorithm =>
         (SERVER_HOST_KEY_ALGORITHMS as string[]).includes(name),
@@ -156,48 +181,11 @@ export class SshSession {
           ? { algorithms: { serverHostKey: [...new Set([...preferred, ...SERVER_HOST_KEY_ALGORITHMS])] } }
           : {}),
         hostVerifier: (key: Buffer) => {
-          refusal = this.verifyHostKey(key);
+          refusal = hostKeys.verify(this.target, key);
           return refusal === null;
         },
       });
     });
-  }
-
-  /** null when the key is trusted, else the error that stops the connection. */
-  private verifyHostKey(key: Buffer): AppError | null {
-    const { host, port } = this.target;
-    const check = this.options.knownHosts.check(host, port, key);
-    if (check.status === 'match') return null;
-    const offer = { host, port, keyType: keyTypeOf(key), fingerprint: fingerprintOf(key), key };
-    this.options.onHostKeyOffer?.(offer);
-    const where = describeTarget(this.target);
-    if (check.status === 'mismatch') {
-      const old = check.knownFingerprints.join(', ') || '(revoked)';
-      return new AppError(
-        'HOST_KEY_MISMATCH',
-        `The host key of ${where} has changed: it was ${old}, it is now ${offer.fingerprint}. ` +
-          'If the machine was re-installed (a re-flashed Pi), trust the new key; otherwise someone may be in the way.',
-        {
-          host,
-          port,
-          keyType: offer.keyType,
-          oldFingerprints: check.knownFingerprints,
-          fingerprint: offer.fingerprint,
-          source: check.source,
-        },
-      );
-    }
-    return new AppError(
-      'HOST_KEY_UNKNOWN',
-      `${where} is new: its ${offer.keyType} key has the fingerprint ${offer.fingerprint}. Trust it to continue.`,
-      {
-        host,
-        port,
-        keyType: offer.keyType,
-        fingerprint: offer.fingerprint,
-        otherKnownTypes: check.otherTypes,
-      },
-    );
   }
 
   private failInFlight(): void {
@@ -223,6 +211,8 @@ export class SshSession {
       const out = new StringDecoder('utf8');
       const err = new StringDecoder('utf8');
       const result: ExecResult = { stdout: '', stderr: '', code: null, signal: null };
+      const max = options.maxOutputChars ?? MAX_OUTPUT_CHARS;
+      const kept = { stdout: new Tail(max), stderr: new Tail(max) };
       const finish = (error: AppError | null): void => {
         if (done) return;
         done = true;
@@ -284,12 +274,12 @@ export class SshSession {
         if (done) return stop(ch);
         ch.on('data', (chunk: Buffer) => {
           const text = out.write(chunk);
-          result.stdout += text;
+          kept.stdout.add(text);
           if (text) options.onStdout?.(text);
         });
         ch.stderr.on('data', (chunk: Buffer) => {
           const text = err.write(chunk);
-          result.stderr += text;
+          kept.stderr.add(text);
           if (text) options.onStderr?.(text);
         });
         ch.on('exit', (code: number | null, signal?: string) => {
@@ -297,8 +287,10 @@ export class SshSession {
           result.signal = signal ?? null;
         });
         ch.on('close', () => {
-          result.stdout += out.end();
-          result.stderr += err.end();
+          kept.stdout.add(out.end());
+          kept.stderr.add(err.end());
+          result.stdout = kept.stdout.value();
+          result.stderr = kept.stderr.value();
           if (result.code === null && result.signal === null && this.client !== client) {
             finish(connectionLost(this.target, options.step));
           } else {

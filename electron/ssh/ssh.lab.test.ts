@@ -11,17 +11,17 @@ import * as lab from '../../e2e/lab';
 import { createLocalBridge } from '../local-bridge';
 import { testBackend } from '../../test-support/backend';
 import type { SshCredentials } from './auth';
-import type { KnownHosts } from './known-hosts';
+import type { HostKeyPolicy } from './host-key-policy';
 import { SshSession } from './session';
 import { download, upload } from './sftp';
 import { readSshConfig } from './ssh-config';
 import { Sudo } from './sudo';
-import { hostFingerprint, regenerateHostKeys, trustingKnownHosts } from '../../test-support/ssh/lab';
+import { hostFingerprint, regenerateHostKeys, trustingHostKeys } from '../../test-support/ssh/lab';
 import { rejection } from '../../test-support/errors';
 
 let key: lab.LabHost;
 let pw: lab.LabHost;
-let known: KnownHosts;
+let known: HostKeyPolicy;
 const sessions: SshSession[] = [];
 
 beforeAll(async () => {
@@ -30,7 +30,7 @@ beforeAll(async () => {
     { name: 's4pw', sudo: 'password', auth: 'password' },
   ]);
   [key, pw] = up as [lab.LabHost, lab.LabHost];
-  known = await trustingKnownHosts([key, pw]);
+  known = await trustingHostKeys([key, pw]);
 });
 
 afterAll(async () => {
@@ -46,7 +46,7 @@ function open(
   const session = new SshSession({
     target: { host: host.address, port: host.port, user: host.user },
     credentials,
-    knownHosts: known,
+    hostKeys: known,
     readyTimeoutMs: 15_000,
     ...extra,
   });
@@ -109,7 +109,7 @@ describe('logins', () => {
     const session = new SshSession({
       target: { host: imported!.host, port: imported!.port, user: imported!.user! },
       credentials: { identityFile: imported!.identityFile! },
-      knownHosts: known,
+      hostKeys: known,
     });
     sessions.push(session);
     await session.connect();
@@ -159,7 +159,7 @@ describe('host keys through the contract', () => {
       expect((await bridge.invoke('hosts:probe', ref)).facts.hostname).toBe(key.hostname);
     } finally {
       await backend.close();
-      known.trust(
+      known.knownHosts.trust(
         key.address,
         key.port,
         Buffer.from(

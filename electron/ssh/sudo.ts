@@ -7,6 +7,7 @@
  */
 import { AppError } from '../../shared/errors';
 import type { HostFacts } from '../../shared/facts';
+import { redactText } from '../../shared/redact';
 import { shJoin, shQuote } from '../../shared/shell';
 import { describeTarget } from './errors';
 import type { ExecOptions, ExecResult, SshSession, SshTarget } from './session';
@@ -158,7 +159,7 @@ export class Sudo {
         refused ??
         new AppError(
           'SUDO_UNAVAILABLE',
-          `sudo on ${this.where} failed: ${result.stderr.trim().split('\n')[0] ?? 'no message'}`,
+          `sudo on ${this.where} failed: ${redactText(result.stderr.trim().split('\n')[0] ?? 'no message', [password])}`,
           { host: this.session.target.host },
         )
       );

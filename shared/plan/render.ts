@@ -2,7 +2,7 @@
  * Plans for people: each step with the exact commands, secrets masked unless revealed; and the
  * whole plan as a commented shell script a person could run by hand, host by host.
  */
-import { REDACTED } from '../redact';
+import { REDACTED, redactText } from '../redact';
 import { shJoin, shQuote } from '../shell';
 import { renderTemplate } from './template';
 import type { Plan, PlanAction, PlanStep, SecretRef, Template } from './types';
@@ -133,7 +133,11 @@ function scriptAction(action: PlanAction): string[] {
   return renderAction(action);
 }
 
-/** A commented script, host by host; each step is skipped when its check says it is done. */
+/**
+ * A commented script, host by host; each step is skipped when its check says it is done.
+ * It is made to be saved and shared: it goes through the app's redaction like everything that
+ * leaves (a password in a mirror URL, say), and holds secrets only as shell variables.
+ */
 export function planToScript(plan: Plan): string {
   const out = [
     '#!/bin/sh',
@@ -161,5 +165,5 @@ export function planToScript(plan: Plan): string {
       out.push(...body, 'fi');
     } else out.push(...body);
   }
-  return `${out.join('\n')}\n`;
+  return redactText(`${out.join('\n')}\n`);
 }

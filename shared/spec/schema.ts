@@ -21,13 +21,46 @@ export const DEFAULT_SERVICE_CIDR = '10.43.0.0/16';
 export const DEFAULT_API_PORT = 6443;
 export const DEFAULT_NODE_PORT_RANGE = '30000-32767';
 
-const text = (what: string) => z.string({ error: `Enter ${what}.` }).min(1, { error: `Enter ${what}.` });
+/**
+ * Size limits: a spec comes from a file or a front, so every string and list is bounded, with
+ * a message that says the limit. Names follow Kubernetes (DNS names 253, label values 63,
+ * qualified keys 253 + "/" + 63).
+ */
+export const LIMITS = {
+  name: 253,
+  path: 4096,
+  url: 2048,
+  short: 253,
+  labelKey: 317,
+  labelValue: 63,
+  taint: 400,
+  labels: 64,
+  taints: 64,
+  nodes: 100,
+  list: 100,
+  clients: 256,
+} as const;
+
+const bounded = (max: number, what: string) =>
+  z.string().max(max, { error: `${what} can be at most ${max} characters.` });
+
+const text = (what: string, max: number = LIMITS.name) =>
+  z
+    .string({ error: `Enter ${what}.` })
+    .min(1, { error: `Enter ${what}.` })
+    .max(max, { error: `Shorten ${what}: at most ${max} characters.` });
+
+const list = <T extends z.ZodType>(item: T, max: number, what: string) =>
+  z.array(item).max(max, { error: `At most ${max} ${what}.` });
 
 const Auth = z.discriminatedUnion(
   'method',
   [
     z.strictObject({ method: z.literal('agent') }),
-    z.strictObject({ method: z.literal('key'), keyPath: text('the path of the private key file') }),
+    z.strictObject({
+      method: z.literal('key'),
+      keyPath: text('the path of the private key file', LIMITS.path),
+    }),
     z.strictObject({ method: z.literal('password') }),
   ],
   { error: 'Choose how to log in: method agent (the SSH agent), key (with keyPath) or password.' },
@@ -43,13 +76,26 @@ export const NodeSpec = z.strictObject({
   sudo: z.strictObject({ password: z.boolean().default(false) }).default({ password: false }),
   role: z.enum(ROLES, { error: 'The role must be server or agent.' }),
   nodeName: text('a node name'),
-  labels: z.record(z.string(), z.string()).default({}),
+  labels: z
+    .record(
+      z.string(),
+      z.string().max(LIMITS.labelValue, {
+        error: `A label value can be at most ${LIMITS.labelValue} characters.`,
+      }),
+    )
+    .refine((labels) => Object.keys(labels).length <= LIMITS.labels, {
+      error: `At most ${LIMITS.labels} labels per machine.`,
+    })
+    .refine((labels) => Object.keys(labels).every((key) => key.length <= LIMITS.labelKey), {
+      error: `A label key can be at most ${LIMITS.labelKey} characters.`,
+    })
+    .default({}),
   /** `key=value:Effect` or `key:Effect`. */
-  taints: z.array(z.string()).default([]),
+  taints: list(bounded(LIMITS.taint, 'A taint'), LIMITS.taints, 'taints per machine').default([]),
   /** The address other nodes use for this one (`--node-ip`); detected by K3s when absent. */
-  nodeIp: z.string().optional(),
+  nodeIp: bounded(LIMITS.short, 'The node IP').optional(),
   /** The interface flannel uses (`--flannel-iface`), for machines with several networks. */
-  flannelIface: z.string().optional(),
+  flannelIface: bounded(LIMITS.short, 'The interface name').optional(),
   /** The K3s binary to install; taken from the host's facts when absent (air-gap needs one of the two). */
   arch: z.enum(ARCHES).optional(),
   /** Overrides the cluster's firewall policy for this machine. */
@@ -63,16 +109,16 @@ const Install = z.discriminatedUnion(
     z.strictObject({
       source: z.literal('online'),
       /** The install script; a mirror of get.k3s.io works too. */
-      scriptUrl: z.string().default(DEFAULT_SCRIPT_URL),
+      scriptUrl: bounded(LIMITS.url, 'The script URL').default(DEFAULT_SCRIPT_URL),
       /** A mirror of https://github.com/k3s-io/k3s/releases (`GITHUB_URL`). */
-      githubUrl: z.string().optional(),
+      githubUrl: bounded(LIMITS.url, 'The release mirror URL').optional(),
       /** A mirror of https://update.k3s.io/v1-release/channels (`INSTALL_K3S_CHANNEL_URL`). */
-      channelUrl: z.string().optional(),
+      channelUrl: bounded(LIMITS.url, 'The channel URL').optional(),
     }),
     z.strictObject({
       source: z.literal('airgap'),
       /** A folder on this computer with install.sh, k3s / k3s-arm64 / k3s-armhf, sha256sum-*.txt. */
-      folder: text('the folder that holds install.sh and the K3s binaries'),
+      folder: text('the folder that holds install.sh and the K3s binaries', LIMITS.path),
       /** Copy k3s-airgap-images-<arch>.tar.* to every node. */
       images: z.boolean().default(true),
     }),
@@ -87,9 +133,9 @@ export const ClusterSpec = z.strictObject({
   k3s: z
     .strictObject({
       /** An exact release, e.g. v1.33.5+k3s1; wins over the channel. */
-      version: z.string().optional(),
+      version: bounded(LIMITS.short, 'The version').optional(),
       /** stable, latest or v1.NN. */
-      channel: z.string().optional(),
+      channel: bounded(LIMITS.short, 'The channel').optional(),
     })
     .default({}),
   install: Install.default({ source: 'online', scriptUrl: DEFAULT_SCRIPT_URL }),
@@ -102,11 +148,11 @@ export const ClusterSpec = z.strictObject({
   networking: z
     .strictObject({
       flannelBackend: z.enum(FLANNEL_BACKENDS).default('vxlan'),
-      clusterCidr: z.string().default(DEFAULT_CLUSTER_CIDR),
-      serviceCidr: z.string().default(DEFAULT_SERVICE_CIDR),
+      clusterCidr: bounded(LIMITS.short, 'The cluster CIDR').default(DEFAULT_CLUSTER_CIDR),
+      serviceCidr: bounded(LIMITS.short, 'The service CIDR').default(DEFAULT_SERVICE_CIDR),
       apiPort: z.number().int().default(DEFAULT_API_PORT),
-      tlsSans: z.array(z.string()).default([]),
-      nodePortRange: z.string().default(DEFAULT_NODE_PORT_RANGE),
+      tlsSans: list(bounded(LIMITS.name, 'A TLS name'), LIMITS.list, 'TLS names').default([]),
+      nodePortRange: bounded(LIMITS.short, 'The NodePort range').default(DEFAULT_NODE_PORT_RANGE),
       /** Open the NodePort range in host firewalls. */
       openNodePorts: z.boolean().default(false),
     })
@@ -124,20 +170,28 @@ export const ClusterSpec = z.strictObject({
     .strictObject({
       policy: z.enum(FIREWALL_POLICIES).default('configure'),
       /** Who may reach the API port (and NodePorts): `anywhere`, or addresses / CIDRs. */
-      clients: z.union([z.literal('anywhere'), z.array(z.string())]).default('anywhere'),
+      clients: z
+        .union([z.literal('anywhere'), z.array(bounded(LIMITS.short, 'A client address'))])
+        .refine((clients) => clients === 'anywhere' || clients.length <= LIMITS.clients, {
+          error: `At most ${LIMITS.clients} client addresses or networks.`,
+        })
+        .default('anywhere'),
     })
     .default({ policy: 'configure', clients: 'anywhere' }),
   kubeconfig: z
     .strictObject({
       /** Default: the cluster name. */
-      contextName: z.string().optional(),
+      contextName: bounded(LIMITS.name, 'The context name').optional(),
       /** The address written into the kubeconfig. Default: the first server's address. */
-      server: z.string().optional(),
+      server: bounded(LIMITS.url, 'The kubeconfig server').optional(),
       /** merge into ~/.kube/config, or a separate file. */
       file: z.enum(['merge', 'separate']).default('merge'),
     })
     .default({ file: 'merge' }),
-  nodes: z.array(NodeSpec).min(1, { error: 'Add at least one machine.' }),
+  nodes: z
+    .array(NodeSpec)
+    .min(1, { error: 'Add at least one machine.' })
+    .max(LIMITS.nodes, { error: `A cluster here has at most ${LIMITS.nodes} machines.` }),
 });
 
 /** The spec after defaults are applied: what every other module works with. */

@@ -141,3 +141,76 @@ describe('cluster spec', () => {
     ]);
   });
 });
+
+describe('size limits', () => {
+  const one = (extra: Record<string, unknown> = {}) => ({
+    address: '10.0.0.1',
+    user: 'pi',
+    role: 'server',
+    nodeName: 'a',
+    ...extra,
+  });
+  const base = { apiVersion: 'k3s-wizard/v1', kind: 'Cluster', name: 'lab' };
+  const issuesOf = (value: unknown) => parseSpecObject(value).issues.map((i) => `${i.path}: ${i.message}`);
+
+  it('refuses a 5 MB label value, saying what the limit is', () => {
+    const issues = issuesOf({ ...base, nodes: [one({ labels: { big: 'x'.repeat(5_000_000) } })] });
+    expect(issues).toEqual([expect.stringMatching(/^nodes\[0\]\.labels\.big: .*63 characters/)]);
+  });
+
+  it('refuses 10,000 nodes', () => {
+    const nodes = Array.from({ length: 10_000 }, (_, i) => one({ nodeName: `n${i}`, address: `h${i}` }));
+    expect(issuesOf({ ...base, nodes })).toEqual([expect.stringMatching(/^nodes: .*at most 100 machines/)]);
+  });
+
+  it.each([
+    ['a cluster name', { ...base, name: 'n'.repeat(254), nodes: [one()] }, /^name: .*253/],
+    ['a node name', { ...base, nodes: [one({ nodeName: 'n'.repeat(254) })] }, /nodeName: .*253/],
+    ['an address', { ...base, nodes: [one({ address: 'a'.repeat(254) })] }, /address: .*253/],
+    [
+      'a key path',
+      { ...base, nodes: [one({ auth: { method: 'key', keyPath: `/${'k'.repeat(4096)}` } })] },
+      /keyPath: .*4096/,
+    ],
+    ['a taint', { ...base, nodes: [one({ taints: ['t'.repeat(401)] })] }, /taints\[0\]: .*400/],
+    [
+      'many taints',
+      { ...base, nodes: [one({ taints: Array.from({ length: 65 }, (_, i) => `k${i}:NoSchedule`) })] },
+      /taints: .*64/,
+    ],
+    [
+      'many labels',
+      {
+        ...base,
+        nodes: [one({ labels: Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`k${i}`, 'v'])) })],
+      },
+      /labels: .*64/,
+    ],
+    ['a label key', { ...base, nodes: [one({ labels: { ['k'.repeat(318)]: 'v' } })] }, /labels.*317/],
+    [
+      'a URL',
+      { ...base, install: { source: 'online', scriptUrl: `https://${'u'.repeat(2048)}` }, nodes: [one()] },
+      /scriptUrl: .*2048/,
+    ],
+    [
+      'many TLS names',
+      {
+        ...base,
+        networking: { tlsSans: Array.from({ length: 101 }, (_, i) => `n${i}.lan`) },
+        nodes: [one()],
+      },
+      /tlsSans: .*100/,
+    ],
+    [
+      'many firewall clients',
+      {
+        ...base,
+        firewall: { clients: Array.from({ length: 257 }, (_, i) => `10.0.${i >> 8}.${i & 255}`) },
+        nodes: [one()],
+      },
+      /clients: .*256/,
+    ],
+  ])('refuses an oversized %s', (_what, value, message) => {
+    expect(issuesOf(value)).toEqual([expect.stringMatching(message)]);
+  });
+});

@@ -11,9 +11,8 @@ import type { HostFacts } from '../../shared/facts';
 import { probeHost } from '../../electron/probe/probe';
 import { EventHub } from '../../electron/backend/events';
 import { Logger } from '../../electron/backend/logger';
-import { KnownHosts } from '../../electron/ssh/known-hosts';
-import { SessionPool } from '../../electron/ssh/pool';
-import { connectAll, HostKeyOffers } from '../../electron/engine/connect';
+import { HostsService } from '../../electron/probe/hosts-service';
+import type { SessionPool } from '../../electron/ssh/pool';
 import { RunService, type StartedRun } from '../../electron/engine/service';
 import { runCli } from '../../electron/cli/program';
 import { exec, mirror, type LabHost } from '../../e2e/lab/index';
@@ -122,37 +121,35 @@ export interface LabRun {
   pool: SessionPool;
 }
 
-/** A session pool logged in to every host of the cluster file (new host keys trusted). */
+/**
+ * A session pool logged in to every host of the cluster file (new host keys trusted), through
+ * the back end's hosts service, as the app and the command line log in.
+ */
 export async function labPool(
   cluster: ClusterFile,
-): Promise<{ spec: ClusterSpec; pool: SessionPool; dataDir: string }> {
+): Promise<{ spec: ClusterSpec; pool: SessionPool; dataDir: string; hosts: HostsService }> {
   const loaded = loadSpec(readFileSync(cluster.file, 'utf8'));
   if (!loaded.spec) throw new Error(JSON.stringify(loaded.issues));
   const spec = loaded.spec;
   const dataDir = cluster.env.K3S_WIZARD_DATA_DIR ?? join(cluster.dir, 'data');
-  const knownHosts = new KnownHosts({ appFile: join(dataDir, 'known_hosts') });
-  const offers = new HostKeyOffers();
-  const pool = new SessionPool({
-    knownHosts,
-    onHostKeyOffer: offers.remember,
-    credentialsFor: (target) => {
-      const node = spec.nodes.find((n) => n.address === target.host && n.port === target.port);
-      const sudoPassword = cluster.sudoPasswords[target.host];
-      if (node?.auth.method !== 'key') return undefined;
-      return { identityFile: node.auth.keyPath, ...(sudoPassword ? { sudoPassword } : {}) };
-    },
-  });
-  await connectAll({
-    pool,
-    knownHosts,
-    offers,
+  const hosts = new HostsService({ dataDir, logger: new Logger(new EventHub()), userKnownHostsFiles: [] });
+  for (const node of spec.nodes) {
+    if (node.auth.method !== 'key') continue;
+    const sudoPassword = cluster.sudoPasswords[node.address];
+    hosts.setCredentials(node.address, node.port, {
+      user: node.user,
+      identityFile: node.auth.keyPath,
+      ...(sudoPassword ? { sudoPassword } : {}),
+    });
+  }
+  await hosts.connectAll({
     acceptNew: true,
     targets: spec.nodes.map((n) => ({
       name: n.nodeName,
       target: { host: n.address, port: n.port, user: n.user },
     })),
   });
-  return { spec, pool, dataDir };
+  return { spec, pool: hosts.pool, dataDir, hosts };
 }
 
 /** A run through the RunService (what `apply` and the app use), of the plan buildPlan makes. */

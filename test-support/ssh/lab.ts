@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as lab from '../../e2e/lab';
+import { HostKeyPolicy } from '../../electron/ssh/host-key-policy';
 import { fingerprintOf, KnownHosts } from '../../electron/ssh/known-hosts';
 
 /** The host's ed25519 public key blob, read as root inside the host (not over SSH). */
@@ -17,11 +18,14 @@ export async function hostFingerprint(name: string): Promise<string> {
   return fingerprintOf(await hostKeyBlob(name));
 }
 
-/** A known-hosts store that already trusts these lab hosts. */
-export async function trustingKnownHosts(hosts: lab.LabHost[]): Promise<KnownHosts> {
-  const known = new KnownHosts({ appFile: join(mkdtempSync(join(tmpdir(), 'k3sw-lab-kh-')), 'known_hosts') });
+/** The app's host-key policy over a known-hosts store that already trusts these lab hosts. */
+export async function trustingHostKeys(hosts: lab.LabHost[]): Promise<HostKeyPolicy> {
+  const known = new KnownHosts({
+    appFile: join(mkdtempSync(join(tmpdir(), 'k3sw-lab-kh-')), 'known_hosts'),
+    userFiles: [],
+  });
   for (const h of hosts) known.trust(h.address, h.port, await hostKeyBlob(h.name));
-  return known;
+  return new HostKeyPolicy({ knownHosts: known });
 }
 
 /** Gives the host new SSH host keys, as a re-flashed SD card would (open connections drop too). */

@@ -1,7 +1,6 @@
 /** `k3s-wizard apply`: the whole install from a cluster file, with live progress per machine. */
 import { readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { AppError } from '../../../shared/errors';
 import { buildPlan, type AirgapInventory, type Plan } from '../../../shared/plan';
@@ -10,13 +9,11 @@ import { formatIssue, loadSpec, type ClusterSpec, type NodeSpec } from '../../..
 import { createBackend } from '../../backend';
 import type { Logger } from '../../backend/logger';
 import { appVersion } from '../../backend/version';
-import { connectAll, HostKeyOffers } from '../../engine/connect';
 import { liveDisplay, plainDisplay, summary, type RunDisplay } from '../../engine/display';
 import { MAX_DEFAULT_CONCURRENCY } from '../../engine/run';
 import { RunService, type StartedRun, type StartRunRequest } from '../../engine/service';
-import type { SshCredentials } from '../../ssh/auth';
-import { KnownHosts } from '../../ssh/known-hosts';
-import { SessionPool } from '../../ssh/pool';
+import type { HostCredentials } from '../../ssh/secrets';
+import type { SessionPool } from '../../ssh/pool';
 import { parseConcurrency } from '../options';
 import type { CliIo, RegisterCommand } from './context';
 import { readAirgapFolder } from '../../engine/airgap-folder';
@@ -32,15 +29,14 @@ interface ApplyOptions {
 }
 
 /** Login secrets come from the environment (never from the cluster file or the command line). */
-function credentialsFor(node: NodeSpec, env: NodeJS.ProcessEnv, logger: Logger) {
+function credentialsFor(node: NodeSpec, env: NodeJS.ProcessEnv): HostCredentials {
   const need = (name: string, what: string): string => {
     const value = env[name];
     if (!value)
       throw new AppError('INVALID_INPUT', `${node.nodeName} needs ${what}: set ${name} in the environment.`);
-    logger.addSecret(value);
     return value;
   };
-  const credentials: SshCredentials & { sudoPassword?: string } = {};
+  const credentials: HostCredentials = { user: node.user };
   if (node.auth.method === 'agent') credentials.useAgent = true;
   if (node.auth.method === 'key') {
     credentials.identityFile = node.auth.keyPath;
@@ -115,7 +111,10 @@ export interface OpenCluster {
   close: () => Promise<void>;
 }
 
-/** A back end and one logged-in session per machine (secrets from the environment only). */
+/**
+ * A back end and one logged-in session per machine, through the back end's hosts service (the
+ * same sessions and host-key policy as the app's); secrets from the environment only.
+ */
 export async function openCluster(options: {
   spec: ClusterSpec;
   io: CliIo;
@@ -125,33 +124,22 @@ export async function openCluster(options: {
   lenient?: boolean;
 }): Promise<OpenCluster> {
   const { spec, io } = options;
-  const backend = createBackend({ version: appVersion(), dataDir: options.dataDir, front: 'cli' });
-  const { logger } = backend;
-  const knownHosts = new KnownHosts({
-    appFile: join(backend.options.dataDir, 'known_hosts'),
-    userFiles: [join(io.env.HOME ?? homedir(), '.ssh', 'known_hosts')],
+  const backend = createBackend({
+    version: appVersion(),
+    dataDir: options.dataDir,
+    front: 'cli',
+    ...(io.env.HOME ? { home: io.env.HOME } : {}),
   });
-  const offers = new HostKeyOffers();
-  const byAddress = new Map(spec.nodes.map((n) => [`${n.user}@${n.address.toLowerCase()}:${n.port}`, n]));
-  const pool = new SessionPool({
-    knownHosts,
-    onHostKeyOffer: offers.remember,
-    credentialsFor: (target) => {
-      const node = byAddress.get(`${target.user}@${target.host.toLowerCase()}:${target.port}`);
-      return node ? credentialsFor(node, io.env, logger) : undefined;
-    },
-  });
+  const { logger, hosts } = backend;
   const close = async () => {
-    pool.closeAll();
     await backend.close();
   };
   try {
-    for (const node of spec.nodes) credentialsFor(node, io.env, logger);
+    // The credential store registers every secret with the logger's redaction as it arrives.
+    for (const node of spec.nodes)
+      hosts.setCredentials(node.address, node.port, credentialsFor(node, io.env));
     io.stderr(`Logging in to ${spec.nodes.length} machines…\n`);
-    await connectAll({
-      pool,
-      knownHosts,
-      offers,
+    await hosts.connectAll({
       acceptNew: options.acceptNew,
       targets: spec.nodes.map((n) => ({
         name: n.nodeName,
@@ -167,8 +155,13 @@ export async function openCluster(options: {
     }
     io.stderr(`warning: ${error.message}\n`);
   }
-  const service = new RunService({ dataDir: backend.options.dataDir, logger, pool: () => pool, env: io.env });
-  return { logger, pool, service, dataDir: backend.options.dataDir, close };
+  const service = new RunService({
+    dataDir: backend.options.dataDir,
+    logger,
+    pool: () => hosts.pool,
+    env: io.env,
+  });
+  return { logger, pool: hosts.pool, service, dataDir: backend.options.dataDir, close };
 }
 
 /** Live (or plain) progress of a run on the terminal, then its summary. */
