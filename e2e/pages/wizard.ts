@@ -44,6 +44,11 @@ export class WizardPage {
     for (let i = 0; i < 7 && (await this.heading.textContent()) !== title; i++) await this.nextButton.click();
   }
 
+  /** What an error boundary shows when the part it holds crashed ("the Checks step", "k3s-wizard"). */
+  crash(what: string): Locator {
+    return this.page.getByRole('alert', { name: `${what} stopped working` });
+  }
+
   currentStep(): Locator {
     return this.stepNav.locator('[aria-current="step"]');
   }

@@ -1,5 +1,6 @@
 import { useEffect, useRef } from 'react';
 import { AboutDialog } from './components/AboutDialog';
+import { ErrorBoundary } from './components/ErrorBoundary';
 import { LogPanel } from './components/LogPanel';
 import { SavedClusters } from './components/SavedClusters';
 import { StepList } from './components/StepList';
@@ -29,6 +30,25 @@ function nextBlockedBecause(step: StepId, p: Progress): string | null {
   if (step === 'cluster' && p.specHasErrors) return 'Fix the problems shown above to continue.';
   if (step === 'install' && !p.installed) return 'Install the cluster to continue.';
   return null;
+}
+
+function StepBody({ step }: { step: StepId }) {
+  switch (step) {
+    case 'hosts':
+      return <HostsStep />;
+    case 'checks':
+      return <ChecksStep />;
+    case 'cluster':
+      return <ClusterStep />;
+    case 'firewall':
+      return <FirewallStep />;
+    case 'review':
+      return <ReviewStep />;
+    case 'install':
+      return <InstallStep />;
+    case 'done':
+      return <DoneStep />;
+  }
 }
 
 export function App() {
@@ -86,21 +106,10 @@ export function App() {
           {current.title}
         </h1>
         <p className="step-summary">{current.summary}</p>
-        {step === 'hosts' ? (
-          <HostsStep />
-        ) : step === 'checks' ? (
-          <ChecksStep />
-        ) : step === 'cluster' ? (
-          <ClusterStep />
-        ) : step === 'firewall' ? (
-          <FirewallStep />
-        ) : step === 'review' ? (
-          <ReviewStep />
-        ) : step === 'install' ? (
-          <InstallStep />
-        ) : (
-          <DoneStep />
-        )}
+        {/* A crash in one step leaves the frame (steps, Back, Next) and the user's work in place. */}
+        <ErrorBoundary key={step} what={`the ${current.title} step`} reloadLabel="Reload this step">
+          <StepBody step={step} />
+        </ErrorBoundary>
         <div className="step-actions">
           <button type="button" onClick={back} disabled={index === 0}>
             Back
@@ -121,7 +130,9 @@ export function App() {
           </button>
         </div>
       </main>
-      <LogPanel />
+      <ErrorBoundary what="the log" reloadLabel="Reload the log">
+        <LogPanel />
+      </ErrorBoundary>
       <StatusBar />
     </div>
   );

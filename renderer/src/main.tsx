@@ -1,6 +1,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
+import { ErrorBoundary } from './components/ErrorBoundary';
 import { createAppBridge } from './bridge';
 import { createAppStore, StoreContext } from './store';
 import { autosave } from './store/saved-slice';
@@ -19,8 +20,14 @@ const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root');
 createRoot(root).render(
   <StrictMode>
-    <StoreContext.Provider value={store}>
-      <App />
-    </StoreContext.Provider>
+    <ErrorBoundary
+      what="k3s-wizard"
+      reloadLabel="Reload k3s-wizard"
+      onReload={() => window.location.reload()}
+    >
+      <StoreContext.Provider value={store}>
+        <App />
+      </StoreContext.Provider>
+    </ErrorBoundary>
   </StrictMode>,
 );
