@@ -24,20 +24,20 @@ test('enables the memory cgroup from the Checks step, with the reboot, and re-ch
   await wizard.hosts.addTrusted(pi);
   await wizard.nextButton.click();
   const cgroup = page
-    .getByRole('list', { name: 'Checks of node-1' })
+    .getByRole('list', { name: `Checks of ${pi.hostname}` })
     .getByRole('listitem')
     .filter({ hasText: /memory cgroup/i });
   await expect(cgroup).toContainText('Problem');
-  await cgroup.getByText('What will change on node-1').click();
+  await cgroup.getByText(`What will change on ${pi.hostname}`).click();
   await expect(cgroup.locator('pre')).toContainText('cgroup_memory=1 cgroup_enable=memory');
   await page.screenshot({ path: join(screenshotDir, 'checks-fix.png'), fullPage: true });
 
-  await cgroup.getByRole('button', { name: 'Enable it now and reboot node-1' }).click();
+  await cgroup.getByRole('button', { name: `Enable it now and reboot ${pi.hostname}` }).click();
   // The fix runs (flags, reboot, wait), the machine is probed again and the check passes; a passing
   // check has no fix section, so the brief "Done" line is not waited for.
   await expect(
     page
-      .getByRole('list', { name: 'Checks of node-1' })
+      .getByRole('list', { name: `Checks of ${pi.hostname}` })
       .getByRole('listitem')
       .filter({ hasText: /memory cgroup/i }),
   ).toContainText('OK', { timeout: 240_000 });

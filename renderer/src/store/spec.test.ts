@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CLUSTER } from './cluster-slice';
-import { suggestNodeName, type HostEntry } from './hosts-slice';
+import { type HostEntry } from './hosts-slice';
 import { buildSpecInput, checkSpec, issuesAt } from './spec';
 
 const host = (address: string, role: 'server' | 'agent', nodeName: string): HostEntry => ({
@@ -59,12 +59,5 @@ describe('spec built from the wizard', () => {
     expect(spec).toBeNull();
     expect(issuesAt(issues, 'networking').length).toBeGreaterThan(0);
     expect(issuesAt(issues, 'nodes[1]').some((i) => /same/.test(i.message))).toBe(true);
-  });
-
-  it('suggests node names that are valid and unique', () => {
-    expect(suggestNodeName('Pi1.local', [])).toBe('pi1');
-    expect(suggestNodeName('pi1.local', ['pi1'])).toBe('pi1-1');
-    expect(suggestNodeName('192.168.1.20', ['node-1'])).toBe('node-2');
-    expect(suggestNodeName('fe80::1', [])).toBe('node-1');
   });
 });
