@@ -34,7 +34,7 @@ test('finds overlapping networks and blocks going on until fixed', async ({ wiza
   await cluster.serviceCidr.fill('10.42.128.0/17');
   await expect(cluster.problems.first()).toContainText(/overlap/i);
   await expect(wizard.nextButton).toBeDisabled();
-  await expect(wizard.nextBlocked).toHaveText('Fix the problems shown above to continue.');
+  await expect(wizard.nextBlocked).toHaveText('Fix “Networking” above to continue.');
   await cluster.serviceCidr.fill('10.43.0.0/16');
   await expect(cluster.problems).toHaveCount(0);
   await expect(wizard.nextButton).toBeEnabled();

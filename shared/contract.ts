@@ -43,6 +43,8 @@ export const AppInfo = z.object({
   nativeDialogs: z.boolean().default(false),
   /** Passwords can be remembered, encrypted with the OS keychain (desktop only). */
   rememberCredentials: z.boolean().default(false),
+  /** An SSH agent is running for the back end (SSH_AUTH_SOCK names a socket): "SSH agent" logins can work. */
+  sshAgent: z.boolean().default(false),
 });
 export type AppInfo = z.infer<typeof AppInfo>;
 
@@ -106,6 +108,11 @@ export const contract = {
       output: z.object({ draft: ClusterDraftSchema }),
     },
     'clusters:delete': { input: z.strictObject({ slug: ClusterSlug }), output: z.object({}) },
+    /** The contexts of the kubeconfig kubectl reads on the back end's computer, so a new cluster's name does not collide. */
+    'kubeconfig:contexts': {
+      input: NoInput,
+      output: z.object({ path: z.string(), contexts: z.array(z.string().max(253)).max(1000) }),
+    },
     /** Native pickers (desktop only: UNSUPPORTED elsewhere); `path` is null when cancelled. */
     'dialog:openFile': { input: OpenFileInput, output: PickedPathSchema },
     'dialog:openFolder': { input: OpenFolderInput, output: PickedPathSchema },

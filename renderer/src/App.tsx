@@ -14,23 +14,8 @@ import { InstallStep } from './steps/InstallStep';
 import { ReviewStep } from './steps/ReviewStep';
 import { STEPS, stepIndex, type StepId } from './steps/steps';
 import { useAppStore } from './store';
-import { useSpecCheck } from './store/use-spec';
-
-interface Progress {
-  hostCount: number;
-  hasServer: boolean;
-  specHasErrors: boolean;
-  installed: boolean;
-}
-
-/** Why the user cannot go on yet, in their words; null when they can. */
-function nextBlockedBecause(step: StepId, p: Progress): string | null {
-  if (step === 'hosts' && p.hostCount === 0) return 'Add at least one machine to continue.';
-  if (step === 'hosts' && !p.hasServer) return 'Choose at least one machine as the server.';
-  if (step === 'cluster' && p.specHasErrors) return 'Fix the problems shown above to continue.';
-  if (step === 'install' && !p.installed) return 'Install the cluster to continue.';
-  return null;
-}
+import { nextBlockedBecause } from './store/next-blocked';
+import { useWizardIssues } from './store/use-issues';
 
 function StepBody({ step }: { step: StepId }) {
   switch (step) {
@@ -62,15 +47,10 @@ export function App() {
   const saveError = useAppStore((s) => s.saveError);
   const clusterName = useAppStore((s) => s.cluster.name);
   const hosts = useAppStore((s) => s.hosts);
-  const { issues } = useSpecCheck();
+  const issues = useWizardIssues();
   const index = stepIndex(step);
   const installed = useAppStore((s) => s.run?.status === 'succeeded');
-  const blocked = nextBlockedBecause(step, {
-    hostCount: hosts.length,
-    hasServer: hosts.some((h) => h.role === 'server'),
-    specHasErrors: issues.some((i) => i.severity === 'error'),
-    installed,
-  });
+  const blocked = nextBlockedBecause(step, { hosts, issues, installed });
   const current = STEPS[index]!;
 
   // Move focus to the new step's heading so keyboard and screen-reader users follow along

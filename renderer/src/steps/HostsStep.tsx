@@ -6,7 +6,7 @@ import { Issues } from '../components/Issues';
 import { useAppStore, useAppStoreApi } from '../store';
 import type { HostConnection, HostSecrets } from '../store/connect-slice';
 import { issuesAt } from '../store/spec';
-import { useSpecCheck } from '../store/use-spec';
+import { useWizardIssues } from '../store/use-issues';
 import type { AuthMethod, HostDraft, HostProblems } from '../store/hosts-slice';
 
 const EMPTY: HostDraft = { address: '', port: 22, user: '', auth: 'agent', keyPath: '' };
@@ -22,7 +22,7 @@ export function HostsStep() {
   const addHost = useAppStore((s) => s.addHost);
   const removeHost = useAppStore((s) => s.removeHost);
   const updateHost = useAppStore((s) => s.updateHost);
-  const { issues } = useSpecCheck();
+  const issues = useWizardIssues();
   const [draft, setDraft] = useState<HostDraft>(EMPTY);
   const [secrets, setSecrets] = useState<HostSecrets>({});
   const [sendError, setSendError] = useState<string | null>(null);
