@@ -44,7 +44,7 @@ test('installs with firewalld configured, re-runs changing nothing, gives the jo
   await wizard.goForwardTo('Firewall');
   await expect(page.getByLabel('Firewall changes on control')).toContainText('firewall-cmd');
   await wizard.goForwardTo('Install');
-  await page.getByRole('button', { name: 'Start install' }).click();
+  await wizard.installButton.click();
 
   const status = page.getByRole('status').filter({ hasText: /Installing|Finished|failed|Cancelled|already/ });
   // Wait for the run to end, then require success (a failure fails at once, with its message).

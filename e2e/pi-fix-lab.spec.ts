@@ -43,4 +43,11 @@ test('enables the memory cgroup from the Checks step, with the reboot, and re-ch
   ).toContainText('OK', { timeout: 240_000 });
   const cmdline = await exec('e8pf', ['cat', '/boot/firmware/cmdline.txt']);
   expect(cmdline.stdout.match(/cgroup_memory=1/g)).toHaveLength(1);
+
+  // The fix was not the install: Install still offers to install, and Next waits for it.
+  await wizard.goForwardTo('Install');
+  await expect(wizard.installButton).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Run again' })).toHaveCount(0);
+  await expect(page.getByRole('main').getByRole('status')).toHaveText('Nothing has been installed yet.');
+  await expect(wizard.nextButton).toBeDisabled();
 });

@@ -52,8 +52,9 @@ function Fix({ check, onFirewall }: { check: Check; onFirewall: () => void }) {
  */
 function CgroupFix({ check, description }: { check: Check; description: string }) {
   const plan = usePlan();
-  const run = useAppStore((s) => s.run);
-  const startRun = useAppStore((s) => s.startRun);
+  const run = useAppStore((s) => s.fixRun);
+  const startFix = useAppStore((s) => s.startFix);
+  const runError = useAppStore((s) => s.runError);
   const testHost = useAppStore((s) => s.testHost);
   const host = useAppStore((s) => s.hosts.find((h) => h.nodeName === check.hostId));
   const stepId = `prepare:${check.hostId ?? ''}:cgroup`;
@@ -87,6 +88,10 @@ function CgroupFix({ check, description }: { check: Check; description: string }
         <p className="field-problem" role="alert">
           {state.error?.message}
         </p>
+      ) : runError && !state ? (
+        <p className="field-problem" role="alert">
+          {runError}
+        </p>
       ) : finished ? (
         <p className="conn-ok" role="status">
           Done: the memory cgroup is on.
@@ -96,7 +101,7 @@ function CgroupFix({ check, description }: { check: Check; description: string }
         type="button"
         className="primary"
         disabled={!step || state?.status === 'running'}
-        onClick={() => void startRun({ steps: [stepId] })}
+        onClick={() => void startFix([stepId])}
       >
         Enable it now and reboot {check.hostId}
       </button>

@@ -107,6 +107,8 @@ export const createSavedSlice =
           runId: draft.runId,
           connections: {},
           run: null,
+          fixRunId: null,
+          fixRun: null,
           hostLogs: {},
           saveError: null,
         });
@@ -134,6 +136,8 @@ export const createSavedSlice =
         reached: ['hosts'],
         runId: null,
         run: null,
+        fixRunId: null,
+        fixRun: null,
         hostLogs: {},
         connections: {},
         saveError: null,
