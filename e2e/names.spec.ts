@@ -74,3 +74,25 @@ test('an invalid node name blocks Next and says where', async ({ wizard }) => {
   await nodeName.fill('my-pi-1');
   await expect(wizard.nextButton).toBeEnabled();
 });
+
+test('without an SSH agent the wizard says so and offers a key file or a password on the row', async ({
+  wizard,
+}) => {
+  const { hosts } = wizard;
+  // The back end of these tests runs without SSH_AUTH_SOCK (see fixtures.ts).
+  await expect(hosts.form.getByRole('status')).toContainText('No SSH agent is running for k3s-wizard');
+  // Port 1 on this computer: nothing listens, so no packet leaves for a real machine.
+  await hosts.add({ address: '127.0.0.1', port: 1, user: 'pi' });
+  const row = hosts.row('127.0.0.1:1');
+  await expect(row).toContainText('No SSH agent is running for k3s-wizard (SSH_AUTH_SOCK is not set)');
+  await expect(row).not.toContainText('did not accept the login');
+  await row.getByRole('button', { name: 'Use a password for 127.0.0.1' }).click();
+  const form = hosts.loginForm('127.0.0.1');
+  await expect(form.getByLabel('Log in with')).toHaveValue('password');
+  await form.getByLabel('Password', { exact: true }).fill('a-password');
+  await form.getByRole('button', { name: 'Save and test again' }).click();
+  await expect(form).toBeHidden();
+  await expect(row.getByRole('cell', { name: 'Password', exact: true })).toBeVisible();
+  await expect(row).not.toContainText('No SSH agent');
+  await expect(hosts.table.getByRole('row')).toHaveCount(2);
+});
