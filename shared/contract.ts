@@ -124,6 +124,22 @@ export const contract = {
     'run:uninstall': { input: UninstallInput, output: z.object({ runId: z.string() }) },
     /** Writes a support bundle (.tar.gz, 0600, every secret redacted) under the data folder. */
     'bundle:create': { input: BundleInput, output: z.object({ path: z.string() }) },
+    /**
+     * A file the back end wrote, for the browser front to offer as a download on the browser's
+     * computer: this run's kubeconfig context (only it, never the rest of the file), or a support
+     * bundle under the data folder. Base64; the dispatcher never logs results.
+     */
+    'files:download': {
+      input: z.discriminatedUnion('kind', [
+        z.strictObject({
+          kind: z.literal('kubeconfig'),
+          runId: z.string().min(1).max(100),
+          context: z.string().min(1).max(253),
+        }),
+        z.strictObject({ kind: z.literal('bundle'), path: z.string().min(1).max(4096) }),
+      ]),
+      output: z.object({ name: z.string(), mediaType: z.string(), base64: z.string() }),
+    },
     /** What an air-gap folder on this computer holds: file names and their checksums. */
     'airgap:scan': {
       input: z.strictObject({ folder: z.string().min(1).max(4096) }),

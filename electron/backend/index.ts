@@ -14,6 +14,7 @@ import { createDispatcher, type Dispatcher, type Handlers } from './dispatcher';
 import { EventHub } from './events';
 import { Logger } from './logger';
 import { APP_NAME } from './paths';
+import { bundleDownload, kubeconfigDownload } from './downloads';
 import { defaultKubeconfigPath } from '../kubeconfig/file';
 import { parseKubeconfig } from '../kubeconfig/merge';
 
@@ -142,6 +143,13 @@ export function createBackend(options: BackendOptions): Backend {
     'run:joinCommand': (input) => runs.joinCommand(input),
     'run:uninstall': (input) => settle(() => ({ runId: runs.uninstall(input).run.runId })),
     'bundle:create': async (input) => ({ path: await runs.bundle(input) }),
+    'files:download': (input) =>
+      settle(() => {
+        if (input.kind === 'bundle') return bundleDownload(options.dataDir, input.path);
+        const path = runs.snapshot(input.runId).kubeconfigPath;
+        if (!path) throw new AppError('NOT_FOUND', 'This run wrote no kubeconfig.');
+        return kubeconfigDownload(path, input.context);
+      }),
     'airgap:scan': ({ folder }) => settle(() => readAirgapFolder(expandHome(folder))),
   };
   const dispatcher = createDispatcher({ handlers, logger });
