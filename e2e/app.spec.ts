@@ -52,13 +52,30 @@ test('keeps the session key out of the address bar', async ({ wizard }) => {
   await expect(wizard.status).toHaveText('Connected');
 });
 
-test('a page without the key cannot reach the back end', async ({ app, page }) => {
+test('a page without the key shows only how to get a valid address', async ({ app, page }) => {
   const { origin } = new URL(app.url);
   await page.goto(origin);
-  await expect(page.getByRole('contentinfo').getByRole('status')).toHaveText(
-    /has no access key\. Open the address that “k3s-wizard serve” printed/,
-  );
-  await expect(page.getByRole('contentinfo').getByTestId('app-version')).toHaveText('');
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('This address is missing its access key');
+  await expect(page.getByRole('main')).toContainText('run k3s-wizard serve again: it prints a new address');
+  // Nothing of the wizard: no steps, no form, no status bar.
+  await expect(page.getByRole('navigation')).toHaveCount(0);
+  await expect(page.getByRole('form')).toHaveCount(0);
+  await expect(page.getByRole('contentinfo')).toHaveCount(0);
+});
+
+test('the build serves no source map', async ({ app, page }) => {
+  const { origin } = new URL(app.url);
+  await page.goto(app.url);
+  const scripts = await page
+    .locator('script[src]')
+    .evaluateAll((els) => els.map((el) => (el as HTMLScriptElement).src));
+  expect(scripts.length).toBeGreaterThan(0);
+  for (const src of scripts) {
+    const script = await page.request.get(src);
+    expect(await script.text()).not.toContain('sourceMappingURL');
+    expect((await page.request.get(`${src}.map`)).status()).toBe(404);
+  }
+  expect((await page.request.get(`${origin}/assets/index.js.map`)).status()).toBe(404);
 });
 
 test('walks forward and back, keeping what was entered', async ({ wizard }) => {

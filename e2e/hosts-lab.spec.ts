@@ -48,6 +48,10 @@ test('adds a host by password with a sudo password; nothing secret shows anywher
   await wizard.logToggle.click();
   await expect(wizard.log).toContainText('hosts:probe');
   expect(await page.content()).not.toContain(passwordHost.password);
+  // Review knows the sudo password was given: it does not promise to ask for it.
+  await wizard.goForwardTo('Review');
+  await expect(page.getByRole('main')).toContainText('sudo');
+  await expect(page.getByRole('main')).not.toContainText('for a password');
 });
 
 test('a wrong password is corrected on its row and tested again', async ({ wizard }) => {

@@ -83,6 +83,11 @@ export const createConnectSlice =
             ...(secrets.sudoPassword ? { sudoPassword: secrets.sudoPassword } : {}),
             ...(secrets.remember ? { remember: true } : {}),
           });
+          if (secrets.sudoPassword) {
+            set((state) => ({
+              hosts: state.hosts.map((h) => (h.id === host.id ? { ...h, sudoPasswordGiven: true } : h)),
+            }));
+          }
           return null;
         } catch (error) {
           return errorText(error);

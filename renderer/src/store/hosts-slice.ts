@@ -21,6 +21,8 @@ export interface HostEntry extends HostDraft {
   nodeName: string;
   /** The user typed the node name: it is no longer derived from the hostname. */
   nodeNameSet?: boolean;
+  /** A sudo password was handed to the back end for this machine (never the password itself). */
+  sudoPasswordGiven?: boolean;
   /** This machine's firewall choice when it differs from the cluster's. */
   firewall?: FirewallPolicy;
 }

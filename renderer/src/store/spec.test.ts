@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CLUSTER } from './cluster-slice';
 import { type HostEntry } from './hosts-slice';
+import { buildPlan } from '../../../shared/plan';
+import { makeFacts } from '../../../shared/spec/testing';
 import { buildSpecInput, checkSpec, issuesAt } from './spec';
 
 const host = (address: string, role: 'server' | 'agent', nodeName: string): HostEntry => ({
@@ -59,5 +61,22 @@ describe('spec built from the wizard', () => {
     expect(spec).toBeNull();
     expect(issuesAt(issues, 'networking').length).toBeGreaterThan(0);
     expect(issuesAt(issues, 'nodes[1]').some((i) => /same/.test(i.message))).toBe(true);
+  });
+
+  it('does not promise to ask for a sudo password the user already gave', () => {
+    const facts = { srv: makeFacts('10.0.0.2', { sudo: 'password' }) };
+    const without = checkSpec(buildSpecInput(DEFAULT_CLUSTER, [host('10.0.0.2', 'server', 'srv')])).spec!;
+    const given = checkSpec(
+      buildSpecInput(DEFAULT_CLUSTER, [{ ...host('10.0.0.2', 'server', 'srv'), sudoPasswordGiven: true }]),
+    ).spec!;
+    const warnings = (spec: typeof given) => {
+      const result = buildPlan(spec, facts);
+      return result.ok ? result.plan.issues.map((i) => i.message) : [];
+    };
+    expect(warnings(without).join('\n')).toMatch(
+      /asks pi for a password and none was given: enter it with “Edit login”/,
+    );
+    expect(warnings(given).join('\n')).not.toMatch(/sudo/);
+    expect(warnings(given).join('\n')).not.toMatch(/will be asked for/);
   });
 });
