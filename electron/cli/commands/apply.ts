@@ -18,10 +18,14 @@ import { KnownHosts } from '../../ssh/known-hosts';
 import { SessionPool } from '../../ssh/pool';
 import type { CliIo } from '../program';
 import { parseConcurrency } from '../options';
+import { gatherSecrets, parseFd, SECRETS_HELP, type NodeSecrets, type SecretSource } from '../secrets';
+import { processTerminal } from '../../probe/terminal';
 import type { RegisterCommand } from './context';
 import { readAirgapFolder, readFacts } from './plan';
 
 interface ApplyOptions {
+  secretsFile?: string;
+  secretsFd?: number;
   yes?: boolean;
   concurrency: string;
   dryRun?: boolean;
@@ -30,25 +34,16 @@ interface ApplyOptions {
   plain?: boolean;
 }
 
-/** Login secrets come from the environment (never from the cluster file or the command line). */
-function credentialsFor(node: NodeSpec, env: NodeJS.ProcessEnv, logger: Logger) {
-  const need = (name: string, what: string): string => {
-    const value = env[name];
-    if (!value)
-      throw new AppError('INVALID_INPUT', `${node.nodeName} needs ${what}: set ${name} in the environment.`);
-    logger.addSecret(value);
-    return value;
-  };
+/** The login of a node, with the secrets gathered for it (never from the cluster file or argv). */
+function credentialsFor(node: NodeSpec, secrets: NodeSecrets) {
   const credentials: SshCredentials & { sudoPassword?: string } = {};
   if (node.auth.method === 'agent') credentials.useAgent = true;
   if (node.auth.method === 'key') {
     credentials.identityFile = node.auth.keyPath;
-    if (env.K3S_WIZARD_KEY_PASSPHRASE)
-      credentials.passphrase = need('K3S_WIZARD_KEY_PASSPHRASE', 'a passphrase');
+    if (secrets.keyPassphrase) credentials.passphrase = secrets.keyPassphrase;
   }
-  if (node.auth.method === 'password')
-    credentials.password = need('K3S_WIZARD_SSH_PASSWORD', 'an SSH password');
-  if (node.sudo.password) credentials.sudoPassword = need('K3S_WIZARD_SUDO_PASSWORD', 'a sudo password');
+  if (node.auth.method === 'password' && secrets.sshPassword) credentials.password = secrets.sshPassword;
+  if (node.sudo.password && secrets.sudoPassword) credentials.sudoPassword = secrets.sudoPassword;
   return credentials;
 }
 
@@ -122,6 +117,8 @@ export async function openCluster(options: {
   acceptNew: boolean;
   /** Go on when some machines cannot be logged in to (a support bundle notes them). */
   lenient?: boolean;
+  /** A secrets file or descriptor (else the environment, else questions on the terminal). */
+  secrets?: SecretSource;
 }): Promise<OpenCluster> {
   const { spec, io } = options;
   const backend = createBackend({ version: appVersion(), dataDir: options.dataDir, front: 'cli' });
@@ -131,13 +128,23 @@ export async function openCluster(options: {
     userFiles: [join(io.env.HOME ?? homedir(), '.ssh', 'known_hosts')],
   });
   const offers = new HostKeyOffers();
+  const secrets = await gatherSecrets({
+    spec,
+    env: io.env,
+    source: options.secrets ?? {},
+    terminal: processTerminal(),
+    onSecret: (secret) => logger.addSecret(secret),
+  }).catch(async (error: unknown) => {
+    await backend.close();
+    throw error;
+  });
   const byAddress = new Map(spec.nodes.map((n) => [`${n.user}@${n.address.toLowerCase()}:${n.port}`, n]));
   const pool = new SessionPool({
     knownHosts,
     onHostKeyOffer: offers.remember,
     credentialsFor: (target) => {
       const node = byAddress.get(`${target.user}@${target.host.toLowerCase()}:${target.port}`);
-      return node ? credentialsFor(node, io.env, logger) : undefined;
+      return node ? credentialsFor(node, secrets.get(node.nodeName) ?? {}) : undefined;
     },
   });
   const close = async () => {
@@ -145,7 +152,6 @@ export async function openCluster(options: {
     await backend.close();
   };
   try {
-    for (const node of spec.nodes) credentialsFor(node, io.env, logger);
     io.stderr(`Logging in to ${spec.nodes.length} machines…\n`);
     await connectAll({
       pool,
@@ -207,6 +213,7 @@ export async function runFromCli(options: {
   plain: boolean;
   acceptNew: boolean;
   request: Omit<StartRunRequest, 'plan' | 'onEvent'>;
+  secrets?: SecretSource;
 }): Promise<void> {
   const { io, plan, request } = options;
   const follow = followRun({ io, hosts: plan.steps.map((s) => s.host), plain: options.plain });
@@ -215,6 +222,7 @@ export async function runFromCli(options: {
     io,
     dataDir: options.dataDir,
     acceptNew: options.acceptNew,
+    ...(options.secrets ? { secrets: options.secrets } : {}),
   });
   try {
     const started = cluster.service.start({ ...request, plan, onEvent: follow.onEvent });
@@ -236,6 +244,9 @@ export const registerApply: RegisterCommand = (program, { io, dataDir }) => {
     .option('--facts <facts.json>', 'probed host facts, keyed by node name or address')
     .option('--accept-new-host-keys', 'trust the key of a machine never seen before (never a changed one)')
     .option('--plain', 'print plain lines even on a terminal')
+    .option('--secrets-file <file>', 'passwords and passphrases per node, YAML, mode 0600 (see below)')
+    .option('--secrets-fd <n>', 'read the same YAML from this file descriptor', parseFd)
+    .addHelpText('after', SECRETS_HELP)
     .action(async (file: string, opts: ApplyOptions) => {
       const concurrency = parseConcurrency(opts.concurrency);
       const { spec, printed } = readClusterFile(file, io);
@@ -265,6 +276,10 @@ export const registerApply: RegisterCommand = (program, { io, dataDir }) => {
         plain: Boolean(opts.plain),
         acceptNew: Boolean(opts.acceptNewHostKeys),
         request: { spec, facts, concurrency, dryRun: Boolean(opts.dryRun) },
+        secrets: {
+          ...(opts.secretsFile ? { file: opts.secretsFile } : {}),
+          ...(opts.secretsFd !== undefined ? { fd: opts.secretsFd } : {}),
+        },
       });
     });
 };
