@@ -31,17 +31,17 @@ test('flags the Pi’s memory cgroup, finds the blocked ports, and plans the fir
   await wizard.nextButton.click();
   await expect(wizard.heading).toHaveText('Checks');
 
-  const piChecks = page.getByRole('list', { name: 'Checks of node-2' });
+  const piChecks = page.getByRole('list', { name: `Checks of ${pi.hostname}` });
   const cgroup = piChecks.getByRole('listitem').filter({ hasText: /memory cgroup/i });
   await expect(cgroup).toContainText('Problem');
   await expect(cgroup).toContainText(/cgroup_memory=1 cgroup_enable=memory|cmdline\.txt/);
-  await expect(page.getByRole('list', { name: 'Checks of node-1' })).toContainText(/firewalld/i);
+  await expect(page.getByRole('list', { name: `Checks of ${server.hostname}` })).toContainText(/firewalld/i);
 
   await page.getByRole('button', { name: 'Test connections between machines' }).click();
   const tests = page.getByRole('table', { name: 'Connection tests' });
   await expect(tests).toBeVisible({ timeout: 120_000 });
   await expect(
-    tests.getByRole('row').filter({ hasText: 'node-2' }).filter({ hasText: '6443/tcp' }),
+    tests.getByRole('row').filter({ hasText: pi.hostname }).filter({ hasText: '6443/tcp' }),
   ).toContainText('blocked');
   await page.screenshot({ path: join(screenshotDir, 'checks.png'), fullPage: true });
 
@@ -52,12 +52,14 @@ test('flags the Pi’s memory cgroup, finds the blocked ports, and plans the fir
   await page.getByText('Every connection as a list').click();
   const flows = page.getByRole('table', { name: 'Connections' });
   await expect(
-    flows.getByRole('row').filter({ hasText: 'node-2' }).filter({ hasText: '6443/tcp' }),
+    flows.getByRole('row').filter({ hasText: pi.hostname }).filter({ hasText: '6443/tcp' }),
   ).toContainText('will be opened');
-  await expect(page.getByLabel('Firewall changes on node-1')).toContainText('firewall-cmd --zone=internal');
+  await expect(page.getByLabel(`Firewall changes on ${server.hostname}`)).toContainText(
+    'firewall-cmd --zone=internal',
+  );
   await page.getByRole('radio', { name: /^Leave it as it is/ }).check();
   await expect(
-    flows.getByRole('row').filter({ hasText: 'node-2' }).filter({ hasText: '6443/tcp' }),
+    flows.getByRole('row').filter({ hasText: pi.hostname }).filter({ hasText: '6443/tcp' }),
   ).toContainText('blocked');
   await page.screenshot({ path: join(screenshotDir, 'firewall-probed.png'), fullPage: true });
 });

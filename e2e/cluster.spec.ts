@@ -34,7 +34,7 @@ test('finds overlapping networks and blocks going on until fixed', async ({ wiza
   await cluster.serviceCidr.fill('10.42.128.0/17');
   await expect(cluster.problems.first()).toContainText(/overlap/i);
   await expect(wizard.nextButton).toBeDisabled();
-  await expect(wizard.nextBlocked).toHaveText('Fix the problems shown above to continue.');
+  await expect(wizard.nextBlocked).toHaveText('Fix “Networking” above to continue.');
   await cluster.serviceCidr.fill('10.43.0.0/16');
   await expect(cluster.problems).toHaveCount(0);
   await expect(wizard.nextButton).toBeEnabled();
@@ -57,4 +57,22 @@ test('keeps the options when going back and forth', async ({ wizard }) => {
   await wizard.nextButton.click();
   await expect(wizard.cluster.name).toHaveValue('classroom');
   await expect(wizard.cluster.component(/^Traefik/)).not.toBeChecked();
+});
+
+test('a mirror address is checked in the words of the form, with one rule for http and https', async ({
+  wizard,
+}) => {
+  const { page } = wizard;
+  await page.getByRole('radio', { name: /^A mirror/ }).check();
+  const script = page.getByLabel('Install script address');
+  await script.fill('get.k3s.io');
+  await expect(wizard.cluster.problems).toHaveText(
+    'Problem: The install script address must be a web address starting with https:// (or http://, less safe); got “get.k3s.io”.',
+  );
+  await expect(page.getByRole('main')).not.toContainText('scriptUrl');
+  await expect(wizard.nextBlocked).toHaveText('Fix “Install source” above to continue.');
+  await script.fill('http://mirror.lan/install.sh');
+  await expect(wizard.cluster.problems).toHaveCount(0);
+  await expect(page.getByRole('main')).toContainText('This address is plain http');
+  await expect(wizard.nextButton).toBeEnabled();
 });

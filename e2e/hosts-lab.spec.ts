@@ -48,6 +48,28 @@ test('adds a host by password with a sudo password; nothing secret shows anywher
   await wizard.logToggle.click();
   await expect(wizard.log).toContainText('hosts:probe');
   expect(await page.content()).not.toContain(passwordHost.password);
+  // Review knows the sudo password was given: it does not promise to ask for it.
+  await wizard.goForwardTo('Review');
+  await expect(page.getByRole('main')).toContainText('sudo');
+  await expect(page.getByRole('main')).not.toContainText('for a password');
+});
+
+test('a wrong password is corrected on its row and tested again', async ({ wizard }) => {
+  const { hosts, page } = wizard;
+  await hosts.loginWith.selectOption('password');
+  await hosts.password.fill('not-the-password');
+  await hosts.add({ address: passwordHost.address, user: passwordHost.user });
+  await page.getByRole('dialog').getByRole('button', { name: 'Trust and connect' }).click();
+  await expect(hosts.row(passwordHost.address)).toContainText('The machine did not accept the login.');
+
+  const form = await hosts.editLogin(passwordHost.address);
+  await expect(form.getByLabel('User')).toHaveValue(passwordHost.user);
+  await form.getByLabel('Password', { exact: true }).fill(passwordHost.password);
+  await form.getByLabel('sudo password', { exact: true }).fill(passwordHost.password);
+  await form.getByRole('button', { name: 'Save and test again' }).click();
+  await expect(form).toBeHidden();
+  await expect(hosts.row(passwordHost.address)).toContainText(`Connected: ${passwordHost.hostname}`);
+  await expect(hosts.table.getByRole('row')).toHaveCount(2);
 });
 
 test('a changed host key stops the connection until the user re-trusts it', async ({ wizard }) => {

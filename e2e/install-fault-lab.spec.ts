@@ -42,7 +42,7 @@ test('a blocked API port fails the join in plain words; reload catches up; retry
 
   // Something between the machines blocks the API port (not a firewall the app manages).
   await fault.blockPort('e8fs', 6443);
-  await page.getByRole('button', { name: 'Start install' }).click();
+  await wizard.installButton.click();
   const wrk = page.getByRole('region', { name: 'wrk' });
   await expect(wrk.getByText(/^Now: /)).toBeVisible({ timeout: 120_000 });
 

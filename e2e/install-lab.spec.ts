@@ -44,7 +44,7 @@ test('installs with firewalld configured, re-runs changing nothing, gives the jo
   await wizard.goForwardTo('Firewall');
   await expect(page.getByLabel('Firewall changes on control')).toContainText('firewall-cmd');
   await wizard.goForwardTo('Install');
-  await page.getByRole('button', { name: 'Start install' }).click();
+  await wizard.installButton.click();
 
   const status = page.getByRole('status').filter({ hasText: /Installing|Finished|failed|Cancelled|already/ });
   // Wait for the run to end, then require success (a failure fails at once, with its message).
@@ -90,6 +90,18 @@ test('installs with firewalld configured, re-runs changing nothing, gives the jo
   const bundle = page.getByText(/Support bundle written to/).locator('code');
   await expect(bundle).toContainText('.tar.gz');
   expect(statSync((await bundle.textContent()) ?? '').mode & 0o777).toBe(0o600);
+  // The browser's computer gets its own copies: the bundle and this cluster's kubeconfig context.
+  await expect(page.getByText(/Support bundle written to/)).toContainText(
+    'on the computer running k3s-wizard serve',
+  );
+  const bundleDownload = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Download the support bundle' }).click();
+  expect((await bundleDownload).suggestedFilename()).toMatch(/\.tar\.gz$/);
+  const kubeDownload = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Download the kubeconfig' }).click();
+  const saved = await (await kubeDownload).path();
+  const downloaded = parse(readFileSync(saved, 'utf8')) as { contexts: { name: string }[] };
+  expect(downloaded.contexts.map((c) => c.name)).toEqual(['labcluster']);
 
   // Uninstall, confirmed: progress like an install, and K3s gone from both machines.
   page.once('dialog', (dialog) => void dialog.accept());

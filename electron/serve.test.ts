@@ -13,6 +13,7 @@ function rendererDir(): string {
   mkdirSync(join(dir, 'assets'));
   writeFileSync(join(dir, 'index.html'), '<!doctype html><title>k3s-wizard</title>');
   writeFileSync(join(dir, 'assets', 'app.js'), 'console.log(1)');
+  writeFileSync(join(dir, 'assets', 'app.js.map'), '{"sources":["../src/App.tsx"]}');
   return dir;
 }
 
@@ -59,6 +60,13 @@ async function start() {
 }
 
 describe('browser front (k3s-wizard serve)', () => {
+  it('never serves a source map, even if a build left one', async () => {
+    const { front } = await start();
+    const map = await get(front.port, '/assets/app.js.map');
+    expect(map.status).toBe(404);
+    expect(map.body).not.toContain('sources');
+  });
+
   it('listens on 127.0.0.1 and prints an address with the token', async () => {
     const { front } = await start();
     expect(front.url).toBe(`http://127.0.0.1:${front.port}/?token=test-token-123456`);

@@ -31,6 +31,8 @@ export async function readStaticFile(root: string, urlPath: string): Promise<Sta
     return null;
   }
   if (decoded.includes('\0')) return null;
+  // Source maps hold the whole source; the build makes none, and one left over is not served.
+  if (decoded.endsWith('.map')) return null;
   const relative = normalize(decoded === '/' ? '/index.html' : decoded).replace(/^([/\\])+/, '');
   const full = join(root, relative);
   if (full !== root && !full.startsWith(root.endsWith(sep) ? root : root + sep)) return null;

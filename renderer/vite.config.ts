@@ -7,7 +7,8 @@ export default defineConfig({
   root: import.meta.dirname,
   base: './',
   plugins: [react()],
-  build: { outDir: '../out/renderer', emptyOutDir: true, sourcemap: true, target: 'es2023' },
+  // No source map in the build: it would ship (and serve) the whole source, 2 MB, to anyone.
+  build: { outDir: '../out/renderer', emptyOutDir: true, sourcemap: false, target: 'es2023' },
   server: {
     port: 5173,
     strictPort: true,

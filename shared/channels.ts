@@ -27,6 +27,8 @@ export const INVOKE_CHANNELS = [
   'run:uninstall',
   'bundle:create',
   'airgap:scan',
+  'kubeconfig:contexts',
+  'files:download',
 ] as const;
 
 export const EVENT_CHANNELS = ['app:log', 'run:event', 'app:menu'] as const;

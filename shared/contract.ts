@@ -53,6 +53,8 @@ export const AppInfo = z.object({
   nativeDialogs: z.boolean().default(false),
   /** Passwords can be remembered, encrypted with the OS keychain (desktop only). */
   rememberCredentials: z.boolean().default(false),
+  /** An SSH agent is running for the back end (SSH_AUTH_SOCK names a socket): "SSH agent" logins can work. */
+  sshAgent: z.boolean().default(false),
 });
 export type AppInfo = z.infer<typeof AppInfo>;
 
@@ -116,6 +118,11 @@ export const contract = {
       output: z.object({ draft: ClusterDraftSchema }),
     },
     'clusters:delete': { input: z.strictObject({ slug: ClusterSlug }), output: z.object({}) },
+    /** The contexts of the kubeconfig kubectl reads on the back end's computer, so a new cluster's name does not collide. */
+    'kubeconfig:contexts': {
+      input: NoInput,
+      output: z.object({ path: z.string(), contexts: z.array(z.string().max(253)).max(1000) }),
+    },
     /** Native pickers (desktop only: UNSUPPORTED elsewhere); `path` is null when cancelled. */
     'dialog:openFile': { input: OpenFileInput, output: PickedPathSchema },
     'dialog:openFolder': { input: OpenFolderInput, output: PickedPathSchema },
@@ -127,6 +134,22 @@ export const contract = {
     'run:uninstall': { input: UninstallInput, output: z.object({ runId: z.string() }) },
     /** Writes a support bundle (.tar.gz, 0600, every secret redacted) under the data folder. */
     'bundle:create': { input: BundleInput, output: z.object({ path: z.string() }) },
+    /**
+     * A file the back end wrote, for the browser front to offer as a download on the browser's
+     * computer: this run's kubeconfig context (only it, never the rest of the file), or a support
+     * bundle under the data folder. Base64; the dispatcher never logs results.
+     */
+    'files:download': {
+      input: z.discriminatedUnion('kind', [
+        z.strictObject({
+          kind: z.literal('kubeconfig'),
+          runId: z.string().min(1).max(100),
+          context: z.string().min(1).max(253),
+        }),
+        z.strictObject({ kind: z.literal('bundle'), path: z.string().min(1).max(4096) }),
+      ]),
+      output: z.object({ name: z.string(), mediaType: z.string(), base64: z.string() }),
+    },
     /** What an air-gap folder on this computer holds: file names and their checksums. */
     'airgap:scan': {
       input: z.strictObject({ folder: z.string().min(1).max(4096) }),

@@ -25,6 +25,10 @@ export const DraftHostSchema = z.strictObject({
   keyPath: Text,
   role: z.enum(ROLES),
   nodeName: z.string().min(1).max(253),
+  /** The user typed the node name (else it follows the machine's hostname). */
+  nodeNameSet: z.boolean().optional(),
+  /** A sudo password was handed to the back end (the password itself is never here). */
+  sudoPasswordGiven: z.boolean().optional(),
   /** This machine's firewall choice when it differs from the cluster's. */
   firewall: z.enum(FIREWALL_POLICIES).optional(),
 });

@@ -25,6 +25,21 @@ export class HostsStepPage {
     this.table = page.getByRole('table', { name: 'Hosts' });
   }
 
+  /** The row of one machine in the hosts table. */
+  row(address: string): Locator {
+    return this.table.getByRole('row').filter({ hasText: address });
+  }
+
+  /** Opens a row's "Edit login" form and returns it. */
+  async editLogin(address: string): Promise<Locator> {
+    await this.page.getByRole('button', { name: `Edit login for ${address}` }).click();
+    return this.loginForm(address);
+  }
+
+  loginForm(address: string): Locator {
+    return this.page.getByRole('form', { name: `Login for ${address}` });
+  }
+
   async add(host: { address: string; user: string; port?: number }): Promise<void> {
     await this.address.fill(host.address);
     await this.port.fill(String(host.port ?? 22));

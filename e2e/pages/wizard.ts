@@ -18,6 +18,8 @@ export class WizardPage {
   readonly cluster: ClusterStepPage;
   readonly review: ReviewStepPage;
   readonly nextBlocked: Locator;
+  /** The Install step's button that starts this cluster's install. */
+  readonly installButton: Locator;
 
   constructor(readonly page: Page) {
     this.stepNav = page.getByRole('navigation', { name: 'Wizard steps' });
@@ -33,6 +35,7 @@ export class WizardPage {
     this.cluster = new ClusterStepPage(page);
     this.review = new ReviewStepPage(page);
     this.nextBlocked = page.locator('#next-blocked');
+    this.installButton = page.getByRole('main').getByRole('button', { name: 'Install', exact: true });
   }
 
   step(title: string): Locator {
@@ -42,6 +45,11 @@ export class WizardPage {
   /** Clicks Next until the step with this heading shows. */
   async goForwardTo(title: string): Promise<void> {
     for (let i = 0; i < 7 && (await this.heading.textContent()) !== title; i++) await this.nextButton.click();
+  }
+
+  /** What an error boundary shows when the part it holds crashed ("the Checks step", "k3s-wizard"). */
+  crash(what: string): Locator {
+    return this.page.getByRole('alert', { name: `${what} stopped working` });
   }
 
   currentStep(): Locator {

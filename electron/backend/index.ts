@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import type { Front } from '../../shared/contract';
 import { AppError } from '../../shared/errors';
 import { readAirgapFolder } from '../engine/airgap-folder';
@@ -14,6 +14,38 @@ import { createDispatcher, type Dispatcher, type Handlers } from './dispatcher';
 import { EventHub } from './events';
 import { Logger } from './logger';
 import { APP_NAME } from './paths';
+import { bundleDownload, kubeconfigDownload } from './downloads';
+import { defaultKubeconfigPath } from '../kubeconfig/file';
+import { parseKubeconfig } from '../kubeconfig/merge';
+
+/** An agent socket exists where SSH_AUTH_SOCK points. */
+function sshAgentRunning(env: NodeJS.ProcessEnv): boolean {
+  const socket = env.SSH_AUTH_SOCK;
+  if (!socket) return false;
+  try {
+    return statSync(socket).isSocket();
+  } catch {
+    return false;
+  }
+}
+
+/** The context names of the kubeconfig kubectl reads; none when it is missing or unreadable. */
+function kubeconfigContexts(env: NodeJS.ProcessEnv): { path: string; contexts: string[] } {
+  const path = defaultKubeconfigPath({ env });
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return { path, contexts: [] };
+  }
+  try {
+    const config = parseKubeconfig(text, path);
+    const names = (config.contexts ?? []).map((c) => c.name).filter((n) => typeof n === 'string');
+    return { path, contexts: names.slice(0, 1000).map((n) => n.slice(0, 253)) };
+  } catch {
+    return { path, contexts: [] };
+  }
+}
 
 export interface BackendOptions {
   version: string;
@@ -72,6 +104,7 @@ export function createBackend(options: BackendOptions): Backend {
         dataDir: options.dataDir,
         nativeDialogs: files.native,
         rememberCredentials: hosts.credentials.canRemember,
+        sshAgent: sshAgentRunning(process.env),
       }),
     'app:recentLogs': ({ limit }) => Promise.resolve(logger.tail(limit)),
     'hosts:setCredentials': ({ host, port, remember, ...credentials }) =>
@@ -112,6 +145,7 @@ export function createBackend(options: BackendOptions): Backend {
         return { draft };
       }),
     'clusters:delete': ({ slug }) => settle(() => (clusters.delete(slug), {})),
+    'kubeconfig:contexts': () => settle(() => kubeconfigContexts(process.env)),
     'dialog:openFile': (input) => files.openFile(input),
     'dialog:openFolder': (input) => files.openFolder(input),
     'dialog:saveFile': (input) => files.saveFile(input),
@@ -122,6 +156,13 @@ export function createBackend(options: BackendOptions): Backend {
     'bundle:create': async (input) => ({
       path: await runs.bundle({ ...input, facts: hosts.factsFor(input.spec) }),
     }),
+    'files:download': (input) =>
+      settle(() => {
+        if (input.kind === 'bundle') return bundleDownload(options.dataDir, input.path);
+        const path = runs.snapshot(input.runId).kubeconfigPath;
+        if (!path) throw new AppError('NOT_FOUND', 'This run wrote no kubeconfig.');
+        return kubeconfigDownload(path, input.context);
+      }),
     'airgap:scan': ({ folder }) => settle(() => readAirgapFolder(expandHome(folder))),
   };
   const dispatcher = createDispatcher({ handlers, logger });

@@ -1,6 +1,14 @@
 import { EXIT } from './exit-codes';
 import { runCli } from './program';
 
+// Output cut short by a pipe (`k3s-wizard --help | head`) is not an error: stop quietly.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? EXIT.OK);
+    throw error;
+  });
+}
+
 let interrupted = false;
 const untilInterrupted = (): Promise<void> =>
   new Promise((resolve) => {

@@ -1,5 +1,6 @@
 import { useEffect, useRef } from 'react';
 import { AboutDialog } from './components/AboutDialog';
+import { ErrorBoundary } from './components/ErrorBoundary';
 import { LogPanel } from './components/LogPanel';
 import { SavedClusters } from './components/SavedClusters';
 import { StepList } from './components/StepList';
@@ -13,22 +14,26 @@ import { InstallStep } from './steps/InstallStep';
 import { ReviewStep } from './steps/ReviewStep';
 import { STEPS, stepIndex, type StepId } from './steps/steps';
 import { useAppStore } from './store';
-import { useSpecCheck } from './store/use-spec';
+import { nextBlockedBecause } from './store/next-blocked';
+import { useWizardIssues } from './store/use-issues';
 
-interface Progress {
-  hostCount: number;
-  hasServer: boolean;
-  specHasErrors: boolean;
-  installed: boolean;
-}
-
-/** Why the user cannot go on yet, in their words; null when they can. */
-function nextBlockedBecause(step: StepId, p: Progress): string | null {
-  if (step === 'hosts' && p.hostCount === 0) return 'Add at least one machine to continue.';
-  if (step === 'hosts' && !p.hasServer) return 'Choose at least one machine as the server.';
-  if (step === 'cluster' && p.specHasErrors) return 'Fix the problems shown above to continue.';
-  if (step === 'install' && !p.installed) return 'Install the cluster to continue.';
-  return null;
+function StepBody({ step }: { step: StepId }) {
+  switch (step) {
+    case 'hosts':
+      return <HostsStep />;
+    case 'checks':
+      return <ChecksStep />;
+    case 'cluster':
+      return <ClusterStep />;
+    case 'firewall':
+      return <FirewallStep />;
+    case 'review':
+      return <ReviewStep />;
+    case 'install':
+      return <InstallStep />;
+    case 'done':
+      return <DoneStep />;
+  }
 }
 
 export function App() {
@@ -42,15 +47,10 @@ export function App() {
   const saveError = useAppStore((s) => s.saveError);
   const clusterName = useAppStore((s) => s.cluster.name);
   const hosts = useAppStore((s) => s.hosts);
-  const { issues } = useSpecCheck();
+  const issues = useWizardIssues();
   const index = stepIndex(step);
   const installed = useAppStore((s) => s.run?.status === 'succeeded');
-  const blocked = nextBlockedBecause(step, {
-    hostCount: hosts.length,
-    hasServer: hosts.some((h) => h.role === 'server'),
-    specHasErrors: issues.some((i) => i.severity === 'error'),
-    installed,
-  });
+  const blocked = nextBlockedBecause(step, { hosts, issues, installed });
   const current = STEPS[index]!;
 
   // Move focus to the new step's heading so keyboard and screen-reader users follow along
@@ -86,21 +86,10 @@ export function App() {
           {current.title}
         </h1>
         <p className="step-summary">{current.summary}</p>
-        {step === 'hosts' ? (
-          <HostsStep />
-        ) : step === 'checks' ? (
-          <ChecksStep />
-        ) : step === 'cluster' ? (
-          <ClusterStep />
-        ) : step === 'firewall' ? (
-          <FirewallStep />
-        ) : step === 'review' ? (
-          <ReviewStep />
-        ) : step === 'install' ? (
-          <InstallStep />
-        ) : (
-          <DoneStep />
-        )}
+        {/* A crash in one step leaves the frame (steps, Back, Next) and the user's work in place. */}
+        <ErrorBoundary key={step} what={`the ${current.title} step`} reloadLabel="Reload this step">
+          <StepBody step={step} />
+        </ErrorBoundary>
         <div className="step-actions">
           <button type="button" onClick={back} disabled={index === 0}>
             Back
@@ -121,7 +110,9 @@ export function App() {
           </button>
         </div>
       </main>
-      <LogPanel />
+      <ErrorBoundary what="the log" reloadLabel="Reload the log">
+        <LogPanel />
+      </ErrorBoundary>
       <StatusBar />
     </div>
   );

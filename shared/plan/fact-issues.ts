@@ -35,7 +35,7 @@ function nodeChecks(spec: ClusterSpec, node: NodeSpec, index: number, facts: Hos
   if (facts.sudo === 'password' && !node.sudo.password) {
     warn(
       at('sudo.password'),
-      `sudo on ${name} asks ${node.user} for a password; it will be asked for when the install runs.`,
+      `sudo on ${name} asks ${node.user} for a password and none was given: enter it with “Edit login” on the Hosts step (the command line: see k3s-wizard apply --help).`,
     );
   }
   if (facts.k3s.installed && facts.k3s.role && facts.k3s.role !== node.role) {

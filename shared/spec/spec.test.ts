@@ -126,7 +126,7 @@ describe('cluster spec', () => {
       'error k3s.channel: “edge” is not a K3s channel: use stable, latest or v1.NN.',
       'warning k3s.channel: Both a version and a channel are set; the version 1.33 wins.',
       'warning install.scriptUrl: This address is plain http: what it serves runs as root on every machine. Prefer https.',
-      'error install.githubUrl: The githubUrl must be a web address starting with https:// (got “ftp://x”).',
+      'error install.githubUrl: The releases address (GITHUB_URL) must be a web address starting with https:// (or http://, less safe); got “ftp://x”.',
       'error firewall.clients[1]: “office” is not an IP address or network (for example 192.168.1.0/24).',
     ]);
   });

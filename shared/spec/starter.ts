@@ -8,7 +8,8 @@ export interface StarterOptions {
 export function starterSpecYaml(options: StarterOptions = {}): string {
   const name = options.name ?? 'homelab';
   return `# k3s-wizard cluster file. Check it with: k3s-wizard plan cluster.yaml
-# It never holds a password, passphrase or token: those are asked for when the wizard runs.
+# It never holds a password, passphrase or token: the wizard takes them on its Hosts step;
+# \`k3s-wizard apply\` asks on the terminal or reads --secrets-file / --secrets-fd (see apply --help).
 apiVersion: k3s-wizard/v1
 kind: Cluster
 name: ${shQuote(name)}

@@ -27,10 +27,17 @@ const K3S_OWN_PORTS: readonly number[] = [
   REGISTRY_PORT,
 ];
 
-function urlProblem(value: string, what: string): SpecIssue['message'] | null {
-  if (/^https:\/\/[^\s/]+/.test(value)) return null;
-  if (/^http:\/\/[^\s/]+/.test(value)) return null;
-  return `The ${what} must be a web address starting with https:// (got “${value}”).`;
+/** What each mirror field is called on the Cluster step (the spec's key is in the issue's path). */
+const URL_FIELD_LABEL = {
+  scriptUrl: 'install script address',
+  githubUrl: 'releases address (GITHUB_URL)',
+  channelUrl: 'channels address (INSTALL_K3S_CHANNEL_URL)',
+} as const;
+
+/** One rule for every mirror address: https://, or http:// with a warning (checked apart). */
+function urlProblem(value: string, field: keyof typeof URL_FIELD_LABEL): SpecIssue['message'] | null {
+  if (/^https?:\/\/[^\s/]+/.test(value)) return null;
+  return `The ${URL_FIELD_LABEL[field]} must be a web address starting with https:// (or http://, less safe); got “${value}”.`;
 }
 
 function cidrIssues(spec: ClusterSpec): SpecIssue[] {

@@ -40,7 +40,7 @@ function secretKeyIssues(
       ? [
           {
             path: [...path, key],
-            message: `Remove “${key}”: a cluster file never holds passwords, passphrases or tokens. k3s-wizard asks for them when it runs and keeps them in memory or the system keychain.`,
+            message: `Remove “${key}”: a cluster file never holds passwords, passphrases or tokens. The wizard takes them on its Hosts step; the command line asks on the terminal, or reads them from --secrets-file, --secrets-fd or the environment (see k3s-wizard apply --help). The K3s token is read from the server when needed.`,
           },
         ]
       : secretKeyIssues(item, [...path, key]),

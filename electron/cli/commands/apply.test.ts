@@ -43,7 +43,8 @@ describe('k3s-wizard apply', () => {
   it('names the missing secret before logging in anywhere', async () => {
     const c = cli();
     expect(await runCli(['apply', c.file, '--yes'], c.io)).toBe(2);
-    expect(c.err()).toContain('s1 needs an SSH password: set K3S_WIZARD_SSH_PASSWORD');
+    expect(c.err()).toContain('s1 needs an SSH password and there is no terminal to ask on');
+    expect(c.err()).toContain('--secrets-file');
   });
 
   it('an invalid cluster file is a usage error that lists the problems', async () => {

@@ -15,11 +15,15 @@ import { RunService, type StartedRun, type StartRunRequest } from '../../engine/
 import type { HostCredentials } from '../../ssh/secrets';
 import type { SessionPool } from '../../ssh/pool';
 import { parseConcurrency } from '../options';
+import { gatherSecrets, parseFd, SECRETS_HELP, type NodeSecrets, type SecretSource } from '../secrets';
+import { processTerminal } from '../../probe/terminal';
 import type { CliIo, RegisterCommand } from './context';
 import { readAirgapFolder } from '../../engine/airgap-folder';
 import { readFacts } from './plan';
 
 interface ApplyOptions {
+  secretsFile?: string;
+  secretsFd?: number;
   yes?: boolean;
   concurrency?: string;
   dryRun?: boolean;
@@ -28,24 +32,16 @@ interface ApplyOptions {
   plain?: boolean;
 }
 
-/** Login secrets come from the environment (never from the cluster file or the command line). */
-function credentialsFor(node: NodeSpec, env: NodeJS.ProcessEnv): HostCredentials {
-  const need = (name: string, what: string): string => {
-    const value = env[name];
-    if (!value)
-      throw new AppError('INVALID_INPUT', `${node.nodeName} needs ${what}: set ${name} in the environment.`);
-    return value;
-  };
+/** The login of a node, with the secrets gathered for it (never from the cluster file or argv). */
+function credentialsFor(node: NodeSpec, secrets: NodeSecrets): HostCredentials {
   const credentials: HostCredentials = { user: node.user };
   if (node.auth.method === 'agent') credentials.useAgent = true;
   if (node.auth.method === 'key') {
     credentials.identityFile = node.auth.keyPath;
-    if (env.K3S_WIZARD_KEY_PASSPHRASE)
-      credentials.passphrase = need('K3S_WIZARD_KEY_PASSPHRASE', 'a passphrase');
+    if (secrets.keyPassphrase) credentials.passphrase = secrets.keyPassphrase;
   }
-  if (node.auth.method === 'password')
-    credentials.password = need('K3S_WIZARD_SSH_PASSWORD', 'an SSH password');
-  if (node.sudo.password) credentials.sudoPassword = need('K3S_WIZARD_SUDO_PASSWORD', 'a sudo password');
+  if (node.auth.method === 'password' && secrets.sshPassword) credentials.password = secrets.sshPassword;
+  if (node.sudo.password && secrets.sudoPassword) credentials.sudoPassword = secrets.sudoPassword;
   return credentials;
 }
 
@@ -122,6 +118,8 @@ export async function openCluster(options: {
   acceptNew: boolean;
   /** Go on when some machines cannot be logged in to (a support bundle notes them). */
   lenient?: boolean;
+  /** A secrets file or descriptor (else the environment, else questions on the terminal). */
+  secrets?: SecretSource;
 }): Promise<OpenCluster> {
   const { spec, io } = options;
   const backend = createBackend({
@@ -135,9 +133,16 @@ export async function openCluster(options: {
     await backend.close();
   };
   try {
+    const secrets = await gatherSecrets({
+      spec,
+      env: io.env,
+      source: options.secrets ?? {},
+      terminal: processTerminal(),
+      onSecret: (secret) => logger.addSecret(secret),
+    });
     // The credential store registers every secret with the logger's redaction as it arrives.
     for (const node of spec.nodes)
-      hosts.setCredentials(node.address, node.port, credentialsFor(node, io.env));
+      hosts.setCredentials(node.address, node.port, credentialsFor(node, secrets.get(node.nodeName) ?? {}));
     io.stderr(`Logging in to ${spec.nodes.length} machines…\n`);
     await hosts.connectAll({
       acceptNew: options.acceptNew,
@@ -201,6 +206,7 @@ export async function runFromCli(options: {
   plain: boolean;
   acceptNew: boolean;
   request: Omit<StartRunRequest, 'plan' | 'onEvent'>;
+  secrets?: SecretSource;
 }): Promise<void> {
   const { io, plan, request } = options;
   const follow = followRun({ io, hosts: plan.steps.map((s) => s.host), plain: options.plain });
@@ -209,6 +215,7 @@ export async function runFromCli(options: {
     io,
     dataDir: options.dataDir,
     acceptNew: options.acceptNew,
+    ...(options.secrets ? { secrets: options.secrets } : {}),
   });
   try {
     const started = cluster.service.start({ ...request, plan, onEvent: follow.onEvent });
@@ -233,6 +240,9 @@ export const registerApply: RegisterCommand = (program, { io, dataDir }) => {
     .option('--facts <facts.json>', 'probed host facts, keyed by node name or address')
     .option('--accept-new-host-keys', 'trust the key of a machine never seen before (never a changed one)')
     .option('--plain', 'print plain lines even on a terminal')
+    .option('--secrets-file <file>', 'passwords and passphrases per node, YAML, mode 0600 (see below)')
+    .option('--secrets-fd <n>', 'read the same YAML from this file descriptor', parseFd)
+    .addHelpText('after', SECRETS_HELP)
     .action(async (file: string, opts: ApplyOptions) => {
       const concurrency = opts.concurrency === undefined ? undefined : parseConcurrency(opts.concurrency);
       const { spec, printed } = readClusterFile(file, io);
@@ -262,6 +272,10 @@ export const registerApply: RegisterCommand = (program, { io, dataDir }) => {
         plain: Boolean(opts.plain),
         acceptNew: Boolean(opts.acceptNewHostKeys),
         request: { spec, facts, ...(concurrency ? { concurrency } : {}), dryRun: Boolean(opts.dryRun) },
+        secrets: {
+          ...(opts.secretsFile ? { file: opts.secretsFile } : {}),
+          ...(opts.secretsFd !== undefined ? { fd: opts.secretsFd } : {}),
+        },
       });
     });
 };

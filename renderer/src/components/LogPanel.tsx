@@ -6,7 +6,10 @@ export function LogPanel() {
   const logs = useAppStore((s) => s.logs);
   const open = useAppStore((s) => s.logOpen);
   const end = useRef<HTMLLIElement>(null);
-  useEffect(() => end.current?.scrollIntoView({ block: 'end' }), [logs.length, open]);
+  useEffect(() => {
+    // A block body: scrollIntoView returns a value in some browsers, and React would call it as a cleanup.
+    end.current?.scrollIntoView({ block: 'end' });
+  }, [logs.length, open]);
   if (!open) return null;
   return (
     <section id="app-log" className="log-panel" aria-label="Back-end log">

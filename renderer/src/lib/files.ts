@@ -11,7 +11,17 @@ export async function copyText(text: string): Promise<boolean> {
 
 /** Offers text as a file download (the desktop app shows its save dialog for it). */
 export function saveTextFile(name: string, text: string, type = 'text/plain'): void {
-  const url = URL.createObjectURL(new Blob([text], { type }));
+  saveBlob(name, new Blob([text], { type }));
+}
+
+/** Offers bytes the back end sent (base64) as a download to this browser's computer. */
+export function saveBase64File(name: string, base64: string, type: string): void {
+  const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+  saveBlob(name, new Blob([bytes], { type }));
+}
+
+function saveBlob(name: string, blob: Blob): void {
+  const url = URL.createObjectURL(blob);
   const link = document.createElement('a');
   link.href = url;
   link.download = name;

@@ -1,6 +1,7 @@
-import { useEffect, useMemo } from 'react';
+import { useEffect, useMemo, useState, type ReactNode } from 'react';
 import { renderAction } from '../../../shared/plan';
 import { runChecks, type Check } from '../../../shared/checks';
+import { ChecksMatrix, ConnectionMatrix } from '../components/ChecksMatrix';
 import { CopyButton } from '../components/CopyButton';
 import { useAppStore } from '../store';
 import { usePlan } from '../store/use-plan';
@@ -52,8 +53,9 @@ function Fix({ check, onFirewall }: { check: Check; onFirewall: () => void }) {
  */
 function CgroupFix({ check, description }: { check: Check; description: string }) {
   const plan = usePlan();
-  const run = useAppStore((s) => s.run);
-  const startRun = useAppStore((s) => s.startRun);
+  const run = useAppStore((s) => s.fixRun);
+  const startFix = useAppStore((s) => s.startFix);
+  const runError = useAppStore((s) => s.runError);
   const testHost = useAppStore((s) => s.testHost);
   const host = useAppStore((s) => s.hosts.find((h) => h.nodeName === check.hostId));
   const stepId = `prepare:${check.hostId ?? ''}:cgroup`;
@@ -87,6 +89,10 @@ function CgroupFix({ check, description }: { check: Check; description: string }
         <p className="field-problem" role="alert">
           {state.error?.message}
         </p>
+      ) : runError && !state ? (
+        <p className="field-problem" role="alert">
+          {runError}
+        </p>
       ) : finished ? (
         <p className="conn-ok" role="status">
           Done: the memory cgroup is on.
@@ -96,7 +102,7 @@ function CgroupFix({ check, description }: { check: Check; description: string }
         type="button"
         className="primary"
         disabled={!step || state?.status === 'running'}
-        onClick={() => void startRun({ steps: [stepId] })}
+        onClick={() => void startFix([stepId])}
       >
         Enable it now and reboot {check.hostId}
       </button>
@@ -104,10 +110,13 @@ function CgroupFix({ check, description }: { check: Check; description: string }
   );
 }
 
-function CheckRow({ check, onFirewall }: { check: Check; onFirewall: () => void }) {
+/** Above this many machines the long lists fold away behind the summaries. */
+const FOLD_AFTER = 8;
+
+function CheckRow({ check, onFirewall, open }: { check: Check; onFirewall: () => void; open?: boolean }) {
   return (
     <li className={`check check-${check.status}`}>
-      <details open={check.status === 'fail'}>
+      <details open={open ?? check.status === 'fail'}>
         <summary>
           <span className={`badge badge-${check.status}`}>{STATUS_LABEL[check.status]}</span> {check.title}
         </summary>
@@ -142,6 +151,30 @@ export function ChecksStep() {
   );
   const probing = hosts.some((h) => connections[h.id]?.state === 'testing');
   const probed = hosts.filter((h) => facts[h.id]);
+  const [onlyProblems, setOnlyProblems] = useState(false);
+  const plan = usePlan();
+  const startFix = useAppStore((s) => s.startFix);
+  const fixing = useAppStore((s) => s.fixRun?.status === 'running');
+  const planSteps = plan?.ok ? new Set(plan.plan.steps.map((step) => step.id)) : new Set<string>();
+  // Every Pi whose memory cgroup is off, fixed in one run (each reboots once).
+  const cgroupFixes = checks
+    .filter((c) => c.status === 'fail' && c.fix?.kind === 'action' && c.fix.action === 'enable-memory-cgroup')
+    .map((c) => `prepare:${c.hostId ?? ''}:cgroup`)
+    .filter((id) => planSteps.has(id));
+  const fold = hosts.length > FOLD_AFTER;
+  const visible = (check: Check) => !onlyProblems || check.status !== 'pass';
+  const connectionProblems =
+    connectivity.state === 'done' ? connectivity.checks.filter((c) => c.status !== 'pass') : [];
+  const across = [
+    ...checks.filter((c) => c.hostId === null),
+    ...(connectivity.state === 'done'
+      ? connectionProblems.length > 3
+        ? connectivity.checks.filter((c) => c.status === 'pass')
+        : connectivity.checks
+      : []),
+  ]
+    .filter(visible)
+    .sort(byStatus);
 
   return (
     <div className="checks">
@@ -156,86 +189,140 @@ export function ChecksStep() {
         >
           {connectivity.state === 'testing' ? 'Testing connections…' : 'Test connections between machines'}
         </button>
+        {cgroupFixes.length > 1 && (
+          <button type="button" disabled={fixing} onClick={() => void startFix(cgroupFixes)}>
+            Fix the memory cgroup on all {cgroupFixes.length} Pis and reboot them
+          </button>
+        )}
+        <label className="check">
+          <input type="checkbox" checked={onlyProblems} onChange={(e) => setOnlyProblems(e.target.checked)} />
+          Only problems
+        </label>
         <p className="help">
           {probed.length} of {hosts.length} machines checked.
         </p>
       </div>
 
-      {hosts.map((host) => {
-        const own = checks.filter((c) => c.hostId === host.nodeName);
-        const connection = connections[host.id];
-        return (
-          <section key={host.id} className="panel" aria-labelledby={`checks-${host.id}`}>
-            <h2 id={`checks-${host.id}`}>{hostLabel(host)}</h2>
-            {!facts[host.id] ? (
-              <p className="help">
-                {connection?.state === 'error'
-                  ? `Could not check this machine: ${connection.message}`
-                  : connection?.state === 'testing'
-                    ? 'Checking…'
-                    : 'Not checked yet: test its connection on the Hosts step, or check all machines again.'}
-              </p>
-            ) : (
-              <ul className="check-list" aria-label={`Checks of ${host.nodeName}`}>
-                {[...own].sort(byStatus).map((check) => (
-                  <CheckRow key={`${check.id}`} check={check} onFirewall={goFirewall} />
-                ))}
-              </ul>
-            )}
-          </section>
-        );
-      })}
+      <ChecksMatrix
+        hosts={hosts.map((h) => ({ name: h.nodeName, probed: Boolean(facts[h.id]) }))}
+        checks={checks}
+        onlyProblems={onlyProblems}
+        detail={(check) => (
+          <ul className="check-list">
+            <CheckRow check={check} onFirewall={goFirewall} open />
+          </ul>
+        )}
+      />
+      {connectivity.state === 'done' && (
+        <ConnectionMatrix results={connectivity.results} onlyProblems={onlyProblems} />
+      )}
+
+      <Fold fold={fold} summary={`Every check of every machine (${hosts.length})`}>
+        {hosts.map((host) => {
+          const own = checks.filter((c) => c.hostId === host.nodeName).filter(visible);
+          const connection = connections[host.id];
+          return (
+            <section key={host.id} className="panel" aria-labelledby={`checks-${host.id}`}>
+              <h2 id={`checks-${host.id}`}>{hostLabel(host)}</h2>
+              {!facts[host.id] ? (
+                <p className="help">
+                  {connection?.state === 'error'
+                    ? `Could not check this machine: ${connection.message}`
+                    : connection?.state === 'testing'
+                      ? 'Checking…'
+                      : 'Not checked yet: test its connection on the Hosts step, or check all machines again.'}
+                </p>
+              ) : (
+                <ul className="check-list" aria-label={`Checks of ${host.nodeName}`}>
+                  {[...own].sort(byStatus).map((check) => (
+                    <CheckRow key={`${check.id}`} check={check} onFirewall={goFirewall} />
+                  ))}
+                </ul>
+              )}
+            </section>
+          );
+        })}
+      </Fold>
 
       <section className="panel" aria-labelledby="checks-across">
         <h2 id="checks-across">Across the machines</h2>
         <ul className="check-list" aria-label="Checks across the machines">
-          {[
-            ...checks.filter((c) => c.hostId === null),
-            ...(connectivity.state === 'done' ? connectivity.checks : []),
-          ]
-            .sort(byStatus)
-            .map((check) => (
-              <CheckRow
-                key={`${check.id}-${(check.hostIds ?? []).join(',')}`}
-                check={check}
-                onFirewall={goFirewall}
-              />
-            ))}
+          {connectionProblems.length > 3 && (
+            <li className="check check-fail">
+              <details>
+                <summary>
+                  <span className="badge badge-fail">{STATUS_LABEL.fail}</span> {connectionProblems.length}{' '}
+                  connections between the machines are blocked or untested
+                </summary>
+                <p>The matrix above shows which, port by port; each one:</p>
+                <ul className="check-list">
+                  {connectionProblems.map((check) => (
+                    <CheckRow
+                      key={`${check.id}-${(check.hostIds ?? []).join(',')}`}
+                      check={check}
+                      onFirewall={goFirewall}
+                      open={false}
+                    />
+                  ))}
+                </ul>
+              </details>
+            </li>
+          )}
+          {across.map((check) => (
+            <CheckRow
+              key={`${check.id}-${(check.hostIds ?? []).join(',')}`}
+              check={check}
+              onFirewall={goFirewall}
+            />
+          ))}
         </ul>
         {connectivity.state === 'error' && <p className="field-problem">{connectivity.message}</p>}
         {connectivity.state === 'done' && (
-          <table className="flows-table" aria-label="Connection tests">
-            <thead>
-              <tr>
-                <th scope="col">From</th>
-                <th scope="col">To</th>
-                <th scope="col">Port</th>
-                <th scope="col">For</th>
-                <th scope="col">Result</th>
-              </tr>
-            </thead>
-            <tbody>
-              {connectivity.results.map((r) => (
-                <tr key={`${r.from}-${r.to}-${r.port}-${r.proto}`}>
-                  <td>{r.from}</td>
-                  <td>{r.to}</td>
-                  <td>
-                    {r.port}/{r.proto}
-                  </td>
-                  <td>{r.purpose}</td>
-                  <td
-                    className={`flow-${r.status === 'open' ? 'open' : r.status === 'blocked' ? 'blocked' : 'unknown'}`}
-                  >
-                    {r.status}
-                    {r.status !== 'open' && r.detail ? ` — ${r.detail}` : ''}
-                  </td>
+          <Fold fold={fold} summary={`Every connection test as a list (${connectivity.results.length})`}>
+            <table className="flows-table" aria-label="Connection tests">
+              <thead>
+                <tr>
+                  <th scope="col">From</th>
+                  <th scope="col">To</th>
+                  <th scope="col">Port</th>
+                  <th scope="col">For</th>
+                  <th scope="col">Result</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {connectivity.results.map((r) => (
+                  <tr key={`${r.from}-${r.to}-${r.port}-${r.proto}`}>
+                    <td>{r.from}</td>
+                    <td>{r.to}</td>
+                    <td>
+                      {r.port}/{r.proto}
+                    </td>
+                    <td>{r.purpose}</td>
+                    <td
+                      className={`flow-${r.status === 'open' ? 'open' : r.status === 'blocked' ? 'blocked' : 'unknown'}`}
+                    >
+                      {r.status}
+                      {r.status !== 'open' && r.detail ? ` — ${r.detail}` : ''}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </Fold>
         )}
       </section>
     </div>
+  );
+}
+
+/** With many machines, a long list behind a summary line; with a few, the list itself. */
+function Fold({ fold, summary, children }: { fold: boolean; summary: string; children: ReactNode }) {
+  if (!fold) return <>{children}</>;
+  return (
+    <details className="fold">
+      <summary>{summary}</summary>
+      {children}
+    </details>
   );
 }
 

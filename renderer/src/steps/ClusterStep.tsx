@@ -5,7 +5,7 @@ import { Issues } from '../components/Issues';
 import { useAppStore } from '../store';
 import { DEFAULT_CLUSTER, type SourceChoice } from '../store/cluster-slice';
 import { issuesAt } from '../store/spec';
-import { useSpecCheck } from '../store/use-spec';
+import { useClusterNameIssue, useWizardIssues } from '../store/use-issues';
 
 const BACKEND_HELP: Record<FlannelBackend, string> = {
   vxlan: 'VXLAN: works on almost every network (the default). Needs UDP 8472 between the machines.',
@@ -26,7 +26,8 @@ export function ClusterStep() {
   const setCluster = useAppStore((s) => s.setCluster);
   const toggleComponent = useAppStore((s) => s.toggleComponent);
   const servers = useAppStore((s) => s.hosts.filter((h) => h.role === 'server').length);
-  const { issues } = useSpecCheck();
+  const issues = useWizardIssues();
+  const nameIssue = useClusterNameIssue();
   const nativeDialogs = useAppStore((s) => s.info?.nativeDialogs ?? false);
   const pickPath = useAppStore((s) => s.pickPath);
   const id = useId();
@@ -42,9 +43,14 @@ export function ClusterStep() {
           <label htmlFor={f('name')}>Name</label>
           <input id={f('name')} value={cluster.name} onChange={(e) => setCluster({ name: e.target.value })} />
           <p className="help">
-            Names the kubeconfig context, so this cluster never collides with another one.
+            Names the saved cluster and its kubeconfig context: it must differ from your other clusters’.
           </p>
           <Issues issues={issuesAt(issues, 'name')} />
+          {nameIssue?.path === 'name' && (
+            <button type="button" onClick={() => setCluster({ name: nameIssue.suggestion })}>
+              Use “{nameIssue.suggestion}”
+            </button>
+          )}
         </div>
       </fieldset>
 
@@ -339,6 +345,11 @@ export function ClusterStep() {
           </div>
         </div>
         <Issues issues={issuesAt(issues, 'kubeconfig')} />
+        {nameIssue?.path === 'kubeconfig.contextName' && (
+          <button type="button" onClick={() => setCluster({ contextName: nameIssue.suggestion })}>
+            Use “{nameIssue.suggestion}”
+          </button>
+        )}
       </fieldset>
     </div>
   );

@@ -8,6 +8,10 @@ export function DoneStep() {
   const uninstall = useAppStore((s) => s.uninstall);
   const bundlePath = useAppStore((s) => s.bundlePath);
   const opsError = useAppStore((s) => s.opsError);
+  const download = useAppStore((s) => s.download);
+  // In the browser front the files are on the computer running `k3s-wizard serve`.
+  const served = useAppStore((s) => s.info?.front === 'browser');
+  const where = served ? ' on the computer running k3s-wizard serve' : '';
   if (!run || run.status !== 'succeeded') {
     return <p className="panel muted">The cluster is not installed yet: finish the Install step first.</p>;
   }
@@ -54,9 +58,18 @@ export function DoneStep() {
         {run.kubeconfigPath ? (
           <>
             <p>
-              Written to <code>{run.kubeconfigPath}</code> as context <code>{context}</code>.
+              Written to <code>{run.kubeconfigPath}</code>
+              {where} as context <code>{context}</code>.
             </p>
             <pre className="commands">{`kubectl --context ${context} get nodes`}</pre>
+            {served && (
+              <button
+                type="button"
+                onClick={() => void download({ kind: 'kubeconfig', runId: run.runId, context })}
+              >
+                Download the kubeconfig
+              </button>
+            )}
           </>
         ) : (
           <p className="help">No kubeconfig was written.</p>
@@ -86,7 +99,13 @@ export function DoneStep() {
         </div>
         {bundlePath && (
           <p>
-            Support bundle written to <code>{bundlePath}</code> (secrets removed).
+            Support bundle written to <code>{bundlePath}</code>
+            {where} (secrets removed).{' '}
+            {served && (
+              <button type="button" onClick={() => void download({ kind: 'bundle', path: bundlePath })}>
+                Download the support bundle
+              </button>
+            )}
           </p>
         )}
         {opsError && (

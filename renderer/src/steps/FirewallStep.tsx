@@ -9,6 +9,7 @@ import { useAppStore } from '../store';
 import { issuesAt } from '../store/spec';
 import { useFactsByNode } from '../store/use-facts';
 import { useSpecCheck } from '../store/use-spec';
+import { useWizardIssues } from '../store/use-issues';
 
 const POLICY_TEXT: Record<FirewallPolicy, { title: string; help: string }> = {
   configure: {
@@ -52,7 +53,8 @@ function PlanDiff({ plan }: { plan: FirewallPlan }) {
 }
 
 export function FirewallStep() {
-  const { spec, issues } = useSpecCheck();
+  const { spec } = useSpecCheck();
+  const issues = useWizardIssues();
   const facts = useFactsByNode();
   const cluster = useAppStore((s) => s.cluster);
   const hosts = useAppStore((s) => s.hosts);

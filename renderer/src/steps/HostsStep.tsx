@@ -1,28 +1,24 @@
-import { useId, useState, type FormEvent } from 'react';
+import { Fragment, useId, useState, type FormEvent } from 'react';
 import { ERROR_TITLES } from '../../../shared/errors';
 import { BulkAdd } from '../components/BulkAdd';
 import { HostKeyDialog } from '../components/HostKeyDialog';
 import { Issues } from '../components/Issues';
+import { LoginEditor } from '../components/LoginEditor';
+import { AUTH_LABELS, LoginFields } from '../components/LoginFields';
 import { useAppStore, useAppStoreApi } from '../store';
 import type { HostConnection, HostSecrets } from '../store/connect-slice';
 import { issuesAt } from '../store/spec';
-import { useSpecCheck } from '../store/use-spec';
-import type { AuthMethod, HostDraft, HostProblems } from '../store/hosts-slice';
+import { useWizardIssues } from '../store/use-issues';
+import type { AuthMethod, HostDraft, HostEntry, HostProblems } from '../store/hosts-slice';
 
 const EMPTY: HostDraft = { address: '', port: 22, user: '', auth: 'agent', keyPath: '' };
-
-const AUTH_LABELS: Record<AuthMethod, string> = {
-  agent: 'SSH agent',
-  key: 'Private key file',
-  password: 'Password',
-};
 
 export function HostsStep() {
   const hosts = useAppStore((s) => s.hosts);
   const addHost = useAppStore((s) => s.addHost);
   const removeHost = useAppStore((s) => s.removeHost);
   const updateHost = useAppStore((s) => s.updateHost);
-  const { issues } = useSpecCheck();
+  const issues = useWizardIssues();
   const [draft, setDraft] = useState<HostDraft>(EMPTY);
   const [secrets, setSecrets] = useState<HostSecrets>({});
   const [sendError, setSendError] = useState<string | null>(null);
@@ -31,10 +27,8 @@ export function HostsStep() {
   const trustHostKey = useAppStore((s) => s.trustHostKey);
   const dismissHostKey = useAppStore((s) => s.dismissHostKey);
   const connections = useAppStore((s) => s.connections);
-  const canRemember = useAppStore((s) => s.info?.rememberCredentials ?? false);
-  const nativeDialogs = useAppStore((s) => s.info?.nativeDialogs ?? false);
-  const pickPath = useAppStore((s) => s.pickPath);
   const [problems, setProblems] = useState<HostProblems>({});
+  const [editing, setEditing] = useState<{ id: string; auth?: AuthMethod } | null>(null);
   const id = useId();
 
   const store = useAppStoreApi();
@@ -102,102 +96,14 @@ export function HostsStep() {
           />
           {problem('port')}
         </div>
-        <div className="field">
-          <label htmlFor={`${id}-user`}>User</label>
-          <input
-            {...field('user')}
-            value={draft.user}
-            placeholder="pi"
-            autoComplete="off"
-            onChange={(e) => setDraft({ ...draft, user: e.target.value })}
-          />
-          {problem('user')}
-        </div>
-        <div className="field">
-          <label htmlFor={`${id}-auth`}>Log in with</label>
-          <select
-            {...field('auth')}
-            value={draft.auth}
-            onChange={(e) => setDraft({ ...draft, auth: e.target.value as AuthMethod })}
-          >
-            {Object.entries(AUTH_LABELS).map(([value, label]) => (
-              <option key={value} value={value}>
-                {label}
-              </option>
-            ))}
-          </select>
-        </div>
-        {draft.auth === 'key' && (
-          <div className="field grow">
-            <label htmlFor={`${id}-keyPath`}>Key file</label>
-            <input
-              {...field('keyPath')}
-              value={draft.keyPath}
-              placeholder="~/.ssh/id_ed25519"
-              onChange={(e) => setDraft({ ...draft, keyPath: e.target.value })}
-            />
-            {nativeDialogs && (
-              <button
-                type="button"
-                onClick={() =>
-                  void pickPath('file', 'Choose the private key').then(
-                    (path) => path && setDraft({ ...draft, keyPath: path }),
-                  )
-                }
-              >
-                Browse…
-              </button>
-            )}
-            {problem('keyPath')}
-          </div>
-        )}
-        {draft.auth === 'password' && (
-          <div className="field">
-            <label htmlFor={`${id}-password`}>Password</label>
-            <input
-              id={`${id}-password`}
-              type="password"
-              autoComplete="off"
-              value={secrets.password ?? ''}
-              onChange={(e) => setSecrets({ ...secrets, password: e.target.value })}
-            />
-            {problem('auth')}
-          </div>
-        )}
-        {draft.auth === 'key' && (
-          <div className="field">
-            <label htmlFor={`${id}-passphrase`}>Key passphrase</label>
-            <input
-              id={`${id}-passphrase`}
-              type="password"
-              autoComplete="off"
-              placeholder="if the key has one"
-              value={secrets.passphrase ?? ''}
-              onChange={(e) => setSecrets({ ...secrets, passphrase: e.target.value })}
-            />
-          </div>
-        )}
-        <div className="field">
-          <label htmlFor={`${id}-sudo`}>sudo password</label>
-          <input
-            id={`${id}-sudo`}
-            type="password"
-            autoComplete="off"
-            placeholder="if sudo asks for one"
-            value={secrets.sudoPassword ?? ''}
-            onChange={(e) => setSecrets({ ...secrets, sudoPassword: e.target.value })}
-          />
-        </div>
-        {canRemember && (
-          <label className="check">
-            <input
-              type="checkbox"
-              checked={secrets.remember ?? false}
-              onChange={(e) => setSecrets({ ...secrets, remember: e.target.checked })}
-            />
-            Remember the passwords on this computer (encrypted by the system keychain)
-          </label>
-        )}
+        <LoginFields
+          id={id}
+          login={draft}
+          secrets={secrets}
+          problems={problems}
+          onLogin={(login) => setDraft({ ...draft, ...login })}
+          onSecrets={setSecrets}
+        />
         <button type="submit" className="primary">
           Add host
         </button>
@@ -240,47 +146,67 @@ export function HostsStep() {
           </thead>
           <tbody>
             {hosts.map((host, index) => (
-              <tr key={host.id}>
-                <td>
-                  {host.address}
-                  {host.port === 22 ? '' : `:${host.port}`}
-                </td>
-                <td>{host.user}</td>
-                <td>{AUTH_LABELS[host.auth]}</td>
-                <td>
-                  <select
-                    aria-label={`Role of ${host.address}`}
-                    value={host.role}
-                    onChange={(e) => updateHost(host.id, { role: e.target.value as 'server' | 'agent' })}
-                  >
-                    <option value="server">Server</option>
-                    <option value="agent">Agent</option>
-                  </select>
-                </td>
-                <td>
-                  <input
-                    aria-label={`Node name of ${host.address}`}
-                    value={host.nodeName}
-                    onChange={(e) => updateHost(host.id, { nodeName: e.target.value })}
-                  />
-                  <Issues issues={issuesAt(issues, `nodes[${index}]`)} />
-                </td>
-                <td className="connection-cell">
-                  <ConnectionStatus connection={connections[host.id] ?? { state: 'idle' }} />
-                  <button
-                    type="button"
-                    onClick={() => void testHost(host.id)}
-                    disabled={connections[host.id]?.state === 'testing'}
-                  >
-                    Test connection <span className="visually-hidden">to {host.address}</span>
-                  </button>
-                </td>
-                <td>
-                  <button type="button" className="link" onClick={() => removeHost(host.id)}>
-                    Remove <span className="visually-hidden">{host.address}</span>
-                  </button>
-                </td>
-              </tr>
+              <Fragment key={host.id}>
+                <tr>
+                  <td>
+                    {host.address}
+                    {host.port === 22 ? '' : `:${host.port}`}
+                  </td>
+                  <td>{host.user}</td>
+                  <td>{AUTH_LABELS[host.auth]}</td>
+                  <td>
+                    <select
+                      aria-label={`Role of ${host.address}`}
+                      value={host.role}
+                      onChange={(e) => updateHost(host.id, { role: e.target.value as 'server' | 'agent' })}
+                    >
+                      <option value="server">Server</option>
+                      <option value="agent">Agent</option>
+                    </select>
+                  </td>
+                  <td>
+                    <input
+                      aria-label={`Node name of ${host.address}`}
+                      value={host.nodeName}
+                      onChange={(e) => updateHost(host.id, { nodeName: e.target.value })}
+                    />
+                    <Issues issues={issuesAt(issues, `nodes[${index}]`)} />
+                  </td>
+                  <td className="connection-cell">
+                    <ConnectionStatus
+                      host={host}
+                      connection={connections[host.id] ?? { state: 'idle' }}
+                      onEdit={(auth) => setEditing({ id: host.id, ...(auth ? { auth } : {}) })}
+                    />
+                    <button
+                      type="button"
+                      onClick={() => void testHost(host.id)}
+                      disabled={connections[host.id]?.state === 'testing'}
+                    >
+                      Test connection <span className="visually-hidden">to {host.address}</span>
+                    </button>
+                  </td>
+                  <td>
+                    <button type="button" className="link" onClick={() => setEditing({ id: host.id })}>
+                      Edit login <span className="visually-hidden">for {host.address}</span>
+                    </button>{' '}
+                    <button type="button" className="link" onClick={() => removeHost(host.id)}>
+                      Remove <span className="visually-hidden">{host.address}</span>
+                    </button>
+                  </td>
+                </tr>
+                {editing?.id === host.id && (
+                  <tr>
+                    <td colSpan={7}>
+                      <LoginEditor
+                        host={host}
+                        {...(editing.auth ? { auth: editing.auth } : {})}
+                        onClose={() => setEditing(null)}
+                      />
+                    </td>
+                  </tr>
+                )}
+              </Fragment>
             ))}
           </tbody>
         </table>
@@ -289,7 +215,15 @@ export function HostsStep() {
   );
 }
 
-function ConnectionStatus({ connection }: { connection: HostConnection }) {
+function ConnectionStatus({
+  host,
+  connection,
+  onEdit,
+}: {
+  host: HostEntry;
+  connection: HostConnection;
+  onEdit: (auth?: AuthMethod) => void;
+}) {
   switch (connection.state) {
     case 'idle':
       return <span className="conn conn-idle">Not tested</span>;
@@ -304,6 +238,20 @@ function ConnectionStatus({ connection }: { connection: HostConnection }) {
     case 'needs-trust':
       return <span className="conn conn-warn">Waiting for you to trust its key</span>;
     case 'error':
+      if (connection.reason === 'no-method' && host.auth === 'agent') {
+        // Nothing was sent to the machine: the agent it was told to use is not running.
+        return (
+          <span className="conn conn-error">
+            No SSH agent is running for k3s-wizard (SSH_AUTH_SOCK is not set), so it could not log in.{' '}
+            <button type="button" className="link" onClick={() => onEdit('key')}>
+              Use a key file <span className="visually-hidden">for {host.address}</span>
+            </button>{' '}
+            <button type="button" className="link" onClick={() => onEdit('password')}>
+              Use a password <span className="visually-hidden">for {host.address}</span>
+            </button>
+          </span>
+        );
+      }
       return (
         <span className="conn conn-error">
           {ERROR_TITLES[connection.code]} {connection.message}

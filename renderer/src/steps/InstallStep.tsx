@@ -10,6 +10,7 @@ import {
 } from '../../../shared/run';
 import { VirtualLog } from '../components/VirtualLog';
 import { useAppStore } from '../store';
+import { usePlan } from '../store/use-plan';
 
 const HOST_STATUS: Record<HostStatus, string> = {
   pending: 'Waiting',
@@ -103,6 +104,25 @@ function HostCard({ run, host, log }: { run: RunSnapshot; host: string; log: rea
   );
 }
 
+/** Before the first run: what Install will do, in one paragraph. */
+function WhatInstallDoes() {
+  const plan = usePlan();
+  const hosts = useAppStore((s) => s.hosts);
+  if (!plan?.ok) return null;
+  const servers = hosts.filter((h) => h.role === 'server').map((h) => h.nodeName);
+  const agents = hosts.filter((h) => h.role === 'agent').map((h) => h.nodeName);
+  const machines = hosts.length === 1 ? '1 machine' : `${hosts.length} machines`;
+  return (
+    <p>
+      Install runs the {plan.plan.steps.length} steps shown on the Review step on {machines}: K3s on{' '}
+      {servers.join(', ')} first
+      {agents.length > 0 ? `, then ${agents.join(', ')} join${agents.length === 1 ? 's' : ''} it` : ''}.
+      Progress and each machine’s output show here as it goes; you can cancel, and running again continues
+      where it stopped.
+    </p>
+  );
+}
+
 export function InstallStep() {
   const run = useAppStore((s) => s.run);
   const runError = useAppStore((s) => s.runError);
@@ -114,10 +134,11 @@ export function InstallStep() {
 
   return (
     <div className="install">
+      {!run && <WhatInstallDoes />}
       <div className="toolbar">
         {!running && (
           <button type="button" className="primary" onClick={() => void startRun()}>
-            {run ? 'Run again' : 'Start install'}
+            {run ? 'Run again' : 'Install'}
           </button>
         )}
         {running && (
@@ -127,7 +148,7 @@ export function InstallStep() {
         )}
         <p className="help" role="status">
           {!run
-            ? 'Nothing has run yet. Start install runs the steps shown on the Review step; a run can be cancelled, and running it again continues where it stopped.'
+            ? 'Nothing has been installed yet.'
             : run.status === 'running'
               ? `Installing… ${seconds(elapsedMs(run, now))}`
               : run.status === 'succeeded'

@@ -1,6 +1,8 @@
 import type { StateCreator } from 'zustand';
 import type { AppBridge } from '../bridge';
+import type { InvokeInput } from '../../../shared/contract';
 import { errorText } from '../lib/errors';
+import { saveBase64File } from '../lib/files';
 import { SPEC_PROBLEMS, specOf } from './spec';
 import type { Store } from '.';
 
@@ -16,6 +18,8 @@ export interface ClusterOpsSlice {
   /** The join line for this cluster; the token filled in only when `reveal`. */
   joinCommand: (options: JoinOptions & { reveal: boolean }) => Promise<string | null>;
   createBundle: () => Promise<void>;
+  /** Browser front: a file the back end wrote, downloaded to the browser's computer. */
+  download: (what: InvokeInput<'files:download'>) => Promise<void>;
   /** Uninstalls the cluster; progress shows on the Install step like an install. */
   uninstall: () => Promise<void>;
 }
@@ -56,6 +60,15 @@ export const createClusterOpsSlice =
             ...(runId ? { runId } : {}),
           });
           set({ bundlePath: path, opsError: null });
+        } catch (error) {
+          set({ opsError: errorText(error) });
+        }
+      },
+      async download(what) {
+        try {
+          const file = await bridge.invoke('files:download', what);
+          saveBase64File(file.name, file.base64, file.mediaType);
+          set({ opsError: null });
         } catch (error) {
           set({ opsError: errorText(error) });
         }

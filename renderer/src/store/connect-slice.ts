@@ -26,7 +26,12 @@ export type HostConnection =
   | { state: 'idle' }
   | { state: 'testing' }
   | { state: 'ok'; summary: string }
-  | { state: 'error'; code: ErrorCode; message: string }
+  | {
+      state: 'error';
+      code: ErrorCode;
+      message: string;
+      /** The back end's `details.reason`, e.g. `no-method`. */ reason?: string;
+    }
   | { state: 'needs-trust'; question: HostKeyQuestion };
 
 export interface ConnectSlice {
@@ -78,6 +83,11 @@ export const createConnectSlice =
             ...(secrets.sudoPassword ? { sudoPassword: secrets.sudoPassword } : {}),
             ...(secrets.remember ? { remember: true } : {}),
           });
+          if (secrets.sudoPassword) {
+            set((state) => ({
+              hosts: state.hosts.map((h) => (h.id === host.id ? { ...h, sudoPasswordGiven: true } : h)),
+            }));
+          }
           return null;
         } catch (error) {
           return errorText(error);
@@ -103,7 +113,14 @@ export const createConnectSlice =
             id,
             ask
               ? { state: 'needs-trust', question: ask }
-              : { state: 'error', code: appError.code, message: appError.message },
+              : {
+                  state: 'error',
+                  code: appError.code,
+                  message: appError.message,
+                  ...(typeof appError.details?.reason === 'string'
+                    ? { reason: appError.details.reason }
+                    : {}),
+                },
           );
         }
       },

@@ -1,6 +1,6 @@
 import type { StateCreator } from 'zustand';
 import type { HostFacts } from '../../../shared/facts';
-import type { HostEntry } from './hosts-slice';
+import { autoNodeNames, type HostEntry } from './hosts-slice';
 import type { Store } from '.';
 
 export interface FactsSlice {
@@ -16,7 +16,8 @@ export const createFactsSlice: StateCreator<Store, [], [], FactsSlice> = (set) =
       const next = { ...state.facts };
       if (facts) next[hostId] = facts;
       else delete next[hostId];
-      return { facts: next };
+      // A probed hostname is the machine's node name unless the user typed one.
+      return { facts: next, hosts: autoNodeNames(state.hosts, next) };
     });
   },
 });

@@ -1,4 +1,5 @@
 import type { StateCreator } from 'zustand';
+import type { HostFacts } from '../../../shared/facts';
 import type { FirewallPolicy, Role } from '../../../shared/spec';
 import { addressProblem, isIPv4, portProblem, userProblem } from '../../../shared/validate';
 import type { Store } from '.';
@@ -16,27 +17,67 @@ export interface HostDraft {
 export interface HostEntry extends HostDraft {
   id: string;
   role: Role;
-  /** The Kubernetes node name; starts from the host name or address, editable. */
+  /** The Kubernetes node name; starts from the machine's own hostname once probed, editable. */
   nodeName: string;
+  /** The user typed the node name: it is no longer derived from the hostname. */
+  nodeNameSet?: boolean;
+  /** A sudo password was handed to the back end for this machine (never the password itself). */
+  sudoPasswordGiven?: boolean;
   /** This machine's firewall choice when it differs from the cluster's. */
   firewall?: FirewallPolicy;
 }
 
-/** A node name from what the user typed: the first label of a host name, else node-N. */
-export function suggestNodeName(address: string, taken: readonly string[]): string {
-  const base = isIPv4(address) || address.includes(':') ? 'node' : (address.split('.')[0] ?? 'node');
-  const clean =
-    base
-      .toLowerCase()
-      .replace(/[^a-z0-9-]/g, '-')
-      .replace(/^-+|-+$/g, '') || 'node';
-  if (clean !== 'node' && !taken.includes(clean)) return clean;
-  for (let n = 1; ; n++) if (!taken.includes(`${clean}-${n}`)) return `${clean}-${n}`;
+/** A hostname or address label made into a valid Kubernetes node name; '' when nothing is left. */
+export function nodeNameFrom(name: string): string {
+  return name
+    .toLowerCase()
+    .replace(/[^a-z0-9.-]+/g, '-')
+    .replace(/\.{2,}/g, '.')
+    .replace(/^[-.]+|[-.]+$/g, '')
+    .slice(0, 63)
+    .replace(/[-.]+$/g, '');
+}
+
+/** Before the probe: the first label of a host name; an IP address has no name of its own. */
+function nameBeforeProbe(address: string): string {
+  return isIPv4(address) || address.includes(':') ? '' : nodeNameFrom(address.split('.')[0] ?? '');
+}
+
+/**
+ * The node names the wizard picks: each machine's probed hostname (made valid for Kubernetes),
+ * else its host name, else "node". Names are only invented where they would clash: ten
+ * `raspberrypi` become `raspberrypi-1` … `raspberrypi-10`. Names the user typed stay as typed.
+ */
+export function autoNodeNames(
+  hosts: readonly HostEntry[],
+  facts: Readonly<Record<string, HostFacts>>,
+): HostEntry[] {
+  const fixed = new Set(hosts.filter((h) => h.nodeNameSet).map((h) => h.nodeName));
+  const base = (host: HostEntry): string =>
+    nodeNameFrom(facts[host.id]?.hostname ?? '') || nameBeforeProbe(host.address) || 'node';
+  const count = new Map<string, number>();
+  for (const host of hosts) if (!host.nodeNameSet) count.set(base(host), (count.get(base(host)) ?? 0) + 1);
+  const used = new Set(fixed);
+  const next = new Map<string, number>();
+  const named = hosts.map((host) => {
+    if (host.nodeNameSet) return host;
+    const wanted = base(host);
+    let name = wanted;
+    if ((count.get(wanted) ?? 0) > 1 || wanted === 'node' || used.has(wanted)) {
+      let n = next.get(wanted) ?? 1;
+      while (used.has(`${wanted}-${n}`)) n++;
+      name = `${wanted}-${n}`;
+      next.set(wanted, n + 1);
+    }
+    used.add(name);
+    return name === host.nodeName ? host : { ...host, nodeName: name };
+  });
+  return named.every((host, i) => host === hosts[i]) ? (hosts as HostEntry[]) : named;
 }
 
 export type HostProblems = Partial<Record<keyof HostDraft, string>>;
 
-export function hostDraftProblems(draft: HostDraft, existing: HostEntry[]): HostProblems {
+export function hostDraftProblems(draft: HostDraft, existing: readonly HostEntry[]): HostProblems {
   const problems: HostProblems = {};
   const address = addressProblem(draft.address);
   if (address) problems.address = address;
@@ -58,6 +99,10 @@ export interface HostsSlice {
   addHost: (draft: HostDraft) => HostProblems;
   removeHost: (id: string) => void;
   updateHost: (id: string, patch: Partial<Pick<HostEntry, 'role' | 'nodeName' | 'firewall'>>) => void;
+  /** Changes how to log in to a machine already in the list; returns the problems (nothing changes then). */
+  updateLogin: (id: string, login: Pick<HostDraft, 'port' | 'user' | 'auth' | 'keyPath'>) => HostProblems;
+  /** Derives the node names not typed by the user again (after a probe found a hostname). */
+  renameNodes: () => void;
 }
 
 export const createHostsSlice: StateCreator<Store, [], [], HostsSlice> = (set, get) => ({
@@ -67,18 +112,37 @@ export const createHostsSlice: StateCreator<Store, [], [], HostsSlice> = (set, g
     if (Object.keys(problems).length > 0) return problems;
     const id = `${draft.user}@${draft.address}:${draft.port}`;
     set((state) => {
-      const nodeName = suggestNodeName(
-        draft.address,
-        state.hosts.map((h) => h.nodeName),
-      );
       // The first machine added becomes the server; the others join it as agents.
       const role: Role = state.hosts.some((h) => h.role === 'server') ? 'agent' : 'server';
-      return { hosts: [...state.hosts, { ...draft, id, role, nodeName }] };
+      return { hosts: autoNodeNames([...state.hosts, { ...draft, id, role, nodeName: '' }], state.facts) };
     });
     return {};
   },
   updateHost(id, patch) {
-    set((state) => ({ hosts: state.hosts.map((host) => (host.id === id ? { ...host, ...patch } : host)) }));
+    set((state) => {
+      const hosts = state.hosts.map((host) =>
+        host.id === id
+          ? { ...host, ...patch, ...(patch.nodeName !== undefined ? { nodeNameSet: true } : {}) }
+          : host,
+      );
+      return { hosts: patch.nodeName !== undefined ? autoNodeNames(hosts, state.facts) : hosts };
+    });
+  },
+  updateLogin(id, login) {
+    const host = get().hosts.find((h) => h.id === id);
+    if (!host) return {};
+    const draft = { ...login, address: host.address };
+    const problems = hostDraftProblems(
+      draft,
+      get().hosts.filter((h) => h.id !== id),
+    );
+    if (Object.keys(problems).length > 0) return problems;
+    // The id stays: the machine's facts, connection and node name belong to it.
+    set((state) => ({ hosts: state.hosts.map((h) => (h.id === id ? { ...h, ...login } : h)) }));
+    return {};
+  },
+  renameNodes() {
+    set((state) => ({ hosts: autoNodeNames(state.hosts, state.facts) }));
   },
   removeHost(id) {
     set((state) => ({ hosts: state.hosts.filter((host) => host.id !== id) }));

@@ -9,13 +9,19 @@ import type { Store } from '.';
 export const MAX_LOG_LINES = 50_000;
 
 export interface RunSlice {
+  /** This cluster's install run (the Install step shows it, and only it). */
   runId: string | null;
   run: RunSnapshot | null;
+  /** A fix started from the Checks step (some steps of the plan), shown where it was started. */
+  fixRunId: string | null;
+  fixRun: RunSnapshot | null;
   /** Everything each machine printed during this run, newest last. */
   hostLogs: Record<string, string[]>;
   runError: string | null;
-  /** Starts a run of the plan; `steps` narrows it (one fix from the Checks step). */
-  startRun: (options?: { dryRun?: boolean; steps?: string[] }) => Promise<void>;
+  /** Starts the install: a run of the whole plan. */
+  startRun: (options?: { dryRun?: boolean }) => Promise<void>;
+  /** Runs only these steps of the plan (a fix from the Checks step); the install is not touched. */
+  startFix: (steps: string[]) => Promise<void>;
   /** Follows run events live; returns the unsubscribe. */
   followRun: () => () => void;
   /** After a reload: the run's state so far, from the back end. */
@@ -34,6 +40,8 @@ export const createRunSlice =
   (set, get) => ({
     runId: null,
     run: null,
+    fixRunId: null,
+    fixRun: null,
     hostLogs: {},
     runError: null,
     async startRun(options = {}) {
@@ -44,20 +52,40 @@ export const createRunSlice =
       }
       set({ runError: null, run: null, hostLogs: {} });
       try {
-        const { runId } = await bridge.invoke('run:start', {
-          spec,
-          dryRun: options.dryRun ?? false,
-          ...(options.steps ? { steps: options.steps } : {}),
-        });
+        const { runId } = await bridge.invoke('run:start', { spec, dryRun: options.dryRun ?? false });
         set({ runId });
         await get().catchUpRun();
       } catch (error) {
         set({ runError: errorText(error) });
       }
     },
+    async startFix(steps) {
+      const spec = specOf(get());
+      if (!spec) {
+        set({ runError: SPEC_PROBLEMS });
+        return;
+      }
+      set({ runError: null, fixRun: null });
+      try {
+        const { runId } = await bridge.invoke('run:start', { spec, dryRun: false, steps });
+        set({ fixRunId: runId });
+        const snapshot = await bridge.invoke('run:snapshot', { runId });
+        set((state) =>
+          state.fixRunId === runId && (!state.fixRun || state.fixRun.lastSeq < snapshot.lastSeq)
+            ? { fixRun: snapshot }
+            : {},
+        );
+      } catch (error) {
+        set({ runError: errorText(error) });
+      }
+    },
     followRun() {
       return bridge.on('run:event', (event: RunEvent) => {
-        const { runId, run } = get();
+        const { runId, run, fixRunId, fixRun } = get();
+        if (event.runId === fixRunId) {
+          if (!fixRun || event.seq > fixRun.lastSeq) set({ fixRun: reduceRun(fixRun, event) });
+          return;
+        }
         if (event.runId !== runId) return;
         // Events the snapshot already holds (it was taken after they happened) are skipped.
         if (run && event.seq <= run.lastSeq) return;

@@ -10,6 +10,7 @@ import type { AppBridge } from '../bridge';
 import { errorText } from '../lib/errors';
 import type { StepId } from '../steps/steps';
 import { DEFAULT_CLUSTER, type ClusterOptions } from './cluster-slice';
+import { takenNames, uniqueName } from './cluster-name';
 import type { HostEntry } from './hosts-slice';
 import type { Store } from '.';
 
@@ -25,13 +26,21 @@ export interface SavedSlice {
   /** Where this draft is saved (keeps saving to the same place); null until first saved. */
   savedSlug: string | null;
   savedClusters: SavedClusterSummary[];
+  /** The context names already in the kubeconfig kubectl reads, and where it is. */
+  kubeContexts: string[];
+  kubeconfigPath: string;
   saveError: string | null;
   refreshSaved: () => Promise<void>;
   saveDraft: () => Promise<void>;
   openSaved: (slug: string) => Promise<void>;
   deleteSaved: (slug: string) => Promise<void>;
-  /** Starts over with an empty draft (the saved ones stay saved). */
+  /** Starts over with an empty draft under a name no other cluster uses (the saved ones stay saved). */
   newCluster: () => void;
+}
+
+/** The default name, or the next free one ("homelab-2") when another cluster has it. */
+function freshName(state: Pick<Store, 'savedClusters' | 'kubeContexts'>): string {
+  return uniqueName(DEFAULT_CLUSTER.name, takenNames({ ...state, savedSlug: null }));
 }
 
 /** The draft as saved: everything the wizard holds except secrets (it holds none) and UI state. */
@@ -53,10 +62,21 @@ export const createSavedSlice =
   (set, get) => ({
     savedSlug: null,
     savedClusters: [],
+    kubeContexts: [],
+    kubeconfigPath: '~/.kube/config',
     saveError: null,
     async refreshSaved() {
       try {
-        set({ savedClusters: await bridge.invoke('clusters:list', {}) });
+        const [savedClusters, kube] = await Promise.all([
+          bridge.invoke('clusters:list', {}),
+          bridge.invoke('kubeconfig:contexts', {}),
+        ]);
+        set({ savedClusters, kubeContexts: kube.contexts, kubeconfigPath: kube.path });
+        // A draft not started yet takes a free name rather than one that would collide.
+        const state = get();
+        if (!state.savedSlug && state.hosts.length === 0 && state.cluster.name === DEFAULT_CLUSTER.name) {
+          set({ cluster: { ...state.cluster, name: freshName(state) } });
+        }
       } catch (error) {
         set({ saveError: errorText(error) });
       }
@@ -87,6 +107,8 @@ export const createSavedSlice =
           runId: draft.runId,
           connections: {},
           run: null,
+          fixRunId: null,
+          fixRun: null,
           hostLogs: {},
           saveError: null,
         });
@@ -108,12 +130,14 @@ export const createSavedSlice =
       set({
         savedSlug: null,
         hosts: [],
-        cluster: DEFAULT_CLUSTER,
+        cluster: { ...DEFAULT_CLUSTER, name: freshName(get()) },
         facts: {},
         step: 'hosts',
         reached: ['hosts'],
         runId: null,
         run: null,
+        fixRunId: null,
+        fixRun: null,
         hostLogs: {},
         connections: {},
         saveError: null,

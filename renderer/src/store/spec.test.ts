@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CLUSTER } from './cluster-slice';
-import { suggestNodeName, type HostEntry } from './hosts-slice';
+import { type HostEntry } from './hosts-slice';
+import { buildPlan } from '../../../shared/plan';
+import { makeFacts } from '../../../test-support/shared/spec';
 import { buildSpecInput, checkSpec, issuesAt } from './spec';
 
 const host = (address: string, role: 'server' | 'agent', nodeName: string): HostEntry => ({
@@ -61,10 +63,20 @@ describe('spec built from the wizard', () => {
     expect(issuesAt(issues, 'nodes[1]').some((i) => /same/.test(i.message))).toBe(true);
   });
 
-  it('suggests node names that are valid and unique', () => {
-    expect(suggestNodeName('Pi1.local', [])).toBe('pi1');
-    expect(suggestNodeName('pi1.local', ['pi1'])).toBe('pi1-1');
-    expect(suggestNodeName('192.168.1.20', ['node-1'])).toBe('node-2');
-    expect(suggestNodeName('fe80::1', [])).toBe('node-1');
+  it('does not promise to ask for a sudo password the user already gave', () => {
+    const facts = { srv: makeFacts('10.0.0.2', { sudo: 'password' }) };
+    const without = checkSpec(buildSpecInput(DEFAULT_CLUSTER, [host('10.0.0.2', 'server', 'srv')])).spec!;
+    const given = checkSpec(
+      buildSpecInput(DEFAULT_CLUSTER, [{ ...host('10.0.0.2', 'server', 'srv'), sudoPasswordGiven: true }]),
+    ).spec!;
+    const warnings = (spec: typeof given) => {
+      const result = buildPlan(spec, facts);
+      return result.ok ? result.plan.issues.map((i) => i.message) : [];
+    };
+    expect(warnings(without).join('\n')).toMatch(
+      /asks pi for a password and none was given: enter it with “Edit login”/,
+    );
+    expect(warnings(given).join('\n')).not.toMatch(/sudo/);
+    expect(warnings(given).join('\n')).not.toMatch(/will be asked for/);
   });
 });

@@ -67,6 +67,8 @@ export function buildSpecInput(cluster: ClusterOptions, hosts: readonly HostEntr
       auth: host.auth === 'key' ? { method: 'key', keyPath: host.keyPath } : { method: host.auth },
       role: host.role,
       nodeName: host.nodeName,
+      // The password went to the back end; the spec only says there is one.
+      ...(host.sudoPasswordGiven ? { sudo: { password: true } } : {}),
       ...(host.firewall ? { firewall: host.firewall } : {}),
     })),
   };
