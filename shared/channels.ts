@@ -20,15 +20,15 @@ export const INVOKE_CHANNELS = [
   'clusters:save',
   'clusters:load',
   'clusters:delete',
+  'kubeconfig:contexts',
   'dialog:openFile',
   'dialog:openFolder',
   'dialog:saveFile',
   'run:joinCommand',
   'run:uninstall',
   'bundle:create',
-  'airgap:scan',
-  'kubeconfig:contexts',
   'files:download',
+  'airgap:scan',
 ] as const;
 
 export const EVENT_CHANNELS = ['app:log', 'run:event', 'app:menu'] as const;
