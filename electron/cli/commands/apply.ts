@@ -5,7 +5,13 @@ import { createInterface } from 'node:readline/promises';
 import { AppError } from '../../../shared/errors';
 import { buildPlan, type AirgapInventory, type Plan } from '../../../shared/plan';
 import { reduceRun, type RunEvent, type RunSnapshot } from '../../../shared/run';
-import { formatIssue, loadSpec, type ClusterSpec, type NodeSpec } from '../../../shared/spec';
+import {
+  formatIssue,
+  loadSpec,
+  type ClusterSpec,
+  type FactsByNode,
+  type NodeSpec,
+} from '../../../shared/spec';
 import { createBackend } from '../../backend';
 import type { Logger } from '../../backend/logger';
 import { appVersion } from '../../backend/version';
@@ -14,6 +20,9 @@ import { MAX_DEFAULT_CONCURRENCY } from '../../engine/run';
 import { RunService, type StartedRun, type StartRunRequest } from '../../engine/service';
 import type { HostCredentials } from '../../ssh/secrets';
 import type { SessionPool } from '../../ssh/pool';
+import type { HostsService } from '../../probe/hosts-service';
+import type { HostFacts } from '../../../shared/facts';
+import pLimit from 'p-limit';
 import { parseConcurrency } from '../options';
 import { gatherSecrets, parseFd, SECRETS_HELP, type NodeSecrets, type SecretSource } from '../secrets';
 import { processTerminal } from '../../probe/terminal';
@@ -102,6 +111,7 @@ export function isInteractive(): boolean {
 export interface OpenCluster {
   logger: Logger;
   pool: SessionPool;
+  hosts: HostsService;
   service: RunService;
   dataDir: string;
   close: () => Promise<void>;
@@ -166,7 +176,7 @@ export async function openCluster(options: {
     pool: () => hosts.pool,
     env: io.env,
   });
-  return { logger, pool: hosts.pool, service, dataDir: backend.options.dataDir, close };
+  return { logger, pool: hosts.pool, hosts, service, dataDir: backend.options.dataDir, close };
 }
 
 /** Live (or plain) progress of a run on the terminal, then its summary. */
@@ -196,28 +206,68 @@ export function followRun(options: { io: CliIo; hosts: string[]; plain: boolean 
 }
 
 /**
+ * Every machine's facts, read once over its session (as the wizard's Checks step does), so the
+ * plan knows each firewall, Pi and architecture; a machine that cannot be read stops the run.
+ */
+export async function probeCluster(cluster: OpenCluster, spec: ClusterSpec, io: CliIo): Promise<FactsByNode> {
+  io.stderr(`Checking ${spec.nodes.length} machines…\n`);
+  const limit = pLimit(16);
+  const facts: Record<string, HostFacts> = {};
+  await Promise.all(
+    spec.nodes.map((node) =>
+      limit(async () => {
+        try {
+          facts[node.nodeName] = await cluster.hosts.probe({
+            host: node.address,
+            port: node.port,
+            user: node.user,
+          });
+        } catch (error) {
+          if (error instanceof AppError)
+            throw new AppError(
+              error.code,
+              `${node.nodeName} (${node.address}): ${error.message}`,
+              error.details,
+            );
+          throw error;
+        }
+      }),
+    ),
+  );
+  return facts;
+}
+
+/**
  * Runs a plan from the command line: every machine logged in first, live progress, the
- * sessions closed at the end, and a failure naming each failed host and step.
+ * sessions closed at the end, and a failure naming each failed host and step. The plan is
+ * given, or made once every machine is logged in (apply reads their facts first).
  */
 export async function runFromCli(options: {
   io: CliIo;
   dataDir: string;
-  plan: Plan;
+  plan: Plan | ((cluster: OpenCluster) => Promise<{ plan: Plan; facts: FactsByNode }>);
   plain: boolean;
   acceptNew: boolean;
   request: Omit<StartRunRequest, 'plan' | 'onEvent'>;
   secrets?: SecretSource;
 }): Promise<void> {
-  const { io, plan, request } = options;
-  const follow = followRun({ io, hosts: plan.steps.map((s) => s.host), plain: options.plain });
+  const { io } = options;
   const cluster = await openCluster({
-    spec: request.spec,
+    spec: options.request.spec,
     io,
     dataDir: options.dataDir,
     acceptNew: options.acceptNew,
     ...(options.secrets ? { secrets: options.secrets } : {}),
   });
   try {
+    let { request } = options;
+    let plan: Plan;
+    if (typeof options.plan === 'function') {
+      const made = await options.plan(cluster);
+      plan = made.plan;
+      request = { ...request, facts: made.facts };
+    } else plan = options.plan;
+    const follow = followRun({ io, hosts: plan.steps.map((s) => s.host), plain: options.plain });
     const started = cluster.service.start({ ...request, plan, onEvent: follow.onEvent });
     const snapshot = await follow.finish(started);
     if (snapshot.status !== 'succeeded') throw failure(snapshot, started.logPath);
@@ -246,16 +296,21 @@ export const registerApply: RegisterCommand = (program, { io, dataDir }) => {
     .action(async (file: string, opts: ApplyOptions) => {
       const concurrency = opts.concurrency === undefined ? undefined : parseConcurrency(opts.concurrency);
       const { spec, printed } = readClusterFile(file, io);
-      const facts = opts.facts ? readFacts(opts.facts, spec) : {};
-      const result = buildPlan(spec, facts, { airgap: airgapInventory(spec, file) });
-      const issues = result.ok ? result.plan.issues : result.issues;
-      for (const issue of issues.filter((i) => !printed.includes(i.message)))
-        io.stderr(`${formatIssue(issue, file)}\n`);
-      if (!result.ok) throw new AppError('SPEC_INVALID', 'The plan cannot be made (problems listed above).');
-      const plan = result.plan;
-      const interactive = isInteractive();
-      if (!opts.yes && !opts.dryRun) {
-        if (!interactive)
+      const airgap = airgapInventory(spec, file);
+      const given = opts.facts ? readFacts(opts.facts, spec) : null;
+      const makePlan = (facts: FactsByNode): Plan => {
+        const result = buildPlan(spec, facts, { airgap });
+        const issues = result.ok ? result.plan.issues : result.issues;
+        for (const issue of issues.filter((i) => !printed.includes(i.message)))
+          io.stderr(`${formatIssue(issue, file)}\n`);
+        if (!result.ok)
+          throw new AppError('SPEC_INVALID', 'The plan cannot be made (problems listed above).');
+        return result.plan;
+      };
+      // Asked before anything changes: after the logins and checks, which change nothing.
+      const confirmed = async (plan: Plan) => {
+        if (opts.yes || opts.dryRun) return;
+        if (!isInteractive())
           throw new AppError(
             'INVALID_INPUT',
             'Add --yes to change the machines without being asked (see k3s-wizard plan for what would run).',
@@ -263,15 +318,35 @@ export const registerApply: RegisterCommand = (program, { io, dataDir }) => {
         const hosts = spec.nodes.map((n) => n.nodeName).join(', ');
         if (!(await confirm(`Install ${spec.name} on ${hosts} (${plan.steps.length} steps)? [y/N] `)))
           throw new AppError('CANCELLED', 'Nothing was done.');
-      }
+      };
+      if (!opts.yes && !opts.dryRun && !isInteractive())
+        throw new AppError(
+          'INVALID_INPUT',
+          'Add --yes to change the machines without being asked (see k3s-wizard plan for what would run).',
+        );
+      // With --facts the plan is made from them; otherwise every machine is read first.
+      const plan = given ? makePlan(given) : null;
+      if (plan) await confirmed(plan);
 
       await runFromCli({
         io,
         dataDir: dataDir(),
-        plan,
+        plan:
+          plan ??
+          (async (cluster) => {
+            const facts = await probeCluster(cluster, spec, io);
+            const made = makePlan(facts);
+            await confirmed(made);
+            return { plan: made, facts };
+          }),
         plain: Boolean(opts.plain),
         acceptNew: Boolean(opts.acceptNewHostKeys),
-        request: { spec, facts, ...(concurrency ? { concurrency } : {}), dryRun: Boolean(opts.dryRun) },
+        request: {
+          spec,
+          facts: given ?? {},
+          ...(concurrency ? { concurrency } : {}),
+          dryRun: Boolean(opts.dryRun),
+        },
         secrets: {
           ...(opts.secretsFile ? { file: opts.secretsFile } : {}),
           ...(opts.secretsFd !== undefined ? { fd: opts.secretsFd } : {}),
