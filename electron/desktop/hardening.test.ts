@@ -86,13 +86,13 @@ describe('desktop hardening', () => {
           'clipboard-read',
           'clipboard-sanitized-write',
         ])
-          handler?.({} as never, permission, (granted: boolean) => answers.push(granted), {} as never);
+          handler?.({}, permission, (granted: boolean) => answers.push(granted), {});
       },
       setPermissionCheckHandler: (handler) => {
         check = handler as never;
       },
       setDevicePermissionHandler: (handler) => {
-        device = handler as never;
+        device = handler;
       },
     };
     denyPermissions(session);
