@@ -162,6 +162,19 @@ describe('redaction', () => {
     expect(out[4]).toBe('after');
   });
 
+  it('costs linear time on hostile lines (repeated secret words, no separator)', () => {
+    for (const text of ['token-'.repeat(11_000), `"${'token'.repeat(13_000)}`, 'a-'.repeat(30_000)]) {
+      const started = performance.now();
+      expect(redactText(text)).toBe(text);
+      expect(performance.now() - started).toBeLessThan(1000);
+    }
+  });
+
+  it('a harmless field around a secret does not hide it', () => {
+    expect(redactText('level=info msg="ran K3S_TOKEN=tok-in-msg-1 ok"')).not.toContain('tok-in-msg-1');
+    expect(redactText('- {user: bob, password: pw-in-flow-2}')).not.toContain('pw-in-flow-2');
+  });
+
   it('a Redactor knows the values registered with it', () => {
     const redactor = new Redactor();
     redactor.add('hunter2-pw');

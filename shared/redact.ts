@@ -17,8 +17,10 @@ const SECRET_NAME =
 // The same words inside a longer name (`K3S_AGENT_TOKEN`, `oidc-client-secret`, `etcd-s3-secret-key`).
 const SECRET_WORD = String.raw`(?:token|passw(?:or)?d|passphrase|secret|private[-_]?key|key[-_]?data|credential)`;
 
+const HAS_SECRET_WORD = new RegExp(SECRET_WORD, 'i');
+
 export function isSecretKey(key: string): boolean {
-  return SECRET_NAME.test(key) || new RegExp(SECRET_WORD, 'i').test(key);
+  return SECRET_NAME.test(key) || HAS_SECRET_WORD.test(key);
 }
 
 // A value as it appears after `=`, `:` or a space: double-quoted (with escapes), single-quoted
@@ -31,8 +33,11 @@ const BARE = String.raw`(?!["'])[^\s"',;}\]\\]+`;
 const VALUE = `${NOT_A_VARIABLE}(?:${DQ}|${SQ}|${BARE})`;
 // JSON-escaped quotes inside a JSON string: `\"token\":\"x\"`.
 const ESCAPED_DQ = String.raw`\\"(?:[^"\\]|\\[^"])*\\"`;
-// A key that names a secret, as it appears before `:` or `=`.
-const KEY = String.raw`(?:[\w.-]*${SECRET_WORD}[\w.-]*|(?<![\w-])auth)`;
+// Names are matched whole and then tested (never with the secret word inside the pattern), so
+// a hostile line of repeated words costs linear time, not quadratic.
+const isSecretName = (name: string): boolean => HAS_SECRET_WORD.test(name);
+// A key that names a secret, as it appears before `:`: the words above, or `auth` alone.
+const isKeyName = (name: string): boolean => isSecretName(name) || name.toLowerCase() === 'auth';
 
 interface Rule {
   pattern: RegExp;
@@ -54,7 +59,7 @@ const RULES: Rule[] = [
   { pattern: /\b[a-z0-9]{6}\.[a-z0-9]{16}\b/gi, replace: whole },
   // user:password@ in any URL (datastore endpoints, proxies, mirrors).
   {
-    pattern: /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/:@"']*):([^\s@/"']+)@/gi,
+    pattern: /\b([a-z][a-z0-9+.-]{0,31}:\/\/)([^\s/:@"']*):([^\s@/"']+)@/gi,
     replace: (_m, scheme: string, user: string) => `${scheme}${user}:${REDACTED}@`,
   },
   // Go MySQL DSNs without a scheme: user:password@tcp(host:port)/db.
@@ -62,35 +67,62 @@ const RULES: Rule[] = [
     pattern: /(?<![\w/:.-])([\w.-]+):([^\s@"'/]+)@(tcp|unix)\(/g,
     replace: (_m, user: string, _pw: string, net: string) => `${user}:${REDACTED}@${net}(`,
   },
+];
+
+/**
+ * `name<separator>value` where the name says secret: the value masked. Found in one pass
+ * (names matched whole, then tested; the value read only after a secret name), so a line of
+ * repeated words costs linear time and a harmless `msg="…"` never hides a `K3S_TOKEN=` in it.
+ */
+interface NamedRule {
+  head: RegExp;
+  value: RegExp;
+  isSecret: (name: string) => boolean;
+}
+
+const NAMED_RULES: NamedRule[] = [
   // Flags: --token=x, --token x, --agent-token "x", --oidc-client-secret='x'.
   {
-    pattern: new RegExp(String.raw`(--[\w-]*${SECRET_WORD}[\w-]*)(=|[ \t]+)(${VALUE})`, 'gi'),
-    replace: (_m, flag: string, sep: string) => `${flag}${sep}${REDACTED}`,
+    head: /(?<![\w-])(?<name>--[\w-]+)(?:=|[ \t]+)/gm,
+    value: new RegExp(VALUE, 'y'),
+    isSecret: isSecretName,
   },
   // NAME=value anywhere in a line: K3S_TOKEN=x, export X_PASSWORD='y', oidc-client-secret=z.
+  { head: /(?<![\w.-])(?<name>[\w.-]+)=/gm, value: new RegExp(VALUE, 'y'), isSecret: isSecretName },
+  // JSON fields: "token": "x".
+  { head: /"(?<name>[\w.-]+)"\s*:\s*/g, value: new RegExp(String.raw`${DQ}`, 'y'), isSecret: isKeyName },
+  // JSON-escaped: \"password\":\"y\".
   {
-    pattern: new RegExp(String.raw`(^|[^\w-])([\w.-]*${SECRET_WORD}[\w.-]*)=(${VALUE})`, 'gim'),
-    replace: (_m, before: string, name: string) => `${before}${name}=${REDACTED}`,
-  },
-  // JSON fields, also JSON-escaped: "token": "x", \"password\":\"y\".
-  {
-    pattern: new RegExp(String.raw`("${KEY}"\s*:\s*)(${DQ})`, 'gi'),
-    replace: (_m, key: string) => `${key}"${REDACTED}"`,
-  },
-  {
-    pattern: new RegExp(String.raw`(\\"${KEY}\\"\s*:\s*)(${ESCAPED_DQ})`, 'gi'),
-    replace: (_m, key: string) => `${key}\\"${REDACTED}\\"`,
+    head: /\\"(?<name>[\w.-]+)\\"\s*:\s*/g,
+    value: new RegExp(ESCAPED_DQ, 'y'),
+    isSecret: isKeyName,
   },
   // YAML `key: value` at the start of a line or in a flow mapping: quoted, or to the end of the
   // line (a password may hold spaces). Mid-sentence ("needs a password: set …") is prose.
   {
-    pattern: new RegExp(
-      String.raw`((?:^[ \t]*(?:-[ \t]+)?|[{,][ \t]*)["']?${KEY}["']?[ \t]*:[ \t]+)(?!"?${REDACTED})${NOT_A_VARIABLE}(${DQ}|${SQ}|(?![|>&*!\s]).*)`,
-      'gim',
-    ),
-    replace: (_m, key: string) => `${key}${REDACTED}`,
+    head: /(?:^[ \t]*(?:-[ \t]+)?|[{,][ \t]*)["']?(?<name>[\w.-]+)["']?[ \t]*:[ \t]+/gm,
+    value: new RegExp(String.raw`(?!"?${REDACTED})${NOT_A_VARIABLE}(?:${DQ}|${SQ}|(?![|>&*!\s]).*)`, 'y'),
+    isSecret: isKeyName,
   },
 ];
+
+function redactNamed(text: string, rule: NamedRule): string {
+  const { head, value } = rule;
+  let out = '';
+  let last = 0;
+  head.lastIndex = 0;
+  for (let m = head.exec(text); m; m = head.exec(text)) {
+    if (m[0] === '') head.lastIndex++;
+    if (!rule.isSecret(m.groups?.name ?? '')) continue;
+    value.lastIndex = head.lastIndex;
+    const found = value.exec(text);
+    if (!found || found[0] === '') continue;
+    const quote = /^\\?"|^'/.exec(found[0])?.[0] ?? '';
+    out += `${text.slice(last, head.lastIndex)}${quote}${REDACTED}${quote}`;
+    last = head.lastIndex = value.lastIndex;
+  }
+  return last === 0 ? text : out + text.slice(last);
+}
 
 /** The forms a secret value can be printed in: as is, JSON-escaped, shell-quoted, URL-encoded. */
 function formsOf(secret: string): string[] {
@@ -114,6 +146,7 @@ export function redactText(text: string, secrets: Iterable<string> = []): string
     if (out.includes(form)) out = out.split(form).join(REDACTED);
   }
   for (const rule of RULES) out = out.replace(rule.pattern, rule.replace as never);
+  for (const rule of NAMED_RULES) out = redactNamed(out, rule);
   return out;
 }
 

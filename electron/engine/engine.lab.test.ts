@@ -88,7 +88,8 @@ describe('1 server + 2 agents on x86_64, arm64 and armhf', () => {
     expect(merged).toContain('work.example');
     expect(merged).not.toContain('stale.example');
     expect(merged).toContain(`server: https://${hosts[0]?.address}:6443`);
-    expect(merged).toContain('current-context: e6mixed');
+    // The user's current context is kept, and the run says how to switch.
+    expect(merged).toContain('current-context: work');
     expect(readdirSync(join(cluster.dir, 'home', '.kube')).some((f) => f.startsWith('config.bak-'))).toBe(
       true,
     );
@@ -100,6 +101,7 @@ describe('1 server + 2 agents on x86_64, arm64 and armhf', () => {
     const logPath = /^Log: (.+)$/m.exec(r.stdout)?.[1] ?? '';
     const log = readFileSync(logPath, 'utf8');
     expect(log).toContain('install:e6a2 step-finished');
+    expect(`${r.stdout}\n${log}`).toContain('kubectl config use-context e6mixed');
     const key = /client-key-data: (\S+)/.exec(merged)?.[1] ?? 'missing';
     for (const text of [r.stdout, r.stderr, log, commandLines.join('\n')]) {
       expect(text).not.toContain(password);

@@ -1,8 +1,14 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import ssh2 from 'ssh2';
 import { afterEach, describe, expect, it } from 'vitest';
-import { newKeyPair, startTestServer, type TestServer } from '../../../test-support/ssh/ssh-server';
+import {
+  newHostKey,
+  newKeyPair,
+  startTestServer,
+  type TestServer,
+} from '../../../test-support/ssh/ssh-server';
 import { runCli, type CliIo } from '../program';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -77,6 +83,34 @@ describe('k3s-wizard probe', () => {
     expect(again.out()).toContain('Checks');
     expect(again.out()).toMatch(/hostname\s+\S+/);
     expect(again.err()).not.toContain('trusted');
+  });
+
+  it('--accept-new never trusts a host known by an ed25519 key that now offers only an RSA key', async () => {
+    const pair = newKeyPair();
+    const rsa = ssh2.utils.generateKeyPairSync('rsa', { bits: 2048 });
+    const parsed = ssh2.utils.parseKey(rsa.public);
+    if (parsed instanceof Error) throw parsed;
+    const server = await startTestServer(
+      { authorizedKeys: [pair.public] },
+      { private: rsa.private, blob: parsed.getPublicSSH() },
+    );
+    cleanups.push(() => server.close());
+    const keyFile = join(mkdtempSync(join(tmpdir(), 'k3sw-id-')), 'id');
+    writeFileSync(keyFile, pair.private, { mode: 0o600 });
+    const cli = io();
+    const known = `[127.0.0.1]:${server.port} ssh-ed25519 ${newHostKey().blob.toString('base64')}\n`;
+    writeFileSync(join(cli.dataDir, 'known_hosts'), known, { mode: 0o600 });
+    expect(
+      await runCli(['probe', `127.0.0.1:${server.port}`, '-i', keyFile, '--accept-new', '--json'], cli.value),
+    ).toBe(1);
+    const report = JSON.parse(cli.out()) as ProbeJson;
+    expect(report.hosts[0]?.error?.code).toBe('HOST_KEY_MISMATCH');
+    expect(report.hosts[0]?.error?.message).toMatch(
+      /known by ssh-ed25519 SHA256:\S+ and now offers only ssh-rsa/,
+    );
+    expect(readFileSync(join(cli.dataDir, 'known_hosts'), 'utf8')).toBe(known);
+    expect(cli.err()).not.toContain('trusted');
+    expect(server.commands).toEqual([]);
   });
 
   it('usage errors exit 2', async () => {
