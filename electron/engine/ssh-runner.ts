@@ -74,6 +74,8 @@ export class SshHostRunner implements HostRunner {
     const codes: number[] = [];
     const read = (got: ReturnType<BatchMarkers['feed']>) => {
       for (const marker of got.markers) {
+        // Only the parts sent (the host prints these lines; a wrong index is ignored).
+        if (marker.index >= request.parts.length) continue;
         if (marker.type === 'start') request.onPart?.(marker.index);
         else codes[marker.index] = marker.code;
       }
