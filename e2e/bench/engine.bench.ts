@@ -9,7 +9,8 @@
  *   then a second run that changes nothing.
  * Prints wall times, the ratio to the hosts' need, SSH channels (exec + SFTP) and logins per
  * host. Environment: BENCH_AGENTS (default 8), BENCH_DELAY_MS (default 50), BENCH_CONCURRENCY
- * (default: what `apply` uses), BENCH_ONLY (comma list of alone,sequential,parallel,apply).
+ * (default: what `apply` uses), BENCH_ONLY (comma list of alone,sequential,parallel,apply),
+ * BENCH_TIMELINE=1 (when each step reached each action).
  * Root only (the lab). Prints figures; asserts nothing about durations.
  */
 import { execFile } from 'node:child_process';
