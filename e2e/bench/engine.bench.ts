@@ -210,6 +210,9 @@ interface ApplyFigures {
 async function apply(hosts: lab.LabHost[], title: string, cluster: ReturnType<typeof clusterFile>) {
   channels.clear();
   logins.clear();
+  // The engine runs in this process: its peak memory is this process's.
+  let peakRss = process.memoryUsage().rss;
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
   const t0 = performance.now();
   const { started, pool, events } = await labRun(
     cluster,
@@ -217,6 +220,7 @@ async function apply(hosts: lab.LabHost[], title: string, cluster: ReturnType<ty
   );
   const snapshot = await started.done;
   const wallMs = performance.now() - t0;
+  clearInterval(sampler);
   pool.closeAll();
   const figures: ApplyFigures = {
     wallMs,
