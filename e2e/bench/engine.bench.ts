@@ -249,6 +249,7 @@ async function apply(hosts: lab.LabHost[], title: string, cluster: ReturnType<ty
   console.log(
     `  SSH logins            server ${figures.logins[0]}, agents ${range(figures.logins.slice(1))}`,
   );
+  console.log(`  peak memory (RSS)     ${Math.round(peakRss / 2 ** 20)} MB (this process, engine included)`);
   if (process.env.BENCH_TIMELINE) {
     // When each step started and reached each action, in seconds from the first event.
     const t0 = Date.parse(events[0]?.time ?? '');
