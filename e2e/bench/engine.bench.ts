@@ -81,10 +81,10 @@ function installEnv(extra: Record<string, string> = {}): string {
 
 // Run on a host as root there (sudo '') or over ssh through sudo; the token arrives on stdin.
 const SERVER_SCRIPT = (sudo: string) =>
-  `curl -sfL ${m.installScriptUrl} | ${sudo} env ${installEnv()} sh -s - server >/dev/null 2>&1 || exit 1
+  `curl -sfL ${m.installScriptUrl} | ${sudo} env ${installEnv()} sh -s - server >/dev/null || exit 1
 until ${sudo} /usr/local/bin/k3s kubectl get --raw /readyz >/dev/null 2>&1; do sleep 0.1; done`;
 const AGENT_SCRIPT = (sudo: string, url: string) =>
-  `${sudo} sh -c 'read -r K3S_TOKEN; export K3S_TOKEN; curl -sfL ${m.installScriptUrl} | env ${installEnv({ K3S_URL: url })} sh -s - agent >/dev/null 2>&1'`;
+  `${sudo} sh -c 'read -r K3S_TOKEN; export K3S_TOKEN; curl -sfL ${m.installScriptUrl} | env ${installEnv({ K3S_URL: url })} sh -s - agent >/dev/null'`;
 
 interface ReadyTimes {
   /** When each node was first seen Ready by the server (ms since the epoch). */
