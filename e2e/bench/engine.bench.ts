@@ -9,7 +9,8 @@
  *   then a second run that changes nothing.
  * Prints wall times, the ratio to the hosts' need, SSH channels (exec + SFTP) and logins per
  * host. Environment: BENCH_AGENTS (default 8), BENCH_DELAY_MS (default 50), BENCH_CONCURRENCY
- * (default: what `apply` uses), BENCH_ONLY (comma list of alone,sequential,parallel,apply).
+ * (default: what `apply` uses), BENCH_ONLY (comma list of alone,sequential,parallel,apply),
+ * BENCH_TIMELINE=1 (when each step reached each action).
  * Root only (the lab). Prints figures; asserts nothing about durations.
  */
 import { execFile } from 'node:child_process';
@@ -80,10 +81,10 @@ function installEnv(extra: Record<string, string> = {}): string {
 
 // Run on a host as root there (sudo '') or over ssh through sudo; the token arrives on stdin.
 const SERVER_SCRIPT = (sudo: string) =>
-  `curl -sfL ${m.installScriptUrl} | ${sudo} env ${installEnv()} sh -s - server >/dev/null 2>&1 || exit 1
+  `curl -sfL ${m.installScriptUrl} | ${sudo} env ${installEnv()} sh -s - server >/dev/null || exit 1
 until ${sudo} /usr/local/bin/k3s kubectl get --raw /readyz >/dev/null 2>&1; do sleep 0.1; done`;
 const AGENT_SCRIPT = (sudo: string, url: string) =>
-  `${sudo} sh -c 'read -r K3S_TOKEN; export K3S_TOKEN; curl -sfL ${m.installScriptUrl} | env ${installEnv({ K3S_URL: url })} sh -s - agent >/dev/null 2>&1'`;
+  `${sudo} sh -c 'read -r K3S_TOKEN; export K3S_TOKEN; curl -sfL ${m.installScriptUrl} | env ${installEnv({ K3S_URL: url })} sh -s - agent >/dev/null'`;
 
 interface ReadyTimes {
   /** When each node was first seen Ready by the server (ms since the epoch). */
@@ -209,6 +210,9 @@ interface ApplyFigures {
 async function apply(hosts: lab.LabHost[], title: string, cluster: ReturnType<typeof clusterFile>) {
   channels.clear();
   logins.clear();
+  // The engine runs in this process: its peak memory is this process's.
+  let peakRss = process.memoryUsage().rss;
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
   const t0 = performance.now();
   const { started, pool, events } = await labRun(
     cluster,
@@ -216,6 +220,7 @@ async function apply(hosts: lab.LabHost[], title: string, cluster: ReturnType<ty
   );
   const snapshot = await started.done;
   const wallMs = performance.now() - t0;
+  clearInterval(sampler);
   pool.closeAll();
   const figures: ApplyFigures = {
     wallMs,
@@ -244,6 +249,7 @@ async function apply(hosts: lab.LabHost[], title: string, cluster: ReturnType<ty
   console.log(
     `  SSH logins            server ${figures.logins[0]}, agents ${range(figures.logins.slice(1))}`,
   );
+  console.log(`  peak memory (RSS)     ${Math.round(peakRss / 2 ** 20)} MB (this process, engine included)`);
   if (process.env.BENCH_TIMELINE) {
     // When each step started and reached each action, in seconds from the first event.
     const t0 = Date.parse(events[0]?.time ?? '');

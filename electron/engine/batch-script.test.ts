@@ -107,4 +107,13 @@ describe('batch script', () => {
     expect(script).toMatch(/printf '%s' S3CRET \| sh -c/);
     expect(() => batchScript([], 'not hex')).toThrow(/nonce/);
   });
+
+  it('reads only markers with its nonce and a bounded index as markers', () => {
+    const markers = new BatchMarkers(NONCE);
+    const got = markers.feed(
+      `k3s-wizard-batch:${NONCE} start 1234567\nk3s-wizard-batch:ffffffffffffffffffff end 0 0\nk3s-wizard-batch:${NONCE} end 2 7\n`,
+    );
+    expect(got.markers).toEqual([{ type: 'end', index: 2, code: 7 }]);
+    expect(got.output).toContain('start 1234567');
+  });
 });

@@ -83,8 +83,8 @@ export interface HostRunner {
   writeFile(request: WriteFileRequest): Promise<void>;
   /** Copies the file unless the host has it already with the same sha256 (`skipped`). */
   upload(request: UploadRequest): Promise<{ skipped: boolean }>;
-  /** Copies a file to a new private temporary path on the host; returns that path. */
-  sendFile(request: SendFileRequest): Promise<string>;
+  /** Copies files side by side to new private temporary paths on the host; returns them in order. */
+  sendFiles(requests: readonly SendFileRequest[]): Promise<string[]>;
   /** Logs in anew (not on the shared connection) and runs `true`; throws what stopped it. */
   freshLogin(request: { timeoutMs: number; signal: AbortSignal }): Promise<void>;
   /** Reboots, waits until SSH answers from the new boot, reconnects. */

@@ -62,7 +62,7 @@ describe('install batches', () => {
     let tries = 0;
     const slow = [
       {
-        match: /k3s-wizard-check.*k3s-agent/,
+        match: /k3s-wizard-check k3s-agent\b/,
         reply: () => ({ code: ++tries < 3 ? 3 : 0 }),
       },
     ];
@@ -164,5 +164,16 @@ describe('air-gap uploads', () => {
     // Compare the 3 files at once, then one batch with every action of the step.
     const install = result.plan.steps.find((s) => s.id === 'install:s1');
     expect(h.runners.get('s1')?.batches.slice(0, 2)).toEqual([3, install?.actions.length]);
+  });
+});
+
+describe('after the install', () => {
+  it('a unit not running yet right after the install is asked again within about a second', async () => {
+    let tries = 0;
+    const late = [{ match: /k3s-wizard-check k3s-agent\b/, reply: () => ({ code: ++tries < 3 ? 3 : 0 }) }];
+    const h = harness({ plan: threeNodePlan(), rules: { a1: late } });
+    const snapshot = await h.run.start();
+    expect(tries).toBe(3);
+    expect(snapshot.steps['install:a1']?.durationMs).toBeLessThan(2500);
   });
 });

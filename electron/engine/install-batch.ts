@@ -66,32 +66,35 @@ export async function sendFiles(
     signal: run.signal,
     what: `compare ${uploads.length} files with the ones on ${step.host}`,
   });
-  await Promise.all(
-    uploads.map(async (u, i) => {
-      if (same.codes[i] === 0) {
-        run.output.push('stdout', `already on ${step.host} with the same sha256: ${u.action.remotePath}\n`);
-        files.set(u.index, { sha256: u.sha256, temp: null });
-        return;
-      }
-      const temp = await runner.sendFile({
-        localFile: u.action.localFile,
-        timeoutMs: run.remaining(),
-        signal: run.signal,
-        onProgress: (transferred, total) =>
-          ctx.emit({
-            type: 'progress',
-            host: step.host,
-            stepId: step.id,
-            action: u.index,
-            actions: step.actions.length,
-            what: u.action.what,
-            transferred,
-            total,
-          }),
-      });
-      files.set(u.index, { sha256: u.sha256, temp });
-    }),
+  const missing = uploads.filter((u, i) => {
+    if (same.codes[i] !== 0) return true;
+    run.output.push('stdout', `already on ${step.host} with the same sha256: ${u.action.remotePath}\n`);
+    files.set(u.index, { sha256: u.sha256, temp: null });
+    return false;
+  });
+  const temps = await runner.sendFiles(
+    missing.map((u) => ({
+      localFile: u.action.localFile,
+      timeoutMs: run.remaining(),
+      signal: run.signal,
+      onProgress: (transferred: number, total: number) =>
+        ctx.emit({
+          type: 'progress',
+          host: step.host,
+          stepId: step.id,
+          action: u.index,
+          actions: step.actions.length,
+          what: u.action.what,
+          transferred,
+          total,
+        }),
+    })),
   );
+  missing.forEach((u, i) => {
+    const temp = temps[i];
+    if (!temp) throw new Error(`${u.action.localFile} was not copied to ${step.host}.`);
+    files.set(u.index, { sha256: u.sha256, temp });
+  });
   return files;
 }
 

@@ -16,7 +16,7 @@ import { redactText } from '../../shared/redact';
 import { shJoin } from '../../shared/shell';
 import type { PoolTarget, SessionPool } from '../ssh/pool';
 import { sha256Of } from './local-files';
-import { upload } from '../ssh/sftp';
+import { uploadAll } from '../ssh/sftp';
 import type {
   BatchOutcome,
   BatchRequest,
@@ -75,6 +75,8 @@ export class SshHostRunner implements HostRunner {
     const codes: number[] = [];
     const read = (got: ReturnType<BatchMarkers['feed']>) => {
       for (const marker of got.markers) {
+        // Only the parts sent (the host prints these lines; a wrong index is ignored).
+        if (marker.index >= request.parts.length) continue;
         if (marker.type === 'start') request.onPart?.(marker.index);
         else codes[marker.index] = marker.code;
       }
@@ -117,7 +119,7 @@ export class SshHostRunner implements HostRunner {
       what: `compare ${file.remotePath}`,
     });
     if (same.code === 0) return { skipped: true };
-    const temp = await this.sendFile(file);
+    const [temp = ''] = await this.sendFiles([file]);
     await this.mustExec({
       command: placeFileCommand({ ...file, temp }),
       sudo: true,
@@ -128,24 +130,28 @@ export class SshHostRunner implements HostRunner {
     return { skipped: false };
   }
 
-  async sendFile(request: SendFileRequest): Promise<string> {
+  async sendFiles(requests: readonly SendFileRequest[]): Promise<string[]> {
+    if (!requests.length) return [];
     const session = await this.pool.session(this.target);
-    // The login user's private temporary file; root moves it into place afterwards.
-    const temp = `/tmp/.k3s-wizard-upload-${randomBytes(6).toString('hex')}`;
+    // The login user's private temporary files; root moves them into place afterwards.
+    const temps = requests.map(() => `/tmp/.k3s-wizard-upload-${randomBytes(6).toString('hex')}`);
     this.roundTrips++;
-    await upload(session, {
-      from: request.localFile,
-      to: temp,
-      mode: 0o600,
-      step: `copy ${request.localFile}`,
-      ...(request.onProgress
-        ? {
-            onProgress: (p: { transferred: number; total: number }) =>
-              request.onProgress?.(p.transferred, p.total),
-          }
-        : {}),
-    });
-    return temp;
+    await uploadAll(
+      session,
+      requests.map((request, i) => ({
+        from: request.localFile,
+        to: temps[i] as string,
+        mode: 0o600,
+        ...(request.onProgress
+          ? {
+              onProgress: (p: { transferred: number; total: number }) =>
+                request.onProgress?.(p.transferred, p.total),
+            }
+          : {}),
+      })),
+      `copy ${requests.map((r) => r.localFile).join(', ')}`,
+    );
+    return temps;
   }
 
   async freshLogin(request: { timeoutMs: number; signal: AbortSignal }): Promise<void> {

@@ -127,11 +127,12 @@ export async function executeStep(ctx: StepContext): Promise<StepOutcome> {
       if (removed) output.push('stdout', `removed the stale node object: ${removed}\n`);
     }
     const run = { signal, output, remaining };
-    // Waits whose first try was made together with the waits after them, and those already met.
-    const tried = new Set<number>();
+    // An install's uploads are compared and copied first; its batches put them in place.
     const files = install
       ? await sendFiles(ctx, { ...run, started: (action) => (current = action) })
       : new Map<number, SentFile>();
+    // Waits whose first try was made together with the waits after them, and those already met.
+    const tried = new Set<number>();
     const settled = new Set<number>();
     for (let index = 0; index < step.actions.length;) {
       const count = install ? batchable(step.actions, index, files) : 0;

@@ -56,37 +56,51 @@ function writeBuffer(sftp: SFTPWrapper, options: UploadOptions & { from: Buffer 
   });
 }
 
-export async function upload(session: SshSession, options: UploadOptions): Promise<void> {
+async function put(session: SshSession, sftp: SFTPWrapper, options: UploadOptions): Promise<void> {
   const what = `Uploading to ${options.to}`;
-  await session.withSftp(async (sftp) => {
-    try {
-      if (Buffer.isBuffer(options.from)) {
-        await writeBuffer(sftp, { ...options, from: options.from });
-      } else {
-        const from = options.from;
-        await new Promise<void>((resolve, reject) =>
-          sftp.fastPut(
-            from,
-            options.to,
-            {
-              mode: options.mode ?? 0o644,
-              step: (transferred, _chunk, total) => options.onProgress?.({ transferred, total }),
-            },
-            (error) => (error ? reject(error) : resolve()),
-          ),
-        );
-      }
-      if (options.mode !== undefined) {
-        const mode = options.mode;
-        // The umask on the host can narrow the mode given at creation: set it explicitly.
-        await new Promise<void>((resolve, reject) =>
-          sftp.chmod(options.to, mode, (error) => (error ? reject(error) : resolve())),
-        );
-      }
-    } catch (error) {
-      throw error instanceof AppError ? error : transferError(session, what, error as Error);
+  try {
+    if (Buffer.isBuffer(options.from)) {
+      await writeBuffer(sftp, { ...options, from: options.from });
+    } else {
+      const from = options.from;
+      await new Promise<void>((resolve, reject) =>
+        sftp.fastPut(
+          from,
+          options.to,
+          {
+            mode: options.mode ?? 0o644,
+            step: (transferred, _chunk, total) => options.onProgress?.({ transferred, total }),
+          },
+          (error) => (error ? reject(error) : resolve()),
+        ),
+      );
     }
-  }, options.step);
+    if (options.mode !== undefined) {
+      const mode = options.mode;
+      // The umask on the host can narrow the mode given at creation: set it explicitly.
+      await new Promise<void>((resolve, reject) =>
+        sftp.chmod(options.to, mode, (error) => (error ? reject(error) : resolve())),
+      );
+    }
+  } catch (error) {
+    throw error instanceof AppError ? error : transferError(session, what, error as Error);
+  }
+}
+
+export async function upload(session: SshSession, options: UploadOptions): Promise<void> {
+  await session.withSftp((sftp) => put(session, sftp, options), options.step);
+}
+
+/** Several files side by side over one SFTP channel (one channel open, not one per file). */
+export async function uploadAll(
+  session: SshSession,
+  files: readonly UploadOptions[],
+  step?: string,
+): Promise<void> {
+  if (!files.length) return;
+  await session.withSftp(async (sftp) => {
+    await Promise.all(files.map((options) => put(session, sftp, options)));
+  }, step);
 }
 
 export async function download(session: SshSession, options: DownloadOptions): Promise<void> {

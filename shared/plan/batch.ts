@@ -109,7 +109,7 @@ export class BatchMarkers {
   private readonly pattern: RegExp;
 
   constructor(nonce: string) {
-    this.pattern = new RegExp(`^${MARK}:${nonce} (start|end) (\\d+)(?: (\\d+))?$`);
+    this.pattern = new RegExp(`^${MARK}:${nonce} (start|end) (\\d{1,6})(?: (\\d{1,3}))?$`);
   }
 
   feed(text: string): { output: string; markers: BatchMarker[] } {

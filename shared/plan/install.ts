@@ -213,6 +213,9 @@ export function installStep(
     what: `install K3s as ${node.role === 'server' ? 'a server' : 'an agent'} and start it`,
   });
   const unit = systemdUnit(node);
+  // Usually met at the first try (the script returns once K3s is up); when not, it is close:
+  // asked again every second, a cheap check.
+  const intervalMs = 1000;
   actions.push(
     node.role === 'server'
       ? {
@@ -221,14 +224,14 @@ export function installStep(
             command: shJoin(['/usr/local/bin/k3s', 'kubectl', 'get', '--raw', '/readyz']),
             sudo: true,
           },
-          intervalMs: 5000,
+          intervalMs,
           timeoutMs: 5 * 60_000,
           what: 'wait until the Kubernetes API answers',
         }
       : {
           kind: 'wait-for',
           check: { command: shJoin(['sh', '-c', SERVICE_ACTIVE, 'k3s-wizard-check', unit]), sudo: false },
-          intervalMs: 5000,
+          intervalMs,
           timeoutMs: 5 * 60_000,
           what: `wait until ${unit} runs`,
         },

@@ -146,19 +146,23 @@ export class FakeHostRunner implements HostRunner {
 
   private sent = 0;
 
-  sendFile(request: SendFileRequest): Promise<string> {
+  sendFiles(requests: readonly SendFileRequest[]): Promise<string[]> {
     this.roundTrips++;
-    const temp = `/tmp/.k3s-wizard-upload-${++this.sent}`;
-    this.log.push({
-      host: this.host,
-      kind: 'upload',
-      command: `upload ${request.localFile} ${temp}`,
-      sudo: false,
-      stdin: '',
-      at: Date.now(),
-    });
-    request.onProgress?.(10, 10);
-    return Promise.resolve(temp);
+    return Promise.resolve(
+      requests.map((request) => {
+        const temp = `/tmp/.k3s-wizard-upload-${++this.sent}`;
+        this.log.push({
+          host: this.host,
+          kind: 'upload',
+          command: `upload ${request.localFile} ${temp}`,
+          sudo: false,
+          stdin: '',
+          at: Date.now(),
+        });
+        request.onProgress?.(10, 10);
+        return temp;
+      }),
+    );
   }
 
   upload(request: UploadRequest): Promise<{ skipped: boolean }> {
