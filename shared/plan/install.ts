@@ -31,7 +31,8 @@ export const SPACE_NEEDED = ['/var/lib/rancher/k3s:300', '/usr/local/bin:100'];
 const SPACE_CHECK = [
   'for want in "$@"; do',
   '  dir=${want%:*}; need=${want##*:}; d=$dir',
-  '  while [ ! -d "$d" ]; do d=$(dirname "$d"); done',
+  // parameter expansion only: a host whose PATH lacks dirname must not loop forever
+  '  while [ ! -d "$d" ] && [ -n "$d" ]; do d=${d%/*}; done; [ -n "$d" ] || d=/',
   '  free=$(df -Pk "$d" | awk \'NR == 2 { print int($4 / 1024) }\')',
   '  if [ "${free:-0}" -lt "$need" ]; then',
   '    echo "k3s-wizard: disk full: $free MiB free for $dir, K3s needs $need MiB" >&2; exit 28',
