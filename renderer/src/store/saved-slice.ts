@@ -59,91 +59,99 @@ export function draftOf(state: Store): ClusterDraftInput {
 
 export const createSavedSlice =
   (bridge: AppBridge): StateCreator<Store, [], [], SavedSlice> =>
-  (set, get) => ({
-    savedSlug: null,
-    savedClusters: [],
-    kubeContexts: [],
-    kubeconfigPath: '~/.kube/config',
-    saveError: null,
-    async refreshSaved() {
-      try {
-        const [savedClusters, kube] = await Promise.all([
-          bridge.invoke('clusters:list', {}),
-          bridge.invoke('kubeconfig:contexts', {}),
-        ]);
-        set({ savedClusters, kubeContexts: kube.contexts, kubeconfigPath: kube.path });
-        // A draft not started yet takes a free name rather than one that would collide.
-        const state = get();
-        if (!state.savedSlug && state.hosts.length === 0 && state.cluster.name === DEFAULT_CLUSTER.name) {
-          set({ cluster: { ...state.cluster, name: freshName(state) } });
+  (set, get) => {
+    // Which draft the wizard holds: a save answered after New cluster or Open belongs to the
+    // draft before, and must not make the new one save over it.
+    let draft = 0;
+    return {
+      savedSlug: null,
+      savedClusters: [],
+      kubeContexts: [],
+      kubeconfigPath: '~/.kube/config',
+      saveError: null,
+      async refreshSaved() {
+        try {
+          const [savedClusters, kube] = await Promise.all([
+            bridge.invoke('clusters:list', {}),
+            bridge.invoke('kubeconfig:contexts', {}),
+          ]);
+          set({ savedClusters, kubeContexts: kube.contexts, kubeconfigPath: kube.path });
+          // A draft not started yet takes a free name rather than one that would collide.
+          const state = get();
+          if (!state.savedSlug && state.hosts.length === 0 && state.cluster.name === DEFAULT_CLUSTER.name) {
+            set({ cluster: { ...state.cluster, name: freshName(state) } });
+          }
+        } catch (error) {
+          set({ saveError: errorText(error) });
         }
-      } catch (error) {
-        set({ saveError: errorText(error) });
-      }
-    },
-    async saveDraft() {
-      const state = get();
-      if (state.hosts.length === 0) return;
-      try {
-        const { slug } = await bridge.invoke('clusters:save', {
-          draft: draftOf(state),
-          ...(state.savedSlug ? { slug: state.savedSlug } : {}),
-        });
-        set({ savedSlug: slug, saveError: null });
-      } catch (error) {
-        set({ saveError: `Could not save this cluster: ${errorText(error)}` });
-      }
-    },
-    async openSaved(slug) {
-      try {
-        const { draft } = await bridge.invoke('clusters:load', { slug });
+      },
+      async saveDraft() {
+        const state = get();
+        if (state.hosts.length === 0) return;
+        const saving = draft;
+        try {
+          const { slug } = await bridge.invoke('clusters:save', {
+            draft: draftOf(state),
+            ...(state.savedSlug ? { slug: state.savedSlug } : {}),
+          });
+          if (saving === draft) set({ savedSlug: slug, saveError: null });
+        } catch (error) {
+          set({ saveError: `Could not save this cluster: ${errorText(error)}` });
+        }
+      },
+      async openSaved(slug) {
+        draft += 1;
+        try {
+          const { draft } = await bridge.invoke('clusters:load', { slug });
+          set({
+            savedSlug: slug,
+            hosts: draft.hosts,
+            cluster: draft.cluster,
+            facts: draft.facts,
+            step: draft.step,
+            reached: draft.reached,
+            runId: draft.runId,
+            connections: {},
+            run: null,
+            fixRunId: null,
+            fixRun: null,
+            hostLogs: {},
+            saveError: null,
+          });
+          await get().catchUpRun();
+        } catch (error) {
+          set({ saveError: errorText(error) });
+        }
+      },
+      async deleteSaved(slug) {
+        try {
+          await bridge.invoke('clusters:delete', { slug });
+          if (get().savedSlug === slug) set({ savedSlug: null });
+          await get().refreshSaved();
+        } catch (error) {
+          set({ saveError: errorText(error) });
+        }
+      },
+      newCluster() {
+        draft += 1;
         set({
-          savedSlug: slug,
-          hosts: draft.hosts,
-          cluster: draft.cluster,
-          facts: draft.facts,
-          step: draft.step,
-          reached: draft.reached,
-          runId: draft.runId,
-          connections: {},
+          savedSlug: null,
+          hosts: [],
+          cluster: { ...DEFAULT_CLUSTER, name: freshName(get()) },
+          facts: {},
+          step: 'hosts',
+          reached: ['hosts'],
+          runId: null,
           run: null,
           fixRunId: null,
           fixRun: null,
           hostLogs: {},
+          connections: {},
           saveError: null,
         });
-        await get().catchUpRun();
-      } catch (error) {
-        set({ saveError: errorText(error) });
-      }
-    },
-    async deleteSaved(slug) {
-      try {
-        await bridge.invoke('clusters:delete', { slug });
-        if (get().savedSlug === slug) set({ savedSlug: null });
-        await get().refreshSaved();
-      } catch (error) {
-        set({ saveError: errorText(error) });
-      }
-    },
-    newCluster() {
-      set({
-        savedSlug: null,
-        hosts: [],
-        cluster: { ...DEFAULT_CLUSTER, name: freshName(get()) },
-        facts: {},
-        step: 'hosts',
-        reached: ['hosts'],
-        runId: null,
-        run: null,
-        fixRunId: null,
-        fixRun: null,
-        hostLogs: {},
-        connections: {},
-        saveError: null,
-      });
-    },
-  });
+      },
+    };
+  };
 
 /** Saves the draft a moment after the user stops changing it. */
 export function autosave(
