@@ -57,6 +57,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     }
     if (error instanceof AppError) {
       io.stderr(`error: ${error.message}\n`);
+      if (error.code === 'CANCELLED') return EXIT.INTERRUPTED;
       return error.code === 'INVALID_INPUT' || error.code === 'SPEC_INVALID' ? EXIT.USAGE : EXIT.FAILED;
     }
     io.stderr(`error: ${error instanceof Error ? error.message : String(error)}\n`);

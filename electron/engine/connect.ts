@@ -5,6 +5,7 @@
  * never accepted here.
  */
 import { AppError } from '../../shared/errors';
+import { shJoin } from '../../shared/shell';
 import type { KnownHosts } from '../ssh/known-hosts';
 import type { PoolTarget, SessionPool } from '../ssh/pool';
 import type { HostKeyOffer } from '../ssh/session';
@@ -31,7 +32,9 @@ export async function connectAll(options: {
   onTrusted?: (name: string, offer: HostKeyOffer) => void;
 }): Promise<void> {
   const { pool, knownHosts, offers } = options;
-  await Promise.all(
+  // Every login is waited for, failed or not, so the caller's close() finds every session: one
+  // still opening when another failed would keep the process alive.
+  const outcomes = await Promise.allSettled(
     options.targets.map(async ({ name, target }) => {
       try {
         await pool.session(target);
@@ -43,6 +46,14 @@ export async function connectAll(options: {
           !options.acceptNew ||
           !offer
         ) {
+          if (error instanceof AppError && error.code === 'HOST_KEY_MISMATCH') {
+            const source = typeof error.details?.source === 'string' ? error.details.source : null;
+            const entry = target.port === 22 ? target.host : `[${target.host}]:${target.port}`;
+            const howTo = source
+              ? ` To trust the new key from the command line: ${shJoin(['ssh-keygen', '-R', entry, '-f', source.replace(/ \(revoked\)$/, '')])}, then run again with --accept-new-host-keys.`
+              : '';
+            throw new AppError(error.code, `${name}: ${error.message}${howTo}`, error.details);
+          }
           if (error instanceof AppError && error.code === 'HOST_KEY_UNKNOWN') {
             throw new AppError(
               error.code,
@@ -59,4 +70,6 @@ export async function connectAll(options: {
       }
     }),
   );
+  const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+  if (failed) throw failed.reason;
 }
