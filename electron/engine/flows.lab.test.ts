@@ -2,7 +2,7 @@
 // 2379-2380 between servers included. Blocked outside the hosts (the lab's block-port), etcd is
 // named and nothing is made permanent (three servers); unblocked, the log lists each etcd port as answering.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { down, ensureMirror, exec, fault, up, type LabHost } from '../../e2e/lab/index';
+import { down, ensureMirror, exec, fault, up } from '../../e2e/lab/index';
 import type { HostFacts } from '../../shared/facts';
 import { clusterFile, labFacts, labRun, type ClusterFile } from './lab-helpers';
 
@@ -13,7 +13,7 @@ let facts: Record<string, HostFacts>;
 beforeAll(async () => {
   await ensureMirror();
   await down(names);
-  const hosts = (await up(names.map((name) => ({ name, firewall: 'firewalld' as const })))) as LabHost[];
+  const hosts = await up(names.map((name) => ({ name, firewall: 'firewalld' as const })));
   cluster = clusterFile(
     'c7etcd',
     hosts.map((host) => ({ host, role: 'server' as const })),
