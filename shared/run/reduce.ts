@@ -3,6 +3,7 @@
  * reopened window gets to catch up. Output is bounded per step; events already folded in (by
  * `seq`) are ignored, so replaying a tail over a snapshot is safe.
  */
+import type { ConnectivityResult } from '../checks/connectivity';
 import type { NodeInfo, RunEvent, StepError, StepInfo } from './events';
 
 export const MAX_OUTPUT_LINES = 40;
@@ -43,6 +44,8 @@ export interface RunSnapshot {
   nodes?: NodeInfo[];
   kubeconfigPath?: string | null;
   checkedFromHere?: boolean;
+  /** Every flow between the nodes, tested after the install. */
+  flows?: ConnectivityResult[];
 }
 
 function withStep(snapshot: RunSnapshot, id: string, change: (step: StepState) => StepState): RunSnapshot {
@@ -140,6 +143,7 @@ function step(snapshot: RunSnapshot, event: RunEvent): RunSnapshot {
         nodes: event.nodes,
         kubeconfigPath: event.kubeconfigPath,
         checkedFromHere: event.checkedFromHere,
+        ...(event.flows ? { flows: event.flows } : {}),
       };
     case 'run-finished':
       return {
