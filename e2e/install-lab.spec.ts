@@ -57,6 +57,11 @@ test('installs with firewalld configured, re-runs changing nothing, gives the jo
   await expect(nodes.getByRole('row').filter({ hasText: 'control' })).toContainText('Ready');
   await expect(nodes.getByRole('row').filter({ hasText: 'worker' })).toContainText('Ready');
   await expect(page.getByText('Checked from this computer: kubectl will work from here.')).toBeVisible();
+  // Every flow between the nodes, tested after the install, is shown with its result.
+  const flows = page.getByRole('table', { name: 'Connections tested' });
+  await expect(flows.getByRole('row').filter({ hasText: '8472/udp' })).toHaveCount(2);
+  await expect(flows.getByRole('row').filter({ hasText: '6443/tcp' }).first()).toContainText('passed');
+  await expect(flows.getByRole('row').filter({ hasText: /blocked|unknown/ })).toHaveCount(0);
   await page.screenshot({ path: join(screenshotDir, 'done.png'), fullPage: true });
 
   const config = parse(readFileSync(kubeconfig, 'utf8')) as {

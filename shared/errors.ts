@@ -34,6 +34,7 @@ export const ERROR_CODES = [
   'UNSUPPORTED',
   'FIREWALL_LOCKOUT',
   'FIREWALL_BLOCKS_CLUSTER',
+  'CLUSTER_FLOWS_BLOCKED',
   'HOST_DID_NOT_RETURN',
   'CHECKSUM_MISMATCH',
   'AIRGAP_FILE_MISSING',
@@ -114,6 +115,7 @@ export const ERROR_TITLES: Record<ErrorCode, string> = {
   FIREWALL_LOCKOUT: 'The firewall change would have locked this computer out, so it was taken back.',
   FIREWALL_BLOCKS_CLUSTER:
     'With the firewall change the nodes could not reach each other, so it was taken back.',
+  CLUSTER_FLOWS_BLOCKED: 'The cluster is installed, but some nodes cannot reach each other.',
   HOST_DID_NOT_RETURN: 'The machine did not come back after its restart.',
   CHECKSUM_MISMATCH: 'A file does not match its checksum.',
   AIRGAP_FILE_MISSING: 'The air-gap folder lacks a file a machine needs.',

@@ -160,7 +160,7 @@ describe('the secret corpus', () => {
       writeFile: () => Promise.reject(new Error('not used')),
       upload: () => Promise.reject(new Error('not used')),
       batch: () => Promise.reject(new Error('not used')),
-      sendFile: () => Promise.reject(new Error('not used')),
+      sendFiles: () => Promise.reject(new Error('not used')),
       freshLogin: () => Promise.resolve(),
       rebootAndWait: () => Promise.resolve(),
     };

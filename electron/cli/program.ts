@@ -57,6 +57,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     const secrets = CLI_SECRETS.map((name) => io.env[name] ?? '');
     if (error instanceof AppError) {
       io.stderr(`error: ${redactText(error.message, secrets)}\n`);
+      if (error.code === 'CANCELLED') return EXIT.INTERRUPTED;
       return error.code === 'INVALID_INPUT' || error.code === 'SPEC_INVALID' ? EXIT.USAGE : EXIT.FAILED;
     }
     io.stderr(`error: ${redactText(error instanceof Error ? error.message : String(error), secrets)}\n`);

@@ -5,6 +5,7 @@
  * a changed key, a new key type or a revoked key is never accepted here.
  */
 import { AppError } from '../../shared/errors';
+import { shJoin } from '../../shared/shell';
 import type { HostKeyOffer, HostKeyPolicy } from '../ssh/host-key-policy';
 import type { PoolTarget, SessionPool } from '../ssh/pool';
 
@@ -17,7 +18,9 @@ export async function connectAll(options: {
   onTrusted?: (name: string, offer: HostKeyOffer) => void;
 }): Promise<void> {
   const { pool, hostKeys } = options;
-  await Promise.all(
+  // Every login is waited for, failed or not, so the caller's close() finds every session: one
+  // still opening when another failed would keep the process alive.
+  const outcomes = await Promise.allSettled(
     options.targets.map(async ({ name, target }) => {
       // A jump host and then its target may each be met for the first time: a bounded retry.
       for (let attempt = 0; ; attempt++) {
@@ -27,6 +30,14 @@ export async function connectAll(options: {
         } catch (error) {
           const offer = options.acceptNew && attempt < 3 ? hostKeys.acceptNew(error) : null;
           if (!offer) {
+            if (error instanceof AppError && error.code === 'HOST_KEY_MISMATCH') {
+              const source = typeof error.details?.source === 'string' ? error.details.source : null;
+              const entry = target.port === 22 ? target.host : `[${target.host}]:${target.port}`;
+              const howTo = source
+                ? ` To trust the new key from the command line: ${shJoin(['ssh-keygen', '-R', entry, '-f', source.replace(/ \(revoked\)$/, '')])}, then run again with --accept-new-host-keys.`
+                : '';
+              throw new AppError(error.code, `${name}: ${error.message}${howTo}`, error.details);
+            }
             if (error instanceof AppError && error.code === 'HOST_KEY_UNKNOWN') {
               throw new AppError(
                 error.code,
@@ -43,4 +54,6 @@ export async function connectAll(options: {
       }
     }),
   );
+  const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+  if (failed) throw failed.reason;
 }

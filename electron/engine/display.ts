@@ -3,6 +3,7 @@
  * plain lines otherwise (CI logs, pipes). Both only read events and snapshots.
  */
 import { Listr } from 'listr2';
+import { flowLine } from '../../shared/checks/connectivity';
 import { hostStatus, hostSteps, type RunEvent, type RunSnapshot } from '../../shared/run';
 
 export interface RunDisplay {
@@ -144,6 +145,14 @@ export function summary(snapshot: RunSnapshot): string {
           .join('  ')
           .trimEnd(),
       );
+    out.push('');
+  }
+  if (snapshot.flows?.length) {
+    const count = (status: string) => snapshot.flows?.filter((f) => f.status === status).length ?? 0;
+    out.push(
+      `Flows between the nodes, tested after the install: ${count('open')} passed, ${count('blocked')} blocked, ${count('unknown')} unknown`,
+    );
+    for (const flow of snapshot.flows) out.push(`  ${flowLine(flow)}`);
     out.push('');
   }
   if (snapshot.kubeconfigPath) {

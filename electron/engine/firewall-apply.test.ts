@@ -228,3 +228,43 @@ describe('which rule can be blamed for a blocked flow', () => {
     expect(canMatch('firewall-cmd --zone=block --add-source=10.0.0.9', kubelet)).toBe(true);
   });
 });
+
+describe('a flow is tested again before a rule is blamed', () => {
+  it('blocked once, open when tested again (a busy machine): nothing is rolled back (#12.5)', async () => {
+    const log: Recorded[] = [];
+    const runner = new FakeHostRunner(
+      's1',
+      [
+        { match: /k3s-wizard-firewall-guard/, reply: { stdout: 'armed\n' } },
+        { match: /k3s-wizard-disarm/, reply: { code: 0 } },
+      ],
+      log,
+    );
+    let calls = 0;
+    const lines: string[] = [];
+    await expect(
+      applyFirewall(action, {
+        runner,
+        services: {
+          reachable: ({ paths: asked }) => {
+            calls++;
+            return Promise.resolve(
+              asked.map((p): ConnectivityResult =>
+                calls === 1
+                  ? { ...p, status: 'blocked', detail: 'timed out' }
+                  : { ...p, status: 'open', detail: 'connected' },
+              ),
+            );
+          },
+        },
+        signal: new AbortController().signal,
+        log: (line) => lines.push(line),
+        redact: (t) => t,
+      }),
+    ).resolves.toBe(true);
+    expect(calls).toBe(2);
+    expect(log.some((r) => r.command.includes('--remove-'))).toBe(false);
+    expect(log.some((r) => r.command.includes('--permanent'))).toBe(true);
+    expect(lines.join('')).toContain('the cluster ports answer from the other nodes: 6443/tcp from a1');
+  });
+});

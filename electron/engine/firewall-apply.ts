@@ -256,6 +256,19 @@ export async function applyFirewall(action: FirewallAction, run: FirewallRun): P
       );
       return [];
     });
+    // A busy machine can miss a probe: what looked blocked is tested again before anything is
+    // blamed, and only a flow blocked both times counts.
+    const first = results.filter((r) => r.status === 'blocked');
+    const again = first.length
+      ? await test(action.paths.filter((p) => first.some((b) => samePath(b, p)))).catch((error: unknown) => {
+          if (error instanceof AppError && error.code === 'CANCELLED') throw error;
+          return [];
+        })
+      : [];
+    for (const r of again) {
+      const i = results.findIndex((x) => samePath(x, r));
+      if (i >= 0) results[i] = r;
+    }
     const blocked = results.filter((r) => r.status === 'blocked');
     if (blocked.length) {
       const wanted = action.paths.filter((p) => blocked.some((b) => samePath(b, p)));

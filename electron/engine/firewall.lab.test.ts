@@ -101,8 +101,8 @@ describe('firewall apply on lab hosts', () => {
     const before = await rules();
     const rich = `rule family="ipv4" source address="${agentAddress}" port port="10250" protocol="tcp" reject`;
     const reject: FirewallChange = {
-      command: `firewall-cmd --zone=internal '--add-rich-rule=${rich}'`,
-      undo: [`firewall-cmd --zone=internal '--remove-rich-rule=${rich}'`],
+      command: `firewall-cmd --zone=public '--add-rich-rule=${rich}'`,
+      undo: [`firewall-cmd --zone=public '--remove-rich-rule=${rich}'`],
       what: 'reject the kubelet port from the agent',
     };
     const { started, pool } = await labRun(cluster, { facts, edit: withRule(reject) });
@@ -130,8 +130,8 @@ describe('firewall apply on lab hosts', () => {
     const output = snapshot.steps['prepare:i7fs:firewall']?.output.join('\n') ?? '';
     expect(output).toContain('a new SSH login from this computer works');
     expect(output).toContain('the cluster ports answer from the other nodes: 6443/tcp');
-    const sources = await exec('i7fs', ['firewall-cmd', '--permanent', '--zone=internal', '--list-sources']);
-    expect(sources.stdout).toContain(agentAddress);
+    const rich = await exec('i7fs', ['firewall-cmd', '--permanent', '--zone=public', '--list-rich-rules']);
+    expect(rich.stdout).toContain(`source address="${agentAddress}" port port="10250" protocol="tcp" accept`);
     const ufw = await exec('i7fa', ['ufw', 'show', 'added']);
     expect(ufw.stdout).toContain("to any port 10250 proto tcp comment 'k3s-wizard: kubelet'");
     expect(await guards()).toEqual([]);

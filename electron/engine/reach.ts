@@ -3,7 +3,13 @@
  * connectivity prober (a short-lived listener on the node, a probe from each peer), for the
  * firewall step's check before its rules become permanent.
  */
-import type { ConnectivityResult, PortPath } from '../../shared/checks/connectivity';
+import {
+  blockedFlowsMessage,
+  requiredPaths,
+  type ConnectivityResult,
+  type PortPath,
+} from '../../shared/checks/connectivity';
+import { flowShape } from '../../shared/ports';
 import { nodeAddress, type ClusterSpec, type FactsByNode, type NodeSpec } from '../../shared/spec';
 import { testConnectivity, type TestNode } from '../probe/connectivity';
 import type { SessionPool } from '../ssh/pool';
@@ -26,6 +32,33 @@ function testNode(node: NodeSpec, facts: FactsByNode): TestNode {
     target: { host: node.address, port: node.port, user: node.user },
     address: nodeAddress(node, facts[node.nodeName]) ?? node.address,
   };
+}
+
+/** After the install: every node-to-node flow of the flow table, and what blocks a blocked one. */
+export async function clusterFlowResults(request: {
+  pool: SessionPool;
+  spec: ClusterSpec;
+  facts: FactsByNode;
+  signal: AbortSignal;
+  windowMs?: number;
+}): Promise<{ results: ConnectivityResult[]; blocked: string | null }> {
+  const { spec, facts } = request;
+  const nodes = spec.nodes.map((n) => testNode(n, facts));
+  const results = await testConnectivity({
+    pool: request.pool,
+    nodes,
+    paths: requiredPaths(nodes, flowShape(spec)),
+    windowMs: request.windowMs ?? 4_000,
+    signal: request.signal,
+  });
+  const blocked = blockedFlowsMessage(results, {
+    cluster: spec.name,
+    hostFirewall: (node) => {
+      const fw = facts[node]?.firewall;
+      return fw?.firewalldActive ? 'firewalld' : fw?.ufwActive ? 'ufw' : null;
+    },
+  });
+  return { results, blocked };
 }
 
 /** The results of the paths asked for, all into `host`; a path from an unknown node is "unknown". */

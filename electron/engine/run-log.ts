@@ -5,6 +5,7 @@
  */
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { flowLine } from '../../shared/checks/connectivity';
 import type { RunEvent } from '../../shared/run';
 
 export function runLogPath(dataDir: string, cluster: string, started: Date): string {
@@ -43,6 +44,7 @@ export function formatEvent(event: RunEvent): string {
           (n) =>
             `  node ${n.name} ready=${n.ready} roles=${n.roles.join(',') || '-'} ${n.version} ${n.arch} ${n.internalIp}`,
         ),
+        ...(event.flows ?? []).map((f) => `  flow ${flowLine(f)}`),
       ].join('\n');
     case 'run-finished':
       return `${head} ${event.outcome} in ${event.durationMs} ms${event.changed ? '' : ' (nothing changed)'}`;

@@ -20,7 +20,7 @@ import { RunLog } from './run-log';
 import { SshHostRunner } from './ssh-runner';
 import type { StepServices } from './step';
 import type { JoinWatchOptions } from './join-watch';
-import { reachable } from './reach';
+import { clusterFlowResults, reachable } from './reach';
 
 export interface RunServiceOptions {
   dataDir: string;
@@ -132,6 +132,13 @@ export class RunService {
           facts: request.facts ?? {},
           host,
           paths,
+          signal,
+        }),
+      testFlows: (signal) =>
+        clusterFlowResults({
+          pool: this.options.pool(),
+          spec: request.spec,
+          facts: request.facts ?? {},
           signal,
         }),
       serviceTimeoutMs: this.options.serviceTimeoutMs ?? 5 * 60_000,

@@ -3,6 +3,7 @@
  * timeout and the run's cancel signal. A failure becomes a stable code and a message (journal of
  * the K3s unit attached); secrets are filled in only here and only into stdin.
  */
+import { flowLine, type ConnectivityResult } from '../../shared/checks/connectivity';
 import { AppError } from '../../shared/errors';
 import { fillTemplate, type PlanAction, type PlanStep, type SecretRef } from '../../shared/plan';
 import { parseNodeList, type NodeInfo, type RunEventBody } from '../../shared/run';
@@ -41,6 +42,11 @@ export interface StepServices extends FirewallServices {
     contextName: string;
     file: 'merge' | 'separate';
   }) => Promise<SavedKubeconfig>;
+  /**
+   * After the install: every flow of the flow table between the nodes, tested for real, and
+   * what blocks a blocked one in words (null when none is blocked).
+   */
+  testFlows?: (signal: AbortSignal) => Promise<{ results: ConnectivityResult[]; blocked: string | null }>;
   /** Lists the nodes from this computer with the saved kubeconfig. */
   checkFromHere: (request: { path: string; contextName: string }) => Promise<NodeInfo[]>;
   redact: (text: string) => string;
@@ -163,7 +169,7 @@ export async function executeStep(ctx: StepContext): Promise<StepOutcome> {
       index++;
     }
     output.flush();
-    if (step.phase === 'verify') await checkCluster(ctx, signal);
+    if (step.phase === 'verify') await checkCluster(ctx, signal, output);
     ctx.emit({ type: 'step-finished', ...on, durationMs: Date.now() - started, changed });
     return 'done';
   } catch (error) {
@@ -360,7 +366,7 @@ async function runAction(ctx: StepContext, action: PlanAction, run: ActionRun): 
 }
 
 /** After the verify step: the nodes as the first server lists them, and the same from here. */
-async function checkCluster(ctx: StepContext, signal: AbortSignal): Promise<void> {
+async function checkCluster(ctx: StepContext, signal: AbortSignal, output: StepOutput): Promise<void> {
   const r = await ctx.runner.exec({
     command: '/usr/local/bin/k3s kubectl get nodes -o json',
     sudo: true,
@@ -381,5 +387,19 @@ async function checkCluster(ctx: StepContext, signal: AbortSignal): Promise<void
     const seen = await ctx.services.checkFromHere(kubeconfig);
     checkedFromHere = nodes.every((n) => seen.some((s) => s.name === n.name));
   }
-  ctx.emit({ type: 'cluster-checked', nodes, kubeconfigPath: kubeconfig?.path ?? null, checkedFromHere });
+  // Every node, whatever its firewall: a flow blocked outside the machines shows only here.
+  const flows = ctx.services.testFlows ? await ctx.services.testFlows(signal) : null;
+  if (flows) {
+    output.push('stdout', `flows between the nodes (${flows.results.length}):\n`);
+    for (const flow of flows.results) output.push('stdout', `  ${flowLine(flow)}\n`);
+    output.flush();
+  }
+  ctx.emit({
+    type: 'cluster-checked',
+    nodes,
+    kubeconfigPath: kubeconfig?.path ?? null,
+    checkedFromHere,
+    ...(flows ? { flows: flows.results } : {}),
+  });
+  if (flows?.blocked) throw new AppError('CLUSTER_FLOWS_BLOCKED', flows.blocked);
 }

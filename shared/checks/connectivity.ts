@@ -111,3 +111,36 @@ export function connectivityChecks(results: readonly ConnectivityResult[]): Chec
   }
   return checks;
 }
+
+/** One line per flow for the run log and the Done step: "a1 → s1 8472/udp: open (datagram received)". */
+export function flowLine(r: ConnectivityResult): string {
+  const status = r.status === 'open' ? 'passed' : r.status === 'blocked' ? 'BLOCKED' : 'unknown (not tested)';
+  return `${r.from} → ${r.to} ${r.port}/${r.proto} (${r.purpose}): ${status}, ${r.detail}`;
+}
+
+const POD_FLOWS: readonly PortRuleId[] = ['flannel-vxlan', 'flannel-wireguard-v4', 'flannel-wireguard-v6'];
+
+/**
+ * After the install: null when no flow is blocked, else what is wrong in words: which flow,
+ * what most likely blocks it (the target's own firewall, which k3s-wizard can open, or
+ * something outside the machines, which it cannot) and what to do.
+ */
+export function blockedFlowsMessage(
+  results: readonly ConnectivityResult[],
+  options: { cluster: string; hostFirewall: (node: string) => string | null },
+): string | null {
+  const blocked = results.filter((r) => r.status === 'blocked');
+  if (blocked.length === 0) return null;
+  const lines = blocked.map((r) => {
+    const what = `${r.port}/${r.proto}`;
+    const broken = POD_FLOWS.includes(r.flow)
+      ? `pods on ${r.from} cannot reach pods on ${r.to} (${what}, ${r.detail})`
+      : `${r.from} cannot reach ${r.to} on ${what} for ${r.purpose} (${r.detail})`;
+    const firewall = options.hostFirewall(r.to);
+    const cause = firewall
+      ? `most likely ${firewall} on ${r.to}, which k3s-wizard can open: set its firewall policy to "configure" and run again`
+      : `${r.to} has no host firewall, so most likely something outside the machines blocks it (a router, a cloud security group, a firewall between them), which k3s-wizard cannot change: allow ${what} from ${r.from} to ${r.to} there, then run again`;
+    return `${broken}: ${cause}`;
+  });
+  return `Cluster ${options.cluster} is installed, but ${lines.join('; ')}.`;
+}

@@ -43,44 +43,34 @@ function ufw(
 const lines = (plan: ReturnType<typeof planFirewall>) => plan.commands.map((c) => shJoin(c.argv));
 
 describe('firewall planner: firewalld', () => {
-  it('puts nodes in internal with the K3s ports, CIDRs in trusted, the API in the outside zone; runtime first', () => {
+  it('lets each node in by rich rule in the zone it arrives in, CIDRs in trusted, the API outside; runtime first', () => {
     const facts = firewalld('10.0.0.1');
     const plan = planFirewall({ spec, node: server, facts, allFacts: { s1: facts } });
     expect(plan.tool).toBe('firewalld');
     expect(lines(plan)).toMatchInlineSnapshot(`
       [
-        "firewall-cmd --zone=internal --add-source=10.0.0.1",
-        "firewall-cmd --zone=internal --add-source=10.0.0.2",
         "firewall-cmd --zone=trusted --add-source=10.42.0.0/16",
         "firewall-cmd --zone=trusted --add-source=10.43.0.0/16",
-        "firewall-cmd --zone=internal --add-port=6443/tcp",
         "firewall-cmd --zone=public --add-port=6443/tcp",
-        "firewall-cmd --zone=internal --add-port=8472/udp",
-        "firewall-cmd --zone=internal --add-port=10250/tcp",
-        "firewall-cmd --permanent --zone=internal --add-source=10.0.0.1",
-        "firewall-cmd --permanent --zone=internal --add-source=10.0.0.2",
+        "firewall-cmd --zone=public '--add-rich-rule=rule family="ipv4" source address="10.0.0.2" port port="8472" protocol="udp" accept'",
+        "firewall-cmd --zone=public '--add-rich-rule=rule family="ipv4" source address="10.0.0.2" port port="10250" protocol="tcp" accept'",
         "firewall-cmd --permanent --zone=trusted --add-source=10.42.0.0/16",
         "firewall-cmd --permanent --zone=trusted --add-source=10.43.0.0/16",
-        "firewall-cmd --permanent --zone=internal --add-port=6443/tcp",
         "firewall-cmd --permanent --zone=public --add-port=6443/tcp",
-        "firewall-cmd --permanent --zone=internal --add-port=8472/udp",
-        "firewall-cmd --permanent --zone=internal --add-port=10250/tcp",
+        "firewall-cmd --permanent --zone=public '--add-rich-rule=rule family="ipv4" source address="10.0.0.2" port port="8472" protocol="udp" accept'",
+        "firewall-cmd --permanent --zone=public '--add-rich-rule=rule family="ipv4" source address="10.0.0.2" port port="10250" protocol="tcp" accept'",
       ]
     `);
     expect(plan.commands[0]).toMatchObject({
-      what: 'let node 10.0.0.1 reach the K3s ports (zone internal) (now)',
-      undo: [['firewall-cmd', '--zone=internal', '--remove-source=10.0.0.1']],
+      what: 'trust the pod network 10.42.0.0/16 (zone trusted) (now)',
+      undo: [['firewall-cmd', '--zone=trusted', '--remove-source=10.42.0.0/16']],
     });
   });
 
   it('produces no command for rules already present', () => {
     const facts = firewalld('10.0.0.2', [
-      zone('public', { interfaces: ['eth0'], services: ['ssh'] }),
-      zone('internal', {
-        sources: ['10.0.0.1', '10.0.0.2'],
-        ports: ['8472/udp', '10250/tcp'],
-        services: ['ssh'],
-      }),
+      zone('public', { interfaces: ['eth0'], services: ['ssh'], ports: ['8472/udp', '10250/tcp'] }),
+      zone('internal', { services: ['ssh'] }),
       zone('trusted', { target: 'ACCEPT', sources: ['10.42.0.0/16', '10.43.0.0/16'] }),
     ]);
     const plan = planFirewall({ spec, node: agent, facts, allFacts: { a1: facts } });
@@ -96,36 +86,51 @@ describe('firewall planner: firewalld', () => {
     );
     const facts = firewalld('10.0.0.1');
     const plan = planFirewall({ spec: ha, node: ha.nodes[0]!, facts, allFacts: { s1: facts } });
-    const runtime = lines(plan).filter((l) => !l.includes('--permanent') && l.includes('rich-rule'));
+    const runtime = lines(plan).filter(
+      (l) => !l.includes('--permanent') && l.includes('rich-rule') && /2379|192\.168/.test(l),
+    );
+    // Etcd only from the other servers, each in the zone it arrives in; the API to the clients.
     expect(runtime).toEqual([
       `firewall-cmd --zone=public '--add-rich-rule=rule family="ipv4" source address="192.168.1.0/24" port port="6443" protocol="tcp" accept'`,
-      `firewall-cmd --zone=internal '--add-rich-rule=rule family="ipv4" source address="10.0.0.1" port port="2379-2380" protocol="tcp" accept'`,
-      `firewall-cmd --zone=internal '--add-rich-rule=rule family="ipv4" source address="10.0.0.2" port port="2379-2380" protocol="tcp" accept'`,
-      `firewall-cmd --zone=internal '--add-rich-rule=rule family="ipv4" source address="10.0.0.3" port port="2379-2380" protocol="tcp" accept'`,
+      `firewall-cmd --zone=public '--add-rich-rule=rule family="ipv4" source address="10.0.0.2" port port="2379-2380" protocol="tcp" accept'`,
+      `firewall-cmd --zone=public '--add-rich-rule=rule family="ipv4" source address="10.0.0.3" port port="2379-2380" protocol="tcp" accept'`,
     ]);
     // 192.168.1.5 (this computer) is inside the listed network, so it needs no rule of its own.
     expect(lines(plan).some((l) => l.includes('192.168.1.5"'))).toBe(false);
   });
 
-  it('keeps SSH open when this computer becomes a source of internal', () => {
-    const facts = {
-      ...firewalld('10.0.0.1'),
-      ssh: { clientAddress: '10.0.0.2', serverAddress: '10.0.0.1', serverPort: 2222 },
-    };
+  it('changes nothing else: no address changes zone, no service is added, the user’s own ports stay (#12.4)', () => {
+    const facts = firewalld('10.0.0.1', [
+      zone('public', { interfaces: ['eth0'], services: ['ssh'], ports: ['2222/tcp'] }),
+      zone('internal', { services: ['ssh', 'mdns', 'samba-client', 'dhcpv6-client'] }),
+    ]);
     const plan = planFirewall({ spec, node: server, facts, allFacts: { s1: facts } });
-    expect(lines(plan)).toContain('firewall-cmd --zone=internal --add-port=2222/tcp');
+    const all = lines(plan);
+    // Only the pod and service networks become sources (of trusted); nothing else moves.
+    expect(all.filter((l) => /--(add|change)-source/.test(l))).toEqual([
+      'firewall-cmd --zone=trusted --add-source=10.42.0.0/16',
+      'firewall-cmd --zone=trusted --add-source=10.43.0.0/16',
+      'firewall-cmd --permanent --zone=trusted --add-source=10.42.0.0/16',
+      'firewall-cmd --permanent --zone=trusted --add-source=10.43.0.0/16',
+    ]);
+    expect(all.some((l) => l.includes('--zone=internal'))).toBe(false);
+    expect(all.some((l) => /service|remove|2222/.test(l))).toBe(false);
+    // The agent's flows are rich rules restricted to its address, in the zone it arrives in.
+    expect(all).toContain(
+      `firewall-cmd --zone=public '--add-rich-rule=rule family="ipv4" source address="10.0.0.2" port port="8472" protocol="udp" accept'`,
+    );
   });
 
-  it('moves a source that another zone holds, and moves it back on undo', () => {
+  it('a node whose address a zone holds gets its rules in that zone; the address stays there', () => {
     const facts = firewalld('10.0.0.1', [
       zone('public', { interfaces: ['eth0'], services: ['ssh'] }),
       zone('work', { sources: ['10.0.0.2'] }),
     ]);
     const plan = planFirewall({ spec, node: server, facts, allFacts: { s1: facts } });
-    expect(plan.commands[1]).toMatchObject({
-      argv: ['firewall-cmd', '--zone=internal', '--change-source=10.0.0.2'],
-      undo: [['firewall-cmd', '--zone=work', '--change-source=10.0.0.2']],
-    });
+    expect(lines(plan)).toContain(
+      `firewall-cmd --zone=work '--add-rich-rule=rule family="ipv4" source address="10.0.0.2" port port="10250" protocol="tcp" accept'`,
+    );
+    expect(lines(plan).some((l) => l.includes('change-source'))).toBe(false);
   });
 });
 
@@ -232,7 +237,9 @@ describe('firewall planner: policies', () => {
     const plan = planFirewall({ spec: leave, node: leave.nodes[0]!, facts, allFacts: { s1: facts } });
     expect(plan.commands).toEqual([]);
     const text = plan.checks.map((c) => c.message).join('\n');
-    expect(text).toMatch(/open 8472\/udp to the nodes: pods on different nodes cannot reach each other/);
+    expect(text).toMatch(
+      /allow 8472\/udp from node 10.0.0.2 \(zone public\): pods on different nodes cannot reach each other/,
+    );
     expect(text).toMatch(/agents cannot join/);
     expect(text).toMatch(/DNS break/);
   });

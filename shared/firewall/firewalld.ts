@@ -1,24 +1,24 @@
 /**
- * firewalld, the stricter pattern (as k3s-ansible does it): every node's address is a source of
- * the `internal` zone, which carries the K3s ports; the pod and service networks are sources of
- * `trusted`; ports for people (API, NodePorts) are opened in the zone outside traffic arrives on,
- * to anyone or by rich rule to the listed clients. `internal` rather than a zone of our own
- * because a new zone needs a reload, and a reload would drop the host's runtime-only rules.
- * Each change is applied at runtime first, then repeated with --permanent; rules the facts
- * already show produce no command.
+ * firewalld: opening the K3s ports changes nothing else. No address moves to another zone (that
+ * would change which of the user's own rules apply to it, and bring in that zone's services):
+ * each flow from another node is a source-restricted rich rule in the zone that node's traffic
+ * already arrives in; the pod and service networks are sources of `trusted`, as the K3s
+ * documentation says; ports for people (API, NodePorts) are opened in the zone outside traffic
+ * arrives on, to anyone or by rich rule to the listed clients. Each change is applied at runtime
+ * first, then repeated with --permanent; rules the facts already show produce no command.
  */
 import type { FirewalldFacts, FirewalldZone, HostFacts } from '../facts';
 import { peerSources, portLabel, requiredPorts, type PortRule } from '../ports';
 import { cidrContains, ipToBigint, parseCidr, splitCidrList } from '../spec/cidr';
+import { nodeAddress } from '../spec/model';
 import type { Audience, Breakage, FirewallCheck, FirewallCommand, FirewallInput, MissingRule } from './types';
 
-export const PEER_ZONE = 'internal';
 export const TRUSTED_ZONE = 'trusted';
 
 type Change =
   | { kind: 'source'; zone: string; source: string; what: string }
   | { kind: 'port'; zone: string; port: string; what: string }
-  | { kind: 'rich-rule'; zone: string; rule: string; what: string };
+  | { kind: 'rich-rule'; zone: string; rule: string; what: string; port?: string };
 
 function family(address: string): 'ipv4' | 'ipv6' {
   return (ipToBigint(address.split('/')[0] ?? '')?.family ?? parseCidr(address)?.family) === 6
@@ -62,7 +62,9 @@ function present(fw: FirewalldFacts | null, change: Change): boolean {
   if (!zone) return false;
   if (change.kind === 'source') return zone.sources.includes(change.source);
   if (change.kind === 'port') return zone.ports.includes(change.port) || zone.target === 'ACCEPT';
-  return zone.richRules.includes(change.rule);
+  // A port open to everyone in the zone lets the source in already.
+  if (change.port && zone.ports.includes(change.port)) return true;
+  return zone.richRules.includes(change.rule) || zone.target === 'ACCEPT';
 }
 
 function option(change: Change, verb: 'add' | 'remove'): string {
@@ -106,23 +108,17 @@ export function planFirewalld({ spec, node, facts, allFacts }: FirewallInput): {
   const outsideZone = fw && facts ? arrivalZone(fw, facts, null, facts.ssh.serverAddress) : null;
   const publicZone = outsideZone ?? fw?.defaultZone ?? 'public';
 
+  const self = nodeAddress(node, facts ?? undefined);
+  const local = self ?? facts?.ssh.serverAddress ?? null;
+  // The zone a peer's connections land in today: its rule goes there, and nothing moves.
+  const zoneFor = (source: string) =>
+    (fw && facts ? arrivalZone(fw, facts, source, local) : null) ?? publicZone;
   const nodes = peerSources(spec, 'nodes', { facts: allFacts });
   if (!nodes.anywhere) {
     for (const name of nodes.unknownNodes) {
       checks.push({
         severity: 'error',
         message: `The address of ${name} is not known (a host name, not probed): set its nodeIp so the firewall can let it in.`,
-      });
-    }
-    for (const source of nodes.addresses) {
-      changes.push({
-        change: {
-          kind: 'source',
-          zone: PEER_ZONE,
-          source,
-          what: `let node ${source} reach the K3s ports (zone ${PEER_ZONE})`,
-        },
-        breaks: 'nodes',
       });
     }
   }
@@ -134,53 +130,52 @@ export function planFirewalld({ spec, node, facts, allFacts }: FirewallInput): {
   }
   for (const rule of requiredPorts(spec, node)) {
     const label = portLabel(rule);
-    if (rule.peers === 'servers') {
-      const servers = peerSources(spec, 'servers', { facts: allFacts });
-      for (const source of servers.anywhere ? [] : servers.addresses) {
-        changes.push({
-          change: {
-            kind: 'rich-rule',
-            zone: PEER_ZONE,
-            rule: richRule(source, rule),
-            what: `allow ${label} from server ${source}`,
-          },
-          breaks: rule.id,
-        });
-      }
-      continue;
-    }
-    // Nodes arrive in the peer zone, so every port they use is opened there.
-    changes.push({
-      change: { kind: 'port', zone: PEER_ZONE, port: label, what: `open ${label} to the nodes` },
-      breaks: rule.id,
-      audience: 'nodes',
-    });
-    if (rule.peers !== 'clients') continue;
-    const clients = peerSources(spec, 'clients', { facts: allFacts, appAddress });
-    if (clients.anywhere) {
+    const clients =
+      rule.peers === 'clients' ? peerSources(spec, 'clients', { facts: allFacts, appAddress }) : null;
+    const outsideOpen = clients?.anywhere === true ? publicZone : null;
+    if (outsideOpen) {
       changes.push({
         change: {
           kind: 'port',
-          zone: publicZone,
+          zone: outsideOpen,
           port: label,
-          what: `open ${label} to anyone (zone ${publicZone})`,
+          what: `open ${label} to anyone (zone ${outsideOpen})`,
+        },
+        // Anyone: people's computers and the nodes whose traffic arrives in that zone.
+        breaks: rule.id,
+      });
+    }
+    const peers = peerSources(spec, rule.peers === 'servers' ? 'servers' : 'nodes', { facts: allFacts });
+    const peerAddresses = peers.anywhere ? [] : peers.addresses.filter((a) => a !== self);
+    for (const source of peerAddresses) {
+      const zone = zoneFor(source);
+      // Already covered when the port is open to anyone in the zone this node arrives in.
+      if (zone === outsideOpen) continue;
+      changes.push({
+        change: {
+          kind: 'rich-rule',
+          zone,
+          rule: richRule(source, rule),
+          port: label,
+          what: `allow ${label} from ${rule.peers === 'servers' ? 'server' : 'node'} ${source} (zone ${zone})`,
+        },
+        breaks: rule.id,
+        audience: 'nodes',
+      });
+    }
+    if (!clients || clients.anywhere) continue;
+    for (const source of clients.addresses.filter((a) => nodes.anywhere || !nodes.addresses.includes(a))) {
+      changes.push({
+        change: {
+          kind: 'rich-rule',
+          zone: publicZone,
+          rule: richRule(source, rule),
+          port: label,
+          what: `allow ${label} from client ${source}`,
         },
         breaks: rule.id,
         audience: 'clients',
       });
-    } else {
-      for (const source of clients.addresses.filter((a) => nodes.anywhere || !nodes.addresses.includes(a))) {
-        changes.push({
-          change: {
-            kind: 'rich-rule',
-            zone: publicZone,
-            rule: richRule(source, rule),
-            what: `allow ${label} from client ${source}`,
-          },
-          breaks: rule.id,
-          audience: 'clients',
-        });
-      }
     }
   }
   const ssh = sshChange(

@@ -18,7 +18,7 @@ import {
 import { planUfw } from './ufw';
 
 export * from './types';
-export { arrivalZone, PEER_ZONE, richRule, TRUSTED_ZONE } from './firewalld';
+export { arrivalZone, richRule, TRUSTED_ZONE } from './firewalld';
 
 /** The firewall that filters traffic now: firewalld or ufw when active, raw rules, or none. */
 function activeTool(facts: HostFacts): FirewallKind | null {

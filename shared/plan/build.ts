@@ -88,13 +88,15 @@ function verifyStep(spec: ClusterSpec, host: string, dependsOn: string[]): PlanS
     },
     intervalMs: 5000,
     timeoutMs: 5 * 60_000,
-    what: 'wait until cluster DNS (CoreDNS) runs',
+    // What this checks, exactly: the CoreDNS deployment is rolled out (its pods run). No name
+    // is looked up through it; the flows between the nodes are tested after this step's actions.
+    what: 'wait until the CoreDNS deployment is rolled out (its pods run; no DNS lookup is made)',
   });
   return {
     id: 'verify:cluster',
     phase: 'verify',
     host,
-    title: 'Check that every node is Ready and DNS runs',
+    title: 'Check that every node is Ready, CoreDNS is rolled out and the nodes reach each other',
     actions,
     secrets: [],
     alreadyDone: null,

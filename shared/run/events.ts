@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { ERROR_CODES } from '../errors';
+import { ConnectivityResultSchema } from '../probe/schema';
 
 export const StepError = z.object({
   code: z.enum(ERROR_CODES),
@@ -88,6 +89,8 @@ export const RunEvent = z.discriminatedUnion('type', [
     kubeconfigPath: z.string().nullable(),
     /** Whether the API answered from this computer with that kubeconfig. */
     checkedFromHere: z.boolean(),
+    /** Every flow of the flow table between the nodes, tested after the install. */
+    flows: z.array(ConnectivityResultSchema).optional(),
   }),
   z.object({
     ...base,

@@ -109,6 +109,7 @@ function step(snapshot: RunSnapshot, event: RunEvent): RunSnapshot {
         nodes: event.nodes,
         kubeconfigPath: event.kubeconfigPath,
         checkedFromHere: event.checkedFromHere,
+        ...(event.flows ? { flows: event.flows } : {}),
       };
     case 'run-finished':
       return {

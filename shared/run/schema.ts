@@ -1,5 +1,6 @@
 /** Schemas of what the run channels carry, for the contract's validation. */
 import { z } from 'zod';
+import { ConnectivityResultSchema } from '../probe/schema';
 import { ClusterSpec } from '../spec/schema';
 import { NodeInfo, StepError, StepInfo } from './events';
 
@@ -49,6 +50,7 @@ export const RunSnapshotSchema = z.object({
   nodes: z.array(NodeInfo).optional(),
   kubeconfigPath: z.string().nullable().optional(),
   checkedFromHere: z.boolean().optional(),
+  flows: z.array(ConnectivityResultSchema).optional(),
 });
 
 export const StartRunInput = z

@@ -77,9 +77,14 @@ export function failure(snapshot: RunSnapshot, logPath: string): AppError {
   const first = failed[0];
   const lines = failed.map((s) => `  ${s?.host}: ${s?.title}: ${s?.error?.code} — ${s?.error?.message}`);
   if (snapshot.status === 'cancelled' || !first?.error) {
+    const left = snapshot.order.filter(
+      (id) => !['done', 'skipped'].includes(snapshot.steps[id]?.status ?? ''),
+    );
+    const steps = left.map((id) => `${id} (${snapshot.steps[id]?.status ?? 'pending'})`).join(', ');
     return new AppError(
       'CANCELLED',
-      `The run was stopped. Run the same command again to continue. Log: ${logPath}`,
+      `The run was stopped${left.length ? `; not finished: ${steps}` : ''}. Run the same command again to continue: finished steps are skipped. Log: ${logPath}`,
+      { left },
     );
   }
   return new AppError(
