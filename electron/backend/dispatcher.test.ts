@@ -43,6 +43,7 @@ describe('dispatcher', () => {
         dataDir: '/d',
         nativeDialogs: false,
         rememberCredentials: false,
+        sshAgent: false,
       },
     });
   });
