@@ -20,6 +20,7 @@ import type { CliIo } from '../program';
 import { parseConcurrency } from '../options';
 import { gatherSecrets, parseFd, SECRETS_HELP, type NodeSecrets, type SecretSource } from '../secrets';
 import { processTerminal } from '../../probe/terminal';
+import { nameTheNode } from '../node-errors';
 import type { RegisterCommand } from './context';
 import { readAirgapFolder, readFacts } from './plan';
 
@@ -165,7 +166,8 @@ export async function openCluster(options: {
       onTrusted: (name, offer) =>
         io.stderr(`${name}: trusted new ${offer.keyType} key ${offer.fingerprint}\n`),
     });
-  } catch (error) {
+  } catch (caught) {
+    const error = nameTheNode(caught, spec);
     if (!options.lenient || !(error instanceof AppError) || error.code.startsWith('HOST_KEY')) {
       await close();
       throw error;
