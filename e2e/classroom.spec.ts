@@ -5,10 +5,9 @@
  */
 import { join } from 'node:path';
 import { seedClassroom } from './classroom';
-import { expect, test } from './fixtures';
+import { expect, screenshotDir, test } from './fixtures';
 import { ChecksStepPage } from './pages/checks-step';
 
-const ROOT = join(import.meta.dirname, '..');
 const MACHINES = 30;
 
 test('30 machines: Checks summarises machines × checks, filters problems, and offers the bulk fix', async ({
@@ -42,7 +41,7 @@ test('30 machines: Checks summarises machines × checks, filters problems, and o
   await checks.onlyProblems.check();
   await expect(checks.matrix.getByRole('row')).toHaveCount(1 + 5);
   await expect(checks.matrix.getByRole('columnheader')).toHaveText(['Machine', 'Memory cgroup']);
-  await page.screenshot({ path: join(ROOT, 'docs', 'screenshots', 'checks-summary.png') });
+  await page.screenshot({ path: join(screenshotDir, 'checks-summary.png') });
   await checks.onlyProblems.uncheck();
   await expect(checks.matrix.getByRole('row')).toHaveCount(MACHINES + 1);
 
@@ -52,7 +51,7 @@ test('30 machines: Checks summarises machines × checks, filters problems, and o
   const byMachine = page.getByRole('table', { name: 'Connections by machine' });
   await expect(byMachine.getByRole('row')).toHaveCount(MACHINES + 1);
   await expect(byMachine.getByRole('row').filter({ hasText: 'control' })).toBeVisible();
-  await page.screenshot({ path: join(ROOT, 'docs', 'screenshots', 'firewall-summary.png') });
+  await page.screenshot({ path: join(screenshotDir, 'firewall-summary.png') });
   await wizard.goForwardTo('Review');
   await expect(wizard.heading).toHaveText('Review');
   await expect(wizard.review.host('raspberrypi-29')).toBeVisible();
