@@ -96,3 +96,23 @@ test('without an SSH agent the wizard says so and offers a key file or a passwor
   await expect(row).not.toContainText('No SSH agent');
   await expect(hosts.table.getByRole('row')).toHaveCount(2);
 });
+
+test('login details can be set for a selection of machines at once', async ({ wizard }) => {
+  const { hosts, page } = wizard;
+  // Ports on this computer where nothing listens: no packet leaves for a real machine.
+  for (const port of [1, 2, 3]) await hosts.add({ address: '127.0.0.1', port, user: 'pi' });
+  await page.getByRole('checkbox', { name: 'Select 127.0.0.1' }).nth(0).check();
+  await page.getByRole('checkbox', { name: 'Select 127.0.0.1' }).nth(2).check();
+  await page.getByRole('button', { name: 'Set login for 2 selected' }).click();
+  const form = page.getByRole('form', { name: 'Login for 2 selected machines' });
+  await form.getByLabel('User').fill('student');
+  await form.getByLabel('Log in with').selectOption('password');
+  await form.getByLabel('Password', { exact: true }).fill('classroom-pw');
+  await form.getByRole('button', { name: 'Save and test again' }).click();
+  await expect(form).toBeHidden();
+  await expect(hosts.row('127.0.0.1:1')).toContainText('student');
+  await expect(hosts.row('127.0.0.1:3')).toContainText('student');
+  await expect(hosts.row('127.0.0.1:2')).not.toContainText('student');
+  await expect(hosts.row('127.0.0.1:3').getByRole('cell', { name: 'Password', exact: true })).toBeVisible();
+  await expect(page.getByText('classroom-pw')).toHaveCount(0);
+});

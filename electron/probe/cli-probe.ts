@@ -222,8 +222,11 @@ export async function runProbe(
   let connectivity: ConnectivityResult[] | null = null;
   const probed = outcomes.map((o, i) => ({ o, d: destinations[i] })).filter(({ o }) => o.facts);
   if (opts.connectivity && probed.length >= 2) {
+    // Named by address: the SSH port is how this computer reaches a machine, not a cluster port.
+    const named = (o: (typeof outcomes)[number]) =>
+      outcomes.filter((x) => x.host === o.host).length > 1 ? o.destination : o.host;
     const nodes = probed.map(({ o, d }) => ({
-      id: o.destination,
+      id: named(o),
       role: o.role,
       host: o.host,
       port: o.port,
@@ -254,7 +257,9 @@ export async function runProbe(
       );
     }
     if (connectivity) ctx.stdout(`Connections\n${formatConnectivity(connectivity)}\n\n`);
-    ctx.stdout(`Checks\n${formatChecks(checks)}\n`);
+    const firewallOf = (id: string) =>
+      outcomes.find((o) => o.destination === id || o.host === id)?.facts?.firewall.kind ?? null;
+    ctx.stdout(`Checks\n${formatChecks(checks, firewallOf)}\n`);
   }
   if (unprobed === 0 && failedChecks === 0) return null;
   const parts = [

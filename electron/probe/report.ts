@@ -66,10 +66,23 @@ export function formatFacts(label: string, f: HostFacts): string {
 
 const MARK = { pass: 'ok  ', warn: 'WARN', fail: 'FAIL' } as const;
 
-export function formatChecks(checks: readonly Check[]): string {
+/** What to do about a port a firewall may block, on the command line (there is no firewall step here). */
+function firewallFix(host: string, kind: string | null | undefined): string {
+  if (kind === 'none')
+    return `${host} runs no firewall of its own: look between the machines (a router, a cloud security group), or for a service that is not listening.`;
+  const which = kind ? ` (${kind})` : '';
+  return `open the K3s ports on ${host}${which}: with firewall.policy: configure in the cluster file, k3s-wizard plan shows the exact rules and apply adds them.`;
+}
+
+/** `firewallOf` tells the firewall a host runs (its probed facts), so the fix is the right one. */
+export function formatChecks(
+  checks: readonly Check[],
+  firewallOf: (host: string) => string | null | undefined = () => undefined,
+): string {
   return checks
     .map((c) => {
       const who = c.hostId ?? (c.hostIds?.join(', ') || 'cluster');
+      const target = c.hostIds?.[1] ?? c.hostId ?? 'the machine';
       const fix =
         c.fix === undefined
           ? ''
@@ -77,7 +90,7 @@ export function formatChecks(checks: readonly Check[]): string {
             ? `\n        fix: ${c.fix.command}`
             : c.fix.kind === 'action'
               ? `\n        fix: ${c.fix.description}`
-              : '\n        fix: see the firewall step';
+              : `\n        fix: ${firewallFix(target, firewallOf(target))}`;
       return `  ${MARK[c.status]}  ${who}: ${c.title} — ${c.reason}${fix}`;
     })
     .join('\n');

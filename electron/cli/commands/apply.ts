@@ -26,6 +26,7 @@ import pLimit from 'p-limit';
 import { parseConcurrency } from '../options';
 import { gatherSecrets, parseFd, SECRETS_HELP, type NodeSecrets, type SecretSource } from '../secrets';
 import { processTerminal } from '../../probe/terminal';
+import { nameTheNode } from '../node-errors';
 import type { CliIo, RegisterCommand } from './context';
 import { readAirgapFolder } from '../../engine/airgap-folder';
 import { readFacts } from './plan';
@@ -168,7 +169,8 @@ export async function openCluster(options: {
       onTrusted: (name, offer) =>
         io.stderr(`${name}: trusted new ${offer.keyType} key ${offer.fingerprint}\n`),
     });
-  } catch (error) {
+  } catch (caught) {
+    const error = nameTheNode(caught, spec);
     if (!options.lenient || !(error instanceof AppError) || error.code.startsWith('HOST_KEY')) {
       await close();
       throw error;

@@ -46,28 +46,28 @@ export function FlowPicture({ spec, flows }: { spec: ClusterSpec; flows: Flow[] 
 
   // One arrow per ordered kind: API (to servers), etcd (server pairs), node ↔ node (pods + kubelet).
   const arrows: { key: string; from: Box; to: Box; status: FlowStatus; label: string; bend: number }[] = [];
-  const seen = new Set<string>();
+  // Grouped in one pass: with many machines there are tens of thousands of flows.
+  const kindOf = (f: Flow) => (f.rule.id === 'api' ? 'api' : f.rule.id === 'etcd' ? 'etcd' : 'mesh');
+  const keyOf = (f: Flow) => {
+    const kind = kindOf(f);
+    return `${kind}:${kind === 'api' ? `${f.from}>${f.to}` : [f.from, f.to].sort().join('~')}`;
+  };
+  const groups = new Map<string, Flow[]>();
   for (const flow of flows) {
-    const from = at.get(flow.from);
-    const to = at.get(flow.to);
-    if (!from || !to) continue;
-    const kind = flow.rule.id === 'api' ? 'api' : flow.rule.id === 'etcd' ? 'etcd' : 'mesh';
-    const pair = kind === 'api' ? `${flow.from}>${flow.to}` : [flow.from, flow.to].sort().join('~');
-    const key = `${kind}:${pair}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    const group = flows.filter((f) => {
-      const k = f.rule.id === 'api' ? 'api' : f.rule.id === 'etcd' ? 'etcd' : 'mesh';
-      if (k !== kind) return false;
-      return kind === 'api'
-        ? f.from === flow.from && f.to === flow.to
-        : [f.from, f.to].sort().join('~') === pair;
-    });
+    if (!at.has(flow.from) || !at.has(flow.to)) continue;
+    const key = keyOf(flow);
+    const group = groups.get(key);
+    if (group) group.push(flow);
+    else groups.set(key, [flow]);
+  }
+  for (const [key, group] of groups) {
+    const flow = group[0]!;
+    const kind = kindOf(flow);
     const label = kind === 'api' ? `API ${flow.rule.from}` : kind === 'etcd' ? 'etcd' : 'pods, kubelet';
     arrows.push({
       key,
-      from,
-      to,
+      from: at.get(flow.from)!,
+      to: at.get(flow.to)!,
       status: worstStatus(group.map((f) => f.status)),
       label,
       bend: kind === 'mesh' ? 0 : kind === 'etcd' ? -40 : 0,

@@ -4,13 +4,19 @@ import type { HostSecrets } from '../store/connect-slice';
 import type { AuthMethod, HostEntry, HostProblems } from '../store/hosts-slice';
 import { LoginFields, type Login } from './LoginFields';
 
-/** Corrects how to log in to a machine on its own row, then tests the connection again. */
+/**
+ * Corrects how to log in to one machine on its own row, or to a selection of them at once,
+ * then tests their connections again.
+ */
 export function LoginEditor({
-  host,
+  hosts,
+  label,
   auth,
   onClose,
 }: {
-  host: HostEntry;
+  hosts: readonly HostEntry[];
+  /** The form's name: "Login for 10.0.0.5", "Login for 12 selected machines". */
+  label: string;
   /** The method to start with (when chosen from a "no agent" notice). */
   auth?: AuthMethod;
   onClose: () => void;
@@ -20,12 +26,13 @@ export function LoginEditor({
   const updateLogin = useAppStore((s) => s.updateLogin);
   const sendCredentials = useAppStore((s) => s.sendCredentials);
   const testHost = useAppStore((s) => s.testHost);
+  const first = hosts[0];
   const [login, setLogin] = useState<Login>({
-    user: host.user,
-    auth: auth ?? host.auth,
-    keyPath: host.keyPath,
+    user: first?.user ?? '',
+    auth: auth ?? first?.auth ?? 'agent',
+    keyPath: first?.keyPath ?? '',
   });
-  const [port, setPort] = useState(host.port);
+  const [port, setPort] = useState(first?.port ?? 22);
   const [secrets, setSecrets] = useState<HostSecrets>({});
   const [problems, setProblems] = useState<HostProblems>({});
   const [sendError, setSendError] = useState<string | null>(null);
@@ -36,42 +43,43 @@ export function LoginEditor({
       setProblems({ auth: 'Enter the password to log in with.' });
       return;
     }
-    const found = updateLogin(host.id, { ...login, port });
-    setProblems(found);
-    if (Object.keys(found).length > 0) return;
-    const updated = store.getState().hosts.find((h) => h.id === host.id);
-    if (!updated) return;
+    const problems: HostProblems = {};
+    // One machine: its port can change too; a selection keeps each machine's own port.
+    const single = hosts.length === 1;
+    for (const host of hosts)
+      Object.assign(problems, updateLogin(host.id, { ...login, port: single ? port : host.port }));
+    setProblems(problems);
+    if (Object.keys(problems).length > 0) return;
     const given = secrets;
     setSecrets({});
-    void sendCredentials(updated, given).then((error) => {
+    const updated = hosts.flatMap((h) => store.getState().hosts.filter((x) => x.id === h.id));
+    void Promise.all(updated.map((host) => sendCredentials(host, given))).then((errors) => {
+      const error = errors.find((e) => e !== null) ?? null;
       setSendError(error);
       if (error) return;
       onClose();
-      void testHost(host.id);
+      for (const host of updated) void testHost(host.id);
     });
   };
 
   return (
-    <form
-      className="host-form login-editor"
-      aria-label={`Login for ${host.address}`}
-      onSubmit={submit}
-      noValidate
-    >
-      <div className="field narrow">
-        <label htmlFor={`${id}-port`}>SSH port</label>
-        <input
-          id={`${id}-port`}
-          type="number"
-          min={1}
-          max={65535}
-          aria-invalid={problems.port ? true : undefined}
-          value={Number.isNaN(port) ? '' : port}
-          onChange={(e) => setPort(e.target.valueAsNumber)}
-        />
-        {problems.port && <p className="field-problem">{problems.port}</p>}
-        {problems.address && <p className="field-problem">{problems.address}</p>}
-      </div>
+    <form className="host-form login-editor" aria-label={label} onSubmit={submit} noValidate>
+      {hosts.length === 1 && (
+        <div className="field narrow">
+          <label htmlFor={`${id}-port`}>SSH port</label>
+          <input
+            id={`${id}-port`}
+            type="number"
+            min={1}
+            max={65535}
+            aria-invalid={problems.port ? true : undefined}
+            value={Number.isNaN(port) ? '' : port}
+            onChange={(e) => setPort(e.target.valueAsNumber)}
+          />
+          {problems.port && <p className="field-problem">{problems.port}</p>}
+          {problems.address && <p className="field-problem">{problems.address}</p>}
+        </div>
+      )}
       <LoginFields
         id={id}
         login={login}

@@ -1,8 +1,9 @@
-import { useEffect, useMemo, useState, type ReactNode } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { renderAction } from '../../../shared/plan';
 import { runChecks, type Check } from '../../../shared/checks';
 import { ChecksMatrix, ConnectionMatrix } from '../components/ChecksMatrix';
 import { CopyButton } from '../components/CopyButton';
+import { Fold, FOLD_AFTER } from '../components/Fold';
 import { useAppStore } from '../store';
 import { usePlan } from '../store/use-plan';
 import type { HostEntry } from '../store/hosts-slice';
@@ -109,9 +110,6 @@ function CgroupFix({ check, description }: { check: Check; description: string }
     </div>
   );
 }
-
-/** Above this many machines the long lists fold away behind the summaries. */
-const FOLD_AFTER = 8;
 
 function CheckRow({ check, onFirewall, open }: { check: Check; onFirewall: () => void; open?: boolean }) {
   return (
@@ -312,17 +310,6 @@ export function ChecksStep() {
         )}
       </section>
     </div>
-  );
-}
-
-/** With many machines, a long list behind a summary line; with a few, the list itself. */
-function Fold({ fold, summary, children }: { fold: boolean; summary: string; children: ReactNode }) {
-  if (!fold) return <>{children}</>;
-  return (
-    <details className="fold">
-      <summary>{summary}</summary>
-      {children}
-    </details>
   );
 }
 

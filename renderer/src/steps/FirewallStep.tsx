@@ -1,9 +1,16 @@
 import { useId, useMemo } from 'react';
-import { clusterFlows, planFirewall, type FirewallPlan } from '../../../shared/firewall';
+import {
+  clusterFlows,
+  planFirewall,
+  type FirewallPlan,
+  type Flow,
+  type FlowStatus,
+} from '../../../shared/firewall';
 import type { HostFacts } from '../../../shared/facts';
 import { shJoin } from '../../../shared/shell';
 import { FIREWALL_POLICIES, type FirewallPolicy } from '../../../shared/spec';
 import { FlowPicture, STATUS_TEXT } from '../components/FlowPicture';
+import { Fold, FOLD_AFTER } from '../components/Fold';
 import { Issues } from '../components/Issues';
 import { useAppStore } from '../store';
 import { issuesAt } from '../store/spec';
@@ -61,6 +68,7 @@ export function FirewallStep() {
   const setCluster = useAppStore((s) => s.setCluster);
   const updateHost = useAppStore((s) => s.updateHost);
   const id = useId();
+  const fold = hosts.length > FOLD_AFTER;
   const flows = useMemo(() => (spec ? clusterFlows(spec, facts) : []), [spec, facts]);
   const plans = useMemo(
     () =>
@@ -111,9 +119,8 @@ export function FirewallStep() {
             </li>
           ))}
         </ul>
-        <FlowPicture spec={spec} flows={flows} />
-        <details>
-          <summary>Every connection as a list</summary>
+        {fold ? <FlowsByMachine flows={flows} /> : <FlowPicture spec={spec} flows={flows} />}
+        <Fold fold summary={`Every connection as a list (${flows.length})`}>
           <table className="flows-table">
             <caption className="visually-hidden">Connections</caption>
             <thead>
@@ -140,48 +147,88 @@ export function FirewallStep() {
               ))}
             </tbody>
           </table>
-        </details>
+        </Fold>
       </section>
+      <Fold fold={fold} summary={`Firewall changes on every machine (${plans.length})`}>
+        {plans.map((plan) => {
+          const host = hosts.find((h) => h.nodeName === plan.node);
+          return (
+            <section key={plan.node} className="panel" aria-labelledby={`${id}-${plan.node}`}>
+              <header className="host-plan-head">
+                <h2 id={`${id}-${plan.node}`}>{plan.node}</h2>
+                {host && (
+                  <select
+                    aria-label={`Firewall choice for ${plan.node}`}
+                    value={host.firewall ?? ''}
+                    onChange={(e) =>
+                      updateHost(host.id, {
+                        firewall: (e.target.value || undefined) as FirewallPolicy | undefined,
+                      })
+                    }
+                  >
+                    <option value="">As the cluster: {POLICY_TEXT[cluster.firewallPolicy].title}</option>
+                    {FIREWALL_POLICIES.map((p) => (
+                      <option key={p} value={p}>
+                        {POLICY_TEXT[p].title}
+                      </option>
+                    ))}
+                  </select>
+                )}
+              </header>
+              <p>{found(facts[plan.node])}</p>
+              <Issues
+                issues={plan.checks
+                  .filter((c) => c.severity !== 'info')
+                  .map((c) => ({
+                    path: '',
+                    severity: c.severity === 'error' ? 'error' : 'warning',
+                    message: c.message,
+                  }))}
+              />
+              <PlanDiff plan={plan} />
+            </section>
+          );
+        })}
+      </Fold>
+    </div>
+  );
+}
 
-      {plans.map((plan) => {
-        const host = hosts.find((h) => h.nodeName === plan.node);
-        return (
-          <section key={plan.node} className="panel" aria-labelledby={`${id}-${plan.node}`}>
-            <header className="host-plan-head">
-              <h2 id={`${id}-${plan.node}`}>{plan.node}</h2>
-              {host && (
-                <select
-                  aria-label={`Firewall choice for ${plan.node}`}
-                  value={host.firewall ?? ''}
-                  onChange={(e) =>
-                    updateHost(host.id, {
-                      firewall: (e.target.value || undefined) as FirewallPolicy | undefined,
-                    })
-                  }
-                >
-                  <option value="">As the cluster: {POLICY_TEXT[cluster.firewallPolicy].title}</option>
-                  {FIREWALL_POLICIES.map((p) => (
-                    <option key={p} value={p}>
-                      {POLICY_TEXT[p].title}
-                    </option>
-                  ))}
-                </select>
-              )}
-            </header>
-            <p>{found(facts[plan.node])}</p>
-            <Issues
-              issues={plan.checks
-                .filter((c) => c.severity !== 'info')
-                .map((c) => ({
-                  path: '',
-                  severity: c.severity === 'error' ? 'error' : 'warning',
-                  message: c.message,
-                }))}
-            />
-            <PlanDiff plan={plan} />
-          </section>
-        );
-      })}
+/** With many machines: per machine, how many of the connections it must accept are in each state. */
+function FlowsByMachine({ flows }: { flows: readonly Flow[] }) {
+  const byTarget = new Map<string, Record<FlowStatus, number>>();
+  for (const flow of flows) {
+    const counts = byTarget.get(flow.to) ?? { open: 0, 'to-open': 0, blocked: 0, unknown: 0 };
+    counts[flow.status] += 1;
+    byTarget.set(flow.to, counts);
+  }
+  const order: FlowStatus[] = ['blocked', 'unknown', 'to-open', 'open'];
+  return (
+    <div className="matrix-scroll">
+      <table className="matrix" aria-label="Connections by machine">
+        <thead>
+          <tr>
+            <th scope="col">Machine (connections it accepts)</th>
+            {order.map((status) => (
+              <th scope="col" key={status}>
+                {STATUS_TEXT[status]}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {[...byTarget].map(([machine, counts]) => (
+            <tr key={machine}>
+              <th scope="row">{machine}</th>
+              {order.map((status) => (
+                <td key={status} className={counts[status] ? `flow-${status}` : 'cell-none'}>
+                  {counts[status]}
+                </td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
     </div>
   );
 }

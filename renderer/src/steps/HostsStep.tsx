@@ -29,6 +29,16 @@ export function HostsStep() {
   const connections = useAppStore((s) => s.connections);
   const [problems, setProblems] = useState<HostProblems>({});
   const [editing, setEditing] = useState<{ id: string; auth?: AuthMethod } | null>(null);
+  const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
+  const [bulkLogin, setBulkLogin] = useState(false);
+  const chosen = hosts.filter((h) => selected.has(h.id));
+  const toggle = (hostId: string, on: boolean) =>
+    setSelected((current) => {
+      const next = new Set(current);
+      if (on) next.add(hostId);
+      else next.delete(hostId);
+      return next;
+    });
   const id = useId();
 
   const store = useAppStoreApi();
@@ -129,87 +139,124 @@ export function HostsStep() {
           No hosts yet. Add the machines that will run K3s: one server and any number of agents.
         </p>
       ) : (
-        <table className="hosts-table">
-          <caption className="visually-hidden">Hosts</caption>
-          <thead>
-            <tr>
-              <th scope="col">Address</th>
-              <th scope="col">User</th>
-              <th scope="col">Log in with</th>
-              <th scope="col">Role</th>
-              <th scope="col">Node name</th>
-              <th scope="col">Connection</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {hosts.map((host, index) => (
-              <Fragment key={host.id}>
-                <tr>
-                  <td>
-                    {host.address}
-                    {host.port === 22 ? '' : `:${host.port}`}
-                  </td>
-                  <td>{host.user}</td>
-                  <td>{AUTH_LABELS[host.auth]}</td>
-                  <td>
-                    <select
-                      aria-label={`Role of ${host.address}`}
-                      value={host.role}
-                      onChange={(e) => updateHost(host.id, { role: e.target.value as 'server' | 'agent' })}
-                    >
-                      <option value="server">Server</option>
-                      <option value="agent">Agent</option>
-                    </select>
-                  </td>
-                  <td>
-                    <input
-                      aria-label={`Node name of ${host.address}`}
-                      value={host.nodeName}
-                      onChange={(e) => updateHost(host.id, { nodeName: e.target.value })}
-                    />
-                    <Issues issues={issuesAt(issues, `nodes[${index}]`)} />
-                  </td>
-                  <td className="connection-cell">
-                    <ConnectionStatus
-                      host={host}
-                      connection={connections[host.id] ?? { state: 'idle' }}
-                      onEdit={(auth) => setEditing({ id: host.id, ...(auth ? { auth } : {}) })}
-                    />
-                    <button
-                      type="button"
-                      onClick={() => void testHost(host.id)}
-                      disabled={connections[host.id]?.state === 'testing'}
-                    >
-                      Test connection <span className="visually-hidden">to {host.address}</span>
-                    </button>
-                  </td>
-                  <td>
-                    <button type="button" className="link" onClick={() => setEditing({ id: host.id })}>
-                      Edit login <span className="visually-hidden">for {host.address}</span>
-                    </button>{' '}
-                    <button type="button" className="link" onClick={() => removeHost(host.id)}>
-                      Remove <span className="visually-hidden">{host.address}</span>
-                    </button>
-                  </td>
-                </tr>
-                {editing?.id === host.id && (
+        <>
+          {chosen.length > 0 && (
+            <div className="toolbar" role="group" aria-label="Selected machines">
+              <span>{chosen.length} selected</span>
+              <button type="button" onClick={() => setBulkLogin(true)}>
+                Set login for {chosen.length} selected
+              </button>
+              <button type="button" onClick={() => chosen.forEach((h) => void testHost(h.id))}>
+                Test {chosen.length} selected again
+              </button>
+            </div>
+          )}
+          {bulkLogin && chosen.length > 0 && (
+            <LoginEditor
+              hosts={chosen}
+              label={`Login for ${chosen.length} selected machines`}
+              onClose={() => setBulkLogin(false)}
+            />
+          )}
+          <table className="hosts-table">
+            <caption className="visually-hidden">Hosts</caption>
+            <thead>
+              <tr>
+                <th scope="col">
+                  <input
+                    type="checkbox"
+                    aria-label="Select every machine"
+                    checked={chosen.length === hosts.length}
+                    onChange={(e) => setSelected(new Set(e.target.checked ? hosts.map((h) => h.id) : []))}
+                  />
+                </th>
+                <th scope="col">Address</th>
+                <th scope="col">User</th>
+                <th scope="col">Log in with</th>
+                <th scope="col">Role</th>
+                <th scope="col">Node name</th>
+                <th scope="col">Connection</th>
+                <th scope="col">
+                  <span className="visually-hidden">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {hosts.map((host, index) => (
+                <Fragment key={host.id}>
                   <tr>
-                    <td colSpan={7}>
-                      <LoginEditor
-                        host={host}
-                        {...(editing.auth ? { auth: editing.auth } : {})}
-                        onClose={() => setEditing(null)}
+                    <td>
+                      <input
+                        type="checkbox"
+                        aria-label={`Select ${host.address}`}
+                        checked={selected.has(host.id)}
+                        onChange={(e) => toggle(host.id, e.target.checked)}
                       />
                     </td>
+                    <td>
+                      {host.address}
+                      {host.port === 22 ? '' : `:${host.port}`}
+                    </td>
+                    <td>{host.user}</td>
+                    <td>{AUTH_LABELS[host.auth]}</td>
+                    <td>
+                      <select
+                        aria-label={`Role of ${host.address}`}
+                        value={host.role}
+                        onChange={(e) => updateHost(host.id, { role: e.target.value as 'server' | 'agent' })}
+                      >
+                        <option value="server">Server</option>
+                        <option value="agent">Agent</option>
+                      </select>
+                    </td>
+                    <td>
+                      <input
+                        aria-label={`Node name of ${host.address}`}
+                        value={host.nodeName}
+                        onChange={(e) => updateHost(host.id, { nodeName: e.target.value })}
+                      />
+                      <Issues issues={issuesAt(issues, `nodes[${index}]`)} />
+                    </td>
+                    <td className="connection-cell">
+                      <ConnectionStatus
+                        host={host}
+                        connection={connections[host.id] ?? { state: 'idle' }}
+                        onEdit={(auth) => setEditing({ id: host.id, ...(auth ? { auth } : {}) })}
+                      />
+                      <button
+                        type="button"
+                        onClick={() => void testHost(host.id)}
+                        disabled={connections[host.id]?.state === 'testing'}
+                      >
+                        Test connection <span className="visually-hidden">to {host.address}</span>
+                      </button>
+                    </td>
+                    <td>
+                      <button type="button" className="link" onClick={() => setEditing({ id: host.id })}>
+                        Edit login <span className="visually-hidden">for {host.address}</span>
+                      </button>{' '}
+                      <button type="button" className="link" onClick={() => removeHost(host.id)}>
+                        Remove <span className="visually-hidden">{host.address}</span>
+                      </button>
+                    </td>
                   </tr>
-                )}
-              </Fragment>
-            ))}
-          </tbody>
-        </table>
+                  {editing?.id === host.id && (
+                    <tr>
+                      <td colSpan={8}>
+                        <LoginEditor
+                          hosts={[host]}
+                          label={`Login for ${host.address}`}
+                          {...(editing.auth ? { auth: editing.auth } : {})}
+                          onClose={() => setEditing(null)}
+                        />
+                      </td>
+                    </tr>
+                  )}
+                </Fragment>
+              ))}
+            </tbody>
+          </table>
+        </>
       )}
     </>
   );
