@@ -48,6 +48,7 @@ export async function clusterFlowResults(request: {
     pool: request.pool,
     nodes,
     paths: requiredPaths(nodes, flowShape(spec)),
+    concurrency: 4,
     windowMs: request.windowMs ?? 4_000,
     signal: request.signal,
   });
@@ -74,6 +75,8 @@ export async function reachable(request: ReachableRequest): Promise<Connectivity
         pool: request.pool,
         nodes: [to, ...peers].map((n) => testNode(n, facts)),
         paths: known,
+        // Every node's firewall step may test at once: few channels each, below sshd's MaxSessions.
+        concurrency: 2,
         windowMs: request.windowMs ?? 4_000,
         signal: request.signal,
       })

@@ -143,7 +143,7 @@ describe('join command and uninstall on lab hosts', () => {
     expect(logged).not.toContain(token);
     expect(logged).not.toContain(bootstrap ?? '-');
     expect(await readRemote('u7s', '/var/lib/k3s-wizard/firewall.undo')).toContain(
-      `--remove-source=${agent.address}`,
+      `--remove-rich-rule=rule family="ipv4" source address="${agent.address}"`,
     );
   });
 
@@ -157,7 +157,7 @@ describe('join command and uninstall on lab hosts', () => {
     const kubeconfig = cluster.env.KUBECONFIG ?? '';
     expect(readFileSync(kubeconfig, 'utf8')).toContain('u7un');
     const undo = await exec('u7s', ['cat', '/var/lib/k3s-wizard/firewall.undo']);
-    expect(undo.stdout).toContain(`--remove-source=${agent.address}`);
+    expect(undo.stdout).toContain(`--remove-rich-rule=rule family="ipv4" source address="${agent.address}"`);
     const first = await cli(['uninstall', cluster.file, '--yes', '--accept-new-host-keys', '--plain']);
     expect(first.code, first.output).toBe(0);
     const done = (host: string) => first.output.indexOf(`[${host}] ✓ Remove K3s`);
@@ -173,8 +173,8 @@ describe('join command and uninstall on lab hosts', () => {
       expect(left.stdout.trim(), host).toBe('');
     }
     for (const permanent of [[], ['--permanent']]) {
-      const sources = await exec('u7s', ['firewall-cmd', ...permanent, '--zone=internal', '--list-sources']);
-      expect(sources.stdout, first.output.slice(-3000)).not.toContain(agent.address);
+      const rich = await exec('u7s', ['firewall-cmd', ...permanent, '--zone=public', '--list-rich-rules']);
+      expect(rich.stdout, first.output.slice(-3000)).not.toContain(agent.address);
       const trusted = await exec('u7s', ['firewall-cmd', ...permanent, '--zone=trusted', '--list-sources']);
       expect(trusted.stdout).not.toContain('10.42.0.0/16');
     }

@@ -30,6 +30,8 @@ export interface ConnectivityOptions extends ConnectivityShape {
   nodes: TestNode[];
   /** The paths to test; by default every path of the flow table between `nodes`. */
   paths?: PortPath[];
+  /** How many listeners at once (default 6); each holds an SSH channel, as each probe does. */
+  concurrency?: number;
   /** How long a listener stays bound at most, in ms (default 8 s). */
   windowMs?: number;
   signal?: AbortSignal;
@@ -239,7 +241,7 @@ export async function testConnectivity(options: ConnectivityOptions): Promise<Co
     groups.set(key, group);
   }
   // A few listeners at a time: each holds one SSH channel on its host while it waits.
-  const limit = pLimit(6);
+  const limit = pLimit(options.concurrency ?? 6);
   const ctx = {
     pool: options.pool,
     nodes,
