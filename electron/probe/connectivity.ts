@@ -38,7 +38,9 @@ export interface ConnectivityOptions extends ConnectivityShape {
 }
 
 // Binds, says "ready" (or "in-use"), reports each token received, exits when all expected
-// tokens arrived or the window closed. IPv6 dual-stack when possible, else IPv4.
+// tokens arrived or the window closed, or as soon as its SSH channel is gone: it writes an empty
+// line every quarter second, and a write to a closed channel ends it (nothing stays bound after
+// the test stops it). IPv6 dual-stack when possible, else IPv4.
 const LISTENER = `
 import select, socket, sys, time
 proto, port, window, expected = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), set(sys.argv[4:])
@@ -56,7 +58,11 @@ if proto == 'tcp': s.listen(32)
 print('ready', flush=True)
 end = time.time() + window
 while expected and time.time() < end:
-    r, _, _ = select.select([s], [], [], max(0.0, end - time.time()))
+    r, _, _ = select.select([s], [], [], max(0.0, min(0.25, end - time.time())))
+    try:
+        sys.stdout.write('\\n'); sys.stdout.flush()
+    except OSError:
+        sys.exit(0)
     if not r: continue
     try:
         if proto == 'tcp':
