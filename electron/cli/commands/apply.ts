@@ -67,7 +67,12 @@ function airgapInventory(spec: ClusterSpec, file: string): AirgapInventory | nul
 async function confirm(question: string): Promise<boolean> {
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   try {
-    return /^y(es)?$/i.test((await rl.question(question)).trim());
+    // Ctrl-C at the question is a no (readline takes it from the terminal itself)
+    const answer = await new Promise<string>((resolve) => {
+      rl.on('SIGINT', () => resolve(''));
+      rl.question(question).then(resolve, () => resolve(''));
+    });
+    return /^y(es)?$/i.test(answer.trim());
   } finally {
     rl.close();
   }
@@ -187,7 +192,13 @@ export async function openCluster(options: {
 }
 
 /** Live (or plain) progress of a run on the terminal, then its summary. */
-export function followRun(options: { io: CliIo; hosts: string[]; plain: boolean }): {
+export function followRun(options: {
+  io: CliIo;
+  hosts: string[];
+  plain: boolean;
+  /** Ctrl-C, listened for from before the run started (a signal then must not kill the process). */
+  interrupted: Promise<void>;
+}): {
   onEvent: (event: RunEvent) => void;
   finish: (started: StartedRun) => Promise<RunSnapshot>;
 } {
@@ -202,7 +213,7 @@ export function followRun(options: { io: CliIo; hosts: string[]; plain: boolean 
       if (ui.view) ui.display.update(event, ui.view);
     },
     finish: async (started) => {
-      void io.untilInterrupted().then(() => started.run.cancel());
+      void options.interrupted.then(() => started.run.cancel());
       const snapshot = await started.done;
       await ui.display?.finish();
       io.stdout(summary(snapshot));
@@ -259,6 +270,15 @@ export async function runFromCli(options: {
   secrets?: SecretSource;
 }): Promise<void> {
   const { io } = options;
+  // From the first moment: Ctrl-C while logging in or checking stops before anything changes,
+  // and during the run it cancels the run (never the default death by signal).
+  let stop = false;
+  const interrupted = io.untilInterrupted().then(() => {
+    stop = true;
+  });
+  const stopped = () => {
+    if (stop) throw new AppError('CANCELLED', 'Interrupted before anything changed: nothing was done.');
+  };
   const cluster = await openCluster({
     spec: options.request.spec,
     io,
@@ -267,6 +287,7 @@ export async function runFromCli(options: {
     ...(options.secrets ? { secrets: options.secrets } : {}),
   });
   try {
+    stopped();
     let { request } = options;
     let plan: Plan;
     if (typeof options.plan === 'function') {
@@ -274,7 +295,8 @@ export async function runFromCli(options: {
       plan = made.plan;
       request = { ...request, facts: made.facts };
     } else plan = options.plan;
-    const follow = followRun({ io, hosts: plan.steps.map((s) => s.host), plain: options.plain });
+    stopped();
+    const follow = followRun({ io, hosts: plan.steps.map((s) => s.host), plain: options.plain, interrupted });
     const started = cluster.service.start({ ...request, plan, onEvent: follow.onEvent });
     const snapshot = await follow.finish(started);
     if (snapshot.status !== 'succeeded') throw failure(snapshot, started.logPath);
