@@ -1,4 +1,5 @@
 import type { HostSecrets } from '../store/connect-slice';
+import { fieldProps } from '../lib/field-props';
 import type { AuthMethod, HostDraft, HostProblems } from '../store/hosts-slice';
 import { useAppStore } from '../store';
 
@@ -51,17 +52,7 @@ export function LoginFields({
   const nativeDialogs = useAppStore((s) => s.info?.nativeDialogs ?? false);
   const noAgent = useAppStore((s) => s.info !== null && !s.info.sshAgent);
   const pickPath = useAppStore((s) => s.pickPath);
-  const field = (name: keyof HostDraft) => ({
-    id: `${id}-${name}`,
-    'aria-invalid': problems[name] ? true : undefined,
-    'aria-describedby': problems[name] ? `${id}-${name}-problem` : undefined,
-  });
-  const problem = (name: keyof HostDraft) =>
-    problems[name] ? (
-      <p className="field-problem" id={`${id}-${name}-problem`}>
-        {problems[name]}
-      </p>
-    ) : null;
+  const { field, problem } = fieldProps<keyof HostDraft>(id, problems);
 
   return (
     <>

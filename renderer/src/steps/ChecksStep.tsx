@@ -1,4 +1,5 @@
 import { useEffect, useMemo, useState } from 'react';
+import { ConnectionsTable } from '../components/ConnectionsTable';
 import { renderAction } from '../../../shared/plan';
 import { runChecks, type Check } from '../../../shared/checks';
 import { ChecksMatrix, ConnectionMatrix } from '../components/ChecksMatrix';
@@ -277,35 +278,7 @@ export function ChecksStep() {
         {connectivity.state === 'error' && <p className="field-problem">{connectivity.message}</p>}
         {connectivity.state === 'done' && (
           <Fold fold={fold} summary={`Every connection test as a list (${connectivity.results.length})`}>
-            <table className="flows-table" aria-label="Connection tests">
-              <thead>
-                <tr>
-                  <th scope="col">From</th>
-                  <th scope="col">To</th>
-                  <th scope="col">Port</th>
-                  <th scope="col">For</th>
-                  <th scope="col">Result</th>
-                </tr>
-              </thead>
-              <tbody>
-                {connectivity.results.map((r) => (
-                  <tr key={`${r.from}-${r.to}-${r.port}-${r.proto}`}>
-                    <td>{r.from}</td>
-                    <td>{r.to}</td>
-                    <td>
-                      {r.port}/{r.proto}
-                    </td>
-                    <td>{r.purpose}</td>
-                    <td
-                      className={`flow-${r.status === 'open' ? 'open' : r.status === 'blocked' ? 'blocked' : 'unknown'}`}
-                    >
-                      {r.status}
-                      {r.status !== 'open' && r.detail ? ` — ${r.detail}` : ''}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <ConnectionsTable label="Connection tests" results={connectivity.results} />
           </Fold>
         )}
       </section>

@@ -1,8 +1,6 @@
 import { useAppStore } from '../store';
+import { ConnectionsTable } from '../components/ConnectionsTable';
 import { DoneJoin } from './DoneJoin';
-
-const FLOW_WORD = { open: 'passed', blocked: 'blocked', unknown: 'unknown' } as const;
-const FLOW_CLASS = { open: 'flow-open', blocked: 'flow-blocked', unknown: 'flow-unknown' } as const;
 
 export function DoneStep() {
   const run = useAppStore((s) => s.run);
@@ -62,30 +60,7 @@ export function DoneStep() {
           <p className="help">
             Tested after the install, flow by flow; a flow that could not be tested is unknown, not passed.
           </p>
-          <table className="flows-table" aria-label="Connections tested">
-            <thead>
-              <tr>
-                <th scope="col">From</th>
-                <th scope="col">To</th>
-                <th scope="col">Port</th>
-                <th scope="col">For</th>
-                <th scope="col">Result</th>
-              </tr>
-            </thead>
-            <tbody>
-              {run.flows.map((flow) => (
-                <tr key={`${flow.from}>${flow.to}:${flow.port}/${flow.proto}`}>
-                  <td>{flow.from}</td>
-                  <td>{flow.to}</td>
-                  <td>{`${flow.port}/${flow.proto}`}</td>
-                  <td>{flow.purpose}</td>
-                  <td className={FLOW_CLASS[flow.status]}>
-                    {FLOW_WORD[flow.status]} ({flow.detail})
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <ConnectionsTable label="Connections tested" results={run.flows} />
         </section>
       ) : null}
       <section className="panel" aria-labelledby="done-kubeconfig">

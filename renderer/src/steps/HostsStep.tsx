@@ -1,4 +1,5 @@
 import { Fragment, useId, useState, type FormEvent } from 'react';
+import { fieldProps } from '../lib/field-props';
 import { ERROR_TITLES } from '../../../shared/errors';
 import { BulkAdd } from '../components/BulkAdd';
 import { HostKeyDialog } from '../components/HostKeyDialog';
@@ -68,17 +69,7 @@ export function HostsStep() {
     });
   };
 
-  const field = (name: keyof HostDraft) => ({
-    id: `${id}-${name}`,
-    'aria-invalid': problems[name] ? true : undefined,
-    'aria-describedby': problems[name] ? `${id}-${name}-problem` : undefined,
-  });
-  const problem = (name: keyof HostDraft) =>
-    problems[name] ? (
-      <p className="field-problem" id={`${id}-${name}-problem`}>
-        {problems[name]}
-      </p>
-    ) : null;
+  const { field, problem } = fieldProps<keyof HostDraft>(id, problems);
 
   return (
     <>
