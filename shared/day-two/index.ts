@@ -1,0 +1,4 @@
+export * from './version';
+export * from './cluster-state';
+export * from './upgrade-plan';
+export * from './remove-plan';
