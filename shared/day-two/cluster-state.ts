@@ -15,6 +15,8 @@ export interface ClusterNode {
   unschedulable: boolean;
   internalIp: string;
   etcd: boolean;
+  /** amd64, arm64, arm: the K3s build the node runs. */
+  arch: string;
 }
 
 const short = z.string().max(253);
@@ -23,9 +25,15 @@ const RawNode = z.object({
   spec: z.object({ unschedulable: z.boolean().optional() }).optional(),
   status: z
     .object({
-      conditions: z.array(z.object({ type: short, status: short })).max(64).optional(),
-      addresses: z.array(z.object({ type: short, address: short })).max(64).optional(),
-      nodeInfo: z.object({ kubeletVersion: short.optional() }).optional(),
+      conditions: z
+        .array(z.object({ type: short, status: short }))
+        .max(64)
+        .optional(),
+      addresses: z
+        .array(z.object({ type: short, address: short }))
+        .max(64)
+        .optional(),
+      nodeInfo: z.object({ kubeletVersion: short.optional(), architecture: short.optional() }).optional(),
     })
     .optional(),
 });
@@ -51,6 +59,7 @@ export function parseClusterNodes(json: string): ClusterNode[] {
       unschedulable: n.spec?.unschedulable ?? false,
       internalIp: n.status?.addresses?.find((a) => a.type === 'InternalIP')?.address ?? '',
       etcd: 'node-role.kubernetes.io/etcd' in labels,
+      arch: n.status?.nodeInfo?.architecture ?? '',
     };
   });
 }
@@ -66,6 +75,7 @@ export function blockingPods(output: string): string[] {
       const pod = p.trim().replace(/, continuing command\.\.\.$/, '');
       if (/^[a-z0-9-]+\/[a-z0-9.-]+$/.test(pod)) found.add(pod);
     }
-  for (const m of output.matchAll(/evicting pods\/"([a-z0-9.-]+)" -n "([a-z0-9-]+)"/g)) found.add(`${m[2]}/${m[1]}`);
+  for (const m of output.matchAll(/evicting pods\/"([a-z0-9.-]+)" -n "([a-z0-9-]+)"/g))
+    found.add(`${m[2]}/${m[1]}`);
   return [...found].slice(0, 50);
 }

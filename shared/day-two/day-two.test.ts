@@ -28,12 +28,24 @@ function state(version: string, over: Record<string, Partial<ClusterNode>> = {})
     unschedulable: false,
     internalIp: n.address,
     etcd: n.role === 'server',
+    arch: 'amd64',
     ...over[n.nodeName],
   }));
 }
 
-const plan = (target: string, cluster: ClusterNode[], extra: { force?: boolean; cordonedByUs?: string[] } = {}) =>
-  planUpgrade({ spec, cluster, target, force: extra.force ?? false, cordonedByUs: extra.cordonedByUs ?? [], file: 'c.yaml' });
+const plan = (
+  target: string,
+  cluster: ClusterNode[],
+  extra: { force?: boolean; cordonedByUs?: string[] } = {},
+) =>
+  planUpgrade({
+    spec,
+    cluster,
+    target,
+    force: extra.force ?? false,
+    cordonedByUs: extra.cordonedByUs ?? [],
+    file: 'c.yaml',
+  });
 
 describe('K3s versions', () => {
   it('parses release versions and orders them', () => {
@@ -65,7 +77,10 @@ describe('planning an upgrade', () => {
 
   it('refuses a jump of two minor versions and names the one to go through', () => {
     const r = plan('v1.34.1+k3s1', state('v1.32.9+k3s1'));
-    expect(r).toEqual({ ok: false, reason: expect.stringContaining('one minor version at a time') as string });
+    expect(r).toEqual({
+      ok: false,
+      reason: expect.stringContaining('one minor version at a time') as string,
+    });
     if (r.ok) return;
     expect(r.reason).toContain('Upgrade to v1.33 first (k3s-wizard upgrade c.yaml --channel v1.33)');
   });
@@ -102,7 +117,10 @@ describe('planning an upgrade', () => {
       'a2:skip',
     ]);
     const older = plan('v1.34.1+k3s1', cluster);
-    expect(older.ok && older.plan.nodes.find((n) => n.name === 'a2')).toMatchObject({ kind: 'upgrade', uncordon: false });
+    expect(older.ok && older.plan.nodes.find((n) => n.name === 'a2')).toMatchObject({
+      kind: 'upgrade',
+      uncordon: false,
+    });
   });
 
   it('refuses a node of the file that is not in the cluster, and a version that is no release', () => {
@@ -148,7 +166,13 @@ describe('reading the cluster', () => {
     const json = JSON.stringify({
       items: [
         {
-          metadata: { name: 's1', labels: { 'node-role.kubernetes.io/control-plane': 'true', 'node-role.kubernetes.io/etcd': 'true' } },
+          metadata: {
+            name: 's1',
+            labels: {
+              'node-role.kubernetes.io/control-plane': 'true',
+              'node-role.kubernetes.io/etcd': 'true',
+            },
+          },
           spec: { unschedulable: true },
           status: {
             conditions: [{ type: 'Ready', status: 'True' }],
@@ -160,8 +184,26 @@ describe('reading the cluster', () => {
       ],
     });
     expect(parseClusterNodes(json)).toEqual([
-      { name: 's1', role: 'server', version: 'v1.33.5+k3s1', ready: true, unschedulable: true, internalIp: '10.0.0.1', etcd: true },
-      { name: 'a1', role: 'agent', version: '', ready: false, unschedulable: false, internalIp: '', etcd: false },
+      {
+        name: 's1',
+        role: 'server',
+        version: 'v1.33.5+k3s1',
+        ready: true,
+        unschedulable: true,
+        internalIp: '10.0.0.1',
+        etcd: true,
+        arch: '',
+      },
+      {
+        name: 'a1',
+        role: 'agent',
+        version: '',
+        ready: false,
+        unschedulable: false,
+        internalIp: '',
+        etcd: false,
+        arch: '',
+      },
     ]);
     expect(() => parseClusterNodes('{"kind":"Status"}')).toThrow(/not one/);
   });

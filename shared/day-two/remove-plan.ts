@@ -21,7 +21,12 @@ export type RemovalPlanResult = { ok: true; plan: RemovalPlan } | { ok: false; r
 
 const quorum = (members: number) => Math.floor(members / 2) + 1;
 
-export function planRemoval(input: { spec: ClusterSpec; cluster: ClusterNode[]; name: string; file?: string }): RemovalPlanResult {
+export function planRemoval(input: {
+  spec: ClusterSpec;
+  cluster: ClusterNode[];
+  name: string;
+  file?: string;
+}): RemovalPlanResult {
   const { spec, cluster, name } = input;
   const file = input.file ?? 'the cluster file';
   const node = spec.nodes.find((n) => n.nodeName === name);
@@ -50,7 +55,9 @@ export function planRemoval(input: { spec: ClusterSpec; cluster: ClusterNode[]; 
       const healthyNow = readyServers.length;
       const healthyAfter = readyServers.filter((s) => s.nodeName !== name).length;
       const down = all.filter((s) => !readyServers.includes(s) && s.nodeName !== name).map((s) => s.nodeName);
-      const downText = down.length ? ` (${down.join(', ')} ${down.length === 1 ? 'is' : 'are'} NotReady)` : '';
+      const downText = down.length
+        ? ` (${down.join(', ')} ${down.length === 1 ? 'is' : 'are'} NotReady)`
+        : '';
       if (healthyNow < quorum(all.length) || healthyAfter < quorum(all.length - 1))
         return {
           ok: false,
@@ -62,7 +69,14 @@ export function planRemoval(input: { spec: ClusterSpec; cluster: ClusterNode[]; 
         );
     }
   }
-  if (!state) warnings.push(`${name} has no node object in the cluster (it never joined, or was deleted already).`);
-  else if (!state.ready) warnings.push(`${name} is NotReady: if the machine cannot be reached, it is removed from the cluster anyway.`);
-  return { ok: true, plan: { node, inCluster: Boolean(state), ready: state?.ready ?? false, remaining, warnings } };
+  if (!state)
+    warnings.push(`${name} has no node object in the cluster (it never joined, or was deleted already).`);
+  else if (!state.ready)
+    warnings.push(
+      `${name} is NotReady: if the machine cannot be reached, it is removed from the cluster anyway.`,
+    );
+  return {
+    ok: true,
+    plan: { node, inCluster: Boolean(state), ready: state?.ready ?? false, remaining, warnings },
+  };
 }

@@ -109,7 +109,9 @@ export function planUpgrade(input: UpgradePlanInput): UpgradePlanResult {
   if (downgrade) {
     if (spec.nodes.some((n) => target.minor < (current.get(n.nodeName) as K3sVersion).minor - 1))
       return refuse(`A downgrade of more than one minor version is refused, even with --force.`);
-    warnings.push(`Downgrading ${downgrades.join(', ')} to ${target.text} (forced): agents go first, so none is newer than the servers.`);
+    warnings.push(
+      `Downgrading ${downgrades.join(', ')} to ${target.text} (forced): agents go first, so none is newer than the servers.`,
+    );
   }
 
   const step = (node: NodeSpec): NodeUpgrade => {
@@ -125,10 +127,17 @@ export function planUpgrade(input: UpgradePlanInput): UpgradePlanResult {
         ...base,
         kind: 'skip',
         uncordon: false,
-        note: state.unschedulable ? 'at the version already (cordoned, left as it is)' : 'at the version already',
+        note: state.unschedulable
+          ? 'at the version already (cordoned, left as it is)'
+          : 'at the version already',
       };
     const keep = state.unschedulable && !ours;
-    return { ...base, kind: 'upgrade', uncordon: !keep, note: keep ? 'cordoned before: left cordoned' : null };
+    return {
+      ...base,
+      kind: 'upgrade',
+      uncordon: !keep,
+      note: keep ? 'cordoned before: left cordoned' : null,
+    };
   };
   const serverSteps = servers(spec).map(step);
   const agentSteps = agents(spec).map(step);
@@ -149,7 +158,11 @@ export function describeUpgrade(plan: UpgradePlan): string[] {
   const width = Math.max(...plan.nodes.map((n) => n.name.length), 4);
   return plan.nodes.map((n) => {
     const what =
-      n.kind === 'skip' ? `${n.from} (no change)` : n.kind === 'uncordon' ? `${n.to} (uncordon)` : `${n.from} → ${n.to}`;
+      n.kind === 'skip'
+        ? `${n.from} (no change)`
+        : n.kind === 'uncordon'
+          ? `${n.to} (uncordon)`
+          : `${n.from} → ${n.to}`;
     return `  ${n.name.padEnd(width)}  ${n.role.padEnd(6)}  ${what}${n.note && n.kind !== 'skip' ? `  (${n.note})` : ''}`;
   });
 }

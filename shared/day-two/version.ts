@@ -15,7 +15,12 @@ const VERSION = /^v(\d{1,3})\.(\d{1,3})\.(\d{1,3})\+k3s(\d{1,3})$/;
 export function parseK3sVersion(text: string): K3sVersion | null {
   const m = VERSION.exec(text.trim());
   if (!m) return null;
-  const [major, minor, patch, build] = [m[1], m[2], m[3], m[4]].map(Number) as [number, number, number, number];
+  const [major, minor, patch, build] = [m[1], m[2], m[3], m[4]].map(Number) as [
+    number,
+    number,
+    number,
+    number,
+  ];
   return { major, minor, patch, build, text: text.trim() };
 }
 
