@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { planUpgrade, type UpgradePlan } from '../../shared/day-two';
+import { parseClusterNodes, planUpgrade } from '../../shared/day-two';
 import { EventHub } from '../backend/events';
 import { Logger } from '../backend/logger';
 import { FakeHostRunner, type Recorded } from '../../test-support/engine/fake-runner';
@@ -78,7 +78,7 @@ function fakeCluster(failing: Set<string>) {
 
 async function rollout(cluster: ReturnType<typeof fakeCluster>, dataDir: string) {
   const ledger = new CordonLedger(statePath(dataDir, 'lab'));
-  const nodes = (await import('../../shared/day-two')).parseClusterNodes(cluster.list());
+  const nodes = parseClusterNodes(cluster.list());
   const planned = planUpgrade({
     spec,
     cluster: nodes,
@@ -95,7 +95,7 @@ async function rollout(cluster: ReturnType<typeof fakeCluster>, dataDir: string)
   });
   const snapshot = await runUpgrade({
     spec,
-    plan: planned.plan as UpgradePlan,
+    plan: planned.plan,
     runnerFor: (n) => cluster.runners.get(n) as FakeHostRunner,
     activity,
     ledger,
