@@ -1,4 +1,7 @@
-/** The cluster's nodes, asked from the first server that answers (servers in the file's order). */
+/**
+ * The cluster's nodes, asked from the first server that answers (servers in the file's order;
+ * `except`, the one being worked on, last).
+ */
 import { AppError } from '../../shared/errors';
 import type { ClusterNode } from '../../shared/day-two';
 import { servers, type ClusterSpec } from '../../shared/spec';
@@ -12,7 +15,9 @@ export async function readClusterNodes(
   except?: string,
 ): Promise<ClusterNode[]> {
   const problems: string[] = [];
-  for (const s of servers(spec).filter((n) => n.nodeName !== except)) {
+  const all = servers(spec);
+  const ordered = [...all.filter((n) => n.nodeName !== except), ...all.filter((n) => n.nodeName === except)];
+  for (const s of ordered) {
     try {
       return await readCluster(runnerFor(s.nodeName), signal);
     } catch (error) {

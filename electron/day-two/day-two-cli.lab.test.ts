@@ -4,12 +4,13 @@
 // fixed) continues with it alone; then a second run to v1.34 (latest). A jump of two minors is
 // refused. Then an agent is removed: a bare pod blocks its drain first (named, nothing done),
 // then it goes: node gone from the real kubectl, host clean, the servers' firewalls no longer
-// mention it, the cluster file without it. Removing the first or last server is refused.
+// mention it, the cluster file without it. A machine that is off is removed anyway. Removing the
+// first or the last server, or one whose loss breaks etcd quorum, is refused.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { down, ensureMirror, exec, mirror, mirrorFault, up, type LabHost } from '../../e2e/lab/index';
+import { down, ensureMirror, exec, fault, mirror, mirrorFault, up, type LabHost } from '../../e2e/lab/index';
 import { runCli } from '../cli/program';
 import { listNodesFromHere } from '../kubeconfig/check';
 import { apply, clusterFile, type ClusterFile } from '../../test-support/engine/lab';
@@ -202,20 +203,37 @@ describe('removing a machine', { timeout: 600_000 }, () => {
     expect((await onServer('k3s kubectl get pods -A -o wide')).stdout).not.toContain('u2a1');
   });
 
-  it('refuses to remove the first server, and the last one', async () => {
+  it('removes a machine that cannot be reached from the cluster anyway, and says so', async () => {
+    await fault.stop('u2a2');
+    const r = await cli(['remove', cluster.file, 'u2a2', '--yes']);
+    expect(r.code, r.all).toBe(0);
+    expect(r.stdout).toContain('u2a2 could not be reached: it is removed from the cluster anyway');
+    expect(await realKubectl(['get', 'nodes'])).not.toContain('u2a2');
+    const file = parse(readFileSync(cluster.file, 'utf8')) as { nodes: { nodeName: string }[] };
+    expect(file.nodes.map((n) => n.nodeName)).toEqual(['u2s1', 'u2s2', 'u2s3']);
+  });
+
+  it('refuses to remove the first server, the last one, and one whose loss breaks etcd quorum', async () => {
     const first = await cli(['remove', cluster.file, 'u2s1', '--yes']);
     expect(first.code, first.all).toBe(1);
     expect(first.stderr).toContain('u2s1 is the first server');
-    // the same cluster seen through a file with one server and its agent
+    // the same cluster seen through a file with one server
     const spec = parse(readFileSync(cluster.file, 'utf8')) as { nodes: { nodeName: string }[] };
     const small = join(cluster.dir, 'small.yaml');
-    writeFileSync(
-      small,
-      stringify({ ...spec, nodes: spec.nodes.filter((n) => ['u2s1', 'u2a2'].includes(n.nodeName)) }),
-    );
+    writeFileSync(small, stringify({ ...spec, nodes: spec.nodes.filter((n) => n.nodeName === 'u2s1') }));
     const last = await cli(['remove', small, 'u2s1', '--yes']);
     expect(last.code, last.all).toBe(1);
     expect(last.stderr).toContain("u2s1 is the cluster's only server");
-    expect(await realKubectl(['get', 'nodes'])).toContain('u2s1');
+    // a server down: removing another would leave etcd without quorum
+    await fault.stop('u2s3');
+    await expect
+      .poll(async () => (await versions()).u2s3, { timeout: 120_000, interval: 3_000 })
+      .toContain('NotReady');
+    const quorum = await cli(['remove', cluster.file, 'u2s2', '--yes']);
+    expect(quorum.code, quorum.all).toBe(1);
+    expect(quorum.stderr).toContain(
+      "Removing u2s2 breaks etcd's quorum: 1 of the 2 servers left would be running (u2s3 is NotReady)",
+    );
+    expect(await realKubectl(['get', 'nodes'])).toMatch(/u2s2\s+Ready/);
   });
 });

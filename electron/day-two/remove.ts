@@ -68,7 +68,7 @@ export async function runRemoval(options: RemoveOptions): Promise<RemoveOutcome>
     id: `remove:${name}:firewall:${r.node}`,
     host: r.node,
     phase: 'remove',
-    title: `Take ${name}'s address out of the firewall (${r.commands.length} rules)`,
+    title: `Take ${name}'s address out of the firewall (${r.undo.length} rules)`,
     dependsOn: [deleteStep.id],
   }));
   const steps = [drainStep, uninstallStep, deleteStep, ...firewallSteps];
@@ -196,7 +196,7 @@ export async function runRemoval(options: RemoveOptions): Promise<RemoveOutcome>
       const forgotten = await runner.exec({
         command: shJoin(['sh', '-c', FORGET_UNDO, 'k3s-wizard-forget', FIREWALL_UNDO_FILE]),
         sudo: true,
-        stdin: rules.commands.flatMap((c) => c.undo.map((argv) => `${shJoin(argv)}\n`)).join(''),
+        stdin: rules.undo.map((line) => `${line}\n`).join(''),
         timeoutMs: 60_000,
         signal: tools.signal,
         what: 'update the record of firewall rules',

@@ -6,6 +6,7 @@ import {
   describeUpgrade,
   parseClusterNodes,
   parseK3sVersion,
+  peerUndoLines,
   planRemoval,
   planUpgrade,
   type ClusterNode,
@@ -215,5 +216,24 @@ describe('reading the cluster', () => {
     const pdb =
       'There are pending pods in node "a1" when an error occurred: [error when evicting pods/"web-1-x" -n "default": global timeout reached: 10s]';
     expect(blockingPods(pdb)).toEqual(['default/web-1-x']);
+  });
+});
+
+describe('the firewall rules of a leaving machine', () => {
+  it('takes the record lines that name its address, and no other', () => {
+    const record = [
+      `firewall-cmd --permanent --zone=public --remove-rich-rule='rule family="ipv4" source address="10.0.0.4" port port="10250" protocol="tcp" accept'`,
+      `firewall-cmd --permanent --zone=public --remove-rich-rule='rule family="ipv4" source address="10.0.0.40" port port="10250" protocol="tcp" accept'`,
+      'ufw delete allow from 10.0.0.4 to any port 8472 proto udp',
+      'ufw delete allow from 110.0.0.4 to any port 8472 proto udp',
+      'firewall-cmd --permanent --zone=internal --remove-source=10.0.0.4/32',
+      'ufw delete allow 6443/tcp',
+      '',
+    ].join('\n');
+    expect(peerUndoLines(record, ['10.0.0.4'])).toEqual([
+      `firewall-cmd --permanent --zone=public --remove-rich-rule='rule family="ipv4" source address="10.0.0.4" port port="10250" protocol="tcp" accept'`,
+      'ufw delete allow from 10.0.0.4 to any port 8472 proto udp',
+      'firewall-cmd --permanent --zone=internal --remove-source=10.0.0.4/32',
+    ]);
   });
 });

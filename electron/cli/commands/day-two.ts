@@ -105,9 +105,7 @@ export function followActivity(options: {
 }
 
 /** Per step: what happened to it, for --json. */
-export function stepResults(
-  snapshot: RunSnapshot,
-): {
+export function stepResults(snapshot: RunSnapshot): {
   id: string;
   host: string;
   title: string;

@@ -7,13 +7,15 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { isMap, isSeq, parseDocument } from 'yaml';
 import { AppError } from '../../../shared/errors';
-import { peerRules, planRemoval } from '../../../shared/day-two';
-import type { HostFacts } from '../../../shared/facts';
-import { firewallPolicy, nodeAddress, type ClusterSpec, type FactsByNode } from '../../../shared/spec';
+import { peerUndoLines, planRemoval, type PeerRules } from '../../../shared/day-two';
+import { FIREWALL_UNDO_FILE } from '../../../shared/firewall';
+import { shJoin } from '../../../shared/shell';
+import type { HostRunner } from '../../engine/host-runner';
+import type { ClusterSpec } from '../../../shared/spec';
 import { readClusterNodes } from '../../day-two/cluster-read';
 import { runRemoval } from '../../day-two/remove';
 import { parseFd, SECRETS_HELP } from '../secrets';
-import { failure, openCluster, readClusterFile, type OpenCluster } from './apply';
+import { failure, openCluster, readClusterFile } from './apply';
 import type { CliIo, RegisterCommand } from './context';
 import {
   confirmOrStop,
@@ -36,25 +38,33 @@ export function withoutNode(text: string, name: string): string {
   return doc.toString({ lineWidth: 0 });
 }
 
-async function factsOf(
-  cluster: OpenCluster,
+async function peerRulesOf(
   spec: ClusterSpec,
-  names: string[],
+  runnerFor: (name: string) => HostRunner,
+  leaving: string,
+  addresses: string[],
+  signal: AbortSignal,
   io: CliIo,
-): Promise<FactsByNode> {
-  const facts: Record<string, HostFacts> = {};
-  for (const node of spec.nodes.filter((n) => names.includes(n.nodeName))) {
+): Promise<PeerRules[]> {
+  const out: PeerRules[] = [];
+  for (const node of spec.nodes.filter((n) => n.nodeName !== leaving)) {
     try {
-      facts[node.nodeName] = await cluster.hosts.probe({
-        host: node.address,
-        port: node.port,
-        user: node.user,
+      const r = await runnerFor(node.nodeName).exec({
+        command: shJoin(['sh', '-c', 'cat "$1" 2>/dev/null || true', 'k3s-wizard-read', FIREWALL_UNDO_FILE]),
+        sudo: true,
+        timeoutMs: 30_000,
+        signal,
+        what: 'read the record of firewall rules',
       });
+      const undo = peerUndoLines(r.stdout, addresses);
+      if (undo.length) out.push({ node: node.nodeName, undo });
     } catch (error) {
-      io.stderr(`warning: ${node.nodeName}: could not be read (${(error as Error).message})\n`);
+      io.stderr(
+        `warning: ${node.nodeName}: its firewall rules could not be read (${(error as Error).message}); any for ${leaving} stay.\n`,
+      );
     }
   }
-  return facts;
+  return out;
 }
 
 export const registerRemove: RegisterCommand = (program, { io, dataDir }) => {
@@ -109,30 +119,14 @@ export const registerRemove: RegisterCommand = (program, { io, dataDir }) => {
             (r) => r.code === 0,
             () => false,
           );
-        // The firewall rules the others got for it, as the planner made them from their facts.
-        const configured = spec.nodes.filter(
-          (n) => n.nodeName !== name && firewallPolicy(spec, n) === 'configure',
-        );
-        const facts = configured.length
-          ? await factsOf(
-              cluster,
-              spec,
-              [...configured.map((n) => n.nodeName), ...(reachable ? [name] : [])],
-              io,
-            )
-          : {};
+        // The firewall rules k3s-wizard gave the others for it, from each one's record.
         const state = nodes.find((n) => n.name === name);
         const addresses = [
           ...new Set(
-            [
-              plan.node.address,
-              plan.node.nodeIp,
-              state?.internalIp,
-              nodeAddress(plan.node, facts[name] ?? null),
-            ].filter((a): a is string => Boolean(a)),
+            [plan.node.address, plan.node.nodeIp, state?.internalIp].filter((a): a is string => Boolean(a)),
           ),
         ];
-        const rules = configured.length ? peerRules({ spec, facts, leaving: plan.node, addresses }) : [];
+        const rules = await peerRulesOf(spec, runnerFor, name, addresses, signal, io);
         const out = opts.json ? io.stderr : io.stdout;
         out(`Remove ${name} (${plan.node.role}, ${plan.node.address}) from ${spec.name}:\n`);
         out(
