@@ -110,6 +110,10 @@ describe('upgrading K3s one node at a time', { timeout: 1_200_000 }, () => {
     const after = await versions();
     expect(after).toMatchObject({ u2s1: STABLE, u2s2: STABLE, u2s3: STABLE, u2a1: STABLE });
     expect(after.u2a2).toContain(OLD);
+    // the file asks for the new version now: a later apply does not take the servers back
+    expect((parse(readFileSync(cluster.file, 'utf8')) as { k3s: { version: string } }).k3s.version).toBe(
+      STABLE,
+    );
     // left cordoned, for the next run
     expect(await realKubectl(['get', 'nodes'])).toMatch(/u2a2\s+\S*SchedulingDisabled/);
 

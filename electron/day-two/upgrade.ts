@@ -135,7 +135,7 @@ async function installRelease(
         lastOutput: tools.output.lastLines(),
       });
   } else {
-    await placeAirgapFiles(options, node, to, tools);
+    await placeAirgapFiles(options, node, tools);
   }
   const r = await run(
     runner,
@@ -158,13 +158,7 @@ async function installRelease(
 
 const STAGED = `${STATE_DIR}/k3s.next`;
 
-/** Air-gap: the binary staged and asked its version before it replaces the running one. */
-async function placeAirgapFiles(
-  options: UpgradeOptions,
-  node: NodeSpec,
-  to: string,
-  tools: StepTools,
-): Promise<void> {
+function airgapFiles(options: UpgradeOptions, node: NodeSpec, tools: StepTools) {
   const runner = options.runnerFor(node.nodeName);
   const { folder, images } = options.spec.install as { folder: string; images: boolean };
   const inv = options.airgap?.inventory ?? null;
@@ -191,6 +185,20 @@ async function placeAirgapFiles(
       signal: tools.signal,
     });
   };
+  return { runner, folder, images, inv, arch, binary, send };
+}
+
+/**
+ * Air-gap, before the node is touched: its binary copied (sha256 checked) to a staging path and
+ * asked its version, so a folder holding another release stops here with the node untouched.
+ */
+async function stageAirgapBinary(
+  options: UpgradeOptions,
+  node: NodeSpec,
+  to: string,
+  tools: StepTools,
+): Promise<void> {
+  const { runner, folder, binary, send } = airgapFiles(options, node, tools);
   await run(runner, shJoin(['install', '-d', '-m', '0700', STATE_DIR]), tools, 'create k3s-wizard’s folder');
   await send(binary, STAGED, '0755');
   const v = await run(runner, shJoin([STAGED, '--version']), tools, 'ask the new binary its version');
@@ -201,6 +209,11 @@ async function placeAirgapFiles(
       message: `${node.nodeName}: ${localPath(folder, binary)} is K3s ${reported || '(unknown)'}, not ${to}. Put the air-gap files of ${to} in ${folder}.`,
       lastOutput: tools.output.lastLines(),
     });
+}
+
+/** Air-gap: the staged binary put in place, the images and the install script copied. */
+async function placeAirgapFiles(options: UpgradeOptions, node: NodeSpec, tools: StepTools): Promise<void> {
+  const { runner, inv, arch, images, send } = airgapFiles(options, node, tools);
   // a rename, never a write into the running binary
   await run(runner, shJoin(['mv', '-f', STAGED, '/usr/local/bin/k3s']), tools, 'put the new binary in place');
   const tarball = images ? imagesName(arch, inv) : null;
@@ -219,9 +232,17 @@ async function upgradeNode(
   const node = options.spec.nodes.find((s) => s.nodeName === n.name) as NodeSpec;
   const controls = controlsFor(options, n.name);
   const control = controls[0] as HostRunner;
-  const parts = n.kind === 'uncordon' ? 1 : 4 + (options.drain.enabled ? 1 : 0);
+  const parts =
+    n.kind === 'uncordon'
+      ? 1
+      : 4 + (options.drain.enabled ? 1 : 0) + (options.spec.install.source === 'airgap' ? 1 : 0);
   let at = 0;
   const next = (what: string) => tools.progress(what, at++, parts);
+  const airgap = options.spec.install.source === 'airgap';
+  if (n.kind === 'upgrade' && airgap) {
+    next(`copy and check the K3s ${n.to} binary`);
+    await stageAirgapBinary(options, node, n.to, tools);
+  }
   if (n.kind === 'upgrade') {
     next(`cordon ${n.name}`);
     options.ledger.cordoned(n.name);

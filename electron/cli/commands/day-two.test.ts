@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { captureIo } from '../../../test-support/cli-io';
 import { runCli } from '../program';
+import { withVersion } from './day-two';
 import { withoutNode } from './remove';
 
 const FILE = `# my cluster
@@ -57,5 +58,8 @@ describe('upgrade and remove on the command line', () => {
     expect(text).toContain('# the first Pi');
     expect(text).not.toContain('a1');
     expect(text).toContain('nodeName: s1');
+    const pinned = withVersion(FILE, 'v1.34.1+k3s1');
+    expect(pinned).toContain('k3s:\n  version: v1.34.1+k3s1');
+    expect(pinned).toContain('# the first Pi');
   });
 });

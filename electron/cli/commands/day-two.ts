@@ -3,6 +3,7 @@
  * hosts service and host-key policy), a runner per machine, the run's display on the terminal
  * (or on stderr under --json), Ctrl-C from the first moment, and the result as JSON.
  */
+import { parseDocument } from 'yaml';
 import { AppError } from '../../../shared/errors';
 import type { RunEvent, RunSnapshot } from '../../../shared/run';
 import { reduceRun } from '../../../shared/run';
@@ -132,4 +133,11 @@ export async function confirmOrStop(options: { yes: boolean; question: string })
   if (!isInteractive())
     throw new AppError('INVALID_INPUT', 'Add --yes to change the machines without being asked.');
   if (!(await confirm(options.question))) throw new AppError('CANCELLED', 'Nothing was done.');
+}
+
+/** The cluster file pinned to a K3s version (so a later apply installs that one, not the old). */
+export function withVersion(text: string, version: string): string {
+  const doc = parseDocument(text);
+  doc.setIn(['k3s', 'version'], version);
+  return doc.toString({ lineWidth: 0 });
 }

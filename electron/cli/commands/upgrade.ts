@@ -4,6 +4,7 @@
  * to which; refused when Kubernetes' version skew rules forbid it. A run that stopped at a
  * failure continues from there when run again.
  */
+import { readFileSync, writeFileSync } from 'node:fs';
 import { AppError } from '../../../shared/errors';
 import { describeUpgrade, planUpgrade, type UpgradePlan } from '../../../shared/day-two';
 import type { K3sArch } from '../../../shared/facts';
@@ -24,6 +25,7 @@ import {
   runnersOf,
   stepResults,
   type DayTwoFlags,
+  withVersion,
 } from './day-two';
 
 interface UpgradeFlags extends DayTwoFlags {
@@ -147,6 +149,12 @@ export const registerUpgrade: RegisterCommand = (program, { io, dataDir }) => {
               : null,
         });
         const snapshot = await follow.finish();
+        // Once a node runs the new version, the file says so: a later apply must not take it back.
+        const moved = plan.nodes.some((n) => snapshot.steps[`upgrade:${n.name}`]?.status === 'done');
+        if (moved && spec.k3s.version !== plan.target) {
+          writeFileSync(file, withVersion(readFileSync(file, 'utf8'), plan.target));
+          out(`${file} now asks for K3s ${plan.target} (k3s.version).\n`);
+        }
         if (opts.json)
           io.stdout(
             `${JSON.stringify({ cluster: spec.name, target: plan.target, outcome: snapshot.status, nodes: plan.nodes, steps: stepResults(snapshot), log: follow.activity.logPath }, null, 2)}\n`,
