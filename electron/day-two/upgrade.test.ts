@@ -76,7 +76,11 @@ function fakeCluster(failing: Set<string>) {
   return { state, log, runners, list };
 }
 
-async function rollout(cluster: ReturnType<typeof fakeCluster>, dataDir: string) {
+async function rollout(
+  cluster: ReturnType<typeof fakeCluster>,
+  dataDir: string,
+  signal = new AbortController().signal,
+) {
   const ledger = new CordonLedger(statePath(dataDir, 'lab'));
   const nodes = parseClusterNodes(cluster.list());
   const planned = planUpgrade({
@@ -91,7 +95,7 @@ async function rollout(cluster: ReturnType<typeof fakeCluster>, dataDir: string)
     cluster: 'lab',
     dataDir,
     logger: new Logger(new EventHub()),
-    signal: new AbortController().signal,
+    signal,
   });
   const snapshot = await runUpgrade({
     spec,
@@ -139,5 +143,22 @@ describe('the upgrade rollout', () => {
     expect(second.snapshot.steps['upgrade:s1']?.status).toBe('skipped');
     expect([...cluster.state.values()]).toEqual(Array(4).fill({ version: 'v1.33.5+k3s1', cordoned: false }));
     expect(second.ledger.nodes).toEqual([]);
+  });
+
+  it('stops when interrupted: the node at work is cancelled, the later ones never start', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'k3sw-upgrade-'));
+    const cluster = fakeCluster(new Set());
+    const abort = new AbortController();
+    const s2 = cluster.runners.get('s2') as FakeHostRunner;
+    const exec = s2.exec.bind(s2);
+    s2.exec = (request) => {
+      if (request.command.includes('INSTALL_K3S_EXEC')) abort.abort();
+      return exec(request);
+    };
+    const { snapshot } = await rollout(cluster, dataDir, abort.signal);
+    expect(snapshot.status).toBe('cancelled');
+    expect(snapshot.steps['upgrade:s1']?.status).toBe('done');
+    expect(snapshot.steps['upgrade:a1']?.status).toBe('pending');
+    expect(cluster.log.some((r) => r.host === 'a1')).toBe(false);
   });
 });
