@@ -161,7 +161,7 @@ describe('upgrading K3s one node at a time', { timeout: 1_200_000 }, () => {
 });
 
 describe('removing a machine', { timeout: 600_000 }, () => {
-  it('names the pod that blocks the drain and changes nothing', async () => {
+  it('names the pods that block the drain (a bare pod, a disruption budget) and changes nothing', async () => {
     const made = await onServer(
       `k3s kubectl run bare --image=nginx --overrides='{"spec":{"nodeName":"u2a1"}}'`,
     );
@@ -172,6 +172,23 @@ describe('removing a machine', { timeout: 600_000 }, () => {
     expect(await realKubectl(['get', 'nodes'])).toMatch(/u2a1\s+Ready\s/);
     expect(readFileSync(cluster.file, 'utf8')).toContain('u2a1');
     expect((await onServer('k3s kubectl delete pod bare')).stdout).toContain('pod "bare" deleted');
+
+    // a PodDisruptionBudget that forbids evicting the only replica: the drain runs out of time
+    const others = 'u2s1 u2s2 u2s3 u2a2';
+    await onServer(`for n in ${others}; do k3s kubectl cordon $n; done`);
+    await onServer(
+      'k3s kubectl create deployment web --image=nginx --replicas=1 && k3s kubectl create pdb web --selector=app=web --min-available=1',
+    );
+    await onServer(`for n in ${others}; do k3s kubectl uncordon $n; done`);
+    const web = (await onServer('k3s kubectl get pods -o wide')).stdout;
+    expect(web).toMatch(/web-\S+\s.*u2a1/);
+    const timed = await cli(['remove', cluster.file, 'u2a1', '--yes', '--drain-timeout', '10']);
+    expect(timed.code, timed.all).toBe(1);
+    expect(timed.stderr).toMatch(
+      /u2a1 could not be drained: the pods that block it: default\/web-\S+ \(still there after 10 s: a PodDisruptionBudget forbids evicting them\)/,
+    );
+    expect(await realKubectl(['get', 'nodes'])).toMatch(/u2a1\s+Ready\s/);
+    expect((await onServer('k3s kubectl delete pdb web')).stdout).toContain('deleted');
   });
 
   it('removes an agent: node and secret gone, host clean, the others’ firewalls without it, the file without it', async () => {

@@ -88,6 +88,18 @@ def handle(h, method):
             h.upstream_or(local)
             return True
 
+    m = re.fullmatch(r"/apis/policy/v1/namespaces/([a-z0-9-]+)/poddisruptionbudgets/([^/]+)", path)
+    if method == "DELETE" and m:
+        ns, name = m.group(1), unquote(m.group(2))
+        def local():
+            def rm(d):
+                if d["pdbs"].pop(workloads.key(ns, name), None) is None:
+                    return 404, 'poddisruptionbudgets.policy "%s" not found' % name
+                return 200, None
+            return done(store.tx(rm), {"kind": "Status", "apiVersion": "v1", "status": "Success"})
+        h.upstream_or(local)
+        return True
+
     if method == "GET" and path == "/api/v1/namespaces/kube-system/secrets":
         def local():
             items = [{"kind": "Secret", "apiVersion": "v1", "type": "Opaque",

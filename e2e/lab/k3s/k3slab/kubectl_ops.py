@@ -9,6 +9,8 @@ from urllib.parse import quote
 from . import client
 from .kubectl import call, duration, load, table
 
+KINDS = {"pods": "pod", "pod": "pod", "po": "pod", "secrets": "secret", "secret": "secret",
+         "pdb": "pdb", "poddisruptionbudget": "pdb", "poddisruptionbudgets": "pdb"}
 NOT_OWNED = "cannot delete Pods that declare no controller (use --force to override)"
 
 
@@ -140,7 +142,9 @@ def get(opts, kind, names):
 def delete(opts, kind, names):
     ignore = bool(opts.get("ignore-not-found"))
     ns = namespace(opts)
-    res, path = ("pod", "/api/v1/namespaces/%s/pods/" % ns) if kind in ("pods", "pod", "po") else ("secret", "/api/v1/namespaces/%s/secrets/" % ns)
+    res, path = {"pod": ("pod", "/api/v1/namespaces/%s/pods/" % ns),
+                 "pdb": ("poddisruptionbudget.policy", "/apis/policy/v1/namespaces/%s/poddisruptionbudgets/" % ns),
+                 "secret": ("secret", "/api/v1/namespaces/%s/secrets/" % ns)}[KINDS[kind]]
     failed = False
     for n in names:
         code, doc = try_call(opts, "DELETE", path + quote(n))
@@ -205,7 +209,10 @@ def dispatch(opts, rest):
     if verb == "create":
         create(opts, args)
         return True
-    if verb in ("get", "delete") and args and args[0] in ("pods", "pod", "po", "secrets", "secret"):
-        (get if verb == "get" else delete)(opts, args[0], args[1:])
+    if verb == "delete" and args and args[0] in KINDS:
+        delete(opts, args[0], args[1:])
+        return True
+    if verb == "get" and args and args[0] in ("pods", "pod", "po", "secrets", "secret"):
+        get(opts, args[0], args[1:])
         return True
     return False
