@@ -63,6 +63,7 @@ describe('an air-gapped upgrade', { timeout: 900_000 }, () => {
     const r = await cli(['upgrade', cluster.file, '--to', STABLE, '--yes']);
     expect(r.code, r.all).toBe(0);
     expect(r.stdout).toContain('copying k3s (sha256 checked)');
+    expect(r.stdout).toContain('node/u3s1 cordoned');
     expect(await nodes()).toEqual([`u3a1 ${STABLE} Ready`, `u3s1 ${STABLE} Ready`]);
   });
 
@@ -70,7 +71,7 @@ describe('an air-gapped upgrade', { timeout: 900_000 }, () => {
     const r = await cli(['upgrade', cluster.file, '--to', LATEST, '--yes']);
     expect(r.code, r.all).toBe(1);
     expect(r.stderr).toContain(`is K3s ${STABLE}, not ${LATEST}. Put the air-gap files of ${LATEST} in`);
-    expect(r.stdout).not.toContain('cordon u3s1');
+    expect(r.stdout).not.toContain('node/u3s1 cordoned');
     expect(await nodes()).toEqual([`u3a1 ${STABLE} Ready`, `u3s1 ${STABLE} Ready`]);
   });
 });
