@@ -205,7 +205,7 @@ async function stageAirgapBinary(
   const reported = /k3s version (\S+)/.exec(v.stdout)?.[1] ?? '';
   if (reported !== to)
     throw new StepFailure({
-      code: 'INVALID_INPUT',
+      code: 'AIRGAP_FILE_MISSING',
       message: `${node.nodeName}: ${localPath(folder, binary)} is K3s ${reported || '(unknown)'}, not ${to}. Put the air-gap files of ${to} in ${folder}.`,
       lastOutput: tools.output.lastLines(),
     });
