@@ -4,6 +4,7 @@
  * session holds; calls made while disconnected wait for the connection.
  */
 import { bridgeFromTransport, type Bridge, type InvokeResponse } from '../../../shared/bridge';
+import type { ErrorPayload } from '../../../shared/errors';
 import { BRIDGE_PATH, ServerMessage } from '../../../shared/wire';
 
 /** `no-key`: no session (opened without the printed address, or k3s-wizard was restarted). */
@@ -41,15 +42,17 @@ export function createWsBridge({ url, signedIn, hasSession }: WsBridgeOptions): 
     for (const listener of stateListeners) listener(next);
   };
 
-  const noSession = (): void => {
-    queue.length = 0;
+  /** Every call waiting for an answer gets this error instead. */
+  const failPending = (error: ErrorPayload): void => {
     for (const [id, call] of pending) {
-      call.resolve({
-        ok: false,
-        error: { code: 'FORBIDDEN', message: 'This page has no session with k3s-wizard.' },
-      });
+      call.resolve({ ok: false, error });
       pending.delete(id);
     }
+  };
+
+  const noSession = (): void => {
+    queue.length = 0;
+    failPending({ code: 'FORBIDDEN', message: 'This page has no session with k3s-wizard.' });
     setState('no-key');
   };
 
@@ -91,13 +94,10 @@ export function createWsBridge({ url, signedIn, hasSession }: WsBridgeOptions): 
     ws.onclose = (event) => {
       socket = null;
       // Calls in flight cannot be answered by a new connection: fail them clearly.
-      for (const [id, call] of pending) {
-        call.resolve({
-          ok: false,
-          error: { code: 'CONNECTION_LOST', message: 'The connection to the k3s-wizard back end was lost.' },
-        });
-        pending.delete(id);
-      }
+      failPending({
+        code: 'CONNECTION_LOST',
+        message: 'The connection to the k3s-wizard back end was lost.',
+      });
       setState('closed');
       if (event.code === 1008 || event.code === 1003) return;
       setTimeout(reconnect, retryMs);
