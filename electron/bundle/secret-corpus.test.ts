@@ -179,6 +179,35 @@ describe('the secret corpus', () => {
     }
   });
 
+  it("never reaches the command line's errors, from a cluster file holding the corpus", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'k3sw-corpus-'));
+    const file = join(dir, 'cluster.yaml');
+    const indented = (text: string) =>
+      text
+        .split('\n')
+        .map((line) => `    ${line}`)
+        .join('\n');
+    // Each file as a cluster file, nested in a node too, and cut off (not YAML any more).
+    const contents = HOST_FILES.flatMap((f) => [
+      f.text,
+      `apiVersion: k3s-wizard/v1\nkind: Cluster\nname: lab\nnodes:\n  - address: 10.0.0.1\n${indented(f.text)}\n`,
+      `{ ${f.text}`,
+    ]);
+    for (const content of contents) {
+      writeFileSync(file, content);
+      const out: string[] = [];
+      const code = await runCli(['plan', file], {
+        stdout: (t) => out.push(t),
+        stderr: (t) => out.push(t),
+        env: { HOME: dir, K3S_WIZARD_DATA_DIR: join(dir, 'data') },
+        untilInterrupted: () => new Promise(() => undefined),
+      });
+      expect(code).not.toBe(0);
+      expect(out.join('')).toContain('error:');
+      expectClean(out.join(''), 'the command line errors');
+    }
+  });
+
   it('never reaches an error a front receives', async () => {
     const { logger } = backendLog();
     const handlers = {
