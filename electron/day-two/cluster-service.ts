@@ -211,7 +211,14 @@ export class ClusterService {
     let blocked: string | null = null;
     if (request.flows) {
       // the post-install connection test, between the nodes the file and the cluster both have
-      const joined = { ...spec, nodes: spec.nodes.filter((n) => listed.has(n.nodeName)) };
+      // (each at the address K3s itself uses for it, as the API lists it)
+      const ipOf = new Map(nodes.map((n) => [n.name, n.internalIp]));
+      const joined = {
+        ...spec,
+        nodes: spec.nodes
+          .filter((n) => listed.has(n.nodeName))
+          .map((n) => (n.nodeIp || !ipOf.get(n.nodeName) ? n : { ...n, nodeIp: ipOf.get(n.nodeName) })),
+      };
       if (joined.nodes.length > 1) {
         const tested = await clusterFlowResults({
           pool: this.options.pool(),
