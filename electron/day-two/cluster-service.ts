@@ -209,6 +209,9 @@ export class ClusterService {
     const listed = new Set(nodes.map((n) => n.name));
     let flows: ClusterStatus['flows'] = null;
     let blocked: string | null = null;
+    let flowsError: string | null = null;
+    // a node that is not Ready is left out of the flow test (it is likely down)
+    const ready = new Set(nodes.filter((n) => n.ready).map((n) => n.name));
     if (request.flows) {
       // the post-install connection test, between the nodes the file and the cluster both have
       // (each at the address K3s itself uses for it, as the API lists it)
@@ -216,18 +219,22 @@ export class ClusterService {
       const joined = {
         ...spec,
         nodes: spec.nodes
-          .filter((n) => listed.has(n.nodeName))
+          .filter((n) => ready.has(n.nodeName))
           .map((n) => (n.nodeIp || !ipOf.get(n.nodeName) ? n : { ...n, nodeIp: ipOf.get(n.nodeName) })),
       };
       if (joined.nodes.length > 1) {
-        const tested = await clusterFlowResults({
-          pool: this.options.pool(),
-          spec: joined,
-          facts: request.facts,
-          signal: request.signal ?? AbortSignal.timeout(5 * 60_000),
-        });
-        flows = tested.results;
-        blocked = tested.blocked;
+        try {
+          const tested = await clusterFlowResults({
+            pool: this.options.pool(),
+            spec: joined,
+            facts: request.facts,
+            signal: request.signal ?? AbortSignal.timeout(5 * 60_000),
+          });
+          flows = tested.results;
+          blocked = tested.blocked;
+        } catch (error) {
+          flowsError = this.options.logger.redact(error instanceof Error ? error.message : String(error));
+        }
       } else flows = [];
     }
     return {
@@ -238,6 +245,7 @@ export class ClusterService {
       notJoined: spec.nodes.filter((n) => !listed.has(n.nodeName)).map((n) => n.nodeName),
       flows,
       blocked,
+      flowsError,
       tokens: request.tokens ? await this.tokens(spec, request.signal) : null,
     };
   }

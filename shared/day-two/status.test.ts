@@ -49,6 +49,7 @@ const status: ClusterStatus = {
     },
   ],
   blocked: 'pi drops 8472/udp',
+  flowsError: null,
   tokens: [],
 };
 

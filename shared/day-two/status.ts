@@ -27,6 +27,8 @@ export const ClusterStatusSchema = z.object({
   flows: z.array(ConnectivityResultSchema).max(10_000).nullable(),
   /** What blocks the blocked flows, for people; null when none is blocked. */
   blocked: z.string().max(20_000).nullable(),
+  /** Why the flows could not be tested (a machine could not be logged in to…), or null. */
+  flowsError: z.string().max(2000).nullable().default(null),
   /** Bootstrap tokens (join commands), null when not asked for. */
   tokens: z.array(BootstrapToken).max(1000).nullable(),
 });
@@ -88,6 +90,7 @@ export function formatStatus(status: ClusterStatus): string {
     );
     if (status.blocked) out.push('', status.blocked);
   }
+  if (status.flowsError) out.push('', `The flows were not tested: ${status.flowsError}`);
   if (status.tokens) {
     out.push('', status.tokens.length ? 'Join tokens:' : 'Join tokens: none.');
     if (status.tokens.length) out.push(formatTokens(status.tokens));

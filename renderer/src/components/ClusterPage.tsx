@@ -1,4 +1,5 @@
 import { useEffect } from 'react';
+import { rotateAdvice } from '../../../shared/day-two/tokens';
 import { useAppStore } from '../store';
 import { ConnectionsTable } from './ConnectionsTable';
 import { ErrorBoundary } from './ErrorBoundary';
@@ -99,6 +100,7 @@ export function ClusterPage() {
           <p className="help">{status?.flows ? 'A single node: no flows to test.' : 'Not tested yet.'}</p>
         )}
         {status?.blocked && <p className="conn-error">{status.blocked}</p>}
+        {status?.flowsError && <p className="conn-error">The flows were not tested: {status.flowsError}</p>}
         <button type="button" onClick={() => void refresh({ flows: true })} disabled={loading !== null}>
           Test the flows again
         </button>
@@ -152,8 +154,26 @@ export function ClusterPage() {
             </tbody>
           </table>
         )}
+        {status && <RotateAdvice version={status.version} server={status.server} />}
       </section>
     </div>
+  );
+}
+
+/** What rotating the cluster token would change, where this K3s can (done by hand: it restarts every node). */
+function RotateAdvice({ version, server }: { version: string; server: string }) {
+  const hosts = useAppStore((s) => s.hosts);
+  const advice = rotateAdvice({
+    version,
+    server,
+    servers: hosts.filter((h) => h.role === 'server').map((h) => h.nodeName),
+    agents: hosts.filter((h) => h.role === 'agent').map((h) => h.nodeName),
+  });
+  return (
+    <details>
+      <summary>Rotate the cluster token{advice.supported ? '' : ' (not with this K3s)'}</summary>
+      <pre className="commands">{advice.lines.join('\n')}</pre>
+    </details>
   );
 }
 

@@ -70,6 +70,7 @@ export const createClusterPageSlice =
               ...status,
               flows,
               blocked: options.flows ? status.blocked : (get().clusterStatus?.blocked ?? null),
+              flowsError: options.flows ? status.flowsError : (get().clusterStatus?.flowsError ?? null),
             },
             clusterStatusError: null,
             clusterLoading: null,

@@ -12,6 +12,7 @@ const status = (version: string, flows: ClusterStatus['flows']): ClusterStatus =
   notJoined: [],
   flows,
   blocked: null,
+  flowsError: null,
   tokens: [],
 });
 
