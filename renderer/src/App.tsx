@@ -80,7 +80,7 @@ export function App() {
         <SavedClusters open={dialogOpen === 'saved'} onClose={() => setDialogOpen(null)} />
         <AboutDialog open={dialogOpen === 'about'} onClose={() => setDialogOpen(null)} />
       </header>
-      <nav className="app-steps" aria-label="Wizard steps">
+      <nav className="app-steps" aria-label="Wizard steps" hidden={page === 'cluster'}>
         <StepList />
       </nav>
       {page === 'cluster' && <ClusterMain />}
