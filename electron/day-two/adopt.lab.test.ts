@@ -109,7 +109,7 @@ beforeAll(async () => {
       'sudo firewall-cmd --permanent --add-port=6443/tcp --add-port=10250/tcp --add-port=8472/udp >/dev/null',
       'sudo firewall-cmd --permanent --zone=trusted --add-source=10.42.0.0/16 --add-source=10.43.0.0/16 >/dev/null',
       'sudo firewall-cmd --reload >/dev/null',
-      `curl -sfL ${m.installScriptUrl} | sudo ${env} sh -s - server`,
+      `curl -sfL ${m.installScriptUrl} | sudo ${env} sh -s - server --write-kubeconfig-mode 644`,
     ].join(' && '),
   );
   await ssh(
@@ -174,6 +174,8 @@ describe('a cluster made by hand, adopted', () => {
       ['ada1', 'agent', hosts.ada1!.address, true, 'amd64'],
     ]);
     expect(spec.nodes[0]?.labels).toEqual({ site: 'lab' });
+    // a flag given to the install script is named, not dropped silently
+    expect(r.stderr).toContain('also runs with --write-kubeconfig-mode on its command line');
     // the token: not in the file, not on the terminal, not in the logs
     expect(r.stdout + r.stderr).not.toContain(TOKEN);
     const data = work.env.K3S_WIZARD_DATA_DIR!;

@@ -45,6 +45,8 @@ export interface ServerReading {
   /** config.yaml without its secrets (null when there is none). */
   config: Record<string, unknown> | null;
   hostname: string;
+  /** Flag names on the K3s unit's command line (names only: values may hold secrets). */
+  flags: string[];
 }
 
 export class ClusterService {
@@ -147,7 +149,20 @@ export class ClusterService {
     const hostname = (
       await this.read(runner, { command: 'hostname', sudo: false, what: 'read its host name' })
     ).trim();
-    return { version, nodes, config, hostname };
+    // Flags given to the install script (INSTALL_K3S_EXEC, `sh -s - server --flag`) live in the
+    // unit's command line: their names told to the user, never put in the cluster file.
+    const execStart = await this.read(runner, {
+      command: 'systemctl show -p ExecStart --value k3s 2>/dev/null || true',
+      sudo: false,
+      what: 'read the K3s unit’s command line',
+    });
+    const argv = /argv\[\]=\S+ (.*?) ;/.exec(execStart)?.[1] ?? '';
+    const flags = argv
+      .split(/\s+/)
+      .filter((w) => w.startsWith('--'))
+      .map((w) => w.split('=')[0] ?? w)
+      .slice(0, 50);
+    return { version, nodes, config, hostname, flags };
   }
 
   /** Adopt: the server's reading as a cluster file. */
@@ -171,6 +186,11 @@ export class ClusterService {
       config: reading.config,
       addresses: options.addresses,
     });
+    const flags = reading.flags.filter((f) => !/token/.test(f));
+    if (flags.length)
+      result.notes.push(
+        `K3s on ${serverNode} also runs with ${flags.join(' ')} on its command line (given to the install script): kept on the machine, not in the cluster file.`,
+      );
     return { ...result, reading };
   }
 
