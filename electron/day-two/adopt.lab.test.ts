@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { down, ensureMirror, exec, mirror, up, type LabHost } from '../../e2e/lab/index';
+import { down, ensureMirror, exec, fault, mirror, up, type LabHost } from '../../e2e/lab/index';
 import { runCli } from '../cli/program';
 import { shQuote } from '../../shared/shell';
 import { clusterFile, type ClusterFile } from '../../test-support/engine/lab';
@@ -141,6 +141,21 @@ describe('a cluster made by hand, adopted', () => {
     expect(closed.code).toBe(1);
     expect(closed.stderr).toMatch(/error: .*(refused|reach)/i);
     expect(closed.stdout).toBe('');
+    // a node that cannot be logged in to is left out of the file, with what to add
+    await fault.killSshd('ada1');
+    try {
+      const partial = await cli(['adopt', `lab@${hosts.adsrv!.address}`, ...key, '--name', 'adopted']);
+      expect(partial.code, partial.stderr).toBe(0);
+      expect(
+        (parse(partial.stdout) as { nodes: { nodeName: string }[] }).nodes.map((n) => n.nodeName),
+      ).toEqual(['adsrv']);
+      expect(partial.stdout).toMatch(
+        /^# +ada1: add a login that works: lab@\S+ failed .*--address ada1=HOST/m,
+      );
+      expect(partial.stderr).toContain('not in the file: ada1');
+    } finally {
+      await fault.startSshd('ada1');
+    }
   });
 
   it('reads it into a cluster file that holds no secret', async () => {

@@ -5,6 +5,7 @@
  * from a secrets file, the environment or the terminal, never from argv.
  */
 import { Option } from 'commander';
+import type { AdoptResult } from '../../../shared/day-two/adopt';
 import { formatStatus, formatTokens } from '../../../shared/day-two/status';
 import { rotateAdvice, TOKEN_ID } from '../../../shared/day-two/tokens';
 import { AppError } from '../../../shared/errors';
@@ -84,6 +85,42 @@ function parseAddresses(values: string[]): Record<string, string> {
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
+/**
+ * Every other node is logged in to, at its address, with the server's login (host keys as
+ * for the server): one that cannot be is left out of the file and listed with what to add.
+ */
+async function loginToOthers(
+  read: AdoptResult,
+  cluster: OpenCluster,
+  login: { address: string; port: number },
+  opts: LoginOptions,
+  io: CliIo,
+): Promise<ClusterSpecInput> {
+  const credentials = cluster.hosts.credentials.get(login.address, login.port) ?? { user: '' };
+  const [first, ...others] = read.spec.nodes;
+  const kept = first ? [first] : [];
+  for (const node of others) {
+    const port = node.port ?? 22;
+    cluster.hosts.setCredentials(node.address, port, { ...credentials, user: node.user });
+    try {
+      await cluster.hosts.connectAll({
+        acceptNew: Boolean(opts.acceptNewHostKeys),
+        targets: [{ name: node.nodeName, target: { host: node.address, port, user: node.user } }],
+        onTrusted: (name, offer) =>
+          io.stderr(`${name}: trusted new ${offer.keyType} key ${offer.fingerprint}\n`),
+      });
+      kept.push(node);
+    } catch (error) {
+      read.notes = read.notes.filter((note) => !note.startsWith(`${node.nodeName}: reached`));
+      read.missing.push({
+        node: node.nodeName,
+        what: `a login that works: ${node.user}@${node.address} failed (${cluster.logger.redact(error instanceof Error ? error.message : String(error))}); run adopt again with --address ${node.nodeName}=HOST, or add it to the file by hand`,
+      });
+    }
+  }
+  return { ...read.spec, nodes: kept };
+}
+
 export const registerAdopt: RegisterCommand = (program, { io, dataDir }) => {
   const command = program
     .command('adopt')
@@ -153,9 +190,10 @@ export const registerAdopt: RegisterCommand = (program, { io, dataDir }) => {
       });
       const result = await withCluster(
         { spec: probeSpec, io, dataDir: dataDir(), login: opts },
-        async (service) => {
+        async (service, cluster) => {
           io.stderr(`Reading the cluster from ${dest.host}…\n`);
-          return service.adopt({ login, ...(opts.name ? { name: opts.name } : {}), addresses });
+          const read = await service.adopt({ login, ...(opts.name ? { name: opts.name } : {}), addresses });
+          return { ...read, spec: await loginToOthers(read, cluster, login, opts, io) };
         },
       );
       const yaml = specToYaml(result.spec);
@@ -186,7 +224,11 @@ export const registerStatus: RegisterCommand = (program, { io, dataDir }) => {
     )
     .argument('<cluster.yaml>', 'the cluster file')
     .option('--json', 'print JSON')
-    .option('--no-flows', 'do not test the flows between the nodes (faster)');
+    .option('--no-flows', 'do not test the flows between the nodes (faster)')
+    .addHelpText(
+      'after',
+      '\nExit 1 when a node is not Ready, a machine of the file is not in the cluster, or a flow is blocked.',
+    );
   for (const make of loginOptions) command.addOption(make());
   command.action(async (file: string, opts: LoginOptions & { json?: boolean; flows: boolean }) => {
     const { spec } = readClusterFile(file, io);
@@ -195,6 +237,15 @@ export const registerStatus: RegisterCommand = (program, { io, dataDir }) => {
       (service) => service.status({ spec, facts: {}, flows: opts.flows, tokens: true }),
     );
     io.stdout(opts.json ? `${JSON.stringify(status, null, 2)}\n` : formatStatus(status));
+    // exit 1 when something is wrong, so scripts and monitors can rely on it
+    const wrong = [
+      ...status.nodes.filter((n) => !n.ready).map((n) => `${n.name} is not Ready`),
+      ...status.notJoined.map((n) => `${n} is not in the cluster`),
+      ...(status.flows ?? [])
+        .filter((f) => f.status === 'blocked')
+        .map((f) => `${f.from} → ${f.to} ${f.port}/${f.proto} is blocked`),
+    ];
+    if (wrong.length) throw new AppError('COMMAND_FAILED', `${spec.name}: ${wrong.join('; ')}.`);
   });
 };
 
