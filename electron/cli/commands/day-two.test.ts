@@ -1,47 +1,65 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { captureIo } from '../../../test-support/cli-io';
-import { EXIT } from '../exit-codes';
 import { runCli } from '../program';
+import { withVersion } from './day-two';
+import { withoutNode } from './remove';
 
-async function cli(...args: string[]) {
-  const io = captureIo();
-  const code = await runCli(args, io.value);
-  return { code, out: io.out(), err: io.err() };
+const FILE = `# my cluster
+apiVersion: k3s-wizard/v1
+kind: Cluster
+name: lab
+nodes:
+  - address: 10.0.0.1 # the first Pi
+    user: pi
+    role: server
+    nodeName: s1
+  - address: 10.0.0.2
+    user: pi
+    role: agent
+    nodeName: a1
+`;
+
+function clusterFile(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'k3sw-d2-'));
+  const file = join(dir, 'cluster.yaml');
+  writeFileSync(file, FILE);
+  return file;
 }
 
-// Bad input is refused before any machine is dialled, with what to do.
-describe('adopt, status, token: bad input', () => {
-  it('a token ID is six letters or digits', async () => {
-    const r = await cli('token', 'revoke', 'cluster.yaml', 'abc;rm');
-    expect(r.code).toBe(EXIT.USAGE);
-    expect(r.err).toContain('"abc;rm" is not a token ID (six letters or digits, as token list shows)');
+describe('upgrade and remove on the command line', () => {
+  it('upgrade wants exactly one of --to and --channel (a usage error, exit 2)', async () => {
+    const file = clusterFile();
+    const none = captureIo();
+    expect(await runCli(['upgrade', file], none.value)).toBe(2);
+    expect(none.err()).toContain('--to VERSION (like v1.34.1+k3s1) or --channel CHANNEL');
+    const both = captureIo();
+    expect(await runCli(['upgrade', file, '--to', 'v1.33.5+k3s1', '--channel', 'stable'], both.value)).toBe(
+      2,
+    );
+    const bad = captureIo();
+    expect(
+      await runCli(['upgrade', file, '--to', 'v1.33.5+k3s1', '--drain-timeout', 'soon'], bad.value),
+    ).toBe(2);
+    expect(bad.err()).toContain('--drain-timeout must be a whole number of seconds');
   });
 
-  it('adopt takes [user@]host[:port] and NODE=HOST addresses', async () => {
-    const bad = await cli('adopt', 'pi@');
-    expect(bad.code).toBe(EXIT.USAGE);
-    expect(bad.err).toContain('"pi@" is not [user@]host[:port]');
-    const address = await cli('adopt', 'pi@10.0.0.1', '--address', 'pi1');
-    expect(address.code).toBe(EXIT.USAGE);
-    expect(address.err).toContain('--address takes NODE=HOST');
-    expect(address.out).toBe('');
+  it('remove names the nodes when the one asked for is not in the file (exit 2)', async () => {
+    const io = captureIo();
+    expect(await runCli(['remove', clusterFile(), 'zz'], io.value)).toBe(2);
+    expect(io.err()).toContain('has no node zz; its nodes: s1, a1');
   });
 
-  it('status and token list need a readable cluster file', async () => {
-    for (const args of [
-      ['status', '/nonexistent/cluster.yaml'],
-      ['token', 'list', '/nonexistent/cluster.yaml'],
-    ]) {
-      const r = await cli(...args);
-      expect(r.code).toBe(EXIT.USAGE);
-      expect(r.err).toContain('Cannot read the cluster file /nonexistent/cluster.yaml');
-    }
-  });
-
-  it('lists the day-two commands in --help', async () => {
-    const r = await cli('--help');
-    expect(r.out).toMatch(/adopt \[options\] <server>/);
-    expect(r.out).toMatch(/status \[options\] <cluster\.yaml>/);
-    expect(r.out).toMatch(/token/);
+  it('writes the cluster file without the node, keeping its comments', () => {
+    const text = withoutNode(FILE, 'a1');
+    expect(text).toContain('# my cluster');
+    expect(text).toContain('# the first Pi');
+    expect(text).not.toContain('a1');
+    expect(text).toContain('nodeName: s1');
+    const pinned = withVersion(FILE, 'v1.34.1+k3s1');
+    expect(pinned).toContain('k3s:\n  version: v1.34.1+k3s1');
+    expect(pinned).toContain('# the first Pi');
   });
 });
