@@ -8,7 +8,7 @@
 import { parse } from 'yaml';
 import {
   adoptCluster,
-  parseK3sVersion,
+  versionOfK3sOutput,
   splitSecrets,
   type AdoptInput,
   type AdoptResult,
@@ -91,7 +91,7 @@ export class ClusterService {
       sudo: false,
       what: 'read the K3s version',
     });
-    const version = parseK3sVersion(versionText);
+    const version = versionOfK3sOutput(versionText);
     if (!version)
       throw new AppError(
         'NOT_FOUND',
@@ -260,7 +260,7 @@ export class ClusterService {
     return {
       cluster: spec.name,
       server: first.nodeName,
-      version: parseK3sVersion(versionText) ?? versionText.trim().split('\n')[0]?.slice(0, 100) ?? '',
+      version: versionOfK3sOutput(versionText) ?? versionText.trim().split('\n')[0]?.slice(0, 100) ?? '',
       nodes: nodes.map((n) => ({ ...n, inFile: names.has(n.name) })),
       notJoined: spec.nodes.filter((n) => !listed.has(n.nodeName)).map((n) => n.nodeName),
       flows,

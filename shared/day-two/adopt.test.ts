@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildPlan } from '../plan';
 import { ClusterSpec } from '../spec';
-import { adoptCluster, parseK3sVersion, splitSecrets, type AdoptInput } from './adopt';
+import { adoptCluster, versionOfK3sOutput, splitSecrets, type AdoptInput } from './adopt';
 
 const node = (name: string, roles: string[], arch: string, internalIp: string) => ({
   name,
@@ -34,10 +34,10 @@ const input = (over: Partial<AdoptInput> = {}): AdoptInput => ({
 
 describe('adopt', () => {
   it('reads the version line of k3s --version', () => {
-    expect(parseK3sVersion('k3s version v1.33.5+k3s1 (abcdef12)\ngo version go1.24.6\n')).toBe(
+    expect(versionOfK3sOutput('k3s version v1.33.5+k3s1 (abcdef12)\ngo version go1.24.6\n')).toBe(
       'v1.33.5+k3s1',
     );
-    expect(parseK3sVersion('none\n')).toBeNull();
+    expect(versionOfK3sOutput('none\n')).toBeNull();
   });
 
   it('keeps the secrets of config.yaml apart', () => {

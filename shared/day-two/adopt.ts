@@ -6,6 +6,7 @@
  * drops them with `splitSecrets` before this module sees the config.
  */
 import { isSecretKey } from '../redact';
+import { parseK3sVersion } from './version';
 import type { NodeInfo } from '../run/events';
 import {
   ARCHES,
@@ -50,10 +51,10 @@ export interface AdoptResult {
   notes: string[];
 }
 
-/** The version of `k3s --version` output (first line `k3s version v1.33.5+k3s1 (abcdef12)`). */
-export function parseK3sVersion(text: string): string | null {
-  const m = /^k3s version (v\d+\.\d+\.\d+\+k3s\d+)\b/m.exec(text);
-  return m?.[1] ?? null;
+/** The release `k3s --version` printed (first line `k3s version v1.33.5+k3s1 (abcdef12)`). */
+export function versionOfK3sOutput(text: string): string | null {
+  const word = /^k3s version (\S+)/m.exec(text)?.[1];
+  return word ? (parseK3sVersion(word)?.text ?? null) : null;
 }
 
 /** A config.yaml split into its settings and its secret values (kept apart, in memory). */

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { shJoin } from '../shell';
+import { parseK3sVersion } from './version';
 
 /** The description every token k3s-wizard mints starts with (see shared/join.ts). */
 export const APP_TOKEN_DESCRIPTION = 'k3s-wizard';
@@ -86,13 +87,11 @@ const ROTATE_SINCE: Record<number, number> = { 25: 14, 26: 9, 27: 6, 28: 2 };
 
 /** Whether a K3s release (e.g. v1.33.5+k3s1) has `k3s token rotate`. */
 export function supportsTokenRotate(version: string): boolean {
-  const m = /^v1\.(\d+)\.(\d+)/.exec(version);
-  if (!m) return false;
-  const minor = Number(m[1]);
-  const patch = Number(m[2]);
-  if (minor > 28) return true;
-  const since = ROTATE_SINCE[minor];
-  return since !== undefined && patch >= since;
+  const v = parseK3sVersion(version);
+  if (!v || v.major !== 1) return false;
+  if (v.minor > 28) return true;
+  const since = ROTATE_SINCE[v.minor];
+  return since !== undefined && v.patch >= since;
 }
 
 /** What rotating the cluster (server) token changes, for people, and how it is done. */
