@@ -178,7 +178,14 @@ function ssh(host: lab.LabHost, script: string, stdin = ''): Promise<string> {
         script,
       ],
       { timeout: 300_000 },
-      (error, stdout, stderr) => (error ? reject(new Error(`${host.name}: ${stderr}`)) : resolve(stdout)),
+      (error, stdout, stderr) =>
+        error
+          ? reject(
+              new Error(
+                `${host.name}: ssh exit ${String((error as { code?: unknown }).code ?? error.message)}${error.killed ? ' (killed)' : ''}: ${stderr}`,
+              ),
+            )
+          : resolve(stdout),
     );
     child.stdin?.end(stdin);
   });
