@@ -16,7 +16,7 @@ import {
   type StepStatus,
 } from '../../shared/run';
 import type { HostRunner } from './host-runner';
-import { hasPrecheck, precheck, type Precheck } from './precheck';
+import { hasPrecheck, nodeNamesOn, precheck, type Precheck } from './precheck';
 import { executeStep, type RunMemory, type StepOutcome, type StepServices } from './step';
 
 export interface RunOptions {
@@ -53,6 +53,9 @@ export class EngineRun {
   private anyChange = false;
   private readonly started = Date.now();
   private readonly concurrency: number;
+  /** Resolves when the first server's steps are over: true when all of them are done or skipped. */
+  private firstServerSettled!: (ok: boolean) => void;
+  private readonly firstServerUp = new Promise<boolean>((resolve) => (this.firstServerSettled = resolve));
 
   constructor(private readonly options: RunOptions) {
     this.runId = options.runId ?? randomUUID();
@@ -93,6 +96,7 @@ export class EngineRun {
     const event = { ...body, runId: this.runId, seq: this.seq++, time: new Date().toISOString() };
     this.state = reduceRun(this.state, event);
     if (event.type === 'step-finished' && event.changed) this.anyChange = true;
+    if ('stepId' in event) this.noteFirstServer();
     this.options.onEvent(event);
   }
 
@@ -156,6 +160,14 @@ export class EngineRun {
     return promise;
   }
 
+  /** Tells the waiters when every first-server step has ended (done, skipped, or broken). */
+  private noteFirstServer(): void {
+    const ids = this.options.plan.steps.filter((s) => s.phase === 'first-server').map((s) => s.id);
+    const statuses = ids.map((id) => this.status(id));
+    if (statuses.every((st) => st !== undefined && FINISHED.includes(st))) this.firstServerSettled(true);
+    else if (statuses.some((st) => st !== undefined && BROKEN.includes(st))) this.firstServerSettled(false);
+  }
+
   private status(id: string): StepStatus | undefined {
     return this.state?.steps[id]?.status;
   }
@@ -175,6 +187,16 @@ export class EngineRun {
     const limit = pLimit(Math.max(1, this.concurrency));
     const early = new Map<string, Promise<Precheck>>();
     if (this.options.dryRun) return early;
+    // A joining machine without its node identity may have a stale node object on the first
+    // server: the server's nodes are listed once, as soon as it is up, for all of them, instead
+    // of one look per machine when its step starts. Only a name on that list is looked at again.
+    let names: Promise<Set<string> | null> | null = null;
+    const nodeNames = (): Promise<Set<string> | null> =>
+      (names ??= this.firstServerUp.then((up) =>
+        up && firstServerHost
+          ? nodeNamesOn(this.options.runnerFor(firstServerHost), this.abort.signal)
+          : null,
+      ));
     for (const id of ids) {
       const step = this.byId.get(id) as PlanStep;
       const identity = firstServerHost !== undefined && firstServerHost !== step.host;
@@ -188,7 +210,11 @@ export class EngineRun {
           signal: this.abort.signal,
           timeoutMs: 60_000,
         }),
-      );
+      ).then(async (checked) => {
+        if (checked.done || checked.hasIdentity || !identity) return checked;
+        const known = await nodeNames();
+        return known && !known.has(step.host) ? { ...checked, hasIdentity: true } : checked;
+      });
       // Awaited by the step when it runs; a step that never runs (blocked) leaves it unread.
       answer.catch(() => undefined);
       early.set(id, answer);
@@ -259,6 +285,7 @@ export class EngineRun {
   ): Promise<StepOutcome> {
     // Queued behind the limit while a cancel came: it never starts.
     if (this.abort.signal.aborted) return 'cancelled';
+    const flowsDone = new AbortController();
     try {
       return await executeStep({
         step,
@@ -268,7 +295,7 @@ export class EngineRun {
         runSignal: this.abort.signal,
         dryRun: this.options.dryRun ?? false,
         memory: this.memory,
-        services: this.options.services,
+        services: this.servicesFor(step, flowsDone.signal),
         emit: (body) => this.emit(body),
         ...(checked ? { precheck: checked } : {}),
       });
@@ -283,6 +310,23 @@ export class EngineRun {
         error: { code: 'INTERNAL', message: this.options.services.redact(message), lastOutput: [] },
       });
       return 'failed';
+    } finally {
+      flowsDone.abort();
     }
+  }
+
+  /**
+   * The verify step of a run that changed nothing so far (every K3s already running and holding
+   * its ports): its flow test starts with the step, beside its node checks, instead of after them.
+   * After an install or any change the test waits for the nodes to be Ready, so that its
+   * listeners never take a port a K3s still starting is about to bind.
+   */
+  private servicesFor(step: PlanStep, stepEnded: AbortSignal): StepServices {
+    const { services } = this.options;
+    const testFlows = services.testFlows;
+    if (step.phase !== 'verify' || this.anyChange || this.options.dryRun || !testFlows) return services;
+    const early = testFlows(AbortSignal.any([this.abort.signal, stepEnded]));
+    early.catch(() => undefined);
+    return { ...services, testFlows: () => early };
   }
 }
