@@ -80,16 +80,27 @@ describe('install batches', () => {
 });
 
 describe('waits in a row', () => {
-  it('tries every node Ready and DNS at once; only a wait not met yet goes on by itself', async () => {
+  it('tries every node Ready and DNS at once (one node list, not a kubectl per node); only a wait not met yet goes on by itself', async () => {
     let a2 = 0;
     const plan = threeNodePlan();
     for (const step of plan.steps)
       for (const action of step.actions) if (action.kind === 'wait-for') action.intervalMs = 10;
+    const item = (name: string, ready: boolean) => ({
+      metadata: { name, labels: {} },
+      status: {
+        conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }],
+        nodeInfo: {},
+        addresses: [],
+      },
+    });
+    const list = JSON.stringify({ items: [item('s1', true), item('a1', true), item('a2', false)] });
     const h = harness({
       plan,
       rules: {
         s1: [
-          { match: /k3s-wizard-ready.* a2 /, reply: () => ({ code: ++a2 < 3 ? 1 : 0 }) },
+          // The first tries: the other waits side by side (DNS), then the node list.
+          { match: /k3s-wizard-waits/, reply: { code: 0, stdout: `k3s-wizard-wait 0 0\n${list}\n` } },
+          { match: /k3s-wizard-ready.* a2 /, reply: () => ({ code: ++a2 < 2 ? 1 : 0 }) },
           { match: /k3s-wizard-ready|rollout status/, reply: { code: 0 } },
         ],
       },
@@ -97,9 +108,14 @@ describe('waits in a row', () => {
     const snapshot = await h.run.start();
     expect(snapshot.steps['verify:cluster']?.status).toBe('done');
     const verify = plan.steps.find((s) => s.id === 'verify:cluster');
-    // One batch with all four first tries, then a2's wait alone until it is met.
-    expect(h.runners.get('s1')?.batches.at(-1)).toBe(verify?.actions.length);
-    expect(a2).toBe(3);
+    const s1 = h.requests.filter((r) => r.host === 's1');
+    const first = s1.findIndex((r) => r.command.includes('k3s-wizard-waits'));
+    expect(s1[first]?.command).toContain('kubectl get nodes -o json');
+    expect(s1[first]?.command).toContain('rollout status');
+    // After the one round trip, only a2's wait goes on, by itself, until it is met.
+    const after = s1.slice(first + 1).filter((r) => /k3s-wizard-ready|rollout status/.test(r.command));
+    expect(after.every((r) => / a2 /.test(r.command))).toBe(true);
+    expect(a2).toBe(2);
     expect(progress(h.events, 'verify:cluster')).toEqual(verify?.actions.map((_, i) => i));
   });
 });
