@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { RunEvent } from '../../shared/run';
 import { buildPlan } from '../../shared/plan';
 import { makeSpec, node } from '../../test-support/shared/spec';
-import { harness, INSTALL, threeNodePlan, TOKEN } from '../../test-support/engine/harness';
+import { harness, INSTALL, nodeListJson, threeNodePlan, TOKEN } from '../../test-support/engine/harness';
 
 function progress(events: RunEvent[], stepId: string): number[] {
   return events.flatMap((e) => (e.type === 'progress' && e.stepId === stepId ? [e.action] : []));
@@ -191,5 +191,36 @@ describe('after the install', () => {
     const snapshot = await h.run.start();
     expect(tries).toBe(3);
     expect(snapshot.steps['install:a1']?.durationMs).toBeLessThan(2500);
+  });
+});
+
+describe('stale node objects', () => {
+  const noIdentity = [{ match: /^test -e \/etc\/rancher\/node\/password$/, reply: { code: 1 } }];
+
+  it('machines without their node identity: the server lists its nodes once for all of them; only a listed name is removed', async () => {
+    const h = harness({
+      plan: threeNodePlan(),
+      rules: {
+        a1: noIdentity,
+        a2: noIdentity,
+        // a1 is still listed (a reinstalled machine); a2 never joined.
+        s1: [
+          {
+            match: /^\/usr\/local\/bin\/k3s kubectl get nodes -o json$/,
+            reply: { stdout: nodeListJson(['s1', 'a1']) },
+          },
+        ],
+      },
+    });
+    expect((await h.run.start()).status).toBe('succeeded');
+    const s1 = h.requests.filter((r) => r.host === 's1');
+    const listed = s1.filter((r) => r.command === '/usr/local/bin/k3s kubectl get nodes -o json');
+    const removals = s1.filter((r) => r.command.includes('k3s-wizard-stale'));
+    // One list for both machines before they start (and the verify step's own list at the end).
+    expect(listed).toHaveLength(2);
+    expect(removals.map((r) => r.command)).toEqual([expect.stringMatching(/k3s-wizard-stale a1$/)]);
+    const serverDone = h.events.findIndex((e) => e.type === 'step-finished' && e.stepId === 'install:s1');
+    expect(s1.indexOf(listed[0]!)).toBeLessThan(s1.indexOf(removals[0]!));
+    expect(serverDone).toBeGreaterThanOrEqual(0);
   });
 });
