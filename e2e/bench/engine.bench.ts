@@ -195,7 +195,7 @@ function ssh(host: lab.LabHost, script: string, stdin = ''): Promise<string> {
         error
           ? reject(
               new Error(
-                `${host.name}: ssh exit ${String((error as { code?: unknown }).code ?? error.message)}${error.killed ? ' (killed)' : ''}: ${stderr}`,
+                `${host.name}: ssh exit ${typeof error.code === 'number' || typeof error.code === 'string' ? error.code : error.message}${error.killed ? ' (killed)' : ''}: ${stderr}`,
               ),
             )
           : resolve(stdout),

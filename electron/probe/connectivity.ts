@@ -175,8 +175,8 @@ const newToken = () => `k3sw-${randomBytes(6).toString('hex')}`;
 
 /** The listener of one target, bound for the whole test. */
 class Listener {
-  /** Per PORT/PROTO: bound by us, held by another program, or could not be bound. */
-  readonly ports = new Map<string, 'bound' | 'in-use' | string>();
+  /** Per PORT/PROTO: "bound" by us, "in-use" by another program, or why it could not be bound. */
+  readonly ports = new Map<string, string>();
   readonly received = new Set<string>();
   /** TCP ports another program holds that had no listening socket while the current round ran. */
   private goneNow = new Set<number>();
@@ -399,7 +399,7 @@ async function round(
       const udp = probes.filter((p, i) => p.path.proto === 'udp' && answers[i] === 'sent');
       await Promise.all(
         [...new Set(udp.map((p) => p.path.to))].map((to) =>
-          ctx.listeners.get(to)?.waitFor(
+          (ctx.listeners.get(to) as Listener).waitFor(
             udp.filter((p) => p.path.to === to).map((p) => p.token),
             ctx.udpGraceMs,
           ),
