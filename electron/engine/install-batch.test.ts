@@ -224,3 +224,61 @@ describe('stale node objects', () => {
     expect(serverDone).toBeGreaterThanOrEqual(0);
   });
 });
+
+describe('a run that changes nothing', () => {
+  const allDone = [
+    { match: /config\.yaml.*k3s-wizard-check|k3s-wizard-check.*config\.yaml/, reply: { code: 0 } },
+  ];
+  const slowToken = {
+    match: /^cat -- \/var\/lib\/rancher\/k3s\/server\/token$/,
+    delayMs: 150,
+    reply: { stdout: `${TOKEN}\n` },
+  };
+  const waitsOf = (h: ReturnType<typeof harness>) =>
+    h.requests.filter((r) => r.host === 's1' && r.command.includes('k3s-wizard-waits'));
+  const verifyStart = (h: ReturnType<typeof harness>) =>
+    Date.parse(h.events.find((e) => e.type === 'step-started' && e.stepId === 'verify:cluster')?.time ?? '');
+
+  it("asks the verify step's first tries ahead, beside the steps still running, and uses that answer", async () => {
+    let flowsAskedAt = 0;
+    const h = harness({
+      plan: threeNodePlan(),
+      rules: { s1: [slowToken, ...allDone], a1: allDone, a2: allDone },
+      services: {
+        saveKubeconfig: ({ contextName }) =>
+          Promise.resolve({ path: `/home/me/.kube/${contextName}`, changed: false }),
+        testFlows: () => {
+          flowsAskedAt = Date.now();
+          return Promise.resolve({ results: [], blocked: null });
+        },
+      },
+    });
+    const snapshot = await h.run.start();
+    expect(snapshot.status).toBe('succeeded');
+    expect(snapshot.changed).toBe(false);
+    // Once, and before the verify step started (while the token was still being read).
+    expect(waitsOf(h)).toHaveLength(1);
+    expect(waitsOf(h)[0]?.at).toBeLessThan(verifyStart(h));
+    expect(flowsAskedAt).toBeLessThan(verifyStart(h));
+    expect(snapshot.steps['verify:cluster']?.status).toBe('done');
+  });
+
+  it('after a change, nothing is asked ahead: the checks come after the install, as the step runs them', async () => {
+    let flowsAskedAt = 0;
+    const h = harness({
+      plan: threeNodePlan(),
+      rules: { s1: [slowToken, ...allDone], a1: allDone },
+      services: {
+        testFlows: () => {
+          flowsAskedAt = Date.now();
+          return Promise.resolve({ results: [], blocked: null });
+        },
+      },
+    });
+    const snapshot = await h.run.start();
+    expect(snapshot.status).toBe('succeeded');
+    expect(waitsOf(h)).toHaveLength(1);
+    expect(waitsOf(h)[0]?.at).toBeGreaterThanOrEqual(verifyStart(h));
+    expect(flowsAskedAt).toBeGreaterThanOrEqual(verifyStart(h));
+  });
+});

@@ -245,6 +245,28 @@ wait
 printf '%s\\n' "$nodes"`;
 
 /**
+ * The one command that tries the waits from `from` on at once, when at least two of them ask
+ * whether a node is Ready (read-only: the run may ask it early, see EngineRun); else null.
+ */
+export function waitsAtOnceCheck(
+  actions: readonly PlanAction[],
+  from: number,
+): { command: string; sudo: boolean } | null {
+  const checks: { command: string; sudo: boolean }[] = [];
+  for (let i = from; i < actions.length; i++) {
+    const action = actions[i];
+    if (action?.kind !== 'wait-for') break;
+    checks.push(action.check);
+  }
+  const others = checks.filter((c) => readyCheckNode(c.command) === null);
+  if (checks.length - others.length < 2) return null;
+  return {
+    command: shJoin(['sh', '-c', WAITS_WITH_NODE_LIST, 'k3s-wizard-waits', ...others.map((c) => c.command)]),
+    sudo: checks.some((c) => c.sudo),
+  };
+}
+
+/**
  * The first try of several waits in a row (the verify step's "node X is Ready" for every node,
  * then DNS) all at once, in one round trip; the waits not met yet then go on one by one as
  * usual. Marks them in `tried`; returns the indexes of those already met.
@@ -264,18 +286,12 @@ export async function tryWaitsAtOnce(
   if (waits.length < 2) return [];
   // "Is node X Ready" for every node: one node list answers them all (one kubectl, not one each).
   const byNode = waits.map((w) => readyCheckNode(w.check.command));
-  if (byNode.filter((n) => n !== null).length >= 2) {
+  const atOnce = waitsAtOnceCheck(step.actions, run.from);
+  if (atOnce) {
     const others = waits.filter((_, i) => byNode[i] === null);
     try {
       const r = await runner.exec({
-        command: shJoin([
-          'sh',
-          '-c',
-          WAITS_WITH_NODE_LIST,
-          'k3s-wizard-waits',
-          ...others.map((w) => w.check.command),
-        ]),
-        sudo: waits.some((w) => w.check.sudo),
+        ...atOnce,
         timeoutMs: Math.min(60_000, run.remaining()),
         signal: run.signal,
         what: `check ${waits.length} conditions at once`,
