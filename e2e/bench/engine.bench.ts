@@ -300,6 +300,19 @@ async function apply(hosts: lab.LabHost[], title: string, cluster: ReturnType<ty
   return figures;
 }
 
+/** One contender; a failure (a busy machine can fail a bare install too) is printed, the others go on. */
+async function contender<T>(title: string, run: () => Promise<T>): Promise<T | null> {
+  try {
+    return await run();
+  } catch (error) {
+    process.exitCode = 1;
+    console.log(
+      `\n${title}: FAILED (${error instanceof Error ? error.message.split('\n')[0] : String(error)})`,
+    );
+    return null;
+  }
+}
+
 await lab.ensureMirror();
 const concurrency = concurrencyEnv ?? defaultConcurrency(specs.length);
 console.log(
@@ -309,18 +322,21 @@ console.log('(a shared or busy machine makes these figures noisy)');
 let need: number | null = null;
 try {
   if (only.includes('alone')) {
-    const alone = await hostsAlone(await reset());
-    need = alone.server + alone.slowest;
-    console.log(
-      `\nthe hosts alone       ${secs(need)} (server install to API ready ${secs(alone.server)} + slowest agent to Ready ${secs(alone.slowest)})`,
-    );
+    const alone = await contender('the hosts alone', async () => hostsAlone(await reset()));
+    if (alone) {
+      need = alone.server + alone.slowest;
+      console.log(
+        `\nthe hosts alone       ${secs(need)} (server install to API ready ${secs(alone.server)} + slowest agent to Ready ${secs(alone.slowest)})`,
+      );
+    }
   }
   for (const [key, parallel] of [
     ['sequential', false],
     ['parallel', true],
   ] as const) {
     if (!only.includes(key)) continue;
-    const ms = await overSsh(await reset(), parallel);
+    const ms = await contender(`joins over plain ssh (${key})`, async () => overSsh(await reset(), parallel));
+    if (ms === null) continue;
     console.log(
       `\njoins over plain ssh, ${parallel ? 'all at once (& loop)' : 'one after another'}: ${secs(ms)}${need ? ` (${(ms / need).toFixed(2)} x the hosts' need)` : ''}; 1 login and 1 channel per agent, 2 on the server`,
     );
