@@ -34,6 +34,15 @@ export interface BuildPlanOptions {
 const READY_CHECK = 'test "$(/usr/local/bin/k3s kubectl get node "$1" -o "$2" 2>/dev/null)" = True';
 const READY_PATH = 'jsonpath={.status.conditions[?(@.type=="Ready")].status}';
 
+/** The node a verify step's "is it Ready" check asks about; null for any other command. */
+export function readyCheckNode(command: string): string | null {
+  const head = `${shJoin(['sh', '-c', READY_CHECK, 'k3s-wizard-ready'])} `;
+  const tail = ` ${shJoin([READY_PATH])}`;
+  if (!command.startsWith(head) || !command.endsWith(tail)) return null;
+  const name = command.slice(head.length, command.length - tail.length);
+  return name && shJoin([name]) === name ? name : null;
+}
+
 function prepareSteps(
   spec: ClusterSpec,
   node: NodeSpec,
