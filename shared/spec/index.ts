@@ -1,5 +1,6 @@
 export * from './cidr';
 export * from './issues';
+export * from './listener';
 export * from './migrate';
 export * from './model';
 export * from './schema';

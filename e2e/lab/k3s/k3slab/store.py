@@ -55,7 +55,7 @@ class Store:
                 return ("Node password rejected, duplicate hostname or contents of '/etc/rancher/node/password' "
                         "may not match server node-passwd entry, try enabling a unique node name with the --with-node-id flag")
             node = old or {"uid": str(uuid.uuid4()), "created": time.time(), "cidr": self._next_cidr()}
-            node.update({k: info.get(k) for k in ("name", "role", "arch", "ip", "version", "labels", "os", "kernel", "machineID", "etcd")})
+            node.update({k: info.get(k) for k in ("name", "role", "arch", "ip", "externalIP", "version", "labels", "os", "kernel", "machineID", "etcd")})
             node["passwd"], node["heartbeat"] = ph, time.time()
             self.data["nodes"][name] = node
             self.save()
@@ -81,6 +81,19 @@ class Store:
         with self.lock:
             if self.data["nodes"].pop(name, None) is None:
                 return False
+            self.save()
+            return True
+
+    def has_password(self, name):
+        with self.lock:
+            return bool((self.data["nodes"].get(name) or {}).get("passwd"))
+
+    def forget_password(self, name):
+        with self.lock:
+            n = self.data["nodes"].get(name)
+            if not n or not n.get("passwd"):
+                return False
+            n["passwd"] = None
             self.save()
             return True
 
@@ -121,7 +134,9 @@ def to_k8s(n):
                      "annotations": {"k3s.io/internal-ip": n.get("ip") or "", "k3s.io/hostname": n["name"]}},
         "spec": {"podCIDR": cidr, "podCIDRs": [cidr], "providerID": "k3s://" + n["name"]},
         "status": {
-            "addresses": [{"type": "InternalIP", "address": n.get("ip") or ""}, {"type": "Hostname", "address": n["name"]}],
+            "addresses": [{"type": "InternalIP", "address": n.get("ip") or ""}]
+            + ([{"type": "ExternalIP", "address": n["externalIP"]}] if n.get("externalIP") else [])
+            + [{"type": "Hostname", "address": n["name"]}],
             "conditions": [cond],
             "nodeInfo": {"architecture": n["arch"], "kubeletVersion": n.get("version") or VERSION,
                          "kubeProxyVersion": n.get("version") or VERSION, "operatingSystem": "linux",
