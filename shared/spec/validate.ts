@@ -15,6 +15,7 @@ import {
 import { FLOW_PORTS, LOCAL_ONLY_PORTS, parsePortRange, REGISTRY_PORT } from '../ports';
 import type { SpecIssue } from './issues';
 import { listenerIssues } from './listener';
+import { rootlessSpecIssues } from './rootless';
 import { kubeconfigAddress, type FactsByNode } from './model';
 import { DEFAULT_API_PORT, type ClusterSpec } from './schema';
 import { validateNodes } from './validate-nodes';
@@ -244,5 +245,6 @@ export function validateSpec(spec: ClusterSpec, facts: FactsByNode = {}): SpecIs
     ...portIssues(spec),
     ...cidrIssues(spec),
     ...validateNodes(spec),
+    ...rootlessSpecIssues(spec),
   ];
 }
