@@ -133,7 +133,7 @@ describe('a server on port 46443 reached on a second address', () => {
     expect(rows.map((r) => r[5]).sort()).toEqual(
       [hosts[0]!.address, hosts[1]!.address, hosts[2]!.address].sort(),
     );
-  });
+  }, 1_200_000);
 
   it('a wrong kubernetes-service mapping fails the check after install, naming the fix', async () => {
     // lab fault: the kubernetes endpoint advertises 6443 whatever the listener does
@@ -153,5 +153,5 @@ describe('a server on port 46443 reached on a second address', () => {
     const ep = (await exec('lnsrv', ['/usr/local/bin/k3s', 'kubectl', 'get', 'endpoints', 'kubernetes']))
       .stdout;
     expect(ep).toContain(`${hosts[0]!.address}:6443`);
-  });
+  }, 900_000);
 });

@@ -71,7 +71,7 @@ describe('rootless servers', () => {
       expect(after).toContain('newuidmap and newgidmap are missing');
     }
     expect(second.code).not.toBe(0);
-  });
+  }, 600_000);
 
   it('hybrid cgroups: refused before install, saying why and what to change', async () => {
     const cluster = rootlessCluster('rlno', hosts[1]!);
@@ -83,7 +83,7 @@ describe('rootless servers', () => {
     );
     expect(text).toContain('systemd.unified_cgroup_hierarchy=1');
     expect((await exec('rlhyb', ['test', '-e', '/usr/local/bin/k3s'])).code).not.toBe(0);
-  });
+  }, 600_000);
 
   it('a rootless server with agents is refused: they could not join it', async () => {
     const cluster = clusterFile('rlmulti', [
@@ -96,5 +96,5 @@ describe('rootless servers', () => {
     const run = await apply(cluster);
     expect(run.code).not.toBe(0);
     expect(run.stdout + run.stderr).toContain('agents and further servers on other machines cannot join it');
-  });
+  }, 600_000);
 });
