@@ -26,8 +26,9 @@ let cluster: ClusterFile;
 let second = '';
 
 /** The cluster file as a user writes it: the endpoint, the port, and per-node options. */
-function edit(file: string, change: (spec: Record<string, any>) => void): void {
-  const spec = parse(readFileSync(file, 'utf8')) as Record<string, any>;
+type SpecFile = { networking?: unknown; nodes: Record<string, unknown>[] };
+function edit(file: string, change: (spec: SpecFile) => void): void {
+  const spec = parse(readFileSync(file, 'utf8')) as SpecFile;
   change(spec);
   writeFileSync(file, stringify(spec));
 }
@@ -77,7 +78,7 @@ describe('a server on port 46443 reached on a second address', () => {
 
   it('with the SAN: agents join through it, the firewall opens 46443, kubectl lists the nodes', async () => {
     edit(cluster.file, (spec) => {
-      spec.nodes[0].listener = { tlsSans: [second] };
+      spec.nodes[0]!.listener = { tlsSans: [second] };
     });
     const done = await apply(cluster);
     expect(done.code, `${done.stdout}\n${done.stderr}`).toBe(0);

@@ -71,7 +71,7 @@ function prepareSteps(
 // its host name and its InternalIP.
 const READY_BY_ADDRESS = [
   'for n in $(/usr/local/bin/k3s kubectl get nodes -o name 2>/dev/null); do n=${n#node/}',
-  '  case "$n" in "$1"*-*) ;; *) continue ;; esac',
+  '  case "$n" in "$1"?*) ;; *) continue ;; esac',
   '  [ -z "$2" ] || [ "$(/usr/local/bin/k3s kubectl get node "$n" -o "$4" 2>/dev/null)" = "$2" ] || continue',
   '  [ "$(/usr/local/bin/k3s kubectl get node "$n" -o "$3" 2>/dev/null)" = True ] && exit 0',
   'done; exit 1',
