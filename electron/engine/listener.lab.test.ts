@@ -83,8 +83,10 @@ describe('a server on port 46443 reached on a second address', () => {
     const done = await apply(cluster);
     expect(done.code, `${done.stdout}\n${done.stderr}`).toBe(0);
     expect(done.stdout).toContain('Cluster lnport is ready');
-    expect(done.stdout).toContain(
-      `check that the in-cluster kubernetes service (10.43.0.1:443) reaches the API on port ${PORT}`,
+    expect(done.stdout).toMatch(
+      new RegExp(
+        `✓ Check that every node is Ready, CoreDNS is rolled out, the in-cluster kubernetes service reaches the API on port ${PORT} and the nodes reach each other`,
+      ),
     );
 
     const conf = (await exec('lnsrv', ['cat', '/etc/rancher/k3s/config.yaml'])).stdout;

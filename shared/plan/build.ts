@@ -166,7 +166,9 @@ function verifyStep(spec: ClusterSpec, host: string, dependsOn: string[], facts:
     id: 'verify:cluster',
     phase: 'verify',
     host,
-    title: 'Check that every node is Ready, CoreDNS is rolled out and the nodes reach each other',
+    title: service
+      ? `Check that every node is Ready, CoreDNS is rolled out, the in-cluster kubernetes service reaches the API on port ${spec.networking.apiPort} and the nodes reach each other`
+      : 'Check that every node is Ready, CoreDNS is rolled out and the nodes reach each other',
     actions,
     secrets: [],
     alreadyDone: null,
