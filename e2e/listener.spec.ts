@@ -72,3 +72,15 @@ test('a bad listener value says what is wrong next to the machine, and blocks go
   await wizard.goForwardTo('Review');
   await expect(wizard.review.host('control')).toContainText('bind-address: 192.168.1.10');
 });
+
+test('rootless: said before install that agents cannot join it, with the port rules', async ({ wizard }) => {
+  const { page } = wizard;
+  await page.getByRole('checkbox', { name: /^Run K3s rootless on control/ }).check();
+  const panel = page.getByRole('group', { name: 'Listener of control' });
+  await expect(panel.locator('.issue-error')).toContainText(
+    'A rootless server runs alone: its networking is detached from the host, so agents and further servers on other machines cannot join it',
+  );
+  await expect(panel.locator('.issue-warning')).toContainText('(80 → 10080, 443 → 10443)');
+  await expect(wizard.nextBlocked).toHaveText('Fix “Listener of control” above to continue.');
+  await expect(page.getByRole('checkbox', { name: /^Run K3s rootless on worker/ })).toHaveCount(0);
+});

@@ -70,6 +70,7 @@ export const ClusterOptionsSchema = z.strictObject({
         advertisePort: z.string().max(10),
         tlsSans: Text,
         nodeExternalIp: z.string().max(100),
+        rootless: z.boolean().default(false),
       }),
     )
     .refine((l) => Object.keys(l).length <= 64, { error: 'At most 64 servers.' })

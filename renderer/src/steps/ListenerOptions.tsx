@@ -128,7 +128,20 @@ export function ListenerOptions() {
                 />
               </div>
             </div>
-            <Issues issues={issuesAt(issues, `${at}.listener`, `${at}.nodeExternalIp`)} />
+            {host.role === 'server' && (
+              <label className="check">
+                <input
+                  type="checkbox"
+                  checked={l.rootless}
+                  onChange={(e) => setListener(host.id, { rootless: e.target.checked })}
+                />
+                Run K3s rootless on {label} (as {host.user}, not root). It needs pure cgroup v2 with
+                delegation, subordinate ids and lingering: the plan checks them and names each fix. The server
+                then runs alone (no agents from other machines); LoadBalancer ports below 1024 move up by
+                10000 (80 → 10080). Installing it rootless is not built yet: the plan stops after the checks.
+              </label>
+            )}
+            <Issues issues={issuesAt(issues, `${at}.listener`, `${at}.nodeExternalIp`, `${at}.rootless`)} />
           </fieldset>
         );
       })}

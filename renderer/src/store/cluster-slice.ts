@@ -17,6 +17,8 @@ export interface ListenerDraft {
   /** Comma- or space-separated. */
   tlsSans: string;
   nodeExternalIp: string;
+  /** k3s server --rootless, as the login user (servers only). */
+  rootless: boolean;
 }
 
 export const EMPTY_LISTENER: ListenerDraft = {
@@ -25,6 +27,7 @@ export const EMPTY_LISTENER: ListenerDraft = {
   advertisePort: '',
   tlsSans: '',
   nodeExternalIp: '',
+  rootless: false,
 };
 
 /** What the Cluster step asks, in the shape the form edits; turned into a ClusterSpec by spec.ts. */

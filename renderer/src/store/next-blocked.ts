@@ -22,7 +22,7 @@ export function issuePlace(issue: SpecIssue, hosts: readonly HostEntry[]): { ste
     const address = hosts[Number(node[1])]?.address ?? `machine ${Number(node[1]) + 1}`;
     if (node[2] === 'firewall') return { step: 'firewall', where: `Firewall choice for ${address}` };
     // Listener options and node naming are set on the Cluster step.
-    if (['listener', 'nodeExternalIp', 'withNodeId'].includes(node[2] ?? ''))
+    if (['listener', 'nodeExternalIp', 'withNodeId', 'rootless'].includes(node[2] ?? ''))
       return { step: 'cluster', where: `Listener of ${hosts[Number(node[1])]?.nodeName || address}` };
     return { step: 'hosts', where: node[2] === 'nodeName' ? `Node name of ${address}` : address };
   }

@@ -100,6 +100,7 @@ export function buildSpecInput(cluster: ClusterOptions, hosts: readonly HostEntr
         ? { nodeExternalIp: cluster.listeners[host.id]!.nodeExternalIp.trim() }
         : {}),
       ...(cluster.nodeIdentity === 'with-node-id' ? { withNodeId: true } : {}),
+      ...(host.role === 'server' && cluster.listeners[host.id]?.rootless ? { rootless: true } : {}),
     })),
   };
 }
