@@ -68,7 +68,7 @@ export const NODE_IDENTITY_CHECK = shJoin(['test', '-e', NODE_PASSWORD]);
 // The node object, and its node-password secret (kube-system/<node>.node-password.k3s): K3s
 // checks a joining node's password against that secret, and one left behind (a node deleted
 // while its server was down, older releases) refuses the reinstalled machine just the same.
-export const DELETE_IF_PRESENT = [
+const DELETE_IF_PRESENT = [
   'k=/usr/local/bin/k3s',
   'if $k kubectl get node "$1" >/dev/null 2>&1; then $k kubectl delete node "$1"; fi',
   'if $k kubectl -n kube-system get secret "$1.node-password.k3s" >/dev/null 2>&1; then $k kubectl -n kube-system delete secret "$1.node-password.k3s"; fi',
