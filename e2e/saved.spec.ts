@@ -3,11 +3,7 @@ import { join } from 'node:path';
 import { expect, test } from './fixtures';
 import { WizardPage } from './pages/wizard';
 
-test('the work in progress survives closing the window, without its secrets', async ({
-  wizard,
-  app,
-  browser,
-}) => {
+test('the work in progress survives closing the window, without its secrets', async ({ wizard, app }) => {
   const { page } = wizard;
   await wizard.hosts.loginWith.selectOption('password');
   await wizard.hosts.password.fill('not-saved-anywhere-123');
@@ -20,10 +16,10 @@ test('the work in progress survives closing the window, without its secrets', as
   await expect(page.getByText('Remember the passwords')).toHaveCount(0);
   await expect(page.getByRole('button', { name: 'Browse…' })).toHaveCount(0);
 
-  // A new window: nothing in its session, the cluster comes back from the back end.
-  const other = await browser.newContext();
-  const second = new WizardPage(await other.newPage());
-  await second.page.goto(app.url);
+  // A new window of the same browser: nothing in its session storage, the cluster comes back
+  // from the back end (the address's key is used up; the browser's session cookie opens it).
+  const second = new WizardPage(await page.context().newPage());
+  await second.page.goto(new URL(app.url).origin);
   await expect(second.hosts.table).toHaveCount(0);
   await second.page.getByRole('button', { name: 'Saved clusters' }).click();
   const dialog = second.page.getByRole('dialog', { name: 'Saved clusters' });
@@ -35,7 +31,7 @@ test('the work in progress survives closing the window, without its secrets', as
   await expect(second.hosts.table).toContainText('pi1.local');
   await second.step('Cluster').click();
   await expect(second.cluster.name).toHaveValue('classroom');
-  await other.close();
+  await second.page.close();
 
   const clusters = join(app.dataDir, 'clusters');
   const saved = readdirSync(clusters).map((slug) => readFileSync(join(clusters, slug, 'draft.json'), 'utf8'));

@@ -19,7 +19,7 @@ export const IMAGES_DIR = '/var/lib/rancher/k3s/agent/images';
 export const INSTALL_TIMEOUT_MS = 15 * 60_000;
 
 // curl where there is one, wget otherwise; values arrive as positional parameters, never pasted in.
-const FETCH_SCRIPT =
+export const FETCH_SCRIPT =
   'if command -v curl >/dev/null 2>&1; then curl -sfL "$1" -o "$2"; else wget -qO "$2" "$1"; fi && chmod 0700 "$2"';
 
 const SERVICE_ACTIVE =

@@ -7,8 +7,10 @@ import { registerExport, registerImport } from './interop';
 import { registerPlan } from './plan';
 import { registerProbe } from './probe';
 import { registerRehearse } from './rehearse';
+import { registerRemove } from './remove';
 import { registerServe } from './serve';
 import { registerUninstall } from './uninstall';
+import { registerUpgrade } from './upgrade';
 
 /** Every subcommand, in the order `--help` lists them. */
 export const COMMANDS: RegisterCommand[] = [
@@ -19,6 +21,8 @@ export const COMMANDS: RegisterCommand[] = [
   registerProbe,
   registerApply,
   registerUninstall,
+  registerUpgrade,
+  registerRemove,
   registerBundle,
   registerRehearse,
   registerExport,

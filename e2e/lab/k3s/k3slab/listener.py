@@ -1,5 +1,6 @@
 """The API listener as K3s sets it up: the names in the serving certificate, the address and
-port the `kubernetes` service's endpoint advertises, and the node's service rule that maps
+port the `kubernetes` service's endpoint advertises (default/endpoints kubernetes, served by
+`route`, read by `kubectl get endpoints kubernetes`), and the node's service rule that maps
 the in-cluster address 10.43.0.1:443 to that endpoint (kube-proxy's job on a real node).
 
 Lab fault: K3S_LAB_SERVICE_PORT=N makes the endpoint advertise port N whatever the listener
@@ -99,3 +100,31 @@ def x509_error(url):
     except ValueError:
         names = [v for k, v in alt if k == "DNS"]
     return "tls: failed to verify certificate: x509: certificate is valid for %s, not %s" % (", ".join(names), u.hostname)
+
+
+ENDPOINTS = "/api/v1/namespaces/default/endpoints/kubernetes"
+
+
+def route(handler, path):
+    """GET default/endpoints kubernetes; True when answered."""
+    if path != ENDPOINTS:
+        return False
+    address, port = handler.server.advertised
+    handler.send(200, {"kind": "Endpoints", "apiVersion": "v1", "metadata": {"name": "kubernetes", "namespace": "default"},
+                       "subsets": [{"addresses": [{"ip": address}], "ports": [{"name": "https", "port": port, "protocol": "TCP"}]}]})
+    return True
+
+
+def kubectl_endpoints(call, opts, names, out):
+    """`kubectl get endpoints kubernetes` (the one endpoints object the stand-in has)."""
+    import json, sys
+    ns = opts.get("namespace", opts.get("n")) or "default"
+    if names != ["kubernetes"] or ns != "default":
+        sys.stderr.write('Error from server (NotFound): endpoints "%s" not found\n' % ",".join(names))
+        sys.exit(1)
+    doc = call(opts, "GET", ENDPOINTS)
+    if out == "json":
+        print(json.dumps(doc, indent=4))
+    else:
+        s = doc["subsets"][0]
+        print("NAME         ENDPOINTS\nkubernetes   %s:%d" % (s["addresses"][0]["ip"], s["ports"][0]["port"]))

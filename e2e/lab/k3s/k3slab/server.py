@@ -3,7 +3,7 @@
 import base64, json, os, secrets, signal, socket, ssl, sys, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from . import client, listener, objects, pki
+from . import client, dayapi, listener, pki, workloads
 from .common import (COMMIT, GO, KUBECONFIG, SERVER_DIR, VERSION, ARCH, check_memory_cgroup, fatal, go_error,
                      host_ipv4s, log, node_name, notify, settings)
 from .store import Store
@@ -113,6 +113,8 @@ class API(BaseHTTPRequestHandler):
             return self.send(200, {"files": files})
         if not self.is_admin():
             return self.unauthorized()
+        if dayapi.handle(self, "GET"):
+            return
         if p in ("/readyz", "/livez", "/healthz"):
             return self.send(200, b"ok", "text/plain")
         if p == "/version":
@@ -138,7 +140,14 @@ class API(BaseHTTPRequestHandler):
                 n = srv.store.node_json(name)
                 return self.send_nodes(n) if n else self.send(404, status(404, "NotFound", 'nodes "%s" not found' % name))
             return self.upstream_or(local)
-        if objects.route(self, "GET", p):
+        if listener.route(self, p):
+            return
+        self.send(404, status(404, "NotFound", "the server could not find the requested resource"))
+
+    def do_PATCH(self):
+        if not self.is_admin():
+            return self.unauthorized()
+        if dayapi.handle(self, "PATCH"):
             return
         self.send(404, status(404, "NotFound", "the server could not find the requested resource"))
 
@@ -146,6 +155,8 @@ class API(BaseHTTPRequestHandler):
         p, srv = self.path.split("?")[0], self.server
         if not self.is_admin():
             return self.unauthorized()
+        if dayapi.handle(self, "DELETE"):
+            return
         if p.startswith("/api/v1/nodes/"):
             name = p.rsplit("/", 1)[1]
             def local():
@@ -153,8 +164,6 @@ class API(BaseHTTPRequestHandler):
                     return self.send(200, {"kind": "Status", "apiVersion": "v1", "status": "Success", "details": {"name": name, "kind": "nodes"}})
                 self.send(404, status(404, "NotFound", 'nodes "%s" not found' % name))
             return self.upstream_or(local)
-        if objects.route(self, "DELETE", p):
-            return
         self.send(404, status(404, "NotFound", "the server could not find the requested resource"))
 
     def do_POST(self):
@@ -171,6 +180,8 @@ class API(BaseHTTPRequestHandler):
                 return self.unauthorized()
             return self.upstream_or(lambda: self.send(200 if srv.store.heartbeat(name) else 404, {"name": name}),
                                     extra={"X-Lab-Node": name})
+        if self.is_admin() and dayapi.handle(self, "POST"):
+            return
         if p == "/v1-k3s/tokens":
             if not self.is_admin():
                 return self.unauthorized()
@@ -320,6 +331,8 @@ def run(args):
     os.makedirs(httpd.tmp, mode=0o700, exist_ok=True)
     httpd.upstream = upstream.rstrip("/") if upstream else None
     httpd.advertised = listener.advertised(opts, port)
+    if not upstream:  # the datastore's server: K3s' packaged components, as Deployments
+        httpd.store.tx(lambda d: workloads.ensure_system(d, opts.get("disable", [])))
     adm = pki.admin_cert()
     httpd.admin_ctx = client.context(httpd.ca_pem, open(adm[0]).read(), open(adm[1]).read())
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
