@@ -24,6 +24,7 @@ describe('saved cluster draft', () => {
         advertisePort: '',
         tlsSans: 'vip.lan',
         nodeExternalIp: '',
+        rootless: false,
       },
     };
     expect(
