@@ -3,7 +3,11 @@ import { join } from 'node:path';
 import { expect, test } from './fixtures';
 import { WizardPage } from './pages/wizard';
 
-test('the work in progress survives closing the window, without its secrets', async ({ wizard, app }) => {
+test('the work in progress survives closing the window, without its secrets', async ({
+  wizard,
+  app,
+  browser,
+}) => {
   const { page } = wizard;
   await wizard.hosts.loginWith.selectOption('password');
   await wizard.hosts.password.fill('not-saved-anywhere-123');
@@ -18,8 +22,11 @@ test('the work in progress survives closing the window, without its secrets', as
 
   // A new window of the same browser: nothing in its session storage, the cluster comes back
   // from the back end (the address's key is used up; the browser's session cookie opens it).
-  const second = new WizardPage(await page.context().newPage());
-  await second.page.goto(new URL(app.url).origin);
+  // Beside the desktop app: a browser of its own, with the address nobody used yet.
+  const electron = process.env.K3S_WIZARD_E2E_FRONT === 'electron';
+  const other = electron ? await browser.newContext() : page.context();
+  const second = new WizardPage(await other.newPage());
+  await second.page.goto(electron ? app.url : new URL(app.url).origin);
   await expect(second.hosts.table).toHaveCount(0);
   await second.page.getByRole('button', { name: 'Saved clusters' }).click();
   const dialog = second.page.getByRole('dialog', { name: 'Saved clusters' });
@@ -32,6 +39,7 @@ test('the work in progress survives closing the window, without its secrets', as
   await second.step('Cluster').click();
   await expect(second.cluster.name).toHaveValue('classroom');
   await second.page.close();
+  if (electron) await other.close();
 
   const clusters = join(app.dataDir, 'clusters');
   const saved = readdirSync(clusters).map((slug) => readFileSync(join(clusters, slug, 'draft.json'), 'utf8'));

@@ -14,6 +14,7 @@ import { describe, expect, it } from 'vitest';
 import { AppError } from '../../shared/errors';
 import { buildPlan, planToScript } from '../../shared/plan';
 import { replayRun } from '../../shared/run';
+import { captureIo } from '../../test-support/cli-io';
 import { harness, INSTALL, threeNodePlan } from '../../test-support/engine/harness';
 import { makeSpec, node } from '../../test-support/shared/spec';
 import { createDispatcher, type Handlers } from '../backend/dispatcher';
@@ -166,16 +167,11 @@ describe('the secret corpus', () => {
     const file = join(dir, 'cluster.yaml');
     writeFileSync(file, stringify(spec));
     for (const format of ['text', 'json', 'sh']) {
-      const out: string[] = [];
-      const code = await runCli(['plan', file, '--format', format], {
-        stdout: (t) => out.push(t),
-        stderr: (t) => out.push(t),
-        env: { HOME: dir, K3S_WIZARD_DATA_DIR: join(dir, 'data') },
-        untilInterrupted: () => new Promise(() => undefined),
-      });
-      expect(code).toBe(0);
-      expectClean(out.join(''), `plan --format ${format}`);
-      expect(out.join('')).toContain('mirror2.lan');
+      const io = captureIo({ HOME: dir });
+      expect(await runCli(['plan', file, '--format', format], io.value)).toBe(0);
+      const out = io.out() + io.err();
+      expectClean(out, `plan --format ${format}`);
+      expect(out).toContain('mirror2.lan');
     }
   });
 
@@ -195,16 +191,11 @@ describe('the secret corpus', () => {
     ]);
     for (const content of contents) {
       writeFileSync(file, content);
-      const out: string[] = [];
-      const code = await runCli(['plan', file], {
-        stdout: (t) => out.push(t),
-        stderr: (t) => out.push(t),
-        env: { HOME: dir, K3S_WIZARD_DATA_DIR: join(dir, 'data') },
-        untilInterrupted: () => new Promise(() => undefined),
-      });
-      expect(code).not.toBe(0);
-      expect(out.join('')).toContain('error:');
-      expectClean(out.join(''), 'the command line errors');
+      const io = captureIo({ HOME: dir });
+      expect(await runCli(['plan', file], io.value)).not.toBe(0);
+      const out = io.out() + io.err();
+      expect(out).toContain('error:');
+      expectClean(out, 'the command line errors');
     }
   });
 

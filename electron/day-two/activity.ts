@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { AppError } from '../../shared/errors';
 import {
   reduceRun,
+  type NodeInfo,
   type RunEvent,
   type RunEventBody,
   type RunSnapshot,
@@ -138,6 +139,11 @@ export class Activity {
       });
       return false;
     }
+  }
+
+  /** The nodes as the cluster lists them at the end (the summary's table). */
+  clusterChecked(nodes: NodeInfo[]): void {
+    this.emit({ type: 'cluster-checked', nodes, kubeconfigPath: null, checkedFromHere: false });
   }
 
   finish(): RunSnapshot {

@@ -234,7 +234,7 @@ describe('removing a machine', { timeout: 600_000 }, () => {
     expect(file.nodes.map((n) => n.nodeName)).toEqual(['u2s1', 'u2s2', 'u2s3']);
   });
 
-  it('refuses to remove the first server, the last one, and one whose loss breaks etcd quorum', async () => {
+  it('refuses to remove the first server, the last one, and one whose loss breaks etcd quorum; removes the one that is down', async () => {
     const first = await cli(['remove', cluster.file, 'u2s1', '--yes']);
     expect(first.code, first.all).toBe(1);
     expect(first.stderr).toContain('u2s1 is the first server');
@@ -256,5 +256,20 @@ describe('removing a machine', { timeout: 600_000 }, () => {
       "Removing u2s2 breaks etcd's quorum: 1 of the 2 servers left would be running (u2s3 is NotReady)",
     );
     expect(await realKubectl(['get', 'nodes'])).toMatch(/u2s2\s+Ready/);
+    // the server that is down may go: the two left keep quorum (and are told they tolerate no failure)
+    const dead = await cli(['remove', cluster.file, 'u2s3', '--yes', '--json']);
+    expect(dead.code, dead.all).toBe(0);
+    const result = JSON.parse(dead.stdout) as {
+      outcome: string;
+      reachable: boolean;
+      notes: string[];
+      clusterFileUpdated: boolean;
+    };
+    expect(result).toMatchObject({ outcome: 'succeeded', reachable: false, clusterFileUpdated: true });
+    expect(result.notes.join(' ')).toContain(
+      'u2s3 could not be reached: it is removed from the cluster anyway',
+    );
+    expect(dead.stderr).toContain('2 servers are left: etcd then tolerates no server failure');
+    expect(await realKubectl(['get', 'nodes'])).not.toContain('u2s3');
   });
 });

@@ -64,6 +64,7 @@ describe('an air-gapped upgrade', { timeout: 900_000 }, () => {
     expect(r.code, r.all).toBe(0);
     expect(r.stdout).toContain('copying k3s (sha256 checked)');
     expect(r.stdout).toContain('node/u3s1 cordoned');
+    expect(r.stdout).toMatch(/NAME\s+STATUS\s+ROLES\s+VERSION[^\n]*\nu3a1\s+Ready\s+\S+\s+v1\.33\.5\+k3s1/);
     expect(await nodes()).toEqual([`u3a1 ${STABLE} Ready`, `u3s1 ${STABLE} Ready`]);
   });
 

@@ -20,13 +20,14 @@ import {
   STATE_DIR,
   type AirgapInventory,
 } from '../../shared/plan';
-import { lastLines, type RunSnapshot, type StepInfo } from '../../shared/run';
+import { lastLines, parseNodeList, type RunSnapshot, type StepInfo } from '../../shared/run';
 import { envAssignments, shJoin } from '../../shared/shell';
 import { servers, systemdUnit, type ClusterSpec, type NodeSpec } from '../../shared/spec';
 import type { K3sArch } from '../../shared/facts';
 import type { HostRunner } from '../engine/host-runner';
 import { readJournal } from '../engine/k3s';
 import { StepFailure, type Activity, type StepTools } from './activity';
+import { kubectl } from './cluster';
 import { cordon, drain, waitReadyAt } from './node-ops';
 import type { CordonLedger } from './state';
 
@@ -205,7 +206,7 @@ async function stageAirgapBinary(
   const reported = /k3s version (\S+)/.exec(v.stdout)?.[1] ?? '';
   if (reported !== to)
     throw new StepFailure({
-      code: 'INVALID_INPUT',
+      code: 'AIRGAP_FILE_MISSING',
       message: `${node.nodeName}: ${localPath(folder, binary)} is K3s ${reported || '(unknown)'}, not ${to}. Put the air-gap files of ${to} in ${folder}.`,
       lastOutput: tools.output.lastLines(),
     });
@@ -311,5 +312,21 @@ export async function runUpgrade(options: UpgradeOptions): Promise<RunSnapshot> 
   for (const step of serial) await go(step);
   const limit = pLimit(Math.max(1, options.concurrency));
   await Promise.all(parallel.map((step) => limit(() => go(step))));
+  if (!activity.signal.aborted) {
+    // the nodes as the cluster lists them now: the summary's table
+    for (const control of controlsFor(options, '')) {
+      const r = await kubectl(control, ['get', 'nodes', '-o', 'json'], {
+        signal: AbortSignal.timeout(30_000),
+        what: 'list the nodes',
+      }).catch(() => null);
+      if (r?.code !== 0) continue;
+      try {
+        activity.clusterChecked(parseNodeList(r.stdout));
+        break;
+      } catch {
+        // not a node list: no table
+      }
+    }
+  }
   return activity.finish();
 }

@@ -1,5 +1,6 @@
 import { useEffect, useRef } from 'react';
 import { AboutDialog } from './components/AboutDialog';
+import { ClusterMain } from './components/ClusterPage';
 import { ErrorBoundary } from './components/ErrorBoundary';
 import { LogPanel } from './components/LogPanel';
 import { SavedClusters } from './components/SavedClusters';
@@ -52,6 +53,7 @@ export function App() {
   const installed = useAppStore((s) => s.run?.status === 'succeeded');
   const blocked = nextBlockedBecause(step, { hosts, issues, installed });
   const current = STEPS[index]!;
+  const page = useAppStore((s) => s.page);
 
   // Move focus to the new step's heading so keyboard and screen-reader users follow along
   // (not on first load: focus then stays where the browser put it).
@@ -78,10 +80,11 @@ export function App() {
         <SavedClusters open={dialogOpen === 'saved'} onClose={() => setDialogOpen(null)} />
         <AboutDialog open={dialogOpen === 'about'} onClose={() => setDialogOpen(null)} />
       </header>
-      <nav className="app-steps" aria-label="Wizard steps">
+      <nav className="app-steps" aria-label="Wizard steps" hidden={page === 'cluster'}>
         <StepList />
       </nav>
-      <main className="app-main">
+      {page === 'cluster' && <ClusterMain />}
+      <main className="app-main" hidden={page === 'cluster'}>
         <h1 ref={heading} tabIndex={-1}>
           {current.title}
         </h1>

@@ -125,6 +125,12 @@ export const NodeSpec = z.strictObject({
   listener: Listener.optional(),
   /** Run this server's K3s as its login user (`k3s server --rootless`), not as root. */
   rootless: z.boolean().optional(),
+  /**
+   * K3s on this machine was installed outside k3s-wizard (`k3s-wizard adopt`): its settings and
+   * service are kept as they are (never rewritten, reinstalled or restarted); only its firewall
+   * is planned, so it lets new peers in.
+   */
+  adopted: z.boolean().optional(),
 });
 export type NodeSpec = z.output<typeof NodeSpec>;
 

@@ -1,6 +1,7 @@
 import { registerApply } from './apply';
 import { registerBundle } from './bundle';
 import type { RegisterCommand } from './context';
+import { registerAdopt, registerStatus, registerToken } from './cluster-read';
 import { registerInfo } from './info';
 import { registerInit } from './init';
 import { registerExport, registerImport } from './interop';
@@ -27,4 +28,7 @@ export const COMMANDS: RegisterCommand[] = [
   registerRehearse,
   registerExport,
   registerImport,
+  registerAdopt,
+  registerStatus,
+  registerToken,
 ];

@@ -6,6 +6,7 @@ import type { AppBridge } from '../bridge';
 import { createAppSlice, type AppSlice } from './app-slice';
 import { createChecksSlice, type ChecksSlice } from './checks-slice';
 import { createClusterOpsSlice, type ClusterOpsSlice } from './cluster-ops-slice';
+import { createClusterPageSlice, type ClusterPageSlice } from './cluster-page-slice';
 import { createClusterSlice, type ClusterSlice } from './cluster-slice';
 import { createConnectSlice, type ConnectSlice } from './connect-slice';
 import { createFactsSlice, type FactsSlice } from './facts-slice';
@@ -25,6 +26,7 @@ export type Store = AppSlice &
   RunSlice &
   SavedSlice &
   ClusterOpsSlice &
+  ClusterPageSlice &
   LogSlice;
 
 /** What survives a reload of the window: the draft and the run to catch up with. No secrets live in the store. */
@@ -51,6 +53,7 @@ export function createAppStore(bridge: AppBridge, options: { storage?: StateStor
     ...createRunSlice(bridge)(...args),
     ...createSavedSlice(bridge)(...args),
     ...createClusterOpsSlice(bridge)(...args),
+    ...createClusterPageSlice(bridge)(...args),
     ...createLogSlice(bridge)(...args),
   });
   const store = options.storage

@@ -1,7 +1,7 @@
 """`k3s kubectl` / `kubectl` (get nodes, get node NAME [-o json|name|wide|jsonpath=…],
 get --raw PATH, delete node NAME, rollout status deployment/coredns, version; cordon, drain,
-pods, secrets: kubectl_ops.py) and
-`k3s token create`: clients of the stand-in API with the kubeconfig's mTLS identity."""
+pods, secrets: kubectl_ops.py): clients of the stand-in API with the kubeconfig's mTLS identity.
+(`k3s token`: tokens.py.)"""
 import hashlib, json, os, re, sys, time
 
 from . import client
@@ -193,20 +193,3 @@ def duration(s):
         sys.exit(1)
     return total
 
-
-def token(args):
-    if not args or args[0] not in ("create", "list", "generate"):
-        sys.stderr.write("usage: k3s token create [--ttl DURATION]\n")
-        sys.exit(1)
-    opts, _ = parse_flags(args[1:])
-    if args[0] == "generate":
-        import secrets
-        print("%s.%s" % (secrets.token_hex(3), secrets.token_hex(8)))
-        return
-    if args[0] == "list":
-        sys.stderr.write("k3s token list: not available in the lab stand-in\n")
-        sys.exit(1)
-    ttl = duration(opts.get("ttl", "24h"))
-    _, _, _, ca = load(opts)
-    out = call(opts, "POST", "/v1-k3s/tokens", {"ttl": int(ttl)})
-    print("K10%s::%s" % (hashlib.sha256(ca.encode()).hexdigest(), out["token"]))

@@ -41,8 +41,8 @@ def main():
         from . import kubectl
         kubectl.kubectl(rest)
     elif cmd == "token":
-        from . import kubectl
-        kubectl.token(rest)
+        from . import tokens
+        tokens.cli(rest)
     elif cmd == "check-config":
         print("Verifying binaries in /var/lib/rancher/k3s/data/current/bin:\n- sha256sum: good\n\nSystem:\n- cgroup hierarchy: cgroups V2 mounted\n\nSTATUS: pass (lab stand-in)")
     elif cmd in ("crictl", "ctr"):

@@ -3,7 +3,7 @@
 import base64, json, os, secrets, signal, socket, ssl, sys, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from . import client, dayapi, listener, pki, workloads
+from . import client, dayapi, listener, pki, tokens, workloads
 from .common import (COMMIT, GO, KUBECONFIG, SERVER_DIR, VERSION, ARCH, check_memory_cgroup, fatal, go_error,
                      host_ipv4s, log, node_name, notify, settings)
 from .store import Store
@@ -102,6 +102,8 @@ class API(BaseHTTPRequestHandler):
     # ---- routes
     def do_GET(self):
         p, srv = self.path.split("?")[0], self.server
+        if tokens.handle(self, "GET", p):
+            return
         if p == "/cacerts":
             return self.send(200, srv.ca_pem.encode(), "text/plain")
         if p == "/ping":
@@ -153,6 +155,8 @@ class API(BaseHTTPRequestHandler):
 
     def do_DELETE(self):
         p, srv = self.path.split("?")[0], self.server
+        if tokens.handle(self, "DELETE", p):
+            return
         if not self.is_admin():
             return self.unauthorized()
         if dayapi.handle(self, "DELETE"):
@@ -182,11 +186,8 @@ class API(BaseHTTPRequestHandler):
                                     extra={"X-Lab-Node": name})
         if self.is_admin() and dayapi.handle(self, "POST"):
             return
-        if p == "/v1-k3s/tokens":
-            if not self.is_admin():
-                return self.unauthorized()
-            ttl = int(self.body().get("ttl", 0))
-            return self.upstream_or(lambda: self.send(200, {"token": srv.store.create_token(ttl)}), body={"ttl": ttl})
+        if tokens.handle(self, "POST", p):
+            return
         self.send(404, status(404, "NotFound", "the server could not find the requested resource"))
 
     def register(self, info):

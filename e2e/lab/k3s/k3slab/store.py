@@ -30,15 +30,7 @@ class Store:
         os.chmod(tmp, 0o600)
         os.replace(tmp, self.path)
 
-    # ---- bootstrap tokens (k3s token create)
-    def create_token(self, ttl):
-        with self.lock:
-            tid, sec = secrets.token_hex(3), secrets.token_hex(8)
-            exp = time.time() + ttl if ttl > 0 else 0
-            self.data["tokens"].append({"id": tid, "hash": hashlib.sha256(sec.encode()).hexdigest(), "expires": exp})
-            self.save()
-            return "%s.%s" % (tid, sec)
-
+    # ---- bootstrap tokens (made, listed and deleted by tokens.py)
     def token_valid(self, value):
         if "." not in value:
             return False
