@@ -87,10 +87,12 @@ describe('rootless servers', () => {
       expect.stringMatching(
         /^error nodes\[0\]\.rootless: A rootless server runs alone: .*cannot join it/,
       ) as unknown,
-      'warning nodes[0].rootless: Rootless s1: the API stays on port 6443; LoadBalancer services below port 1024 are bound on the host 10000 higher (80 → 10080, 443 → 10443), others unchanged; only LoadBalancer services are bound on the host, NodePorts are not reachable from outside.',
+      'warning nodes[0].rootless: Rootless s1: the API port 6443 is reached on the host at 16443; LoadBalancer services below port 1024 are bound on the host 10000 higher (80 → 10080, 443 → 10443), others unchanged; only LoadBalancer services are bound on the host, NodePorts are not reachable from outside.',
       'error nodes[1].rootless: a1 is an agent: rootless mode is for a single server (k3s server --rootless). Remove rootless or make it the server.',
     ]);
-    expect([80, 443, 1023, 1024, 8080].map(rootlessHostPort)).toEqual([10080, 10443, 11023, 1024, 8080]);
+    expect([80, 443, 1023, 1024, 6443, 8080].map(rootlessHostPort)).toEqual([
+      10080, 10443, 11023, 1024, 16443, 8080,
+    ]);
   });
 
   it('the probe reads the login user’s side and tells hybrid from pure v2', () => {

@@ -6,11 +6,11 @@ import type { SpecIssue } from './issues';
 import type { ClusterSpec } from './schema';
 
 /**
- * A LoadBalancer service port as bound on the host by rootless K3s's port controller: below 1024
- * it is offset by 10000 (80 → 10080), above it unchanged. The API port is bound as it is.
+ * A port as bound on the host by rootless K3s's port controller: 6443 and ports below 1024 are
+ * offset by 10000 (6443 → 16443, 80 → 10080), others unchanged (K3S-FACTS.md).
  */
 export function rootlessHostPort(port: number): number {
-  return port < 1024 ? port + 10000 : port;
+  return port < 1024 || port === 6443 ? port + 10000 : port;
 }
 
 /** What does not work rootless, and where rootless is asked for where it cannot apply. */
@@ -35,7 +35,7 @@ export function rootlessSpecIssues(spec: ClusterSpec): SpecIssue[] {
     issues.push({
       path: `nodes[${i}].rootless`,
       severity: 'warning',
-      message: `Rootless ${n.nodeName}: the API stays on port ${spec.networking.apiPort}; LoadBalancer services below port 1024 are bound on the host 10000 higher (80 → ${rootlessHostPort(80)}, 443 → ${rootlessHostPort(443)}), others unchanged; only LoadBalancer services are bound on the host, NodePorts are not reachable from outside.`,
+      message: `Rootless ${n.nodeName}: the API port ${spec.networking.apiPort} is reached on the host at ${rootlessHostPort(spec.networking.apiPort)}; LoadBalancer services below port 1024 are bound on the host 10000 higher (80 → ${rootlessHostPort(80)}, 443 → ${rootlessHostPort(443)}), others unchanged; only LoadBalancer services are bound on the host, NodePorts are not reachable from outside.`,
     });
   }
   return issues;
