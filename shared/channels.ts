@@ -31,6 +31,10 @@ export const INVOKE_CHANNELS = [
   'airgap:scan',
   'cluster:status',
   'cluster:revokeToken',
+  'cluster:planUpgrade',
+  'cluster:upgrade',
+  'cluster:planRemove',
+  'cluster:remove',
 ] as const;
 
 export const EVENT_CHANNELS = ['app:log', 'run:event', 'app:menu'] as const;

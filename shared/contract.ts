@@ -7,6 +7,15 @@
 import { z } from 'zod';
 import { type EventChannel, type InvokeChannel } from './channels';
 import { MenuEventSchema, OpenFileInput, OpenFolderInput, PickedPathSchema, SaveFileInput } from './desktop';
+import {
+  DayTwoStarted,
+  PlanRemoveInput,
+  PlanRemoveOutput,
+  PlanUpgradeInput,
+  PlanUpgradeOutput,
+  RemoveInput,
+  UpgradeInput,
+} from './day-two/actions-schema';
 import { ClusterStatusSchema } from './day-two/status';
 import { TOKEN_ID } from './day-two/tokens';
 import { ClusterDraftInputSchema, ClusterDraftSchema, ClusterSlug, SavedClusterSummarySchema } from './draft';
@@ -171,6 +180,17 @@ export const contract = {
       input: z.strictObject({ spec: ClusterSpec, id: z.string().regex(TOKEN_ID) }),
       output: z.object({}),
     },
+    /**
+     * The upgrade planner's answer for a version or a channel (resolved on the first server):
+     * per node from which version to which, or its refusal (skew rules, downgrade) as it says it.
+     */
+    'cluster:planUpgrade': { input: PlanUpgradeInput, output: PlanUpgradeOutput },
+    /** Plans again and starts the rollout; its progress comes as `run:event`s of the run id. */
+    'cluster:upgrade': { input: UpgradeInput, output: DayTwoStarted },
+    /** What removing a node will do, or the refusal (last server, first server, quorum). */
+    'cluster:planRemove': { input: PlanRemoveInput, output: PlanRemoveOutput },
+    /** Plans again and starts the removal; its progress comes as `run:event`s of the run id. */
+    'cluster:remove': { input: RemoveInput, output: DayTwoStarted },
   },
   events: {
     /** Back-end log lines, redacted, as they happen. */

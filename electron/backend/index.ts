@@ -7,6 +7,7 @@ import { onlySteps } from '../../shared/plan/select';
 import { connectivityChecks } from '../../shared/checks/connectivity';
 import { ClusterStore } from '../clusters/store';
 import { ClusterService } from '../day-two/cluster-service';
+import { DayTwoRuns } from '../day-two/day-two-runs';
 import { FileDialogService, type Dialogs } from '../desktop/files';
 import { RunService } from '../engine/service';
 import { HostsService } from '../probe/hosts-service';
@@ -96,6 +97,12 @@ export function createBackend(options: BackendOptions): Backend {
     onEvent: (event) => hub.emit('run:event', event),
   });
   const day2 = new ClusterService({ pool: () => hosts.pool, logger });
+  const dayTwoRuns = new DayTwoRuns({
+    dataDir: options.dataDir,
+    logger,
+    pool: () => hosts.pool,
+    onEvent: (event) => hub.emit('run:event', event),
+  });
   const handlers: Handlers = {
     'app:info': () =>
       Promise.resolve({
@@ -136,7 +143,8 @@ export function createBackend(options: BackendOptions): Backend {
     'run:cancel': ({ runId }) => settle(() => (runs.cancel(runId), {})),
     // Resolves once the retry has begun; its progress comes as events.
     'run:retryHost': ({ runId, host }) => settle(() => (void runs.retryHost(runId, host), {})),
-    'run:snapshot': ({ runId }) => settle(() => runs.snapshot(runId)),
+    // an upgrade or a removal from the cluster page is a run too
+    'run:snapshot': ({ runId }) => settle(() => dayTwoRuns.snapshot(runId) ?? runs.snapshot(runId)),
     'run:list': () => settle(() => runs.list()),
     'clusters:list': () => settle(() => clusters.list()),
     'clusters:save': (input) => settle(() => clusters.save(input)),
@@ -175,6 +183,16 @@ export function createBackend(options: BackendOptions): Backend {
         ...(ctx.signal ? { signal: ctx.signal } : {}),
       }),
     'cluster:revokeToken': async ({ spec, id }) => (await day2.revokeToken(spec, id), {}),
+    'cluster:planUpgrade': ({ spec, to, force }, ctx) =>
+      dayTwoRuns.planUpgrade(
+        spec,
+        { ...(to.kind === 'version' ? { version: to.version } : { channel: to.channel }), force },
+        ctx.signal ?? AbortSignal.timeout(120_000),
+      ),
+    'cluster:upgrade': ({ spec, ...request }) => dayTwoRuns.upgrade(spec, request),
+    'cluster:planRemove': ({ spec, node }, ctx) =>
+      dayTwoRuns.planRemove(spec, node, ctx.signal ?? AbortSignal.timeout(120_000)),
+    'cluster:remove': ({ spec, node, ...request }) => dayTwoRuns.remove(spec, node, request),
   };
   const dispatcher = createDispatcher({ handlers, logger });
   logger.info('app', `back end started (${options.front} front, version ${options.version})`);

@@ -7,16 +7,13 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { isMap, isSeq, parseDocument } from 'yaml';
 import { AppError } from '../../../shared/errors';
-import { peerUndoLines, planRemoval, type PeerRules } from '../../../shared/day-two';
-import { FIREWALL_UNDO_FILE } from '../../../shared/firewall';
-import { shJoin } from '../../../shared/shell';
-import type { HostRunner } from '../../engine/host-runner';
-import type { ClusterSpec } from '../../../shared/spec';
+import { planRemoval } from '../../../shared/day-two';
 import { readClusterNodes } from '../../day-two/cluster-read';
+import { addressesOf, peerRulesOf, reachable as isReachable } from '../../day-two/peer-rules';
 import { runRemoval } from '../../day-two/remove';
 import { parseFd, SECRETS_HELP } from '../secrets';
 import { failure, openCluster, readClusterFile } from './apply';
-import type { CliIo, RegisterCommand } from './context';
+import type { RegisterCommand } from './context';
 import {
   confirmOrStop,
   followActivity,
@@ -36,35 +33,6 @@ export function withoutNode(text: string, name: string): string {
   if (index < 0) throw new AppError('NOT_FOUND', `The cluster file has no node ${name}.`);
   nodes.items.splice(index, 1);
   return doc.toString({ lineWidth: 0 });
-}
-
-async function peerRulesOf(
-  spec: ClusterSpec,
-  runnerFor: (name: string) => HostRunner,
-  leaving: string,
-  addresses: string[],
-  signal: AbortSignal,
-  io: CliIo,
-): Promise<PeerRules[]> {
-  const out: PeerRules[] = [];
-  for (const node of spec.nodes.filter((n) => n.nodeName !== leaving)) {
-    try {
-      const r = await runnerFor(node.nodeName).exec({
-        command: shJoin(['sh', '-c', 'cat "$1" 2>/dev/null || true', 'k3s-wizard-read', FIREWALL_UNDO_FILE]),
-        sudo: true,
-        timeoutMs: 30_000,
-        signal,
-        what: 'read the record of firewall rules',
-      });
-      const undo = peerUndoLines(r.stdout, addresses);
-      if (undo.length) out.push({ node: node.nodeName, undo });
-    } catch (error) {
-      io.stderr(
-        `warning: ${node.nodeName}: its firewall rules could not be read (${(error as Error).message}); any for ${leaving} stay.\n`,
-      );
-    }
-  }
-  return out;
 }
 
 export const registerRemove: RegisterCommand = (program, { io, dataDir }) => {
@@ -113,20 +81,17 @@ export const registerRemove: RegisterCommand = (program, { io, dataDir }) => {
         const planned = planRemoval({ spec, cluster: nodes, name, file });
         if (!planned.ok) throw new AppError('PLAN_FAILED', planned.reason);
         const plan = planned.plan;
-        const reachable = await runnerFor(name)
-          .exec({ command: 'true', sudo: false, timeoutMs: 20_000, signal, what: 'reach the machine' })
-          .then(
-            (r) => r.code === 0,
-            () => false,
-          );
+        const reachable = await isReachable(runnerFor(name), signal);
         // The firewall rules k3s-wizard gave the others for it, from each one's record.
         const state = nodes.find((n) => n.name === name);
-        const addresses = [
-          ...new Set(
-            [plan.node.address, plan.node.nodeIp, state?.internalIp].filter((a): a is string => Boolean(a)),
-          ),
-        ];
-        const rules = await peerRulesOf(spec, runnerFor, name, addresses, signal, io);
+        const rules = await peerRulesOf({
+          spec,
+          runnerFor,
+          leaving: name,
+          addresses: addressesOf(plan.node, state?.internalIp),
+          signal,
+          warn: (message) => io.stderr(`warning: ${message}\n`),
+        });
         const out = opts.json ? io.stderr : io.stdout;
         out(`Remove ${name} (${plan.node.role}, ${plan.node.address}) from ${spec.name}:\n`);
         out(
