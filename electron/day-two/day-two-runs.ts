@@ -37,6 +37,8 @@ export interface DayTwoRunsOptions {
   logger: Logger;
   pool: () => SessionPool;
   onEvent: (event: RunEvent) => void;
+  /** The machines' runners (default: over the pool's sessions); tests give fakes. */
+  runners?: (spec: ClusterSpec) => (name: string) => HostRunner;
 }
 
 export type UpgradePreview = { ok: true; plan: UpgradePlan } | { ok: false; reason: string };
@@ -66,6 +68,7 @@ export class DayTwoRuns {
   constructor(private readonly options: DayTwoRunsOptions) {}
 
   private runnersOf(spec: ClusterSpec): (name: string) => HostRunner {
+    if (this.options.runners) return this.options.runners(spec);
     const runners = new Map<string, HostRunner>();
     return (name) => {
       const known = runners.get(name);
