@@ -2,6 +2,7 @@ import { useEffect } from 'react';
 import { rotateAdvice } from '../../../shared/day-two/tokens';
 import { useAppStore } from '../store';
 import { ConnectionsTable } from './ConnectionsTable';
+import { DayTwoRunView, RemoveConfirm, UpgradePanel } from './DayTwoPanel';
 import { ErrorBoundary } from './ErrorBoundary';
 
 /** How often the nodes are asked again while the page is open (the flows only on demand). */
@@ -17,6 +18,10 @@ export function ClusterPage() {
   const revoke = useAppStore((s) => s.revokeToken);
   const addMachines = useAppStore((s) => s.addMachines);
   const close = useAppStore((s) => s.closeClusterPage);
+  const planRemove = useAppStore((s) => s.planRemove);
+  const dayTwoError = useAppStore((s) => s.dayTwoError);
+  const dayTwoBusy = useAppStore((s) => s.dayTwoBusy);
+  const dayTwoRunning = useAppStore((s) => s.dayTwoRun?.snapshot?.status === 'running');
 
   useEffect(() => {
     const timer = setInterval(() => void refresh(), REFRESH_MS);
@@ -53,6 +58,9 @@ export function ClusterPage() {
                 <th scope="col">Version</th>
                 <th scope="col">Address</th>
                 <th scope="col">State</th>
+                <th scope="col">
+                  <span className="visually-hidden">Remove</span>
+                </th>
               </tr>
             </thead>
             <tbody>
@@ -68,6 +76,18 @@ export function ClusterPage() {
                   <td>{node.internalIp}</td>
                   <td className={node.ready ? 'flow-open' : 'flow-blocked'}>
                     {node.ready ? 'Ready' : 'Not ready'}
+                  </td>
+                  <td>
+                    {node.inFile && (
+                      <button
+                        type="button"
+                        className="danger"
+                        onClick={() => void planRemove(node.name)}
+                        disabled={dayTwoBusy !== null || dayTwoRunning}
+                      >
+                        Remove <span className="visually-hidden">{node.name}</span>
+                      </button>
+                    )}
                   </td>
                 </tr>
               ))}
@@ -92,6 +112,14 @@ export function ClusterPage() {
           </button>
         </div>
       </section>
+      {dayTwoError && (
+        <p className="field-problem" role="alert">
+          {dayTwoError}
+        </p>
+      )}
+      <RemoveConfirm />
+      <DayTwoRunView />
+      <UpgradePanel />
       <section className="panel" aria-labelledby="cluster-flows">
         <h2 id="cluster-flows">Connections between the nodes</h2>
         {status?.flows?.length ? (

@@ -38,7 +38,7 @@ function useNow(active: boolean): number {
   return now;
 }
 
-function StepLine({ step }: { step: StepState }) {
+export function StepLine({ step }: { step: StepState }) {
   const progress = step.progress;
   return (
     <li className={`run-step run-${step.status}`}>

@@ -9,6 +9,7 @@ import { createClusterOpsSlice, type ClusterOpsSlice } from './cluster-ops-slice
 import { createClusterPageSlice, type ClusterPageSlice } from './cluster-page-slice';
 import { createClusterSlice, type ClusterSlice } from './cluster-slice';
 import { createConnectSlice, type ConnectSlice } from './connect-slice';
+import { createDayTwoSlice, type DayTwoSlice } from './day-two-slice';
 import { createFactsSlice, type FactsSlice } from './facts-slice';
 import { createHostsSlice, type HostsSlice } from './hosts-slice';
 import { createLogSlice, type LogSlice } from './log-slice';
@@ -27,6 +28,7 @@ export type Store = AppSlice &
   SavedSlice &
   ClusterOpsSlice &
   ClusterPageSlice &
+  DayTwoSlice &
   LogSlice;
 
 /** What survives a reload of the window: the draft and the run to catch up with. No secrets live in the store. */
@@ -54,6 +56,7 @@ export function createAppStore(bridge: AppBridge, options: { storage?: StateStor
     ...createSavedSlice(bridge)(...args),
     ...createClusterOpsSlice(bridge)(...args),
     ...createClusterPageSlice(bridge)(...args),
+    ...createDayTwoSlice(bridge)(...args),
     ...createLogSlice(bridge)(...args),
   });
   const store = options.storage
