@@ -62,11 +62,7 @@ function fakeBackend(
       if (channel === 'clusters:save') return Promise.resolve({ slug: 'home' });
       const answer = answers[channel];
       if (!answer) return Promise.resolve({});
-      try {
-        return Promise.resolve(answer(input, emit));
-      } catch (error) {
-        return Promise.reject(error as Error);
-      }
+      return new Promise((resolve) => resolve(answer(input, emit)));
     }) as AppBridge['invoke'],
     on: ((_: string, listener: (event: RunEvent) => void) => {
       listeners.add(listener);
