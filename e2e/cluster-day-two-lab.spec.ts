@@ -57,6 +57,8 @@ test('upgrades the cluster to the v1.33 channel, then removes its agent', async 
   const status = page.getByRole('status').filter({ hasText: /Installing|Finished|failed|Cancelled|already/ });
   await expect(status).not.toHaveText(/Installing/, { timeout: 480_000 });
   await expect(status).toHaveText(/Finished in/, { timeout: 1000 });
+  await wizard.nextButton.click();
+  await expect(wizard.heading).toHaveText('Done');
 
   await openClusterPage(page);
   await expect(wizard.heading).toHaveText('Cluster daytwo');

@@ -61,11 +61,18 @@ export const createDayTwoSlice =
       const run = get().dayTwoRun;
       if (!run?.snapshot || run.recorded || run.snapshot.status === 'running') return;
       set({ dayTwoRun: { ...run, recorded: true } });
-      if (run.snapshot.status === 'succeeded' && get().savedSlug === run.slug) {
-        if (run.kind === 'upgrade')
+      const snapshot = run.snapshot;
+      // as the command line does: once a node runs the new release the cluster asks for it (a
+      // later install must not take it back), even when the rollout stopped further on
+      const moved =
+        run.kind === 'upgrade' &&
+        snapshot.order.some((id) => id.startsWith('upgrade:') && snapshot.steps[id]?.status === 'done');
+      if (get().savedSlug === run.slug) {
+        if (moved)
           set((s) => ({ cluster: { ...s.cluster, version: { kind: 'version', version: run.subject } } }));
-        else set((s) => ({ hosts: s.hosts.filter((h) => h.nodeName !== run.subject) }));
-        await get().saveDraft();
+        else if (run.kind === 'remove' && snapshot.status === 'succeeded')
+          set((s) => ({ hosts: s.hosts.filter((h) => h.nodeName !== run.subject) }));
+        if (moved || (run.kind === 'remove' && snapshot.status === 'succeeded')) await get().saveDraft();
       }
       if (get().savedSlug === run.slug && get().page === 'cluster') await get().refreshCluster();
     };

@@ -182,8 +182,9 @@ describe('upgrade from the cluster page', () => {
     backend.emit('r1', { type: 'run-finished', outcome: 'failed', changed: true, durationMs: 10 });
     await new Promise((r) => setTimeout(r, 0));
     expect(s().dayTwoRun?.snapshot?.status).toBe('failed');
-    expect(s().cluster.version).toEqual({ kind: 'channel', channel: 'stable' });
-    expect(backend.calls.some((c) => c.channel === 'clusters:save')).toBe(false);
+    // s1 runs the new release: the saved cluster asks for it (as the command line's file does)
+    expect(s().cluster.version).toEqual({ kind: 'version', version: 'v1.33.5+k3s1' });
+    expect(backend.calls.filter((c) => c.channel === 'clusters:save')).toHaveLength(1);
 
     // Continue: the same release again (the plan was closed when the run began)
     expect(s().upgradePlan).toBeNull();
@@ -205,7 +206,7 @@ describe('upgrade from the cluster page', () => {
     await new Promise((r) => setTimeout(r, 0));
     expect(s().dayTwoRun?.snapshot?.status).toBe('succeeded');
     expect(s().cluster.version).toEqual({ kind: 'version', version: 'v1.33.5+k3s1' });
-    expect(backend.calls.some((c) => c.channel === 'clusters:save')).toBe(true);
+    expect(backend.calls.filter((c) => c.channel === 'clusters:save')).toHaveLength(2);
     off();
   });
 });
