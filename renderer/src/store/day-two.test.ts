@@ -62,7 +62,7 @@ function fakeBackend(
       if (channel === 'clusters:save') return Promise.resolve({ slug: 'home' });
       const answer = answers[channel];
       if (!answer) return Promise.resolve({});
-      return new Promise((resolve) => resolve(answer(input, emit)));
+      return new Promise((resolve) => resolve(answer(input, emit) as never));
     }) as AppBridge['invoke'],
     on: ((_: string, listener: (event: RunEvent) => void) => {
       listeners.add(listener);
