@@ -42,8 +42,11 @@ build_tools() {
 # every boot, from outside, on the host's mounted root M (native tools: fast)
 customize_root() {  # NAME M
   local n=$1 m=$2 h=$LAB/hosts/$1
-  echo "$HOSTNAME" > "$m/etc/hostname"
-  { printf '127.0.0.1\tlocalhost\n127.0.1.1\t%s\n::1\tlocalhost ip6-localhost ip6-loopback\n' "$HOSTNAME"
+  # the spec's name on the first boot; later boots keep what the host set (hostnamectl), as a Pi does
+  BOOT_HOSTNAME=$HOSTNAME
+  if [ -e "$h/.provisioned" ] && [ -s "$m/etc/hostname" ]; then BOOT_HOSTNAME=$(head -n1 "$m/etc/hostname"); fi
+  echo "$BOOT_HOSTNAME" > "$m/etc/hostname"
+  { printf '127.0.0.1\tlocalhost\n127.0.1.1\t%s\n::1\tlocalhost ip6-localhost ip6-loopback\n' "$BOOT_HOSTNAME"
     printf '%s\tlab-gw lab-mirror\n' "$GW"
     grep -v "[[:space:]]$n\$" "$LAB/hosts.txt" 2>/dev/null || true; } > "$m/etc/hosts"
   [ -s "$m/etc/ssh/ssh_host_ed25519_key" ] || ssh-keygen -q -A -f "$m"
@@ -119,7 +122,7 @@ _run() {  # NAME
     boot=$((boot + 1)); rm -f "$h/stop-request" "$h/init.pid"
     customize_root "$n" "$m"
     echo "$(date +%T) boot $boot" >> "$h/boots.log"
-    SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1 systemd-nspawn "${extra[@]}" --quiet --directory="$m" --boot --machine="$n" --hostname="$HOSTNAME" \
+    SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1 systemd-nspawn "${extra[@]}" --quiet --directory="$m" --boot --machine="$n" --hostname="$BOOT_HOSTNAME" \
       --register=no --keep-unit --console=passive --link-journal=no --resolv-conf=off --timezone=off \
       --network-namespace-path="/run/netns/$NS_PREFIX$n" --capability=CAP_NET_ADMIN \
       --drop-capability=CAP_SYS_RESOURCE </dev/null &
