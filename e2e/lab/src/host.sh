@@ -58,6 +58,13 @@ customize_root() {  # NAME M
     else tr -d '-' < /proc/sys/kernel/random/uuid > "$m/etc/machine-id"; fi
   fi
   cp "$m/etc/machine-id" "$h/root-machine-id"
+  # In a container systemd-machine-id-setup takes the container UUID, which nspawn sets to the
+  # machine-id the root had at boot: an emptied /etc/machine-id would get the old ID back. A Pi
+  # has no such UUID and gets a random ID; this shim (first on sudo's PATH) does what it does.
+  mkdir -p "$m/usr/local/sbin"
+  printf '#!/bin/sh\n# lab: a random ID, as on hardware without a VM or container UUID\n[ -s /etc/machine-id ] || tr -d - < /proc/sys/kernel/random/uuid > /etc/machine-id\nexec /usr/bin/systemd-machine-id-setup "$@"\n' \
+    > "$m/usr/local/sbin/systemd-machine-id-setup"
+  chmod 0755 "$m/usr/local/sbin/systemd-machine-id-setup"
   mkdir -p "$m/etc/lab"
   printf 'PI=%s\nPI_MODEL="%s"\nNATIVE=%s\nFW=%s\n' "$PI" \
     "$([ "$ARCH" = armhf ] && echo 'Raspberry Pi 3 Model B Plus Rev 1.3' || echo 'Raspberry Pi 4 Model B Rev 1.4')" \

@@ -3,7 +3,7 @@
 import base64, json, os, secrets, signal, socket, ssl, sys, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from . import client, pki
+from . import client, pki, rbac
 from .common import (COMMIT, GO, KUBECONFIG, SERVER_DIR, VERSION, ARCH, check_memory_cgroup, fatal, go_error,
                      host_ipv4s, log, node_name, notify, settings)
 from .store import Store
@@ -111,6 +111,8 @@ class API(BaseHTTPRequestHandler):
                 return self.unauthorized()
             files = {n: open("%s/%s" % (pki.TLS, n)).read() for n in ("server-ca.crt", "server-ca.key", "client-ca.crt", "client-ca.key")}
             return self.send(200, {"files": files})
+        if rbac.handle(self, "GET"):  # namespaces, RBAC, service-account tokens
+            return
         if not self.is_admin():
             return self.unauthorized()
         if p in ("/readyz", "/livez", "/healthz"):
@@ -142,6 +144,8 @@ class API(BaseHTTPRequestHandler):
 
     def do_DELETE(self):
         p, srv = self.path.split("?")[0], self.server
+        if rbac.handle(self, "DELETE"):
+            return
         if not self.is_admin():
             return self.unauthorized()
         if p.startswith("/api/v1/nodes/"):
@@ -172,7 +176,13 @@ class API(BaseHTTPRequestHandler):
                 return self.unauthorized()
             ttl = int(self.body().get("ttl", 0))
             return self.upstream_or(lambda: self.send(200, {"token": srv.store.create_token(ttl)}), body={"ttl": ttl})
+        if rbac.handle(self, "POST"):
+            return
         self.send(404, status(404, "NotFound", "the server could not find the requested resource"))
+
+    def do_PUT(self):
+        if not rbac.handle(self, "PUT"):
+            self.unauthorized()
 
     def register(self, info):
         err = self.server.store.register(info, info.pop("nodePassword", ""))
