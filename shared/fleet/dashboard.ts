@@ -21,7 +21,14 @@ export interface ClusterRow {
   durationMs?: number;
 }
 
-const RANK: Record<CellState, number> = { failed: 0, blocked: 1, cancelled: 2, running: 3, pending: 4, done: 5 };
+const RANK: Record<CellState, number> = {
+  failed: 0,
+  blocked: 1,
+  cancelled: 2,
+  running: 3,
+  pending: 4,
+  done: 5,
+};
 
 function cell(snapshot: RunSnapshot, host: string): MachineCell {
   const steps = snapshot.order.map((id) => snapshot.steps[id]).filter((s) => s?.host === host);
@@ -29,11 +36,15 @@ function cell(snapshot: RunSnapshot, host: string): MachineCell {
   if (failed)
     return { host, state: 'failed', problem: `${failed.title}: ${failed.error?.message ?? 'failed'}` };
   const blocked = steps.find((s) => s?.status === 'blocked');
-  if (blocked) return { host, state: 'blocked', problem: `waits for ${blocked.blockedBy ?? 'an earlier step'}` };
+  if (blocked)
+    return { host, state: 'blocked', problem: `waits for ${blocked.blockedBy ?? 'an earlier step'}` };
   if (steps.some((s) => s?.status === 'cancelled')) return { host, state: 'cancelled' };
   if (steps.some((s) => s?.status === 'running')) return { host, state: 'running' };
   if (steps.every((s) => s?.status === 'done' || s?.status === 'skipped')) return { host, state: 'done' };
-  return { host, state: steps.some((s) => s?.status === 'done' || s?.status === 'skipped') ? 'running' : 'pending' };
+  return {
+    host,
+    state: steps.some((s) => s?.status === 'done' || s?.status === 'skipped') ? 'running' : 'pending',
+  };
 }
 
 /** `machines`: every cluster's machines by name, so a cluster whose run has not started shows too. */
@@ -50,8 +61,17 @@ export function dashboard(
       .map(({ c }) => c);
     const worst = cells.reduce<CellState>((w, c) => (RANK[c.state] < RANK[w] ? c.state : w), 'done');
     const state: CellState =
-      snapshot?.status === 'succeeded' ? 'done' : snapshot?.status === 'running' && worst === 'done' ? 'running' : worst;
-    return { cluster, state, machines: cells, ...(snapshot?.durationMs !== undefined ? { durationMs: snapshot.durationMs } : {}) };
+      snapshot?.status === 'succeeded'
+        ? 'done'
+        : snapshot?.status === 'running' && worst === 'done'
+          ? 'running'
+          : worst;
+    return {
+      cluster,
+      state,
+      machines: cells,
+      ...(snapshot?.durationMs !== undefined ? { durationMs: snapshot.durationMs } : {}),
+    };
   });
   return rows
     .map((r, i) => ({ r, i }))

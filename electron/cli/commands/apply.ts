@@ -64,7 +64,7 @@ function airgapInventory(spec: ClusterSpec, file: string): AirgapInventory | nul
   return readAirgapFolder(folder);
 }
 
-async function confirm(question: string): Promise<boolean> {
+export async function confirm(question: string): Promise<boolean> {
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   try {
     // Ctrl-C at the question is a no (readline takes it from the terminal itself)

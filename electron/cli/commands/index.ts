@@ -3,6 +3,7 @@ import { registerBundle } from './bundle';
 import type { RegisterCommand } from './context';
 import { registerInfo } from './info';
 import { registerInit } from './init';
+import { registerFleet } from './fleet';
 import { registerExport, registerImport } from './interop';
 import { registerPlan } from './plan';
 import { registerProbe } from './probe';
@@ -19,6 +20,7 @@ export const COMMANDS: RegisterCommand[] = [
   registerProbe,
   registerApply,
   registerUninstall,
+  registerFleet,
   registerBundle,
   registerRehearse,
   registerExport,
