@@ -29,7 +29,10 @@ export interface FleetFixPlan {
 }
 
 const RENAME_SCRIPT = [
-  'hostnamectl set-hostname "$1"',
+  'set -e',
+  // hostnamed answers over D-Bus; when it does not (a slow first activation on a busy Pi), the
+  // same change by hand, as raspi-config makes it: the reboot that follows reads /etc/hostname.
+  'hostnamectl set-hostname "$1" 2>/dev/null || { printf "%s\\n" "$1" > /etc/hostname; hostname "$1"; }',
   // sudo and local tools resolve the host's own name through this line
   'if grep -q "^127\\.0\\.1\\.1[[:space:]]" /etc/hosts; then sed -i "s/^127\\.0\\.1\\.1[[:space:]].*/127.0.1.1\\t$1/" /etc/hosts; else printf "127.0.1.1\\t%s\\n" "$1" >> /etc/hosts; fi',
 ].join('\n');
