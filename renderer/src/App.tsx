@@ -1,4 +1,5 @@
 import { useEffect, useRef } from 'react';
+import { ClassroomScreen } from './classroom/ClassroomScreen';
 import { AboutDialog } from './components/AboutDialog';
 import { ErrorBoundary } from './components/ErrorBoundary';
 import { LogPanel } from './components/LogPanel';
@@ -44,6 +45,8 @@ export function App() {
   const dialogOpen = useAppStore((s) => s.dialogOpen);
   const setDialogOpen = useAppStore((s) => s.setDialogOpen);
   const savedSlug = useAppStore((s) => s.savedSlug);
+  const classroomOpen = useAppStore((s) => s.classroomOpen);
+  const setClassroomOpen = useAppStore((s) => s.setClassroomOpen);
   const saveError = useAppStore((s) => s.saveError);
   const clusterName = useAppStore((s) => s.cluster.name);
   const hosts = useAppStore((s) => s.hosts);
@@ -75,41 +78,56 @@ export function App() {
         <button type="button" onClick={() => setDialogOpen('saved')}>
           Saved clusters
         </button>
+        <button type="button" aria-pressed={classroomOpen} onClick={() => setClassroomOpen(!classroomOpen)}>
+          Classroom
+        </button>
         <SavedClusters open={dialogOpen === 'saved'} onClose={() => setDialogOpen(null)} />
         <AboutDialog open={dialogOpen === 'about'} onClose={() => setDialogOpen(null)} />
       </header>
       <nav className="app-steps" aria-label="Wizard steps">
         <StepList />
       </nav>
-      <main className="app-main">
-        <h1 ref={heading} tabIndex={-1}>
-          {current.title}
-        </h1>
-        <p className="step-summary">{current.summary}</p>
-        {/* A crash in one step leaves the frame (steps, Back, Next) and the user's work in place. */}
-        <ErrorBoundary key={step} what={`the ${current.title} step`} reloadLabel="Reload this step">
-          <StepBody step={step} />
-        </ErrorBoundary>
-        <div className="step-actions">
-          <button type="button" onClick={back} disabled={index === 0}>
-            Back
-          </button>
-          {blocked && (
-            <p id="next-blocked" className="help">
-              {blocked}
-            </p>
-          )}
-          <button
-            type="button"
-            className="primary"
-            onClick={next}
-            disabled={index === STEPS.length - 1 || blocked !== null}
-            aria-describedby={blocked ? 'next-blocked' : undefined}
-          >
-            Next
-          </button>
-        </div>
-      </main>
+      {classroomOpen ? (
+        <main className="app-main">
+          <h1>Classroom</h1>
+          <p className="step-summary">
+            Many machines into several clusters: import the roster, then arrange them.
+          </p>
+          <ErrorBoundary what="the Classroom screen" reloadLabel="Reload the Classroom screen">
+            <ClassroomScreen />
+          </ErrorBoundary>
+        </main>
+      ) : (
+        <main className="app-main">
+          <h1 ref={heading} tabIndex={-1}>
+            {current.title}
+          </h1>
+          <p className="step-summary">{current.summary}</p>
+          {/* A crash in one step leaves the frame (steps, Back, Next) and the user's work in place. */}
+          <ErrorBoundary key={step} what={`the ${current.title} step`} reloadLabel="Reload this step">
+            <StepBody step={step} />
+          </ErrorBoundary>
+          <div className="step-actions">
+            <button type="button" onClick={back} disabled={index === 0}>
+              Back
+            </button>
+            {blocked && (
+              <p id="next-blocked" className="help">
+                {blocked}
+              </p>
+            )}
+            <button
+              type="button"
+              className="primary"
+              onClick={next}
+              disabled={index === STEPS.length - 1 || blocked !== null}
+              aria-describedby={blocked ? 'next-blocked' : undefined}
+            >
+              Next
+            </button>
+          </div>
+        </main>
+      )}
       <ErrorBoundary what="the log" reloadLabel="Reload the log">
         <LogPanel />
       </ErrorBoundary>
