@@ -1,7 +1,7 @@
 // `k3s-wizard fleet` refuses bad input before logging in to anything, saying where and what to do.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { presetToYaml, starterPreset } from '../../../shared/fleet/preset';
 import { captureIo } from '../../../test-support/cli-io';
@@ -61,5 +61,19 @@ describe('k3s-wizard fleet, before any login', () => {
     const reset = await fleet([f.roster, '--preset', f.preset, '--reset', 'everything']);
     expect(reset.code).toBe(2);
     expect(reset.err).toContain('--reset takes "uninstall" or "namespaces"');
+  });
+});
+
+describe('k3s-wizard fleet preset paths', () => {
+  it('an air-gap folder relative to the preset is looked for next to it', async () => {
+    const f = files(
+      'address,group\n10.0.0.1,a\n',
+      presetToYaml({ ...starterPreset('c3b'), install: { source: 'airgap', folder: './artifacts' } }),
+    );
+    const { loadFleet } = await import('./fleet');
+    const io = captureIo();
+    const loaded = loadFleet({ rosterFile: f.roster, presetFile: f.preset, io: io.value });
+    const install = loaded.specs[0]?.install;
+    expect(install?.source === 'airgap' && install.folder).toBe(join(dirname(f.preset), 'artifacts'));
   });
 });

@@ -6,7 +6,7 @@
  * students' kubeconfigs and join commands; `--reset` uninstalls or clears the namespaces.
  */
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { AppError } from '../../../shared/errors';
 import { assign, fleetSpecs, type FleetCluster } from '../../../shared/fleet/assign';
 import { dashboardText, type ClusterRow } from '../../../shared/fleet/dashboard';
@@ -72,6 +72,9 @@ export function loadFleet(options: {
       `${options.presetFile} has problems (listed above); nothing was done.`,
     );
   const preset = parsed.preset;
+  // An air-gap folder written relative to the preset file is found next to it.
+  if (preset.install.source === 'airgap' && !isAbsolute(preset.install.folder))
+    preset.install.folder = resolve(dirname(options.presetFile), preset.install.folder);
   const roster = parseRoster(readText(options.rosterFile, 'roster'), {
     csv: options.rosterFile.toLowerCase().endsWith('.csv'),
   });
