@@ -2,20 +2,12 @@
 import { AppError } from '../../shared/errors';
 import type { PlanAction } from '../../shared/plan';
 import { classifyFailure, lastLines, type StepError } from '../../shared/run';
+import { ActionFailed, describeActionFailure } from './actions';
 import { isDownload, isInstallScript, readJournal, unitOf } from './k3s';
 import type { StepOutput } from './output';
-import type { StepContext } from './step';
+import type { StepContext } from './step-context';
 
-/** Why an action failed, before it is classified. */
-export class ActionFailed extends Error {
-  constructor(
-    readonly action: PlanAction,
-    readonly exitCode: number | null,
-    readonly extra: { cause?: AppError; journal?: string; timedOutAfterMs?: number; error?: StepError } = {},
-  ) {
-    super(`${action.what} failed`);
-  }
-}
+export { ActionFailed };
 
 export async function describeFailure(
   ctx: StepContext,
@@ -43,13 +35,9 @@ export async function describeFailure(
       : state.timedOut
         ? step.timeoutMs
         : undefined;
-  if (action?.kind === 'wait-for' && step.phase === 'verify' && timedOutAfterMs !== undefined) {
-    return {
-      code: 'NODE_NOT_READY',
-      message: `${step.host}: could not ${action.what} within ${Math.round(timedOutAfterMs / 1000)} s. Look at that node’s K3s journal (journalctl -u k3s-agent or -u k3s).`,
-      lastOutput: output.lastLines(),
-    };
-  }
+  const own =
+    action && describeActionFailure(ctx, action, { timedOutAfterMs, lastOutput: output.lastLines() });
+  if (own) return own;
   const unit = unitOf(step);
   const cancelled = ctx.runSignal.aborted;
   const journal =

@@ -17,7 +17,7 @@ import { JoinStopped, watchingJoin } from './join-watch';
 import { isInstallScript, joins, unitOf } from './k3s';
 import { sha256Of } from './local-files';
 import type { StepOutput } from './output';
-import type { RunMemory, StepContext } from './step';
+import type { RunMemory, StepContext } from './step-context';
 
 export interface SentFile {
   sha256: string;

@@ -1,0 +1,71 @@
+/**
+ * What a step runs with: its host, the run's shared memory and the back end's services. Its own
+ * file so the step's flow (step.ts) and the action modules (actions/) can both use it.
+ */
+import type { ConnectivityResult } from '../../shared/checks/connectivity';
+import type { PlanStep, SecretRef } from '../../shared/plan';
+import type { NodeInfo, RunEventBody } from '../../shared/run';
+import type { FirewallServices } from './firewall-apply';
+import type { HostRunner } from './host-runner';
+import type { JoinWatchOptions } from './join-watch';
+import type { Precheck } from './precheck';
+
+export interface SavedKubeconfig {
+  path: string;
+  changed: boolean;
+  /** Told to the user with the result (a current context that was kept, say). */
+  note?: string;
+}
+
+export interface StepServices extends FirewallServices {
+  /** Writes the kubeconfig on this computer (renamed, pointing at `server`). */
+  saveKubeconfig: (request: {
+    kubeconfig: string;
+    server: string;
+    contextName: string;
+    file: 'merge' | 'separate';
+  }) => Promise<SavedKubeconfig>;
+  /** Checks files on this computer against their sha256; one line per file, throws on a problem. */
+  checkLocalFiles: (
+    files: { localFile: string; sha256: string | null }[],
+    signal: AbortSignal,
+  ) => Promise<string[]>;
+  /** Takes the cluster's entries out of the kubeconfig on this computer. */
+  removeKubeconfig: (request: {
+    contextName: string;
+    file: 'merge' | 'separate';
+  }) => Promise<SavedKubeconfig>;
+  /**
+   * After the install: every flow of the flow table between the nodes, tested for real, and
+   * what blocks a blocked one in words (null when none is blocked).
+   */
+  testFlows?: (signal: AbortSignal) => Promise<{ results: ConnectivityResult[]; blocked: string | null }>;
+  /** Lists the nodes from this computer with the saved kubeconfig. */
+  checkFromHere: (request: { path: string; contextName: string }) => Promise<NodeInfo[]>;
+  redact: (text: string) => string;
+  onSecret: (value: string) => void;
+  /** How long the install script may wait for K3s to start. */
+  serviceTimeoutMs: number;
+  joinWatch: JoinWatchOptions;
+}
+
+/** What a run shares between its steps (memory only). */
+export interface RunMemory {
+  secrets: Partial<Record<SecretRef, string>>;
+  kubeconfig: { path: string; contextName: string } | null;
+}
+
+export interface StepContext {
+  step: PlanStep;
+  runner: HostRunner;
+  firstServer: HostRunner | null;
+  runSignal: AbortSignal;
+  dryRun: boolean;
+  memory: RunMemory;
+  services: StepServices;
+  emit: (body: RunEventBody) => void;
+  /** The step's "already done?" answer, when the run asked it early. */
+  precheck?: Promise<Precheck>;
+}
+
+export type StepOutcome = 'done' | 'skipped' | 'failed' | 'cancelled';
