@@ -29,6 +29,14 @@ async function main(): Promise<void> {
   const upAt = Date.now();
   const hosts = await lab.up(specs);
   console.log(`${hosts.length} lab hosts up in ${secs(Date.now() - upAt)}`);
+  try {
+    await measure(hosts);
+  } finally {
+    await lab.down(names);
+  }
+}
+
+async function measure(hosts: lab.LabHost[]): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'fleet-bench-'));
   mkdirSync(join(dir, 'home', '.kube'), { recursive: true });
   const env = {
@@ -106,7 +114,6 @@ async function main(): Promise<void> {
   clearInterval(sampler);
   console.log(`back end peak RSS: ${(peak / 1024 / 1024).toFixed(0)} MB`);
   await fleet(['--reset', 'uninstall']);
-  await lab.down(names);
 }
 
 main().catch((error: unknown) => {
