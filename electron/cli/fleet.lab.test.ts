@@ -111,20 +111,57 @@ describe('classroom fleet from the command line', () => {
     expect(await remote('fl2', 'hostname')).toBe('raspberrypi');
   });
 
-  it('fixes the cloned Pis in waves, builds both clusters at once, hands out access', async () => {
+  it('fixes the cloned Pis in waves, builds both clusters at once: a failed machine first, then its retry', async () => {
+    // fl6 cannot download anything (a broken curl first on root's PATH): its install fails.
+    await exec('fl6', [
+      'sh',
+      '-c',
+      `printf '#!/bin/sh\\necho "curl: (7) Failed to connect" >&2\\nexit 7\\n' > /usr/local/bin/curl; chmod 755 /usr/local/bin/curl`,
+    ]);
+    const r = await fleet(['--yes', '--json']);
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    expect(r.stderr).toContain('1 of 2 clusters did not finish (c3b-blue). Retry with: --only c3b-blue');
+    const result = JSON.parse(r.stdout) as {
+      clusters: {
+        cluster: string;
+        state: string;
+        machines: { host: string; state: string; problem?: string }[];
+      }[];
+      fixes: { host: string; wave: number | null }[];
+    };
+    // failures first: the blue cluster, and in it the machine that failed
+    expect(result.clusters.map((c) => [c.cluster, c.state])).toEqual([
+      ['c3b-blue', 'failed'],
+      ['c3b-red', 'done'],
+    ]);
+    expect(result.clusters[0]?.machines.map((m) => [m.host, m.state])).toEqual([
+      ['pi-blue-3', 'failed'],
+      ['pi-blue-1', 'done'],
+      ['pi-blue-2', 'done'],
+    ]);
+    expect(result.fixes.map((f) => f.wave)).toEqual([1, 1, 1, 2, 2, 2]);
+    await exec('fl6', ['rm', '-f', '/usr/local/bin/curl']);
+    const retry = await fleet(['--yes', '--only', 'pi-blue-3']);
+    expect(retry.code, retry.stdout + retry.stderr).toBe(0);
+    expect(retry.stdout).toContain('c3b: 1 clusters, 3 machines');
+    expect(retry.stdout).toMatch(/c3b-blue: ok .*pi-blue-3 ok/);
+  });
+
+  it('hands out access once every cluster is built (nothing else changes)', async () => {
     const handout = join(dir, 'handout');
     const r = await fleet(['--yes', '--json', '--handout', handout]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     const result = JSON.parse(r.stdout) as {
-      clusters: { cluster: string; state: string; machines: { host: string; state: string }[] }[];
-      fixes: { host: string; wave: number | null }[];
+      clusters: { cluster: string; state: string }[];
+      fixes: unknown[];
       handout: { cluster: string; kubeconfigs: { namespace: string; path: string }[]; joinFile: string }[];
     };
     expect(result.clusters.map((c) => [c.cluster, c.state])).toEqual([
       ['c3b-red', 'done'],
       ['c3b-blue', 'done'],
     ]);
-    expect(result.fixes.map((f) => f.wave)).toEqual([1, 1, 1, 2, 2, 2]);
+    expect(result.fixes).toEqual([]);
+    expect(r.stderr).toContain('Nothing to fix');
 
     // every machine has its new name, its own machine-id and the memory cgroup
     const expected = ['pi-red-1', 'pi-red-2', 'pi-red-3', 'pi-blue-1', 'pi-blue-2', 'pi-blue-3'];
@@ -172,13 +209,6 @@ describe('classroom fleet from the command line', () => {
     expect(r.stdout + r.stderr).not.toContain(token);
     const logs = spawnSync('grep', ['-rl', token, join(dir, 'data')], { encoding: 'utf8' });
     expect(logs.stdout).toBe('');
-  });
-
-  it('a second run changes nothing: fixes and installs are already done', async () => {
-    const r = await fleet(['--yes']);
-    expect(r.code, r.stdout + r.stderr).toBe(0);
-    expect(r.stdout).toContain('Nothing to fix');
-    expect(r.stdout).toMatch(/c3b-red: ok/);
   });
 
   it('reset of the namespaces cuts the students off; uninstall leaves the machines clean', async () => {

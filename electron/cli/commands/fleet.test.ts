@@ -49,7 +49,10 @@ describe('k3s-wizard fleet, before any login', () => {
     expect(none.err).toMatch(/how many clusters to make \(--clusters N/);
     const only = await fleet([plain, '--preset', f.preset, '--clusters', '2', '--only', 'c3b-z', '--yes']);
     expect(only.code).toBe(2);
-    expect(only.err).toContain('No cluster c3b-z; the clusters are c3b-a, c3b-b.');
+    expect(only.err).toContain('No cluster or machine c3b-z; the clusters are c3b-a, c3b-b.');
+    const machine = await fleet([plain, '--preset', f.preset, '--clusters', '2', '--only', 'pi-b-2']);
+    expect(machine.out).toContain('c3b: 1 clusters, 2 machines');
+    expect(machine.out).toContain('c3b-b: pi-b-1 10.0.0.3 (server), pi-b-2 10.0.0.4');
   });
 
   it('asks for --yes when it cannot ask, after showing the clusters', async () => {

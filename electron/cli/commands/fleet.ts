@@ -159,13 +159,16 @@ export const registerFleet: RegisterCommand = (program, { io, dataDir }) => {
         ...(count ? { clusters: count } : {}),
       });
       const { preset } = fleet;
-      const chosen = opts.only ? new Set(opts.only) : null;
-      const unknown = [...(chosen ?? [])].filter((c) => !fleet.specs.some((s) => s.name === c));
+      // A machine's name stands for its cluster: that cluster runs again, its finished steps skipped.
+      const clusterOf = (name: string) =>
+        fleet.specs.find((s) => s.name === name || s.nodes.some((n) => n.nodeName === name))?.name;
+      const unknown = (opts.only ?? []).filter((c) => !clusterOf(c));
       if (unknown.length)
         throw new AppError(
           'INVALID_INPUT',
-          `No cluster ${unknown.join(', ')}; the clusters are ${fleet.specs.map((s) => s.name).join(', ')}.`,
+          `No cluster or machine ${unknown.join(', ')}; the clusters are ${fleet.specs.map((s) => s.name).join(', ')}.`,
         );
+      const chosen = opts.only ? new Set(opts.only.map((c) => clusterOf(c) ?? c)) : null;
       const specs = fleet.specs.filter((s) => !chosen || chosen.has(s.name));
       const concurrency = opts.concurrency ? parseConcurrency(opts.concurrency) : preset.build.concurrency;
       const say = (text: string) => (opts.json ? io.stderr(text) : io.stdout(text));
