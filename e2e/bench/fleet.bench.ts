@@ -28,6 +28,9 @@ async function main(): Promise<void> {
   await lab.down(names);
   const upAt = Date.now();
   const hosts = await lab.up(specs);
+  await Promise.all(
+    names.map((n) => lab.exec(n, ['systemctl', 'is-system-running', '--wait'], { timeoutMs: 300_000 })),
+  );
   console.log(`${hosts.length} lab hosts up in ${secs(Date.now() - upAt)}`);
   try {
     await measure(hosts);

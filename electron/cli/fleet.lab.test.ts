@@ -33,6 +33,11 @@ beforeAll(async () => {
   await ensureMirror();
   await down(names);
   hosts = await up(SPECS);
+  // `up` returns when sshd answers; under qemu on a busy machine the boot goes on (logind, D-Bus)
+  // and a login then can be closed half-way. Wait for the boot to finish, as a teacher waits.
+  await Promise.all(
+    names.map((n) => exec(n, ['systemctl', 'is-system-running', '--wait'], { timeoutMs: 300_000 })),
+  );
   dir = mkdtempSync(join(tmpdir(), 'fleet-'));
   mkdirSync(join(dir, 'home', '.kube'), { recursive: true });
   env = {

@@ -18,13 +18,23 @@ function snapshot(
     cluster,
     dryRun: false,
     concurrency: 4,
-    steps: hosts.map((h) => ({
-      id: `install:${h}`,
-      host: h,
-      phase: 'agents',
-      title: `Install ${h}`,
-      dependsOn: [],
-    })),
+    steps: [
+      ...hosts.map((h) => ({
+        id: `install:${h}`,
+        host: h,
+        phase: 'agents',
+        title: `Install ${h}`,
+        dependsOn: [],
+      })),
+      // the cluster's check runs on its first machine and waits for every install
+      {
+        id: 'verify',
+        host: hosts[0],
+        phase: 'verify',
+        title: 'Check',
+        dependsOn: hosts.map((h) => `install:${h}`),
+      },
+    ],
   });
   for (const h of hosts) {
     fold({ type: 'step-started', host: h, stepId: `install:${h}` });
@@ -38,6 +48,13 @@ function snapshot(
         durationMs: 1,
         error: { code: 'COMMAND_FAILED', message: 'the install script exited 1', lastOutput: [] },
       });
+  }
+  const failed = hosts.find((h) => outcome[h] === 'failed');
+  if (failed)
+    fold({ type: 'step-blocked', host: hosts[0], stepId: 'verify', blockedBy: `install:${failed}` });
+  else if (hosts.every((h) => outcome[h] === 'done')) {
+    fold({ type: 'step-started', host: hosts[0], stepId: 'verify' });
+    fold({ type: 'step-finished', host: hosts[0], stepId: 'verify', durationMs: 1, changed: false });
   }
   if (hosts.every((h) => outcome[h] !== 'running'))
     fold({

@@ -30,8 +30,14 @@ const RANK: Record<CellState, number> = {
   done: 5,
 };
 
+// The cluster's own checks run on its server but are about the whole cluster: they colour the
+// row, not the server's cell (a failed agent would otherwise show the healthy server blocked).
+const CLUSTER_PHASES = new Set(['verify']);
+
 function cell(snapshot: RunSnapshot, host: string): MachineCell {
-  const steps = snapshot.order.map((id) => snapshot.steps[id]).filter((s) => s?.host === host);
+  const steps = snapshot.order
+    .map((id) => snapshot.steps[id])
+    .filter((s) => s?.host === host && !CLUSTER_PHASES.has(s.phase));
   const failed = steps.find((s) => s?.status === 'failed');
   if (failed)
     return { host, state: 'failed', problem: `${failed.title}: ${failed.error?.message ?? 'failed'}` };
@@ -60,12 +66,14 @@ export function dashboard(
       .sort((a, b) => RANK[a.c.state] - RANK[b.c.state] || a.i - b.i)
       .map(({ c }) => c);
     const worst = cells.reduce<CellState>((w, c) => (RANK[c.state] < RANK[w] ? c.state : w), 'done');
-    const state: CellState =
-      snapshot?.status === 'succeeded'
-        ? 'done'
-        : snapshot?.status === 'running' && worst === 'done'
-          ? 'running'
-          : worst;
+    const ended: Partial<Record<RunSnapshot['status'], CellState>> = {
+      succeeded: 'done',
+      failed: 'failed',
+      cancelled: 'cancelled',
+    };
+    const state: CellState = snapshot
+      ? (ended[snapshot.status] ?? (worst === 'done' ? 'running' : worst))
+      : 'pending';
     return {
       cluster,
       state,
