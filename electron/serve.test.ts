@@ -31,9 +31,39 @@ function get(port: number, path: string, host = `127.0.0.1:${port}`) {
   );
 }
 
-function connect(url: string, origin: string): Promise<WebSocket> {
+function post(port: number, path: string, body: string, origin: string) {
+  return new Promise<{ status: number; headers: Record<string, unknown>; body: string }>(
+    (resolve, reject) => {
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port,
+          path,
+          method: 'POST',
+          headers: { host: `127.0.0.1:${port}`, origin, 'content-type': 'application/json' },
+        },
+        (res) => {
+          let text = '';
+          res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    },
+  );
+}
+
+/** The page's sign-in: the printed key traded for the session cookie ("name=value"). */
+async function signIn(port: number, origin: string, key = 'test-token-123456') {
+  const r = await post(port, '/bridge/session', JSON.stringify({ key }), origin);
+  const setCookie = (r.headers['set-cookie'] as string[] | undefined)?.[0] ?? '';
+  return { answer: JSON.parse(r.body) as unknown, setCookie, cookie: setCookie.split(';')[0] ?? '' };
+}
+
+function connect(url: string, origin: string, cookie?: string): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { origin });
+    const ws = new WebSocket(url, { origin, ...(cookie ? { headers: { cookie } } : {}) });
     ws.once('open', () => resolve(ws));
     ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
     ws.once('error', reject);
@@ -55,8 +85,15 @@ async function start() {
     token: 'test-token-123456',
   });
   const origin = `http://127.0.0.1:${front.port}`;
-  const socketUrl = `ws://127.0.0.1:${front.port}/bridge?token=test-token-123456`;
+  const socketUrl = `ws://127.0.0.1:${front.port}/bridge`;
   return { backend, front, origin, socketUrl };
+}
+
+/** A front and a signed-in socket's cookie. */
+async function startSignedIn() {
+  const started = await start();
+  const { cookie } = await signIn(started.front.port, started.origin);
+  return { ...started, cookie };
 }
 
 describe('browser front (k3s-wizard serve)', () => {
@@ -89,20 +126,58 @@ describe('browser front (k3s-wizard serve)', () => {
     expect((await get(front.port, '/', 'evil.example')).status).toBe(421);
   });
 
-  it('refuses a socket without the token, with a wrong token, or from another origin', async () => {
+  it('trades the one-time key of the address for a session cookie, once', async () => {
+    const { front, origin, socketUrl } = await start();
+    expect(await get(front.port, '/bridge/session').then((r) => JSON.parse(r.body) as unknown)).toEqual({
+      ok: false,
+      reason: 'none',
+    });
+    const first = await signIn(front.port, origin);
+    expect(first.answer).toEqual({ ok: true });
+    expect(first.setCookie).toMatch(
+      new RegExp(`^k3s-wizard-session-${front.port}=[\\w-]{43}; Path=/bridge; HttpOnly; SameSite=Strict$`),
+    );
+    expect(first.setCookie).not.toContain('test-token-123456');
+    // The address again (from the history, a copy, another browser): used up.
+    const again = await signIn(front.port, origin);
+    expect(again).toEqual({ answer: { ok: false, reason: 'used' }, setCookie: '', cookie: '' });
+    expect((await signIn(front.port, origin, 'test-token-654321')).answer).toEqual({
+      ok: false,
+      reason: 'unknown',
+    });
+    const ws = await connect(socketUrl, origin, first.cookie);
+    ws.close();
+  });
+
+  it('refuses a sign-in from another origin or with a malformed or oversized request', async () => {
     const { front, origin } = await start();
-    await expect(connect(`ws://127.0.0.1:${front.port}/bridge`, origin)).rejects.toThrow('HTTP 401');
+    const key = JSON.stringify({ key: 'test-token-123456' });
+    expect((await post(front.port, '/bridge/session', key, 'http://evil.example')).status).toBe(403);
+    expect((await post(front.port, '/bridge/session', '{"key":', origin)).status).toBe(400);
+    expect((await post(front.port, '/bridge/session', 'x'.repeat(5000), origin)).status).toBe(413);
+    // None of them used the key up.
+    expect((await signIn(front.port, origin)).answer).toEqual({ ok: true });
+  });
+
+  it('refuses a socket without the session cookie, with the key instead, or from another origin', async () => {
+    const { front, origin, socketUrl, cookie } = await startSignedIn();
+    await expect(connect(socketUrl, origin)).rejects.toThrow('HTTP 401');
+    await expect(connect(`${socketUrl}?token=test-token-123456`, origin)).rejects.toThrow('HTTP 401');
     await expect(
-      connect(`ws://127.0.0.1:${front.port}/bridge?token=test-token-654321`, origin),
+      connect(socketUrl, origin, `k3s-wizard-session-${front.port}=${'a'.repeat(43)}`),
     ).rejects.toThrow('HTTP 401');
-    await expect(
-      connect(`ws://127.0.0.1:${front.port}/bridge?token=test-token-123456`, 'http://evil.example'),
-    ).rejects.toThrow('HTTP 403');
+    // Another port's cookie name (a second front) does not open this one.
+    await expect(connect(socketUrl, origin, cookie.replace(`-${front.port}=`, '-1='))).rejects.toThrow(
+      'HTTP 401',
+    );
+    await expect(connect(socketUrl, 'http://evil.example', cookie)).rejects.toThrow('HTTP 403');
+    const r = await get(front.port, '/bridge/session');
+    expect(JSON.parse(r.body)).toEqual({ ok: false, reason: 'none' });
   });
 
   it('carries invokes and events over the socket', async () => {
-    const { socketUrl, origin } = await start();
-    const ws = await connect(socketUrl, origin);
+    const { socketUrl, origin, cookie } = await startSignedIn();
+    const ws = await connect(socketUrl, origin, cookie);
     const messages: ServerMessage[] = [];
     ws.on('message', (data: Buffer) => messages.push(JSON.parse(data.toString()) as ServerMessage));
     ws.send(JSON.stringify({ type: 'invoke', id: 7, channel: 'app:info', input: {} }));
@@ -129,8 +204,8 @@ describe('browser front (k3s-wizard serve)', () => {
   });
 
   it('closes a socket that sends malformed messages', async () => {
-    const { socketUrl, origin } = await start();
-    const ws = await connect(socketUrl, origin);
+    const { socketUrl, origin, cookie } = await startSignedIn();
+    const ws = await connect(socketUrl, origin, cookie);
     const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
     ws.send('{"type":"invoke","id":"x"}');
     expect(await closed).toBe(1008);

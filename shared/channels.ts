@@ -29,6 +29,8 @@ export const INVOKE_CHANNELS = [
   'bundle:create',
   'files:download',
   'airgap:scan',
+  'cluster:status',
+  'cluster:revokeToken',
 ] as const;
 
 export const EVENT_CHANNELS = ['app:log', 'run:event', 'app:menu'] as const;

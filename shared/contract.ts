@@ -7,6 +7,8 @@
 import { z } from 'zod';
 import { type EventChannel, type InvokeChannel } from './channels';
 import { MenuEventSchema, OpenFileInput, OpenFolderInput, PickedPathSchema, SaveFileInput } from './desktop';
+import { ClusterStatusSchema } from './day-two/status';
+import { TOKEN_ID } from './day-two/tokens';
 import { ClusterDraftInputSchema, ClusterDraftSchema, ClusterSlug, SavedClusterSummarySchema } from './draft';
 import { HostFactsSchema } from './facts-schema';
 import {
@@ -18,6 +20,7 @@ import {
   SetCredentialsInput,
   TrustHostKeyInput,
 } from './probe/schema';
+import { ClusterSpec } from './spec/schema';
 import {
   BundleInput,
   JoinCommandInput,
@@ -154,6 +157,19 @@ export const contract = {
     'airgap:scan': {
       input: z.strictObject({ folder: z.string().min(1).max(4096) }),
       output: z.object({ files: z.array(z.string()), sha256: z.record(z.string(), z.string()) }),
+    },
+    /**
+     * The cluster page: the nodes as the first server's API lists them, the flows between the
+     * nodes (the post-install connection test, when `flows`) and the join tokens.
+     */
+    'cluster:status': {
+      input: z.strictObject({ spec: ClusterSpec, flows: z.boolean().default(false) }),
+      output: ClusterStatusSchema,
+    },
+    /** Revokes a bootstrap (join) token on the first server: no machine can join with it any more. */
+    'cluster:revokeToken': {
+      input: z.strictObject({ spec: ClusterSpec, id: z.string().regex(TOKEN_ID) }),
+      output: z.object({}),
     },
   },
   events: {

@@ -36,7 +36,7 @@ export interface ExecResult {
 }
 
 const LAB_SCRIPT = fileURLToPath(new URL('./lab', import.meta.url));
-const DEFAULT_VERSIONS = ['v1.33.5+k3s1', 'v1.32.9+k3s1'];
+const DEFAULT_VERSIONS = ['v1.33.5+k3s1', 'v1.32.9+k3s1', 'v1.34.1+k3s1'];
 
 export function labDir(): string {
   return process.env.K3S_LAB_DIR || '/var/tmp/k3s-wizard-lab';
@@ -187,6 +187,17 @@ export function mirror(): {
     airgapDir: `${labDir()}/airgap`,
   };
 }
+
+/**
+ * A release broken for one arch on the mirror: its files install (checksums match), then K3s
+ * dies at start, as a bad upstream build does. `fix` serves the good build again.
+ */
+export const mirrorFault = {
+  break: (version: string, arch: 'amd64' | 'arm64' | 'arm') =>
+    mustRun(['mirror', 'break', version, arch]).then(() => undefined),
+  fix: (version: string, arch: 'amd64' | 'arm64' | 'arm') =>
+    mustRun(['mirror', 'fix', version, arch]).then(() => undefined),
+};
 
 /** Builds the stand-in release files if needed and starts the mirror's HTTP server. */
 export async function ensureMirror(): Promise<void> {

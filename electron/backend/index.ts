@@ -6,6 +6,7 @@ import { expandHome } from '../ssh/auth';
 import { onlySteps } from '../../shared/plan/select';
 import { connectivityChecks } from '../../shared/checks/connectivity';
 import { ClusterStore } from '../clusters/store';
+import { ClusterService } from '../day-two/cluster-service';
 import { FileDialogService, type Dialogs } from '../desktop/files';
 import { RunService } from '../engine/service';
 import { HostsService } from '../probe/hosts-service';
@@ -94,6 +95,7 @@ export function createBackend(options: BackendOptions): Backend {
     env: process.env,
     onEvent: (event) => hub.emit('run:event', event),
   });
+  const day2 = new ClusterService({ pool: () => hosts.pool, logger });
   const handlers: Handlers = {
     'app:info': () =>
       Promise.resolve({
@@ -164,6 +166,15 @@ export function createBackend(options: BackendOptions): Backend {
         return kubeconfigDownload(path, input.context);
       }),
     'airgap:scan': ({ folder }) => settle(() => readAirgapFolder(expandHome(folder))),
+    'cluster:status': ({ spec, flows }, ctx) =>
+      day2.status({
+        spec,
+        facts: hosts.factsFor(spec),
+        flows,
+        tokens: true,
+        ...(ctx.signal ? { signal: ctx.signal } : {}),
+      }),
+    'cluster:revokeToken': async ({ spec, id }) => (await day2.revokeToken(spec, id), {}),
   };
   const dispatcher = createDispatcher({ handlers, logger });
   logger.info('app', `back end started (${options.front} front, version ${options.version})`);

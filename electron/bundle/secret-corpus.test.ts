@@ -13,6 +13,9 @@ import { stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../shared/errors';
 import { buildPlan, planToScript } from '../../shared/plan';
+import { replayRun } from '../../shared/run';
+import { captureIo } from '../../test-support/cli-io';
+import { harness, INSTALL, threeNodePlan } from '../../test-support/engine/harness';
 import { makeSpec, node } from '../../test-support/shared/spec';
 import { createDispatcher, type Handlers } from '../backend/dispatcher';
 import { EventHub } from '../backend/events';
@@ -20,6 +23,7 @@ import { Logger } from '../backend/logger';
 import { runCli } from '../cli/program';
 import type { HostRunner } from '../engine/host-runner';
 import { StepOutput } from '../engine/output';
+import { RunLog } from '../engine/run-log';
 import { createBundle } from './index';
 
 const CORPUS = fileURLToPath(new URL('./fixtures/secret-corpus/', import.meta.url));
@@ -122,6 +126,77 @@ describe('the secret corpus', () => {
     expectClean(out, 'the events');
     expectClean(output.lastLines(10_000).join('\n'), 'the failure tail');
     expect(out).toContain('Node ready');
+  });
+
+  it("never reaches a run's events, its run log file or its snapshot, from a failing install", async () => {
+    const { logger } = backendLog();
+    const redact = (text: string) => logger.redact(text);
+    const h = harness({
+      plan: threeNodePlan(),
+      rules: {
+        s1: [
+          { match: /journalctl/, reply: { code: 0, stdout: JOURNAL } },
+          { match: INSTALL, reply: { code: 1, stdout: EVERYTHING, stderr: `failed: ${EVERYTHING}` } },
+        ],
+      },
+      services: { redact, onSecret: (value) => logger.addSecret(value) },
+    });
+    const snapshot = await h.run.start();
+    expect(snapshot.status).toBe('failed');
+    const dir = mkdtempSync(join(tmpdir(), 'k3sw-corpus-'));
+    const log = new RunLog({ dataDir: dir, cluster: 'lab' }, redact);
+    for (const event of h.events) log.write(event);
+    // The events as the engine emits them (before the hub's own pass), the log file, the snapshot.
+    const events = JSON.stringify(h.events);
+    expectClean(events, 'the run events');
+    expectClean(readFileSync(log.path, 'utf8'), 'the run log');
+    expectClean(JSON.stringify(replayRun(h.events)), 'the run snapshot');
+    expect(events).toContain('Node ready');
+    expect(h.events.some((e) => e.type === 'step-failed' && e.stepId === 'install:s1')).toBe(true);
+  });
+
+  it('never reaches the plan the command line prints, as text, JSON or a script', async () => {
+    const spec = makeSpec([node('s1', '10.0.0.1', 'server')], {
+      install: {
+        source: 'online',
+        scriptUrl: 'https://mirror-user:Mirror-Url-Pass-0009@mirror2.lan/install.sh',
+        githubUrl: 'https://mirror-user:Mirror-Url-Pass-0009@mirror2.lan/k3s',
+      },
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'k3sw-corpus-'));
+    const file = join(dir, 'cluster.yaml');
+    writeFileSync(file, stringify(spec));
+    for (const format of ['text', 'json', 'sh']) {
+      const io = captureIo({ HOME: dir });
+      expect(await runCli(['plan', file, '--format', format], io.value)).toBe(0);
+      const out = io.out() + io.err();
+      expectClean(out, `plan --format ${format}`);
+      expect(out).toContain('mirror2.lan');
+    }
+  });
+
+  it("never reaches the command line's errors, from a cluster file holding the corpus", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'k3sw-corpus-'));
+    const file = join(dir, 'cluster.yaml');
+    const indented = (text: string) =>
+      text
+        .split('\n')
+        .map((line) => `    ${line}`)
+        .join('\n');
+    // Each file as a cluster file, nested in a node too, and cut off (not YAML any more).
+    const contents = HOST_FILES.flatMap((f) => [
+      f.text,
+      `apiVersion: k3s-wizard/v1\nkind: Cluster\nname: lab\nnodes:\n  - address: 10.0.0.1\n${indented(f.text)}\n`,
+      `{ ${f.text}`,
+    ]);
+    for (const content of contents) {
+      writeFileSync(file, content);
+      const io = captureIo({ HOME: dir });
+      expect(await runCli(['plan', file], io.value)).not.toBe(0);
+      const out = io.out() + io.err();
+      expect(out).toContain('error:');
+      expectClean(out, 'the command line errors');
+    }
   });
 
   it('never reaches an error a front receives', async () => {

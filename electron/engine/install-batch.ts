@@ -17,7 +17,7 @@ import { JoinStopped, watchingJoin } from './join-watch';
 import { isInstallScript, joins, unitOf } from './k3s';
 import { sha256Of } from './local-files';
 import type { StepOutput } from './output';
-import type { RunMemory, StepContext } from './step-context';
+import { emitProgress, type RunMemory, type StepContext } from './step-context';
 
 export interface SentFile {
   sha256: string;
@@ -78,16 +78,7 @@ export async function sendFiles(
       timeoutMs: run.remaining(),
       signal: run.signal,
       onProgress: (transferred: number, total: number) =>
-        ctx.emit({
-          type: 'progress',
-          host: step.host,
-          stepId: step.id,
-          action: u.index,
-          actions: step.actions.length,
-          what: u.action.what,
-          transferred,
-          total,
-        }),
+        emitProgress(ctx, u.index, u.action.what, { transferred, total }),
     })),
   );
   missing.forEach((u, i) => {
@@ -178,14 +169,7 @@ export async function runBatch(
       if (!action) return;
       last = i;
       run.started(action);
-      ctx.emit({
-        type: 'progress',
-        host: step.host,
-        stepId: step.id,
-        action: run.from + i,
-        actions: step.actions.length,
-        what: action.what,
-      });
+      emitProgress(ctx, run.from + i, action.what);
       if (i === installAt) {
         serviceTimeoutMs = Math.min(services.serviceTimeoutMs, run.remaining());
         serviceTimer = setTimeout(() => serviceAbort.abort(), serviceTimeoutMs);

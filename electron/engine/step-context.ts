@@ -69,3 +69,22 @@ export interface StepContext {
 }
 
 export type StepOutcome = 'done' | 'skipped' | 'failed' | 'cancelled';
+
+/** The progress event of the step's action at `index` (with bytes sent, for a copy). */
+export function emitProgress(
+  ctx: StepContext,
+  index: number,
+  what: string,
+  sent?: { transferred: number; total: number },
+): void {
+  const { step } = ctx;
+  ctx.emit({
+    type: 'progress',
+    host: step.host,
+    stepId: step.id,
+    action: index,
+    actions: step.actions.length,
+    what,
+    ...(sent ? { transferred: sent.transferred, total: sent.total } : {}),
+  });
+}

@@ -14,7 +14,7 @@ import { deleteStaleNode } from './k3s';
 import { isInstallStep, precheck } from './precheck';
 import { batchable, runBatch, sendFiles, tryWaitsAtOnce, type SentFile } from './install-batch';
 import { StepOutput } from './output';
-import type { StepContext, StepOutcome } from './step-context';
+import { emitProgress, type StepContext, type StepOutcome } from './step-context';
 
 export type { RunMemory, SavedKubeconfig, StepContext, StepOutcome, StepServices } from './step-context';
 
@@ -88,7 +88,7 @@ export async function executeStep(ctx: StepContext): Promise<StepOutcome> {
       current = action;
       if (action.kind === 'wait-for' && !tried.has(index))
         for (const met of await tryWaitsAtOnce(ctx, { ...run, from: index, tried })) settled.add(met);
-      ctx.emit({ type: 'progress', ...on, action: index, actions: step.actions.length, what: action.what });
+      emitProgress(ctx, index, action.what);
       if (settled.has(index)) {
         index++;
         continue;

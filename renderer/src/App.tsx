@@ -1,6 +1,7 @@
 import { useEffect, useRef } from 'react';
 import { ClassroomScreen } from './classroom/ClassroomScreen';
 import { AboutDialog } from './components/AboutDialog';
+import { ClusterMain } from './components/ClusterPage';
 import { ErrorBoundary } from './components/ErrorBoundary';
 import { LogPanel } from './components/LogPanel';
 import { SavedClusters } from './components/SavedClusters';
@@ -55,6 +56,7 @@ export function App() {
   const installed = useAppStore((s) => s.run?.status === 'succeeded');
   const blocked = nextBlockedBecause(step, { hosts, issues, installed });
   const current = STEPS[index]!;
+  const page = useAppStore((s) => s.page);
 
   // Move focus to the new step's heading so keyboard and screen-reader users follow along
   // (not on first load: focus then stays where the browser put it).
@@ -84,10 +86,10 @@ export function App() {
         <SavedClusters open={dialogOpen === 'saved'} onClose={() => setDialogOpen(null)} />
         <AboutDialog open={dialogOpen === 'about'} onClose={() => setDialogOpen(null)} />
       </header>
-      <nav className="app-steps" aria-label="Wizard steps">
+      <nav className="app-steps" aria-label="Wizard steps" hidden={page === 'cluster'}>
         <StepList />
       </nav>
-      {classroomOpen ? (
+      {classroomOpen && (
         <main className="app-main">
           <h1>Classroom</h1>
           <p className="step-summary">
@@ -97,37 +99,37 @@ export function App() {
             <ClassroomScreen />
           </ErrorBoundary>
         </main>
-      ) : (
-        <main className="app-main">
-          <h1 ref={heading} tabIndex={-1}>
-            {current.title}
-          </h1>
-          <p className="step-summary">{current.summary}</p>
-          {/* A crash in one step leaves the frame (steps, Back, Next) and the user's work in place. */}
-          <ErrorBoundary key={step} what={`the ${current.title} step`} reloadLabel="Reload this step">
-            <StepBody step={step} />
-          </ErrorBoundary>
-          <div className="step-actions">
-            <button type="button" onClick={back} disabled={index === 0}>
-              Back
-            </button>
-            {blocked && (
-              <p id="next-blocked" className="help">
-                {blocked}
-              </p>
-            )}
-            <button
-              type="button"
-              className="primary"
-              onClick={next}
-              disabled={index === STEPS.length - 1 || blocked !== null}
-              aria-describedby={blocked ? 'next-blocked' : undefined}
-            >
-              Next
-            </button>
-          </div>
-        </main>
       )}
+      {!classroomOpen && page === 'cluster' && <ClusterMain />}
+      <main className="app-main" hidden={page === 'cluster' || classroomOpen}>
+        <h1 ref={heading} tabIndex={-1}>
+          {current.title}
+        </h1>
+        <p className="step-summary">{current.summary}</p>
+        {/* A crash in one step leaves the frame (steps, Back, Next) and the user's work in place. */}
+        <ErrorBoundary key={step} what={`the ${current.title} step`} reloadLabel="Reload this step">
+          <StepBody step={step} />
+        </ErrorBoundary>
+        <div className="step-actions">
+          <button type="button" onClick={back} disabled={index === 0}>
+            Back
+          </button>
+          {blocked && (
+            <p id="next-blocked" className="help">
+              {blocked}
+            </p>
+          )}
+          <button
+            type="button"
+            className="primary"
+            onClick={next}
+            disabled={index === STEPS.length - 1 || blocked !== null}
+            aria-describedby={blocked ? 'next-blocked' : undefined}
+          >
+            Next
+          </button>
+        </div>
+      </main>
       <ErrorBoundary what="the log" reloadLabel="Reload the log">
         <LogPanel />
       </ErrorBoundary>

@@ -1,3 +1,5 @@
+// First: the one-time key leaves the address and the history before anything else runs.
+import './bridge/launch-key';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
@@ -10,13 +12,13 @@ import './styles.css';
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root');
-const bridge = createAppBridge();
+const { bridge, accessProblem } = await createAppBridge();
 
 if (bridge.state() === 'no-key') {
-  // Without the key nothing can reach the back end: no wizard, only how to get a working address.
+  // Without a session nothing can reach the back end: no wizard, only how to get a working address.
   createRoot(root).render(
     <StrictMode>
-      <NoKeyPage />
+      <NoKeyPage problem={accessProblem ?? 'none'} />
     </StrictMode>,
   );
 } else {

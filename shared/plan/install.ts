@@ -19,7 +19,7 @@ export const IMAGES_DIR = '/var/lib/rancher/k3s/agent/images';
 export const INSTALL_TIMEOUT_MS = 15 * 60_000;
 
 // curl where there is one, wget otherwise; values arrive as positional parameters, never pasted in.
-const FETCH_SCRIPT =
+export const FETCH_SCRIPT =
   'if command -v curl >/dev/null 2>&1; then curl -sfL "$1" -o "$2"; else wget -qO "$2" "$1"; fi && chmod 0700 "$2"';
 
 const SERVICE_ACTIVE =
@@ -158,12 +158,38 @@ function airgapActions(ctx: InstallContext, target: InstallTarget, notes: string
   return actions;
 }
 
+/**
+ * An adopted node (installed outside k3s-wizard): nothing is written or reinstalled there, so
+ * nothing restarts; the step only makes sure its K3s runs.
+ */
+function keepStep(node: NodeSpec): Omit<PlanStep, 'dependsOn' | 'phase'> {
+  const unit = systemdUnit(node);
+  const running: PlanAction & { kind: 'wait-for' } = {
+    kind: 'wait-for',
+    check: { command: shJoin(['sh', '-c', SERVICE_ACTIVE, 'k3s-wizard-check', unit]), sudo: false },
+    intervalMs: 2000,
+    timeoutMs: 60_000,
+    what: `wait until ${unit} runs (it was installed outside k3s-wizard, which keeps it as it is: start it with sudo systemctl start ${unit}, or remove adopted: true from ${node.nodeName} to have k3s-wizard reinstall it with the cluster file's settings)`,
+  };
+  return {
+    id: `install:${node.nodeName}`,
+    host: node.nodeName,
+    title: `Keep K3s ${node.role} (installed outside k3s-wizard)`,
+    actions: [running],
+    secrets: [],
+    alreadyDone: running.check,
+    timeoutMs: 2 * 60_000,
+    notes: ['Adopted: its K3s settings and service are left as they are.'],
+  };
+}
+
 export function installStep(
   ctx: InstallContext,
   target: InstallTarget,
 ): Omit<PlanStep, 'dependsOn' | 'phase'> {
   const { spec } = ctx;
   const { node } = target;
+  if (node.adopted) return keepStep(node);
   const facts = ctx.facts[node.nodeName] ?? null;
   const notes: string[] = [];
   const config = nodeConfig(spec, node, { facts, joinUrl: target.joinUrl, clusterInit: target.clusterInit });

@@ -84,6 +84,10 @@ export function renderStep(step: PlanStep, options: RenderOptions = {}): string 
   return lines.join('\n');
 }
 
+/**
+ * The plan for people to read; like the script, it goes through the redaction (a mirror URL's
+ * password, say) unless asked to reveal the secrets.
+ */
 export function planToText(plan: Plan, options: RenderOptions = {}): string {
   const out: string[] = [`Plan for cluster ${plan.cluster}: ${plan.steps.length} steps`];
   for (const phase of plan.phases) {
@@ -92,7 +96,8 @@ export function planToText(plan: Plan, options: RenderOptions = {}): string {
     out.push('', `== ${phase.title} ==`);
     for (const step of steps) out.push('', renderStep(step, options));
   }
-  return `${out.join('\n')}\n`;
+  const text = `${out.join('\n')}\n`;
+  return options.reveal ? text : redactText(text);
 }
 
 /** Secrets become shell variables the person sets: "${K3S_TOKEN}" in an unquoted heredoc. */

@@ -100,6 +100,12 @@ export const NodeSpec = z.strictObject({
   arch: z.enum(ARCHES).optional(),
   /** Overrides the cluster's firewall policy for this machine. */
   firewall: z.enum(FIREWALL_POLICIES).optional(),
+  /**
+   * K3s on this machine was installed outside k3s-wizard (`k3s-wizard adopt`): its settings and
+   * service are kept as they are (never rewritten, reinstalled or restarted); only its firewall
+   * is planned, so it lets new peers in.
+   */
+  adopted: z.boolean().optional(),
 });
 export type NodeSpec = z.output<typeof NodeSpec>;
 

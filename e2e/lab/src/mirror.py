@@ -2,7 +2,9 @@
 """The lab's K3s release mirror: serves ROOT over HTTP like the release site
 (GITHUB_URL=<base>/k3s-io/k3s/releases) and the channel server
 (INSTALL_K3S_CHANNEL_URL=<base>/v1-release/channels: a redirect whose last path
-element is the version). Usage: mirror.py ROOT ADDRESS PORT LOGFILE"""
+element is the version). A release broken for one arch (ROOT/broken.txt, lines "VERSION ARCH",
+written by `lab mirror break`) is served from ROOT/broken/VERSION/: a build whose checksums
+match but that dies at start, as a bad upstream build would. Usage: mirror.py ROOT ADDRESS PORT LOGFILE"""
 import json, os, sys
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -31,9 +33,28 @@ class Handler(SimpleHTTPRequestHandler):
             self.send_header("Location", "%s/k3s-io/k3s/releases/tag/%s" % (base, channels[name]))
             self.send_header("Content-Length", "0")
             return self.end_headers()
+        broken = self.broken_file(path)
+        if broken:
+            return self.reply(200, open(broken, "rb").read(), "application/octet-stream")
         if path.startswith("/k3s-io/k3s/releases/tag/"):
             return self.reply(200, ("<html><body>Release %s</body></html>\n" % path.rsplit("/", 1)[1]).encode(), "text/html")
         return super().do_GET()
+
+    def broken_file(self, path):
+        """The broken build's file for a download of a version and arch marked broken, else None."""
+        parts = path.split("/")
+        if len(parts) != 7 or parts[1:5] != ["k3s-io", "k3s", "releases", "download"]:
+            return None
+        version, name = parts[5], parts[6]
+        arch = {"k3s": "amd64", "k3s-arm64": "arm64", "k3s-armhf": "arm"}.get(name)
+        if name.startswith("sha256sum-") and name.endswith(".txt"):
+            arch = name[len("sha256sum-"):-4]
+        try:
+            marks = open(os.path.join(ROOT, "broken.txt")).read().split("\n")
+        except OSError:
+            return None
+        f = os.path.join(ROOT, "broken", version, name)
+        return f if arch and "%s %s" % (version, arch) in marks and os.path.exists(f) else None
 
     def do_HEAD(self):
         if self.path.startswith("/v1-release/") or "/releases/tag/" in self.path:

@@ -36,8 +36,14 @@ cmd_mirror() {
     stop) mirror_stop ;;
     build) with_lock mirror mirror_build ;;
     url) echo "$(mirror_url)" ;;
+    break|fix)  # break VERSION ARCH: that build installs, then dies at start; fix: the good one again
+      [ -n "${2:-}" ] && [[ ${3:-} =~ ^(amd64|arm64|arm)$ ]] || die "usage: lab mirror break|fix VERSION amd64|arm64|arm"
+      touch "$MIRROR_DIR/broken.txt"
+      grep -vxF "$2 $3" "$MIRROR_DIR/broken.txt" > "$MIRROR_DIR/broken.txt.tmp" || true
+      [ "$1" = break ] && echo "$2 $3" >> "$MIRROR_DIR/broken.txt.tmp"
+      mv -f "$MIRROR_DIR/broken.txt.tmp" "$MIRROR_DIR/broken.txt" ;;
     info) printf '{"url":"%s","githubUrl":"%s/k3s-io/k3s/releases","installScriptUrl":"%s/install.sh","channelUrl":"%s/v1-release/channels","versions":"%s","airgapDir":"%s"}\n' \
             "$(mirror_url)" "$(mirror_url)" "$(mirror_url)" "$(mirror_url)" "$(mirror_versions)" "$AIRGAP_DIR" ;;
-    *) die "usage: lab mirror start|stop|build|url|info" ;;
+    *) die "usage: lab mirror start|stop|build|url|info|break|fix" ;;
   esac
 }

@@ -2,16 +2,20 @@
 """Builds the K3s stand-in release files: per version and arch a single-file
 executable (a Python zipapp with its arch and version baked in, so their sha256
 differ as real binaries do), sha256sum-<arch>.txt in the upstream format, and
-small air-gap image tarballs.  Usage: mkrelease.py K3S_SRC OUT_DIR AIRGAP_DIR"""
+small air-gap image tarballs.  Also, under broken/<ver>/, a build of each that installs (its
+checksums match) but dies at start as a bad build does: `lab mirror break VER ARCH` serves it.
+Usage: mkrelease.py K3S_SRC OUT_DIR AIRGAP_DIR"""
 import hashlib, io, json, os, subprocess, sys, tarfile, zipfile
 
-VERSIONS = {"v1.33.5+k3s1": "go1.24.6", "v1.32.9+k3s1": "go1.23.12"}
+# The first is what the tests install by default; three minors, so upgrades go one at a time.
+VERSIONS = {"v1.33.5+k3s1": "go1.24.6", "v1.32.9+k3s1": "go1.23.12", "v1.34.1+k3s1": "go1.24.6"}
 STABLE = "v1.33.5+k3s1"
+LATEST = "v1.34.1+k3s1"  # upstream: `latest` runs ahead of `stable` (a newer minor)
 ARCHES = {"amd64": "", "arm64": "-arm64", "arm": "-armhf"}  # sums name -> binary suffix
 FIXED = (2025, 1, 1, 0, 0, 0)  # fixed zip timestamps: same inputs, same sha256
 
 
-def zipapp(src, arch, version, go):
+def zipapp(src, arch, version, go, broken=False):
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
         def add(name, data):
@@ -20,7 +24,7 @@ def zipapp(src, arch, version, go):
         for f in sorted(os.listdir(os.path.join(src, "k3slab"))):
             if f.endswith(".py"):
                 add("k3slab/" + f, open(os.path.join(src, "k3slab", f)).read())
-        add("k3slab/_build.py", "ARCH = %r\nVERSION = %r\nGO = %r\n" % (arch, version, go))
+        add("k3slab/_build.py", "ARCH = %r\nVERSION = %r\nGO = %r\nBROKEN = %r\n" % (arch, version, go, broken))
     return b"#!/usr/bin/python3\n" + buf.getvalue()
 
 
@@ -51,6 +55,11 @@ def main():
         d = os.path.join(out, "k3s-io/k3s/releases/download", version)
         for arch, suffix in ARCHES.items():
             binary, images = zipapp(src, arch, version, go), images_tarball(arch, version)
+            bad = zipapp(src, arch, version, go, broken=True)
+            bad_sums = "".join("%s  %s\n" % (hashlib.sha256(data).hexdigest(), name)
+                               for name, data in sorted({"k3s" + suffix: bad, "k3s-airgap-images-%s.tar.zst" % arch: images}.items()))
+            write(os.path.join(out, "broken", version, "k3s" + suffix), bad, 0o755)
+            write(os.path.join(out, "broken", version, "sha256sum-%s.txt" % arch), bad_sums.encode())
             files = {"k3s" + suffix: binary, "k3s-airgap-images-%s.tar.zst" % arch: images}
             sums = "".join("%s  %s\n" % (hashlib.sha256(data).hexdigest(), name) for name, data in sorted(files.items()))
             for name, data in files.items():
@@ -60,7 +69,7 @@ def main():
                 for name, data in files.items():
                     write(os.path.join(airgap, name), data, 0o755 if not name.endswith(".zst") else 0o644)
                 write(os.path.join(airgap, "sha256sum-%s.txt" % arch), sums.encode())
-    channels = {"stable": STABLE, "latest": STABLE}
+    channels = {"stable": STABLE, "latest": LATEST}
     for v in VERSIONS:
         channels["v" + ".".join(v[1:].split(".")[:2])] = v
     write(os.path.join(out, "channels.json"), json.dumps(channels).encode())

@@ -55,7 +55,7 @@ function credentialsFor(node: NodeSpec, secrets: NodeSecrets): HostCredentials {
   return credentials;
 }
 
-function airgapInventory(spec: ClusterSpec, file: string): AirgapInventory | null {
+export function airgapInventory(spec: ClusterSpec, file: string): AirgapInventory | null {
   if (spec.install.source !== 'airgap') return null;
   const folder = isAbsolute(spec.install.folder)
     ? spec.install.folder

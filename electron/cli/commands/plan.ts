@@ -5,6 +5,7 @@ import { AppError } from '../../../shared/errors';
 import type { HostFacts } from '../../../shared/facts';
 import { FactsFileSchema } from '../../../shared/facts-schema';
 import { buildPlan, planToScript, planToText, type AirgapInventory } from '../../../shared/plan';
+import { redactStrings } from '../../../shared/redact';
 import {
   formatIssue,
   loadSpec,
@@ -88,7 +89,8 @@ export const registerPlan: RegisterCommand = (program, { io }) => {
       );
       report(fresh, file, io.stderr);
       if (!result.ok) throw new AppError('SPEC_INVALID', 'The plan cannot be made (problems listed above).');
-      if (opts.format === 'json') io.stdout(`${JSON.stringify(result.plan, null, 2)}\n`);
+      // Printed plans leave the app like exported scripts: redacted (a mirror URL's password, say).
+      if (opts.format === 'json') io.stdout(`${JSON.stringify(redactStrings(result.plan), null, 2)}\n`);
       else if (opts.format === 'sh') io.stdout(planToScript(result.plan));
       else io.stdout(planToText(result.plan));
     });

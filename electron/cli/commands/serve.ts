@@ -37,7 +37,9 @@ export const registerServe: RegisterCommand = (program, { io, dataDir }) => {
         extraOrigins: opts.devOrigin ? [opts.devOrigin] : [],
       });
       io.stdout(`k3s-wizard is running. Open this address in your browser:\n\n  ${front.url}\n\n`);
-      io.stdout('The address holds a secret key for this session: do not share it. Press Ctrl-C to stop.\n');
+      io.stdout(
+        'The address holds a one-time key: it opens the wizard once, in one browser (a reload there keeps working); after that, neither the address nor a copy of it works. Press Ctrl-C to stop.\n',
+      );
       await io.untilInterrupted();
       await front.close();
       await backend.close();

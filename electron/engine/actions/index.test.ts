@@ -4,7 +4,7 @@ import { threeNodePlan } from '../../../test-support/engine/harness';
 import { makeSpec, node } from '../../../test-support/shared/spec';
 import type { StepContext } from '../step-context';
 import type { ActionKind } from './action';
-import { ACTIONS, describeActionFailure, runAction } from './index';
+import { ACTIONS, beforeCheck, describeActionFailure, runAction } from './index';
 
 // Compile-time: a kind added to the PlanAction union and missing here (or in ACTIONS) fails the
 // typecheck; `satisfies` also refuses a kind that is not in the union.
@@ -59,6 +59,25 @@ describe('the action registry', () => {
     const kinds = new Set(plans.flatMap((p) => p.steps.flatMap((s) => s.actions.map((a) => a.kind))));
     expect(kinds.size).toBeGreaterThan(3);
     for (const kind of kinds) expect(ACTIONS).toHaveProperty(kind);
+  });
+
+  it("settles what an action kind needs before the step's check once per kind, and only for kinds that need it", async () => {
+    const commands: string[] = [];
+    const runner = {
+      exec: (request: { command: string }) => {
+        commands.push(request.command);
+        return Promise.resolve({ code: 0, stdout: '', stderr: '', signal: null });
+      },
+    };
+    const firewall = { kind: 'firewall', what: 'open the K3s ports' } as unknown as PlanAction;
+    const exec: PlanAction = { kind: 'exec', command: 'true', sudo: false, what: 'x' };
+    const run = { signal: new AbortController().signal, output: { push: () => undefined } as never };
+    const ctx = (actions: PlanAction[]) =>
+      ({ ...contextOf({ actions }), runner, dryRun: false }) as unknown as StepContext;
+    await beforeCheck(ctx([exec, wait, exec]), run);
+    expect(commands).toEqual([]);
+    await beforeCheck(ctx([firewall, exec, firewall]), run);
+    expect(commands).toHaveLength(1);
   });
 
   it('refuses a kind it has no module for with a clear error', () => {

@@ -1,22 +1,17 @@
 /** A reboot, then SSH waited for and reconnected; a host that does not return names its backup. */
 import { AppError } from '../../../shared/errors';
+import { emitProgress } from '../step-context';
 import type { ActionModule, ActionOf } from './action';
 
 export const rebootAndWait: ActionModule<ActionOf<'reboot-and-wait'>> = {
-  async run({ runner, step, emit }, action, { signal, remaining, index }) {
+  async run(ctx, action, { signal, remaining, index }) {
+    const { runner, step } = ctx;
     try {
       await runner.rebootAndWait({
         timeoutMs: Math.min(action.timeoutMs, remaining()),
         signal,
         onWaiting: (elapsedMs) =>
-          emit({
-            type: 'progress',
-            host: step.host,
-            stepId: step.id,
-            action: index,
-            actions: step.actions.length,
-            what: `${action.what}: away for ${Math.round(elapsedMs / 1000)} s`,
-          }),
+          emitProgress(ctx, index, `${action.what}: away for ${Math.round(elapsedMs / 1000)} s`),
       });
     } catch (error) {
       if (error instanceof AppError && error.code === 'HOST_DID_NOT_RETURN' && action.backup)

@@ -1,11 +1,13 @@
 /**
- * The browser front's Bridge: the contract over a WebSocket to `k3s-wizard serve`.
- * Reconnects by itself; calls made while disconnected wait for the connection.
+ * The browser front's Bridge: the contract over a WebSocket to `k3s-wizard serve`, opened with
+ * the session cookie the page signed in for (bridge/session.ts). Reconnects by itself while the
+ * session holds; calls made while disconnected wait for the connection.
  */
 import { bridgeFromTransport, type Bridge, type InvokeResponse } from '../../../shared/bridge';
+import type { ErrorPayload } from '../../../shared/errors';
 import { BRIDGE_PATH, ServerMessage } from '../../../shared/wire';
 
-/** `no-key`: the page was opened without the address `k3s-wizard serve` printed. */
+/** `no-key`: no session (opened without the printed address, or k3s-wizard was restarted). */
 export type ConnectionState = 'connecting' | 'open' | 'closed' | 'no-key';
 
 export interface WsBridge extends Bridge {
@@ -17,7 +19,15 @@ interface Pending {
   resolve: (response: InvokeResponse) => void;
 }
 
-export function createWsBridge({ url }: { url: string }): WsBridge {
+export interface WsBridgeOptions {
+  url: string;
+  /** The page signed in (else it stays in `no-key`). */
+  signedIn: boolean;
+  /** Whether the session still holds (asked before reconnecting; throws when unreachable). */
+  hasSession: () => Promise<boolean>;
+}
+
+export function createWsBridge({ url, signedIn, hasSession }: WsBridgeOptions): WsBridge {
   let socket: WebSocket | null = null;
   let state: ConnectionState = 'connecting';
   let nextId = 1;
@@ -32,10 +42,33 @@ export function createWsBridge({ url }: { url: string }): WsBridge {
     for (const listener of stateListeners) listener(next);
   };
 
-  const hasKey = new URL(url).searchParams.get('token') !== '';
+  /** Every call waiting for an answer gets this error instead. */
+  const failPending = (error: ErrorPayload): void => {
+    for (const [id, call] of pending) {
+      call.resolve({ ok: false, error });
+      pending.delete(id);
+    }
+  };
+
+  const noSession = (): void => {
+    queue.length = 0;
+    failPending({ code: 'FORBIDDEN', message: 'This page has no session with k3s-wizard.' });
+    setState('no-key');
+  };
+
+  const reconnect = (): void => {
+    hasSession().then(
+      (held) => (held ? connect() : noSession()),
+      () => {
+        // Not reachable (restarting, say): ask again later.
+        setTimeout(reconnect, retryMs);
+        retryMs = Math.min(retryMs * 2, 5000);
+      },
+    );
+  };
 
   const connect = (): void => {
-    if (!hasKey) {
+    if (!signedIn) {
       setState('no-key');
       return;
     }
@@ -61,16 +94,13 @@ export function createWsBridge({ url }: { url: string }): WsBridge {
     ws.onclose = (event) => {
       socket = null;
       // Calls in flight cannot be answered by a new connection: fail them clearly.
-      for (const [id, call] of pending) {
-        call.resolve({
-          ok: false,
-          error: { code: 'CONNECTION_LOST', message: 'The connection to the k3s-wizard back end was lost.' },
-        });
-        pending.delete(id);
-      }
+      failPending({
+        code: 'CONNECTION_LOST',
+        message: 'The connection to the k3s-wizard back end was lost.',
+      });
       setState('closed');
       if (event.code === 1008 || event.code === 1003) return;
-      setTimeout(connect, retryMs);
+      setTimeout(reconnect, retryMs);
       retryMs = Math.min(retryMs * 2, 5000);
     };
   };
@@ -109,18 +139,8 @@ export function createWsBridge({ url }: { url: string }): WsBridge {
   };
 }
 
-/** The socket URL for this page, taking the token from the address once and keeping it for reloads. */
-export function bridgeUrlFromLocation(location: Location, storage: Storage, history: History): string {
-  const params = new URLSearchParams(location.search);
-  const fromUrl = params.get('token');
-  if (fromUrl) {
-    storage.setItem('k3s-wizard-token', fromUrl);
-    params.delete('token');
-    // Keep the key out of the address bar, screenshots and the history.
-    const rest = params.toString();
-    history.replaceState(null, '', `${location.pathname}${rest ? `?${rest}` : ''}${location.hash}`);
-  }
-  const token = fromUrl ?? storage.getItem('k3s-wizard-token') ?? '';
+/** The socket URL for this page (no key in it: the session cookie goes with the handshake). */
+export function bridgeUrlFromLocation(location: Location): string {
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-  return `${scheme}://${location.host}${BRIDGE_PATH}?token=${encodeURIComponent(token)}`;
+  return `${scheme}://${location.host}${BRIDGE_PATH}`;
 }

@@ -1,9 +1,52 @@
 import { useEffect, useRef } from 'react';
-import type { HostKeyQuestion } from '../store/connect-slice';
+import type { HostKeyQuestion, KnownHostKey } from '../store/connect-slice';
+
+/** "ssh-ed25519" → "ed25519", the name of the host key file that holds it on the machine. */
+function keyFileName(keyType: string): string {
+  if (keyType.startsWith('ecdsa-')) return 'ecdsa';
+  if (keyType === 'ssh-rsa' || keyType.startsWith('rsa-')) return 'rsa';
+  return keyType.replace(/^ssh-/, '');
+}
+
+const CHECK_ON_MACHINE = (keyType: string) =>
+  `ssh-keygen -lf /etc/ssh/ssh_host_${keyFileName(keyType)}_key.pub`;
+
+function typesOf(keys: KnownHostKey[]): string {
+  return [...new Set(keys.map((k) => k.keyType).filter(Boolean))].join(', ') || 'known';
+}
+
+function title(address: string, question: HostKeyQuestion): string {
+  switch (question.kind) {
+    case 'unknown':
+      return `Trust ${address}?`;
+    case 'changed':
+      return `The identity of ${address} has changed`;
+    case 'type-changed':
+      return `${address} offers another kind of host key`;
+    case 'revoked':
+      return `The host key of ${address} is revoked`;
+  }
+}
+
+function KnownKeys({ keys }: { keys: KnownHostKey[] }) {
+  return (
+    <>
+      <dt>Known key{keys.length === 1 ? '' : 's'}</dt>
+      {keys.map((k) => (
+        <dd key={`${k.keyType} ${k.fingerprint}`}>
+          {k.keyType && <span className="key-type">{k.keyType} </span>}
+          <code>{k.fingerprint}</code>
+        </dd>
+      ))}
+    </>
+  );
+}
 
 /**
- * First contact: "is this the machine you mean?" with its SHA256 fingerprint. A changed key
- * shows old and new and says plainly what the common harmless reason is, and the other one.
+ * First contact: "is this the machine you mean?" with its SHA256 fingerprint. A host with any
+ * key on record is never a first contact: a changed key shows the known keys and the offered one
+ * with their types and says plainly what the common harmless reason is, and the other one; a
+ * key of a type never seen for the host is called out as such; a revoked key cannot be trusted.
  */
 export function HostKeyDialog({
   address,
@@ -22,7 +65,19 @@ export function HostKeyDialog({
     if (element && !element.open) element.showModal();
     return () => element?.close();
   }, []);
-  const changed = question.kind === 'changed';
+  const { kind } = question;
+  // Older answers carry fingerprints without types.
+  const known: KnownHostKey[] = question.knownKeys.length
+    ? question.knownKeys
+    : question.oldFingerprints.map((fingerprint) => ({ keyType: '', fingerprint }));
+  const offered = (
+    <>
+      <dt>Offered {question.keyType} key</dt>
+      <dd>
+        <code>{question.fingerprint}</code>
+      </dd>
+    </>
+  );
   return (
     <dialog
       ref={dialog}
@@ -33,32 +88,13 @@ export function HostKeyDialog({
         onCancel();
       }}
     >
-      <h2 id="host-key-title">{changed ? `The identity of ${address} has changed` : `Trust ${address}?`}</h2>
-      {changed ? (
+      <h2 id="host-key-title">{title(address, question)}</h2>
+      {kind === 'unknown' && (
         <>
           <p>
-            The machine answered with a different host key than before. This happens when a machine is
-            re-installed (for example a re-flashed Raspberry Pi). If you did not re-install it, someone may be
-            between you and the machine: do not trust the new key.
-          </p>
-          <dl className="fingerprints">
-            <dt>Known key</dt>
-            {question.oldFingerprints.map((f) => (
-              <dd key={f}>
-                <code>{f}</code>
-              </dd>
-            ))}
-            <dt>New {question.keyType} key</dt>
-            <dd>
-              <code>{question.fingerprint}</code>
-            </dd>
-          </dl>
-        </>
-      ) : (
-        <>
-          <p>
-            This is the first connection to this machine. Check that the fingerprint matches the machine’s (on
-            the machine: <code>ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub</code>).
+            This is the first connection to this machine: no key of it is on record. Check that the
+            fingerprint matches the machine’s (on the machine: <kbd>{CHECK_ON_MACHINE(question.keyType)}</kbd>
+            ).
           </p>
           <dl className="fingerprints">
             <dt>{question.keyType} key fingerprint</dt>
@@ -68,13 +104,47 @@ export function HostKeyDialog({
           </dl>
         </>
       )}
+      {kind === 'changed' && (
+        <p>
+          The machine answered with a different host key than before. This happens when a machine is
+          re-installed (for example a re-flashed Raspberry Pi). If you did not re-install it, someone may be
+          between you and the machine: do not trust the new key.
+        </p>
+      )}
+      {kind === 'type-changed' && (
+        <p>
+          k3s-wizard knows this machine by its {typesOf(known)} key, and now it offers only a key of type{' '}
+          {question.keyType}. k3s-wizard has met this machine before. A machine that suddenly shows another
+          kind of key is what someone between you and the machine looks like; a re-installed machine can do it
+          too. Trust it only if you re-installed the machine and the fingerprint matches the one on it (
+          <kbd>{CHECK_ON_MACHINE(question.keyType)}</kbd>).
+        </p>
+      )}
+      {(kind === 'changed' || kind === 'type-changed') && (
+        <dl className="fingerprints">
+          <KnownKeys keys={known} />
+          {offered}
+        </dl>
+      )}
+      {kind === 'revoked' && (
+        <>
+          <p>
+            The key this machine offers is marked <kbd>@revoked</kbd>
+            {question.source ? ` in ${question.source}` : ''}: k3s-wizard does not connect with it. Remove
+            that line only if you know why the key was revoked and that it is safe again.
+          </p>
+          <dl className="fingerprints">{offered}</dl>
+        </>
+      )}
       <div className="dialog-actions">
         <button type="button" onClick={onCancel}>
-          Cancel
+          {kind === 'revoked' ? 'Close' : 'Cancel'}
         </button>
-        <button type="button" className={changed ? 'danger' : 'primary'} onClick={onTrust}>
-          {changed ? 'This machine was re-installed — trust the new key' : 'Trust and connect'}
-        </button>
+        {kind !== 'revoked' && (
+          <button type="button" className={kind === 'unknown' ? 'primary' : 'danger'} onClick={onTrust}>
+            {kind === 'unknown' ? 'Trust and connect' : 'This machine was re-installed — trust the new key'}
+          </button>
+        )}
       </div>
     </dialog>
   );

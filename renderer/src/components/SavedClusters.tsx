@@ -9,8 +9,10 @@ export function SavedClusters({ open, onClose }: { open: boolean; onClose: () =>
   const refresh = useAppStore((s) => s.refreshSaved);
   const refreshSaved = useCallback(() => void refresh(), [refresh]);
   const openSaved = useAppStore((s) => s.openSaved);
+  const openClusterPage = useAppStore((s) => s.openClusterPage);
   const deleteSaved = useAppStore((s) => s.deleteSaved);
   const newCluster = useAppStore((s) => s.newCluster);
+  const closeClusterPage = useAppStore((s) => s.closeClusterPage);
   const dialog = useModal(open, refreshSaved);
 
   return (
@@ -37,12 +39,24 @@ export function SavedClusters({ open, onClose }: { open: boolean; onClose: () =>
               <button
                 type="button"
                 onClick={() => {
+                  closeClusterPage();
                   void openSaved(c.slug);
                   onClose();
                 }}
               >
                 Open <span className="visually-hidden">{c.name}</span>
               </button>
+              {c.installed && (
+                <button
+                  type="button"
+                  onClick={() => {
+                    void openClusterPage(c.slug);
+                    onClose();
+                  }}
+                >
+                  Cluster page <span className="visually-hidden">of {c.name}</span>
+                </button>
+              )}
               <button type="button" className="link" onClick={() => void deleteSaved(c.slug)}>
                 Delete <span className="visually-hidden">{c.name}</span>
               </button>
@@ -54,6 +68,7 @@ export function SavedClusters({ open, onClose }: { open: boolean; onClose: () =>
         <button
           type="button"
           onClick={() => {
+            closeClusterPage();
             newCluster();
             onClose();
           }}

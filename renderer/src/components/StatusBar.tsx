@@ -5,7 +5,8 @@ const CONNECTION_TEXT = {
   open: 'Connected',
   closed:
     'Not connected to the back end — retrying. If you restarted k3s-wizard, open the new address it printed.',
-  'no-key': 'This page has no access key. Open the address that “k3s-wizard serve” printed in the terminal.',
+  'no-key':
+    'This page has no session with the back end (k3s-wizard was restarted?). Open the new address that “k3s-wizard serve” printed in the terminal.',
 } as const;
 
 export function StatusBar() {

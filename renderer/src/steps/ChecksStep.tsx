@@ -1,4 +1,7 @@
 import { useEffect, useMemo, useState } from 'react';
+import { useShallow } from 'zustand/react/shallow';
+import { AddingBanner } from '../components/AddingBanner';
+import { hostsBeingAdded } from '../store/cluster-page-slice';
 import { ConnectionsTable } from '../components/ConnectionsTable';
 import { renderAction } from '../../../shared/plan';
 import { runChecks, type Check } from '../../../shared/checks';
@@ -131,7 +134,8 @@ function hostLabel(host: HostEntry): string {
 }
 
 export function ChecksStep() {
-  const hosts = useAppStore((s) => s.hosts);
+  // Adding machines to a running cluster: only the new ones are checked.
+  const hosts = useAppStore(useShallow(hostsBeingAdded));
   const facts = useAppStore((s) => s.facts);
   const connections = useAppStore((s) => s.connections);
   const connectivity = useAppStore((s) => s.connectivity);
@@ -177,6 +181,7 @@ export function ChecksStep() {
 
   return (
     <div className="checks">
+      <AddingBanner step="checks" />
       <div className="toolbar">
         <button type="button" onClick={() => void recheckAll()} disabled={probing || hosts.length === 0}>
           {probing ? 'Checking…' : 'Check all machines again'}

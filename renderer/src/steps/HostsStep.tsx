@@ -1,4 +1,5 @@
 import { Fragment, useId, useState, type FormEvent } from 'react';
+import { AddingBanner } from '../components/AddingBanner';
 import { fieldProps } from '../lib/field-props';
 import { ERROR_TITLES } from '../../../shared/errors';
 import { BulkAdd } from '../components/BulkAdd';
@@ -73,6 +74,7 @@ export function HostsStep() {
 
   return (
     <>
+      <AddingBanner step="hosts" />
       <form className="panel host-form" onSubmit={submit} aria-label="Add a host" noValidate>
         <div className="field grow">
           <label htmlFor={`${id}-address`}>Address</label>

@@ -3,6 +3,7 @@ import type { Check } from '../../../shared/checks';
 import type { ConnectivityResult } from '../../../shared/checks/connectivity';
 import { AppError } from '../../../shared/errors';
 import type { AppBridge } from '../bridge';
+import { hostsBeingAdded } from './cluster-page-slice';
 import type { Store } from '.';
 
 export type ConnectivityState =
@@ -13,7 +14,7 @@ export type ConnectivityState =
 
 export interface ChecksSlice {
   connectivity: ConnectivityState;
-  /** Probes every host again (facts are what the checks read). */
+  /** Probes every host again (facts are what the checks read); while adding machines, the new ones. */
   recheckAll: () => Promise<void>;
   /** Tests for real, with short-lived listeners, that the nodes reach each other's ports. */
   testConnectivity: () => Promise<void>;
@@ -24,7 +25,7 @@ export const createChecksSlice =
   (set, get) => ({
     connectivity: { state: 'idle' },
     async recheckAll() {
-      await Promise.all(get().hosts.map((host) => get().testHost(host.id)));
+      await Promise.all(hostsBeingAdded(get()).map((host) => get().testHost(host.id)));
     },
     async testConnectivity() {
       const { hosts, facts, cluster } = get();

@@ -15,11 +15,26 @@ export interface HostSecrets {
   remember?: boolean;
 }
 
+export interface KnownHostKey {
+  keyType: string;
+  fingerprint: string;
+}
+
 export interface HostKeyQuestion {
-  kind: 'unknown' | 'changed';
+  /**
+   * `unknown`: nothing on record (first contact); `changed`: another key of a known type;
+   * `type-changed`: a key type never seen for it (known by ed25519, offers only RSA, say);
+   * `revoked`: an `@revoked` line names the key (never trusted).
+   */
+  kind: 'unknown' | 'changed' | 'type-changed' | 'revoked';
+  /** The offered key. */
   keyType: string;
   fingerprint: string;
   oldFingerprints: string[];
+  /** The keys on record for the host, with their types. */
+  knownKeys: KnownHostKey[];
+  /** The known_hosts file that says so (a mismatch). */
+  source?: string;
 }
 
 export type HostConnection =
@@ -52,16 +67,39 @@ export interface ConnectSlice {
 
 const target = (host: HostEntry) => ({ host: host.address, port: host.port, user: host.user });
 
-function question(error: AppError): HostKeyQuestion | null {
+function knownKeysOf(value: unknown): KnownHostKey[] {
+  if (!Array.isArray(value)) return [];
+  return value.flatMap((k: unknown) => {
+    const { keyType, fingerprint } = (k ?? {}) as Record<string, unknown>;
+    return typeof keyType === 'string' && typeof fingerprint === 'string' ? [{ keyType, fingerprint }] : [];
+  });
+}
+
+/** What to ask the user about a host-key refusal (null: not one the user can answer). */
+export function hostKeyQuestion(error: AppError): HostKeyQuestion | null {
   const d = error.details ?? {};
   if (typeof d.fingerprint !== 'string') return null;
+  const oldFingerprints = Array.isArray(d.oldFingerprints)
+    ? d.oldFingerprints.filter((f): f is string => typeof f === 'string')
+    : [];
+  const knownKeys = knownKeysOf(d.knownKeys);
+  const keyType = typeof d.keyType === 'string' ? d.keyType : 'ssh';
+  // Any key on record makes it a mismatch, never a first contact.
+  const mismatch = error.code === 'HOST_KEY_MISMATCH' || knownKeys.length > 0 || oldFingerprints.length > 0;
+  const kind: HostKeyQuestion['kind'] = !mismatch
+    ? 'unknown'
+    : d.reason === 'revoked'
+      ? 'revoked'
+      : d.reason === 'type-changed' || (knownKeys.length > 0 && knownKeys.every((k) => k.keyType !== keyType))
+        ? 'type-changed'
+        : 'changed';
   return {
-    kind: error.code === 'HOST_KEY_MISMATCH' ? 'changed' : 'unknown',
-    keyType: typeof d.keyType === 'string' ? d.keyType : 'ssh',
+    kind,
+    keyType,
     fingerprint: d.fingerprint,
-    oldFingerprints: Array.isArray(d.oldFingerprints)
-      ? d.oldFingerprints.filter((f): f is string => typeof f === 'string')
-      : [],
+    oldFingerprints,
+    knownKeys,
+    ...(typeof d.source === 'string' ? { source: d.source } : {}),
   };
 }
 
@@ -107,7 +145,7 @@ export const createConnectSlice =
           const appError = error instanceof AppError ? error : new AppError('INTERNAL', String(error));
           const ask =
             appError.code === 'HOST_KEY_UNKNOWN' || appError.code === 'HOST_KEY_MISMATCH'
-              ? question(appError)
+              ? hostKeyQuestion(appError)
               : null;
           setConnection(
             id,
@@ -133,7 +171,7 @@ export const createConnectSlice =
             host: host.address,
             port: host.port,
             fingerprint: connection.question.fingerprint,
-            replace: connection.question.kind === 'changed',
+            replace: connection.question.kind !== 'unknown',
           });
         } catch (error) {
           const appError = error instanceof AppError ? error : new AppError('INTERNAL', String(error));
@@ -159,11 +197,22 @@ export const createConnectSlice =
         return bridge.invoke('hosts:importSshConfig', {});
       },
       dismissHostKey(id) {
-        setConnection(id, {
-          state: 'error',
-          code: 'HOST_KEY_UNKNOWN',
-          message: 'Not trusted: k3s-wizard will not connect to this machine until you trust its key.',
-        });
+        const connection = get().connections[id];
+        const asked = connection?.state === 'needs-trust' ? connection.question : null;
+        setConnection(
+          id,
+          asked?.kind === 'revoked'
+            ? {
+                state: 'error',
+                code: 'HOST_KEY_MISMATCH',
+                message: `Not trusted: the key it offers is marked @revoked${asked.source ? ` in ${asked.source}` : ''}.`,
+              }
+            : {
+                state: 'error',
+                code: asked && asked.kind !== 'unknown' ? 'HOST_KEY_MISMATCH' : 'HOST_KEY_UNKNOWN',
+                message: 'Not trusted: k3s-wizard will not connect to this machine until you trust its key.',
+              },
+        );
       },
     };
   };

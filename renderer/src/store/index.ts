@@ -7,6 +7,7 @@ import { createAppSlice, type AppSlice } from './app-slice';
 import { createChecksSlice, type ChecksSlice } from './checks-slice';
 import { createClassroomSlice, type ClassroomSlice } from './classroom-slice';
 import { createClusterOpsSlice, type ClusterOpsSlice } from './cluster-ops-slice';
+import { createClusterPageSlice, type ClusterPageSlice } from './cluster-page-slice';
 import { createClusterSlice, type ClusterSlice } from './cluster-slice';
 import { createConnectSlice, type ConnectSlice } from './connect-slice';
 import { createFactsSlice, type FactsSlice } from './facts-slice';
@@ -26,6 +27,7 @@ export type Store = AppSlice &
   RunSlice &
   SavedSlice &
   ClusterOpsSlice &
+  ClusterPageSlice &
   LogSlice &
   ClassroomSlice;
 
@@ -53,6 +55,7 @@ export function createAppStore(bridge: AppBridge, options: { storage?: StateStor
     ...createRunSlice(bridge)(...args),
     ...createSavedSlice(bridge)(...args),
     ...createClusterOpsSlice(bridge)(...args),
+    ...createClusterPageSlice(bridge)(...args),
     ...createLogSlice(bridge)(...args),
     ...createClassroomSlice(...args),
   });

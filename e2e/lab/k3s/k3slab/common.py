@@ -4,8 +4,10 @@ import hashlib, os, platform, re, socket, subprocess, sys, time
 try:
     from . import _build  # written by the mirror builder: ARCH, VERSION, GO
     ARCH, VERSION, GO = _build.ARCH, _build.VERSION, _build.GO
+    BROKEN = getattr(_build, "BROKEN", False)
 except ImportError:  # run from the source tree
     ARCH, VERSION, GO = {"x86_64": "amd64", "aarch64": "arm64", "armv7l": "arm"}.get(platform.machine(), "amd64"), "v1.33.5+k3s1", "go1.24.6"
+    BROKEN = False
 COMMIT = hashlib.sha256(VERSION.encode()).hexdigest()[:8]
 KUBE_VERSION = VERSION.replace("+k3s", "+k3s")  # kubelet reports the k3s version string
 DATA = "/var/lib/rancher/k3s"
@@ -148,7 +150,10 @@ def read_yaml(path):
 BOOL_FLAGS = {"cluster-init", "with-node-id", "debug", "disable-network-policy", "disable-helm-controller",
               "disable-kube-proxy", "disable-cloud-controller", "secrets-encryption", "selinux", "rootless",
               "prefer-bundled-bin", "protect-kernel-defaults", "embedded-registry", "docker", "ttl-only",
-              "disable-apiserver", "disable-etcd", "disable-scheduler", "disable-controller-manager"}
+              "disable-apiserver", "disable-etcd", "disable-scheduler", "disable-controller-manager",
+              # kubectl's (drain, delete, get)
+              "force", "ignore-daemonsets", "delete-emptydir-data", "delete-local-data", "ignore-not-found",
+              "all-namespaces", "A", "disable-eviction"}
 LIST_FLAGS = {"tls-san", "disable", "node-label", "node-taint", "kubelet-arg", "kube-apiserver-arg",
               "node-ip", "node-external-ip", "flannel-ipv6-masq", "etcd-arg", "kube-proxy-arg"}
 ALIASES = {"t": "token", "s": "server", "o": "output", "https-listen-port": "https-listen-port"}

@@ -1,6 +1,7 @@
 """`k3s kubectl` / `kubectl` (get nodes, get node NAME [-o json|name|wide|jsonpath=…],
-get --raw PATH, delete node NAME, rollout status deployment/coredns, version) and
-`k3s token create`: clients of the stand-in API with the kubeconfig's mTLS identity."""
+get --raw PATH, delete node NAME, rollout status deployment/coredns, version; cordon, drain,
+pods, secrets: kubectl_ops.py): clients of the stand-in API with the kubeconfig's mTLS identity.
+(`k3s token`: tokens.py.)"""
 import hashlib, json, os, re, sys, time
 
 from . import client
@@ -51,7 +52,10 @@ def age(ts):
 def row(n, wide):
     ready = next((c["status"] for c in n["status"]["conditions"] if c["type"] == "Ready"), "Unknown")
     roles = sorted(k.split("/", 1)[1] for k in n["metadata"]["labels"] if k.startswith("node-role.kubernetes.io/"))
-    cols = [n["metadata"]["name"], "Ready" if ready == "True" else "NotReady", ",".join(roles) or "<none>",
+    state = "Ready" if ready == "True" else "NotReady"
+    if n["spec"].get("unschedulable"):
+        state += ",SchedulingDisabled"
+    cols = [n["metadata"]["name"], state, ",".join(roles) or "<none>",
             age(n["metadata"]["creationTimestamp"]), n["status"]["nodeInfo"]["kubeletVersion"]]
     if wide:
         ip = next((a["address"] for a in n["status"]["addresses"] if a["type"] == "InternalIP"), "<none>")
@@ -133,6 +137,9 @@ def kubectl(args):
             v = call(opts, "GET", "/version")
             print("Server Version: %s" % v["gitVersion"])
         return
+    from . import kubectl_ops
+    if kubectl_ops.dispatch(opts, rest):
+        return
     verb, what = rest[0], rest[1:] if len(rest) > 1 else []
     if not what or what[0] not in ("nodes", "node", "no"):
         sys.stderr.write('error: the server doesn\'t have a resource type "%s"\n' % (what[0] if what else ""))
@@ -162,8 +169,14 @@ def kubectl(args):
                 head += ["INTERNAL-IP", "EXTERNAL-IP", "OS-IMAGE", "KERNEL-VERSION", "CONTAINER-RUNTIME"]
             table([row(n, out == "wide") for n in items], head)
     elif verb == "delete":
+        from .kubectl_ops import try_call
         for x in names:
-            call(opts, "DELETE", "/api/v1/nodes/" + x)
+            code, doc = try_call(opts, "DELETE", "/api/v1/nodes/" + x)
+            if code == 404 and opts.get("ignore-not-found"):
+                continue
+            if code != 200:
+                sys.stderr.write("Error from server (%s): %s\n" % (doc.get("reason", "NotFound"), doc.get("message", "")))
+                sys.exit(1)
             print('node "%s" deleted' % x)
     else:
         sys.stderr.write("error: unknown command \"%s\" for \"kubectl\" (lab stand-in: get/delete nodes, version)\n" % verb)
@@ -179,20 +192,3 @@ def duration(s):
         sys.exit(1)
     return total
 
-
-def token(args):
-    if not args or args[0] not in ("create", "list", "generate"):
-        sys.stderr.write("usage: k3s token create [--ttl DURATION]\n")
-        sys.exit(1)
-    opts, _ = parse_flags(args[1:])
-    if args[0] == "generate":
-        import secrets
-        print("%s.%s" % (secrets.token_hex(3), secrets.token_hex(8)))
-        return
-    if args[0] == "list":
-        sys.stderr.write("k3s token list: not available in the lab stand-in\n")
-        sys.exit(1)
-    ttl = duration(opts.get("ttl", "24h"))
-    _, _, _, ca = load(opts)
-    out = call(opts, "POST", "/v1-k3s/tokens", {"ttl": int(ttl)})
-    print("K10%s::%s" % (hashlib.sha256(ca.encode()).hexdigest(), out["token"]))

@@ -1,7 +1,16 @@
 """Entry point: the `k3s` multi-call binary (k3s, kubectl, crictl, ctr)."""
 import os, sys
 
-from .common import COMMIT, GO, VERSION, check_exec_format
+from .common import BROKEN, COMMIT, GO, VERSION, check_exec_format
+
+
+def crash():
+    """A bad build (`lab mirror break`): it starts, then the Go runtime dies, as a build for the
+    wrong CPU variant does."""
+    sys.stderr.write("SIGILL: illegal instruction\nPC=0x4a3f10 m=0 sigcode=2\ninstruction bytes: 0xf3 0x48 0xf 0xb8 0xc9 0x48 0x1 0xcb\n\n"
+                     "goroutine 1 gp=0xc000002380 m=0 mp=0x6d1a40 [running, locked to thread]:\n"
+                     "github.com/k3s-io/k3s/pkg/cli/cmds.NewApp()\n\t/go/src/github.com/k3s-io/k3s/pkg/cli/cmds/root.go:52 +0x30\n")
+    sys.exit(2)
 
 
 def usage():
@@ -20,6 +29,8 @@ def main():
     cmd, rest = args[0], args[1:]
     if cmd in ("--version", "-v", "version"):
         print("k3s version %s (%s)\ngo version %s" % (VERSION, COMMIT, GO))
+    elif cmd in ("server", "agent") and BROKEN:
+        crash()
     elif cmd == "server":
         from . import server
         server.run(rest)
@@ -30,8 +41,8 @@ def main():
         from . import kubectl
         kubectl.kubectl(rest)
     elif cmd == "token":
-        from . import kubectl
-        kubectl.token(rest)
+        from . import tokens
+        tokens.cli(rest)
     elif cmd == "check-config":
         print("Verifying binaries in /var/lib/rancher/k3s/data/current/bin:\n- sha256sum: good\n\nSystem:\n- cgroup hierarchy: cgroups V2 mounted\n\nSTATUS: pass (lab stand-in)")
     elif cmd in ("crictl", "ctr"):

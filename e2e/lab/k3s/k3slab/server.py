@@ -3,7 +3,7 @@
 import base64, json, os, secrets, signal, socket, ssl, sys, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from . import client, pki, rbac
+from . import client, dayapi, pki, rbac, tokens, workloads
 from .common import (COMMIT, GO, KUBECONFIG, SERVER_DIR, VERSION, ARCH, check_memory_cgroup, fatal, go_error,
                      host_ipv4s, log, node_name, notify, settings)
 from .store import Store
@@ -102,6 +102,8 @@ class API(BaseHTTPRequestHandler):
     # ---- routes
     def do_GET(self):
         p, srv = self.path.split("?")[0], self.server
+        if tokens.handle(self, "GET", p):
+            return
         if p == "/cacerts":
             return self.send(200, srv.ca_pem.encode(), "text/plain")
         if p == "/ping":
@@ -115,6 +117,8 @@ class API(BaseHTTPRequestHandler):
             return
         if not self.is_admin():
             return self.unauthorized()
+        if dayapi.handle(self, "GET"):
+            return
         if p in ("/readyz", "/livez", "/healthz"):
             return self.send(200, b"ok", "text/plain")
         if p == "/version":
@@ -142,12 +146,23 @@ class API(BaseHTTPRequestHandler):
             return self.upstream_or(local)
         self.send(404, status(404, "NotFound", "the server could not find the requested resource"))
 
+    def do_PATCH(self):
+        if not self.is_admin():
+            return self.unauthorized()
+        if dayapi.handle(self, "PATCH"):
+            return
+        self.send(404, status(404, "NotFound", "the server could not find the requested resource"))
+
     def do_DELETE(self):
         p, srv = self.path.split("?")[0], self.server
+        if tokens.handle(self, "DELETE", p):
+            return
         if rbac.handle(self, "DELETE"):
             return
         if not self.is_admin():
             return self.unauthorized()
+        if dayapi.handle(self, "DELETE"):
+            return
         if p.startswith("/api/v1/nodes/"):
             name = p.rsplit("/", 1)[1]
             def local():
@@ -171,11 +186,10 @@ class API(BaseHTTPRequestHandler):
                 return self.unauthorized()
             return self.upstream_or(lambda: self.send(200 if srv.store.heartbeat(name) else 404, {"name": name}),
                                     extra={"X-Lab-Node": name})
-        if p == "/v1-k3s/tokens":
-            if not self.is_admin():
-                return self.unauthorized()
-            ttl = int(self.body().get("ttl", 0))
-            return self.upstream_or(lambda: self.send(200, {"token": srv.store.create_token(ttl)}), body={"ttl": ttl})
+        if self.is_admin() and dayapi.handle(self, "POST"):
+            return
+        if tokens.handle(self, "POST", p):
+            return
         if rbac.handle(self, "POST"):
             return
         self.send(404, status(404, "NotFound", "the server could not find the requested resource"))
@@ -324,6 +338,8 @@ def run(args):
     httpd.tmp = SERVER_DIR + "/tls/temporary-certs"
     os.makedirs(httpd.tmp, mode=0o700, exist_ok=True)
     httpd.upstream = upstream.rstrip("/") if upstream else None
+    if not upstream:  # the datastore's server: K3s' packaged components, as Deployments
+        httpd.store.tx(lambda d: workloads.ensure_system(d, opts.get("disable", [])))
     adm = pki.admin_cert()
     httpd.admin_ctx = client.context(httpd.ca_pem, open(adm[0]).read(), open(adm[1]).read())
     threading.Thread(target=httpd.serve_forever, daemon=True).start()

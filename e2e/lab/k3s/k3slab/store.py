@@ -1,4 +1,6 @@
-"""Cluster state of the stand-in: nodes, node passwords, bootstrap tokens.
+"""Cluster state of the stand-in: nodes (with spec.unschedulable), node passwords (the
+`<node>.node-password.k3s` secrets of kube-system), bootstrap tokens, and the workloads drain
+works on (pods, deployments, PodDisruptionBudgets; see workloads.py).
 Kept in /var/lib/rancher/k3s/server/ (survives restarts), like the real datastore."""
 import hashlib, json, os, secrets, threading, time, uuid
 
@@ -18,6 +20,8 @@ class Store:
             self.data = json.load(open(path))
         except (OSError, ValueError):
             self.data = {"nodes": {}, "tokens": [], "cidr": 0}
+        for k in ("passwords", "pods", "deployments", "pdbs"):
+            self.data.setdefault(k, {})
 
     def save(self):
         tmp = self.path + ".tmp"
@@ -26,15 +30,7 @@ class Store:
         os.chmod(tmp, 0o600)
         os.replace(tmp, self.path)
 
-    # ---- bootstrap tokens (k3s token create)
-    def create_token(self, ttl):
-        with self.lock:
-            tid, sec = secrets.token_hex(3), secrets.token_hex(8)
-            exp = time.time() + ttl if ttl > 0 else 0
-            self.data["tokens"].append({"id": tid, "hash": hashlib.sha256(sec.encode()).hexdigest(), "expires": exp})
-            self.save()
-            return "%s.%s" % (tid, sec)
-
+    # ---- bootstrap tokens (made, listed and deleted by tokens.py)
     def token_valid(self, value):
         if "." not in value:
             return False
@@ -51,13 +47,18 @@ class Store:
         ph = hashlib.sha256(node_password.encode()).hexdigest()
         with self.lock:
             old = self.data["nodes"].get(name)
-            if old and old.get("passwd") and not secrets.compare_digest(old["passwd"], ph):
+            known = self.data["passwords"].get(name)  # the node-password secret, while it exists
+            if known and not secrets.compare_digest(known, ph):
                 return ("Node password rejected, duplicate hostname or contents of '/etc/rancher/node/password' "
                         "may not match server node-passwd entry, try enabling a unique node name with the --with-node-id flag")
             node = old or {"uid": str(uuid.uuid4()), "created": time.time(), "cidr": self._next_cidr()}
+            # a restarted node reports the version of the binary it runs now
             node.update({k: info.get(k) for k in ("name", "role", "arch", "ip", "version", "labels", "os", "kernel", "machineID", "etcd")})
-            node["passwd"], node["heartbeat"] = ph, time.time()
+            node["heartbeat"] = time.time()
+            self.data["passwords"][name] = ph
             self.data["nodes"][name] = node
+            from . import workloads
+            workloads.reconcile(self.data)
             self.save()
             return None
 
@@ -73,13 +74,49 @@ class Store:
             n["heartbeat"] = time.time()
             return True  # kept in memory; written out with the next change or flush
 
+    def tx(self, fn, write=True):
+        """fn(data) under the lock; the state written out after it when `write`."""
+        with self.lock:
+            out = fn(self.data)
+            if write:
+                self.save()
+            return out
+
     def flush(self):
         with self.lock:
             self.save()
 
     def delete(self, name):
+        """As K3s: deleting a node also removes its node-password secret; its pods are collected
+        and their controllers start them elsewhere."""
         with self.lock:
             if self.data["nodes"].pop(name, None) is None:
+                return False
+            self.data["passwords"].pop(name, None)
+            from . import workloads
+            workloads.reconcile(self.data)
+            self.save()
+            return True
+
+    def set_unschedulable(self, name, value):
+        """Returns the node, or None when there is none (kubectl cordon/uncordon patch it)."""
+        with self.lock:
+            n = self.data["nodes"].get(name)
+            if not n:
+                return None
+            n["unschedulable"] = bool(value)
+            from . import workloads
+            workloads.reconcile(self.data)
+            self.save()
+            return to_k8s(n)
+
+    def secret_names(self):
+        with self.lock:
+            return ["%s.node-password.k3s" % n for n in sorted(self.data["passwords"])]
+
+    def delete_secret(self, name):
+        with self.lock:
+            if not name.endswith(".node-password.k3s") or self.data["passwords"].pop(name[:-len(".node-password.k3s")], None) is None:
                 return False
             self.save()
             return True
@@ -99,6 +136,10 @@ class Store:
         return {"kind": "NodeList", "apiVersion": "v1", "metadata": {"resourceVersion": str(int(time.time()))}, "items": items}
 
 
+def is_ready(n):
+    return time.time() - n.get("heartbeat", 0) <= GRACE
+
+
 def to_k8s(n):
     age = time.time() - n.get("heartbeat", 0)
     if age <= GRACE:
@@ -115,11 +156,15 @@ def to_k8s(n):
             labels["node-role.kubernetes.io/etcd"] = "true"
     labels.update(n.get("labels") or {})
     cidr = "10.42.%d.0/24" % n.get("cidr", 0)
+    spec = {"podCIDR": cidr, "podCIDRs": [cidr], "providerID": "k3s://" + n["name"]}
+    if n.get("unschedulable"):
+        spec["unschedulable"] = True
+        spec["taints"] = [{"key": "node.kubernetes.io/unschedulable", "effect": "NoSchedule", "timeAdded": now_iso()}]
     return {
         "kind": "Node", "apiVersion": "v1",
         "metadata": {"name": n["name"], "uid": n["uid"], "creationTimestamp": now_iso(n["created"]), "labels": labels,
                      "annotations": {"k3s.io/internal-ip": n.get("ip") or "", "k3s.io/hostname": n["name"]}},
-        "spec": {"podCIDR": cidr, "podCIDRs": [cidr], "providerID": "k3s://" + n["name"]},
+        "spec": spec,
         "status": {
             "addresses": [{"type": "InternalIP", "address": n.get("ip") or ""}, {"type": "Hostname", "address": n["name"]}],
             "conditions": [cond],

@@ -1,0 +1,134 @@
+/**
+ * The cluster page against real lab machines, through the browser front as a user clicks: a
+ * cluster installed with the wizard is opened from "Saved clusters"; its page shows the nodes
+ * (Ready, versions, arch) and the flows tested between them, lists the join token the Done
+ * step minted and revokes it; "Add machines" goes through Hosts and Checks for the new machine
+ * only, and the install joins it without restarting the running nodes.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from '@playwright/test';
+import { expect, screenshotDir, test } from './fixtures';
+import { down, ensureMirror, exec, mirror, up, type LabHost } from './lab/index';
+
+const kubeconfig = join(mkdtempSync(join(tmpdir(), 'k3sw-kube-')), 'config');
+const NAMES = ['e9cs', 'e9ca', 'e9cx'];
+let server: LabHost;
+let agent: LabHost;
+let extra: LabHost;
+
+test.use({ serveEnv: { KUBECONFIG: kubeconfig } });
+test.describe.configure({ mode: 'serial', timeout: 900_000 });
+
+const invocation = async (host: string, unit: string) =>
+  (await exec(host, ['systemctl', 'show', '-p', 'InvocationID', '--value', unit])).stdout.trim();
+
+async function openClusterPage(page: Page): Promise<void> {
+  const dialog = page.getByRole('dialog', { name: 'Saved clusters' });
+  await expect(async () => {
+    if (await dialog.isVisible()) await page.keyboard.press('Escape');
+    await page.getByRole('button', { name: 'Saved clusters' }).click();
+    await expect(dialog.getByRole('button', { name: 'Cluster page of pagecluster' })).toBeVisible({
+      timeout: 2000,
+    });
+  }).toPass({ timeout: 30_000 });
+  await dialog.getByRole('button', { name: 'Cluster page of pagecluster' }).click();
+}
+
+test.beforeAll(async () => {
+  test.setTimeout(900_000);
+  await ensureMirror();
+  await down(NAMES);
+  [server, agent, extra] = (await up([
+    { name: 'e9cs', firewall: 'firewalld' },
+    { name: 'e9ca', firewall: 'none' },
+    { name: 'e9cx', arch: 'armhf', firewall: 'ufw' },
+  ])) as [LabHost, LabHost, LabHost];
+});
+
+test.afterAll(async () => {
+  await down(NAMES);
+});
+
+test('opens the cluster page, revokes a join token, adds a machine', async ({ wizard }) => {
+  const { page } = wizard;
+  await wizard.hosts.addTrusted(server);
+  await wizard.hosts.addTrusted(agent);
+  await page.getByLabel(`Node name of ${server.address}`).fill('cpsrv');
+  await page.getByLabel(`Node name of ${agent.address}`).fill('cpagent');
+  await wizard.goForwardTo('Cluster');
+  await wizard.cluster.name.fill('pagecluster');
+  await wizard.cluster.useMirror(mirror());
+  await wizard.goForwardTo('Install');
+  await wizard.installButton.click();
+  const status = page.getByRole('status').filter({ hasText: /Installing|Finished|failed|Cancelled|already/ });
+  await expect(status).not.toHaveText(/Installing/, { timeout: 480_000 });
+  await expect(status).toHaveText(/Finished in/, { timeout: 1000 });
+  await wizard.nextButton.click();
+  await expect(wizard.heading).toHaveText('Done');
+  // the Done step's join command mints an expiring token when it is shown
+  await page.getByRole('button', { name: 'Show the token' }).click();
+  await expect(page.getByLabel('Join command')).toContainText(/K3S_TOKEN='?K10[0-9a-f]+::[a-z0-9]{6}\./, {
+    timeout: 60_000,
+  });
+
+  // Saved clusters → the cluster page (once the draft is saved as installed: it saves as it goes)
+  await openClusterPage(page);
+  await expect(wizard.heading).toHaveText('Cluster pagecluster');
+  const nodes = page.getByRole('table', { name: 'Nodes' });
+  await expect(nodes.getByRole('row').filter({ hasText: 'cpsrv' })).toContainText('Ready', {
+    timeout: 60_000,
+  });
+  await expect(nodes.getByRole('row').filter({ hasText: 'cpagent' })).toContainText('Ready');
+  await expect(nodes.getByRole('row').filter({ hasText: 'cpsrv' })).toContainText(/v1\.\d+\.\d+\+k3s\d/);
+  await expect(nodes.getByRole('row').filter({ hasText: 'cpsrv' })).toContainText('amd64');
+  const flows = page.getByRole('table', { name: 'Connections tested' });
+  await expect(flows.getByRole('row').filter({ hasText: '6443/tcp' }).first()).toContainText('passed', {
+    timeout: 120_000,
+  });
+  await expect(flows.getByRole('row').filter({ hasText: /blocked|unknown/ })).toHaveCount(0);
+  const tokens = page.getByRole('table', { name: 'Join tokens' });
+  const appTokens = tokens.getByRole('row').filter({ hasText: 'k3s-wizard join' });
+  await expect(appTokens.first()).toBeVisible();
+  const count = await appTokens.count();
+  await page.screenshot({ path: join(screenshotDir, 'cluster-page.png'), fullPage: true });
+
+  // revoke one: gone from the page, and from K3s itself
+  const id = (await appTokens.first().getByRole('code').textContent()) ?? '';
+  expect(id).toMatch(/^[a-z0-9]{6}$/);
+  page.once('dialog', (dialog) => void dialog.accept());
+  await tokens.getByRole('button', { name: `Revoke ${id}` }).click();
+  await expect(tokens.getByRole('row').filter({ hasText: id })).toHaveCount(0, { timeout: 60_000 });
+  if (count === 1) await expect(page.getByText('No join tokens on pagecluster.')).toBeVisible();
+  else await expect(appTokens).toHaveCount(count - 1);
+  expect((await exec('e9cs', ['k3s', 'token', 'list'])).stdout).not.toContain(id);
+
+  // Add machines: Hosts and Checks for the new one only; the running nodes are not restarted
+  const before = { srv: await invocation('e9cs', 'k3s'), agent: await invocation('e9ca', 'k3s-agent') };
+  await page.getByRole('button', { name: 'Add machines' }).click();
+  await expect(wizard.heading).toHaveText('Hosts');
+  await expect(page.getByRole('note', { name: 'Adding machines' })).toContainText(
+    'cpsrv, cpagent run already',
+  );
+  await wizard.hosts.addTrusted(extra);
+  await page.getByLabel(`Node name of ${extra.address}`).fill('cpextra');
+  await wizard.nextButton.click();
+  await expect(wizard.heading).toHaveText('Checks');
+  await expect(page.getByRole('note', { name: 'Adding machines' })).toContainText(
+    'Only the 1 new machine is checked here.',
+  );
+  await expect(page.getByText('1 of 1 machines checked.')).toBeVisible({ timeout: 60_000 });
+  await wizard.goForwardTo('Install');
+  await wizard.installButton.click();
+  await expect(status).not.toHaveText(/Installing/, { timeout: 480_000 });
+  await expect(status).toHaveText(/Finished in/, { timeout: 1000 });
+  expect(await invocation('e9cs', 'k3s')).toBe(before.srv);
+  expect(await invocation('e9ca', 'k3s-agent')).toBe(before.agent);
+
+  await openClusterPage(page);
+  await expect(nodes.getByRole('row').filter({ hasText: 'cpextra' })).toContainText('Ready', {
+    timeout: 60_000,
+  });
+  await expect(nodes.getByRole('row').filter({ hasText: 'cpextra' })).toContainText('arm');
+});

@@ -1,0 +1,171 @@
+/**
+ * `k3s-wizard remove cluster.yaml NODE`: a machine taken out of a running cluster (cordon,
+ * drain, K3s uninstalled there when it can be reached, node object and node-password secret
+ * deleted, its address taken out of the other nodes' firewall rules), then out of the cluster
+ * file. The last server, the first server and a server whose loss breaks etcd quorum are refused.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { isMap, isSeq, parseDocument } from 'yaml';
+import { AppError } from '../../../shared/errors';
+import { peerUndoLines, planRemoval, type PeerRules } from '../../../shared/day-two';
+import { FIREWALL_UNDO_FILE } from '../../../shared/firewall';
+import { shJoin } from '../../../shared/shell';
+import type { HostRunner } from '../../engine/host-runner';
+import type { ClusterSpec } from '../../../shared/spec';
+import { readClusterNodes } from '../../day-two/cluster-read';
+import { runRemoval } from '../../day-two/remove';
+import { parseFd, SECRETS_HELP } from '../secrets';
+import { failure, openCluster, readClusterFile } from './apply';
+import type { CliIo, RegisterCommand } from './context';
+import {
+  confirmOrStop,
+  followActivity,
+  interruption,
+  parseSeconds,
+  runnersOf,
+  stepResults,
+  type DayTwoFlags,
+} from './day-two';
+
+/** The cluster file without the node, through the YAML library (its comments kept). */
+export function withoutNode(text: string, name: string): string {
+  const doc = parseDocument(text);
+  const nodes = doc.get('nodes');
+  if (!isSeq(nodes)) throw new AppError('SPEC_INVALID', 'The cluster file has no list of nodes.');
+  const index = nodes.items.findIndex((item) => isMap(item) && item.get('nodeName') === name);
+  if (index < 0) throw new AppError('NOT_FOUND', `The cluster file has no node ${name}.`);
+  nodes.items.splice(index, 1);
+  return doc.toString({ lineWidth: 0 });
+}
+
+async function peerRulesOf(
+  spec: ClusterSpec,
+  runnerFor: (name: string) => HostRunner,
+  leaving: string,
+  addresses: string[],
+  signal: AbortSignal,
+  io: CliIo,
+): Promise<PeerRules[]> {
+  const out: PeerRules[] = [];
+  for (const node of spec.nodes.filter((n) => n.nodeName !== leaving)) {
+    try {
+      const r = await runnerFor(node.nodeName).exec({
+        command: shJoin(['sh', '-c', 'cat "$1" 2>/dev/null || true', 'k3s-wizard-read', FIREWALL_UNDO_FILE]),
+        sudo: true,
+        timeoutMs: 30_000,
+        signal,
+        what: 'read the record of firewall rules',
+      });
+      const undo = peerUndoLines(r.stdout, addresses);
+      if (undo.length) out.push({ node: node.nodeName, undo });
+    } catch (error) {
+      io.stderr(
+        `warning: ${node.nodeName}: its firewall rules could not be read (${(error as Error).message}); any for ${leaving} stay.\n`,
+      );
+    }
+  }
+  return out;
+}
+
+export const registerRemove: RegisterCommand = (program, { io, dataDir }) => {
+  program
+    .command('remove')
+    .description(
+      'take a machine out of a running cluster: cordon, drain, uninstall K3s there, delete its node object, take its address out of the others’ firewalls, update the cluster file',
+    )
+    .argument('<cluster.yaml>', 'the cluster file')
+    .argument('<node>', 'the node name of the machine to remove')
+    .option('--no-drain', 'cordon the node but do not drain it')
+    .option('--drain-timeout <seconds>', 'how long the drain may take', '120')
+    .option('-y, --yes', 'remove without asking first')
+    .option('--json', 'print the result as JSON on stdout (progress on stderr)')
+    .option('--accept-new-host-keys', 'trust the key of a machine never seen before (never a changed one)')
+    .option('--plain', 'print plain lines even on a terminal')
+    .option('--secrets-file <file>', 'passwords and passphrases per node, YAML, mode 0600')
+    .option('--secrets-fd <n>', 'read the same YAML from this file descriptor', parseFd)
+    .addHelpText('after', SECRETS_HELP)
+    .action(async (file: string, name: string, opts: DayTwoFlags) => {
+      const drainTimeout = parseSeconds(opts.drainTimeout, '--drain-timeout');
+      const { spec } = readClusterFile(file, io);
+      const text = readFileSync(file, 'utf8');
+      if (!spec.nodes.some((n) => n.nodeName === name))
+        throw new AppError(
+          'INVALID_INPUT',
+          `${file} has no node ${name}; its nodes: ${spec.nodes.map((n) => n.nodeName).join(', ')}.`,
+        );
+      const { signal, stopped } = interruption(io);
+      // A dead machine must not stop its own removal: the logins are lenient.
+      const cluster = await openCluster({
+        spec,
+        io,
+        dataDir: dataDir(),
+        acceptNew: Boolean(opts.acceptNewHostKeys),
+        lenient: true,
+        secrets: {
+          ...(opts.secretsFile ? { file: opts.secretsFile } : {}),
+          ...(opts.secretsFd !== undefined ? { fd: opts.secretsFd } : {}),
+        },
+      });
+      try {
+        stopped();
+        const runnerFor = runnersOf(cluster, spec);
+        const nodes = await readClusterNodes(spec, runnerFor, signal, name);
+        const planned = planRemoval({ spec, cluster: nodes, name, file });
+        if (!planned.ok) throw new AppError('PLAN_FAILED', planned.reason);
+        const plan = planned.plan;
+        const reachable = await runnerFor(name)
+          .exec({ command: 'true', sudo: false, timeoutMs: 20_000, signal, what: 'reach the machine' })
+          .then(
+            (r) => r.code === 0,
+            () => false,
+          );
+        // The firewall rules k3s-wizard gave the others for it, from each one's record.
+        const state = nodes.find((n) => n.name === name);
+        const addresses = [
+          ...new Set(
+            [plan.node.address, plan.node.nodeIp, state?.internalIp].filter((a): a is string => Boolean(a)),
+          ),
+        ];
+        const rules = await peerRulesOf(spec, runnerFor, name, addresses, signal, io);
+        const out = opts.json ? io.stderr : io.stdout;
+        out(`Remove ${name} (${plan.node.role}, ${plan.node.address}) from ${spec.name}:\n`);
+        out(
+          `  ${plan.inCluster ? (plan.ready ? 'cordon and drain it' : 'it is NotReady: no drain') : 'no node object'}; ${reachable ? 'uninstall K3s there' : 'it cannot be reached: K3s stays on it'}; delete its node object and node-password secret${rules.length ? `; take its address out of the firewall of ${rules.map((r) => r.node).join(', ')}` : ''}; update ${file}.\n`,
+        );
+        for (const w of plan.warnings) out(`warning: ${w}\n`);
+        await confirmOrStop({ yes: Boolean(opts.yes), question: `Remove ${name} from ${spec.name}? [y/N] ` });
+        stopped();
+        const follow = followActivity({
+          io,
+          cluster,
+          name: spec.name,
+          hosts: [name, ...rules.map((r) => r.node)],
+          flags: opts,
+          signal,
+        });
+        const outcome = await runRemoval({
+          spec,
+          plan,
+          runnerFor,
+          reachable,
+          activity: follow.activity,
+          drain: { enabled: opts.drain !== false, timeoutSeconds: drainTimeout },
+          peerRules: rules,
+        });
+        const snapshot = await follow.finish();
+        const ok = snapshot.status === 'succeeded';
+        if (ok) writeFileSync(file, withoutNode(text, name));
+        if (opts.json)
+          io.stdout(
+            `${JSON.stringify({ cluster: spec.name, node: name, outcome: snapshot.status, reachable, notes: outcome.notes, clusterFileUpdated: ok, steps: stepResults(snapshot), log: follow.activity.logPath }, null, 2)}\n`,
+          );
+        if (!ok) throw failure(snapshot, follow.activity.logPath);
+        if (!opts.json) {
+          for (const note of outcome.notes) io.stdout(`note: ${note}\n`);
+          io.stdout(`${name} was removed from ${spec.name}; ${file} no longer lists it.\n`);
+        }
+      } finally {
+        await cluster.close();
+      }
+    });
+};

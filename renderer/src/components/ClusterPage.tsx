@@ -1,0 +1,192 @@
+import { useEffect } from 'react';
+import { rotateAdvice } from '../../../shared/day-two/tokens';
+import { useAppStore } from '../store';
+import { ConnectionsTable } from './ConnectionsTable';
+import { ErrorBoundary } from './ErrorBoundary';
+
+/** How often the nodes are asked again while the page is open (the flows only on demand). */
+const REFRESH_MS = 15_000;
+
+/** An installed cluster, live: its nodes, the flows between them, its join tokens, Add machines. */
+export function ClusterPage() {
+  const name = useAppStore((s) => s.cluster.name);
+  const status = useAppStore((s) => s.clusterStatus);
+  const error = useAppStore((s) => s.clusterStatusError);
+  const loading = useAppStore((s) => s.clusterLoading);
+  const refresh = useAppStore((s) => s.refreshCluster);
+  const revoke = useAppStore((s) => s.revokeToken);
+  const addMachines = useAppStore((s) => s.addMachines);
+  const close = useAppStore((s) => s.closeClusterPage);
+
+  useEffect(() => {
+    const timer = setInterval(() => void refresh(), REFRESH_MS);
+    return () => clearInterval(timer);
+  }, [refresh]);
+
+  const ready = status?.nodes.filter((n) => n.ready).length ?? 0;
+  const tokens = status?.tokens ?? [];
+  return (
+    <div className="done cluster-page">
+      <section className="panel" aria-labelledby="cluster-nodes">
+        <h2 id="cluster-nodes">Nodes</h2>
+        <p role="status" className="help">
+          {loading === 'flows'
+            ? 'Reading the cluster and testing the flows between the nodes…'
+            : loading === 'nodes'
+              ? 'Reading the cluster…'
+              : status
+                ? `K3s ${status.version} on ${status.server}: ${ready} of ${status.nodes.length} nodes Ready.`
+                : ''}
+        </p>
+        {error && (
+          <p className="field-problem" role="alert">
+            {error}
+          </p>
+        )}
+        {status && (
+          <table className="flows-table" aria-label="Nodes">
+            <thead>
+              <tr>
+                <th scope="col">Node</th>
+                <th scope="col">Role</th>
+                <th scope="col">Arch</th>
+                <th scope="col">Version</th>
+                <th scope="col">Address</th>
+                <th scope="col">State</th>
+              </tr>
+            </thead>
+            <tbody>
+              {status.nodes.map((node) => (
+                <tr key={node.name}>
+                  <td>
+                    {node.name}
+                    {node.inFile ? '' : ' (not in this cluster’s machines)'}
+                  </td>
+                  <td>{node.roles.length ? node.roles.join(', ') : 'agent'}</td>
+                  <td>{node.arch}</td>
+                  <td>{node.version}</td>
+                  <td>{node.internalIp}</td>
+                  <td className={node.ready ? 'flow-open' : 'flow-blocked'}>
+                    {node.ready ? 'Ready' : 'Not ready'}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+        {status?.notJoined.length ? (
+          <p className="conn-error">
+            Not in the cluster: {status.notJoined.join(', ')}. Install again to join{' '}
+            {status.notJoined.length === 1 ? 'it' : 'them'}.
+          </p>
+        ) : null}
+        <div className="toolbar">
+          <button type="button" onClick={() => void refresh()} disabled={loading !== null}>
+            Refresh
+          </button>
+          <button type="button" className="primary" onClick={addMachines}>
+            Add machines
+          </button>
+          <button type="button" onClick={close}>
+            Back to the wizard
+          </button>
+        </div>
+      </section>
+      <section className="panel" aria-labelledby="cluster-flows">
+        <h2 id="cluster-flows">Connections between the nodes</h2>
+        {status?.flows?.length ? (
+          <ConnectionsTable label="Connections tested" results={status.flows} />
+        ) : (
+          <p className="help">{status?.flows ? 'A single node: no flows to test.' : 'Not tested yet.'}</p>
+        )}
+        {status?.blocked && <p className="conn-error">{status.blocked}</p>}
+        {status?.flowsError && <p className="conn-error">The flows were not tested: {status.flowsError}</p>}
+        <button type="button" onClick={() => void refresh({ flows: true })} disabled={loading !== null}>
+          Test the flows again
+        </button>
+      </section>
+      <section className="panel" aria-labelledby="cluster-tokens">
+        <h2 id="cluster-tokens">Join tokens</h2>
+        <p className="help">
+          Expiring tokens of join commands (k3s token create). Revoking one stops new machines joining with
+          it; machines that joined stay. The cluster token is not listed here.
+        </p>
+        {tokens.length === 0 ? (
+          <p>No join tokens on {name}.</p>
+        ) : (
+          <table className="flows-table" aria-label="Join tokens">
+            <thead>
+              <tr>
+                <th scope="col">Token</th>
+                <th scope="col">Expires</th>
+                <th scope="col">Description</th>
+                <th scope="col">
+                  <span className="visually-hidden">Revoke</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {tokens.map((t) => (
+                <tr key={t.id}>
+                  <td>
+                    <code>{t.id}</code>
+                  </td>
+                  <td>{t.expires ? `${new Date(t.expires).toLocaleString()} (${t.ttl})` : 'never'}</td>
+                  <td>{t.description || '—'}</td>
+                  <td>
+                    <button
+                      type="button"
+                      className="danger"
+                      onClick={() => {
+                        if (
+                          window.confirm(
+                            `Revoke the join token ${t.id}? Machines can no longer join with it.`,
+                          )
+                        )
+                          void revoke(t.id);
+                      }}
+                    >
+                      Revoke <span className="visually-hidden">{t.id}</span>
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+        {status && <RotateAdvice version={status.version} server={status.server} />}
+      </section>
+    </div>
+  );
+}
+
+/** What rotating the cluster token would change, where this K3s can (done by hand: it restarts every node). */
+function RotateAdvice({ version, server }: { version: string; server: string }) {
+  const hosts = useAppStore((s) => s.hosts);
+  const advice = rotateAdvice({
+    version,
+    server,
+    servers: hosts.filter((h) => h.role === 'server').map((h) => h.nodeName),
+    agents: hosts.filter((h) => h.role === 'agent').map((h) => h.nodeName),
+  });
+  return (
+    <details>
+      <summary>Rotate the cluster token{advice.supported ? '' : ' (not with this K3s)'}</summary>
+      <pre className="commands">{advice.lines.join('\n')}</pre>
+    </details>
+  );
+}
+
+/** The page in the app's frame, in place of the wizard's steps. */
+export function ClusterMain() {
+  const name = useAppStore((s) => s.cluster.name);
+  return (
+    <main className="app-main">
+      <h1 tabIndex={-1}>Cluster {name}</h1>
+      <p className="step-summary">Live: its nodes, the connections between them, its join tokens.</p>
+      <ErrorBoundary what="the cluster page" reloadLabel="Reload the cluster page">
+        <ClusterPage />
+      </ErrorBoundary>
+    </main>
+  );
+}
