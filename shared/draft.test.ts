@@ -12,6 +12,26 @@ describe('saved cluster draft', () => {
     );
   });
 
+  it('a draft saved before the listener options loads with their defaults', () => {
+    const old = makeDraft();
+    const { apiEndpoint: _e, listeners: _l, nodeIdentity: _n, ...cluster } = old.cluster;
+    const parsed = ClusterDraftInputSchema.parse({ ...old, cluster });
+    expect(parsed.cluster).toMatchObject({ apiEndpoint: '', listeners: {}, nodeIdentity: 'names' });
+    const listeners = {
+      'pi@10.0.0.11:22': {
+        bindAddress: '',
+        advertiseAddress: '',
+        advertisePort: '',
+        tlsSans: 'vip.lan',
+        nodeExternalIp: '',
+        rootless: false,
+      },
+    };
+    expect(
+      ClusterDraftInputSchema.parse({ ...old, cluster: { ...old.cluster, listeners } }).cluster.listeners,
+    ).toEqual(listeners);
+  });
+
   it('refuses a secret before anything else, naming where it is', () => {
     const draft = makeDraft();
     const withPassword = { ...draft, hosts: [{ ...draft.hosts[0], password: 'hunter2' }] };

@@ -59,6 +59,23 @@ export const ClusterOptionsSchema = z.strictObject({
   kubeconfigFile: z.enum(['merge', 'separate']),
   firewallPolicy: z.enum(FIREWALL_POLICIES),
   firewallClients: Text,
+  // Added with the listener options: drafts saved before them get the defaults.
+  apiEndpoint: z.string().max(300).default(''),
+  listeners: z
+    .record(
+      z.string().max(400),
+      z.strictObject({
+        bindAddress: z.string().max(100),
+        advertiseAddress: z.string().max(100),
+        advertisePort: z.string().max(10),
+        tlsSans: Text,
+        nodeExternalIp: z.string().max(100),
+        rootless: z.boolean().default(false),
+      }),
+    )
+    .refine((l) => Object.keys(l).length <= 64, { error: 'At most 64 servers.' })
+    .default({}),
+  nodeIdentity: z.enum(['names', 'with-node-id']).default('names'),
 });
 export type ClusterOptionsDraft = z.infer<typeof ClusterOptionsSchema>;
 

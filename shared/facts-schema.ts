@@ -80,6 +80,22 @@ export const K3sFactsSchema = z.object({
 /** The K3s release artifact a host needs, chosen by its userland (a 32-bit userland on a 64-bit kernel gets armhf). */
 export const K3sArchSchema = z.enum(['amd64', 'arm64', 'arm']);
 
+/** The login user's side of rootless mode (the user sudo was asked for, not root). */
+export const RootlessFactsSchema = z.object({
+  user: z.string().max(64),
+  uid: nullable(z.number().int()),
+  /** systemd's DelegateControllers of user@UID.service: the cgroup controllers the user gets. */
+  delegated: z.array(z.string().max(32)).max(32),
+  /** Sizes of the user's /etc/subuid and /etc/subgid ranges (0: none). */
+  subuids: z.number().int(),
+  subgids: z.number().int(),
+  linger: z.boolean(),
+  /** The user's systemd instance (user@UID.service) runs. */
+  userManager: z.boolean(),
+  /** newuidmap and newgidmap (package uidmap): the user namespace needs them. */
+  uidmap: z.boolean(),
+});
+
 export const HostFactsSchema = z.object({
   /** When the probe ran, on this computer (ISO 8601). */
   collectedAt: z.string(),
@@ -119,7 +135,11 @@ export const HostFactsSchema = z.object({
   cgroup: z.object({
     version: nullable(z.union([z.literal(1), z.literal(2)])),
     memory: nullable(z.boolean()),
+    /** v1 controllers with the unified tree beside them (/sys/fs/cgroup/unified): not pure v2. */
+    hybrid: nullable(z.boolean()).optional(),
   }),
+  /** What running K3s as the login user needs (rootless mode); absent from older probes. */
+  rootless: nullable(RootlessFactsSchema).optional(),
   firewall: FirewallFactsSchema,
   selinux: nullable(z.enum(['enforcing', 'permissive', 'disabled'])),
   iptables: z.object({ version: nullable(z.string()), backend: nullable(z.enum(['nf_tables', 'legacy'])) }),

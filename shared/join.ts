@@ -4,6 +4,7 @@
  * `k3s token create --ttl`, whose output then fills the placeholder instead of the cluster token.
  */
 import { envAssignments, shJoin, shQuote } from './shell';
+import { endpointPort, httpsUrl } from './spec/listener';
 import { apiUrl, joinAddress } from './spec/model';
 import type { ClusterSpec, NodeSpec, Role } from './spec/schema';
 import type { HostFacts } from './facts';
@@ -14,6 +15,13 @@ export interface JoinCommandOptions {
   role?: Role;
   /** --node-name for the new machine (two machines may not share a host name). */
   nodeName?: string;
+  /**
+   * How the name is given: `--node-name` (flag, the default), `K3S_NODE_NAME` (env: the install
+   * script keeps it in the service's env file), or `--with-node-id` (K3s appends a random id to
+   * the host name, or to nodeName when given: one line fits many cloned machines, but a
+   * reinstall makes a new id, so a new node).
+   */
+  naming?: 'flag' | 'env' | 'with-node-id';
   /** Mint an expiring bootstrap token (agents only), e.g. "2h"; otherwise the cluster token. */
   ttl?: string;
   /** The server's facts, for the address other machines reach it on. */
@@ -56,9 +64,15 @@ export function joinCommand(
   if (options.ttl !== undefined && role === 'server') {
     throw new Error('Expiring tokens only let agents join; a server needs the cluster token.');
   }
-  const url = apiUrl(spec, joinAddress(server, options.facts));
-  const args = [role, ...(options.nodeName ? ['--node-name', options.nodeName] : [])];
+  const url = spec.networking.endpoint
+    ? httpsUrl(spec.networking.endpoint.address, endpointPort(spec))
+    : apiUrl(spec, joinAddress(server, options.facts));
+  const naming = options.naming ?? 'flag';
   const env: Record<string, string> = { K3S_URL: url };
+  const args: string[] = [role];
+  if (options.nodeName && naming === 'env') env.K3S_NODE_NAME = options.nodeName;
+  else if (options.nodeName) args.push('--node-name', options.nodeName);
+  if (naming === 'with-node-id') args.push('--with-node-id');
   const before: string[] = [];
   let prefix: string;
   let script: string;

@@ -38,6 +38,8 @@ const version = m.versions[0] ?? 'v1.33.5+k3s1';
 // session class while `apply` runs.
 const channels = new Map<string, number>();
 const logins = new Map<string, number>();
+// What each channel was for, by host address (the command's step name).
+const purposes = new Map<string, string[]>();
 const bump = (map: Map<string, number>, key: string) => map.set(key, (map.get(key) ?? 0) + 1);
 // The originals, called with the session as `this`.
 function original<K extends 'exec' | 'withSftp' | 'connect'>(name: K): SshSession[K] {
@@ -50,10 +52,16 @@ function original<K extends 'exec' | 'withSftp' | 'connect'>(name: K): SshSessio
   const connect = original('connect');
   proto.exec = function (this: SshSession, ...args: Parameters<SshSession['exec']>) {
     bump(channels, this.target.host);
+    const list = purposes.get(this.target.host) ?? [];
+    list.push(args[1]?.step ?? args[0].slice(0, 40));
+    purposes.set(this.target.host, list);
     return exec.apply(this, args);
   };
   proto.withSftp = function <T>(this: SshSession, ...args: Parameters<SshSession['withSftp']>) {
     bump(channels, this.target.host);
+    const list = purposes.get(this.target.host) ?? [];
+    list.push('sftp');
+    purposes.set(this.target.host, list);
     return withSftp.apply(this, args) as Promise<T>;
   };
   proto.connect = function (this: SshSession) {
@@ -62,6 +70,11 @@ function original<K extends 'exec' | 'withSftp' | 'connect'>(name: K): SshSessio
     return connect.apply(this);
   };
 }
+
+const rest = (hosts: lab.LabHost[]): [lab.LabHost, ...lab.LabHost[]] => {
+  const [, ...agentsOnly] = hosts;
+  return agentsOnly as [lab.LabHost, ...lab.LabHost[]];
+};
 
 function installEnv(extra: Record<string, string> = {}): string {
   const env = {
@@ -178,7 +191,14 @@ function ssh(host: lab.LabHost, script: string, stdin = ''): Promise<string> {
         script,
       ],
       { timeout: 300_000 },
-      (error, stdout, stderr) => (error ? reject(new Error(`${host.name}: ${stderr}`)) : resolve(stdout)),
+      (error, stdout, stderr) =>
+        error
+          ? reject(
+              new Error(
+                `${host.name}: ssh exit ${typeof error.code === 'number' || typeof error.code === 'string' ? error.code : error.message}${error.killed ? ' (killed)' : ''}: ${stderr}`,
+              ),
+            )
+          : resolve(stdout),
     );
     child.stdin?.end(stdin);
   });
@@ -210,6 +230,7 @@ interface ApplyFigures {
 async function apply(hosts: lab.LabHost[], title: string, cluster: ReturnType<typeof clusterFile>) {
   channels.clear();
   logins.clear();
+  purposes.clear();
   // The engine runs in this process: its peak memory is this process's.
   let peakRss = process.memoryUsage().rss;
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
@@ -249,6 +270,20 @@ async function apply(hosts: lab.LabHost[], title: string, cluster: ReturnType<ty
   console.log(
     `  SSH logins            server ${figures.logins[0]}, agents ${range(figures.logins.slice(1))}`,
   );
+  // Each channel costs at least one round trip (open, exec, exit): what they were for.
+  const busiest = rest(hosts).reduce((a, b) =>
+    (channels.get(b.address) ?? 0) > (channels.get(a.address) ?? 0) ? b : a,
+  );
+  for (const [label, host] of [
+    ['server', hosts[0]],
+    [`busiest agent (${busiest.name})`, busiest],
+  ] as const) {
+    const counted = new Map<string, number>();
+    for (const p of purposes.get(host?.address ?? '') ?? []) counted.set(p, (counted.get(p) ?? 0) + 1);
+    console.log(
+      `  channels, ${label}: ${[...counted].map(([p, n]) => (n > 1 ? `${n}x ${p}` : p)).join('; ')}`,
+    );
+  }
   console.log(`  peak memory (RSS)     ${Math.round(peakRss / 2 ** 20)} MB (this process, engine included)`);
   if (process.env.BENCH_TIMELINE) {
     // When each step started and reached each action, in seconds from the first event.
@@ -265,6 +300,19 @@ async function apply(hosts: lab.LabHost[], title: string, cluster: ReturnType<ty
   return figures;
 }
 
+/** One contender; a failure (a busy machine can fail a bare install too) is printed, the others go on. */
+async function contender<T>(title: string, run: () => Promise<T>): Promise<T | null> {
+  try {
+    return await run();
+  } catch (error) {
+    process.exitCode = 1;
+    console.log(
+      `\n${title}: FAILED (${error instanceof Error ? error.message.split('\n')[0] : String(error)})`,
+    );
+    return null;
+  }
+}
+
 await lab.ensureMirror();
 const concurrency = concurrencyEnv ?? defaultConcurrency(specs.length);
 console.log(
@@ -274,18 +322,21 @@ console.log('(a shared or busy machine makes these figures noisy)');
 let need: number | null = null;
 try {
   if (only.includes('alone')) {
-    const alone = await hostsAlone(await reset());
-    need = alone.server + alone.slowest;
-    console.log(
-      `\nthe hosts alone       ${secs(need)} (server install to API ready ${secs(alone.server)} + slowest agent to Ready ${secs(alone.slowest)})`,
-    );
+    const alone = await contender('the hosts alone', async () => hostsAlone(await reset()));
+    if (alone) {
+      need = alone.server + alone.slowest;
+      console.log(
+        `\nthe hosts alone       ${secs(need)} (server install to API ready ${secs(alone.server)} + slowest agent to Ready ${secs(alone.slowest)})`,
+      );
+    }
   }
   for (const [key, parallel] of [
     ['sequential', false],
     ['parallel', true],
   ] as const) {
     if (!only.includes(key)) continue;
-    const ms = await overSsh(await reset(), parallel);
+    const ms = await contender(`joins over plain ssh (${key})`, async () => overSsh(await reset(), parallel));
+    if (ms === null) continue;
     console.log(
       `\njoins over plain ssh, ${parallel ? 'all at once (& loop)' : 'one after another'}: ${secs(ms)}${need ? ` (${(ms / need).toFixed(2)} x the hosts' need)` : ''}; 1 login and 1 channel per agent, 2 on the server`,
     );

@@ -15,6 +15,8 @@ export interface LabHostSpec {
   delayMs?: number;
   hostname?: string;
   machineIdFrom?: string;
+  /** `hybrid`: cgroup v1 controllers with the unified tree for systemd only (not pure v2). */
+  cgroup?: 'v2' | 'hybrid';
 }
 export interface LabHost {
   name: string;
@@ -83,6 +85,7 @@ export function specString(s: LabHostSpec): string {
   if (s.delayMs) o.push(`delay=${Math.round(s.delayMs)}`);
   if (s.hostname) o.push(`hostname=${s.hostname}`);
   if (s.machineIdFrom) o.push(`machine-id=same-as:${s.machineIdFrom}`);
+  if (s.cgroup && s.cgroup !== 'v2') o.push(`cgroup=${s.cgroup}`);
   return o.length ? `${s.name}:${o.join(',')}` : s.name;
 }
 

@@ -25,6 +25,22 @@ export class ClusterStepPage {
     this.problems = page.locator('.issue-error');
   }
 
+  /** The API listener panel's fields (the endpoint, per machine, and how nodes are named). */
+  get endpoint(): Locator {
+    return this.page.getByLabel('API endpoint', { exact: true });
+  }
+
+  listenerField(
+    what: 'Bind address' | 'Advertise address' | 'Advertise port' | 'TLS names' | 'External IP',
+    machine: string,
+  ): Locator {
+    return this.page.getByLabel(`${what} of ${machine}`, { exact: true });
+  }
+
+  nodeNaming(text: RegExp): Locator {
+    return this.page.getByRole('radiogroup', { name: 'Node names' }).getByRole('radio', { name: text });
+  }
+
   component(text: RegExp): Locator {
     return this.page.getByRole('checkbox', { name: text });
   }

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { RunEvent } from '../../shared/run';
 import { buildPlan } from '../../shared/plan';
 import { makeSpec, node } from '../../test-support/shared/spec';
-import { harness, INSTALL, threeNodePlan, TOKEN } from '../../test-support/engine/harness';
+import { harness, INSTALL, nodeListJson, threeNodePlan, TOKEN } from '../../test-support/engine/harness';
 
 function progress(events: RunEvent[], stepId: string): number[] {
   return events.flatMap((e) => (e.type === 'progress' && e.stepId === stepId ? [e.action] : []));
@@ -80,16 +80,27 @@ describe('install batches', () => {
 });
 
 describe('waits in a row', () => {
-  it('tries every node Ready and DNS at once; only a wait not met yet goes on by itself', async () => {
+  it('tries every node Ready and DNS at once (one node list, not a kubectl per node); only a wait not met yet goes on by itself', async () => {
     let a2 = 0;
     const plan = threeNodePlan();
     for (const step of plan.steps)
       for (const action of step.actions) if (action.kind === 'wait-for') action.intervalMs = 10;
+    const item = (name: string, ready: boolean) => ({
+      metadata: { name, labels: {} },
+      status: {
+        conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }],
+        nodeInfo: {},
+        addresses: [],
+      },
+    });
+    const list = JSON.stringify({ items: [item('s1', true), item('a1', true), item('a2', false)] });
     const h = harness({
       plan,
       rules: {
         s1: [
-          { match: /k3s-wizard-ready.* a2 /, reply: () => ({ code: ++a2 < 3 ? 1 : 0 }) },
+          // The first tries: the other waits side by side (DNS), then the node list.
+          { match: /k3s-wizard-waits/, reply: { code: 0, stdout: `k3s-wizard-wait 0 0\n${list}\n` } },
+          { match: /k3s-wizard-ready.* a2 /, reply: () => ({ code: ++a2 < 2 ? 1 : 0 }) },
           { match: /k3s-wizard-ready|rollout status/, reply: { code: 0 } },
         ],
       },
@@ -97,9 +108,14 @@ describe('waits in a row', () => {
     const snapshot = await h.run.start();
     expect(snapshot.steps['verify:cluster']?.status).toBe('done');
     const verify = plan.steps.find((s) => s.id === 'verify:cluster');
-    // One batch with all four first tries, then a2's wait alone until it is met.
-    expect(h.runners.get('s1')?.batches.at(-1)).toBe(verify?.actions.length);
-    expect(a2).toBe(3);
+    const s1 = h.requests.filter((r) => r.host === 's1');
+    const first = s1.findIndex((r) => r.command.includes('k3s-wizard-waits'));
+    expect(s1[first]?.command).toContain('kubectl get nodes -o json');
+    expect(s1[first]?.command).toContain('rollout status');
+    // After the one round trip, only a2's wait goes on, by itself, until it is met.
+    const after = s1.slice(first + 1).filter((r) => /k3s-wizard-ready|rollout status/.test(r.command));
+    expect(after.every((r) => / a2 /.test(r.command))).toBe(true);
+    expect(a2).toBe(2);
     expect(progress(h.events, 'verify:cluster')).toEqual(verify?.actions.map((_, i) => i));
   });
 });
@@ -175,5 +191,94 @@ describe('after the install', () => {
     const snapshot = await h.run.start();
     expect(tries).toBe(3);
     expect(snapshot.steps['install:a1']?.durationMs).toBeLessThan(2500);
+  });
+});
+
+describe('stale node objects', () => {
+  const noIdentity = [{ match: /^test -e \/etc\/rancher\/node\/password$/, reply: { code: 1 } }];
+
+  it('machines without their node identity: the server lists its nodes once for all of them; only a listed name is removed', async () => {
+    const h = harness({
+      plan: threeNodePlan(),
+      rules: {
+        a1: noIdentity,
+        a2: noIdentity,
+        // a1 is still listed (a reinstalled machine); a2 never joined.
+        s1: [
+          {
+            match: /^\/usr\/local\/bin\/k3s kubectl get nodes -o json$/,
+            reply: { stdout: nodeListJson(['s1', 'a1']) },
+          },
+        ],
+      },
+    });
+    expect((await h.run.start()).status).toBe('succeeded');
+    const s1 = h.requests.filter((r) => r.host === 's1');
+    const listed = s1.filter((r) => r.command === '/usr/local/bin/k3s kubectl get nodes -o json');
+    const removals = s1.filter((r) => r.command.includes('k3s-wizard-stale'));
+    // One list for both machines before they start (and the verify step's own list at the end).
+    expect(listed).toHaveLength(2);
+    expect(removals.map((r) => r.command)).toEqual([expect.stringMatching(/k3s-wizard-stale a1$/)]);
+    const serverDone = h.events.findIndex((e) => e.type === 'step-finished' && e.stepId === 'install:s1');
+    expect(s1.indexOf(listed[0]!)).toBeLessThan(s1.indexOf(removals[0]!));
+    expect(serverDone).toBeGreaterThanOrEqual(0);
+  });
+});
+
+describe('a run that changes nothing', () => {
+  const allDone = [
+    { match: /config\.yaml.*k3s-wizard-check|k3s-wizard-check.*config\.yaml/, reply: { code: 0 } },
+  ];
+  const slowToken = {
+    match: /^cat -- \/var\/lib\/rancher\/k3s\/server\/token$/,
+    delayMs: 150,
+    reply: { stdout: `${TOKEN}\n` },
+  };
+  const waitsOf = (h: ReturnType<typeof harness>) =>
+    h.requests.filter((r) => r.host === 's1' && r.command.includes('k3s-wizard-waits'));
+  const verifyStart = (h: ReturnType<typeof harness>) =>
+    Date.parse(h.events.find((e) => e.type === 'step-started' && e.stepId === 'verify:cluster')?.time ?? '');
+
+  it("asks the verify step's first tries ahead, beside the steps still running, and uses that answer", async () => {
+    let flowsAskedAt = 0;
+    const h = harness({
+      plan: threeNodePlan(),
+      rules: { s1: [slowToken, ...allDone], a1: allDone, a2: allDone },
+      services: {
+        saveKubeconfig: ({ contextName }) =>
+          Promise.resolve({ path: `/home/me/.kube/${contextName}`, changed: false }),
+        testFlows: () => {
+          flowsAskedAt = Date.now();
+          return Promise.resolve({ results: [], blocked: null });
+        },
+      },
+    });
+    const snapshot = await h.run.start();
+    expect(snapshot.status).toBe('succeeded');
+    expect(snapshot.changed).toBe(false);
+    // Once, and before the verify step started (while the token was still being read).
+    expect(waitsOf(h)).toHaveLength(1);
+    expect(waitsOf(h)[0]?.at).toBeLessThan(verifyStart(h));
+    expect(flowsAskedAt).toBeLessThan(verifyStart(h));
+    expect(snapshot.steps['verify:cluster']?.status).toBe('done');
+  });
+
+  it('after a change, nothing is asked ahead: the checks come after the install, as the step runs them', async () => {
+    let flowsAskedAt = 0;
+    const h = harness({
+      plan: threeNodePlan(),
+      rules: { s1: [slowToken, ...allDone], a1: allDone },
+      services: {
+        testFlows: () => {
+          flowsAskedAt = Date.now();
+          return Promise.resolve({ results: [], blocked: null });
+        },
+      },
+    });
+    const snapshot = await h.run.start();
+    expect(snapshot.status).toBe('succeeded');
+    expect(waitsOf(h)).toHaveLength(1);
+    expect(waitsOf(h)[0]?.at).toBeGreaterThanOrEqual(verifyStart(h));
+    expect(flowsAskedAt).toBeGreaterThanOrEqual(verifyStart(h));
   });
 });

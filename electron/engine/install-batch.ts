@@ -8,10 +8,13 @@ import { AppError } from '../../shared/errors';
 import {
   fillTemplate,
   placeFileCommand,
+  readyCheckNode,
   sameFileCommand,
   type BatchPart,
   type PlanAction,
 } from '../../shared/plan';
+import { parseNodeList } from '../../shared/run';
+import { shJoin } from '../../shared/shell';
 import { ActionFailed } from './failure';
 import { JoinStopped, watchingJoin } from './join-watch';
 import { isInstallScript, joins, unitOf } from './k3s';
@@ -218,6 +221,35 @@ export async function runBatch(
   return { changed: true, waitPending: waits && result.codes[lastIndex] !== 0 };
 }
 
+// The other checks side by side (each says its exit), the node list after them all.
+const WAITS_WITH_NODE_LIST = `i=0
+for c in "$@"; do ( sh -c "$c" >/dev/null 2>&1; echo "k3s-wizard-wait $i $?" ) & i=$((i+1)); done
+nodes=$(/usr/local/bin/k3s kubectl get nodes -o json 2>/dev/null)
+wait
+printf '%s\\n' "$nodes"`;
+
+/**
+ * The one command that tries the waits from `from` on at once, when at least two of them ask
+ * whether a node is Ready (read-only: the run may ask it early, see EngineRun); else null.
+ */
+export function waitsAtOnceCheck(
+  actions: readonly PlanAction[],
+  from: number,
+): { command: string; sudo: boolean } | null {
+  const checks: { command: string; sudo: boolean }[] = [];
+  for (let i = from; i < actions.length; i++) {
+    const action = actions[i];
+    if (action?.kind !== 'wait-for') break;
+    checks.push(action.check);
+  }
+  const others = checks.filter((c) => readyCheckNode(c.command) === null);
+  if (checks.length - others.length < 2) return null;
+  return {
+    command: shJoin(['sh', '-c', WAITS_WITH_NODE_LIST, 'k3s-wizard-waits', ...others.map((c) => c.command)]),
+    sudo: checks.some((c) => c.sudo),
+  };
+}
+
 /**
  * The first try of several waits in a row (the verify step's "node X is Ready" for every node,
  * then DNS) all at once, in one round trip; the waits not met yet then go on one by one as
@@ -236,6 +268,46 @@ export async function tryWaitsAtOnce(
     run.tried.add(i);
   }
   if (waits.length < 2) return [];
+  // "Is node X Ready" for every node: one node list answers them all (one kubectl, not one each).
+  const byNode = waits.map((w) => readyCheckNode(w.check.command));
+  const atOnce = waitsAtOnceCheck(step.actions, run.from);
+  if (atOnce) {
+    const others = waits.filter((_, i) => byNode[i] === null);
+    try {
+      const r = await runner.exec({
+        ...atOnce,
+        timeoutMs: Math.min(60_000, run.remaining()),
+        signal: run.signal,
+        what: `check ${waits.length} conditions at once`,
+      });
+      const codes = new Map<number, number>();
+      const json: string[] = [];
+      for (const line of r.stdout.split('\n')) {
+        const m = /^k3s-wizard-wait (\d+) (\d+)$/.exec(line);
+        if (m) codes.set(Number(m[1]), Number(m[2]));
+        else json.push(line);
+      }
+      let ready = new Set<string>();
+      try {
+        ready = new Set(
+          parseNodeList(json.join('\n'))
+            .filter((n) => n.ready)
+            .map((n) => n.name),
+        );
+      } catch {
+        // No list (the API not up yet): no node is Ready yet, each wait goes on as usual.
+      }
+      return waits
+        .filter((w, i) => {
+          const node = byNode[i];
+          return node != null ? ready.has(node) : codes.get(others.indexOf(w)) === 0;
+        })
+        .map((w) => w.index);
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'TIMEOUT') return [];
+      throw error;
+    }
+  }
   try {
     const r = await runner.batch({
       parts: waits.map((w) => ({

@@ -65,12 +65,19 @@ export async function readJournal(
 const NODE_PASSWORD = '/etc/rancher/node/password';
 /** Exits 0 when the machine still has its K3s node identity (run as root). */
 export const NODE_IDENTITY_CHECK = shJoin(['test', '-e', NODE_PASSWORD]);
-const DELETE_IF_PRESENT =
-  'if /usr/local/bin/k3s kubectl get node "$1" >/dev/null 2>&1; then /usr/local/bin/k3s kubectl delete node "$1"; fi';
+// The node object, and its node-password secret (kube-system/<node>.node-password.k3s): K3s
+// checks a joining node's password against that secret, and one left behind (a node deleted
+// while its server was down, older releases) refuses the reinstalled machine just the same.
+const DELETE_IF_PRESENT = [
+  'k=/usr/local/bin/k3s',
+  'if $k kubectl get node "$1" >/dev/null 2>&1; then $k kubectl delete node "$1"; fi',
+  'if $k kubectl -n kube-system get secret "$1.node-password.k3s" >/dev/null 2>&1; then $k kubectl -n kube-system delete secret "$1.node-password.k3s"; fi',
+  'true',
+].join('\n');
 
 /**
- * A machine that lost its K3s (reinstalled, re-flashed) but whose node object is still in the
- * cluster would be refused as a duplicate: delete that object first. Called for a machine
+ * A machine that lost its K3s (reinstalled, re-flashed) but whose node object or node-password
+ * secret is still in the cluster would be refused as a duplicate: delete them first. Called for a machine
  * without its node password (NODE_IDENTITY_CHECK fails); one that still has it is the same node
  * and is left alone.
  */
@@ -85,7 +92,7 @@ export async function deleteStaleNode(options: {
     sudo: true,
     timeoutMs: 60_000,
     signal,
-    what: `remove the stale node object ${node}`,
+    what: `remove the stale node object and node-password secret of ${node}`,
   });
   return r.code === 0 && r.stdout.includes('deleted') ? r.stdout.trim() : null;
 }

@@ -4,13 +4,17 @@
  * the step still waits for the server and the token (see EngineRun).
  */
 import type { PlanStep } from '../../shared/plan';
+import { parseNodeList } from '../../shared/run';
 import type { HostRunner } from './host-runner';
 import { isInstallScript, joins, NODE_IDENTITY_CHECK, unitOf } from './k3s';
 
 export interface Precheck {
   /** The step's alreadyDone check passed: nothing to do. */
   done: boolean;
-  /** The machine has its node password (false: a stale node object may have to go first). */
+  /**
+   * The machine has its node password, or the first server has no node object of its name:
+   * either way nothing stale is in the way (false: a stale node object may have to go first).
+   */
   hasIdentity: boolean;
 }
 
@@ -63,4 +67,20 @@ export async function precheck(options: {
     return { done: false, hasIdentity: r.code === 0 };
   }
   return { done: false, hasIdentity: true };
+}
+
+/** The names of the nodes the server lists, or null when it cannot list them (asked again later). */
+export async function nodeNamesOn(server: HostRunner, signal: AbortSignal): Promise<Set<string> | null> {
+  try {
+    const r = await server.exec({
+      command: '/usr/local/bin/k3s kubectl get nodes -o json',
+      sudo: true,
+      timeoutMs: 60_000,
+      signal,
+      what: 'list the nodes the server knows',
+    });
+    return r.code === 0 ? new Set(parseNodeList(r.stdout).map((n) => n.name)) : null;
+  } catch {
+    return null;
+  }
 }

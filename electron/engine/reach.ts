@@ -21,7 +21,7 @@ export interface ReachableRequest {
   host: string;
   paths: PortPath[];
   signal: AbortSignal;
-  /** How long a UDP listener waits for its datagrams. */
+  /** How long the listener may stay bound at most (it is closed as soon as the test ends). */
   windowMs?: number;
 }
 
@@ -48,8 +48,8 @@ export async function clusterFlowResults(request: {
     pool: request.pool,
     nodes,
     paths: requiredPaths(nodes, flowShape(spec)),
-    concurrency: 4,
-    windowMs: request.windowMs ?? 4_000,
+    // Every target and source at once: two SSH channels per host (a listener, a probe).
+    ...(request.windowMs ? { windowMs: request.windowMs } : {}),
     signal: request.signal,
   });
   const blocked = blockedFlowsMessage(results, {
@@ -75,9 +75,8 @@ export async function reachable(request: ReachableRequest): Promise<Connectivity
         pool: request.pool,
         nodes: [to, ...peers].map((n) => testNode(n, facts)),
         paths: known,
-        // Every node's firewall step may test at once: few channels each, below sshd's MaxSessions.
-        concurrency: 2,
-        windowMs: request.windowMs ?? 4_000,
+        // One listener on `host`, one probe exec per peer (each session queues its own channels).
+        ...(request.windowMs ? { windowMs: request.windowMs } : {}),
         signal: request.signal,
       })
     : [];

@@ -15,8 +15,10 @@ import {
   type RunSnapshot,
   type StepStatus,
 } from '../../shared/run';
-import type { HostRunner } from './host-runner';
-import { hasPrecheck, precheck, type Precheck } from './precheck';
+import type { ConnectivityResult } from '../../shared/checks/connectivity';
+import type { ExecOutcome, ExecRequest, HostRunner } from './host-runner';
+import { waitsAtOnceCheck } from './install-batch';
+import { hasPrecheck, isInstallStep, nodeNamesOn, precheck, type Precheck } from './precheck';
 import { executeStep, type RunMemory, type StepOutcome, type StepServices } from './step';
 
 export interface RunOptions {
@@ -55,6 +57,15 @@ export class EngineRun {
   private anyChange = false;
   private readonly started = Date.now();
   private readonly concurrency: number;
+  /** Resolves when the first server's steps are over: true when all of them are done or skipped. */
+  private firstServerSettled!: (ok: boolean) => void;
+  private readonly firstServerUp = new Promise<boolean>((resolve) => (this.firstServerSettled = resolve));
+  /** The verify step's read-only checks, asked ahead when the run looks like it changes nothing. */
+  private ahead: {
+    flows: Promise<{ results: ConnectivityResult[]; blocked: string | null }> | null;
+    waits: { command: string; answer: Promise<ExecOutcome> } | null;
+  } | null = null;
+  private pass = 0;
 
   constructor(private readonly options: RunOptions) {
     this.runId = options.runId ?? randomUUID();
@@ -95,6 +106,7 @@ export class EngineRun {
     const event = { ...body, runId: this.runId, seq: this.seq++, time: new Date().toISOString() };
     this.state = reduceRun(this.state, event);
     if (event.type === 'step-finished' && event.changed) this.anyChange = true;
+    if ('stepId' in event) this.noteFirstServer();
     this.options.onEvent(event);
   }
 
@@ -158,6 +170,14 @@ export class EngineRun {
     return promise;
   }
 
+  /** Tells the waiters when every first-server step has ended (done, skipped, or broken). */
+  private noteFirstServer(): void {
+    const ids = this.options.plan.steps.filter((s) => s.phase === 'first-server').map((s) => s.id);
+    const statuses = ids.map((id) => this.status(id));
+    if (statuses.every((st) => st !== undefined && FINISHED.includes(st))) this.firstServerSettled(true);
+    else if (statuses.some((st) => st !== undefined && BROKEN.includes(st))) this.firstServerSettled(false);
+  }
+
   private status(id: string): StepStatus | undefined {
     return this.state?.steps[id]?.status;
   }
@@ -177,6 +197,16 @@ export class EngineRun {
     const limit = pLimit(Math.max(1, this.concurrency));
     const early = new Map<string, Promise<Precheck>>();
     if (this.options.dryRun) return early;
+    // A joining machine without its node identity may have a stale node object on the first
+    // server: the server's nodes are listed once, as soon as it is up, for all of them, instead
+    // of one look per machine when its step starts. Only a name on that list is looked at again.
+    let names: Promise<Set<string> | null> | null = null;
+    const nodeNames = (): Promise<Set<string> | null> =>
+      (names ??= this.firstServerUp.then((up) =>
+        up && firstServerHost
+          ? nodeNamesOn(this.options.runnerFor(firstServerHost), this.abort.signal)
+          : null,
+      ));
     for (const id of ids) {
       const step = this.byId.get(id) as PlanStep;
       const identity = firstServerHost !== undefined && firstServerHost !== step.host;
@@ -190,7 +220,11 @@ export class EngineRun {
           signal: this.abort.signal,
           timeoutMs: 60_000,
         }),
-      );
+      ).then(async (checked) => {
+        if (checked.done || checked.hasIdentity || !identity) return checked;
+        const known = await nodeNames();
+        return known && !known.has(step.host) ? { ...checked, hasIdentity: true } : checked;
+      });
       // Awaited by the step when it runs; a step that never runs (blocked) leaves it unread.
       answer.catch(() => undefined);
       early.set(id, answer);
@@ -204,6 +238,9 @@ export class EngineRun {
     let running = 0;
     const firstServerHost = this.options.plan.steps.find((s) => s.phase === 'first-server')?.host;
     const early = this.prechecks(ids, firstServerHost);
+    // What was asked ahead belongs to one pass: a retry asks again.
+    this.ahead = null;
+    this.askVerifyAhead(ids, early, ++this.pass);
     return new Promise<void>((resolve) => {
       const tick = (): void => {
         for (let i = 0; i < waiting.length;) {
@@ -263,16 +300,17 @@ export class EngineRun {
   ): Promise<StepOutcome> {
     // Queued behind the limit while a cancel came: it never starts.
     if (this.abort.signal.aborted) return 'cancelled';
+    const flowsDone = new AbortController();
     try {
       return await executeStep({
         step,
-        runner: this.options.runnerFor(step.host),
+        runner: this.runnerOf(step),
         firstServer:
           firstServerHost && firstServerHost !== step.host ? this.options.runnerFor(firstServerHost) : null,
         runSignal: this.abort.signal,
         dryRun: this.options.dryRun ?? false,
         memory: this.memory,
-        services: this.options.services,
+        services: this.servicesFor(step, flowsDone.signal),
         emit: (body) => this.emit(body),
         ...(checked ? { precheck: checked } : {}),
       });
@@ -287,6 +325,89 @@ export class EngineRun {
         error: { code: 'INTERNAL', message: this.options.services.redact(message), lastOutput: [] },
       });
       return 'failed';
+    } finally {
+      flowsDone.abort();
     }
+  }
+
+  /**
+   * A run that looks like it changes nothing (the first server was already installed, and every
+   * joining machine said "already done" early): the verify step's read-only checks, the first
+   * try of its waits and the flow test, are asked as soon as that is known, beside the steps
+   * still running. They are used only if nothing changed by the time the verify step starts;
+   * its node list at the end is taken fresh either way.
+   */
+  private askVerifyAhead(ids: string[], early: Map<string, Promise<Precheck>>, pass: number): void {
+    const { plan, services } = this.options;
+    const verify = plan.steps.find((s) => s.phase === 'verify' && ids.includes(s.id));
+    if (!verify || this.options.dryRun) return;
+    const joining = plan.steps.filter(
+      (s) => ids.includes(s.id) && isInstallStep(s) && s.phase !== 'first-server',
+    );
+    if (joining.some((s) => !early.has(s.id))) return;
+    const firstServer = plan.steps.filter((s) => s.phase === 'first-server');
+    void Promise.all([
+      this.firstServerUp,
+      Promise.all(joining.map((s) => early.get(s.id) as Promise<Precheck>)),
+    ])
+      .then(([up, checks]) => {
+        const untouched = firstServer.every((s) => this.status(s.id) === 'skipped') && !this.anyChange;
+        if (pass !== this.pass || !up || !untouched || this.abort.signal.aborted) return;
+        if (!checks.every((c) => c.done)) return;
+        const check = waitsAtOnceCheck(verify.actions, 0);
+        const waits = check
+          ? {
+              command: check.command,
+              answer: this.options.runnerFor(verify.host).exec({
+                ...check,
+                timeoutMs: 60_000,
+                signal: this.abort.signal,
+                what: `check ${verify.actions.length} conditions at once`,
+              }),
+            }
+          : null;
+        waits?.answer.catch(() => undefined);
+        const flows = services.testFlows ? services.testFlows(this.abort.signal) : null;
+        flows?.catch(() => undefined);
+        this.ahead = { flows, waits };
+      })
+      .catch(() => undefined);
+  }
+
+  /** The verify step's runner: its first try of the waits answered by the one asked ahead. */
+  private runnerOf(step: PlanStep): HostRunner {
+    const runner = this.options.runnerFor(step.host);
+    const waits = this.ahead?.waits;
+    if (step.phase !== 'verify' || this.anyChange || !waits) return runner;
+    if (this.ahead) this.ahead.waits = null;
+    let used = false;
+    return new Proxy(runner, {
+      get(target, name, receiver) {
+        if (name === 'exec')
+          return (request: ExecRequest) => {
+            if (used || request.command !== waits.command) return target.exec(request);
+            used = true;
+            return waits.answer;
+          };
+        const value: unknown = Reflect.get(target, name, receiver);
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+  }
+
+  /**
+   * The verify step of a run that changed nothing so far (every K3s already running and holding
+   * its ports): its flow test starts with the step (or was asked ahead), beside its node checks,
+   * instead of after them. After an install or any change the test waits for the nodes to be
+   * Ready, so that its listeners never take a port a K3s still starting is about to bind.
+   */
+  private servicesFor(step: PlanStep, stepEnded: AbortSignal): StepServices {
+    const { services } = this.options;
+    const testFlows = services.testFlows;
+    if (step.phase !== 'verify' || this.anyChange || this.options.dryRun || !testFlows) return services;
+    const early = this.ahead?.flows ?? testFlows(AbortSignal.any([this.abort.signal, stepEnded]));
+    if (this.ahead) this.ahead.flows = null;
+    early.catch(() => undefined);
+    return { ...services, testFlows: () => early };
   }
 }

@@ -86,6 +86,7 @@ export interface JoinCommandRequest {
   role?: 'agent' | 'server';
   ttl?: string;
   reveal: boolean;
+  withNodeId?: boolean;
 }
 
 export class RunService {
@@ -218,6 +219,7 @@ export class RunService {
       join = joinCommand(origin.spec, first, {
         ...(request.role ? { role: request.role } : {}),
         ...(request.ttl ? { ttl: request.ttl } : {}),
+        ...(request.withNodeId ? { naming: 'with-node-id' as const } : {}),
         facts: origin.facts[first.nodeName] ?? null,
       });
     } catch (error) {

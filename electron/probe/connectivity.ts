@@ -1,23 +1,26 @@
 /**
- * Real connectivity tests between nodes, over the existing SSH sessions: a short-lived
- * listener on the target (it binds only for the test and exits by itself), then a probe from
- * each source carrying a token the listener reports back. A firewall that would break the
- * cluster is found before anything is installed.
+ * Real connectivity tests between nodes, over the existing SSH sessions, in one round per host:
+ * one listener per target that binds every port it must receive (tcp and udp) in a single exec,
+ * then one exec per source that probes all of its flows at once, every target and source side by
+ * side. Each probe carries a token the listener reports back. A flow that looked blocked is
+ * probed again (the listeners stay bound) before it is called blocked; one that cannot be tested
+ * is "unknown", never "open". The listeners exit with their SSH channels: nothing stays bound.
  */
 import { randomBytes } from 'node:crypto';
 import pLimit from 'p-limit';
 import {
+  probeVerdict,
   requiredPaths,
   type ConnectivityNode,
   type ConnectivityResult,
   type ConnectivityShape,
   type PortPath,
+  type ProbeAnswer,
   type Proto,
 } from '../../shared/checks/connectivity';
 import { AppError } from '../../shared/errors';
 import { shJoin } from '../../shared/shell';
 import type { PoolTarget, SessionPool } from '../ssh/pool';
-import type { SshSession } from '../ssh/session';
 
 export interface TestNode extends ConnectivityNode {
   target: PoolTarget;
@@ -30,231 +33,470 @@ export interface ConnectivityOptions extends ConnectivityShape {
   nodes: TestNode[];
   /** The paths to test; by default every path of the flow table between `nodes`. */
   paths?: PortPath[];
-  /** How many listeners at once (default 6); each holds an SSH channel, as each probe does. */
+  /** Targets tested at once (default all); each holds one SSH channel for its listener. */
   concurrency?: number;
-  /** How long a listener stays bound at most, in ms (default 8 s). */
+  /** How long a listener stays bound at most, in ms (default 60 s; it is stopped when done). */
   windowMs?: number;
+  /** How long a UDP listener waits for datagrams after their probe ended, in ms (default 1.5 s). */
+  udpGraceMs?: number;
+  /** Further rounds for the flows that looked blocked (default 1). */
+  retries?: number;
   signal?: AbortSignal;
 }
 
-// Binds, says "ready" (or "in-use"), reports each token received, exits when all expected
-// tokens arrived or the window closed, or as soon as its SSH channel is gone: it writes an empty
-// line every quarter second, and a write to a closed channel ends it (nothing stays bound after
-// the test stops it). IPv6 dual-stack when possible, else IPv4.
+// Runs python3 when the host has it, else says so (no separate round trip to look for it).
+const WITH_PYTHON =
+  'command -v python3 >/dev/null 2>&1 || { echo no-python3; exit 0; }; exec python3 -c "$@"';
+
+// Binds each PORT/PROTO given (waiting a moment for a port an earlier listener still holds), says "bound", "in-use" or "bind-error" for each, then "ready";
+// reports each token received; for a TCP port some other program holds (K3s already there) says
+// "gone" while no socket listens on it and "back" when one does again. Exits when the window
+// closed or as soon as its SSH channel is gone: it writes an empty line every quarter second, and
+// a write to a closed channel ends it. IPv6 dual-stack when possible, else IPv4.
 const LISTENER = `
-import select, socket, sys, time
-proto, port, window, expected = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), set(sys.argv[4:])
-kind = socket.SOCK_STREAM if proto == 'tcp' else socket.SOCK_DGRAM
-try:
-    s = socket.socket(socket.AF_INET6, kind); s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0); addr = ('::', port)
-except OSError:
-    s = socket.socket(socket.AF_INET, kind); addr = ('0.0.0.0', port)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-try:
-    s.bind(addr)
-except OSError as e:
-    print('in-use' if e.errno == 98 else 'bind-error %d' % e.errno, flush=True); sys.exit(0)
-if proto == 'tcp': s.listen(32)
+import os, select, socket, sys, time
+window, wanted = float(sys.argv[2]), sys.argv[3:]
+socks, theirs = {}, {}
+def earlier_listener():
+    me = str(os.getpid())
+    for pid in os.listdir('/proc'):
+        if pid.isdigit() and pid != me:
+            try:
+                with open('/proc/%s/cmdline' % pid, 'rb') as f:
+                    if b'\\0k3s-wizard-listen\\0' in f.read(): return True
+            except OSError: pass
+    return False
+def bind(proto, port):
+    kind = socket.SOCK_STREAM if proto == 'tcp' else socket.SOCK_DGRAM
+    try:
+        s = socket.socket(socket.AF_INET6, kind); s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0); addr = ('::', port)
+    except OSError:
+        s = socket.socket(socket.AF_INET, kind); addr = ('0.0.0.0', port)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    give_up = time.time() + 3
+    while True:
+        try:
+            s.bind(addr); break
+        except OSError as e:
+            # A listener of an earlier test lets go of its ports a moment after its channel closed.
+            if e.errno == 98 and time.time() < give_up and earlier_listener():
+                time.sleep(0.05); continue
+            s.close(); raise
+    if proto == 'tcp': s.listen(128)
+    return s
+def listening(port):
+    end = ':%04X' % port
+    for name in ('/proc/net/tcp', '/proc/net/tcp6'):
+        try:
+            with open(name) as f:
+                for line in f.readlines()[1:]:
+                    p = line.split()
+                    if len(p) > 3 and p[1].endswith(end) and p[3] == '0A': return True
+        except OSError:
+            return True
+    return False
+for w in wanted:
+    proto, port = w.split('/')[1], int(w.split('/')[0])
+    try:
+        socks[bind(proto, port)] = (proto, port); print('bound %d/%s' % (port, proto))
+    except OSError as e:
+        if e.errno == 98:
+            print('in-use %d/%s' % (port, proto))
+            if proto == 'tcp':
+                theirs[port] = listening(port)
+                if not theirs[port]: print('gone %d/tcp' % port)
+        else: print('bind-error %d/%s %d' % (port, proto, e.errno))
 print('ready', flush=True)
 end = time.time() + window
-while expected and time.time() < end:
-    r, _, _ = select.select([s], [], [], max(0.0, min(0.25, end - time.time())))
+while time.time() < end:
+    r, _, _ = select.select(list(socks), [], [], max(0.0, min(0.25, end - time.time())))
     try:
         sys.stdout.write('\\n'); sys.stdout.flush()
     except OSError:
         sys.exit(0)
-    if not r: continue
+    for port, was in theirs.items():
+        now = listening(port)
+        if now != was:
+            theirs[port] = now; print('%s %d/tcp' % ('back' if now else 'gone', port), flush=True)
+    for s in r:
+        proto, port = socks[s]
+        try:
+            if proto == 'tcp':
+                c, a = s.accept(); c.settimeout(1.0); d = c.recv(64); c.close()
+            else:
+                d, a = s.recvfrom(64)
+        except OSError:
+            continue
+        token = d.decode('ascii', 'replace').strip()
+        if token.startswith('k3sw-'): print('got %d/%s %s' % (port, proto, token), flush=True)
+`;
+
+// Probes every ADDRESS,PORT/PROTO,TOKEN given at once (a thread each) and prints "INDEX ANSWER"
+// per probe (see ProbeAnswer). TCP: connect within the limit, send the token. UDP: three
+// datagrams a tenth of a second apart over a connected socket (an ICMP port-unreachable shows as
+// a refused send); a flow none of them reached is probed again in the next round.
+const PROBE = `
+import errno, socket, sys, threading, time
+limit, jobs = float(sys.argv[1]), [a.split(',') for a in sys.argv[2:]]
+out = ['error no result'] * len(jobs)
+def tcp(i, addr, port, token):
     try:
-        if proto == 'tcp':
-            c, a = s.accept(); c.settimeout(1.0); d = c.recv(64); c.close()
-        else:
-            d, a = s.recvfrom(64)
-    except OSError:
-        continue
-    token = d.decode('ascii', 'replace').strip()
-    if token in expected:
-        expected.discard(token); print('got ' + token, flush=True)
+        c = socket.create_connection((addr, port), limit)
+    except socket.timeout: out[i] = 'no-answer'; return
+    except ConnectionRefusedError: out[i] = 'refused'; return
+    except ConnectionResetError: out[i] = 'reset'; return
+    except OSError as e:
+        out[i] = 'unreachable' if e.errno in (errno.EHOSTUNREACH, errno.ENETUNREACH, errno.EACCES, errno.EPERM) else 'no-answer' if e.errno == errno.ETIMEDOUT else 'error %s' % (e.strerror or e.errno); return
+    try:
+        c.sendall(token.encode())
+    except OSError: pass
+    c.close(); out[i] = 'connected'
+def udp(i, addr, port, token):
+    try:
+        s = socket.socket(socket.AF_INET6 if ':' in addr else socket.AF_INET, socket.SOCK_DGRAM); s.connect((addr, port))
+        for _ in range(3):
+            s.send(token.encode()); time.sleep(0.1)
+        out[i] = 'sent'
+    except ConnectionRefusedError: out[i] = 'refused'
+    except OSError as e: out[i] = 'unreachable' if e.errno in (errno.EHOSTUNREACH, errno.ENETUNREACH, errno.EACCES, errno.EPERM) else 'error %s' % (e.strerror or e.errno)
+threads = []
+for i, (addr, what, token) in enumerate(jobs):
+    port, proto = what.split('/')
+    t = threading.Thread(target=tcp if proto == 'tcp' else udp, args=(i, addr, int(port), token)); t.start(); threads.append(t)
+for t in threads: t.join()
+for i, a in enumerate(out): print(i, a)
 `;
 
-const TCP_PROBE = `
-import socket, sys
-try:
-    c = socket.create_connection((sys.argv[1], int(sys.argv[2])), 3); c.sendall(sys.argv[3].encode()); c.close(); print('connected')
-except socket.timeout: print('timed out')
-except ConnectionRefusedError: print('refused')
-except OSError as e: print('rejected (%s)' % e.strerror)
-`;
+const TCP_LIMIT_S = 3;
+const ANSWERS = /^(connected|refused|reset|unreachable|no-answer|sent|error .*)$/;
 
-const UDP_PROBE = `
-import socket, sys, time
-fam = socket.AF_INET6 if ':' in sys.argv[1] else socket.AF_INET
-s = socket.socket(fam, socket.SOCK_DGRAM)
-for _ in range(4):
-    s.sendto(sys.argv[3].encode(), (sys.argv[1], int(sys.argv[2]))); time.sleep(0.25)
-print('sent')
-`;
+const portKey = (port: number, proto: Proto) => `${port}/${proto}`;
+const newToken = () => `k3sw-${randomBytes(6).toString('hex')}`;
 
-interface Tools {
-  python3: boolean;
-  nc: boolean;
-}
+/** The listener of one target, bound for the whole test. */
+class Listener {
+  /** Per PORT/PROTO: "bound" by us, "in-use" by another program, or why it could not be bound. */
+  readonly ports = new Map<string, string>();
+  readonly received = new Set<string>();
+  /** TCP ports another program holds that had no listening socket while the current round ran. */
+  private goneNow = new Set<number>();
+  private goneInRound = new Set<number>();
+  private waiters: (() => void)[] = [];
+  state: 'starting' | 'ready' | 'exited' = 'starting';
+  /** Why it could not listen (no python3, the exec failed), when it could not. */
+  problem: string | null = null;
+  private buffer = '';
+  private readonly stop = new AbortController();
+  private exited: Promise<void> = Promise.resolve();
+  private readied!: () => void;
+  readonly ready = new Promise<void>((resolve) => (this.readied = resolve));
 
-async function detectTools(session: SshSession): Promise<Tools> {
-  const r = await session.exec('for t in python3 nc; do command -v "$t" >/dev/null 2>&1 && echo "$t"; done', {
-    step: 'connectivity: tools',
-    timeoutMs: 20_000,
-  });
-  const found = r.stdout.split(/\s+/);
-  return { python3: found.includes('python3'), nc: found.includes('nc') };
-}
+  constructor(readonly node: TestNode) {}
 
-/** Probe from a source; resolves with what the source saw. */
-async function probeFrom(
-  session: SshSession,
-  tools: Tools,
-  to: string,
-  port: number,
-  proto: Proto,
-  token: string,
-): Promise<string> {
-  const step = `connectivity: probe ${to}:${port}/${proto}`;
-  if (tools.python3) {
-    const r = await session.exec(
-      shJoin(['python3', '-c', proto === 'tcp' ? TCP_PROBE : UDP_PROBE, to, String(port), token]),
-      { step, timeoutMs: 20_000 },
-    );
-    return r.stdout.trim() || `probe failed (${r.stderr.trim().split('\n').at(-1) ?? 'no output'})`;
+  start(pool: SessionPool, ports: string[], windowMs: number, signal?: AbortSignal): void {
+    this.exited = (async () => {
+      try {
+        const session = await pool.session(this.node.target);
+        const r = await session.exec(
+          shJoin([
+            'sh',
+            '-c',
+            WITH_PYTHON,
+            'k3s-wizard-listen',
+            LISTENER,
+            'k3s-wizard-listen',
+            String(windowMs / 1000),
+            ...ports,
+          ]),
+          {
+            step: `connectivity: listen on ${ports.join(' ')}`,
+            timeoutMs: windowMs + 30_000,
+            onStdout: (chunk) => this.feed(chunk),
+            signal: signal ? AbortSignal.any([signal, this.stop.signal]) : this.stop.signal,
+          },
+        );
+        if (this.state === 'starting')
+          this.problem = r.stdout.includes('no-python3')
+            ? `no python3 on ${this.node.id} to listen with`
+            : `the listener on ${this.node.id} did not start (exit ${r.code ?? r.signal ?? '?'}: ${r.stderr.trim().split('\n').at(-1) ?? ''})`;
+      } catch (error) {
+        if (this.state === 'starting')
+          this.problem = `the listener on ${this.node.id} did not start (${error instanceof Error ? error.message : String(error)})`;
+      } finally {
+        this.state = 'exited';
+        this.readied();
+        this.wake();
+      }
+    })();
   }
-  if (tools.nc) {
-    const flags = proto === 'udp' ? ['-u', '-w1'] : ['-w3'];
-    const r = await session.exec(
-      `printf %s ${shJoin([token])} | ${shJoin(['nc', ...flags, to, String(port)])}`,
-      { step, timeoutMs: 20_000 },
-    );
-    return proto === 'udp' ? 'sent' : r.code === 0 ? 'connected' : 'refused or timed out';
+
+  private feed(chunk: string): void {
+    this.buffer += chunk;
+    const lines = this.buffer.split('\n');
+    this.buffer = lines.pop() ?? '';
+    for (const raw of lines) {
+      const line = raw.trim();
+      if (!line) continue;
+      const [word, what, rest] = line.split(' ');
+      if (line === 'ready') {
+        this.state = 'ready';
+        this.readied();
+      } else if (word === 'bound' && what) this.ports.set(what, 'bound');
+      else if (word === 'in-use' && what) this.ports.set(what, 'in-use');
+      else if (word === 'bind-error' && what)
+        this.ports.set(what, `could not bind it (errno ${rest ?? '?'})`);
+      else if (word === 'got' && rest) this.received.add(rest);
+      else if ((word === 'gone' || word === 'back') && what) {
+        const port = Number(what.split('/')[0]);
+        if (word === 'gone') {
+          this.goneNow.add(port);
+          this.goneInRound.add(port);
+        } else this.goneNow.delete(port);
+      }
+    }
+    if (this.received.size) this.wake();
   }
-  return 'no python3 or nc on the source';
+
+  private wake(): void {
+    for (const waiter of this.waiters.splice(0)) waiter();
+  }
+
+  /** A new round: ports without a listening socket now count as gone for it. */
+  newRound(): void {
+    this.goneInRound = new Set(this.goneNow);
+  }
+
+  wasGone(port: number): boolean {
+    return this.goneInRound.has(port);
+  }
+
+  /** Resolves when every token arrived, the listener exited, or `ms` passed. */
+  async waitFor(tokens: string[], ms: number): Promise<void> {
+    const deadline = Date.now() + ms;
+    while (this.state !== 'exited' && tokens.some((t) => !this.received.has(t)) && Date.now() < deadline) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.max(0, deadline - Date.now()));
+        this.waiters.push(() => (clearTimeout(timer), resolve()));
+      });
+    }
+  }
+
+  /** Closes its SSH channel (which ends it) and waits for the exec to end. */
+  async close(): Promise<void> {
+    this.stop.abort();
+    await this.exited;
+  }
 }
 
-interface Group {
-  to: TestNode;
-  port: number;
-  proto: Proto;
-  paths: PortPath[];
+interface Probe {
+  path: PortPath;
+  address: string;
+  token: string;
 }
 
-async function testGroup(
-  group: Group,
+/** One exec on the source for all of its probes; one answer per probe, in order. */
+async function probeAll(
+  pool: SessionPool,
+  source: TestNode,
+  probes: Probe[],
+  signal?: AbortSignal,
+): Promise<ProbeAnswer[] | string> {
+  try {
+    const session = await pool.session(source.target);
+    const r = await session.exec(
+      shJoin([
+        'sh',
+        '-c',
+        WITH_PYTHON,
+        'k3s-wizard-probe',
+        PROBE,
+        String(TCP_LIMIT_S),
+        ...probes.map((p) => `${p.address},${portKey(p.path.port, p.path.proto)},${p.token}`),
+      ]),
+      {
+        step: `connectivity: probe ${probes.length} flows from ${source.id}`,
+        timeoutMs: 60_000,
+        ...(signal ? { signal } : {}),
+      },
+    );
+    if (r.stdout.includes('no-python3')) return `no python3 on ${source.id} to probe with`;
+    const answers: ProbeAnswer[] = probes.map(() => 'error no answer from the probe');
+    for (const line of r.stdout.split('\n')) {
+      const m = /^(\d+) (.+)$/.exec(line.trim());
+      const answer = m?.[2];
+      if (m && answer && ANSWERS.test(answer) && Number(m[1]) < probes.length)
+        answers[Number(m[1])] = answer as ProbeAnswer;
+    }
+    if (r.code !== 0 && answers.every((a) => a.startsWith('error ')))
+      return `the probe on ${source.id} failed (exit ${r.code ?? '?'}: ${r.stderr.trim().split('\n').at(-1) ?? ''})`;
+    return answers;
+  } catch (error) {
+    if (error instanceof AppError && error.code === 'CANCELLED') throw error;
+    return `the probe on ${source.id} failed (${error instanceof Error ? error.message : String(error)})`;
+  }
+}
+
+/** One round: every source probes all of its paths at once; verdicts by path. */
+async function round(
+  paths: PortPath[],
   ctx: {
     pool: SessionPool;
     nodes: Map<string, TestNode>;
-    tools: (node: TestNode) => Promise<Tools>;
-    windowMs: number;
+    listeners: Map<string, Listener>;
+    udpGraceMs: number;
     signal?: AbortSignal;
   },
-): Promise<ConnectivityResult[]> {
-  const { to, port, proto } = group;
-  const result = (
-    path: PortPath,
-    status: ConnectivityResult['status'],
-    detail: string,
-  ): ConnectivityResult => ({ ...path, status, detail });
-  const targetTools = await ctx.tools(to);
-  if (!targetTools.python3)
-    return group.paths.map((p) => result(p, 'unknown', `no python3 on ${to.id} to listen with`));
-  const tokens = new Map(group.paths.map((p) => [p.from, `k3sw-${randomBytes(6).toString('hex')}`]));
-  const session = await ctx.pool.session(to.target);
-  const stopListener = new AbortController();
-  let ready!: (line: string) => void;
-  const readyLine = new Promise<string>((resolve) => (ready = resolve));
-  let buffer = '';
-  const listener = session
-    .exec(
-      shJoin([
-        'python3',
-        '-c',
-        LISTENER,
-        proto,
-        String(port),
-        String(ctx.windowMs / 1000),
-        ...tokens.values(),
-      ]),
-      {
-        step: `connectivity: listen ${port}/${proto}`,
-        timeoutMs: ctx.windowMs + 30_000,
-        onStdout: (chunk) => {
-          buffer += chunk;
-          const first = buffer.split('\n')[0];
-          if (buffer.includes('\n') && first !== undefined) ready(first.trim());
-        },
-        signal: ctx.signal ? AbortSignal.any([ctx.signal, stopListener.signal]) : stopListener.signal,
-      },
-    )
-    .finally(() => ready('exited'));
-  const state = await readyLine;
-  if (state !== 'ready' && !(state === 'in-use' && proto === 'tcp')) {
-    await listener.catch(() => undefined);
-    const why =
-      state === 'in-use'
-        ? `${port}/udp is already in use on ${to.id}, so it cannot be tested`
-        : `the listener on ${to.id} did not start (${state})`;
-    return group.paths.map((p) => result(p, 'unknown', why));
+): Promise<Map<PortPath, Pick<ConnectivityResult, 'status' | 'detail'>>> {
+  const verdicts = new Map<PortPath, Pick<ConnectivityResult, 'status' | 'detail'>>();
+  const bySource = new Map<string, Probe[]>();
+  for (const listener of ctx.listeners.values()) listener.newRound();
+  for (const path of paths) {
+    const to = ctx.nodes.get(path.to);
+    const from = ctx.nodes.get(path.from);
+    const listener = ctx.listeners.get(path.to);
+    if (!to || !from || !listener) {
+      verdicts.set(path, {
+        status: 'unknown',
+        detail: `${!from ? path.from : path.to} is not a node of this test`,
+      });
+      continue;
+    }
+    if (listener.problem || listener.state !== 'ready') {
+      verdicts.set(path, {
+        status: 'unknown',
+        detail: listener.problem ?? `the listener on ${to.id} ended early`,
+      });
+      continue;
+    }
+    const held = listener.ports.get(portKey(path.port, path.proto));
+    if (held === undefined || (held !== 'bound' && held !== 'in-use')) {
+      verdicts.set(path, {
+        status: 'unknown',
+        detail: `${portKey(path.port, path.proto)} on ${to.id}: ${held ?? 'not bound'}`,
+      });
+      continue;
+    }
+    if (held === 'in-use' && path.proto === 'udp') {
+      verdicts.set(path, {
+        status: 'unknown',
+        detail: `${path.port}/udp is already in use on ${to.id}, so it cannot be tested`,
+      });
+      continue;
+    }
+    const probes = bySource.get(path.from) ?? [];
+    probes.push({ path, address: to.address, token: newToken() });
+    bySource.set(path.from, probes);
   }
-  // An in-use TCP port (K3s already there) is tested against the program already listening.
-  const seen = await Promise.all(
-    group.paths.map(async (path) => {
-      const from = ctx.nodes.get(path.from);
-      if (!from) return 'unknown source';
-      const source = await ctx.pool.session(from.target);
-      return probeFrom(source, await ctx.tools(from), to.address, port, proto, tokens.get(path.from) ?? '');
+  await Promise.all(
+    [...bySource].map(async ([sourceId, probes]) => {
+      const source = ctx.nodes.get(sourceId) as TestNode;
+      const answers = await probeAll(ctx.pool, source, probes, ctx.signal);
+      if (typeof answers === 'string') {
+        for (const p of probes) verdicts.set(p.path, { status: 'unknown', detail: answers });
+        return;
+      }
+      // UDP needs the listener's word: wait a moment for datagrams still on their way.
+      const udp = probes.filter((p, i) => p.path.proto === 'udp' && answers[i] === 'sent');
+      await Promise.all(
+        [...new Set(udp.map((p) => p.path.to))].map((to) =>
+          (ctx.listeners.get(to) as Listener).waitFor(
+            udp.filter((p) => p.path.to === to).map((p) => p.token),
+            ctx.udpGraceMs,
+          ),
+        ),
+      );
+      probes.forEach((p, i) => {
+        const listener = ctx.listeners.get(p.path.to) as Listener;
+        const held = listener.ports.get(portKey(p.path.port, p.path.proto));
+        verdicts.set(
+          p.path,
+          probeVerdict({
+            proto: p.path.proto,
+            answer: answers[i] ?? 'error no answer',
+            // Our own listener bound for the whole round, or else the port's own program.
+            listener:
+              held === 'bound'
+                ? listener.state === 'ready'
+                  ? 'ours'
+                  : 'gone'
+                : listener.wasGone(p.path.port)
+                  ? 'gone'
+                  : 'theirs',
+            received: listener.received.has(p.token),
+          }),
+        );
+      });
     }),
   );
-  // TCP answers at the source (connected, refused, no answer): the listener's window is not
-  // waited out, it is stopped (it exits by itself anyway). UDP needs the listener's word.
-  if (proto === 'tcp') stopListener.abort();
-  const output =
-    state === 'ready' && proto === 'udp' ? (await listener).stdout : (await listener.catch(() => null), '');
-  return group.paths.map((path, i) => {
-    const got = output.includes(`got ${tokens.get(path.from) ?? '-'}`);
-    const saw = seen[i] ?? '';
-    if (got || (proto === 'tcp' && saw === 'connected'))
-      return result(path, 'open', proto === 'tcp' ? 'connected' : 'datagram received');
-    if (saw.startsWith('no python3')) return result(path, 'unknown', `${saw} (${path.from})`);
-    return result(path, 'blocked', proto === 'tcp' ? saw || 'no answer' : 'datagrams sent, none arrived');
-  });
+  return verdicts;
 }
 
-/** Tests the paths (every path the cluster needs by default); a node not reachable over SSH fails the call. */
+/**
+ * Tests the paths (every path the cluster needs by default). A node that cannot be reached over
+ * SSH, or has no python3, makes its paths "unknown" with the reason.
+ */
 export async function testConnectivity(options: ConnectivityOptions): Promise<ConnectivityResult[]> {
   const nodes = new Map(options.nodes.map((n) => [n.id, n]));
   if (nodes.size !== options.nodes.length) throw new AppError('INVALID_INPUT', 'Each node needs its own id.');
-  const toolCache = new Map<string, Promise<Tools>>();
-  const tools = (node: TestNode): Promise<Tools> => {
-    let found = toolCache.get(node.id);
-    if (!found) {
-      found = options.pool.session(node.target).then(detectTools);
-      toolCache.set(node.id, found);
-    }
-    return found;
-  };
-  const groups = new Map<string, Group>();
-  for (const path of options.paths ?? requiredPaths(options.nodes, options)) {
-    const key = `${path.to}/${path.port}/${path.proto}`;
-    const to = nodes.get(path.to);
-    if (!to) continue;
-    const group = groups.get(key) ?? { to, port: path.port, proto: path.proto, paths: [] };
-    group.paths.push(path);
-    groups.set(key, group);
+  const asked = options.paths ?? requiredPaths(options.nodes, options);
+  const paths = asked.filter((p) => nodes.has(p.to) && nodes.has(p.from));
+  const ports = new Map<string, Set<string>>();
+  for (const p of paths) {
+    const set = ports.get(p.to) ?? new Set<string>();
+    set.add(portKey(p.port, p.proto));
+    ports.set(p.to, set);
   }
-  // A few listeners at a time: each holds one SSH channel on its host while it waits.
-  const limit = pLimit(options.concurrency ?? 6);
-  const ctx = {
-    pool: options.pool,
-    nodes,
-    tools,
-    windowMs: options.windowMs ?? 8_000,
-    ...(options.signal ? { signal: options.signal } : {}),
-  };
-  const results = await Promise.all([...groups.values()].map((group) => limit(() => testGroup(group, ctx))));
-  return results.flat();
+  const windowMs = options.windowMs ?? 60_000;
+  const udpGraceMs = options.udpGraceMs ?? 1_500;
+  const results = new Map<PortPath, Pick<ConnectivityResult, 'status' | 'detail'>>();
+  // Targets in groups when a limit is given (default: all at once); a group's listeners stay
+  // bound through its rounds and are closed before the next group starts.
+  const targets = [...ports.keys()];
+  const size = Math.max(1, options.concurrency ?? targets.length);
+  const limit = pLimit(1);
+  const groups: string[][] = [];
+  for (let i = 0; i < targets.length; i += size) groups.push(targets.slice(i, i + size));
+  await Promise.all(
+    groups.map((group) =>
+      limit(async () => {
+        const listeners = new Map<string, Listener>();
+        for (const id of group) {
+          const listener = new Listener(nodes.get(id) as TestNode);
+          listener.start(options.pool, [...(ports.get(id) ?? [])], windowMs, options.signal);
+          listeners.set(id, listener);
+        }
+        try {
+          await Promise.all([...listeners.values()].map((l) => l.ready));
+          const ctx = {
+            pool: options.pool,
+            nodes,
+            listeners,
+            udpGraceMs,
+            ...(options.signal ? { signal: options.signal } : {}),
+          };
+          let todo = paths.filter((p) => listeners.has(p.to));
+          for (let attempt = 0; todo.length && attempt <= (options.retries ?? 1); attempt++) {
+            const verdicts = await round(todo, ctx);
+            for (const [path, verdict] of verdicts) results.set(path, verdict);
+            // A busy machine can miss a probe: what did not pass is asked again before it counts.
+            todo = todo.filter((p) => {
+              const verdict = results.get(p);
+              return verdict?.status === 'blocked' || verdict?.detail.includes('nothing listened');
+            });
+          }
+        } finally {
+          await Promise.all([...listeners.values()].map((l) => l.close()));
+        }
+        if (options.signal?.aborted) throw new AppError('CANCELLED', 'The connection test was cancelled.');
+      }),
+    ),
+  );
+  if (options.signal?.aborted) throw new AppError('CANCELLED', 'The connection test was cancelled.');
+  return asked.map((path) => {
+    const verdict = results.get(path) ?? {
+      status: 'unknown' as const,
+      detail: `${nodes.has(path.from) ? path.to : path.from} is not a node of this test`,
+    };
+    return { ...path, ...verdict };
+  });
 }

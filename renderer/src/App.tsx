@@ -18,6 +18,7 @@ import { STEPS, stepIndex, type StepId } from './steps/steps';
 import { useAppStore } from './store';
 import { nextBlockedBecause } from './store/next-blocked';
 import { useWizardIssues } from './store/use-issues';
+import { installState } from './steps/done-state';
 
 function StepBody({ step }: { step: StepId }) {
   switch (step) {
@@ -53,7 +54,8 @@ export function App() {
   const hosts = useAppStore((s) => s.hosts);
   const issues = useWizardIssues();
   const index = stepIndex(step);
-  const installed = useAppStore((s) => s.run?.status === 'succeeded');
+  // Installed also when only the flow test after the install failed: Done says what is blocked.
+  const installed = useAppStore((s) => installState(s.run).installed);
   const blocked = nextBlockedBecause(step, { hosts, issues, installed });
   const current = STEPS[index]!;
   const page = useAppStore((s) => s.page);

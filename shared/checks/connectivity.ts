@@ -144,3 +144,61 @@ export function blockedFlowsMessage(
   });
   return `Cluster ${options.cluster} is installed, but ${lines.join('; ')}.`;
 }
+
+/**
+ * What a probe from the source saw: "connected"; "refused" (a reset or ICMP port-unreachable
+ * answered the connection: a reply, so nothing dropped it); "reset" (the connection was cut by
+ * a reset after it began); "unreachable" (ICMP host or admin prohibited: a rejecting rule);
+ * "no-answer" (nothing came back in time: a drop); "sent" (UDP datagrams went out, the
+ * listener's word decides); "error …" (the probe itself could not run).
+ */
+export type ProbeAnswer =
+  'connected' | 'refused' | 'reset' | 'unreachable' | 'no-answer' | 'sent' | `error ${string}`;
+
+export interface ProbeEvidence {
+  proto: Proto;
+  answer: ProbeAnswer;
+  /** Who held the port on the target while the probe ran. */
+  listener: 'ours' | 'theirs' | 'gone';
+  /** The listener on the target reported this probe's token. */
+  received: boolean;
+}
+
+/**
+ * One probe's verdict, told truthfully. Only a probe that met a bound port tells anything about
+ * a rule: "refused" while our listener (or the program that owns the port) listened means a
+ * rule rejected it; "refused" after that program let go of the port means nothing listened,
+ * which is no firewall's doing, so the flow stays "unknown".
+ */
+export function probeVerdict(e: ProbeEvidence): Pick<ConnectivityResult, 'status' | 'detail'> {
+  if (e.received) return { status: 'open', detail: e.proto === 'tcp' ? 'connected' : 'datagram received' };
+  if (e.proto === 'tcp' && e.answer === 'connected') return { status: 'open', detail: 'connected' };
+  if (e.answer.startsWith('error '))
+    return { status: 'unknown', detail: `the probe failed (${e.answer.slice(6)})` };
+  if (e.listener === 'gone')
+    return {
+      status: 'unknown',
+      detail:
+        e.answer === 'refused'
+          ? 'refused: nothing listened on the port at that moment (a reply, not a firewall drop)'
+          : `${e.answer === 'no-answer' ? 'no answer' : e.answer}, but nothing listened on the port at that moment`,
+    };
+  switch (e.answer) {
+    case 'refused':
+      return {
+        status: 'blocked',
+        detail:
+          e.proto === 'udp'
+            ? 'rejected (ICMP port unreachable while a listener was bound: a rule rejects it)'
+            : 'refused while a listener was bound (a rule rejects it)',
+      };
+    case 'reset':
+      return { status: 'blocked', detail: 'reset after connecting (something between them cuts it)' };
+    case 'unreachable':
+      return { status: 'blocked', detail: 'rejected (host unreachable or prohibited: a rule rejects it)' };
+    case 'no-answer':
+      return { status: 'blocked', detail: 'no answer (dropped)' };
+    default:
+      return { status: 'blocked', detail: 'datagrams sent, none arrived' };
+  }
+}

@@ -107,6 +107,7 @@ export function planFirewall(input: FirewallInput): FirewallPlan {
   }
   return { ...base, tool, commands: planned.commands, checks };
 }
+export * from './advice';
 export * from './flows';
 export * from './applied';
 export * from './apply';

@@ -12,12 +12,20 @@ import {
   contextName,
   firstServer,
   joinAddress,
-  kubeconfigAddress,
+  nodeAddress,
   servers,
   usesEmbeddedEtcd,
   type FactsByNode,
 } from '../spec/model';
-import type { ClusterSpec, NodeSpec } from '../spec/schema';
+import {
+  certificateCovers,
+  certificateNames,
+  joinHost as clusterJoinHost,
+  joinUrl as clusterJoinUrl,
+  kubeconfigUrl,
+  kubernetesServiceIp,
+} from '../spec/listener';
+import { DEFAULT_API_PORT, type ClusterSpec, type NodeSpec } from '../spec/schema';
 import { validateSpec } from '../spec/validate';
 import { shJoin } from '../shell';
 import type { AirgapInventory } from './artifacts';
@@ -33,6 +41,15 @@ export interface BuildPlanOptions {
 
 const READY_CHECK = 'test "$(/usr/local/bin/k3s kubectl get node "$1" -o "$2" 2>/dev/null)" = True';
 const READY_PATH = 'jsonpath={.status.conditions[?(@.type=="Ready")].status}';
+
+/** The node a verify step's "is it Ready" check asks about; null for any other command. */
+export function readyCheckNode(command: string): string | null {
+  const head = `${shJoin(['sh', '-c', READY_CHECK, 'k3s-wizard-ready'])} `;
+  const tail = ` ${shJoin([READY_PATH])}`;
+  if (!command.startsWith(head) || !command.endsWith(tail)) return null;
+  const name = command.slice(head.length, command.length - tail.length);
+  return name && shJoin([name]) === name ? name : null;
+}
 
 function prepareSteps(
   spec: ClusterSpec,
@@ -59,17 +76,77 @@ function prepareSteps(
   return steps;
 }
 
-function verifyStep(spec: ClusterSpec, host: string, dependsOn: string[]): PlanStep {
-  const actions: PlanAction[] = spec.nodes.map((node) => ({
+// with-node-id: the name is <host name>-<id>, known only once the node joined; it is found by
+// its host name and its InternalIP.
+const READY_BY_ADDRESS = [
+  'for n in $(/usr/local/bin/k3s kubectl get nodes -o name 2>/dev/null); do n=${n#node/}',
+  '  case "$n" in "$1"?*) ;; *) continue ;; esac',
+  '  [ -z "$2" ] || [ "$(/usr/local/bin/k3s kubectl get node "$n" -o "$4" 2>/dev/null)" = "$2" ] || continue',
+  '  [ "$(/usr/local/bin/k3s kubectl get node "$n" -o "$3" 2>/dev/null)" = True ] && exit 0',
+  'done; exit 1',
+].join('\n');
+const INTERNAL_IP_PATH = 'jsonpath={.status.addresses[?(@.type=="InternalIP")].address}';
+
+function readyAction(node: NodeSpec, facts: FactsByNode): PlanAction {
+  if (!node.withNodeId)
+    return {
+      kind: 'wait-for',
+      check: {
+        command: shJoin(['sh', '-c', READY_CHECK, 'k3s-wizard-ready', node.nodeName, READY_PATH]),
+        sudo: true,
+      },
+      intervalMs: 5000,
+      timeoutMs: 5 * 60_000,
+      what: `wait until node ${node.nodeName} is Ready`,
+    };
+  const f = facts[node.nodeName];
+  const prefix = f?.hostname ? `${f.hostname.toLowerCase()}-` : '';
+  const address = nodeAddress(node, f) ?? '';
+  return {
     kind: 'wait-for',
     check: {
-      command: shJoin(['sh', '-c', READY_CHECK, 'k3s-wizard-ready', node.nodeName, READY_PATH]),
+      command: shJoin([
+        'sh',
+        '-c',
+        READY_BY_ADDRESS,
+        'k3s-wizard-ready',
+        prefix,
+        address,
+        READY_PATH,
+        INTERNAL_IP_PATH,
+      ]),
       sudo: true,
     },
     intervalMs: 5000,
     timeoutMs: 5 * 60_000,
-    what: `wait until node ${node.nodeName} is Ready`,
-  }));
+    what: `wait until ${node.nodeName} (named ${prefix || '<host name>-'}<id> by K3s${address ? `, at ${address}` : ''}) is Ready`,
+  };
+}
+
+// Through the in-cluster `kubernetes` service, as metrics-server and local-path-provisioner reach
+// the API: the node's own service rules map 10.43.0.1:443 to the API's endpoint.
+const SERVICE_CHECK = [
+  'out=$(/usr/local/bin/k3s kubectl --server "https://$1:443" get --raw /readyz 2>&1) && exit 0',
+  'printf "%s\\n%s\\n" "$out" "$2" >&2; exit 1',
+].join('\n');
+
+/** With an API port other than 6443: the documented trap, tested where it bites. */
+function serviceCheck(spec: ClusterSpec): PlanAction | null {
+  const port = spec.networking.apiPort;
+  const ip = kubernetesServiceIp(spec);
+  if (port === DEFAULT_API_PORT || !ip) return null;
+  const fix = `The in-cluster kubernetes service (${ip}:443) does not reach the API on port ${port}: metrics-server, local-path-provisioner and other in-cluster clients fail with “connection refused” to https://${ip}:443. Fix: the kubernetes endpoints must list each server at port ${port} (check with kubectl get endpoints kubernetes); set advertise-port: ${port} on every server (or go back to port 6443) and restart k3s.`;
+  return {
+    kind: 'wait-for',
+    check: { command: shJoin(['sh', '-c', SERVICE_CHECK, 'k3s-wizard-service', ip, fix]), sudo: true },
+    intervalMs: 5000,
+    timeoutMs: 60_000,
+    what: `check that the in-cluster kubernetes service (${ip}:443) reaches the API on port ${port}`,
+  };
+}
+
+function verifyStep(spec: ClusterSpec, host: string, dependsOn: string[], facts: FactsByNode): PlanStep {
+  const actions: PlanAction[] = spec.nodes.map((node) => readyAction(node, facts));
   // CoreDNS is always deployed (no spec option disables it).
   actions.push({
     kind: 'wait-for',
@@ -92,11 +169,15 @@ function verifyStep(spec: ClusterSpec, host: string, dependsOn: string[]): PlanS
     // is looked up through it; the flows between the nodes are tested after this step's actions.
     what: 'wait until the CoreDNS deployment is rolled out (its pods run; no DNS lookup is made)',
   });
+  const service = serviceCheck(spec);
+  if (service) actions.push(service);
   return {
     id: 'verify:cluster',
     phase: 'verify',
     host,
-    title: 'Check that every node is Ready, CoreDNS is rolled out and the nodes reach each other',
+    title: service
+      ? `Check that every node is Ready, CoreDNS is rolled out, the in-cluster kubernetes service reaches the API on port ${spec.networking.apiPort} and the nodes reach each other`
+      : 'Check that every node is Ready, CoreDNS is rolled out and the nodes reach each other',
     actions,
     secrets: [],
     alreadyDone: null,
@@ -145,7 +226,7 @@ export function buildPlan(
   facts: FactsByNode = {},
   options: BuildPlanOptions = {},
 ): PlanResult {
-  const issues: SpecIssue[] = [...validateSpec(spec), ...factIssues(spec, facts)];
+  const issues: SpecIssue[] = [...validateSpec(spec, facts), ...factIssues(spec, facts)];
   const first = firstServer(spec);
   if (!first || hasErrors(issues)) return { ok: false, issues };
 
@@ -157,9 +238,12 @@ export function buildPlan(
       message: `Not probed: ${unprobed.join(', ')}. The plan assumes no firewall and no Raspberry Pi fix there, and lets the install script pick the architecture. Probe the machines (or pass --facts) for an exact plan.`,
     });
   }
-  const joinHost = joinAddress(first, facts[first.nodeName]);
-  const joinUrl = apiUrl(spec, joinHost);
-  if (!isIP(joinHost) && !spec.networking.tlsSans.includes(joinHost)) {
+  const joinHost = clusterJoinHost(spec, facts) ?? joinAddress(first, facts[first.nodeName]);
+  const joinUrl = clusterJoinUrl(spec, facts) ?? apiUrl(spec, joinHost);
+  if (
+    !isIP(joinHost) &&
+    !certificateCovers(certificateNames(spec, first, facts[first.nodeName]).names, joinHost)
+  ) {
     issues.push({
       path: 'networking.tlsSans',
       severity: 'warning',
@@ -214,7 +298,7 @@ export function buildPlan(
       }
     : null;
   if (tokenStep) steps.push(tokenStep);
-  const server = apiUrl(spec, kubeconfigAddress(spec) ?? joinHost);
+  const server = kubeconfigUrl(spec) ?? apiUrl(spec, joinHost);
   steps.push({
     id: 'credentials:kubeconfig',
     phase: 'credentials',
@@ -257,7 +341,7 @@ export function buildPlan(
     steps.push(step);
     installs.push(step.id);
   }
-  steps.push(verifyStep(spec, first.nodeName, installs));
+  steps.push(verifyStep(spec, first.nodeName, installs, facts));
   if (spec.install.source === 'airgap') addFileCheck(steps, first.nodeName, spec.install.folder);
   if (hasErrors(issues)) return { ok: false, issues };
   return { ok: true, plan: { cluster: spec.name, phases: PHASES, steps, issues } };

@@ -11,6 +11,7 @@ import {
   tooFewCpus,
   unsupportedArch,
 } from '../checks/host-checks';
+import { rootlessChecks } from '../checks/rootless';
 import type { HostFacts } from '../facts';
 import type { SpecIssue } from '../spec/issues';
 import type { FactsByNode } from '../spec/model';
@@ -96,11 +97,30 @@ function nodeChecks(spec: ClusterSpec, node: NodeSpec, index: number, facts: Hos
   return issues;
 }
 
+/** A rootless server's requirements: each one not met stops the plan, with its fix. */
+function rootlessIssues(node: NodeSpec, index: number, f: HostFacts): SpecIssue[] {
+  if (!node.rootless || node.role !== 'server') return [];
+  const unmet = rootlessChecks(f).filter((c) => c.status !== 'pass');
+  if (unmet.length === 0)
+    return [
+      {
+        path: `nodes[${index}].rootless`,
+        severity: 'error',
+        message: `${node.nodeName} meets every requirement of rootless K3s (pure cgroup v2, delegation, subordinate ids, lingering, newuidmap), but k3s-wizard does not install rootless servers yet. Install it by hand as ${f.rootless?.user ?? 'the user'} (the K3s documentation’s k3s-rootless.service as a user unit), or remove rootless to install as root.`,
+      },
+    ];
+  return unmet.map((c) => ({
+    path: `nodes[${index}].rootless`,
+    severity: c.status === 'fail' ? ('error' as const) : ('warning' as const),
+    message: `${node.nodeName}: ${c.reason}${c.fix?.kind === 'command' ? ` Fix: ${c.fix.command}${c.fix.description ? ` (${c.fix.description})` : ''}` : ''}`,
+  }));
+}
+
 /** Checks of every probed host, and of hosts against each other (cloned SD cards). */
 export function factIssues(spec: ClusterSpec, facts: FactsByNode): SpecIssue[] {
   const issues = spec.nodes.flatMap((node, index) => {
     const f = facts[node.nodeName];
-    return f ? nodeChecks(spec, node, index, f) : [];
+    return f ? [...nodeChecks(spec, node, index, f), ...rootlessIssues(node, index, f)] : [];
   });
   const probed = spec.nodes.map((node, index) => ({ node, index, id: facts[node.nodeName]?.machineId }));
   for (const [first, ...clones] of sharing(probed, (entry) => entry.id)) {

@@ -33,8 +33,12 @@ export interface NodeConfigOptions {
 }
 
 export function nodeConfig(spec: ClusterSpec, node: NodeSpec, options: NodeConfigOptions): NodeConfig {
-  const settings: Record<string, unknown> = { 'node-name': node.nodeName };
+  // with-node-id: K3s names the node <host name>-<id>; node-name would replace the host name.
+  const settings: Record<string, unknown> = node.withNodeId
+    ? { 'with-node-id': true }
+    : { 'node-name': node.nodeName };
   if (node.nodeIp) settings['node-ip'] = node.nodeIp;
+  if (node.nodeExternalIp) settings['node-external-ip'] = node.nodeExternalIp;
   if (node.flannelIface) settings['flannel-iface'] = node.flannelIface;
   const labels = Object.entries(node.labels).map(([k, v]) => `${k}=${v}`);
   if (labels.length) settings['node-label'] = labels;
@@ -45,8 +49,13 @@ export function nodeConfig(spec: ClusterSpec, node: NodeSpec, options: NodeConfi
   if (node.role === 'server') {
     const net = spec.networking;
     // Values that must match on every server are written on every server, defaults included.
-    if (net.tlsSans.length) settings['tls-san'] = net.tlsSans;
+    const listener = node.listener;
+    const sans = [...new Set([...net.tlsSans, ...(listener?.tlsSans ?? [])])];
+    if (sans.length) settings['tls-san'] = sans;
     if (net.apiPort !== DEFAULT_API_PORT) settings['https-listen-port'] = net.apiPort;
+    if (listener?.bindAddress) settings['bind-address'] = listener.bindAddress;
+    if (listener?.advertiseAddress) settings['advertise-address'] = listener.advertiseAddress;
+    if (listener?.advertisePort !== undefined) settings['advertise-port'] = listener.advertisePort;
     settings['flannel-backend'] = net.flannelBackend;
     settings['cluster-cidr'] = net.clusterCidr;
     settings['service-cidr'] = net.serviceCidr;

@@ -206,10 +206,11 @@ describe('parseFacts on odd output', () => {
       'cgroup-fs': 'tmpfs',
       'proc-cgroups': '#subsys_name\thierarchy\tnum_cgroups\tenabled\ncpuset\t1\t1\t1\nmemory\t0\t1\t0',
     };
-    expect(parseFacts(out(v1), ctx).cgroup).toEqual({ version: 1, memory: false });
+    expect(parseFacts(out(v1), ctx).cgroup).toEqual({ version: 1, memory: false, hybrid: false });
     expect(parseFacts(out({ ...v1, 'proc-cgroups': 'memory\t4\t41\t1' }), ctx).cgroup).toEqual({
       version: 1,
       memory: true,
+      hybrid: false,
     });
     const disabled = {
       'cgroup-fs': 'cgroup2fs',

@@ -119,7 +119,31 @@ function parseCgroup(sections: Sections): HostFacts['cgroup'] {
   // A kernel told cgroup_disable=memory may still list the controller on old kernels.
   if (memory && /(^|\s)cgroup_disable=memory(\s|$)/.test(cmdline) && !/cgroup_enable=memory/.test(cmdline))
     memory = false;
-  return { version, memory };
+  const unified = firstLine(sections, 'cgroup-unified');
+  const hybrid = version === 1 ? unified === 'cgroup2fs' : version === 2 ? false : null;
+  return { version, memory, hybrid };
+}
+
+function parseRootless(sections: Sections): HostFacts['rootless'] {
+  const rows = new Map<string, string>();
+  for (const line of lines(sections, 'rootless')) {
+    const space = line.indexOf(' ');
+    rows.set(space < 0 ? line : line.slice(0, space), space < 0 ? '' : line.slice(space + 1).trim());
+  }
+  const user = rows.get('user');
+  if (!user) return null;
+  const range = (key: string) => Number(/^[^:]+:\d+:(\d+)$/.exec(rows.get(key) ?? '')?.[1] ?? 0);
+  const uid = Number(rows.get('uid'));
+  return {
+    user: user.slice(0, 64),
+    uid: Number.isInteger(uid) && rows.get('uid') !== '' ? uid : null,
+    delegated: (rows.get('delegated') ?? '').split(/\s+/).filter(Boolean).slice(0, 32),
+    subuids: range('subuid'),
+    subgids: range('subgid'),
+    linger: rows.get('linger') === 'yes',
+    userManager: rows.get('manager') === 'active',
+    uidmap: rows.get('uidmap') === 'yes',
+  };
 }
 
 function parseSelinux(sections: Sections): HostFacts['selinux'] {
@@ -188,6 +212,7 @@ export function parseFacts(output: string, context: ParseContext): HostFacts {
     ssh: parseSshConnection(sections),
     raspberryPi: parsePi(sections),
     cgroup: parseCgroup(sections),
+    rootless: parseRootless(sections),
     firewall: parseFirewall(sections),
     selinux: parseSelinux(sections),
     iptables: parseIptables(sections),

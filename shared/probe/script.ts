@@ -61,6 +61,16 @@ s proc-cmdline; cat /proc/cmdline 2>/dev/null
 s cgroup-fs; stat -fc %T /sys/fs/cgroup 2>/dev/null
 s cgroup-controllers; cat /sys/fs/cgroup/cgroup.controllers 2>/dev/null
 s proc-cgroups; cat /proc/cgroups 2>/dev/null
+s cgroup-unified; stat -fc %T /sys/fs/cgroup/unified 2>/dev/null
+s rootless
+u=$SUDO_USER; [ -n "$u" ] || u=$(id -un); i=$(id -u "$u" 2>/dev/null)
+echo "user $u"; echo "uid $i"
+echo "delegated $(systemctl show -p DelegateControllers --value "user@$i.service" 2>/dev/null)"
+echo "subuid $(grep "^$u:" /etc/subuid 2>/dev/null | head -n 1)"
+echo "subgid $(grep "^$u:" /etc/subgid 2>/dev/null | head -n 1)"
+if [ -e "/var/lib/systemd/linger/$u" ]; then echo "linger yes"; else echo "linger no"; fi
+echo "manager $(systemctl is-active "user@$i.service" 2>/dev/null)"
+if has newuidmap && has newgidmap; then echo "uidmap yes"; else echo "uidmap no"; fi
 s firewalld
 if has firewall-cmd; then
   svc=$(systemctl is-active firewalld 2>/dev/null)

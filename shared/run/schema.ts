@@ -89,6 +89,8 @@ export const JoinCommandInput = z
       .max(20)
       .optional(),
     reveal: z.boolean().default(false),
+    /** --with-node-id: K3s appends a random id to the host name (one line for cloned machines). */
+    withNodeId: z.boolean().optional(),
   })
   .strict();
 

@@ -1,5 +1,7 @@
 export * from './cidr';
 export * from './issues';
+export * from './listener';
+export * from './rootless';
 export * from './migrate';
 export * from './model';
 export * from './schema';

@@ -51,9 +51,9 @@ export function apiUrl(spec: ClusterSpec, address: string): string {
   return `https://${urlHost(address)}:${spec.networking.apiPort}`;
 }
 
-/** The address the kubeconfig on this computer will point at. */
+/** The address the kubeconfig on this computer will point at (listener.ts gives its URL). */
 export function kubeconfigAddress(spec: ClusterSpec): string | undefined {
-  return spec.kubeconfig.server ?? firstServer(spec)?.address;
+  return spec.kubeconfig.server ?? spec.networking.endpoint?.address ?? firstServer(spec)?.address;
 }
 
 export function contextName(spec: ClusterSpec): string {

@@ -66,6 +66,19 @@ const Auth = z.discriminatedUnion(
   { error: 'Choose how to log in: method agent (the SSH agent), key (with keyPath) or password.' },
 );
 
+/** A server's listener options, the K3s flags of the same names. */
+export const Listener = z.strictObject({
+  /** The address the API listens on (`--bind-address`); every address when absent. */
+  bindAddress: bounded(LIMITS.short, 'The bind address').optional(),
+  /** The address the API tells the cluster to use for this server (`--advertise-address`). */
+  advertiseAddress: bounded(LIMITS.short, 'The advertise address').optional(),
+  /** The port it tells the cluster (`--advertise-port`), when a forwarder maps another one. */
+  advertisePort: z.number().int().optional(),
+  /** Further names and addresses in this server's certificate (`--tls-san`). */
+  tlsSans: list(bounded(LIMITS.name, 'A TLS name'), LIMITS.list, 'TLS names').default([]),
+});
+export type Listener = z.output<typeof Listener>;
+
 export const NodeSpec = z.strictObject({
   /** How this computer reaches the machine over SSH: IP address or host name. */
   address: text('the machine’s IP address or host name'),
@@ -100,6 +113,18 @@ export const NodeSpec = z.strictObject({
   arch: z.enum(ARCHES).optional(),
   /** Overrides the cluster's firewall policy for this machine. */
   firewall: z.enum(FIREWALL_POLICIES).optional(),
+  /** The address this node is reached on from outside its network (`--node-external-ip`). */
+  nodeExternalIp: bounded(LIMITS.short, 'The external IP').optional(),
+  /**
+   * K3s names the node after the machine's host name plus a random id kept on the machine
+   * (`--with-node-id`) instead of `nodeName`: cloned machines with one host name still differ,
+   * but a reinstall makes a new id, so a new name.
+   */
+  withNodeId: z.boolean().optional(),
+  /** How a server's API listens and what it tells the cluster (servers only). */
+  listener: Listener.optional(),
+  /** Run this server's K3s as its login user (`k3s server --rootless`), not as root. */
+  rootless: z.boolean().optional(),
   /**
    * K3s on this machine was installed outside k3s-wizard (`k3s-wizard adopt`): its settings and
    * service are kept as they are (never rewritten, reinstalled or restarted); only its firewall
@@ -158,6 +183,16 @@ export const ClusterSpec = z.strictObject({
       serviceCidr: bounded(LIMITS.short, 'The service CIDR').default(DEFAULT_SERVICE_CIDR),
       apiPort: z.number().int().default(DEFAULT_API_PORT),
       tlsSans: list(bounded(LIMITS.name, 'A TLS name'), LIMITS.list, 'TLS names').default([]),
+      /**
+       * The address (and port) joining nodes and kubectl use for the API: a load balancer, a
+       * virtual IP, or a second address of the first server. Default: the first server itself.
+       */
+      endpoint: z
+        .strictObject({
+          address: text('the API endpoint address'),
+          port: z.number().int().optional(),
+        })
+        .optional(),
       nodePortRange: bounded(LIMITS.short, 'The NodePort range').default(DEFAULT_NODE_PORT_RANGE),
       /** Open the NodePort range in host firewalls. */
       openNodePorts: z.boolean().default(false),

@@ -40,6 +40,7 @@ networking:
   serviceCidr: 10.43.0.0/16 # services
   apiPort: 6443 # other ports break in-cluster clients
   tlsSans: [] # extra names or addresses kubectl may use to reach the servers
+  # endpoint: { address: 192.168.1.200, port: 6443 } # a VIP or load balancer nodes join and kubectl uses
   nodePortRange: 30000-32767
   openNodePorts: false # open the NodePort range in host firewalls
 
@@ -73,6 +74,14 @@ nodes:
     # flannelIface: eth0 # e.g. when Wi-Fi and Ethernet are both up
     # arch: arm64 # amd64, arm64 or arm; needed for air-gap when the machine was not probed
     # firewall: leave # overrides the cluster's firewall policy for this machine
+    # nodeExternalIp: 203.0.113.7 # the address it is reached on from outside its network (NAT)
+    # withNodeId: true # K3s names it <host name>-<random id> (cloned machines); a reinstall renames it
+    # listener: # servers only: --bind-address, --advertise-address, --advertise-port, --tls-san
+    #   bindAddress: 192.168.1.10 # listen on one address only
+    #   advertiseAddress: 192.168.1.10 # what it tells the cluster to use for it
+    #   advertisePort: 6443 # when a forwarder maps another port
+    #   tlsSans: [192.168.1.200] # names in this server's certificate (an endpoint, a DNS name)
+    # rootless: true # run K3s as the login user (checked; the install itself is not built yet)
   - address: 192.168.1.11
     user: pi
     role: agent

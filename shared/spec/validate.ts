@@ -14,7 +14,9 @@ import {
 } from './cidr';
 import { FLOW_PORTS, LOCAL_ONLY_PORTS, parsePortRange, REGISTRY_PORT } from '../ports';
 import type { SpecIssue } from './issues';
-import { kubeconfigAddress, servers } from './model';
+import { listenerIssues } from './listener';
+import { rootlessSpecIssues } from './rootless';
+import { kubeconfigAddress, type FactsByNode } from './model';
 import { DEFAULT_API_PORT, type ClusterSpec } from './schema';
 import { validateNodes } from './validate-nodes';
 
@@ -146,14 +148,6 @@ function portIssues(spec: ClusterSpec): SpecIssue[] {
   return issues;
 }
 
-function sanCovers(spec: ClusterSpec, address: string): boolean {
-  const lower = address.toLowerCase();
-  if (['127.0.0.1', '::1', 'localhost'].includes(lower)) return true;
-  if (spec.networking.tlsSans.some((san) => san.toLowerCase() === lower)) return true;
-  // K3s puts each server's node IP in its certificate; an IP we reach a server on normally is that.
-  return servers(spec).some((s) => s.nodeIp === address || (isIP(s.address) && s.address === address));
-}
-
 function clusterIssues(spec: ClusterSpec): SpecIssue[] {
   const issues: SpecIssue[] = [];
   const nameProblem = nodeNameProblem(spec.name);
@@ -225,17 +219,15 @@ function clusterIssues(spec: ClusterSpec): SpecIssue[] {
       message: `“${context}” is not a usable context name: letters, digits, “.”, “_”, “@” and “-”.`,
     });
   const server = kubeconfigAddress(spec);
-  // The default (the first server's address) is checked where it is written, in nodes[].
+  // The default (the first server's address) is checked where it is written, in nodes[]; whether
+  // the certificate covers it is the listener's check (listener.ts).
   const serverProblem = server === undefined ? null : addressProblem(server);
   if (serverProblem && spec.kubeconfig.server !== undefined)
     issues.push({ path: 'kubeconfig.server', severity: 'error', message: serverProblem });
-  else if (server !== undefined && !serverProblem && !sanCovers(spec, server)) {
-    issues.push({
-      path: spec.kubeconfig.server === undefined ? 'networking.tlsSans' : 'kubeconfig.server',
-      severity: 'error',
-      message: `The kubeconfig will point at “${server}”, which is not in the server certificate, so kubectl would refuse to connect. Add ${server} to networking.tlsSans.`,
-    });
-  }
+  const endpoint = spec.networking.endpoint;
+  const endpointProblem = endpoint ? addressProblem(endpoint.address) : null;
+  if (endpointProblem)
+    issues.push({ path: 'networking.endpoint.address', severity: 'error', message: endpointProblem });
   if (spec.networking.flannelBackend === 'host-gw')
     issues.push({
       path: 'networking.flannelBackend',
@@ -246,6 +238,13 @@ function clusterIssues(spec: ClusterSpec): SpecIssue[] {
 }
 
 /** Every problem of a parsed spec, errors and warnings, in spec order. */
-export function validateSpec(spec: ClusterSpec): SpecIssue[] {
-  return [...clusterIssues(spec), ...portIssues(spec), ...cidrIssues(spec), ...validateNodes(spec)];
+export function validateSpec(spec: ClusterSpec, facts: FactsByNode = {}): SpecIssue[] {
+  return [
+    ...clusterIssues(spec),
+    ...listenerIssues(spec, facts),
+    ...portIssues(spec),
+    ...cidrIssues(spec),
+    ...validateNodes(spec),
+    ...rootlessSpecIssues(spec),
+  ];
 }

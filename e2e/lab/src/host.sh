@@ -7,7 +7,7 @@ DEFAULT_SET='server:arch=amd64,fw=firewalld;pi1:arch=arm64,pi,sudo=password,fw=n
 parse_spec() {
   local s=$1 opt k v
   S_NAME=${s%%:*}; [[ $s == *:* ]] && s=${s#*:} || s=""
-  S_ARCH=amd64 S_PI=0 S_FW=firewalld S_SUDO=nopasswd S_AUTH=both S_DELAY=0 S_HOSTNAME="" S_MIDFROM=""
+  S_ARCH=amd64 S_PI=0 S_FW=firewalld S_SUDO=nopasswd S_AUTH=both S_DELAY=0 S_HOSTNAME="" S_MIDFROM="" S_CGROUP=v2
   [[ $S_NAME =~ ^[a-z][a-z0-9-]{0,11}$ ]] || die "bad host name '$S_NAME' (a-z0-9-, at most 12 chars, starts with a letter)"
   local IFS=,
   for opt in $s; do
@@ -22,13 +22,14 @@ parse_spec() {
       delay) [[ $v =~ ^[0-9]+$ ]] || die "$S_NAME: delay is in ms"; S_DELAY=$v ;;
       hostname) S_HOSTNAME=$v ;;
       machine-id) S_MIDFROM=${v#same-as:} ;;
+      cgroup) case $v in v2|hybrid) S_CGROUP=$v ;; *) die "$S_NAME: cgroup is v2 or hybrid" ;; esac ;;
       "") ;;
       *) die "$S_NAME: unknown option '$k'" ;;
     esac
   done
   [ -n "$S_HOSTNAME" ] || S_HOSTNAME=$S_NAME
 }
-spec_line() { echo "arch=$S_ARCH,pi=$S_PI,fw=$S_FW,sudo=$S_SUDO,auth=$S_AUTH,delay=$S_DELAY,hostname=$S_HOSTNAME,machine-id=$S_MIDFROM"; }
+spec_line() { echo "arch=$S_ARCH,pi=$S_PI,fw=$S_FW,sudo=$S_SUDO,auth=$S_AUTH,delay=$S_DELAY,hostname=$S_HOSTNAME,machine-id=$S_MIDFROM$([ "$S_CGROUP" = v2 ] || echo ",cgroup=$S_CGROUP")"; }
 
 build_tools() {
   mkdir -p "$LAB/bin"
@@ -129,7 +130,11 @@ _run() {  # NAME
     boot=$((boot + 1)); rm -f "$h/stop-request" "$h/init.pid"
     customize_root "$n" "$m"
     echo "$(date +%T) boot $boot" >> "$h/boots.log"
-    SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1 systemd-nspawn "${extra[@]}" --quiet --directory="$m" --boot --machine="$n" --hostname="$BOOT_HOSTNAME" \
+    # cgroup=hybrid: the v1 controller hierarchies plus the unified one for systemd, as systemd
+    # sets up on a machine booted with systemd.unified_cgroup_hierarchy=0 (Debian 10, old Pis):
+    # nspawn then follows this machine's own (hybrid) layout
+    local uh=SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1; [ "${CGROUP:-v2}" = hybrid ] && uh=K3S_LAB_CGROUP=hybrid
+    env "$uh" systemd-nspawn "${extra[@]}" --quiet --directory="$m" --boot --machine="$n" --hostname="$BOOT_HOSTNAME" \
       --register=no --keep-unit --console=passive --link-journal=no --resolv-conf=off --timezone=off \
       --network-namespace-path="/run/netns/$NS_PREFIX$n" --capability=CAP_NET_ADMIN \
       --drop-capability=CAP_SYS_RESOURCE </dev/null &
@@ -254,6 +259,7 @@ AUTH=$S_AUTH
 DELAY=$S_DELAY
 HOSTNAME=$S_HOSTNAME
 MIDFROM=$S_MIDFROM
+CGROUP=$S_CGROUP
 SPEC='$2'
 LOWER='$(bake_dir "$S_ARCH")/upper:$(base_dir "$S_ARCH")'
 NATIVE_LOWER='$(base_dir amd64)'

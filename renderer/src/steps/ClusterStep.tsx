@@ -5,6 +5,7 @@ import { Issues } from '../components/Issues';
 import { useAppStore } from '../store';
 import { DEFAULT_CLUSTER, type SourceChoice } from '../store/cluster-slice';
 import { issuesAt } from '../store/spec';
+import { ListenerOptions } from './ListenerOptions';
 import { useClusterNameIssue, useWizardIssues } from '../store/use-issues';
 
 const BACKEND_HELP: Record<FlannelBackend, string> = {
@@ -293,8 +294,12 @@ export function ClusterStep() {
           />
           Open the NodePort range (30000–32767) in the machines’ firewalls
         </label>
-        <Issues issues={issuesAt(issues, 'networking')} />
+        <Issues
+          issues={issuesAt(issues, 'networking').filter((i) => !i.path.startsWith('networking.endpoint'))}
+        />
       </fieldset>
+
+      <ListenerOptions />
 
       <fieldset className="panel">
         <legend>Built-in components</legend>

@@ -55,8 +55,22 @@ export function DoneJoin() {
             </select>
           </div>
         )}
+        <div className="field">
+          <label htmlFor={`${id}-naming`}>Node name</label>
+          <select
+            id={`${id}-naming`}
+            value={options.withNodeId ? 'id' : 'host'}
+            onChange={(e) => setOptions({ ...options, withNodeId: e.target.value === 'id' })}
+          >
+            <option value="host">The machine’s host name</option>
+            <option value="id">Host name plus a random id (--with-node-id)</option>
+          </select>
+        </div>
       </div>
       <p className="help">
+        {options.withNodeId
+          ? 'For cloned machines that share a host name: each joins under its own name, but a reinstall makes a new one (delete the old node by hand). '
+          : 'Two machines with the same host name cannot both join: give each its own, or use the random id. '}
         Run this on the new machine. Anyone with the token can join machines to your cluster.
       </p>
       <pre className="commands" aria-label="Join command">

@@ -1,6 +1,7 @@
 import { useAppStore } from '../store';
 import { ConnectionsTable } from '../components/ConnectionsTable';
 import { DoneJoin } from './DoneJoin';
+import { installState } from './done-state';
 
 export function DoneStep() {
   const run = useAppStore((s) => s.run);
@@ -13,13 +14,27 @@ export function DoneStep() {
   // In the browser front the files are on the computer running `k3s-wizard serve`.
   const served = useAppStore((s) => s.info?.front === 'browser');
   const where = served ? ' on the computer running k3s-wizard serve' : '';
-  if (!run || run.status !== 'succeeded') {
+  const state = installState(run);
+  if (!run || !state.installed) {
     return <p className="panel muted">The cluster is not installed yet: finish the Install step first.</p>;
   }
+  const blocked = state.blocked;
   const nodes = run.nodes ?? [];
   const context = cluster.contextName || cluster.name;
   return (
     <div className="done">
+      {blocked && (
+        <section className="panel" aria-labelledby="done-blocked">
+          <h2 id="done-blocked">Installed, but not ready</h2>
+          <p className="field-problem" role="alert">
+            {blocked}
+          </p>
+          <p className="help">
+            The blocked connections are marked in the table below. Once they are open, install again from the
+            Install step: what is already done is skipped, and the connections are tested again.
+          </p>
+        </section>
+      )}
       <section className="panel" aria-labelledby="done-nodes">
         <h2 id="done-nodes">Your cluster {cluster.name}</h2>
         <table className="flows-table" aria-label="Nodes">

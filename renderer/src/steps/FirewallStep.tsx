@@ -10,6 +10,7 @@ import type { HostFacts } from '../../../shared/facts';
 import { shJoin } from '../../../shared/shell';
 import { FIREWALL_POLICIES, type FirewallPolicy } from '../../../shared/spec';
 import { FlowPicture, STATUS_TEXT } from '../components/FlowPicture';
+import { FirewallAdvicePanel } from './FirewallAdvice';
 import { Fold, FOLD_AFTER } from '../components/Fold';
 import { Issues } from '../components/Issues';
 import { useAppStore } from '../store';
@@ -25,7 +26,7 @@ const POLICY_TEXT: Record<FirewallPolicy, { title: string; help: string }> = {
   },
   disable: {
     title: 'Turn the firewall off',
-    help: 'What the K3s documentation suggests; fine on a trusted home network, but every service on the machine becomes reachable.',
+    help: 'What the K3s documentation suggests (systemctl disable firewalld --now, or ufw disable): fine on a trusted home network, but every service on the machine becomes reachable by anyone on its network, not only K3s.',
   },
   leave: {
     title: 'Leave it as it is',
@@ -109,6 +110,8 @@ export function FirewallStep() {
         </div>
         <Issues issues={issuesAt(issues, 'firewall')} />
       </fieldset>
+
+      <FirewallAdvicePanel spec={spec} />
 
       <section className="panel" aria-labelledby={`${id}-picture`}>
         <h2 id={`${id}-picture`}>Connections the cluster needs</h2>

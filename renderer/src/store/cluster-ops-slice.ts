@@ -10,6 +10,8 @@ export interface JoinOptions {
   role: 'agent' | 'server';
   /** An expiring token ("2h"), or none for the cluster token. */
   ttl: string | null;
+  /** --with-node-id: the host name plus a random id, for cloned machines. */
+  withNodeId?: boolean;
 }
 
 export interface ClusterOpsSlice {
@@ -35,7 +37,7 @@ export const createClusterOpsSlice =
     return {
       bundlePath: null,
       opsError: null,
-      async joinCommand({ role, ttl, reveal }) {
+      async joinCommand({ role, ttl, reveal, withNodeId }) {
         const { runId } = get();
         if (!runId) return null;
         try {
@@ -44,6 +46,7 @@ export const createClusterOpsSlice =
             role,
             reveal,
             ...(ttl && role === 'agent' ? { ttl } : {}),
+            ...(withNodeId ? { withNodeId } : {}),
           });
           set({ opsError: null });
           return command;

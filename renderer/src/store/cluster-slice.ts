@@ -9,6 +9,27 @@ export type SourceChoice =
   | { kind: 'mirror'; scriptUrl: string; githubUrl: string; channelUrl: string }
   | { kind: 'airgap'; folder: string; images: boolean };
 
+/** One server's API listener options as the form edits them (text; empty = K3s's default). */
+export interface ListenerDraft {
+  bindAddress: string;
+  advertiseAddress: string;
+  advertisePort: string;
+  /** Comma- or space-separated. */
+  tlsSans: string;
+  nodeExternalIp: string;
+  /** k3s server --rootless, as the login user (servers only). */
+  rootless: boolean;
+}
+
+export const EMPTY_LISTENER: ListenerDraft = {
+  bindAddress: '',
+  advertiseAddress: '',
+  advertisePort: '',
+  tlsSans: '',
+  nodeExternalIp: '',
+  rootless: false,
+};
+
 /** What the Cluster step asks, in the shape the form edits; turned into a ClusterSpec by spec.ts. */
 export interface ClusterOptions {
   name: string;
@@ -28,6 +49,12 @@ export interface ClusterOptions {
   firewallPolicy: FirewallPolicy;
   /** Who may reach the API port: empty for anyone, else addresses or networks, comma-separated. */
   firewallClients: string;
+  /** The address (optionally :port) nodes join and kubectl uses: a VIP, a load balancer; empty: the first server. */
+  apiEndpoint: string;
+  /** Listener options per server, by host id. */
+  listeners: Record<string, ListenerDraft>;
+  /** How K3s names the nodes: the names on the Hosts step, or host name + random id (with-node-id). */
+  nodeIdentity: 'names' | 'with-node-id';
 }
 
 export const DEFAULT_CLUSTER: ClusterOptions = {
@@ -47,18 +74,33 @@ export const DEFAULT_CLUSTER: ClusterOptions = {
   kubeconfigFile: 'merge',
   firewallPolicy: 'configure',
   firewallClients: '',
+  apiEndpoint: '',
+  listeners: {},
+  nodeIdentity: 'names',
 };
 
 export interface ClusterSlice {
   cluster: ClusterOptions;
   setCluster: (patch: Partial<ClusterOptions>) => void;
   toggleComponent: (component: Component, disabled: boolean) => void;
+  setListener: (hostId: string, patch: Partial<ListenerDraft>) => void;
 }
 
 export const createClusterSlice: StateCreator<Store, [], [], ClusterSlice> = (set) => ({
   cluster: DEFAULT_CLUSTER,
   setCluster(patch) {
     set((state) => ({ cluster: { ...state.cluster, ...patch } }));
+  },
+  setListener(hostId, patch) {
+    set((state) => ({
+      cluster: {
+        ...state.cluster,
+        listeners: {
+          ...state.cluster.listeners,
+          [hostId]: { ...EMPTY_LISTENER, ...state.cluster.listeners[hostId], ...patch },
+        },
+      },
+    }));
   },
   toggleComponent(component, disabled) {
     set((state) => ({

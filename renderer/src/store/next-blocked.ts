@@ -21,8 +21,13 @@ export function issuePlace(issue: SpecIssue, hosts: readonly HostEntry[]): { ste
   if (node) {
     const address = hosts[Number(node[1])]?.address ?? `machine ${Number(node[1]) + 1}`;
     if (node[2] === 'firewall') return { step: 'firewall', where: `Firewall choice for ${address}` };
+    // Listener options and node naming are set on the Cluster step.
+    if (['listener', 'nodeExternalIp', 'withNodeId', 'rootless'].includes(node[2] ?? ''))
+      return { step: 'cluster', where: `Listener of ${hosts[Number(node[1])]?.nodeName || address}` };
     return { step: 'hosts', where: node[2] === 'nodeName' ? `Node name of ${address}` : address };
   }
+  if (issue.path.startsWith('networking.endpoint'))
+    return { step: 'cluster', where: 'API listener and node names' };
   const head = issue.path.split(/[.[]/)[0] ?? '';
   if (head === 'firewall') return { step: 'firewall', where: 'Firewall' };
   return { step: 'cluster', where: SECTION[head] ?? 'the cluster settings' };

@@ -8,7 +8,7 @@ import {
   type ClusterSpecInput,
   type SpecIssue,
 } from '../../../shared/spec';
-import type { ClusterOptions } from './cluster-slice';
+import type { ClusterOptions, ListenerDraft } from './cluster-slice';
 import type { HostEntry } from './hosts-slice';
 
 /** "a, b c" → ["a", "b", "c"] */
@@ -17,6 +17,30 @@ function splitList(text: string): string[] {
     .split(/[\s,]+/)
     .map((s) => s.trim())
     .filter(Boolean);
+}
+
+/** "10.0.0.5", "10.0.0.5:443", "[fd00::5]:443" → address and port (NaN when the port is not a number). */
+export function splitEndpoint(text: string): { address: string; port?: number } {
+  const t = text.trim();
+  const bracket = /^\[([^\]]+)\](?::(.*))?$/.exec(t);
+  if (bracket)
+    return { address: bracket[1]!, ...(bracket[2] !== undefined ? { port: Number(bracket[2]) } : {}) };
+  const colon = t.lastIndexOf(':');
+  if (colon > 0 && t.indexOf(':') === colon)
+    return { address: t.slice(0, colon), port: Number(t.slice(colon + 1)) };
+  return { address: t };
+}
+
+function listenerOf(draft: ListenerDraft | undefined) {
+  if (!draft) return {};
+  const sans = splitList(draft.tlsSans);
+  const listener = {
+    ...(draft.bindAddress.trim() ? { bindAddress: draft.bindAddress.trim() } : {}),
+    ...(draft.advertiseAddress.trim() ? { advertiseAddress: draft.advertiseAddress.trim() } : {}),
+    ...(draft.advertisePort.trim() ? { advertisePort: Number(draft.advertisePort.trim()) } : {}),
+    ...(sans.length ? { tlsSans: sans } : {}),
+  };
+  return Object.keys(listener).length ? { listener } : {};
 }
 
 export function buildSpecInput(cluster: ClusterOptions, hosts: readonly HostEntry[]): ClusterSpecInput {
@@ -49,6 +73,7 @@ export function buildSpecInput(cluster: ClusterOptions, hosts: readonly HostEntr
       apiPort: cluster.apiPort,
       tlsSans: sans,
       openNodePorts: cluster.openNodePorts,
+      ...(cluster.apiEndpoint.trim() ? { endpoint: splitEndpoint(cluster.apiEndpoint) } : {}),
     },
     disable: cluster.disable,
     firewall: {
@@ -70,6 +95,12 @@ export function buildSpecInput(cluster: ClusterOptions, hosts: readonly HostEntr
       // The password went to the back end; the spec only says there is one.
       ...(host.sudoPasswordGiven ? { sudo: { password: true } } : {}),
       ...(host.firewall ? { firewall: host.firewall } : {}),
+      ...(host.role === 'server' ? listenerOf(cluster.listeners[host.id]) : {}),
+      ...(cluster.listeners[host.id]?.nodeExternalIp.trim()
+        ? { nodeExternalIp: cluster.listeners[host.id]!.nodeExternalIp.trim() }
+        : {}),
+      ...(cluster.nodeIdentity === 'with-node-id' ? { withNodeId: true } : {}),
+      ...(host.role === 'server' && cluster.listeners[host.id]?.rootless ? { rootless: true } : {}),
     })),
   };
 }

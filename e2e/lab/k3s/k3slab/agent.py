@@ -76,7 +76,7 @@ def run(args):
     log("info", "Starting k3s agent %s" % VERSION)
     name = node_name(opts)
     ip = (opts.get("node-ip") or [None])[0] or local_ip_towards(url)
-    me = {"name": name, "role": "agent", "arch": ARCH, "ip": ip, "version": VERSION, "labels": labels(opts),
+    me = {"name": name, "role": "agent", "arch": ARCH, "ip": ip, "externalIP": (opts.get("node-external-ip") or [None])[0], "version": VERSION, "labels": labels(opts),
           "os": os_image(), "kernel": os.uname().release, "machineID": machine_id()}
     ca, cert, key = join(url, str(opts["token"]), me)
     os.makedirs("/var/lib/rancher/k3s/agent", mode=0o700, exist_ok=True)

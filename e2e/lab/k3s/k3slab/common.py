@@ -248,6 +248,10 @@ def go_error(url, exc):
     reason = getattr(e, "reason", None)
     if reason is not None:
         e = reason
+    import ssl
+    if isinstance(e, ssl.SSLCertVerificationError) and "mismatch" in str(e):
+        from .listener import x509_error
+        return 'Get "%s": %s' % (url, x509_error(url))
     if isinstance(e, ConnectionRefusedError):
         what = "dial tcp %s: connect: connection refused" % hostport
     elif isinstance(e, (socket.timeout, TimeoutError)):

@@ -12,6 +12,7 @@ def load(opts):
     path = opts.get("kubeconfig") or os.environ.get("KUBECONFIG") or KUBECONFIG
     try:
         srv, ca, crt, key, tok = client.kubeconfig(path)
+        srv = opts.get("server") or srv  # --server, as kubectl takes it
     except PermissionError:
         sys.stderr.write("WARN[0000] Unable to read %s, please start server with --write-kubeconfig-mode or --write-kubeconfig-group to modify kube config permissions\n" % path)
         sys.stderr.write('error: error loading config file "%s": open %s: permission denied\n' % (path, path))
@@ -141,6 +142,9 @@ def kubectl(args):
     if kubectl_ops.dispatch(opts, rest):
         return
     verb, what = rest[0], rest[1:] if len(rest) > 1 else []
+    if what and what[0] in ("endpoints", "ep") and verb == "get":
+        from . import listener
+        return listener.kubectl_endpoints(call, opts, what[1:], out)
     if not what or what[0] not in ("nodes", "node", "no"):
         sys.stderr.write('error: the server doesn\'t have a resource type "%s"\n' % (what[0] if what else ""))
         sys.exit(1)

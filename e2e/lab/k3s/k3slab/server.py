@@ -3,7 +3,7 @@
 import base64, json, os, secrets, signal, socket, ssl, sys, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from . import client, dayapi, pki, rbac, tokens, workloads
+from . import client, dayapi, listener, pki, rbac, tokens, workloads
 from .common import (COMMIT, GO, KUBECONFIG, SERVER_DIR, VERSION, ARCH, check_memory_cgroup, fatal, go_error,
                      host_ipv4s, log, node_name, notify, settings)
 from .store import Store
@@ -144,6 +144,8 @@ class API(BaseHTTPRequestHandler):
                 n = srv.store.node_json(name)
                 return self.send_nodes(n) if n else self.send(404, status(404, "NotFound", 'nodes "%s" not found' % name))
             return self.upstream_or(local)
+        if listener.route(self, p):
+            return
         self.send(404, status(404, "NotFound", "the server could not find the requested resource"))
 
     def do_PATCH(self):
@@ -249,14 +251,14 @@ def listen_plain(port):
     threading.Thread(target=loop, daemon=True).start()
 
 
-def write_kubeconfig(path, port, mode):
+def write_kubeconfig(path, port, mode, host="127.0.0.1"):
     ca = open(pki.TLS + "/server-ca.crt").read()
     crt, key = pki.admin_cert()
     b64 = lambda s: base64.b64encode(s.encode()).decode()
-    text = ("apiVersion: v1\nclusters:\n- cluster:\n    certificate-authority-data: %s\n    server: https://127.0.0.1:%d\n"
+    text = ("apiVersion: v1\nclusters:\n- cluster:\n    certificate-authority-data: %s\n    server: https://%s:%d\n"
             "  name: default\ncontexts:\n- context:\n    cluster: default\n    user: default\n  name: default\n"
             "current-context: default\nkind: Config\npreferences: {}\nusers:\n- name: default\n  user:\n"
-            "    client-certificate-data: %s\n    client-key-data: %s\n") % (b64(ca), port, b64(open(crt).read()), b64(open(key).read()))
+            "    client-certificate-data: %s\n    client-key-data: %s\n") % (b64(ca), host, port, b64(open(crt).read()), b64(open(key).read()))
     os.makedirs(os.path.dirname(path), exist_ok=True)
     fd = os.open(path + ".tmp", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as f:
@@ -320,13 +322,14 @@ def run(args):
         os.symlink(tok_path, SERVER_DIR + "/node-token")
 
     name = node_name(opts)
-    ips = host_ipv4s()
-    node_ip = (opts.get("node-ip") or [None])[0] or opts.get("advertise-address") or (ips[0] if ips else "127.0.0.1")
-    sans = ["127.0.0.1", "::1", "localhost", socket.gethostname(), name, "kubernetes", "kubernetes.default",
-            "kubernetes.default.svc", "kubernetes.default.svc.cluster.local", "10.43.0.1"] + ips + opts.get("tls-san", [])
-    srv_crt, srv_key = pki.serving_cert(sans)
+    ips = listener.node_ips(opts)
+    node_ip = ips[0] if ips else (opts.get("advertise-address") or "127.0.0.1")
+    srv_crt, srv_key = pki.serving_cert(listener.certificate_sans(opts, name))
     port = int(opts.get("https-listen-port", 6443))
-    write_kubeconfig(opts.get("write-kubeconfig") or KUBECONFIG, port, opts.get("write-kubeconfig-mode") or "0600")
+    bind = str(opts.get("bind-address") or "")
+    # K3s writes the bind address into k3s.yaml when one is set (127.0.0.1 would be refused)
+    here = bind if bind and bind not in ("0.0.0.0", "::") else "127.0.0.1"
+    write_kubeconfig(opts.get("write-kubeconfig") or KUBECONFIG, port, opts.get("write-kubeconfig-mode") or "0600", here)
 
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(srv_crt, srv_key)
@@ -338,21 +341,23 @@ def run(args):
     httpd.tmp = SERVER_DIR + "/tls/temporary-certs"
     os.makedirs(httpd.tmp, mode=0o700, exist_ok=True)
     httpd.upstream = upstream.rstrip("/") if upstream else None
+    httpd.advertised = listener.advertised(opts, port)
     if not upstream:  # the datastore's server: K3s' packaged components, as Deployments
         httpd.store.tx(lambda d: workloads.ensure_system(d, opts.get("disable", [])))
     adm = pki.admin_cert()
     httpd.admin_ctx = client.context(httpd.ca_pem, open(adm[0]).read(), open(adm[1]).read())
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    log("info", "Running kube-apiserver --advertise-address=%s --secure-port=%d --tls-san=%s (stand-in)" % (node_ip, port, ",".join(opts.get("tls-san", []))))
+    adv_ip, adv_port = listener.map_service(opts, port)
+    log("info", "Running kube-apiserver --advertise-address=%s --advertise-port=%d --secure-port=%d --tls-san=%s (stand-in)" % (adv_ip, adv_port, port, ",".join(opts.get("tls-san", []))))
     for p in [10250] + ([2379, 2380] if (opts.get("cluster-init") or upstream) else []):
         listen_plain(p)
     if opts.get("disable"):
         log("info", "Disabled components: %s" % ",".join(opts["disable"]))
 
-    me = {"name": name, "role": "server", "arch": ARCH, "ip": node_ip, "version": VERSION, "labels": labels(opts),
+    me = {"name": name, "role": "server", "arch": ARCH, "ip": node_ip, "externalIP": (opts.get("node-external-ip") or [None])[0], "version": VERSION, "labels": labels(opts),
           "os": os_image(), "kernel": os.uname().release, "machineID": machine_id(),
           "etcd": bool(opts.get("cluster-init") or upstream)}
-    local = "https://127.0.0.1:%d" % port
+    local = "https://%s:%d" % (here, port)
     node_ctx = None
     while node_ctx is None:  # a server is a node too: it registers with itself (or via the first server)
         try:

@@ -53,7 +53,7 @@ class Store:
                         "may not match server node-passwd entry, try enabling a unique node name with the --with-node-id flag")
             node = old or {"uid": str(uuid.uuid4()), "created": time.time(), "cidr": self._next_cidr()}
             # a restarted node reports the version of the binary it runs now
-            node.update({k: info.get(k) for k in ("name", "role", "arch", "ip", "version", "labels", "os", "kernel", "machineID", "etcd")})
+            node.update({k: info.get(k) for k in ("name", "role", "arch", "ip", "externalIP", "version", "labels", "os", "kernel", "machineID", "etcd")})
             node["heartbeat"] = time.time()
             self.data["passwords"][name] = ph
             self.data["nodes"][name] = node
@@ -166,7 +166,9 @@ def to_k8s(n):
                      "annotations": {"k3s.io/internal-ip": n.get("ip") or "", "k3s.io/hostname": n["name"]}},
         "spec": spec,
         "status": {
-            "addresses": [{"type": "InternalIP", "address": n.get("ip") or ""}, {"type": "Hostname", "address": n["name"]}],
+            "addresses": [{"type": "InternalIP", "address": n.get("ip") or ""}]
+            + ([{"type": "ExternalIP", "address": n["externalIP"]}] if n.get("externalIP") else [])
+            + [{"type": "Hostname", "address": n["name"]}],
             "conditions": [cond],
             "nodeInfo": {"architecture": n["arch"], "kubeletVersion": n.get("version") or VERSION,
                          "kubeProxyVersion": n.get("version") or VERSION, "operatingSystem": "linux",

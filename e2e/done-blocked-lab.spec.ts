@@ -1,0 +1,80 @@
+/**
+ * #12.3/#12.5 on the Done step: flannel's 8472/udp blocked between the machines (outside them,
+ * the lab's block-port; neither has a firewall of its own). The install finishes, but the cluster
+ * is not ready: Done says "installed, but not ready", which flow is blocked, what most likely
+ * blocks it and what to do, and marks the flow in the table. Unblocked, Run again is ready and
+ * every flow passes.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, screenshotDir, test } from './fixtures';
+import { down, ensureMirror, fault, mirror, up, type LabHost } from './lab/index';
+
+let server: LabHost;
+let agent: LabHost;
+
+test.use({ serveEnv: { KUBECONFIG: join(mkdtempSync(join(tmpdir(), 'k3sw-kube-')), 'config') } });
+test.describe.configure({ mode: 'serial', timeout: 600_000 });
+
+test.beforeAll(async () => {
+  test.setTimeout(900_000);
+  await ensureMirror();
+  [server, agent] = (await up([
+    { name: 'e9ds', firewall: 'none' },
+    { name: 'e9da', firewall: 'none' },
+  ])) as [LabHost, LabHost];
+});
+
+test.afterAll(async () => {
+  await fault.unblockPort('e9da', 8472, 'udp').catch(() => undefined);
+  await down(['e9ds', 'e9da']);
+});
+
+test('a blocked flannel port: Done says installed but not ready, names the flow and what to do; unblocked, ready', async ({
+  wizard,
+}) => {
+  const { page } = wizard;
+  await wizard.hosts.addTrusted(server);
+  await wizard.hosts.addTrusted(agent);
+  await page.getByLabel(`Node name of ${server.address}`).fill('srv');
+  await page.getByLabel(`Node name of ${agent.address}`).fill('wrk');
+  await wizard.goForwardTo('Cluster');
+  await wizard.cluster.useMirror(mirror());
+  await wizard.goForwardTo('Install');
+
+  await fault.blockPort('e9da', 8472, 'udp');
+  await wizard.installButton.click();
+  const status = page.getByRole('status').filter({ hasText: /Installing|Finished|failed|Cancelled|already/ });
+  await expect(status).not.toHaveText(/Installing/, { timeout: 480_000 });
+  await expect(status).toHaveText(/Some steps failed/);
+
+  // Installed, so Done can be reached; it says what is wrong instead of "not installed yet".
+  await wizard.nextButton.click();
+  await expect(wizard.heading).toHaveText('Done');
+  await expect(page.getByRole('heading', { name: 'Installed, but not ready' })).toBeVisible();
+  const alert = page.getByRole('alert').filter({ hasText: 'installed, but' });
+  await expect(alert).toContainText('pods on srv cannot reach pods on wrk (8472/udp');
+  await expect(alert).toContainText('wrk has no host firewall');
+  await expect(alert).toContainText('something outside the machines blocks it');
+  await expect(alert).toContainText('allow 8472/udp from srv to wrk there, then run again');
+  const flows = page.getByRole('table', { name: 'Connections tested' });
+  const blocked = flows.getByRole('row').filter({ hasText: 'srv' }).filter({ hasText: '8472/udp' });
+  await expect(blocked.filter({ hasText: /^srv\s*wrk/ })).toContainText(
+    'blocked (datagrams sent, none arrived)',
+  );
+  await expect(flows.getByRole('row').filter({ hasText: /^wrk\s*srv\s*8472\/udp/ })).toContainText('passed');
+  await expect(
+    page.getByRole('table', { name: 'Nodes' }).getByRole('row').filter({ hasText: 'wrk' }),
+  ).toContainText('Ready');
+  await page.screenshot({ path: join(screenshotDir, 'done-blocked.png'), fullPage: true });
+
+  await fault.unblockPort('e9da', 8472, 'udp');
+  await wizard.step('Install').click();
+  await page.getByRole('button', { name: 'Run again' }).click();
+  await expect(status).not.toHaveText(/Installing/, { timeout: 300_000 });
+  await expect(status).toHaveText(/Finished in|Everything was already in place/);
+  await wizard.nextButton.click();
+  await expect(page.getByRole('heading', { name: 'Installed, but not ready' })).toHaveCount(0);
+  await expect(flows.getByRole('row').filter({ hasText: /blocked|unknown/ })).toHaveCount(0);
+});
