@@ -1,4 +1,5 @@
 import { EXIT } from './exit-codes';
+import { interruptions } from './interrupt';
 import { runCli } from './program';
 
 // Output cut short by a pipe (`k3s-wizard --help | head`) is not an error: stop quietly.
@@ -9,16 +10,7 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-let interrupted = false;
-const untilInterrupted = (): Promise<void> =>
-  new Promise((resolve) => {
-    const stop = (): void => {
-      interrupted = true;
-      resolve();
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
+const { interrupted, untilInterrupted } = interruptions(process);
 
 const code = await runCli(process.argv.slice(2), {
   stdout: (text) => process.stdout.write(text),
@@ -26,4 +18,4 @@ const code = await runCli(process.argv.slice(2), {
   env: process.env,
   untilInterrupted,
 });
-process.exitCode = interrupted && code === EXIT.OK ? EXIT.OK : code;
+process.exitCode = interrupted() && code === EXIT.OK ? EXIT.OK : code;

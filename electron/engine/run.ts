@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import pLimit from 'p-limit';
+import pLimit, { type LimitFunction } from 'p-limit';
 import type { Plan, PlanStep } from '../../shared/plan';
 import {
   reduceRun,
@@ -27,6 +27,8 @@ export interface RunOptions {
   services: StepServices;
   /** Steps at once; defaultConcurrency when not given. */
   concurrency?: number;
+  /** A limit shared with other runs (a fleet of clusters built at once): each step takes a slot. */
+  sharedLimit?: LimitFunction;
   dryRun?: boolean;
   runId?: string;
   /** Every event, in order, after the snapshot has folded it in. */
@@ -268,7 +270,9 @@ export class EngineRun {
           }
           waiting.splice(i, 1);
           running++;
-          void limit(() => this.runStep(step, firstServerHost, early.get(id))).then(() => {
+          const shared = this.options.sharedLimit;
+          const run = () => this.runStep(step, firstServerHost, early.get(id));
+          void limit(() => (shared ? shared(run) : run())).then(() => {
             running--;
             tick();
           });

@@ -3,6 +3,7 @@
  * snapshot for windows that open late, writes the run log, and forwards events. Shared by the
  * contract handlers and `k3s-wizard apply`.
  */
+import type { LimitFunction } from 'p-limit';
 import { AppError } from '../../shared/errors';
 import { buildPlan, buildUninstallPlan, type Plan } from '../../shared/plan';
 import type { RunEvent, RunSnapshot } from '../../shared/run';
@@ -40,6 +41,8 @@ export interface StartRunRequest {
   /** A plan made already (tests, a reviewed plan); otherwise built from spec and facts. */
   plan?: Plan;
   concurrency?: number;
+  /** One limit across several runs (the fleet's), besides the run's own concurrency. */
+  sharedLimit?: LimitFunction;
   dryRun?: boolean;
   onEvent?: (event: RunEvent) => void;
 }
@@ -154,6 +157,7 @@ export class RunService {
       },
       services,
       ...(request.concurrency ? { concurrency: request.concurrency } : {}),
+      ...(request.sharedLimit ? { sharedLimit: request.sharedLimit } : {}),
       dryRun: request.dryRun ?? false,
       onEvent: (event) => {
         log.write(event);

@@ -114,7 +114,8 @@ function backUp(path: string, text: string, now: Date): string {
   return backup;
 }
 
-function writePrivate(path: string, text: string): void {
+/** Writes a file only its owner can read (0600, in a 0700 folder when it makes one), atomically. */
+export function writePrivate(path: string, text: string): void {
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const temp = `${path}.k3s-wizard-${process.pid}.tmp`;
   writeFileSync(temp, text, { mode: 0o600 });

@@ -51,8 +51,9 @@ const WITH_PYTHON =
 // Binds each PORT/PROTO given (waiting a moment for a port an earlier listener still holds), says "bound", "in-use" or "bind-error" for each, then "ready";
 // reports each token received; for a TCP port some other program holds (K3s already there) says
 // "gone" while no socket listens on it and "back" when one does again. Exits when the window
-// closed or as soon as its SSH channel is gone: it writes an empty line every quarter second, and
-// a write to a closed channel ends it. IPv6 dual-stack when possible, else IPv4.
+// closed, when its stdin ends (the tester is done: it exits at once, its ports let go before the
+// call returns), or as soon as its SSH channel is gone: it writes an empty line every quarter
+// second, and a write to a closed channel ends it. IPv6 dual-stack when possible, else IPv4.
 const LISTENER = `
 import os, select, socket, sys, time
 window, wanted = float(sys.argv[2]), sys.argv[3:]
@@ -109,7 +110,10 @@ for w in wanted:
 print('ready', flush=True)
 end = time.time() + window
 while time.time() < end:
-    r, _, _ = select.select(list(socks), [], [], max(0.0, min(0.25, end - time.time())))
+    r, _, _ = select.select(list(socks) + [0], [], [], max(0.0, min(0.25, end - time.time())))
+    if 0 in r:
+        if not os.read(0, 64): sys.exit(0)
+        r = [s for s in r if s != 0]
     try:
         sys.stdout.write('\\n'); sys.stdout.flush()
     except OSError:
@@ -187,6 +191,7 @@ class Listener {
   problem: string | null = null;
   private buffer = '';
   private readonly stop = new AbortController();
+  private readonly kill = new AbortController();
   private exited: Promise<void> = Promise.resolve();
   private readied!: () => void;
   readonly ready = new Promise<void>((resolve) => (this.readied = resolve));
@@ -212,7 +217,9 @@ class Listener {
             step: `connectivity: listen on ${ports.join(' ')}`,
             timeoutMs: windowMs + 30_000,
             onStdout: (chunk) => this.feed(chunk),
-            signal: signal ? AbortSignal.any([signal, this.stop.signal]) : this.stop.signal,
+            // Asked to finish by the end of its stdin; dropped only if it does not.
+            stdinOpenUntil: this.stop.signal,
+            signal: signal ? AbortSignal.any([signal, this.kill.signal]) : this.kill.signal,
           },
         );
         if (this.state === 'starting')
@@ -281,9 +288,16 @@ class Listener {
     }
   }
 
-  /** Closes its SSH channel (which ends it) and waits for the exec to end. */
+  /**
+   * Ends its stdin, which ends it, and waits for it to exit: its ports are free when this
+   * returns. One that does not exit within 3 s loses its SSH channel (which ends it too).
+   */
   async close(): Promise<void> {
     this.stop.abort();
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), 3000)));
+    if ((await Promise.race([this.exited, late])) === 'late') this.kill.abort();
+    clearTimeout(timer);
     await this.exited;
   }
 }

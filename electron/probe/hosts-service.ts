@@ -155,6 +155,8 @@ export class HostsService {
     }
     this.facts.delete(key);
     this.facts.set(key, facts);
+    // The probe climbed the sudo ladder on this session: the run's sudo need not ask again.
+    if (facts.sudo) (await this.pool.sudo(this.target(ref))).learn(facts.sudo);
     while (this.facts.size > MAX_FACTS) this.facts.delete(this.facts.keys().next().value ?? '');
     this.options.logger.info(
       'probe',

@@ -40,6 +40,12 @@ export interface ExecOptions {
   step?: string;
   /** Characters kept per stream (the tail); default MAX_OUTPUT_CHARS. */
   maxOutputChars?: number;
+  /**
+   * Keeps the command's stdin open (after `stdin`) until this signal fires, then ends it: a
+   * command that reads its stdin can be asked to finish on its own, and the call still waits
+   * for its exit (the `signal` option, by contrast, drops the channel at once).
+   */
+  stdinOpenUntil?: AbortSignal;
 }
 
 export interface ExecResult {
@@ -297,7 +303,13 @@ export class SshSession {
             finish(null);
           }
         });
-        ch.end(options.stdin ?? '');
+        const until = options.stdinOpenUntil;
+        if (!until) ch.end(options.stdin ?? '');
+        else {
+          if (options.stdin) ch.write(options.stdin);
+          if (until.aborted) ch.end();
+          else until.addEventListener('abort', () => ch.end(), { once: true });
+        }
       });
     });
   }

@@ -132,6 +132,19 @@ describe('one sudo ladder for the probe and the engine', () => {
     expect(probe.calls.flat().join(' ')).not.toContain(PASSWORD);
   });
 
+  it('a mode the probe found is not asked again; a password is still checked first', async () => {
+    const quiet = fakeSession({ uid: 1000, sudo: 'nopasswd' });
+    const learned = new Sudo(quiet.session);
+    learned.learn('nopasswd');
+    await learned.exec(SCRIPT, { keepEnv: ['SSH_CONNECTION'] });
+    expect(quiet.sudoCalls()).toEqual([['-n', 'env', CONNECTION, 'sh', '-c', SCRIPT]]);
+    const asking = fakeSession({ uid: 1000, sudo: 'password' });
+    const withPassword = new Sudo(asking.session, { password: 'wrong' });
+    withPassword.learn('password');
+    expect(await codeOf(withPassword.exec(SCRIPT))).toBe('SUDO_PASSWORD_WRONG');
+    expect(asking.sudoCalls()).toEqual([['-k', '-S', '-p', '', 'true']]);
+  });
+
   it('a wrong password is the same error on both paths', async () => {
     const host: FakeHost = { uid: 1000, sudo: 'password' };
     const { session } = fakeSession(host);

@@ -105,6 +105,15 @@ export class Sudo {
     return describeTarget(this.session.target);
   }
 
+  /**
+   * How root is reached on this session, as the facts probe found it over the same session (its
+   * command climbs the same ladder): the run then skips its own detection round trip. A password
+   * is still checked before its first use.
+   */
+  learn(mode: SudoMode): void {
+    this.mode ??= mode;
+  }
+
   /** How this host gets root; asked once per session object. */
   async detect(): Promise<SudoMode> {
     if (this.mode) return this.mode;

@@ -1,4 +1,5 @@
 import { useEffect, useRef } from 'react';
+import { ClassroomScreen } from './classroom/ClassroomScreen';
 import { AboutDialog } from './components/AboutDialog';
 import { ClusterMain } from './components/ClusterPage';
 import { ErrorBoundary } from './components/ErrorBoundary';
@@ -46,6 +47,8 @@ export function App() {
   const dialogOpen = useAppStore((s) => s.dialogOpen);
   const setDialogOpen = useAppStore((s) => s.setDialogOpen);
   const savedSlug = useAppStore((s) => s.savedSlug);
+  const classroomOpen = useAppStore((s) => s.classroomOpen);
+  const setClassroomOpen = useAppStore((s) => s.setClassroomOpen);
   const saveError = useAppStore((s) => s.saveError);
   const clusterName = useAppStore((s) => s.cluster.name);
   const hosts = useAppStore((s) => s.hosts);
@@ -79,14 +82,28 @@ export function App() {
         <button type="button" onClick={() => setDialogOpen('saved')}>
           Saved clusters
         </button>
+        <button type="button" aria-pressed={classroomOpen} onClick={() => setClassroomOpen(!classroomOpen)}>
+          Classroom
+        </button>
         <SavedClusters open={dialogOpen === 'saved'} onClose={() => setDialogOpen(null)} />
         <AboutDialog open={dialogOpen === 'about'} onClose={() => setDialogOpen(null)} />
       </header>
       <nav className="app-steps" aria-label="Wizard steps" hidden={page === 'cluster'}>
         <StepList />
       </nav>
-      {page === 'cluster' && <ClusterMain />}
-      <main className="app-main" hidden={page === 'cluster'}>
+      {classroomOpen && (
+        <main className="app-main">
+          <h1>Classroom</h1>
+          <p className="step-summary">
+            Many machines into several clusters: import the roster, then arrange them.
+          </p>
+          <ErrorBoundary what="the Classroom screen" reloadLabel="Reload the Classroom screen">
+            <ClassroomScreen />
+          </ErrorBoundary>
+        </main>
+      )}
+      {!classroomOpen && page === 'cluster' && <ClusterMain />}
+      <main className="app-main" hidden={page === 'cluster' || classroomOpen}>
         <h1 ref={heading} tabIndex={-1}>
           {current.title}
         </h1>

@@ -2,7 +2,7 @@
  * The cluster as its API tells it (`kubectl get nodes -o json` on a server), bounded and
  * checked: what upgrade and remove plan from.
  */
-import { z } from 'zod';
+import { parseNodes } from '../run/nodes';
 
 export interface ClusterNode {
   name: string;
@@ -19,49 +19,18 @@ export interface ClusterNode {
   arch: string;
 }
 
-const short = z.string().max(253);
-const RawNode = z.object({
-  metadata: z.object({ name: short, labels: z.record(short, z.string().max(1024)).optional() }),
-  spec: z.object({ unschedulable: z.boolean().optional() }).optional(),
-  status: z
-    .object({
-      conditions: z
-        .array(z.object({ type: short, status: short }))
-        .max(64)
-        .optional(),
-      addresses: z
-        .array(z.object({ type: short, address: short }))
-        .max(64)
-        .optional(),
-      nodeInfo: z.object({ kubeletVersion: short.optional(), architecture: short.optional() }).optional(),
-    })
-    .optional(),
-});
-const RawNodeList = z.object({ items: z.array(RawNode).max(5000) });
-
 /** Throws an Error saying what is wrong when the text is not a node list. */
 export function parseClusterNodes(json: string): ClusterNode[] {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(json);
-  } catch {
-    throw new Error('The node list is not JSON.');
-  }
-  const parsed = RawNodeList.safeParse(doc);
-  if (!parsed.success) throw new Error(`The node list is not one: ${parsed.error.issues[0]?.message ?? ''}`);
-  return parsed.data.items.map((n) => {
-    const labels = n.metadata.labels ?? {};
-    return {
-      name: n.metadata.name,
-      role: 'node-role.kubernetes.io/control-plane' in labels ? 'server' : 'agent',
-      version: n.status?.nodeInfo?.kubeletVersion ?? '',
-      ready: n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false,
-      unschedulable: n.spec?.unschedulable ?? false,
-      internalIp: n.status?.addresses?.find((a) => a.type === 'InternalIP')?.address ?? '',
-      etcd: 'node-role.kubernetes.io/etcd' in labels,
-      arch: n.status?.nodeInfo?.architecture ?? '',
-    };
-  });
+  return parseNodes(json).map((n) => ({
+    name: n.name,
+    role: n.roles.includes('control-plane') ? 'server' : 'agent',
+    version: n.version,
+    ready: n.ready,
+    unschedulable: n.unschedulable,
+    internalIp: n.internalIp,
+    etcd: n.roles.includes('etcd'),
+    arch: n.arch,
+  }));
 }
 
 /**

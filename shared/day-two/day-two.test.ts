@@ -206,7 +206,7 @@ describe('reading the cluster', () => {
         arch: '',
       },
     ]);
-    expect(() => parseClusterNodes('{"kind":"Status"}')).toThrow(/not one/);
+    expect(() => parseClusterNodes('{"kind":"Status"}')).toThrow('Expected a list of nodes, got Status.');
   });
 
   it('names the pods that block a drain', () => {

@@ -1,31 +1,74 @@
-/** The node list as `kubectl get nodes -o json` or GET /api/v1/nodes returns it, made plain. */
+/**
+ * The node list as `kubectl get nodes -o json` or GET /api/v1/nodes returns it, bounded, checked
+ * and made plain: the one parser of node lists (the run's checks, the Done step, day two).
+ */
+import { z } from 'zod';
 import type { NodeInfo } from './events';
-
-interface RawNode {
-  metadata?: { name?: string; labels?: Record<string, string> };
-  status?: {
-    conditions?: { type?: string; status?: string }[];
-    addresses?: { type?: string; address?: string }[];
-    nodeInfo?: { kubeletVersion?: string; architecture?: string };
-  };
-}
 
 const ROLE_LABEL = 'node-role.kubernetes.io/';
 
-/** Throws when the text is not a node list. */
-export function parseNodeList(json: string): NodeInfo[] {
-  const doc = JSON.parse(json) as { kind?: string; items?: RawNode[] };
-  if (!Array.isArray(doc.items))
-    throw new Error(`Expected a list of nodes, got ${doc.kind ?? 'something else'}.`);
-  return doc.items.map((item) => ({
-    name: item.metadata?.name ?? '',
+const short = z.string().max(253);
+const RawNode = z.object({
+  metadata: z.object({
+    name: short,
+    // A label key is a prefix of up to 253 characters, a slash and a name of up to 63.
+    labels: z.record(z.string().max(320), z.string().max(1024)).optional(),
+  }),
+  spec: z.object({ unschedulable: z.boolean().optional() }).optional(),
+  status: z
+    .object({
+      conditions: z
+        .array(z.object({ type: short, status: short }))
+        .max(64)
+        .optional(),
+      addresses: z
+        .array(z.object({ type: short, address: short }))
+        .max(64)
+        .optional(),
+      nodeInfo: z.object({ kubeletVersion: short.optional(), architecture: short.optional() }).optional(),
+    })
+    .optional(),
+});
+const RawNodeList = z.object({ items: z.array(RawNode).max(5000) });
+
+/** A node with what every reader of the list needs. */
+export interface ListedNode extends NodeInfo {
+  /** Cordoned (spec.unschedulable). */
+  unschedulable: boolean;
+}
+
+/** Throws an Error saying what is wrong when the text is not a node list. */
+export function parseNodes(json: string): ListedNode[] {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(json);
+  } catch {
+    throw new Error('The node list is not JSON.');
+  }
+  const parsed = RawNodeList.safeParse(doc);
+  if (!parsed.success) {
+    const kind = (doc as { kind?: unknown } | null)?.kind;
+    throw new Error(
+      typeof kind === 'string' && kind !== 'NodeList'
+        ? `Expected a list of nodes, got ${kind.slice(0, 64)}.`
+        : `The node list is not one: ${parsed.error.issues[0]?.message ?? ''}`,
+    );
+  }
+  return parsed.data.items.map((item) => ({
+    name: item.metadata.name,
     ready: item.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false,
-    roles: Object.keys(item.metadata?.labels ?? {})
+    roles: Object.keys(item.metadata.labels ?? {})
       .filter((label) => label.startsWith(ROLE_LABEL))
       .map((label) => label.slice(ROLE_LABEL.length))
       .sort(),
     version: item.status?.nodeInfo?.kubeletVersion ?? '',
     arch: item.status?.nodeInfo?.architecture ?? '',
     internalIp: item.status?.addresses?.find((a) => a.type === 'InternalIP')?.address ?? '',
+    unschedulable: item.spec?.unschedulable ?? false,
   }));
+}
+
+/** The nodes as the run's events carry them. Throws when the text is not a node list. */
+export function parseNodeList(json: string): NodeInfo[] {
+  return parseNodes(json).map(({ unschedulable: _, ...node }) => node);
 }

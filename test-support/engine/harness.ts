@@ -2,6 +2,7 @@
  * A harness for engine unit tests: a plan from buildPlan (or by hand), fake hosts answering the
  * commands a healthy cluster answers, and every event and request recorded.
  */
+import type { LimitFunction } from 'p-limit';
 import { buildPlan, type Plan } from '../../shared/plan';
 import { redactText } from '../../shared/redact';
 import type { NodeInfo, RunEvent } from '../../shared/run';
@@ -87,6 +88,7 @@ export function harness(options: {
   plan: Plan;
   rules?: Record<string, FakeRule[]>;
   concurrency?: number;
+  sharedLimit?: LimitFunction;
   dryRun?: boolean;
   services?: Partial<StepServices>;
 }): Harness {
@@ -132,6 +134,7 @@ export function harness(options: {
     },
     services,
     ...(options.concurrency ? { concurrency: options.concurrency } : {}),
+    ...(options.sharedLimit ? { sharedLimit: options.sharedLimit } : {}),
     dryRun: options.dryRun ?? false,
     onEvent: (event) => events.push(event),
   });

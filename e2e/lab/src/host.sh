@@ -43,8 +43,11 @@ build_tools() {
 # every boot, from outside, on the host's mounted root M (native tools: fast)
 customize_root() {  # NAME M
   local n=$1 m=$2 h=$LAB/hosts/$1
-  echo "$HOSTNAME" > "$m/etc/hostname"
-  { printf '127.0.0.1\tlocalhost\n127.0.1.1\t%s\n::1\tlocalhost ip6-localhost ip6-loopback\n' "$HOSTNAME"
+  # the spec's name on the first boot; later boots keep what the host set (hostnamectl), as a Pi does
+  BOOT_HOSTNAME=$HOSTNAME
+  if [ -e "$h/.provisioned" ] && [ -s "$m/etc/hostname" ]; then BOOT_HOSTNAME=$(head -n1 "$m/etc/hostname"); fi
+  echo "$BOOT_HOSTNAME" > "$m/etc/hostname"
+  { printf '127.0.0.1\tlocalhost\n127.0.1.1\t%s\n::1\tlocalhost ip6-localhost ip6-loopback\n' "$BOOT_HOSTNAME"
     printf '%s\tlab-gw lab-mirror\n' "$GW"
     grep -v "[[:space:]]$n\$" "$LAB/hosts.txt" 2>/dev/null || true; } > "$m/etc/hosts"
   [ -s "$m/etc/ssh/ssh_host_ed25519_key" ] || ssh-keygen -q -A -f "$m"
@@ -56,6 +59,13 @@ customize_root() {  # NAME M
     else tr -d '-' < /proc/sys/kernel/random/uuid > "$m/etc/machine-id"; fi
   fi
   cp "$m/etc/machine-id" "$h/root-machine-id"
+  # In a container systemd-machine-id-setup takes the container UUID, which nspawn sets to the
+  # machine-id the root had at boot: an emptied /etc/machine-id would get the old ID back. A Pi
+  # has no such UUID and gets a random ID; this shim (first on sudo's PATH) does what it does.
+  mkdir -p "$m/usr/local/sbin"
+  printf '#!/bin/sh\n# lab: a random ID, as on hardware without a VM or container UUID\n[ -s /etc/machine-id ] || tr -d - < /proc/sys/kernel/random/uuid > /etc/machine-id\nexec /usr/bin/systemd-machine-id-setup "$@"\n' \
+    > "$m/usr/local/sbin/systemd-machine-id-setup"
+  chmod 0755 "$m/usr/local/sbin/systemd-machine-id-setup"
   mkdir -p "$m/etc/lab"
   printf 'PI=%s\nPI_MODEL="%s"\nNATIVE=%s\nFW=%s\n' "$PI" \
     "$([ "$ARCH" = armhf ] && echo 'Raspberry Pi 3 Model B Plus Rev 1.3' || echo 'Raspberry Pi 4 Model B Rev 1.4')" \
@@ -124,7 +134,7 @@ _run() {  # NAME
     # sets up on a machine booted with systemd.unified_cgroup_hierarchy=0 (Debian 10, old Pis):
     # nspawn then follows this machine's own (hybrid) layout
     local uh=SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1; [ "${CGROUP:-v2}" = hybrid ] && uh=K3S_LAB_CGROUP=hybrid
-    env "$uh" systemd-nspawn "${extra[@]}" --quiet --directory="$m" --boot --machine="$n" --hostname="$HOSTNAME" \
+    env "$uh" systemd-nspawn "${extra[@]}" --quiet --directory="$m" --boot --machine="$n" --hostname="$BOOT_HOSTNAME" \
       --register=no --keep-unit --console=passive --link-journal=no --resolv-conf=off --timezone=off \
       --network-namespace-path="/run/netns/$NS_PREFIX$n" --capability=CAP_NET_ADMIN \
       --drop-capability=CAP_SYS_RESOURCE </dev/null &

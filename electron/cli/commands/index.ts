@@ -4,6 +4,7 @@ import type { RegisterCommand } from './context';
 import { registerAdopt, registerStatus, registerToken } from './cluster-read';
 import { registerInfo } from './info';
 import { registerInit } from './init';
+import { registerFleet } from './fleet';
 import { registerExport, registerImport } from './interop';
 import { registerPlan } from './plan';
 import { registerProbe } from './probe';
@@ -24,6 +25,7 @@ export const COMMANDS: RegisterCommand[] = [
   registerUninstall,
   registerUpgrade,
   registerRemove,
+  registerFleet,
   registerBundle,
   registerRehearse,
   registerExport,

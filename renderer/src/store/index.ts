@@ -5,6 +5,7 @@ import { createStore, type StateCreator, type StoreApi } from 'zustand/vanilla';
 import type { AppBridge } from '../bridge';
 import { createAppSlice, type AppSlice } from './app-slice';
 import { createChecksSlice, type ChecksSlice } from './checks-slice';
+import { createClassroomSlice, type ClassroomSlice } from './classroom-slice';
 import { createClusterOpsSlice, type ClusterOpsSlice } from './cluster-ops-slice';
 import { createClusterPageSlice, type ClusterPageSlice } from './cluster-page-slice';
 import { createClusterSlice, type ClusterSlice } from './cluster-slice';
@@ -29,7 +30,8 @@ export type Store = AppSlice &
   ClusterOpsSlice &
   ClusterPageSlice &
   DayTwoSlice &
-  LogSlice;
+  LogSlice &
+  ClassroomSlice;
 
 /** What survives a reload of the window: the draft and the run to catch up with. No secrets live in the store. */
 const PERSISTED = [
@@ -58,6 +60,7 @@ export function createAppStore(bridge: AppBridge, options: { storage?: StateStor
     ...createClusterPageSlice(bridge)(...args),
     ...createDayTwoSlice(bridge)(...args),
     ...createLogSlice(bridge)(...args),
+    ...createClassroomSlice(...args),
   });
   const store = options.storage
     ? createStore<Store>()(

@@ -113,6 +113,9 @@ def rollout(opts, what):
 
 
 def kubectl(args):
+    from . import rbac_cli
+    if rbac_cli.handles(args):  # namespaces, service accounts, RBAC (rbac.py)
+        return rbac_cli.run(args, load)
     opts, rest = parse_flags(args)
     out = opts.get("output", opts.get("o"))
     if rest[:1] == ["get"] and "raw" in opts:

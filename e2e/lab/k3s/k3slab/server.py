@@ -3,7 +3,7 @@
 import base64, json, os, secrets, signal, socket, ssl, sys, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from . import client, dayapi, listener, pki, tokens, workloads
+from . import client, dayapi, listener, pki, rbac, tokens, workloads
 from .common import (COMMIT, GO, KUBECONFIG, SERVER_DIR, VERSION, ARCH, check_memory_cgroup, fatal, go_error,
                      host_ipv4s, log, node_name, notify, settings)
 from .store import Store
@@ -113,6 +113,8 @@ class API(BaseHTTPRequestHandler):
                 return self.unauthorized()
             files = {n: open("%s/%s" % (pki.TLS, n)).read() for n in ("server-ca.crt", "server-ca.key", "client-ca.crt", "client-ca.key")}
             return self.send(200, {"files": files})
+        if rbac.handle(self, "GET"):  # namespaces, RBAC, service-account tokens
+            return
         if not self.is_admin():
             return self.unauthorized()
         if dayapi.handle(self, "GET"):
@@ -157,6 +159,8 @@ class API(BaseHTTPRequestHandler):
         p, srv = self.path.split("?")[0], self.server
         if tokens.handle(self, "DELETE", p):
             return
+        if rbac.handle(self, "DELETE"):
+            return
         if not self.is_admin():
             return self.unauthorized()
         if dayapi.handle(self, "DELETE"):
@@ -188,7 +192,13 @@ class API(BaseHTTPRequestHandler):
             return
         if tokens.handle(self, "POST", p):
             return
+        if rbac.handle(self, "POST"):
+            return
         self.send(404, status(404, "NotFound", "the server could not find the requested resource"))
+
+    def do_PUT(self):
+        if not rbac.handle(self, "PUT"):
+            self.unauthorized()
 
     def register(self, info):
         err = self.server.store.register(info, info.pop("nodePassword", ""))

@@ -1,0 +1,35 @@
+import type { Locator, Page } from '@playwright/test';
+
+/** The Classroom screen: the roster, the import, and the clusters with their machines. */
+export class ClassroomPage {
+  readonly open: Locator;
+  readonly roster: Locator;
+  readonly clusterCount: Locator;
+  readonly importButton: Locator;
+  readonly problems: Locator;
+
+  constructor(readonly page: Page) {
+    this.open = page.getByRole('button', { name: 'Classroom', exact: true });
+    this.roster = page.getByLabel('Roster', { exact: true });
+    this.clusterCount = page.getByLabel('Clusters (when the roster has no group column)');
+    this.importButton = page.getByRole('button', { name: 'Import the roster' });
+    this.problems = page.getByRole('alert', { name: 'Roster problems' });
+  }
+
+  cluster(group: string): Locator {
+    return this.page.getByRole('region', { name: `Cluster ${group}` });
+  }
+
+  /** The machines of a cluster, by their accessible names, in order. */
+  machines(group: string): Locator {
+    return this.page.getByRole('list', { name: `Machines of cluster ${group}` }).getByRole('listitem');
+  }
+
+  machine(address: string): Locator {
+    return this.page.locator(`[data-machine="${address}"]`);
+  }
+
+  moveSelect(name: string): Locator {
+    return this.page.getByRole('combobox', { name: `Move ${name} to` });
+  }
+}

@@ -1,0 +1,248 @@
+// #18, a classroom as a teacher runs it from the command line: six cloned "Pis" (one SD image:
+// the same host name and machine-id, memory cgroup off; arm64, armhf and amd64 userlands) in a
+// roster of two groups become two clusters after the fleet fixes; a student's kubeconfig lists
+// pods in its own namespace and is Forbidden the nodes and the other namespaces, through the real
+// kubectl; resetting the namespaces cuts the students off; uninstalling leaves the machines clean.
+// Lean: 2 arm hosts (qemu, slow) and 4 amd64 Pis.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { down, ensureMirror, exec, mirror, up, type LabHost, type LabHostSpec } from '../../e2e/lab/index';
+import { runCli } from './program';
+
+const SPECS: LabHostSpec[] = [
+  { name: 'fl1', pi: true, hostname: 'raspberrypi', firewall: 'none' },
+  { name: 'fl2', pi: true, arch: 'arm64', hostname: 'raspberrypi', machineIdFrom: 'fl1', firewall: 'none' },
+  { name: 'fl3', pi: true, hostname: 'raspberrypi', machineIdFrom: 'fl1', firewall: 'none' },
+  { name: 'fl4', pi: true, hostname: 'raspberrypi', machineIdFrom: 'fl1', firewall: 'none' },
+  { name: 'fl5', pi: true, arch: 'armhf', hostname: 'raspberrypi', machineIdFrom: 'fl1', firewall: 'none' },
+  { name: 'fl6', pi: true, hostname: 'raspberrypi', machineIdFrom: 'fl1', firewall: 'none' },
+];
+const names = SPECS.map((s) => s.name);
+const KUBECTL = '/usr/bin/kubectl';
+let hosts: LabHost[];
+let dir: string;
+let env: NodeJS.ProcessEnv;
+let roster: string;
+let presetFile: string;
+
+beforeAll(async () => {
+  await ensureMirror();
+  await down(names);
+  hosts = await up(SPECS);
+  // `up` returns when sshd answers; under qemu on a busy machine the boot goes on (logind, D-Bus)
+  // and a login then can be closed half-way. Wait for the boot to finish, as a teacher waits.
+  await Promise.all(
+    names.map((n) => exec(n, ['systemctl', 'is-system-running', '--wait'], { timeoutMs: 300_000 })),
+  );
+  dir = mkdtempSync(join(tmpdir(), 'fleet-'));
+  mkdirSync(join(dir, 'home', '.kube'), { recursive: true });
+  env = {
+    PATH: process.env.PATH,
+    HOME: join(dir, 'home'),
+    K3S_WIZARD_DATA_DIR: join(dir, 'data'),
+    KUBECONFIG: join(dir, 'home', '.kube', 'config'),
+  };
+  roster = join(dir, 'roster.csv');
+  writeFileSync(
+    roster,
+    ['address,group', ...hosts.map((h, i) => `${h.address},${i < 3 ? 'red' : 'blue'}`)].join('\n') + '\n',
+  );
+  const m = mirror();
+  presetFile = join(dir, 'class.yaml');
+  writeFileSync(
+    presetFile,
+    stringify({
+      apiVersion: 'k3s-wizard/v1',
+      kind: 'ClassroomPreset',
+      name: 'c3b',
+      k3s: { version: m.versions[0] },
+      install: {
+        source: 'online',
+        scriptUrl: m.installScriptUrl,
+        githubUrl: m.githubUrl,
+        channelUrl: m.channelUrl,
+      },
+      disable: ['traefik'],
+      firewall: { policy: 'leave' },
+      naming: 'pi-<group>-<n>',
+      login: { user: hosts[0]!.user, auth: { method: 'key', keyPath: hosts[0]!.keyPath } },
+      fixes: { rebootWave: 3 },
+      build: { concurrency: 4 },
+      handout: { studentsPerCluster: 2, ttl: '2h' },
+    }),
+  );
+}, 1_800_000);
+
+afterAll(async () => {
+  await down(names);
+});
+
+async function fleet(args: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(['fleet', roster, '--preset', presetFile, '--accept-new-host-keys', ...args], {
+    stdout: (t) => out.push(t),
+    stderr: (t) => err.push(t),
+    env,
+    untilInterrupted: () => new Promise(() => undefined),
+  });
+  return { code, stdout: out.join(''), stderr: err.join('') };
+}
+
+const remote = async (name: string, command: string) =>
+  (await exec(name, ['sh', '-c', command])).stdout.trim();
+
+function kubectl(kubeconfig: string, args: string[]) {
+  const r = spawnSync(KUBECTL, ['--kubeconfig', kubeconfig, '--request-timeout', '20s', ...args], {
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH, HOME: join(dir, 'kubectl-home') },
+  });
+  return { code: r.status, out: `${r.stdout}${r.stderr}` };
+}
+
+describe('classroom fleet from the command line', () => {
+  it('shows the clusters and what the fixes will change, and changes nothing on --dry-run', async () => {
+    const r = await fleet(['--dry-run']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain('c3b-red: pi-red-1');
+    expect(r.stdout).toMatch(
+      /pi-red-2 \(\S+\): host name raspberrypi → pi-red-2, new machine ID .*memory cgroup on.*reboot \[reboot wave 1\]/,
+    );
+    expect(r.stdout).toMatch(/pi-blue-3 .*\[reboot wave 2\]/);
+    expect(await remote('fl2', 'hostname')).toBe('raspberrypi');
+  });
+
+  it('fixes the cloned Pis in waves, builds both clusters at once: a failed machine first, then its retry', async () => {
+    // fl6 cannot download anything (a broken curl first on root's PATH): its install fails.
+    await exec('fl6', [
+      'sh',
+      '-c',
+      `printf '#!/bin/sh\\necho "curl: (7) Failed to connect" >&2\\nexit 7\\n' > /usr/local/bin/curl; chmod 755 /usr/local/bin/curl`,
+    ]);
+    const r = await fleet(['--yes', '--json']);
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    expect(r.stderr).toContain('1 of 2 clusters did not finish (c3b-blue). Retry with: --only c3b-blue');
+    const result = JSON.parse(r.stdout) as {
+      clusters: {
+        cluster: string;
+        state: string;
+        machines: { host: string; state: string; problem?: string }[];
+      }[];
+      fixes: { host: string; wave: number | null }[];
+    };
+    // failures first: the blue cluster, and in it the machine that failed
+    expect(result.clusters.map((c) => [c.cluster, c.state])).toEqual([
+      ['c3b-blue', 'failed'],
+      ['c3b-red', 'done'],
+    ]);
+    expect(result.clusters[0]?.machines.map((m) => [m.host, m.state])).toEqual([
+      ['pi-blue-3', 'failed'],
+      ['pi-blue-1', 'done'],
+      ['pi-blue-2', 'done'],
+    ]);
+    expect(result.fixes.map((f) => f.wave)).toEqual([1, 1, 1, 2, 2, 2]);
+    await exec('fl6', ['rm', '-f', '/usr/local/bin/curl']);
+    const retry = await fleet(['--yes', '--only', 'pi-blue-3']);
+    expect(retry.code, retry.stdout + retry.stderr).toBe(0);
+    expect(retry.stdout).toContain('c3b: 1 clusters, 3 machines');
+    expect(retry.stdout).toMatch(/c3b-blue: ok .*pi-blue-3 ok/);
+  });
+
+  it('hands out access once every cluster is built (nothing else changes)', async () => {
+    const handout = join(dir, 'handout');
+    const r = await fleet(['--yes', '--json', '--handout', handout]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const result = JSON.parse(r.stdout) as {
+      clusters: { cluster: string; state: string }[];
+      fixes: unknown[];
+      handout: { cluster: string; kubeconfigs: { namespace: string; path: string }[]; joinFile: string }[];
+    };
+    expect(result.clusters.map((c) => [c.cluster, c.state])).toEqual([
+      ['c3b-red', 'done'],
+      ['c3b-blue', 'done'],
+    ]);
+    expect(result.fixes).toEqual([]);
+    expect(r.stderr).toContain('Nothing to fix');
+
+    // every machine has its new name, its own machine-id and the memory cgroup
+    const expected = ['pi-red-1', 'pi-red-2', 'pi-red-3', 'pi-blue-1', 'pi-blue-2', 'pi-blue-3'];
+    expect(await Promise.all(names.map((n) => remote(n, 'hostname')))).toEqual(expected);
+    const ids = await Promise.all(names.map((n) => remote(n, 'cat /etc/machine-id')));
+    expect(new Set(ids).size).toBe(6);
+    for (const n of names)
+      expect(await remote(n, 'cat /sys/fs/cgroup/cgroup.controllers')).toMatch(/\bmemory\b/);
+    // the boots: the fix rebooted each machine once, wave after wave
+    const boots = await Promise.all(names.map((n) => remote(n, 'cat /boot/firmware/cmdline.txt')));
+    for (const b of boots) expect(b).toMatch(/cgroup_memory=1 cgroup_enable=memory$/);
+
+    // the two clusters, each with its three nodes, as the server sees them
+    const red = await remote('fl1', 'k3s kubectl get nodes -o name');
+    expect(red.split('\n').sort()).toEqual(['node/pi-red-1', 'node/pi-red-2', 'node/pi-red-3']);
+    const blue = await remote('fl4', 'k3s kubectl get nodes -o name');
+    expect(blue.split('\n').sort()).toEqual(['node/pi-blue-1', 'node/pi-blue-2', 'node/pi-blue-3']);
+
+    // student access: own namespace yes, nodes and the neighbour's namespace no (real kubectl)
+    const redHandout = result.handout.find((h) => h.cluster === 'c3b-red')!;
+    expect(redHandout.kubeconfigs.map((k) => k.namespace)).toEqual(['student-1', 'student-2']);
+    const mine = redHandout.kubeconfigs[0]!.path;
+    expect(statSync(mine).mode & 0o777).toBe(0o600);
+    expect(statSync(redHandout.joinFile).mode & 0o777).toBe(0o600);
+    const pods = kubectl(mine, ['get', 'pods']);
+    expect(pods.code, pods.out).toBe(0);
+    expect(pods.out).toContain('No resources found in student-1 namespace.');
+    const nodes = kubectl(mine, ['get', 'nodes']);
+    expect(nodes.code).toBe(1);
+    expect(nodes.out).toContain(
+      'nodes is forbidden: User "system:serviceaccount:student-1:student" cannot list resource "nodes"',
+    );
+    const other = kubectl(mine, ['get', 'pods', '-n', 'student-2']);
+    expect(other.code).toBe(1);
+    expect(other.out).toMatch(/Forbidden.*in the namespace "student-2"/);
+    // the join command: for the next machine of the group, with an expiring bootstrap token
+    const joinLine = readFileSync(redHandout.joinFile, 'utf8');
+    expect(joinLine).toMatch(
+      /K3S_URL=https:\/\/\S+:6443 .*K3S_TOKEN=K10[0-9a-f]{64}::[0-9a-f]{6}\.[0-9a-f]{16} .*--node-name pi-red-4/,
+    );
+    expect(joinLine).toContain('expires in 2h');
+    // no token in the output or the logs
+    const token = /token: (\S+)/.exec(readFileSync(mine, 'utf8'))?.[1] ?? '';
+    expect(token.length).toBeGreaterThan(20);
+    expect(r.stdout + r.stderr).not.toContain(token);
+    const logs = spawnSync('grep', ['-rl', token, join(dir, 'data')], { encoding: 'utf8' });
+    expect(logs.stdout).toBe('');
+  });
+
+  it('reset of the namespaces cuts the students off; uninstall leaves the machines clean', async () => {
+    const mine = join(dir, 'handout', 'c3b-red', 'student-1.kubeconfig');
+    const ns = await fleet(['--yes', '--reset', 'namespaces']);
+    expect(ns.code, ns.stdout + ns.stderr).toBe(0);
+    expect(ns.stdout).toMatch(/c3b-red: reset, nothing left/);
+    expect(await remote('fl1', 'k3s kubectl get namespaces -o name')).not.toContain('student-');
+    const cut = kubectl(mine, ['get', 'pods']);
+    expect(cut.code).toBe(1);
+    expect(cut.out).toMatch(/Unauthorized|must be logged in/);
+
+    const wiped = await fleet(['--yes', '--reset', 'uninstall', '--json']);
+    expect(wiped.code, wiped.stdout + wiped.stderr).toBe(0);
+    const result = JSON.parse(wiped.stdout) as {
+      reset: { cluster: string; outcome: string; left: Record<string, string[]> }[];
+    };
+    expect(result.reset.map((x) => [x.cluster, x.outcome])).toEqual([
+      ['c3b-red', 'done'],
+      ['c3b-blue', 'done'],
+    ]);
+    for (const n of names) {
+      const left = await remote(
+        n,
+        'for p in /usr/local/bin/k3s /etc/rancher/k3s /var/lib/rancher/k3s /etc/systemd/system/k3s.service /etc/systemd/system/k3s-agent.service; do [ -e $p ] && echo $p; done; systemctl is-active k3s k3s-agent || true',
+      );
+      expect(left, n).toBe('inactive\ninactive');
+    }
+    const kubeconfig = env.KUBECONFIG ?? '';
+    if (existsSync(kubeconfig)) expect(readFileSync(kubeconfig, 'utf8')).not.toContain('c3b-red');
+  });
+});
