@@ -150,7 +150,9 @@ describe('classroom fleet from the command line', () => {
     expect(retry.code, retry.stdout + retry.stderr).toBe(0);
     expect(retry.stdout).toContain('c3b: 1 clusters, 3 machines');
     expect(retry.stdout).toMatch(/c3b-blue: ok .*pi-blue-3 ok/);
-  });
+    // Six machines rebooted in two waves (two of them arm under qemu), two clusters built, then a
+    // retry: 166 s on a quiet machine, over the default 300 s beside the rest of the lab suite.
+  }, 900_000);
 
   it('hands out access once every cluster is built (nothing else changes)', async () => {
     const handout = join(dir, 'handout');
