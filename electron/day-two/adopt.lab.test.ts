@@ -99,7 +99,8 @@ beforeAll(async () => {
   const m = mirror();
   const env = `INSTALL_K3S_VERSION=${m.versions[0]} GITHUB_URL=${m.githubUrl} INSTALL_K3S_CHANNEL_URL=${m.channelUrl}`;
   const srv = hosts.adsrv!;
-  // by hand, as the K3s docs say: config.yaml, firewalld ports, then curl | sh
+  // by hand, as the K3s docs say: config.yaml, firewalld ports, then curl | sh; a K3s that did
+  // not start is shown with its journal
   await ssh(
     srv,
     [
@@ -111,7 +112,10 @@ beforeAll(async () => {
       'sudo firewall-cmd --reload >/dev/null',
       `curl -sfL ${m.installScriptUrl} | sudo ${env} sh -s - server --write-kubeconfig-mode 644`,
     ].join(' && '),
-  );
+  ).catch(async (error: Error) => {
+    const journal = await exec('adsrv', ['journalctl', '-u', 'k3s', '-n', '40', '--no-pager']);
+    throw new Error(`${error.message}\n--- journal of k3s on adsrv:\n${journal.stdout}`);
+  });
   await ssh(
     hosts.ada1!,
     `curl -sfL ${m.installScriptUrl} | sudo ${env} K3S_URL=https://${srv.address}:6443 K3S_TOKEN=${TOKEN} sh -s - agent`,
