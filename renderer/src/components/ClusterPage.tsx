@@ -2,6 +2,7 @@ import { useEffect } from 'react';
 import { rotateAdvice } from '../../../shared/day-two/tokens';
 import { useAppStore } from '../store';
 import { ConnectionsTable } from './ConnectionsTable';
+import { NodesTable } from './NodesTable';
 import { DayTwoRunView, RemoveConfirm, UpgradePanel } from './DayTwoPanel';
 import { ErrorBoundary } from './ErrorBoundary';
 
@@ -49,50 +50,24 @@ export function ClusterPage() {
           </p>
         )}
         {status && (
-          <table className="flows-table" aria-label="Nodes">
-            <thead>
-              <tr>
-                <th scope="col">Node</th>
-                <th scope="col">Role</th>
-                <th scope="col">Arch</th>
-                <th scope="col">Version</th>
-                <th scope="col">Address</th>
-                <th scope="col">State</th>
-                <th scope="col">
-                  <span className="visually-hidden">Remove</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {status.nodes.map((node) => (
-                <tr key={node.name}>
-                  <td>
-                    {node.name}
-                    {node.inFile ? '' : ' (not in this cluster’s machines)'}
-                  </td>
-                  <td>{node.roles.length ? node.roles.join(', ') : 'agent'}</td>
-                  <td>{node.arch}</td>
-                  <td>{node.version}</td>
-                  <td>{node.internalIp}</td>
-                  <td className={node.ready ? 'flow-open' : 'flow-blocked'}>
-                    {node.ready ? 'Ready' : 'Not ready'}
-                  </td>
-                  <td>
-                    {node.inFile && (
-                      <button
-                        type="button"
-                        className="danger"
-                        onClick={() => void planRemove(node.name)}
-                        disabled={dayTwoBusy !== null || dayTwoRunning}
-                      >
-                        Remove <span className="visually-hidden">{node.name}</span>
-                      </button>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <NodesTable
+            nodes={status.nodes}
+            note={(node) => (node.inFile ? '' : ' (not in this cluster’s machines)')}
+            action={{
+              label: 'Remove',
+              cell: (node) =>
+                node.inFile && (
+                  <button
+                    type="button"
+                    className="danger"
+                    onClick={() => void planRemove(node.name)}
+                    disabled={dayTwoBusy !== null || dayTwoRunning}
+                  >
+                    Remove <span className="visually-hidden">{node.name}</span>
+                  </button>
+                ),
+            }}
+          />
         )}
         {status?.notJoined.length ? (
           <p className="conn-error">

@@ -1,5 +1,6 @@
 import { useAppStore } from '../store';
 import { ConnectionsTable } from '../components/ConnectionsTable';
+import { NodesTable } from '../components/NodesTable';
 import { DoneJoin } from './DoneJoin';
 import { installState } from './done-state';
 
@@ -37,32 +38,7 @@ export function DoneStep() {
       )}
       <section className="panel" aria-labelledby="done-nodes">
         <h2 id="done-nodes">Your cluster {cluster.name}</h2>
-        <table className="flows-table" aria-label="Nodes">
-          <thead>
-            <tr>
-              <th scope="col">Node</th>
-              <th scope="col">Role</th>
-              <th scope="col">Arch</th>
-              <th scope="col">Version</th>
-              <th scope="col">Address</th>
-              <th scope="col">State</th>
-            </tr>
-          </thead>
-          <tbody>
-            {nodes.map((node) => (
-              <tr key={node.name}>
-                <td>{node.name}</td>
-                <td>{node.roles.length ? node.roles.join(', ') : 'agent'}</td>
-                <td>{node.arch}</td>
-                <td>{node.version}</td>
-                <td>{node.internalIp}</td>
-                <td className={node.ready ? 'flow-open' : 'flow-blocked'}>
-                  {node.ready ? 'Ready' : 'Not ready'}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <NodesTable nodes={nodes} />
         <p className={run.checkedFromHere ? 'conn-ok' : 'conn-error'}>
           {run.checkedFromHere
             ? 'Checked from this computer: kubectl will work from here.'
