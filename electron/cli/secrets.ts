@@ -8,6 +8,7 @@
  *  3. on a terminal, a question per distinct login (never echoed): one SSH password per user,
  *     one sudo password per user, one passphrase per key file.
  */
+import { Option, type Command } from 'commander';
 import { fstatSync, readFileSync, statSync } from 'node:fs';
 import ssh2 from 'ssh2';
 import { parse } from 'yaml';
@@ -220,4 +221,19 @@ export async function gatherSecrets(options: {
     }
   }
   return result;
+}
+
+/** The login options of every command that logs in to a cluster's machines. */
+export function addLoginOptions(command: Command): Command {
+  return command
+    .addOption(
+      new Option(
+        '--accept-new-host-keys',
+        'trust the key of a machine never seen before (never a changed one)',
+      ),
+    )
+    .addOption(new Option('--secrets-file <file>', 'passwords and passphrases per node, YAML, mode 0600'))
+    .addOption(
+      new Option('--secrets-fd <n>', 'read the same YAML from this file descriptor').argParser(parseFd),
+    );
 }

@@ -4,7 +4,6 @@
  * tokens). Logins, host keys, sudo and secrets as for apply: through the hosts service, secrets
  * from a secrets file, the environment or the terminal, never from argv.
  */
-import { Option } from 'commander';
 import type { AdoptResult } from '../../../shared/day-two/adopt';
 import { formatStatus, formatTokens } from '../../../shared/day-two/status';
 import { rotateAdvice, TOKEN_ID } from '../../../shared/day-two/tokens';
@@ -12,7 +11,7 @@ import { AppError } from '../../../shared/errors';
 import { ClusterSpec, specToYaml, type ClusterSpecInput } from '../../../shared/spec';
 import { ClusterService } from '../../day-two/cluster-service';
 import { parseDestination } from '../../ssh/ssh-config';
-import { parseFd, SECRETS_HELP } from '../secrets';
+import { addLoginOptions, SECRETS_HELP } from '../secrets';
 import { openCluster, readClusterFile, type OpenCluster } from './apply';
 import type { CliIo, RegisterCommand } from './context';
 
@@ -56,16 +55,6 @@ function firstServerOnly(spec: ClusterSpec): ClusterSpec {
   if (!first) throw new AppError('SPEC_INVALID', `${spec.name} has no server.`);
   return { ...spec, nodes: [first] };
 }
-
-const loginOptions = [
-  () =>
-    new Option(
-      '--accept-new-host-keys',
-      'trust the key of a machine never seen before (never a changed one)',
-    ),
-  () => new Option('--secrets-file <file>', 'passwords and passphrases per node, YAML, mode 0600'),
-  () => new Option('--secrets-fd <n>', 'read the same YAML from this file descriptor').argParser(parseFd),
-];
 
 function parseAddresses(values: string[]): Record<string, string> {
   const out: Record<string, string> = {};
@@ -141,7 +130,7 @@ export const registerAdopt: RegisterCommand = (program, { io, dataDir }) => {
       'the SSH address of a node (default: its node address); repeatable',
       collect,
     );
-  for (const make of loginOptions) command.addOption(make());
+  addLoginOptions(command);
   command.addHelpText('after', SECRETS_HELP.replace(/apply/g, 'adopt'));
   command.action(
     async (
@@ -229,7 +218,7 @@ export const registerStatus: RegisterCommand = (program, { io, dataDir }) => {
       'after',
       '\nExit 1 when a node is not Ready, a machine of the file is not in the cluster, or a flow is blocked.',
     );
-  for (const make of loginOptions) command.addOption(make());
+  addLoginOptions(command);
   command.action(async (file: string, opts: LoginOptions & { json?: boolean; flows: boolean }) => {
     const { spec } = readClusterFile(file, io);
     const status = await withCluster(
@@ -261,7 +250,7 @@ export const registerToken: RegisterCommand = (program, { io, dataDir }) => {
       .command(name)
       .description(description)
       .argument('<cluster.yaml>', 'the cluster file');
-    for (const make of loginOptions) command.addOption(make());
+    addLoginOptions(command);
     return command;
   };
 

@@ -29,7 +29,7 @@ import {
 import { handOut, type ClusterHandout } from '../../fleet/handout';
 import { resetNamespaces, uninstallFleet, type ResetResult } from '../../fleet/reset';
 import { parseConcurrency } from '../options';
-import { parseFd, SECRETS_HELP } from '../secrets';
+import { addLoginOptions, SECRETS_HELP } from '../secrets';
 import { confirm, isInteractive, openCluster } from './apply';
 import type { CliIo, RegisterCommand } from './context';
 
@@ -111,8 +111,7 @@ function progress(write: (text: string) => void): (cluster: string, event: RunEv
 }
 
 export const registerFleet: RegisterCommand = (program, { io, dataDir }) => {
-  program
-    .command('fleet')
+  addLoginOptions(program.command('fleet'))
     .description(
       'a classroom: machines from a roster into several clusters, fixed (names, machine IDs, Pi memory cgroup) and built at once',
     )
@@ -139,9 +138,6 @@ export const registerFleet: RegisterCommand = (program, { io, dataDir }) => {
     )
     .option('--json', 'print the result as JSON on stdout (progress on stderr)')
     .option('--concurrency <n>', "machines worked on at once across the fleet (default: the preset's)")
-    .option('--accept-new-host-keys', 'trust the key of a machine never seen before (never a changed one)')
-    .option('--secrets-file <file>', 'passwords and passphrases per node, YAML, mode 0600')
-    .option('--secrets-fd <n>', 'read the same YAML from this file descriptor', parseFd)
     .addHelpText('after', SECRETS_HELP)
     .action(async (rosterFile: string, opts: FleetOptions) => {
       if (opts.reset && !['uninstall', 'namespaces'].includes(opts.reset))

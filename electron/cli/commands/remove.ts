@@ -11,7 +11,7 @@ import { planRemoval } from '../../../shared/day-two';
 import { readClusterNodes } from '../../day-two/cluster-read';
 import { addressesOf, peerRulesOf, reachable as isReachable } from '../../day-two/peer-rules';
 import { runRemoval } from '../../day-two/remove';
-import { parseFd, SECRETS_HELP } from '../secrets';
+import { addLoginOptions, SECRETS_HELP } from '../secrets';
 import { failure, openCluster, readClusterFile } from './apply';
 import type { RegisterCommand } from './context';
 import {
@@ -36,8 +36,7 @@ export function withoutNode(text: string, name: string): string {
 }
 
 export const registerRemove: RegisterCommand = (program, { io, dataDir }) => {
-  program
-    .command('remove')
+  addLoginOptions(program.command('remove'))
     .description(
       'take a machine out of a running cluster: cordon, drain, uninstall K3s there, delete its node object, take its address out of the others’ firewalls, update the cluster file',
     )
@@ -47,10 +46,7 @@ export const registerRemove: RegisterCommand = (program, { io, dataDir }) => {
     .option('--drain-timeout <seconds>', 'how long the drain may take', '120')
     .option('-y, --yes', 'remove without asking first')
     .option('--json', 'print the result as JSON on stdout (progress on stderr)')
-    .option('--accept-new-host-keys', 'trust the key of a machine never seen before (never a changed one)')
     .option('--plain', 'print plain lines even on a terminal')
-    .option('--secrets-file <file>', 'passwords and passphrases per node, YAML, mode 0600')
-    .option('--secrets-fd <n>', 'read the same YAML from this file descriptor', parseFd)
     .addHelpText('after', SECRETS_HELP)
     .action(async (file: string, name: string, opts: DayTwoFlags) => {
       const drainTimeout = parseSeconds(opts.drainTimeout, '--drain-timeout');

@@ -14,7 +14,7 @@ import { resolveChannel } from '../../day-two/cluster';
 import { CordonLedger, statePath } from '../../day-two/state';
 import { runUpgrade } from '../../day-two/upgrade';
 import { parseConcurrency } from '../options';
-import { parseFd, SECRETS_HELP } from '../secrets';
+import { addLoginOptions, SECRETS_HELP } from '../secrets';
 import { airgapInventory, failure, openCluster, readClusterFile } from './apply';
 import type { RegisterCommand } from './context';
 import {
@@ -39,8 +39,7 @@ interface UpgradeFlags extends DayTwoFlags {
 const ARCHES: readonly string[] = ['amd64', 'arm64', 'arm'];
 
 export const registerUpgrade: RegisterCommand = (program, { io, dataDir }) => {
-  program
-    .command('upgrade')
+  addLoginOptions(program.command('upgrade'))
     .description(
       'upgrade K3s one node at a time (servers, then agents): cordon, drain, install the new version, wait until Ready at it, uncordon',
     )
@@ -54,10 +53,7 @@ export const registerUpgrade: RegisterCommand = (program, { io, dataDir }) => {
     .option('--ready-timeout <seconds>', 'how long a node may take to be Ready at the new version', '300')
     .option('-y, --yes', 'upgrade without asking first')
     .option('--json', 'print the result as JSON on stdout (progress on stderr)')
-    .option('--accept-new-host-keys', 'trust the key of a machine never seen before (never a changed one)')
     .option('--plain', 'print plain lines even on a terminal')
-    .option('--secrets-file <file>', 'passwords and passphrases per node, YAML, mode 0600')
-    .option('--secrets-fd <n>', 'read the same YAML from this file descriptor', parseFd)
     .addHelpText('after', SECRETS_HELP)
     .action(async (file: string, opts: UpgradeFlags) => {
       if (Boolean(opts.to) === Boolean(opts.channel))
