@@ -17,10 +17,27 @@ interface Ssh2Error extends Error {
   code?: string;
 }
 
+/** `details.reason` of a machine that hung up before the login was done (worth another try). */
+export const CLOSED_EARLY = 'closed-early';
+
+/** The machine hung up `stage` ("before the key exchange", "while logging in"). */
+export function closedEarly(target: SshTarget, stage: string): AppError {
+  return new AppError('HOST_UNREACHABLE', `${describeTarget(target)} closed the connection ${stage}.`, {
+    host: target.host,
+    port: target.port,
+    user: target.user,
+    reason: CLOSED_EARLY,
+    stage,
+  });
+}
+
 /** The error ssh2 reported while connecting, as an AppError (the message never holds a secret). */
 export function connectError(error: Ssh2Error, target: SshTarget, readyTimeoutMs: number): AppError {
   const where = describeTarget(target);
   const details = { host: target.host, port: target.port, user: target.user };
+  if (error.level === 'protocol' && error.message === 'Connection lost before handshake') {
+    return closedEarly(target, 'before the key exchange');
+  }
   if (error.level === 'client-authentication') {
     return new AppError(
       'AUTH_FAILED',

@@ -1,5 +1,5 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo, type Socket } from 'node:net';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -183,6 +183,84 @@ describe('SshSession logins', () => {
       }).connect(),
     );
     expect(refused.code).toBe('HOST_UNREACHABLE');
+  });
+});
+
+/** A TCP front to `port` that hangs up on the first `drops` connections once they sent something. */
+async function flakyFront(port: number, drops: number): Promise<{ port: number; accepted: () => number }> {
+  let accepted = 0;
+  const sockets = new Set<Socket>();
+  const front = createServer((socket) => {
+    sockets.add(socket);
+    accepted += 1;
+    if (accepted <= drops) {
+      socket.once('data', () => socket.destroy());
+      return;
+    }
+    const back = connect(port, '127.0.0.1');
+    sockets.add(back);
+    socket.pipe(back).pipe(socket);
+    socket.on('close', () => back.destroy());
+    back.on('close', () => socket.destroy());
+  });
+  await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
+  cleanups.push(
+    () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        front.close(() => resolve());
+      }),
+  );
+  return { port: (front.address() as AddressInfo).port, accepted: () => accepted };
+}
+
+describe('SshSession when the machine hangs up before the login is done', () => {
+  it('tries again: two early hang-ups, then a normal login', async () => {
+    const s = await server();
+    const front = await flakyFront(s.port, 2);
+    const known = knownHosts();
+    known.trust('127.0.0.1', front.port, s.hostKeyBlob);
+    const ssh = session({ ...s, port: front.port }, { password: 'pw-123456' }, known);
+    await ssh.connect();
+    expect((await ssh.exec('echo again')).stdout).toBe('again\n');
+    expect(front.accepted()).toBe(3);
+  });
+
+  it('gives up after three, saying where it hung up and where to look', async () => {
+    const s = await server();
+    const front = await flakyFront(s.port, 99);
+    const known = knownHosts();
+    known.trust('127.0.0.1', front.port, s.hostKeyBlob);
+    const error = await rejection(
+      session({ ...s, port: front.port }, { password: 'pw-123456' }, known).connect(),
+    );
+    expect(error.code).toBe('HOST_UNREACHABLE');
+    expect(error.message).toMatch(
+      /closed the connection before the key exchange\. It did so 3 times in a row/,
+    );
+    expect(error.message).toContain('journalctl -u ssh');
+    expect(front.accepted()).toBe(3);
+  });
+
+  it('tries again when it hangs up after the key exchange, while logging in', async () => {
+    const s = await server({ password: 'pw-123456', hangUpOnLogin: 1 });
+    const ssh = await trusted(s);
+    expect((await ssh.exec('echo in')).stdout).toBe('in\n');
+    const always = await server({ password: 'pw-123456', hangUpOnLogin: 99 });
+    const error = await rejection(trusted(always));
+    expect(error.message).toMatch(/closed the connection while logging in\. It did so 3 times/);
+  });
+
+  it('a refused login is not tried again', async () => {
+    const s = await server();
+    const front = await flakyFront(s.port, 0);
+    const known = knownHosts();
+    known.trust('127.0.0.1', front.port, s.hostKeyBlob);
+    const error = await rejection(
+      session({ ...s, port: front.port }, { password: 'wrong-secret' }, known).connect(),
+    );
+    expect(error.code).toBe('AUTH_FAILED');
+    expect(front.accepted()).toBe(1);
   });
 });
 

@@ -9,7 +9,14 @@ import pLimit from 'p-limit';
 import { Client, type ClientChannel, type ServerHostKeyAlgorithm, type SFTPWrapper } from 'ssh2';
 import { AppError } from '../../shared/errors';
 import { authConfig, type SshCredentials } from './auth';
-import { connectError, connectionLost, describeTarget, type SshTarget } from './errors';
+import {
+  CLOSED_EARLY,
+  closedEarly,
+  connectError,
+  connectionLost,
+  describeTarget,
+  type SshTarget,
+} from './errors';
 import type { HostKeyPolicy } from './host-key-policy';
 
 export type { SshTarget } from './errors';
@@ -99,6 +106,9 @@ const SERVER_HOST_KEY_ALGORITHMS: ServerHostKeyAlgorithm[] = [
   'ssh-rsa',
 ];
 
+/** Tries per login when the machine hangs up before it is done (see `SshSession.open`). */
+const LOGIN_ATTEMPTS = 3;
+
 export class SshSession {
   readonly target: SshTarget;
   private client: Client | null = null;
@@ -125,7 +135,34 @@ export class SshSession {
     return this.connecting;
   }
 
+  /**
+   * Logs in, trying again (twice, after a short pause) when the machine closed or reset the
+   * connection before the login finished: a busy Pi, a flaky Wi-Fi or an sshd just (re)starting
+   * does that now and then, and a run should not fail on it. A refused key, a failed login or a
+   * timeout is final at once.
+   */
   private async open(): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.openOnce();
+        return;
+      } catch (error) {
+        const early = error instanceof AppError && error.details?.reason === CLOSED_EARLY;
+        const reset = error instanceof AppError && error.details?.reason === 'ECONNRESET';
+        if (!(early || reset)) throw error;
+        if (attempt >= LOGIN_ATTEMPTS) {
+          throw new AppError(
+            error.code,
+            `${error.message} It did so ${LOGIN_ATTEMPTS} times in a row: the SSH server's log on the machine says why (\`journalctl -u ssh\`).`,
+            { ...error.details, attempts: LOGIN_ATTEMPTS },
+          );
+        }
+        await new Promise((resolve) => setTimeout(resolve, 400 * attempt));
+      }
+    }
+  }
+
+  private async openOnce(): Promise<void> {
     const { target, hostKeys } = this.options;
     const auth = authConfig(this.options.credentials, this.options.env);
     const sock = this.options.via ? await this.options.via.forwardOut(target.host, target.port) : undefined;
@@ -142,6 +179,9 @@ export class SshSession {
 
     await new Promise<void>((resolve, reject) => {
       let settled = false;
+      // What the machine had got to when it hung up: says where to look (sshd's log).
+      let stage = 'before the key exchange';
+      client.once('handshake', () => (stage = 'while logging in'));
       const fail = (error: AppError): void => {
         if (settled) return;
         settled = true;
@@ -156,14 +196,7 @@ export class SshSession {
       client.on('error', (error) => fail(refusal ?? connectError(error, target, this.readyTimeoutMs)));
       client.once('close', () => {
         if (this.client === client) this.client = null;
-        fail(
-          refusal ??
-            new AppError(
-              'HOST_UNREACHABLE',
-              `${describeTarget(target)} closed the connection while logging in.`,
-              { host: target.host, port: target.port },
-            ),
-        );
+        fail(refusal ?? closedEarly(target, stage));
         this.failInFlight();
       });
       client.on('keyboard-interactive', (_name, _instructions, _lang, prompts, finish) => {
@@ -187,6 +220,7 @@ export class SshSession {
           ? { algorithms: { serverHostKey: [...new Set([...preferred, ...SERVER_HOST_KEY_ALGORITHMS])] } }
           : {}),
         hostVerifier: (key: Buffer) => {
+          stage = 'during the key exchange';
           refusal = hostKeys.verify(this.target, key);
           return refusal === null;
         },

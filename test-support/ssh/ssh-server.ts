@@ -16,6 +16,8 @@ export interface TestServerOptions {
   /** OpenSSH public key line(s) accepted for publickey logins. */
   authorizedKeys?: string[];
   keyboardInteractive?: boolean;
+  /** Hang up on the first N logins once the key exchange is done (a busy or restarting sshd). */
+  hangUpOnLogin?: number;
 }
 
 export interface TestServer {
@@ -91,12 +93,21 @@ export async function startTestServer(
   const sockets = new Set<Socket>();
   const connections = new Set<Connection>();
   const commands: string[] = [];
+  let hangUps = 0;
 
   const server = new Server({ hostKeys: [hostKey.private] }, (client) => {
     connections.add(client);
     client.on('close', () => connections.delete(client));
     client.on('error', () => undefined);
+    let hungUp = false;
     client.on('authentication', (ctx) => {
+      if (hungUp) return;
+      if ((options.hangUpOnLogin ?? 0) > hangUps) {
+        hangUps += 1;
+        hungUp = true;
+        client.end();
+        return;
+      }
       if (ctx.username !== user) return ctx.reject();
       if (ctx.method === 'password' && options.password && same(ctx.password, options.password))
         return ctx.accept();
