@@ -36,6 +36,10 @@ export const INVOKE_CHANNELS = [
   'cluster:upgrade',
   'cluster:planRemove',
   'cluster:remove',
+  'fleet:build',
+  'fleet:dashboard',
+  'fleet:retry',
+  'fleet:cancel',
 ] as const;
 
 export const EVENT_CHANNELS = ['app:log', 'run:event', 'app:menu'] as const;

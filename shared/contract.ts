@@ -26,6 +26,7 @@ import {
   SavedClusterSummarySchema,
 } from './draft';
 import { HostFactsSchema } from './facts-schema';
+import { FleetBuildInput, FleetDashboardSchema, FleetRetryInput } from './fleet/schema';
 import {
   CheckSchema,
   ConnectivityInput,
@@ -217,6 +218,19 @@ export const contract = {
     'cluster:planRemove': { input: PlanRemoveInput, output: PlanRemoveOutput },
     /** Plans again and starts the removal; its progress comes as `run:event`s of the run id. */
     'cluster:remove': { input: RemoveInput, output: DayTwoStarted },
+    /**
+     * Classroom: logs in to and checks every machine of the arranged clusters (their login as
+     * given; the secrets went through `hosts:setCredentials`), then builds every cluster at once
+     * under one limit across the fleet; answers with the dashboard once the runs have started
+     * (their progress comes as `run:event`s of the runs it names).
+     */
+    'fleet:build': { input: FleetBuildInput, output: FleetDashboardSchema },
+    /** The classroom build's dashboard: a row per cluster, failures first. */
+    'fleet:dashboard': { input: NoInput, output: FleetDashboardSchema },
+    /** Retries one machine (its failed steps) or one cluster (a new run; done steps skipped). */
+    'fleet:retry': { input: FleetRetryInput, output: FleetDashboardSchema },
+    /** Stops every run of the classroom build. */
+    'fleet:cancel': { input: NoInput, output: FleetDashboardSchema },
   },
   events: {
     /** Back-end log lines, redacted, as they happen. */

@@ -32,4 +32,40 @@ export class ClassroomPage {
   moveSelect(name: string): Locator {
     return this.page.getByRole('combobox', { name: `Move ${name} to` });
   }
+
+  // The build: preset, login, and the dashboard.
+  get preset(): Locator {
+    return this.page.getByLabel('Preset (class.yaml)');
+  }
+
+  get buildForm(): Locator {
+    return this.page.getByRole('form', { name: 'Build the clusters' });
+  }
+
+  get buildButton(): Locator {
+    return this.page.getByRole('button', { name: 'Build all clusters' });
+  }
+
+  /** The dashboard's one-line summary. */
+  get summary(): Locator {
+    return this.page.getByRole('status', { name: 'Classroom build' });
+  }
+
+  /** The dashboard's rows, in the order shown (failures first). */
+  get rows(): Locator {
+    return this.page.getByRole('region', { name: /^Build of .+-/ });
+  }
+
+  row(cluster: string): Locator {
+    return this.page.getByRole('region', { name: `Build of ${cluster}` });
+  }
+
+  /** A row's machine cells, in the order shown (failures first). */
+  cells(cluster: string): Locator {
+    return this.page.getByRole('list', { name: `Machines of ${cluster}` }).getByRole('listitem');
+  }
+
+  cell(cluster: string, host: string): Locator {
+    return this.cells(cluster).filter({ has: this.page.getByText(host, { exact: true }) });
+  }
 }

@@ -10,6 +10,7 @@ import { ClusterStore } from '../clusters/store';
 import { ClusterService } from '../day-two/cluster-service';
 import { DayTwoRuns } from '../day-two/day-two-runs';
 import { FileDialogService, type Dialogs } from '../desktop/files';
+import { FleetService } from '../fleet/service';
 import { RunService } from '../engine/service';
 import { HostsService } from '../probe/hosts-service';
 import type { SecretPersistence } from '../ssh/secrets';
@@ -104,6 +105,7 @@ export function createBackend(options: BackendOptions): Backend {
     pool: () => hosts.pool,
     onEvent: (event) => hub.emit('run:event', event),
   });
+  const fleet = new FleetService(() => ({ hosts, pool: hosts.pool, service: runs, logger }));
   const handlers: Handlers = {
     'app:info': () =>
       Promise.resolve({
@@ -195,6 +197,10 @@ export function createBackend(options: BackendOptions): Backend {
     'cluster:planRemove': ({ spec, node }, ctx) =>
       dayTwoRuns.planRemove(spec, node, ctx.signal ?? AbortSignal.timeout(120_000)),
     'cluster:remove': ({ spec, node, ...request }) => dayTwoRuns.remove(spec, node, request),
+    'fleet:build': (input, ctx) => fleet.build(input, ctx.signal),
+    'fleet:dashboard': () => settle(() => fleet.dashboard()),
+    'fleet:retry': (input, ctx) => fleet.retry(input, ctx.signal),
+    'fleet:cancel': () => settle(() => fleet.cancel()),
   };
   const dispatcher = createDispatcher({ handlers, logger });
   logger.info('app', `back end started (${options.front} front, version ${options.version})`);

@@ -6,7 +6,7 @@
 import pLimit, { type LimitFunction } from 'p-limit';
 import { AppError } from '../../shared/errors';
 import type { HostFacts } from '../../shared/facts';
-import { dashboard, type ClusterRow } from '../../shared/fleet/dashboard';
+import { dashboard, type ClusterRow, type MachineCell } from '../../shared/fleet/dashboard';
 import { fleetFixPlan, type FleetFixPlan } from '../../shared/fleet/fixes';
 import type { Preset } from '../../shared/fleet/preset';
 import type { RunEvent, RunSnapshot } from '../../shared/run';
@@ -40,6 +40,8 @@ export async function probeFleet(
   ctx: FleetContext,
   nodes: NodeSpec[],
   signal?: AbortSignal,
+  /** Trust a machine seen for the first time (never a changed key), as --accept-new-host-keys. */
+  options: { acceptNew?: boolean } = {},
 ): Promise<{ facts: Record<string, HostFacts>; failed: Record<string, string> }> {
   const limit = pLimit(16);
   const facts: Record<string, HostFacts> = {};
@@ -48,6 +50,15 @@ export async function probeFleet(
     nodes.map((node) =>
       limit(async () => {
         try {
+          if (options.acceptNew)
+            await ctx.hosts.connectAll({
+              acceptNew: true,
+              targets: [
+                { name: node.nodeName, target: { host: node.address, port: node.port, user: node.user } },
+              ],
+              onTrusted: (name, offer) =>
+                ctx.logger.info('fleet', `${name}: trusted new ${offer.keyType} key ${offer.fingerprint}`),
+            });
           facts[node.nodeName] = await ctx.hosts.probe(
             { host: node.address, port: node.port, user: node.user },
             signal,
@@ -108,10 +119,12 @@ export function startBuild(
     specs: ClusterSpec[];
     facts: Record<string, HostFacts>;
     concurrency: number;
+    /** The fleet's limit already in use (a retry joins it); a new one otherwise. */
+    limit?: LimitFunction;
     onEvent?: (cluster: string, event: RunEvent) => void;
   },
 ): FleetBuild {
-  const limit = pLimit(options.concurrency);
+  const limit = options.limit ?? pLimit(options.concurrency);
   const runs = new Map<string, StartedRun>();
   const refused = new Map<string, string>();
   for (const spec of options.specs) {
@@ -138,8 +151,15 @@ export function startBuild(
   return { runs, refused, limit, done };
 }
 
-/** The dashboard rows of a build (failures first); a refused cluster shows every machine failed. */
-export function buildRows(specs: ClusterSpec[], build: Pick<FleetBuild, 'runs' | 'refused'>): ClusterRow[] {
+/**
+ * The dashboard rows of a build (failures first). A refused cluster shows every machine failed;
+ * with `problems` (by node name: a machine that could not be logged in to), that machine shows
+ * its own reason and the others of its cluster wait for it.
+ */
+export function buildRows(
+  specs: ClusterSpec[],
+  build: Pick<FleetBuild, 'runs' | 'refused'> & { problems?: ReadonlyMap<string, string> },
+): ClusterRow[] {
   const snapshots = Object.fromEntries([...build.runs].map(([name, r]) => [name, r.run.snapshot]));
   const rows = dashboard(
     specs.map((s) => ({ cluster: s.name, machines: s.nodes.map((n) => n.nodeName) })),
@@ -148,13 +168,24 @@ export function buildRows(specs: ClusterSpec[], build: Pick<FleetBuild, 'runs' |
   return rows
     .map((row): ClusterRow => {
       const why = build.refused.get(row.cluster);
-      return why
-        ? {
-            ...row,
-            state: 'failed',
-            machines: row.machines.map((m) => ({ ...m, state: 'failed' as const, problem: why })),
-          }
-        : row;
+      if (!why) return row;
+      const own = (host: string) => build.problems?.get(host);
+      const anyOwn = row.machines.some((m) => own(m.host));
+      const cells = row.machines.map((m): MachineCell => {
+        const mine = own(m.host);
+        if (mine) return { host: m.host, state: 'failed', problem: mine };
+        return anyOwn
+          ? { host: m.host, state: 'blocked', problem: why }
+          : { host: m.host, state: 'failed', problem: why };
+      });
+      return {
+        ...row,
+        state: 'failed',
+        machines: [
+          ...cells.filter((c) => c.state === 'failed'),
+          ...cells.filter((c) => c.state !== 'failed'),
+        ],
+      };
     })
     .sort((a, b) => Number(b.state === 'failed') - Number(a.state === 'failed'));
 }

@@ -1,12 +1,15 @@
 /**
  * Classroom: a roster pasted as CSV (address,group[,name[,role]]), a list or a range, split into
  * clusters (by its group column, or into N); machines move between clusters by drag and drop,
- * with the "Move to" choice, or from the keyboard (Alt+Left / Alt+Right on a machine).
+ * with the "Move to" choice, or from the keyboard (Alt+Left / Alt+Right on a machine). Then the
+ * preset and the login, and every cluster built at once on one dashboard.
  */
 import { useState, type DragEvent, type KeyboardEvent } from 'react';
 import { DEFAULT_NAMING } from '../../../shared/fleet/preset';
 import { nodeNameFor, type FleetCluster, type FleetMachine } from '../../../shared/fleet/assign';
 import { useAppStore } from '../store';
+import { BuildForm } from './BuildForm';
+import { FleetDashboard } from './FleetDashboard';
 
 const DRAG_TYPE = 'application/x-k3s-wizard-machine';
 
@@ -163,6 +166,8 @@ export function ClassroomScreen() {
           ))}
         </div>
       )}
+      {fleet.length > 0 && <BuildForm />}
+      <FleetDashboard />
     </div>
   );
 }

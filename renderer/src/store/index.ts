@@ -12,6 +12,7 @@ import { createClusterSlice, type ClusterSlice } from './cluster-slice';
 import { createConnectSlice, type ConnectSlice } from './connect-slice';
 import { createDayTwoSlice, type DayTwoSlice } from './day-two-slice';
 import { createFactsSlice, type FactsSlice } from './facts-slice';
+import { createFleetBuildSlice, type FleetBuildSlice } from './fleet-build-slice';
 import { createHostsSlice, type HostsSlice } from './hosts-slice';
 import { createLogSlice, type LogSlice } from './log-slice';
 import { createRunSlice, type RunSlice } from './run-slice';
@@ -31,7 +32,8 @@ export type Store = AppSlice &
   ClusterPageSlice &
   DayTwoSlice &
   LogSlice &
-  ClassroomSlice;
+  ClassroomSlice &
+  FleetBuildSlice;
 
 /** What survives a reload of the window: the draft and the run to catch up with. No secrets live in the store. */
 const PERSISTED = [
@@ -61,6 +63,7 @@ export function createAppStore(bridge: AppBridge, options: { storage?: StateStor
     ...createDayTwoSlice(bridge)(...args),
     ...createLogSlice(bridge)(...args),
     ...createClassroomSlice(...args),
+    ...createFleetBuildSlice(bridge)(...args),
   });
   const store = options.storage
     ? createStore<Store>()(
