@@ -36,5 +36,5 @@ export function dashboardSummary(d: FleetDashboard): string {
   if (d.running)
     return `Building ${clusters} clusters, ${d.concurrency} machines at a time: ${ready} of ${machines.length} machines ready${failed ? `, ${failed} failed` : ''}.`;
   if (!broken.length) return `All ${clusters} clusters are ready (${machines.length} machines).`;
-  return `${broken.length} of ${clusters} clusters did not finish (${broken.map((r) => r.cluster).join(', ')}): ${failed} machines failed. Fix what they say, then retry them.`;
+  return `${broken.length} of ${clusters} clusters did not finish (${broken.map((r) => r.cluster).join(', ')}): ${failed} ${failed === 1 ? 'machine' : 'machines'} failed. Fix what they say, then retry them.`;
 }
