@@ -102,3 +102,18 @@ describe('fleet dashboard', () => {
     ]);
   });
 });
+
+describe('a failed cell', () => {
+  it("does not name its step twice when the engine's message already does", () => {
+    const s = snapshot('c-a', ['a1'], { a1: 'failed' });
+    const step = s.steps['install:a1']!;
+    step.error = {
+      code: 'COMMAND_FAILED',
+      message: 'a1, step "Install a1": cannot reach 10.0.0.1:6443',
+      lastOutput: [],
+    };
+    expect(dashboard([{ cluster: 'c-a', machines: ['a1'] }], { 'c-a': s })[0]?.machines[0]?.problem).toBe(
+      'a1, step "Install a1": cannot reach 10.0.0.1:6443',
+    );
+  });
+});

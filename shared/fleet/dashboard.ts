@@ -39,8 +39,15 @@ function cell(snapshot: RunSnapshot, host: string): MachineCell {
     .map((id) => snapshot.steps[id])
     .filter((s) => s?.host === host && !CLUSTER_PHASES.has(s.phase));
   const failed = steps.find((s) => s?.status === 'failed');
-  if (failed)
-    return { host, state: 'failed', problem: `${failed.title}: ${failed.error?.message ?? 'failed'}` };
+  if (failed) {
+    const message = failed.error?.message ?? 'failed';
+    // The engine's own words often name the step already: it is not said twice.
+    return {
+      host,
+      state: 'failed',
+      problem: message.includes(failed.title) ? message : `${failed.title}: ${message}`,
+    };
+  }
   const blocked = steps.find((s) => s?.status === 'blocked');
   if (blocked)
     return { host, state: 'blocked', problem: `waits for ${blocked.blockedBy ?? 'an earlier step'}` };
