@@ -8,7 +8,7 @@
  * one still failing comes first; the port unblocked, "Retry" on that machine finishes it. Each
  * server then lists its own two nodes Ready.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -44,8 +44,22 @@ test('every cluster at once: the failure first, retried after the fault is clear
   await expect(room.machines('a')).toHaveCount(2);
   await expect(room.machines('b')).toHaveCount(2);
 
-  const m = mirror();
+  // A preset with a typo is refused by the back end, its problem named.
+  const form = room.buildForm;
   await room.preset.fill(
+    'apiVersion: k3s-wizard/v1\nkind: ClassroomPreset\nname: fcb\nfirewal: { policy: leave }\n',
+  );
+  await room.buildButton.click();
+  await expect(form.getByRole('alert', { name: 'Build problem' })).toContainText(
+    'Unknown setting “firewal”; check its spelling.',
+  );
+  await expect(room.summary).toBeHidden();
+
+  // The class's preset file, opened: its text, and its login in the login fields.
+  const m = mirror();
+  const file = join(mkdtempSync(join(tmpdir(), 'k3sw-class-')), 'class.yaml');
+  writeFileSync(
+    file,
     stringify({
       apiVersion: 'k3s-wizard/v1',
       kind: 'ClassroomPreset',
@@ -60,13 +74,15 @@ test('every cluster at once: the failure first, retried after the fault is clear
       disable: ['traefik'],
       firewall: { policy: 'leave' },
       naming: 'pi-<group>-<n>',
+      login: { user: hosts[0]!.user, auth: { method: 'key', keyPath: hosts[0]!.keyPath } },
       build: { concurrency: 4 },
     }),
   );
-  const form = room.buildForm;
-  await form.getByLabel('User', { exact: true }).fill(hosts[0]!.user);
-  await form.getByLabel('Log in with').selectOption('key');
-  await form.getByLabel('Key file').fill(hosts[0]!.keyPath);
+  await form.getByLabel('Open a preset file').setInputFiles(file);
+  await expect(room.preset).toHaveValue(/name: fcb/);
+  await expect(form.getByLabel('User', { exact: true })).toHaveValue(hosts[0]!.user);
+  await expect(form.getByLabel('Log in with')).toHaveValue('key');
+  await expect(form.getByLabel('Key file')).toHaveValue(hosts[0]!.keyPath);
 
   // Refused first: machines never seen need their keys trusted.
   await room.buildButton.click();

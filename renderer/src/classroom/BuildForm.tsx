@@ -14,6 +14,7 @@ const MAX_PRESET_BYTES = 100_000;
 export function BuildForm() {
   const presetText = useAppStore((s) => s.presetText);
   const setPresetText = useAppStore((s) => s.setPresetText);
+  const openPreset = useAppStore((s) => s.openPreset);
   const login = useAppStore((s) => s.fleetLogin);
   const setLogin = useAppStore((s) => s.setFleetLogin);
   const acceptNew = useAppStore((s) => s.acceptNewHostKeys);
@@ -57,8 +58,8 @@ export function BuildForm() {
       <label htmlFor="fleet-preset">Preset (class.yaml)</label>
       <p className="help" id="fleet-preset-help">
         The K3s version or channel, disabled components, firewall policy, install source and naming of every
-        cluster; the same file <code>k3s-wizard fleet --preset</code> reads. Its login is replaced by the one
-        below.
+        cluster; the same file <code>k3s-wizard fleet --preset</code> reads. Opening one fills the login below
+        from it; the login below is the one used.
       </p>
       <textarea
         id="fleet-preset"

@@ -5,7 +5,7 @@
  * machine, through `hosts:setCredentials`, as the Hosts step does.
  */
 import type { StateCreator } from 'zustand';
-import { presetToYaml, starterPreset } from '../../../shared/fleet/preset';
+import { parsePreset, presetToYaml, starterPreset } from '../../../shared/fleet/preset';
 import type { FleetDashboard } from '../../../shared/fleet/schema';
 import type { RunEvent } from '../../../shared/run';
 import type { AppBridge } from '../bridge';
@@ -21,6 +21,8 @@ export interface FleetLoginDraft extends Pick<HostDraft, 'user' | 'auth' | 'keyP
 export interface FleetBuildSlice {
   presetText: string;
   setPresetText: (text: string) => void;
+  /** A preset file opened: its text, and its login in the login fields (the back end reads it again). */
+  openPreset: (text: string) => void;
   fleetLogin: FleetLoginDraft;
   setFleetLogin: (login: FleetLoginDraft) => void;
   /** Trust machines seen for the first time (never a changed key). */
@@ -96,6 +98,25 @@ export const createFleetBuildSlice =
     return {
       presetText: presetToYaml(starterPreset()),
       setPresetText: (text) => set({ presetText: text }),
+      openPreset(text) {
+        const { preset } = parsePreset(text);
+        const login = preset?.login;
+        set({
+          presetText: text,
+          ...(login
+            ? {
+                fleetLogin: {
+                  user: login.user,
+                  port: login.port,
+                  auth: login.auth.method,
+                  keyPath: login.auth.method === 'key' ? login.auth.keyPath : '',
+                },
+                // the preset's limit, unless the teacher changes it again
+                fleetConcurrency: null,
+              }
+            : {}),
+        });
+      },
       fleetLogin: { user: 'pi', port: 22, auth: 'agent', keyPath: '' },
       setFleetLogin: (login) => set({ fleetLogin: login }),
       acceptNewHostKeys: false,

@@ -173,3 +173,27 @@ describe('the dashboard view', () => {
     );
   });
 });
+
+describe('opening a preset file', () => {
+  it('takes its text, and its login into the login fields', () => {
+    const store = createAppStore(fakeBridge(() => dashboard()).bridge);
+    store.getState().setFleetConcurrency(12);
+    store
+      .getState()
+      .openPreset(
+        'apiVersion: k3s-wizard/v1\nkind: ClassroomPreset\nname: y7\nlogin:\n  user: student\n  port: 2222\n  auth: { method: key, keyPath: /keys/class }\n',
+      );
+    expect(store.getState().presetText).toContain('name: y7');
+    expect(store.getState().fleetLogin).toEqual({
+      user: 'student',
+      port: 2222,
+      auth: 'key',
+      keyPath: '/keys/class',
+    });
+    expect(store.getState().fleetConcurrency).toBeNull();
+    // a file that is not a preset: its text is shown (the build names its problems), the login kept
+    store.getState().openPreset('kind: Nope\n');
+    expect(store.getState().presetText).toBe('kind: Nope\n');
+    expect(store.getState().fleetLogin.user).toBe('student');
+  });
+});
