@@ -80,28 +80,25 @@ describe('install batches', () => {
 });
 
 describe('waits in a row', () => {
-  it('tries every node Ready and DNS at once (one node list, not a kubectl per node); only a wait not met yet goes on by itself', async () => {
-    let a2 = 0;
+  it('tries every node Ready (one node list, not a kubectl per node) and DNS at once; only a wait not met yet goes on by itself', async () => {
+    let ready = 0;
     const plan = threeNodePlan();
     for (const step of plan.steps)
       for (const action of step.actions) if (action.kind === 'wait-for') action.intervalMs = 10;
-    const item = (name: string, ready: boolean) => ({
-      metadata: { name, labels: {} },
-      status: {
-        conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }],
-        nodeInfo: {},
-        addresses: [],
-      },
-    });
-    const list = JSON.stringify({ items: [item('s1', true), item('a1', true), item('a2', false)] });
+    const notYet = 'k3s-wizard: not Ready: a2 (listed as a2, Ready: False)\n';
     const h = harness({
       plan,
       rules: {
         s1: [
-          // The first tries: the other waits side by side (DNS), then the node list.
-          { match: /k3s-wizard-waits/, reply: { code: 0, stdout: `k3s-wizard-wait 0 0\n${list}\n` } },
-          { match: /k3s-wizard-ready.* a2 /, reply: () => ({ code: ++a2 < 2 ? 1 : 0 }) },
-          { match: /k3s-wizard-ready|rollout status/, reply: { code: 0 } },
+          // The first tries side by side: every node Ready (not yet), DNS (met).
+          {
+            match: /k3s-wizard-waits/,
+            reply: { code: 0, stdout: 'k3s-wizard-wait 1 0\nk3s-wizard-wait 0 1\n' },
+          },
+          {
+            match: /k3s-wizard-ready/,
+            reply: () => (++ready < 2 ? { code: 1, stderr: notYet } : { code: 0 }),
+          },
         ],
       },
     });
@@ -110,13 +107,53 @@ describe('waits in a row', () => {
     const verify = plan.steps.find((s) => s.id === 'verify:cluster');
     const s1 = h.requests.filter((r) => r.host === 's1');
     const first = s1.findIndex((r) => r.command.includes('k3s-wizard-waits'));
-    expect(s1[first]?.command).toContain('kubectl get nodes -o json');
+    expect(s1[first]?.command).toContain('k3s-wizard-ready');
     expect(s1[first]?.command).toContain('rollout status');
-    // After the one round trip, only a2's wait goes on, by itself, until it is met.
+    // One check for every node: the node list is read once per try, not once per node.
+    expect(s1[first]?.command.match(/kubectl get nodes/g)).toHaveLength(1);
+    // After the one round trip, only the node check goes on, by itself, until it is met.
     const after = s1.slice(first + 1).filter((r) => /k3s-wizard-ready|rollout status/.test(r.command));
-    expect(after.every((r) => / a2 /.test(r.command))).toBe(true);
-    expect(a2).toBe(2);
+    expect(after.map((r) => /k3s-wizard-ready/.test(r.command) && !/rollout status/.test(r.command))).toEqual(
+      [true, true],
+    );
+    expect(ready).toBe(2);
     expect(progress(h.events, 'verify:cluster')).toEqual(verify?.actions.map((_, i) => i));
+    // What the try said was not Ready yet is in the step's output.
+    const output = h.events.flatMap((e) =>
+      e.type === 'output' && e.stepId === 'verify:cluster' ? e.lines : [],
+    );
+    expect(output).toContain(notYet.trim());
+  });
+
+  it('names exactly the nodes that never became Ready', async () => {
+    const plan = threeNodePlan();
+    for (const step of plan.steps)
+      for (const action of step.actions)
+        if (action.kind === 'wait-for') {
+          action.intervalMs = 5;
+          action.timeoutMs = 1000;
+        }
+    const h = harness({
+      plan,
+      rules: {
+        s1: [
+          {
+            match: (c) => c.includes('k3s-wizard-ready') && !c.includes('k3s-wizard-waits'),
+            reply: {
+              code: 1,
+              stderr: 'k3s-wizard: not Ready: a2 (listed as a2, Ready: False)\n',
+            },
+          },
+        ],
+      },
+    });
+    const snapshot = await h.run.start();
+    const failed = snapshot.steps['verify:cluster'];
+    expect(failed?.status).toBe('failed');
+    expect(failed?.error?.code).toBe('NODE_NOT_READY');
+    expect(failed?.error?.message).toBe(
+      's1: 1 of 3 nodes did not become Ready within 1 s: a2 (listed as a2, Ready: False). Look at each one’s K3s journal (journalctl -u k3s-agent on an agent, -u k3s on a server).',
+    );
   });
 });
 
