@@ -178,6 +178,70 @@ describe('early checks', () => {
   });
 });
 
+describe('the join token on a re-run', () => {
+  const done = [{ match: /k3s-wizard-check.*config\.yaml/, reply: { code: 0 } }];
+  const readsToken = (h: ReturnType<typeof harness>) =>
+    h.requests.filter((r) => r.command.includes('/var/lib/rancher/k3s/server/token'));
+
+  it('is not read when every machine that joins with it is already done', async () => {
+    const h = harness({
+      plan: threeNodePlan(),
+      rules: { s1: done, a1: done, a2: done },
+      services: { saveKubeconfig: () => Promise.resolve({ path: '/k', changed: false }) },
+    });
+    const snapshot = await h.run.start();
+    expect(snapshot.status).toBe('succeeded');
+    expect(snapshot.steps['credentials:token']).toMatchObject({
+      status: 'skipped',
+      skipReason: 'not-needed',
+    });
+    expect(readsToken(h)).toEqual([]);
+    for (const id of ['install:a1', 'install:a2'])
+      expect(snapshot.steps[id]).toMatchObject({ status: 'skipped', skipReason: 'done' });
+    expect(snapshot.changed).toBe(false);
+  });
+
+  it('is read as soon as one of them needs it, and that one joins with it', async () => {
+    // a2 answers "already done?" slowly: a1's "no" is enough to read the token.
+    const slow = [{ match: /k3s-wizard-check.*config\.yaml/, delayMs: 300, reply: { code: 0 } }];
+    const h = harness({ plan: threeNodePlan(), rules: { s1: done, a2: slow } });
+    const snapshot = await h.run.start();
+    expect(snapshot.status).toBe('succeeded');
+    expect(snapshot.steps['credentials:token']?.status).toBe('done');
+    expect(readsToken(h)).toHaveLength(1);
+    const read = h.events.find((e) => e.type === 'step-finished' && e.stepId === 'credentials:token');
+    const a2Checked = h.requests.find((r) => r.host === 'a2' && r.command.includes('k3s-wizard-check'));
+    expect(read && a2Checked && Date.parse(read.time) < a2Checked.at + 300).toBe(true);
+    expect(snapshot.steps['install:a1']?.status).toBe('done');
+    expect(snapshot.steps['install:a2']).toMatchObject({ status: 'skipped', skipReason: 'done' });
+    const config = h.requests.find((r) => r.host === 'a1' && r.kind === 'write-file');
+    expect(config?.stdin).toContain(TOKEN);
+  });
+
+  it('is read when a machine that joins has a step of its own before (its answer could change)', async () => {
+    const plan = threeNodePlan();
+    const a1 = plan.steps.find((s) => s.id === 'install:a1');
+    plan.steps.unshift({
+      id: 'prepare:a1:cgroup',
+      phase: 'prepare',
+      host: 'a1',
+      title: 'Prepare a1',
+      actions: [{ kind: 'exec', command: 'true', sudo: true, what: 'prepare' }],
+      secrets: [],
+      alreadyDone: null,
+      timeoutMs: 60_000,
+      dependsOn: [],
+      notes: [],
+    });
+    a1?.dependsOn.push('prepare:a1:cgroup');
+    const h = harness({ plan, rules: { s1: done, a1: done, a2: done } });
+    const snapshot = await h.run.start();
+    expect(snapshot.status).toBe('succeeded');
+    expect(snapshot.steps['credentials:token']?.status).toBe('done');
+    expect(readsToken(h)).toHaveLength(1);
+  });
+});
+
 describe('air-gap uploads', () => {
   it('compares every file in one round trip, copies only what differs, and places it in the batch', async () => {
     const spec = makeSpec([node('s1', '10.0.0.1', 'server', { arch: 'amd64' })], {

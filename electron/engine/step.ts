@@ -48,7 +48,7 @@ export async function executeStep(ctx: StepContext): Promise<StepOutcome> {
         timeoutMs: Math.min(60_000, remaining()),
       }));
     if (checked.done) {
-      ctx.emit({ type: 'step-skipped', ...on, reason: 'done' });
+      ctx.emit({ type: 'step-skipped', ...on, reason: checked.notNeeded ? 'not-needed' : 'done' });
       return 'skipped';
     }
     if (ctx.dryRun) {
