@@ -4,7 +4,14 @@ import { describe, expect, it } from 'vitest';
 import type { RunEvent } from '../../shared/run';
 import { buildPlan } from '../../shared/plan';
 import { makeSpec, node } from '../../test-support/shared/spec';
-import { harness, INSTALL, nodeListJson, threeNodePlan, TOKEN } from '../../test-support/engine/harness';
+import {
+  harness,
+  INSTALL,
+  KUBECONFIG_TEXT,
+  nodeListJson,
+  threeNodePlan,
+  TOKEN,
+} from '../../test-support/engine/harness';
 
 function progress(events: RunEvent[], stepId: string): number[] {
   return events.flatMap((e) => (e.type === 'progress' && e.stepId === stepId ? [e.action] : []));
@@ -330,10 +337,11 @@ describe('a run that changes nothing', () => {
   const allDone = [
     { match: /config\.yaml.*k3s-wizard-check|k3s-wizard-check.*config\.yaml/, reply: { code: 0 } },
   ];
-  const slowToken = {
-    match: /^cat -- \/var\/lib\/rancher\/k3s\/server\/token$/,
+  // The verify step waits for the kubeconfig (it lists the nodes from here with it).
+  const slowKubeconfig = {
+    match: /^cat -- \/etc\/rancher\/k3s\/k3s\.yaml$/,
     delayMs: 150,
-    reply: { stdout: `${TOKEN}\n` },
+    reply: { stdout: `${KUBECONFIG_TEXT}\n` },
   };
   const waitsOf = (h: ReturnType<typeof harness>) =>
     h.requests.filter((r) => r.host === 's1' && r.command.includes('k3s-wizard-waits'));
@@ -344,7 +352,7 @@ describe('a run that changes nothing', () => {
     let flowsAskedAt = 0;
     const h = harness({
       plan: threeNodePlan(),
-      rules: { s1: [slowToken, ...allDone], a1: allDone, a2: allDone },
+      rules: { s1: [slowKubeconfig, ...allDone], a1: allDone, a2: allDone },
       services: {
         saveKubeconfig: ({ contextName }) =>
           Promise.resolve({ path: `/home/me/.kube/${contextName}`, changed: false }),
@@ -357,7 +365,7 @@ describe('a run that changes nothing', () => {
     const snapshot = await h.run.start();
     expect(snapshot.status).toBe('succeeded');
     expect(snapshot.changed).toBe(false);
-    // Once, and before the verify step started (while the token was still being read).
+    // Once, and before the verify step started (while the kubeconfig was still being read).
     expect(waitsOf(h)).toHaveLength(1);
     expect(waitsOf(h)[0]?.at).toBeLessThan(verifyStart(h));
     expect(flowsAskedAt).toBeLessThan(verifyStart(h));
@@ -368,7 +376,7 @@ describe('a run that changes nothing', () => {
     let flowsAskedAt = 0;
     const h = harness({
       plan: threeNodePlan(),
-      rules: { s1: [slowToken, ...allDone], a1: allDone },
+      rules: { s1: [slowKubeconfig, ...allDone], a1: allDone },
       services: {
         testFlows: () => {
           flowsAskedAt = Date.now();

@@ -283,7 +283,8 @@ export function buildPlan(
     steps.push(step);
     installs.push(step.id);
   }
-  steps.push(verifyStep(spec, first.nodeName, installs, facts));
+  // After the kubeconfig too: the step ends by listing the nodes from this computer with it.
+  steps.push(verifyStep(spec, first.nodeName, [...installs, 'credentials:kubeconfig'], facts));
   if (spec.install.source === 'airgap') addFileCheck(steps, first.nodeName, spec.install.folder);
   if (hasErrors(issues)) return { ok: false, issues };
   return { ok: true, plan: { cluster: spec.name, phases: PHASES, steps, issues } };
