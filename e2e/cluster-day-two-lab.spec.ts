@@ -5,7 +5,6 @@
  * is removed (the server's removal is refused with the reason) and is gone from the cluster and
  * from its machine.
  */
-import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures';
 import { down, ensureMirror, exec, mirror, up, type LabHost } from './lab/index';
 
@@ -14,18 +13,6 @@ let server: LabHost;
 let agent: LabHost;
 
 test.describe.configure({ mode: 'serial', timeout: 900_000 });
-
-async function openClusterPage(page: Page): Promise<void> {
-  const dialog = page.getByRole('dialog', { name: 'Saved clusters' });
-  await expect(async () => {
-    if (await dialog.isVisible()) await page.keyboard.press('Escape');
-    await page.getByRole('button', { name: 'Saved clusters' }).click();
-    await expect(dialog.getByRole('button', { name: 'Cluster page of daytwo' })).toBeVisible({
-      timeout: 2000,
-    });
-  }).toPass({ timeout: 30_000 });
-  await dialog.getByRole('button', { name: 'Cluster page of daytwo' }).click();
-}
 
 test.beforeAll(async () => {
   test.setTimeout(900_000);
@@ -60,7 +47,7 @@ test('upgrades the cluster to the v1.33 channel, then removes its agent', async 
   await wizard.nextButton.click();
   await expect(wizard.heading).toHaveText('Done');
 
-  await openClusterPage(page);
+  await wizard.openClusterPage('daytwo');
   await expect(wizard.heading).toHaveText('Cluster daytwo');
   const nodes = page.getByRole('table', { name: 'Nodes' });
   await expect(nodes.getByRole('row').filter({ hasText: 'dtagent' })).toContainText('v1.32.9+k3s1', {
