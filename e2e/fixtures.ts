@@ -24,6 +24,10 @@ export function startServe(env: NodeJS.ProcessEnv = {}): Promise<RunningApp> {
   // a login attempt must fail before any packet leaves for them (only lab hosts are dialled).
   const base = { ...process.env };
   delete base.SSH_AUTH_SOCK;
+  // Its own kubeconfig too, unless the test brings one: an install merges its cluster there, and
+  // this machine's own ~/.kube/config must neither change nor decide what a later run sees (a
+  // context left by an earlier run made the cluster name taken).
+  base.KUBECONFIG = join(dataDir, 'kube', 'config');
   const child = spawn(process.execPath, [join(root, 'out', 'cli', 'index.js'), 'serve', '--port', '0'], {
     env: { ...base, ...env, K3S_WIZARD_DATA_DIR: dataDir },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -111,7 +115,11 @@ export const test = base.extend<{
     if (process.env.K3S_WIZARD_E2E_FRONT === 'electron') {
       const electronApp = await _electron.launch({
         args: [root],
-        env: { ...process.env, K3S_WIZARD_DATA_DIR: app.dataDir },
+        env: {
+          KUBECONFIG: join(app.dataDir, 'kube', 'config'),
+          ...process.env,
+          K3S_WIZARD_DATA_DIR: app.dataDir,
+        },
       });
       const window: Page = await electronApp.firstWindow();
       pageErrors.watch(window);

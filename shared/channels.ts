@@ -29,6 +29,7 @@ export const INVOKE_CHANNELS = [
   'bundle:create',
   'files:download',
   'airgap:scan',
+  'cluster:adopt',
   'cluster:status',
   'cluster:revokeToken',
   'cluster:planUpgrade',

@@ -18,7 +18,13 @@ import {
 } from './day-two/actions-schema';
 import { ClusterStatusSchema } from './day-two/status';
 import { TOKEN_ID } from './day-two/tokens';
-import { ClusterDraftInputSchema, ClusterDraftSchema, ClusterSlug, SavedClusterSummarySchema } from './draft';
+import {
+  AUTH_METHODS,
+  ClusterDraftInputSchema,
+  ClusterDraftSchema,
+  ClusterSlug,
+  SavedClusterSummarySchema,
+} from './draft';
 import { HostFactsSchema } from './facts-schema';
 import {
   CheckSchema,
@@ -166,6 +172,26 @@ export const contract = {
     'airgap:scan': {
       input: z.strictObject({ folder: z.string().min(1).max(4096) }),
       output: z.object({ files: z.array(z.string()), sha256: z.record(z.string(), z.string()) }),
+    },
+    /**
+     * Adopt: reads the running cluster of a server the user logged in to on the Hosts step
+     * (its login as given there) and saves it as an installed cluster, to open on its page.
+     */
+    'cluster:adopt': {
+      input: z.strictObject({
+        address: z.string().min(1).max(253),
+        port: z.number().int().min(1).max(65535),
+        user: z.string().min(1).max(64),
+        auth: z.enum(AUTH_METHODS),
+        keyPath: z.string().max(4096),
+        sudoPasswordGiven: z.boolean().default(false),
+      }),
+      output: z.object({
+        slug: ClusterSlug,
+        name: z.string(),
+        notes: z.array(z.string()),
+        missing: z.array(z.object({ node: z.string(), what: z.string() })),
+      }),
     },
     /**
      * The cluster page: the nodes as the first server's API lists them, the flows between the

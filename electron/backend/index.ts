@@ -1,3 +1,4 @@
+import { adoptAndSave } from '../day-two/adopt-saved';
 import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import type { Front } from '../../shared/contract';
 import { AppError } from '../../shared/errors';
@@ -174,6 +175,7 @@ export function createBackend(options: BackendOptions): Backend {
         return kubeconfigDownload(path, input.context);
       }),
     'airgap:scan': ({ folder }) => settle(() => readAirgapFolder(expandHome(folder))),
+    'cluster:adopt': (input) => adoptAndSave(input, { service: day2, clusters }),
     'cluster:status': ({ spec, flows }, ctx) =>
       day2.status({
         spec,

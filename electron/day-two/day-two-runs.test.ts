@@ -68,14 +68,13 @@ function fakeCluster(options: { failing?: Set<string>; blockingPods?: boolean; d
               : { code: 0, stdout: 'node drained\n' },
           },
           {
-            match: /kubectl delete node (\S+)/,
+            match: /k3s-wizard-delete-node (\S+)$/,
             reply: (req) => {
-              const name = /delete node (\S+)/.exec(req.command)?.[1] ?? '';
+              const name = /k3s-wizard-delete-node (\S+)$/.exec(req.command)?.[1] ?? '';
               state.delete(name);
               return { code: 0, stdout: `node "${name}" deleted\n` };
             },
           },
-          { match: /delete secret/, reply: { code: 0 } },
           { match: /fetch/, reply: { code: 0 } },
           {
             match: /install\.sh$/,

@@ -13,8 +13,8 @@ import { shJoin } from '../../shared/shell';
 import { servers, type ClusterSpec } from '../../shared/spec';
 import { AppError } from '../../shared/errors';
 import type { HostRunner } from '../engine/host-runner';
+import { deleteNode } from '../engine/k3s';
 import { StepFailure, type Activity, type StepTools } from './activity';
-import { kubectl } from './cluster';
 import { cordon, drain } from './node-ops';
 
 export interface RemoveOptions {
@@ -146,27 +146,19 @@ export async function runRemoval(options: RemoveOptions): Promise<RemoveOutcome>
   }
 
   const deleted = await activity.step(deleteStep, async (tools) => {
-    const run = async (args: string[], what: string) => {
-      const r = await kubectl(control, args, {
-        signal: tools.signal,
-        what,
-        onOutput: (s, t) => tools.output.push(s, t),
+    tools.progress(`delete node ${name} and its node-password secret`, 0, 1);
+    const r = await deleteNode({
+      server: control,
+      node: name,
+      signal: tools.signal,
+      onOutput: (s, t) => tools.output.push(s, t),
+    });
+    if (r.code !== 0)
+      throw new StepFailure({
+        code: 'COMMAND_FAILED',
+        message: `${control.host}: could not delete node ${name} and its node-password secret (exit ${r.code ?? '?'}).`,
+        lastOutput: tools.output.lastLines(),
       });
-      if (r.code !== 0)
-        throw new StepFailure({
-          code: 'COMMAND_FAILED',
-          message: `${control.host}: could not ${what} (exit ${r.code ?? '?'}).`,
-          lastOutput: tools.output.lastLines(),
-        });
-    };
-    tools.progress(`delete node ${name}`, 0, 2);
-    await run(['delete', 'node', name, '--ignore-not-found'], `delete node ${name}`);
-    // K3s removes it with the node; asked again in case it did not (older releases)
-    tools.progress(`delete secret ${name}.node-password.k3s`, 1, 2);
-    await run(
-      ['-n', 'kube-system', 'delete', 'secret', `${name}.node-password.k3s`, '--ignore-not-found'],
-      `delete the node-password secret of ${name}`,
-    );
     return 'changed';
   });
   if (!deleted) return rest(3, deleteStep.id);

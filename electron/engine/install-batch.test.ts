@@ -323,10 +323,10 @@ describe('stale node objects', () => {
     expect((await h.run.start()).status).toBe('succeeded');
     const s1 = h.requests.filter((r) => r.host === 's1');
     const listed = s1.filter((r) => r.command === '/usr/local/bin/k3s kubectl get nodes -o json');
-    const removals = s1.filter((r) => r.command.includes('k3s-wizard-stale'));
+    const removals = s1.filter((r) => r.command.includes('k3s-wizard-delete-node'));
     // One list for both machines before they start (and the verify step's own list at the end).
     expect(listed).toHaveLength(2);
-    expect(removals.map((r) => r.command)).toEqual([expect.stringMatching(/k3s-wizard-stale a1$/)]);
+    expect(removals.map((r) => r.command)).toEqual([expect.stringMatching(/k3s-wizard-delete-node a1$/)]);
     const serverDone = h.events.findIndex((e) => e.type === 'step-finished' && e.stepId === 'install:s1');
     expect(s1.indexOf(listed[0]!)).toBeLessThan(s1.indexOf(removals[0]!));
     expect(serverDone).toBeGreaterThanOrEqual(0);

@@ -5,7 +5,7 @@
  */
 import { shJoin } from '../../shared/shell';
 import { SCRIPT_PATH, type PlanAction, type PlanStep } from '../../shared/plan';
-import type { HostRunner } from './host-runner';
+import type { ExecOutcome, HostRunner } from './host-runner';
 
 export type K3sUnit = 'k3s' | 'k3s-agent';
 
@@ -68,18 +68,35 @@ export const NODE_IDENTITY_CHECK = shJoin(['test', '-e', NODE_PASSWORD]);
 // The node object, and its node-password secret (kube-system/<node>.node-password.k3s): K3s
 // checks a joining node's password against that secret, and one left behind (a node deleted
 // while its server was down, older releases) refuses the reinstalled machine just the same.
-const DELETE_IF_PRESENT = [
+// K3s deletes the secret with the node; it is asked again for the releases that did not.
+const DELETE_NODE = [
   'k=/usr/local/bin/k3s',
-  'if $k kubectl get node "$1" >/dev/null 2>&1; then $k kubectl delete node "$1"; fi',
-  'if $k kubectl -n kube-system get secret "$1.node-password.k3s" >/dev/null 2>&1; then $k kubectl -n kube-system delete secret "$1.node-password.k3s"; fi',
-  'true',
+  '$k kubectl delete node "$1" --ignore-not-found || exit',
+  '$k kubectl -n kube-system delete secret "$1.node-password.k3s" --ignore-not-found',
 ].join('\n');
+
+/** Deletes a node object and its node-password secret, through a server (each only if present). */
+export function deleteNode(options: {
+  server: HostRunner;
+  node: string;
+  signal: AbortSignal;
+  onOutput?: (stream: 'stdout' | 'stderr', text: string) => void;
+}): Promise<ExecOutcome> {
+  return options.server.exec({
+    command: shJoin(['sh', '-c', DELETE_NODE, 'k3s-wizard-delete-node', options.node]),
+    sudo: true,
+    timeoutMs: 60_000,
+    signal: options.signal,
+    what: `delete node ${options.node} and its node-password secret`,
+    ...(options.onOutput ? { onOutput: options.onOutput } : {}),
+  });
+}
 
 /**
  * A machine that lost its K3s (reinstalled, re-flashed) but whose node object or node-password
  * secret is still in the cluster would be refused as a duplicate: delete them first. Called for a machine
  * without its node password (NODE_IDENTITY_CHECK fails); one that still has it is the same node
- * and is left alone.
+ * and is left alone. Best effort: what was deleted, or null.
  */
 export async function deleteStaleNode(options: {
   firstServer: HostRunner;
@@ -87,12 +104,6 @@ export async function deleteStaleNode(options: {
   signal: AbortSignal;
 }): Promise<string | null> {
   const { firstServer, node, signal } = options;
-  const r = await firstServer.exec({
-    command: shJoin(['sh', '-c', DELETE_IF_PRESENT, 'k3s-wizard-stale', node]),
-    sudo: true,
-    timeoutMs: 60_000,
-    signal,
-    what: `remove the stale node object and node-password secret of ${node}`,
-  });
+  const r = await deleteNode({ server: firstServer, node, signal });
   return r.code === 0 && r.stdout.includes('deleted') ? r.stdout.trim() : null;
 }

@@ -211,11 +211,11 @@ describe('engine run', () => {
 
   it('removes a stale node object before a reinstalled machine joins', async () => {
     const rules = [{ match: /^test -e \/etc\/rancher\/node\/password$/, reply: { code: 1 } }];
-    const deleted = [{ match: /k3s-wizard-stale a1$/, reply: { stdout: 'node "a1" deleted\n' } }];
+    const deleted = [{ match: /k3s-wizard-delete-node a1$/, reply: { stdout: 'node "a1" deleted\n' } }];
     const h = harness({ plan: threeNodePlan(), rules: { a1: rules, s1: deleted } });
     const snapshot = await h.run.start();
     expect(snapshot.status).toBe('succeeded');
-    const del = h.requests.findIndex((r) => r.host === 's1' && r.command.includes('k3s-wizard-stale'));
+    const del = h.requests.findIndex((r) => r.host === 's1' && r.command.includes('k3s-wizard-delete-node'));
     const install = h.requests.findIndex((r) => r.host === 'a1' && INSTALL.test(r.command));
     expect(del).toBeGreaterThan(-1);
     expect(del).toBeLessThan(install);

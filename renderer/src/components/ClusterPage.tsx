@@ -23,6 +23,7 @@ export function ClusterPage() {
   const dayTwoError = useAppStore((s) => s.dayTwoError);
   const dayTwoBusy = useAppStore((s) => s.dayTwoBusy);
   const dayTwoRunning = useAppStore((s) => s.dayTwoRun?.snapshot?.status === 'running');
+  const adoptNotes = useAppStore((s) => s.adoptNotes);
 
   useEffect(() => {
     const timer = setInterval(() => void refresh(), REFRESH_MS);
@@ -33,6 +34,16 @@ export function ClusterPage() {
   const tokens = status?.tokens ?? [];
   return (
     <div className="done cluster-page">
+      {adoptNotes.length > 0 && (
+        <section className="panel" aria-labelledby="adopt-notes">
+          <h2 id="adopt-notes">Adopted: what the saved cluster assumed</h2>
+          <ul>
+            {adoptNotes.map((note) => (
+              <li key={note}>{note}</li>
+            ))}
+          </ul>
+        </section>
+      )}
       <section className="panel" aria-labelledby="cluster-nodes">
         <h2 id="cluster-nodes">Nodes</h2>
         <p role="status" className="help">

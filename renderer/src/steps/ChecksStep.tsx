@@ -115,6 +115,35 @@ function CgroupFix({ check, description }: { check: Check; description: string }
   );
 }
 
+/**
+ * A machine that already runs a K3s server: instead of installing over it, open its running
+ * cluster (adopt), the way the command line's `adopt` reads it.
+ */
+function AdoptOffer({ check }: { check: Check }) {
+  const host = useAppStore((s) => s.hosts.find((h) => h.nodeName === check.hostId));
+  const role = useAppStore((s) => (host ? s.facts[host.id]?.k3s.role : undefined));
+  const adopting = useAppStore((s) => s.adopting);
+  const adopt = useAppStore((s) => s.adoptCluster);
+  if (!host || role !== 'server') return null;
+  const mine = adopting?.hostId === host.id ? adopting : null;
+  return (
+    <div className="fix">
+      <p>
+        Or leave it as it is and open its running cluster: the wizard reads its nodes, version and settings
+        (no secret is saved) and shows the cluster’s page, to add or remove machines and upgrade.
+      </p>
+      {mine?.error && (
+        <p className="field-problem" role="alert">
+          {mine.error}
+        </p>
+      )}
+      <button type="button" disabled={Boolean(mine && !mine.error)} onClick={() => void adopt(host.id)}>
+        {mine && !mine.error ? 'Reading the cluster…' : `Open the cluster running on ${host.nodeName}`}
+      </button>
+    </div>
+  );
+}
+
 function CheckRow({ check, onFirewall, open }: { check: Check; onFirewall: () => void; open?: boolean }) {
   return (
     <li className={`check check-${check.status}`}>
@@ -124,6 +153,7 @@ function CheckRow({ check, onFirewall, open }: { check: Check; onFirewall: () =>
         </summary>
         <p>{check.reason}</p>
         <Fix check={check} onFirewall={onFirewall} />
+        {check.id === 'k3s-installed' && check.status !== 'pass' && <AdoptOffer check={check} />}
       </details>
     </li>
   );

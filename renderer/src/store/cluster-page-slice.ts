@@ -23,6 +23,10 @@ export interface ClusterPageSlice {
   refreshCluster: (options?: { flows?: boolean }) => Promise<void>;
   revokeToken: (id: string) => Promise<void>;
   addMachines: () => void;
+  /** Adopt: the server's running cluster, read and saved (notes on what was assumed), being read. */
+  adopting: { hostId: string; error: string | null } | null;
+  adoptNotes: string[];
+  adoptCluster: (hostId: string) => Promise<void>;
 }
 
 /** The hosts the Hosts and Checks steps work on: while adding machines, only the new ones. */
@@ -50,7 +54,7 @@ export const createClusterPageSlice =
       },
       closeClusterPage() {
         latest += 1;
-        set({ page: 'wizard', clusterLoading: null });
+        set({ page: 'wizard', clusterLoading: null, adoptNotes: [] });
       },
       async refreshCluster(options = {}) {
         const spec = specOf(get());
@@ -91,6 +95,34 @@ export const createClusterPageSlice =
           await get().refreshCluster();
         } catch (error) {
           set({ clusterStatusError: errorText(error) });
+        }
+      },
+      adopting: null,
+      adoptNotes: [],
+      async adoptCluster(hostId) {
+        const host = get().hosts.find((h) => h.id === hostId);
+        if (!host) return;
+        set({ adopting: { hostId, error: null } });
+        try {
+          const result = await bridge.invoke('cluster:adopt', {
+            address: host.address,
+            port: host.port,
+            user: host.user,
+            auth: host.auth,
+            keyPath: host.keyPath,
+            sudoPasswordGiven: Boolean(host.sudoPasswordGiven),
+          });
+          await get().refreshSaved();
+          await get().openClusterPage(result.slug);
+          set({
+            adopting: null,
+            adoptNotes: [
+              ...result.notes,
+              ...result.missing.map((m) => `${m.node} is not in the saved cluster: add ${m.what}.`),
+            ],
+          });
+        } catch (error) {
+          set({ adopting: { hostId, error: errorText(error) } });
         }
       },
       addMachines() {
