@@ -1,43 +1,36 @@
 /**
  * Upgrade and remove from the cluster page, against real lab machines through the browser
- * front as a user clicks: a 2-node cluster installed with the wizard at v1.32.9+k3s1 is opened
- * from "Saved clusters", upgraded to the v1.33 channel (the plan per node first), then its agent
- * is removed (the server's removal is refused with the reason) and is gone from the cluster and
- * from its machine.
+ * front as a user clicks: a 3-node cluster (an arm64 Pi among them) installed with the wizard at
+ * v1.32.9+k3s1 is opened from "Saved clusters" and upgraded to the v1.33 channel (the plan per
+ * node first). The Pi's new build dies at start: the rollout stops there with its journal, the
+ * others upgraded; once the build is good again, "Continue the upgrade" finishes it. Then an
+ * agent is removed (the server's removal is refused with the reason) and is gone from the
+ * cluster and from its machine.
  */
-import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures';
-import { down, ensureMirror, exec, mirror, up, type LabHost } from './lab/index';
+import { down, ensureMirror, exec, mirror, mirrorFault, up, type LabHost } from './lab/index';
 
-const NAMES = ['g2ds', 'g2da'];
+const NAMES = ['g2ds', 'g2da', 'g2dp'];
+const TARGET = 'v1.33.5+k3s1';
 let server: LabHost;
 let agent: LabHost;
+let pi: LabHost;
 
 test.describe.configure({ mode: 'serial', timeout: 900_000 });
-
-async function openClusterPage(page: Page): Promise<void> {
-  const dialog = page.getByRole('dialog', { name: 'Saved clusters' });
-  await expect(async () => {
-    if (await dialog.isVisible()) await page.keyboard.press('Escape');
-    await page.getByRole('button', { name: 'Saved clusters' }).click();
-    await expect(dialog.getByRole('button', { name: 'Cluster page of daytwo' })).toBeVisible({
-      timeout: 2000,
-    });
-  }).toPass({ timeout: 30_000 });
-  await dialog.getByRole('button', { name: 'Cluster page of daytwo' }).click();
-}
 
 test.beforeAll(async () => {
   test.setTimeout(900_000);
   await ensureMirror();
   await down(NAMES);
-  [server, agent] = (await up([
+  [server, agent, pi] = (await up([
     { name: 'g2ds', firewall: 'firewalld' },
     { name: 'g2da', firewall: 'ufw' },
-  ])) as [LabHost, LabHost];
+    { name: 'g2dp', arch: 'arm64', pi: true, firewall: 'none' },
+  ])) as [LabHost, LabHost, LabHost];
 });
 
 test.afterAll(async () => {
+  await mirrorFault.fix(TARGET, 'arm64');
   await down(NAMES);
 });
 
@@ -45,8 +38,10 @@ test('upgrades the cluster to the v1.33 channel, then removes its agent', async 
   const { page } = wizard;
   await wizard.hosts.addTrusted(server);
   await wizard.hosts.addTrusted(agent);
+  await wizard.hosts.addTrusted(pi);
   await page.getByLabel(`Node name of ${server.address}`).fill('dtsrv');
   await page.getByLabel(`Node name of ${agent.address}`).fill('dtagent');
+  await page.getByLabel(`Node name of ${pi.address}`).fill('dtpi');
   await wizard.goForwardTo('Cluster');
   await wizard.cluster.name.fill('daytwo');
   await wizard.cluster.useMirror(mirror());
@@ -60,7 +55,7 @@ test('upgrades the cluster to the v1.33 channel, then removes its agent', async 
   await wizard.nextButton.click();
   await expect(wizard.heading).toHaveText('Done');
 
-  await openClusterPage(page);
+  await wizard.openClusterPage('daytwo');
   await expect(wizard.heading).toHaveText('Cluster daytwo');
   const nodes = page.getByRole('table', { name: 'Nodes' });
   await expect(nodes.getByRole('row').filter({ hasText: 'dtagent' })).toContainText('v1.32.9+k3s1', {
@@ -80,14 +75,41 @@ test('upgrades the cluster to the v1.33 channel, then removes its agent', async 
   });
   await expect(plan.getByRole('row').filter({ hasText: 'dtsrv' })).toContainText('v1.33.5+k3s1');
   await expect(plan.getByRole('row').filter({ hasText: 'dtagent' })).toContainText('v1.33.5+k3s1');
-  await upgrade.getByRole('button', { name: 'Upgrade 2 nodes to v1.33.5+k3s1' }).click();
-  await expect(page.getByRole('heading', { name: /^Upgrade to v1\.33\.5\+k3s1: / })).toHaveText(
-    'Upgrade to v1.33.5+k3s1: done.',
-    { timeout: 600_000 },
-  );
+  await expect(plan.getByRole('row').filter({ hasText: 'dtpi' })).toContainText('v1.33.5+k3s1');
+
+  // the Pi's new build dies at start: stopped there, with its journal; the others are upgraded
+  await mirrorFault.break(TARGET, 'arm64');
+  await upgrade.getByRole('button', { name: 'Upgrade 3 nodes to v1.33.5+k3s1' }).click();
+  const runHeading = page.getByRole('heading', { name: /^Upgrade to v1\.33\.5\+k3s1: / });
+  await expect(runHeading).toHaveText('Upgrade to v1.33.5+k3s1: failed.', { timeout: 600_000 });
+  const runView = page.getByRole('region', { name: /^Upgrade to/ });
+  await expect(runView.getByRole('status')).toHaveText('It stopped at dtpi.');
+  await expect(runView).toContainText('SIGILL: illegal instruction');
+  // servers go first: the server is upgraded; the cluster still lists the Pi at the old version
+  const kubelet = async (node: string) =>
+    (
+      await exec('g2ds', [
+        'k3s',
+        'kubectl',
+        'get',
+        'node',
+        node,
+        '-o',
+        'jsonpath={.status.nodeInfo.kubeletVersion}',
+      ])
+    ).stdout;
+  expect(await kubelet('dtsrv')).toBe(TARGET);
+  expect(await kubelet('dtpi')).toBe('v1.32.9+k3s1');
+
+  // the good build back: Continue finishes the rollout where it stopped
+  await mirrorFault.fix(TARGET, 'arm64');
+  await runView.getByRole('button', { name: 'Continue the upgrade' }).click();
+  await expect(runHeading).toHaveText('Upgrade to v1.33.5+k3s1: done.', { timeout: 600_000 });
+  expect(await kubelet('dtpi')).toBe(TARGET);
   const after = page.getByRole('table', { name: 'Nodes after the upgrade' });
   await expect(after.getByRole('row').filter({ hasText: 'dtagent' })).toContainText('v1.33.5+k3s1');
   await expect(after.getByRole('row').filter({ hasText: 'dtsrv' })).toContainText('Ready');
+  await expect(after.getByRole('row').filter({ hasText: 'dtpi' })).toContainText('v1.33.5+k3s1');
   // (a server's roles take a row of their own under its row)
   await expect(nodes.getByRole('row', { name: /^dtsrv v/ })).toContainText('v1.33.5+k3s1', {
     timeout: 60_000,

@@ -8,7 +8,6 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Page } from '@playwright/test';
 import { expect, screenshotDir, test } from './fixtures';
 import { down, ensureMirror, exec, mirror, up, type LabHost } from './lab/index';
 
@@ -23,18 +22,6 @@ test.describe.configure({ mode: 'serial', timeout: 900_000 });
 
 const invocation = async (host: string, unit: string) =>
   (await exec(host, ['systemctl', 'show', '-p', 'InvocationID', '--value', unit])).stdout.trim();
-
-async function openClusterPage(page: Page): Promise<void> {
-  const dialog = page.getByRole('dialog', { name: 'Saved clusters' });
-  await expect(async () => {
-    if (await dialog.isVisible()) await page.keyboard.press('Escape');
-    await page.getByRole('button', { name: 'Saved clusters' }).click();
-    await expect(dialog.getByRole('button', { name: 'Cluster page of pagecluster' })).toBeVisible({
-      timeout: 2000,
-    });
-  }).toPass({ timeout: 30_000 });
-  await dialog.getByRole('button', { name: 'Cluster page of pagecluster' }).click();
-}
 
 test.beforeAll(async () => {
   test.setTimeout(900_000);
@@ -74,7 +61,7 @@ test('opens the cluster page, revokes a join token, adds a machine', async ({ wi
   });
 
   // Saved clusters → the cluster page (once the draft is saved as installed: it saves as it goes)
-  await openClusterPage(page);
+  await wizard.openClusterPage('pagecluster');
   await expect(wizard.heading).toHaveText('Cluster pagecluster');
   const nodes = page.getByRole('table', { name: 'Nodes' });
   await expect(nodes.getByRole('row').filter({ hasText: 'cpsrv' })).toContainText('Ready', {
@@ -126,7 +113,7 @@ test('opens the cluster page, revokes a join token, adds a machine', async ({ wi
   expect(await invocation('e9cs', 'k3s')).toBe(before.srv);
   expect(await invocation('e9ca', 'k3s-agent')).toBe(before.agent);
 
-  await openClusterPage(page);
+  await wizard.openClusterPage('pagecluster');
   await expect(nodes.getByRole('row').filter({ hasText: 'cpextra' })).toContainText('Ready', {
     timeout: 60_000,
   });

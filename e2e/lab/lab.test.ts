@@ -302,6 +302,13 @@ describe('K3s stand-in cluster', () => {
       'deployment "coredns" successfully rolled out',
     ]);
     expect(r.stdout).toMatch(/resource type "deployment\/nope"[\s\S]*rc=1/);
+    // One line per node, as kubectl's JSONPath range prints it (the verify step reads this).
+    const lines = await root(
+      'ltsrv',
+      `k3s kubectl get nodes -o 'jsonpath={range .items[*]}{.metadata.name}{"|"}{.status.conditions[?(@.type=="Ready")].status}{"|"}{.status.addresses[?(@.type=="InternalIP")].address}{"\\n"}{end}'`,
+    );
+    expect(lines.stdout.split('\n')).toContain(`ltag|True|${host('ltag').address}`);
+    expect(lines.stdout.endsWith('\n')).toBe(true);
   });
 
   it("the kubeconfig's client certificate works over HTTPS against the server's address", async () => {

@@ -1,4 +1,4 @@
-import type { Locator, Page } from '@playwright/test';
+import { expect, type Locator, type Page } from '@playwright/test';
 import { ClusterStepPage } from './cluster-step';
 import { HostsStepPage } from './hosts-step';
 import { ReviewStepPage } from './review-step';
@@ -40,6 +40,21 @@ export class WizardPage {
 
   step(title: string): Locator {
     return this.stepNav.getByRole('button', { name: title });
+  }
+
+  /**
+   * Opens the page of the saved cluster `name` from "Saved clusters" (asked again until the
+   * list shows it: the save after an install lands a moment later).
+   */
+  async openClusterPage(name: string): Promise<void> {
+    const dialog = this.page.getByRole('dialog', { name: 'Saved clusters' });
+    const button = dialog.getByRole('button', { name: `Cluster page of ${name}` });
+    await expect(async () => {
+      if (await dialog.isVisible()) await this.page.keyboard.press('Escape');
+      await this.page.getByRole('button', { name: 'Saved clusters' }).click();
+      await expect(button).toBeVisible({ timeout: 2000 });
+    }).toPass({ timeout: 30_000 });
+    await button.click();
   }
 
   /** Clicks Next until the step with this heading shows. */

@@ -28,6 +28,30 @@ export async function adoptAndSave(
       `The cluster read from ${input.address} does not make a valid cluster: ${parsed.error.issues[0]?.message ?? ''}`,
     );
   const { draft, notes } = draftFromAdopted(parsed.data);
-  const { slug } = deps.clusters.save({ draft });
-  return { slug, name: parsed.data.name, notes: [...read.notes, ...notes], missing: read.missing };
+  // Adopted (or built) and saved before: that saved cluster is brought up to date, not doubled.
+  const known = savedWithServer(deps.clusters, input.address, input.port);
+  if (known) {
+    draft.name = known.name;
+    draft.cluster.name = known.clusterName;
+    notes.unshift(`Saved before as ${known.name}: brought up to date from ${input.address}.`);
+  }
+  const { slug } = deps.clusters.save({ draft, ...(known ? { slug: known.slug } : {}) });
+  return { slug, name: draft.name, notes: [...read.notes, ...notes], missing: read.missing };
+}
+
+/** The installed saved cluster that has this machine as a server, if any. */
+function savedWithServer(
+  clusters: ClusterStore,
+  address: string,
+  port: number,
+): { slug: string; name: string; clusterName: string } | null {
+  for (const summary of clusters.list()) {
+    if (!summary.installed) continue;
+    const draft = clusters.load(summary.slug);
+    const match = draft.hosts.some(
+      (h) => h.role === 'server' && h.address.toLowerCase() === address.toLowerCase() && h.port === port,
+    );
+    if (match) return { slug: summary.slug, name: draft.name, clusterName: draft.cluster.name };
+  }
+  return null;
 }

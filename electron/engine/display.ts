@@ -14,6 +14,12 @@ export interface RunDisplay {
 
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
+const SKIPPED: Record<Extract<RunEvent, { type: 'step-skipped' }>['reason'], string> = {
+  done: 'already done',
+  'dry-run': 'would run',
+  'not-needed': 'not needed (every step that would use it is already done)',
+};
+
 export function plainDisplay(write: (text: string) => void): RunDisplay {
   const title = (snapshot: RunSnapshot, id: string) => snapshot.steps[id]?.title ?? id;
   return {
@@ -35,9 +41,7 @@ export function plainDisplay(write: (text: string) => void): RunDisplay {
           for (const text of event.lines) line(`[${event.host}]   | ${text}`);
           break;
         case 'step-skipped':
-          line(
-            `[${event.host}] ✓ ${title(snapshot, event.stepId)}: ${event.reason === 'done' ? 'already done' : 'would run'}`,
-          );
+          line(`[${event.host}] ✓ ${title(snapshot, event.stepId)}: ${SKIPPED[event.reason]}`);
           break;
         case 'step-finished':
           line(`[${event.host}] ✓ ${title(snapshot, event.stepId)} (${secs(event.durationMs)})`);

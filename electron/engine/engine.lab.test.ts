@@ -5,11 +5,13 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { down, ensureMirror, up, type LabHost } from '../../e2e/lab/index';
+import { down, ensureMirror, exec, up, type LabHost } from '../../e2e/lab/index';
+import { readyCheckNodes } from '../../shared/plan';
 import { listNodesFromHere } from '../kubeconfig/check';
 import {
   apply,
   clusterFile,
+  labRun,
   readRemote,
   sampleCommandLines,
   type ClusterFile,
@@ -120,9 +122,64 @@ describe('1 server + 2 agents on x86_64, arm64 and armhf', () => {
     expect(again.stdout).toContain('Nothing changed: cluster e6mixed already matches the spec');
     for (const node of names)
       expect(again.stdout).toMatch(new RegExp(`\\[${node}\\] ✓ Install K3s \\w+.*: already done`));
+    // Every machine that joins with the token is done: it is not read at all.
+    expect(again.stdout).toContain('[e6srv] ✓ Read the join token: not needed');
+    expect(again.stdout).not.toContain('✓ Read the join token (');
     expect(
       readdirSync(join(cluster.dir, 'home', '.kube')).filter((f) => f.startsWith('config.bak-')),
     ).toHaveLength(1);
     expect(await readRemote('e6srv', '/var/lib/rancher/k3s/server/token')).toBe(token);
   });
+  it('a node that stops answering is named as not Ready by the check after the install, and only that one', async () => {
+    // Frozen, its K3s is still "active" (so the install is already done) but sends no heartbeat:
+    // the server says NotReady after its grace period.
+    const agent = (signal: string) =>
+      exec('e6a2', ['sh', '-c', `kill -${signal} "$(systemctl show -p MainPID --value k3s-agent)"`]);
+    const frozen = await agent('STOP');
+    expect(frozen.code, frozen.stderr).toBe(0);
+    try {
+      const notReady = async () =>
+        (
+          await exec('e6srv', [
+            'k3s',
+            'kubectl',
+            'get',
+            'node',
+            'e6a2',
+            '-o',
+            'jsonpath={.status.conditions[?(@.type=="Ready")].status}',
+          ])
+        ).stdout.trim();
+      const deadline = Date.now() + 120_000;
+      while ((await notReady()) === 'True' && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 2000));
+      expect(await notReady()).not.toBe('True');
+      const { started, pool } = await labRun(cluster, {
+        // Not the five minutes a node may take to come up: the answer is known.
+        edit: (plan) => {
+          for (const step of plan.steps)
+            for (const action of step.actions)
+              if (action.kind === 'wait-for' && readyCheckNodes(action.check.command))
+                action.timeoutMs = 8_000;
+          return plan;
+        },
+      });
+      const snapshot = await started.done;
+      pool.closeAll();
+      for (const name of names)
+        expect(
+          snapshot.steps[`install:${name}`],
+          JSON.stringify(snapshot.steps[`install:${name}`]?.error),
+        ).toMatchObject({ status: 'skipped', skipReason: 'done' });
+      const verify = snapshot.steps['verify:cluster'];
+      expect(verify?.status).toBe('failed');
+      expect(verify?.error?.code).toBe('NODE_NOT_READY');
+      expect(verify?.error?.message).toMatch(
+        /^e6srv: 1 of 3 nodes did not become Ready within 8 s: e6a2 \(listed as e6a2, Ready: \w+\)\. /,
+      );
+      expect(verify?.output.join('\n')).toContain('k3s-wizard: not Ready: e6a2 (listed as e6a2, Ready:');
+    } finally {
+      await agent('CONT');
+    }
+  }, 300_000);
 });

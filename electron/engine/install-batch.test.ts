@@ -4,7 +4,14 @@ import { describe, expect, it } from 'vitest';
 import type { RunEvent } from '../../shared/run';
 import { buildPlan } from '../../shared/plan';
 import { makeSpec, node } from '../../test-support/shared/spec';
-import { harness, INSTALL, nodeListJson, threeNodePlan, TOKEN } from '../../test-support/engine/harness';
+import {
+  harness,
+  INSTALL,
+  KUBECONFIG_TEXT,
+  nodeListJson,
+  threeNodePlan,
+  TOKEN,
+} from '../../test-support/engine/harness';
 
 function progress(events: RunEvent[], stepId: string): number[] {
   return events.flatMap((e) => (e.type === 'progress' && e.stepId === stepId ? [e.action] : []));
@@ -80,28 +87,25 @@ describe('install batches', () => {
 });
 
 describe('waits in a row', () => {
-  it('tries every node Ready and DNS at once (one node list, not a kubectl per node); only a wait not met yet goes on by itself', async () => {
-    let a2 = 0;
+  it('tries every node Ready (one node list, not a kubectl per node) and DNS at once; only a wait not met yet goes on by itself', async () => {
+    let ready = 0;
     const plan = threeNodePlan();
     for (const step of plan.steps)
       for (const action of step.actions) if (action.kind === 'wait-for') action.intervalMs = 10;
-    const item = (name: string, ready: boolean) => ({
-      metadata: { name, labels: {} },
-      status: {
-        conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }],
-        nodeInfo: {},
-        addresses: [],
-      },
-    });
-    const list = JSON.stringify({ items: [item('s1', true), item('a1', true), item('a2', false)] });
+    const notYet = 'k3s-wizard: not Ready: a2 (listed as a2, Ready: False)\n';
     const h = harness({
       plan,
       rules: {
         s1: [
-          // The first tries: the other waits side by side (DNS), then the node list.
-          { match: /k3s-wizard-waits/, reply: { code: 0, stdout: `k3s-wizard-wait 0 0\n${list}\n` } },
-          { match: /k3s-wizard-ready.* a2 /, reply: () => ({ code: ++a2 < 2 ? 1 : 0 }) },
-          { match: /k3s-wizard-ready|rollout status/, reply: { code: 0 } },
+          // The first tries side by side: every node Ready (not yet), DNS (met).
+          {
+            match: /k3s-wizard-waits/,
+            reply: { code: 0, stdout: 'k3s-wizard-wait 1 0\nk3s-wizard-wait 0 1\n' },
+          },
+          {
+            match: /k3s-wizard-ready/,
+            reply: () => (++ready < 2 ? { code: 1, stderr: notYet } : { code: 0 }),
+          },
         ],
       },
     });
@@ -110,13 +114,53 @@ describe('waits in a row', () => {
     const verify = plan.steps.find((s) => s.id === 'verify:cluster');
     const s1 = h.requests.filter((r) => r.host === 's1');
     const first = s1.findIndex((r) => r.command.includes('k3s-wizard-waits'));
-    expect(s1[first]?.command).toContain('kubectl get nodes -o json');
+    expect(s1[first]?.command).toContain('k3s-wizard-ready');
     expect(s1[first]?.command).toContain('rollout status');
-    // After the one round trip, only a2's wait goes on, by itself, until it is met.
+    // One check for every node: the node list is read once per try, not once per node.
+    expect(s1[first]?.command.match(/kubectl get nodes/g)).toHaveLength(1);
+    // After the one round trip, only the node check goes on, by itself, until it is met.
     const after = s1.slice(first + 1).filter((r) => /k3s-wizard-ready|rollout status/.test(r.command));
-    expect(after.every((r) => / a2 /.test(r.command))).toBe(true);
-    expect(a2).toBe(2);
+    expect(after.map((r) => /k3s-wizard-ready/.test(r.command) && !/rollout status/.test(r.command))).toEqual(
+      [true, true],
+    );
+    expect(ready).toBe(2);
     expect(progress(h.events, 'verify:cluster')).toEqual(verify?.actions.map((_, i) => i));
+    // What the try said was not Ready yet is in the step's output.
+    const output = h.events.flatMap((e) =>
+      e.type === 'output' && e.stepId === 'verify:cluster' ? e.lines : [],
+    );
+    expect(output).toContain(notYet.trim());
+  });
+
+  it('names exactly the nodes that never became Ready', async () => {
+    const plan = threeNodePlan();
+    for (const step of plan.steps)
+      for (const action of step.actions)
+        if (action.kind === 'wait-for') {
+          action.intervalMs = 5;
+          action.timeoutMs = 1000;
+        }
+    const h = harness({
+      plan,
+      rules: {
+        s1: [
+          {
+            match: (c) => c.includes('k3s-wizard-ready') && !c.includes('k3s-wizard-waits'),
+            reply: {
+              code: 1,
+              stderr: 'k3s-wizard: not Ready: a2 (listed as a2, Ready: False)\n',
+            },
+          },
+        ],
+      },
+    });
+    const snapshot = await h.run.start();
+    const failed = snapshot.steps['verify:cluster'];
+    expect(failed?.status).toBe('failed');
+    expect(failed?.error?.code).toBe('NODE_NOT_READY');
+    expect(failed?.error?.message).toBe(
+      's1: 1 of 3 nodes did not become Ready within 1 s: a2 (listed as a2, Ready: False). Look at each one’s K3s journal (journalctl -u k3s-agent on an agent, -u k3s on a server).',
+    );
   });
 });
 
@@ -138,6 +182,70 @@ describe('early checks', () => {
     const started = h.events.find((e) => e.type === 'step-started' && e.stepId === 'install:a1');
     const token = h.events.find((e) => e.type === 'step-finished' && e.stepId === 'credentials:token');
     expect(started && token && started.seq > token.seq).toBe(true);
+  });
+});
+
+describe('the join token on a re-run', () => {
+  const done = [{ match: /k3s-wizard-check.*config\.yaml/, reply: { code: 0 } }];
+  const readsToken = (h: ReturnType<typeof harness>) =>
+    h.requests.filter((r) => r.command.includes('/var/lib/rancher/k3s/server/token'));
+
+  it('is not read when every machine that joins with it is already done', async () => {
+    const h = harness({
+      plan: threeNodePlan(),
+      rules: { s1: done, a1: done, a2: done },
+      services: { saveKubeconfig: () => Promise.resolve({ path: '/k', changed: false }) },
+    });
+    const snapshot = await h.run.start();
+    expect(snapshot.status).toBe('succeeded');
+    expect(snapshot.steps['credentials:token']).toMatchObject({
+      status: 'skipped',
+      skipReason: 'not-needed',
+    });
+    expect(readsToken(h)).toEqual([]);
+    for (const id of ['install:a1', 'install:a2'])
+      expect(snapshot.steps[id]).toMatchObject({ status: 'skipped', skipReason: 'done' });
+    expect(snapshot.changed).toBe(false);
+  });
+
+  it('is read as soon as one of them needs it, and that one joins with it', async () => {
+    // a2 answers "already done?" slowly: a1's "no" is enough to read the token.
+    const slow = [{ match: /k3s-wizard-check.*config\.yaml/, delayMs: 300, reply: { code: 0 } }];
+    const h = harness({ plan: threeNodePlan(), rules: { s1: done, a2: slow } });
+    const snapshot = await h.run.start();
+    expect(snapshot.status).toBe('succeeded');
+    expect(snapshot.steps['credentials:token']?.status).toBe('done');
+    expect(readsToken(h)).toHaveLength(1);
+    const read = h.events.find((e) => e.type === 'step-finished' && e.stepId === 'credentials:token');
+    const a2Checked = h.requests.find((r) => r.host === 'a2' && r.command.includes('k3s-wizard-check'));
+    expect(read && a2Checked && Date.parse(read.time) < a2Checked.at + 300).toBe(true);
+    expect(snapshot.steps['install:a1']?.status).toBe('done');
+    expect(snapshot.steps['install:a2']).toMatchObject({ status: 'skipped', skipReason: 'done' });
+    const config = h.requests.find((r) => r.host === 'a1' && r.kind === 'write-file');
+    expect(config?.stdin).toContain(TOKEN);
+  });
+
+  it('is read when a machine that joins has a step of its own before (its answer could change)', async () => {
+    const plan = threeNodePlan();
+    const a1 = plan.steps.find((s) => s.id === 'install:a1');
+    plan.steps.unshift({
+      id: 'prepare:a1:cgroup',
+      phase: 'prepare',
+      host: 'a1',
+      title: 'Prepare a1',
+      actions: [{ kind: 'exec', command: 'true', sudo: true, what: 'prepare' }],
+      secrets: [],
+      alreadyDone: null,
+      timeoutMs: 60_000,
+      dependsOn: [],
+      notes: [],
+    });
+    a1?.dependsOn.push('prepare:a1:cgroup');
+    const h = harness({ plan, rules: { s1: done, a1: done, a2: done } });
+    const snapshot = await h.run.start();
+    expect(snapshot.status).toBe('succeeded');
+    expect(snapshot.steps['credentials:token']?.status).toBe('done');
+    expect(readsToken(h)).toHaveLength(1);
   });
 });
 
@@ -229,10 +337,11 @@ describe('a run that changes nothing', () => {
   const allDone = [
     { match: /config\.yaml.*k3s-wizard-check|k3s-wizard-check.*config\.yaml/, reply: { code: 0 } },
   ];
-  const slowToken = {
-    match: /^cat -- \/var\/lib\/rancher\/k3s\/server\/token$/,
+  // The verify step waits for the kubeconfig (it lists the nodes from here with it).
+  const slowKubeconfig = {
+    match: /^cat -- \/etc\/rancher\/k3s\/k3s\.yaml$/,
     delayMs: 150,
-    reply: { stdout: `${TOKEN}\n` },
+    reply: { stdout: `${KUBECONFIG_TEXT}\n` },
   };
   const waitsOf = (h: ReturnType<typeof harness>) =>
     h.requests.filter((r) => r.host === 's1' && r.command.includes('k3s-wizard-waits'));
@@ -243,7 +352,7 @@ describe('a run that changes nothing', () => {
     let flowsAskedAt = 0;
     const h = harness({
       plan: threeNodePlan(),
-      rules: { s1: [slowToken, ...allDone], a1: allDone, a2: allDone },
+      rules: { s1: [slowKubeconfig, ...allDone], a1: allDone, a2: allDone },
       services: {
         saveKubeconfig: ({ contextName }) =>
           Promise.resolve({ path: `/home/me/.kube/${contextName}`, changed: false }),
@@ -256,7 +365,7 @@ describe('a run that changes nothing', () => {
     const snapshot = await h.run.start();
     expect(snapshot.status).toBe('succeeded');
     expect(snapshot.changed).toBe(false);
-    // Once, and before the verify step started (while the token was still being read).
+    // Once, and before the verify step started (while the kubeconfig was still being read).
     expect(waitsOf(h)).toHaveLength(1);
     expect(waitsOf(h)[0]?.at).toBeLessThan(verifyStart(h));
     expect(flowsAskedAt).toBeLessThan(verifyStart(h));
@@ -267,7 +376,7 @@ describe('a run that changes nothing', () => {
     let flowsAskedAt = 0;
     const h = harness({
       plan: threeNodePlan(),
-      rules: { s1: [slowToken, ...allDone], a1: allDone },
+      rules: { s1: [slowKubeconfig, ...allDone], a1: allDone },
       services: {
         testFlows: () => {
           flowsAskedAt = Date.now();

@@ -8,12 +8,10 @@ import { AppError } from '../../shared/errors';
 import {
   fillTemplate,
   placeFileCommand,
-  readyCheckNode,
   sameFileCommand,
   type BatchPart,
   type PlanAction,
 } from '../../shared/plan';
-import { parseNodeList } from '../../shared/run';
 import { shJoin } from '../../shared/shell';
 import { ActionFailed } from './failure';
 import { JoinStopped, watchingJoin } from './join-watch';
@@ -221,16 +219,15 @@ export async function runBatch(
   return { changed: true, waitPending: waits && result.codes[lastIndex] !== 0 };
 }
 
-// The other checks side by side (each says its exit), the node list after them all.
-const WAITS_WITH_NODE_LIST = `i=0
+// The checks side by side, each saying its exit.
+const WAITS_SIDE_BY_SIDE = `i=0
 for c in "$@"; do ( sh -c "$c" >/dev/null 2>&1; echo "k3s-wizard-wait $i $?" ) & i=$((i+1)); done
-nodes=$(/usr/local/bin/k3s kubectl get nodes -o json 2>/dev/null)
-wait
-printf '%s\\n' "$nodes"`;
+wait`;
 
 /**
- * The one command that tries the waits from `from` on at once, when at least two of them ask
- * whether a node is Ready (read-only: the run may ask it early, see EngineRun); else null.
+ * The one command that tries the waits from \`from\` on at once, when there are at least two in a
+ * row (the verify step's: every node Ready, CoreDNS, …; read-only, so the run may ask it early,
+ * see EngineRun); else null.
  */
 export function waitsAtOnceCheck(
   actions: readonly PlanAction[],
@@ -242,86 +239,44 @@ export function waitsAtOnceCheck(
     if (action?.kind !== 'wait-for') break;
     checks.push(action.check);
   }
-  const others = checks.filter((c) => readyCheckNode(c.command) === null);
-  if (checks.length - others.length < 2) return null;
+  if (checks.length < 2) return null;
   return {
-    command: shJoin(['sh', '-c', WAITS_WITH_NODE_LIST, 'k3s-wizard-waits', ...others.map((c) => c.command)]),
+    command: shJoin(['sh', '-c', WAITS_SIDE_BY_SIDE, 'k3s-wizard-waits', ...checks.map((c) => c.command)]),
     sudo: checks.some((c) => c.sudo),
   };
 }
 
 /**
- * The first try of several waits in a row (the verify step's "node X is Ready" for every node,
- * then DNS) all at once, in one round trip; the waits not met yet then go on one by one as
- * usual. Marks them in `tried`; returns the indexes of those already met.
+ * The first try of several waits in a row (the verify step's "every node is Ready", then
+ * CoreDNS) all at once, in one round trip; the waits not met yet then go on one by one as
+ * usual. Marks them in \`tried\`; returns the indexes of those already met.
  */
 export async function tryWaitsAtOnce(
   ctx: StepContext,
   run: { signal: AbortSignal; remaining: () => number; from: number; tried: Set<number> },
 ): Promise<number[]> {
   const { step, runner } = ctx;
-  const waits: { index: number; check: { command: string; sudo: boolean } }[] = [];
+  const waits: number[] = [];
   for (let i = run.from; i < step.actions.length; i++) {
-    const action = step.actions[i];
-    if (action?.kind !== 'wait-for') break;
-    waits.push({ index: i, check: action.check });
+    if (step.actions[i]?.kind !== 'wait-for') break;
+    waits.push(i);
     run.tried.add(i);
   }
-  if (waits.length < 2) return [];
-  // "Is node X Ready" for every node: one node list answers them all (one kubectl, not one each).
-  const byNode = waits.map((w) => readyCheckNode(w.check.command));
   const atOnce = waitsAtOnceCheck(step.actions, run.from);
-  if (atOnce) {
-    const others = waits.filter((_, i) => byNode[i] === null);
-    try {
-      const r = await runner.exec({
-        ...atOnce,
-        timeoutMs: Math.min(60_000, run.remaining()),
-        signal: run.signal,
-        what: `check ${waits.length} conditions at once`,
-      });
-      const codes = new Map<number, number>();
-      const json: string[] = [];
-      for (const line of r.stdout.split('\n')) {
-        const m = /^k3s-wizard-wait (\d+) (\d+)$/.exec(line);
-        if (m) codes.set(Number(m[1]), Number(m[2]));
-        else json.push(line);
-      }
-      let ready = new Set<string>();
-      try {
-        ready = new Set(
-          parseNodeList(json.join('\n'))
-            .filter((n) => n.ready)
-            .map((n) => n.name),
-        );
-      } catch {
-        // No list (the API not up yet): no node is Ready yet, each wait goes on as usual.
-      }
-      return waits
-        .filter((w, i) => {
-          const node = byNode[i];
-          return node != null ? ready.has(node) : codes.get(others.indexOf(w)) === 0;
-        })
-        .map((w) => w.index);
-    } catch (error) {
-      if (error instanceof AppError && error.code === 'TIMEOUT') return [];
-      throw error;
-    }
-  }
+  if (!atOnce) return [];
   try {
-    const r = await runner.batch({
-      parts: waits.map((w) => ({
-        kind: 'exec',
-        command: `${w.check.command} >/dev/null 2>&1`,
-        optional: true,
-        concurrent: true,
-      })),
-      sudo: waits.some((w) => w.check.sudo),
+    const r = await runner.exec({
+      ...atOnce,
       timeoutMs: Math.min(60_000, run.remaining()),
       signal: run.signal,
       what: `check ${waits.length} conditions at once`,
     });
-    return waits.filter((_, i) => r.codes[i] === 0).map((w) => w.index);
+    const met = new Set<number>();
+    for (const line of r.stdout.split('\n')) {
+      const m = /^k3s-wizard-wait (\d+) 0$/.exec(line);
+      if (m) met.add(Number(m[1]));
+    }
+    return waits.filter((_, i) => met.has(i));
   } catch (error) {
     // Slow to answer counts as "not yet", as for one wait; anything else is final.
     if (error instanceof AppError && error.code === 'TIMEOUT') return [];

@@ -16,6 +16,8 @@ export interface Precheck {
    * either way nothing stale is in the way (false: a stale node object may have to go first).
    */
   hasIdentity: boolean;
+  /** Nothing to do because nothing that would use what it does is going to run (set with done). */
+  notNeeded?: boolean;
 }
 
 /** A server or agent install: its commands go to the host in as few round trips as possible. */

@@ -196,6 +196,7 @@ export class EngineRun {
   private prechecks(ids: string[], firstServerHost: string | undefined): Map<string, Promise<Precheck>> {
     const limit = pLimit(Math.max(1, this.concurrency));
     const early = new Map<string, Promise<Precheck>>();
+    const done = new Map<string, Promise<boolean>>();
     if (this.options.dryRun) return early;
     // A joining machine without its node identity may have a stale node object on the first
     // server: the server's nodes are listed once, as soon as it is up, for all of them, instead
@@ -212,7 +213,7 @@ export class EngineRun {
       const identity = firstServerHost !== undefined && firstServerHost !== step.host;
       const ownHost = step.dependsOn.some((dep) => this.byId.get(dep)?.host === step.host);
       if (!step.dependsOn.length || ownHost || !hasPrecheck(step, identity)) continue;
-      const answer = limit(() =>
+      const asked = limit(() =>
         precheck({
           step,
           runner: this.options.runnerFor(step.host),
@@ -220,7 +221,16 @@ export class EngineRun {
           signal: this.abort.signal,
           timeoutMs: 60_000,
         }),
-      ).then(async (checked) => {
+      );
+      // Whether it is done is known here, before any look for a stale node object (no answer: not done).
+      done.set(
+        id,
+        asked.then(
+          (checked) => checked.done,
+          () => false,
+        ),
+      );
+      const answer = asked.then(async (checked) => {
         if (checked.done || checked.hasIdentity || !identity) return checked;
         const known = await nodeNames();
         return known && !known.has(step.host) ? { ...checked, hasIdentity: true } : checked;
@@ -229,7 +239,45 @@ export class EngineRun {
       answer.catch(() => undefined);
       early.set(id, answer);
     }
+    for (const id of ids) {
+      const answer = this.secretNeeded(this.byId.get(id) as PlanStep, ids, done);
+      if (answer) early.set(id, answer);
+    }
     return early;
+  }
+
+  /**
+   * A step that only reads secrets for other steps (the join token): not needed when every step
+   * of this pass that would use them said early that it is already done (a re-run), needed as
+   * soon as one of them says it is not (or could not say). Null: not such a step, or one of its
+   * readers has no early answer, so it runs as usual.
+   */
+  private secretNeeded(
+    step: PlanStep,
+    ids: string[],
+    doneEarly: Map<string, Promise<boolean>>,
+  ): Promise<Precheck> | null {
+    const reads = new Set(step.actions.flatMap((a) => (a.kind === 'read-secret' ? [a.as] : [])));
+    if (step.alreadyDone || !reads.size || step.actions.some((a) => a.kind !== 'read-secret')) return null;
+    const readers = ids
+      .map((id) => this.byId.get(id) as PlanStep)
+      .filter((s) => s.id !== step.id && s.secrets.some((name) => reads.has(name)));
+    const answers = readers.map((s) => doneEarly.get(s.id));
+    if (answers.some((a) => a === undefined)) return null;
+    const needed: Precheck = { done: false, hasIdentity: true };
+    const notNeeded: Precheck = { done: true, hasIdentity: true, notNeeded: true };
+    return new Promise<Precheck>((resolve) => {
+      let left = answers.length;
+      if (!left) resolve(notNeeded);
+      for (const answer of answers as Promise<boolean>[])
+        answer.then(
+          (done) => {
+            if (!done) resolve(needed);
+            else if (--left === 0) resolve(notNeeded);
+          },
+          () => resolve(needed),
+        );
+    });
   }
 
   private schedule(ids: string[]): Promise<void> {

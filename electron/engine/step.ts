@@ -48,7 +48,7 @@ export async function executeStep(ctx: StepContext): Promise<StepOutcome> {
         timeoutMs: Math.min(60_000, remaining()),
       }));
     if (checked.done) {
-      ctx.emit({ type: 'step-skipped', ...on, reason: 'done' });
+      ctx.emit({ type: 'step-skipped', ...on, reason: checked.notNeeded ? 'not-needed' : 'done' });
       return 'skipped';
     }
     if (ctx.dryRun) {
@@ -110,8 +110,18 @@ export async function executeStep(ctx: StepContext): Promise<StepOutcome> {
   }
 }
 
-/** After the verify step: the nodes as the first server lists them, and the same from here. */
+/**
+ * After the verify step's waits (every node Ready): the nodes as the first server lists them, the
+ * same from here, and the flows between the nodes, all three at once.
+ */
 async function checkCluster(ctx: StepContext, signal: AbortSignal, output: StepOutput): Promise<void> {
+  const kubeconfig = ctx.memory.kubeconfig;
+  // Started beside the node list; their failures are read only after its own.
+  const fromHere = kubeconfig ? ctx.services.checkFromHere(kubeconfig) : null;
+  // Every node, whatever its firewall: a flow blocked outside the machines shows only here.
+  const testing = ctx.services.testFlows ? ctx.services.testFlows(signal) : null;
+  fromHere?.catch(() => undefined);
+  testing?.catch(() => undefined);
   const r = await ctx.runner.exec({
     command: '/usr/local/bin/k3s kubectl get nodes -o json',
     sudo: true,
@@ -126,14 +136,12 @@ async function checkCluster(ctx: StepContext, signal: AbortSignal, output: StepO
     );
   }
   const nodes = parseNodeList(r.stdout);
-  const kubeconfig = ctx.memory.kubeconfig;
   let checkedFromHere = false;
-  if (kubeconfig) {
-    const seen = await ctx.services.checkFromHere(kubeconfig);
+  if (fromHere) {
+    const seen = await fromHere;
     checkedFromHere = nodes.every((n) => seen.some((s) => s.name === n.name));
   }
-  // Every node, whatever its firewall: a flow blocked outside the machines shows only here.
-  const flows = ctx.services.testFlows ? await ctx.services.testFlows(signal) : null;
+  const flows = testing ? await testing : null;
   if (flows) {
     output.push('stdout', `flows between the nodes (${flows.results.length}):\n`);
     for (const flow of flows.results) output.push('stdout', `  ${flowLine(flow)}\n`);

@@ -12,7 +12,6 @@ import {
   contextName,
   firstServer,
   joinAddress,
-  nodeAddress,
   servers,
   usesEmbeddedEtcd,
   type FactsByNode,
@@ -32,23 +31,12 @@ import type { AirgapInventory } from './artifacts';
 import { factIssues } from './fact-issues';
 import { installStep, type InstallContext } from './install';
 import { cgroupStep, firewallStep } from './prepare';
+import { readyAction } from './ready';
 import { PHASES, type PhaseId, type PlanAction, type PlanResult, type PlanStep } from './types';
 
 export interface BuildPlanOptions {
   /** What the air-gap folder holds (listed by the caller); null plans with the usual names. */
   airgap?: AirgapInventory | null;
-}
-
-const READY_CHECK = 'test "$(/usr/local/bin/k3s kubectl get node "$1" -o "$2" 2>/dev/null)" = True';
-const READY_PATH = 'jsonpath={.status.conditions[?(@.type=="Ready")].status}';
-
-/** The node a verify step's "is it Ready" check asks about; null for any other command. */
-export function readyCheckNode(command: string): string | null {
-  const head = `${shJoin(['sh', '-c', READY_CHECK, 'k3s-wizard-ready'])} `;
-  const tail = ` ${shJoin([READY_PATH])}`;
-  if (!command.startsWith(head) || !command.endsWith(tail)) return null;
-  const name = command.slice(head.length, command.length - tail.length);
-  return name && shJoin([name]) === name ? name : null;
 }
 
 function prepareSteps(
@@ -76,53 +64,6 @@ function prepareSteps(
   return steps;
 }
 
-// with-node-id: the name is <host name>-<id>, known only once the node joined; it is found by
-// its host name and its InternalIP.
-const READY_BY_ADDRESS = [
-  'for n in $(/usr/local/bin/k3s kubectl get nodes -o name 2>/dev/null); do n=${n#node/}',
-  '  case "$n" in "$1"?*) ;; *) continue ;; esac',
-  '  [ -z "$2" ] || [ "$(/usr/local/bin/k3s kubectl get node "$n" -o "$4" 2>/dev/null)" = "$2" ] || continue',
-  '  [ "$(/usr/local/bin/k3s kubectl get node "$n" -o "$3" 2>/dev/null)" = True ] && exit 0',
-  'done; exit 1',
-].join('\n');
-const INTERNAL_IP_PATH = 'jsonpath={.status.addresses[?(@.type=="InternalIP")].address}';
-
-function readyAction(node: NodeSpec, facts: FactsByNode): PlanAction {
-  if (!node.withNodeId)
-    return {
-      kind: 'wait-for',
-      check: {
-        command: shJoin(['sh', '-c', READY_CHECK, 'k3s-wizard-ready', node.nodeName, READY_PATH]),
-        sudo: true,
-      },
-      intervalMs: 5000,
-      timeoutMs: 5 * 60_000,
-      what: `wait until node ${node.nodeName} is Ready`,
-    };
-  const f = facts[node.nodeName];
-  const prefix = f?.hostname ? `${f.hostname.toLowerCase()}-` : '';
-  const address = nodeAddress(node, f) ?? '';
-  return {
-    kind: 'wait-for',
-    check: {
-      command: shJoin([
-        'sh',
-        '-c',
-        READY_BY_ADDRESS,
-        'k3s-wizard-ready',
-        prefix,
-        address,
-        READY_PATH,
-        INTERNAL_IP_PATH,
-      ]),
-      sudo: true,
-    },
-    intervalMs: 5000,
-    timeoutMs: 5 * 60_000,
-    what: `wait until ${node.nodeName} (named ${prefix || '<host name>-'}<id> by K3s${address ? `, at ${address}` : ''}) is Ready`,
-  };
-}
-
 // Through the in-cluster `kubernetes` service, as metrics-server and local-path-provisioner reach
 // the API: the node's own service rules map 10.43.0.1:443 to the API's endpoint.
 const SERVICE_CHECK = [
@@ -146,7 +87,8 @@ function serviceCheck(spec: ClusterSpec): PlanAction | null {
 }
 
 function verifyStep(spec: ClusterSpec, host: string, dependsOn: string[], facts: FactsByNode): PlanStep {
-  const actions: PlanAction[] = spec.nodes.map((node) => readyAction(node, facts));
+  // Every node Ready: one node list per try answers for all of them.
+  const actions: PlanAction[] = [readyAction(spec.nodes, facts)];
   // CoreDNS is always deployed (no spec option disables it).
   actions.push({
     kind: 'wait-for',
@@ -341,7 +283,8 @@ export function buildPlan(
     steps.push(step);
     installs.push(step.id);
   }
-  steps.push(verifyStep(spec, first.nodeName, installs, facts));
+  // After the kubeconfig too: the step ends by listing the nodes from this computer with it.
+  steps.push(verifyStep(spec, first.nodeName, [...installs, 'credentials:kubeconfig'], facts));
   if (spec.install.source === 'airgap') addFileCheck(steps, first.nodeName, spec.install.folder);
   if (hasErrors(issues)) return { ok: false, issues };
   return { ok: true, plan: { cluster: spec.name, phases: PHASES, steps, issues } };

@@ -4,6 +4,7 @@ export * from './build';
 export * from './install';
 export * from './k3s-config';
 export * from './prepare';
+export * from './ready';
 export * from './render';
 export * from './sha256';
 export * from './template';

@@ -58,8 +58,11 @@ export const RunEvent = z.discriminatedUnion('type', [
   z.object({
     ...onStep,
     type: z.literal('step-skipped'),
-    /** done: its check says it is done already; dry-run: it would run. */
-    reason: z.enum(['done', 'dry-run']),
+    /**
+     * done: its check says it is done already; dry-run: it would run; not-needed: it only reads
+     * what steps that are all done already would use (the join token on a re-run).
+     */
+    reason: z.enum(['done', 'dry-run', 'not-needed']),
   }),
   z.object({
     ...onStep,

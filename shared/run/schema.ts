@@ -11,7 +11,7 @@ const RUN_STATUSES = ['running', 'succeeded', 'failed', 'cancelled'] as const;
 export const StepStateSchema = StepInfo.extend({
   status: z.enum(STEP_STATUSES),
   /** Set on 'skipped': already done, or (dry run) it would run. */
-  skipReason: z.enum(['done', 'dry-run']).optional(),
+  skipReason: z.enum(['done', 'dry-run', 'not-needed']).optional(),
   startedAt: z.string().optional(),
   durationMs: z.number().optional(),
   changed: z.boolean().optional(),

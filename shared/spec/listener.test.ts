@@ -216,9 +216,14 @@ describe('node identity', () => {
     expect(config.settings).not.toContain('node-name');
     const plan = buildPlan(spec, facts);
     if (!plan.ok) throw new Error(JSON.stringify(plan.issues));
-    const wait = plan.plan.steps.find((s) => s.id === 'verify:cluster')!.actions[1]!;
-    expect(wait.what).toBe('wait until clone-a (named raspberrypi-<id> by K3s, at 10.0.0.11) is Ready');
-    expect(wait.kind === 'wait-for' && wait.check.command).toContain('raspberrypi- 10.0.0.11');
+    const wait = plan.plan.steps.find((s) => s.id === 'verify:cluster')!.actions[0]!;
+    expect(wait.what).toBe(
+      'wait until every node is Ready: s1, clone-a (named raspberrypi-<id> by K3s, at 10.0.0.11)',
+    );
+    // s1 by its name; clone-a by no name, its host name prefix and its address.
+    expect(wait.kind === 'wait-for' && wait.check.command).toMatch(
+      / s1 s1 '' '' clone-a '' raspberrypi- 10\.0\.0\.11$/,
+    );
   });
 
   it('the join line offers --node-name, K3S_NODE_NAME or --with-node-id', () => {

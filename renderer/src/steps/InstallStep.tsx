@@ -42,7 +42,13 @@ export function StepLine({ step }: { step: StepState }) {
   const progress = step.progress;
   return (
     <li className={`run-step run-${step.status}`}>
-      <span className="run-step-status">{step.status === 'skipped' ? 'already done' : step.status}</span>{' '}
+      <span className="run-step-status">
+        {step.status !== 'skipped'
+          ? step.status
+          : step.skipReason === 'not-needed'
+            ? 'not needed'
+            : 'already done'}
+      </span>{' '}
       {step.title}
       {step.durationMs !== undefined && <span className="help"> · {seconds(step.durationMs)}</span>}
       {step.status === 'running' && progress && (

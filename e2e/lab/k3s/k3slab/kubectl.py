@@ -71,17 +71,19 @@ def table(rows, head):
         print("   ".join(c.ljust(w[i]) for i, c in enumerate(r)).rstrip())
 
 
-def jsonpath(doc, expr):
-    """The small part of kubectl's JSONPath that scripts use on nodes: {.a.b}, {.a[0]},
-    {.a[?(@.k=="v")].b}; several matches are joined by spaces, as kubectl prints them."""
-    body = expr.strip()
-    if body.startswith("{") and body.endswith("}"):
-        body = body[1:-1]
-    values = [doc]
-    for part in re.findall(r'\.[A-Za-z0-9_-]+|\[\?\(@\.[A-Za-z0-9_-]+=="[^"]*"\)\]|\[\d+\]', body):
+PATH_PART = r'\.[A-Za-z0-9_-]+|\[\?\(@\.[A-Za-z0-9_-]+=="[^"]*"\)\]|\[\d+\]|\[\*\]'
+# A template: {…} blocks ("quoted" text inside them may hold braces) and plain text between them.
+BLOCK = r'\{((?:"(?:[^"\\]|\\.)*"|[^{}"])*)\}|([^{}]+)'
+
+
+def select(values, body):
+    """The values a path such as .a.b, .a[0], .a[*] or .a[?(@.k=="v")].b picks from each value."""
+    for part in re.findall(PATH_PART, body):
         nxt = []
         for v in values:
-            if part.startswith("[?"):
+            if part == "[*]":
+                nxt += v if isinstance(v, list) else []
+            elif part.startswith("[?"):
                 k, want = re.match(r'\[\?\(@\.([A-Za-z0-9_-]+)=="([^"]*)"\)\]', part).groups()
                 nxt += [x for x in (v if isinstance(v, list) else []) if isinstance(x, dict) and x.get(k) == want]
             elif part.startswith("["):
@@ -91,7 +93,37 @@ def jsonpath(doc, expr):
             elif isinstance(v, dict) and part[1:] in v:
                 nxt.append(v[part[1:]])
         values = nxt
-    return " ".join(v if isinstance(v, str) else json.dumps(v) for v in values)
+    return values
+
+
+def render(blocks, i, cur):
+    """Renders blocks[i:] against cur up to the {end} that closes them: (text, index after it)."""
+    out = []
+    while i < len(blocks):
+        inner, text = blocks[i]
+        body = inner.strip()
+        i += 1
+        if text:
+            out.append(text)
+        elif body == "end":
+            return "".join(out), i
+        elif body.startswith("range "):
+            after = render(blocks, i, None)[1]  # where the range's {end} is, whatever it holds
+            for item in select([cur], body[len("range "):].strip()):
+                out.append(render(blocks, i, item)[0])
+            i = after
+        elif body.startswith('"'):
+            out.append(json.loads(body))  # "\n", "\t": escapes as kubectl (Go) reads them
+        else:
+            out.append(" ".join(v if isinstance(v, str) else json.dumps(v) for v in select([cur], body)))
+    return "".join(out), i
+
+
+def jsonpath(doc, expr):
+    """The part of kubectl's JSONPath that scripts use on nodes: {.a.b}, {.a[0]}, {.a[*]},
+    {.a[?(@.k=="v")].b}, {range .items[*]}…{end} and {"quoted text"}; several matches of one
+    path are joined by spaces, as kubectl prints them."""
+    return render(re.findall(BLOCK, expr.strip()), 0, doc)[0]
 
 
 def rollout(opts, what):
