@@ -40,7 +40,7 @@ export function BuildForm() {
     setFileProblem(null);
     file
       .text()
-      .then(setPresetText, (e: unknown) =>
+      .then(openPreset, (e: unknown) =>
         setFileProblem(`Cannot read ${file.name}: ${e instanceof Error ? e.message : String(e)}`),
       );
   };
