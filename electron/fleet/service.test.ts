@@ -57,16 +57,20 @@ const ROSTER = ['10.0.0.1', '10.0.0.2', '10.0.0.3', '10.0.0.4'].map((address, i)
   group: i < 2 ? 'a' : 'b',
 }));
 
-function setup(options: { unreachable?: Set<string>; failing?: Record<string, string> } = {}) {
+function setup(
+  options: { unreachable?: Set<string>; failing?: Record<string, string>; gate?: Promise<void> } = {},
+) {
   const unreachable = options.unreachable ?? new Set<string>();
   const failing = options.failing ?? {};
   const probed: string[] = [];
   const started: { cluster: string; limit: unknown }[] = [];
   const retried: string[] = [];
+  const cancelled: string[] = [];
   const runs: { spec: ClusterSpec; running: boolean }[] = [];
   const hosts = {
-    probe: vi.fn((ref: { host: string }) => {
+    probe: vi.fn(async (ref: { host: string }) => {
       probed.push(ref.host);
+      await options.gate;
       return unreachable.has(ref.host)
         ? Promise.reject(new Error('connection refused'))
         : Promise.resolve(makeFacts(ref.host));
@@ -95,7 +99,7 @@ function setup(options: { unreachable?: Set<string>; failing?: Record<string, st
           retried.push(host);
           return Promise.resolve(snapshot(request.spec, null));
         },
-        cancel: () => undefined,
+        cancel: () => cancelled.push(request.spec.name),
       };
       return { run, plan: { cluster: request.spec.name, steps: [] }, done: Promise.resolve(run.snapshot) };
     },
@@ -106,7 +110,7 @@ function setup(options: { unreachable?: Set<string>; failing?: Record<string, st
   const finish = () => {
     for (const r of runs) r.running = false;
   };
-  return { fleet, probed, started, retried, hosts, finish };
+  return { fleet, probed, started, retried, cancelled, hosts, finish };
 }
 
 const request = (over: Record<string, unknown> = {}) => ({
@@ -186,6 +190,42 @@ describe('the classroom build on the back end', () => {
     expect(t.started.map((s) => s.cluster)).toEqual(['class-a', 'class-b']);
     expect(again.runs['class-b']).toBeDefined();
     expect(again.rows.find((r) => r.cluster === 'class-b')?.state).toBe('running');
+  });
+
+  it('while its machines are being checked, a cluster waits and cannot be retried or rebuilt', async () => {
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const t = setup({ gate, failing: { 'class-b': 'pi-b-2' } });
+    const building = t.fleet.build(request());
+    await new Promise((r) => setTimeout(r, 0));
+    const during = t.fleet.dashboard();
+    expect(during.running).toBe(true);
+    expect(during.rows.map((r) => r.state)).toEqual(['pending', 'pending']);
+    await expect(t.fleet.build(request())).rejects.toThrow('still going');
+    await expect(t.fleet.retry({ cluster: 'class-a' })).rejects.toThrow('still being built');
+    open();
+    await building;
+    t.finish();
+    // a cluster retried shows waiting while checked, not its old failure
+    let again!: () => void;
+    const second = new Promise<void>((resolve) => (again = resolve));
+    t.hosts.probe.mockImplementation(async (ref: { host: string }) => {
+      await second;
+      return makeFacts(ref.host);
+    });
+    const retrying = t.fleet.retry({ cluster: 'class-b' });
+    await new Promise((r) => setTimeout(r, 0));
+    expect(t.fleet.dashboard().rows.find((r) => r.cluster === 'class-b')?.state).toBe('pending');
+    again();
+    await retrying;
+  });
+
+  it('stops every running run of the fleet', async () => {
+    const t = setup();
+    await t.fleet.build(request());
+    const d = t.fleet.cancel();
+    expect(t.cancelled.sort()).toEqual(['class-a', 'class-b']);
+    expect(d.name).toBe('class');
   });
 
   it('refuses a bad preset with its problems and the app login replaces the preset one', async () => {

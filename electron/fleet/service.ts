@@ -27,6 +27,8 @@ interface Fleet {
   refused: Map<string, string>;
   /** Machines that could not be logged in to or checked, by node name. */
   problems: Map<string, string>;
+  /** Clusters whose machines are being checked before their run starts. */
+  checking: Set<string>;
 }
 
 export interface FleetBuildRequest {
@@ -68,7 +70,7 @@ export class FleetService {
   constructor(private readonly ctx: () => FleetContext) {}
 
   private running(fleet: Fleet): boolean {
-    return [...fleet.runs.values()].some((r) => r.run.running);
+    return fleet.checking.size > 0 || [...fleet.runs.values()].some((r) => r.run.running);
   }
 
   /** Checks every machine, then starts every cluster that can be planned; answers at once after. */
@@ -95,6 +97,7 @@ export class FleetService {
       runs: new Map(),
       refused: new Map(),
       problems: new Map(),
+      checking: new Set(),
     };
     this.fleet = fleet;
     const machines = specs.reduce((n, s) => n + s.nodes.length, 0);
@@ -110,7 +113,18 @@ export class FleetService {
   private async start(fleet: Fleet, specs: ClusterSpec[], signal?: AbortSignal): Promise<void> {
     const ctx = this.ctx();
     const nodes = specs.flatMap((s) => s.nodes);
-    const probed = await probeFleet(ctx, nodes, signal, { acceptNew: fleet.acceptNew });
+    // Until checked, these clusters show as waiting (not their last run, nor why they were refused).
+    for (const s of specs) {
+      fleet.checking.add(s.name);
+      fleet.runs.delete(s.name);
+      fleet.refused.delete(s.name);
+    }
+    let probed;
+    try {
+      probed = await probeFleet(ctx, nodes, signal, { acceptNew: fleet.acceptNew });
+    } finally {
+      for (const s of specs) fleet.checking.delete(s.name);
+    }
     for (const node of nodes) {
       const failed = probed.failed[node.nodeName];
       if (failed) fleet.problems.set(node.nodeName, `could not be checked: ${failed}`);
@@ -168,7 +182,7 @@ export class FleetService {
     if (request.host && !spec.nodes.some((n) => n.nodeName === request.host))
       throw new AppError('NOT_FOUND', `${spec.name} has no machine ${request.host}.`);
     const started = fleet.runs.get(spec.name);
-    if (started?.run.running)
+    if (started?.run.running || fleet.checking.has(spec.name))
       throw new AppError('INVALID_INPUT', `${spec.name} is still being built: wait for it to end first.`);
     const ctx = this.ctx();
     if (request.host && started && !fleet.refused.has(spec.name)) {
