@@ -115,9 +115,11 @@ test('every cluster at once: the failure first, retried after the fault is clear
   await expect(room.cells('fcb-b').nth(1)).toHaveAccessibleName('pi-b-1: Ready');
   await page.screenshot({ path: join(screenshotDir, 'classroom-build-failed.png'), fullPage: true });
 
-  // A reload catches up with the back end's dashboard.
+  // A reload catches up with the back end's dashboard; the tab keeps the roster and the preset.
   await page.reload();
   await room.open.click();
+  await expect(room.machines('b')).toHaveCount(2);
+  await expect(room.preset).toHaveValue(/name: fcb/);
   await expect(room.summary).toContainText('2 of 2 clusters did not finish (fcb-b, fcb-a)');
   await expect(room.cells('fcb-b').nth(0)).toHaveAccessibleName('pi-b-2: Failed');
 

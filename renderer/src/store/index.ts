@@ -43,6 +43,12 @@ const PERSISTED = [
   'step',
   'reached',
   'runId',
+  // the Classroom screen's roster, arrangement, preset and login (never a secret)
+  'rosterText',
+  'clusterCount',
+  'fleet',
+  'presetText',
+  'fleetLogin',
 ] as const satisfies readonly (keyof Store)[];
 type Persisted = Pick<Store, (typeof PERSISTED)[number]>;
 
