@@ -5,36 +5,16 @@
  * Needs `npm run build` first. Environment: BENCH_MACHINES (default "30,100"),
  * K3S_WIZARD_CHROMIUM (default /usr/bin/chromium). Prints figures; asserts nothing.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { startServe } from '../serve';
 import { chromium, type Page } from 'playwright-core';
 import { seedClassroom } from '../classroom';
 
-const root = join(import.meta.dirname, '..', '..');
 const sizes = (process.env.BENCH_MACHINES ?? '30,100').split(',').map(Number);
 
+/** The browser front with its own data folder and kubeconfig (the e2e tests' start-up). */
 async function serve(): Promise<{ url: string; stop: () => void }> {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    K3S_WIZARD_DATA_DIR: mkdtempSync(join(tmpdir(), 'k3sw-bench-')),
-  };
-  delete env.SSH_AUTH_SOCK;
-  const child = spawn(process.execPath, [join(root, 'out', 'cli', 'index.js'), 'serve', '--port', '0'], {
-    env,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+/.exec(out);
-      if (match) resolve(match[0]);
-    });
-    child.on('exit', (code) => reject(new Error(`serve exited with ${code}`)));
-  });
-  return { url, stop: () => child.kill('SIGINT') };
+  const app = await startServe();
+  return { url: app.url, stop: () => app.process.kill('SIGINT') };
 }
 
 async function timed(what: () => Promise<unknown>): Promise<number> {

@@ -20,6 +20,8 @@ export class WizardPage {
   readonly nextBlocked: Locator;
   /** The Install step's button that starts this cluster's install. */
   readonly installButton: Locator;
+  /** The Install step's line that says how the run is going or how it ended. */
+  readonly runStatus: Locator;
 
   constructor(readonly page: Page) {
     this.stepNav = page.getByRole('navigation', { name: 'Wizard steps' });
@@ -36,6 +38,9 @@ export class WizardPage {
     this.review = new ReviewStepPage(page);
     this.nextBlocked = page.locator('#next-blocked');
     this.installButton = page.getByRole('main').getByRole('button', { name: 'Install', exact: true });
+    this.runStatus = page
+      .getByRole('status')
+      .filter({ hasText: /Installing|Finished|failed|Cancelled|already/ });
   }
 
   step(title: string): Locator {
@@ -55,6 +60,21 @@ export class WizardPage {
       await expect(button).toBeVisible({ timeout: 2000 });
     }).toPass({ timeout: 30_000 });
     await button.click();
+  }
+
+  /** Starts the install on the Install step and waits until the run ended (however it ended). */
+  async install(): Promise<void> {
+    await this.installButton.click();
+    await expect(this.runStatus).not.toHaveText(/Installing/, { timeout: 480_000 });
+  }
+
+  /** The install, required to finish, then on to the Done step. */
+  async installToDone(): Promise<void> {
+    await this.install();
+    // a failure fails here at once, with its message
+    await expect(this.runStatus).toHaveText(/Finished in/, { timeout: 1000 });
+    await this.nextButton.click();
+    await expect(this.heading).toHaveText('Done');
   }
 
   /** Clicks Next until the step with this heading shows. */
