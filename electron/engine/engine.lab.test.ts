@@ -134,7 +134,12 @@ describe('1 server + 2 agents on x86_64, arm64 and armhf', () => {
     // Frozen, its K3s is still "active" (so the install is already done) but sends no heartbeat:
     // the server says NotReady after its grace period.
     const agent = (signal: string) =>
-      exec('e6a2', ['sh', '-c', `kill -${signal} "$(systemctl show -p MainPID --value k3s-agent)"`]);
+      // (never `kill 0`: with no main process that would stop this very command's group)
+      exec('e6a2', [
+        'sh',
+        '-c',
+        `pid=$(systemctl show -p MainPID --value k3s-agent); [ "$pid" -gt 1 ] && kill -${signal} "$pid"`,
+      ]);
     const frozen = await agent('STOP');
     expect(frozen.code, frozen.stderr).toBe(0);
     try {
