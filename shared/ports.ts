@@ -7,6 +7,7 @@ import type { NodeRole } from './checks/types';
 import type { HostFacts } from './facts';
 import { cidrContains, parseCidr, splitCidrList } from './spec/cidr';
 import { nodeAddress, usesEmbeddedEtcd, type FactsByNode } from './spec/model';
+import { reachableApiPort } from './spec/rootless';
 import { DEFAULT_API_PORT, type ClusterSpec, type FlannelBackend, type NodeSpec } from './spec/schema';
 
 /** Who may connect: other servers, every node, the people using the cluster (plus nodes), or anyone. */
@@ -68,7 +69,8 @@ export interface FlowShape {
 export function flowShape(spec: ClusterSpec): FlowShape {
   const net = spec.networking;
   return {
-    apiPort: net.apiPort,
+    // the port really reachable from the other machines (a rootless server's host port)
+    apiPort: reachableApiPort(spec),
     flannelBackend: net.flannelBackend,
     ipv6Pods: splitCidrList(net.clusterCidr).some((c) => parseCidr(c)?.family === 6),
     embeddedEtcd: usesEmbeddedEtcd(spec),

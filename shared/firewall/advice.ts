@@ -5,6 +5,7 @@
  */
 import { formatPortRange, requiredPorts } from '../ports';
 import { splitCidrList } from '../spec/cidr';
+import { reachableApiPort } from '../spec/rootless';
 import type { ClusterSpec } from '../spec/schema';
 
 export interface FirewallAdvice {
@@ -21,7 +22,7 @@ export interface FirewallAdvice {
 }
 
 export function firewallAdvice(spec: ClusterSpec): FirewallAdvice {
-  const port = spec.networking.apiPort;
+  const port = reachableApiPort(spec);
   const cidrs = [
     ...splitCidrList(spec.networking.clusterCidr),
     ...splitCidrList(spec.networking.serviceCidr),

@@ -32,6 +32,7 @@ import { factIssues } from './fact-issues';
 import { installStep, type InstallContext } from './install';
 import { cgroupStep, firewallStep } from './prepare';
 import { readyAction } from './ready';
+import { rootlessInstallStep, ROOTLESS_KUBECONFIG, serverKubectl } from './rootless';
 import { PHASES, type PhaseId, type PlanAction, type PlanResult, type PlanStep } from './types';
 
 export interface BuildPlanOptions {
@@ -72,10 +73,11 @@ const SERVICE_CHECK = [
 ].join('\n');
 
 /** With an API port other than 6443: the documented trap, tested where it bites. */
-function serviceCheck(spec: ClusterSpec): PlanAction | null {
+function serviceCheck(spec: ClusterSpec, first: NodeSpec): PlanAction | null {
   const port = spec.networking.apiPort;
   const ip = kubernetesServiceIp(spec);
-  if (port === DEFAULT_API_PORT || !ip) return null;
+  // Rootless: the service network lives in K3s's own namespace, not reachable from the host.
+  if (port === DEFAULT_API_PORT || !ip || first.rootless) return null;
   const fix = `The in-cluster kubernetes service (${ip}:443) does not reach the API on port ${port}: metrics-server, local-path-provisioner and other in-cluster clients fail with “connection refused” to https://${ip}:443. Fix: the kubernetes endpoints must list each server at port ${port} (check with kubectl get endpoints kubernetes); set advertise-port: ${port} on every server (or go back to port 6443) and restart k3s.`;
   return {
     kind: 'wait-for',
@@ -86,32 +88,28 @@ function serviceCheck(spec: ClusterSpec): PlanAction | null {
   };
 }
 
-function verifyStep(spec: ClusterSpec, host: string, dependsOn: string[], facts: FactsByNode): PlanStep {
+function verifyStep(spec: ClusterSpec, first: NodeSpec, dependsOn: string[], facts: FactsByNode): PlanStep {
+  const host = first.nodeName;
   // Every node Ready: one node list per try answers for all of them.
-  const actions: PlanAction[] = [readyAction(spec.nodes, facts)];
+  const actions: PlanAction[] = [readyAction(spec.nodes, facts, spec, first)];
   // CoreDNS is always deployed (no spec option disables it).
   actions.push({
     kind: 'wait-for',
-    check: {
-      command: shJoin([
-        '/usr/local/bin/k3s',
-        'kubectl',
-        '-n',
-        'kube-system',
-        'rollout',
-        'status',
-        'deployment/coredns',
-        '--timeout=10s',
-      ]),
-      sudo: true,
-    },
+    check: serverKubectl(spec, first, [
+      '-n',
+      'kube-system',
+      'rollout',
+      'status',
+      'deployment/coredns',
+      '--timeout=10s',
+    ]),
     intervalMs: 5000,
     timeoutMs: 5 * 60_000,
     // What this checks, exactly: the CoreDNS deployment is rolled out (its pods run). No name
     // is looked up through it; the flows between the nodes are tested after this step's actions.
     what: 'wait until the CoreDNS deployment is rolled out (its pods run; no DNS lookup is made)',
   });
-  const service = serviceCheck(spec);
+  const service = serviceCheck(spec, first);
   if (service) actions.push(service);
   return {
     id: 'verify:cluster',
@@ -204,7 +202,7 @@ export function buildPlan(
     );
   }
   const install = (node: NodeSpec, phase: PhaseId, dependsOn: string[], joins: boolean): PlanStep => ({
-    ...installStep(ctx, {
+    ...(node.rootless && node.role === 'server' && !node.adopted ? rootlessInstallStep : installStep)(ctx, {
       node,
       index: spec.nodes.indexOf(node),
       joinUrl: joins ? joinUrl : null,
@@ -249,9 +247,10 @@ export function buildPlan(
     actions: [
       {
         kind: 'read-secret',
-        path: '/etc/rancher/k3s/k3s.yaml',
+        // rootless: the one K3s writes in the user's home
+        path: first.rootless ? `~/${ROOTLESS_KUBECONFIG}` : '/etc/rancher/k3s/k3s.yaml',
         as: 'kubeconfig',
-        sudo: true,
+        sudo: !first.rootless,
         what: 'read the admin kubeconfig (kept in memory only)',
       },
       {
@@ -284,7 +283,7 @@ export function buildPlan(
     installs.push(step.id);
   }
   // After the kubeconfig too: the step ends by listing the nodes from this computer with it.
-  steps.push(verifyStep(spec, first.nodeName, [...installs, 'credentials:kubeconfig'], facts));
+  steps.push(verifyStep(spec, first, [...installs, 'credentials:kubeconfig'], facts));
   if (spec.install.source === 'airgap') addFileCheck(steps, first.nodeName, spec.install.folder);
   if (hasErrors(issues)) return { ok: false, issues };
   return { ok: true, plan: { cluster: spec.name, phases: PHASES, steps, issues } };

@@ -50,7 +50,12 @@ export function nodeConfig(spec: ClusterSpec, node: NodeSpec, options: NodeConfi
     const net = spec.networking;
     // Values that must match on every server are written on every server, defaults included.
     const listener = node.listener;
-    const sans = [...new Set([...net.tlsSans, ...(listener?.tlsSans ?? [])])];
+    // Rootless: the node IP is the one inside K3s's namespace (10.0.2.100), so the address people
+    // reach the machine at is in the certificate only when named.
+    const reached = node.rootless
+      ? [node.address, ...(spec.kubeconfig.server ? [spec.kubeconfig.server] : [])]
+      : [];
+    const sans = [...new Set([...net.tlsSans, ...(listener?.tlsSans ?? []), ...reached])];
     if (sans.length) settings['tls-san'] = sans;
     if (net.apiPort !== DEFAULT_API_PORT) settings['https-listen-port'] = net.apiPort;
     if (listener?.bindAddress) settings['bind-address'] = listener.bindAddress;

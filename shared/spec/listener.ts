@@ -10,6 +10,7 @@ import { addressProblem, isIPv4, isIPv6 } from '../validate';
 import { ipToBigint, isIP, parseCidr, splitCidrList } from './cidr';
 import type { SpecIssue } from './issues';
 import { firstServer, kubeconfigAddress, nodeAddress, servers, urlHost, type FactsByNode } from './model';
+import { reachableApiPort } from './rootless';
 import type { ClusterSpec, NodeSpec } from './schema';
 
 /** `https://host:port` */
@@ -46,11 +47,11 @@ export function kubeconfigUrl(spec: ClusterSpec): string | undefined {
 }
 
 /**
- * The API port as reached from other machines. K3s binds the https-listen-port itself, rootless
- * too (its port forwarder binds the API port unchanged; only LoadBalancer ports below 1024 move).
+ * The API port as reached from other machines: the https-listen-port K3s binds, or, with a
+ * rootless server, the host port its port driver binds (6443 → 16443, K3S-FACTS.md).
  */
 export function apiPortOf(spec: ClusterSpec): number {
-  return spec.networking.apiPort;
+  return reachableApiPort(spec);
 }
 
 /** The first address of the service network: the in-cluster `kubernetes` service (10.43.0.1). */
