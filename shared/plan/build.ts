@@ -124,6 +124,7 @@ function verifyStep(spec: ClusterSpec, first: NodeSpec, dependsOn: string[], fac
     timeoutMs: 10 * 60_000,
     dependsOn,
     notes: [],
+    nodeList: serverKubectl(spec, first, ['get', 'nodes', '-o', 'json']),
   };
 }
 

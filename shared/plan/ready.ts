@@ -75,7 +75,11 @@ export function readyAction(
   const kubectl = kubectlWords(spec, first);
   return {
     kind: 'wait-for',
-    check: { command: shJoin([...head(kubectl), ...targets.flatMap((t) => t.words)]), sudo: !rootless },
+    check: {
+      command: shJoin([...head(kubectl), ...targets.flatMap((t) => t.words)]),
+      sudo: !rootless,
+      ...(rootless ? { asUser: true } : {}),
+    },
     // One kubectl on the first server per try: cheap enough to ask often.
     intervalMs: 2000,
     timeoutMs: 5 * 60_000,

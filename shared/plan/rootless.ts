@@ -108,6 +108,7 @@ export function serverKubectl(
     ? {
         command: shJoin(['sh', '-c', KUBECTL, 'k3s-wizard-kubectl', rootlessLocalApi(spec), ...args]),
         sudo: false,
+        asUser: true,
       }
     : { command: shJoin(['/usr/local/bin/k3s', 'kubectl', ...args]), sudo: true };
 }
@@ -139,6 +140,7 @@ export function rootlessInstallStep(
       kind: 'exec',
       command: shJoin(['sh', '-c', SPACE(SPACE_CHECK), 'k3s-wizard-space']),
       sudo: false,
+      asUser: true,
       what: 'check the free disk space K3s needs',
     },
     {
@@ -180,6 +182,7 @@ export function rootlessInstallStep(
       kind: 'exec',
       command: shJoin(['sh', '-c', WRITE_CONFIG, 'k3s-wizard-config']),
       sudo: false,
+      asUser: true,
       stdin: config.content,
       what: `write the K3s settings to ~/${ROOTLESS_CONFIG} (0600, as ${node.user})`,
     },
@@ -187,12 +190,14 @@ export function rootlessInstallStep(
       kind: 'exec',
       command: shJoin(['sh', '-c', WRITE_UNIT, 'k3s-wizard-unit', ...units]),
       sudo: false,
+      asUser: true,
       what: `write the user unit ~/${ROOTLESS_UNIT_FILE} (fuse-overlayfs where installed, else the native snapshotter)`,
     },
     {
       kind: 'exec',
       command: shJoin(['sh', '-c', START, 'k3s-wizard-start', ROOTLESS_UNIT]),
       sudo: false,
+      asUser: true,
       what: `enable and start ${ROOTLESS_UNIT} as ${node.user} (systemctl --user)`,
     },
     {
@@ -216,6 +221,7 @@ export function rootlessInstallStep(
       spec.k3s.version ?? '',
     ]),
     sudo: false,
+    asUser: true,
   };
   return {
     id: `install:${node.nodeName}`,
@@ -246,6 +252,7 @@ export function rootlessRemoveAction(node: NodeSpec): PlanAction {
     kind: 'exec',
     command: shJoin(['sh', '-c', REMOVE, 'k3s-wizard-uninstall-rootless', ROOTLESS_UNIT]),
     sudo: false,
+    asUser: true,
     what: `stop and remove the user unit ${ROOTLESS_UNIT} and K3s’s files in ${node.user}’s home`,
   };
 }
