@@ -58,6 +58,10 @@ export function joinCommand(
   options: JoinCommandOptions = {},
 ): JoinCommand {
   const role = options.role ?? 'agent';
+  if (server.rootless)
+    throw new Error(
+      `${server.nodeName} runs K3s rootless: its networking is detached from the host, so no machine can join it (K3s does not support multi-node rootless clusters). Install a cluster as root to add machines.`,
+    );
   if (options.ttl !== undefined && (!TTL.test(options.ttl) || options.ttl === '')) {
     throw new Error(`“${options.ttl}” is not a duration such as 2h or 30m.`);
   }
