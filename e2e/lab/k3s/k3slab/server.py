@@ -197,6 +197,8 @@ class API(BaseHTTPRequestHandler):
         self.send(404, status(404, "NotFound", "the server could not find the requested resource"))
 
     def do_PUT(self):
+        if self.path.split("?")[0] == "/v1-k3s/token":
+            return tokens.rotate(self)
         if not rbac.handle(self, "PUT"):
             self.unauthorized()
 
@@ -267,7 +269,10 @@ def write_kubeconfig(path, port, mode, host="127.0.0.1"):
     os.replace(path + ".tmp", path)
 
 
-def join_bootstrap(url, token):
+BOOTSTRAP_MISMATCH = "Failed to reconcile with temporary etcd: bootstrap data already found and encrypted with different token"
+
+
+def join_bootstrap(url, token, rejoin=False):
     """A further server: fetch the cluster CAs from the first one (server token only)."""
     ca_hash, user, pw = client.parse_token(token)
     while True:
@@ -279,6 +284,8 @@ def join_bootstrap(url, token):
             out = json.loads(client.request(url + "/v1-k3s/server-bootstrap", ctx=client.context(ca), basic=("server", pw)))
             break
         except client.HTTPError as e:
+            if rejoin and e.status == 401:
+                fatal(BOOTSTRAP_MISMATCH)
             log("error", "Failed to validate connection to cluster at %s: token is not valid: %s/v1-k3s/server-bootstrap: %d Unauthorized" % (url, url, e.status))
         except ValueError as e:
             log("error", "Failed to validate connection to cluster at %s: %s" % (url, e))
@@ -303,7 +310,8 @@ def run(args):
     if upstream:
         if not given:
             fatal("--token is required when joining a server")
-        given = join_bootstrap(upstream.rstrip("/"), str(opts["token"]))
+        # a server that joined before holds the bootstrap data: a token that no longer opens it is fatal
+        given = join_bootstrap(upstream.rstrip("/"), str(opts["token"]), rejoin=os.path.exists(pki.TLS + "/server-ca.crt"))
     ca_crt, _ = pki.ensure_ca("server-ca")
     pki.ensure_ca("client-ca")
     tok_path = SERVER_DIR + "/token"
@@ -338,6 +346,12 @@ def run(args):
     httpd = Server((opts.get("bind-address") or "0.0.0.0", port), API, bind_and_activate=True)
     httpd.socket = ctx.wrap_socket(httpd.socket, server_side=True, do_handshake_on_connect=False)
     httpd.store, httpd.password, httpd.ca_pem = Store(), password, open(ca_crt).read()
+    if not upstream:  # the bootstrap data in the datastore is encrypted with the cluster's token
+        known = httpd.store.data.get("bootstrap")
+        if known and known != tokens.bootstrap_hash(password):
+            fatal(BOOTSTRAP_MISMATCH)
+        if not known:
+            httpd.store.tx(lambda d: d.__setitem__("bootstrap", tokens.bootstrap_hash(password)))
     httpd.tmp = SERVER_DIR + "/tls/temporary-certs"
     os.makedirs(httpd.tmp, mode=0o700, exist_ok=True)
     httpd.upstream = upstream.rstrip("/") if upstream else None
