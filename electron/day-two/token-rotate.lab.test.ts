@@ -25,7 +25,8 @@ let cluster: ClusterFile;
 async function cli(args: string[]) {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runCli([...args, '--accept-new-host-keys', '--plain'], {
+  const plain = args[1] === 'rotate' ? ['--plain'] : [];
+  const code = await runCli([...args, '--accept-new-host-keys', ...plain], {
     stdout: (t) => out.push(t),
     stderr: (t) => err.push(t),
     env: cluster.env,
@@ -99,7 +100,7 @@ describe('rotating the cluster token', { timeout: 1_200_000 }, () => {
 
     // without --yes and without a terminal, nothing is done
     const asked = await cli(['token', 'rotate', cluster.file]);
-    expect(asked.code, asked.all).toBe(1);
+    expect(asked.code, asked.all).toBe(2);
     expect(asked.stderr).toContain('Add --yes');
     expect(password(await sh('t3s1', 'cat /var/lib/rancher/k3s/server/token'))).toBe(old);
 
@@ -163,13 +164,29 @@ describe('rotating the cluster token', { timeout: 1_200_000 }, () => {
     await sh('t3s2', 'cp /root/config.new /etc/rancher/k3s/config.yaml && systemctl restart k3s');
     expect(await sh('t3s2', 'systemctl is-active k3s')).toBe('active\n');
 
-    // a second run rotates again (a new token each time), and nothing is left to continue
-    const again = await cli(['token', 'rotate', cluster.file, '--yes']);
-    expect(again.code, again.all).toBe(0);
-    expect(again.stdout).toContain('was rotated; every node runs with the new one');
-    const third = password(await sh('t3s1', 'cat /var/lib/rancher/k3s/server/token'));
-    expect(third).not.toBe(fresh);
-    expect(again.all).not.toContain(third);
+    // a second rotation stops at the agent whose K3s does not start, naming it with its journal;
+    // the next run does not rotate again: it continues with that agent alone
+    await sh(
+      't3a1',
+      'mv /usr/local/bin/k3s /usr/local/bin/k3s.real && printf "#!/bin/sh\\necho broken build >&2\\nexit 1\\n" > /usr/local/bin/k3s && chmod 0755 /usr/local/bin/k3s',
+    );
+    const stopped = await cli(['token', 'rotate', cluster.file, '--yes', '--ready-timeout', '30']);
+    expect(stopped.code, stopped.all).toBe(1);
+    expect(stopped.stderr).toMatch(/t3a1: Restart k3s-agent with the new token.*NODE_NOT_READY/);
+    expect(stopped.stdout).toContain('journalctl -u k3s-agent');
+    const second = password(await sh('t3s1', 'cat /var/lib/rancher/k3s/server/token'));
+    expect(second).not.toBe(fresh);
+    expect(await sh('t3a1', 'cat /etc/rancher/k3s/config.yaml')).toContain(second);
+    await sh('t3a1', 'mv -f /usr/local/bin/k3s.real /usr/local/bin/k3s');
+    const resumed = await cli(['token', 'rotate', cluster.file, '--yes']);
+    expect(resumed.code, resumed.all).toBe(0);
+    expect(resumed.stdout).toContain('did not finish: this run does not rotate again');
+    for (const n of names.slice(0, 3))
+      expect(resumed.stdout).toMatch(new RegExp(`\\[${n}\\] ✓ Restart k3s with the new token.*already done`));
+    expect(resumed.stdout).toMatch(/\[t3a1\] ✓ Restart k3s-agent with the new token/);
+    expect(password(await sh('t3s1', 'cat /var/lib/rancher/k3s/server/token'))).toBe(second);
     expect(Object.values(await readiness())).toEqual([true, true, true, true]);
+    const all = [stopped.all, resumed.all, ...allFiles(cluster.env.K3S_WIZARD_DATA_DIR as string)].join('\n');
+    for (const t of [old, fresh, second]) expect(all).not.toContain(t);
   });
 });
