@@ -198,27 +198,34 @@ export function configWithToken(text: string, token: string): string {
 export const envFileOf = (unit: 'k3s' | 'k3s-agent'): string => `/etc/systemd/system/${unit}.service.env`;
 
 /** The K3S_TOKEN of a service env file as the install script writes it (`K3S_TOKEN='x'`), or null. */
-export function envFileToken(text: string): string | null {
+export const envFileToken = (text: string): string | null => envFileValue(text, 'K3S_TOKEN');
+
+// Replaces the "$2" line of the env file "$1" with the value read from stdin (it reaches awk
+// through its environment, never its arguments; an empty value drops the line); the file stays 0600.
+const ENV_VALUE_SCRIPT = [
+  'IFS= read -r T || exit 1',
+  '[ -f "$1" ] || exit 3',
+  'umask 077',
+  `T="$T" V="$2" awk 'BEGIN { t = ENVIRON["T"]; v = ENVIRON["V"] } index($0, v "=") == 1 { if (t != "") print v "=\\047" t "\\047"; next } { print }' "$1" > "$1.k3s-wizard" || exit 1`,
+  'chmod 0600 "$1.k3s-wizard" && mv -f "$1.k3s-wizard" "$1"',
+].join('\n');
+
+/** Puts the value given on stdin into the NAME= line of the unit's env file (K3S_TOKEN, K3S_URL). */
+export const writeEnvValueCommand = (unit: 'k3s' | 'k3s-agent', name: 'K3S_TOKEN' | 'K3S_URL'): string =>
+  shJoin(['sh', '-c', ENV_VALUE_SCRIPT, 'k3s-wizard-env', envFileOf(unit), name]);
+
+/** Puts the token given on stdin into the K3S_TOKEN line of the unit's env file. */
+export const writeEnvTokenCommand = (unit: 'k3s' | 'k3s-agent'): string =>
+  writeEnvValueCommand(unit, 'K3S_TOKEN');
+
+/** The NAME= value of a service env file (quoted or not), or null. */
+export function envFileValue(text: string, name: 'K3S_TOKEN' | 'K3S_URL'): string | null {
   for (const line of text.split('\n').slice(0, 1000)) {
-    const m = /^K3S_TOKEN=(.*)$/.exec(line.trim());
-    if (!m) continue;
-    const raw = (m[1] ?? '').trim();
+    const t = line.trim();
+    if (!t.startsWith(`${name}=`)) continue;
+    const raw = t.slice(name.length + 1).trim();
     const quoted = /^'(.*)'$/.exec(raw) ?? /^"(.*)"$/.exec(raw);
     return quoted ? (quoted[1] ?? '') : raw;
   }
   return null;
 }
-
-// Replaces the K3S_TOKEN line of "$1" with the token read from stdin (it reaches awk through its
-// environment, never its arguments); the file stays 0600.
-const ENV_TOKEN_SCRIPT = [
-  'IFS= read -r T || exit 1',
-  '[ -f "$1" ] || exit 3',
-  'umask 077',
-  `T="$T" awk 'BEGIN { t = ENVIRON["T"] } /^K3S_TOKEN=/ { print "K3S_TOKEN=\\047" t "\\047"; next } { print }' "$1" > "$1.k3s-wizard" || exit 1`,
-  'chmod 0600 "$1.k3s-wizard" && mv -f "$1.k3s-wizard" "$1"',
-].join('\n');
-
-/** Puts the token given on stdin into the K3S_TOKEN line of the unit's env file. */
-export const writeEnvTokenCommand = (unit: 'k3s' | 'k3s-agent'): string =>
-  shJoin(['sh', '-c', ENV_TOKEN_SCRIPT, 'k3s-wizard-env-token', envFileOf(unit)]);
