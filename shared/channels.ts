@@ -36,6 +36,7 @@ export const INVOKE_CHANNELS = [
   'cluster:upgrade',
   'cluster:planRemove',
   'cluster:remove',
+  'cluster:rotateToken',
   'fleet:build',
   'fleet:dashboard',
   'fleet:retry',

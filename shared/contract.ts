@@ -14,6 +14,7 @@ import {
   PlanUpgradeInput,
   PlanUpgradeOutput,
   RemoveInput,
+  RotateTokenInput,
   UpgradeInput,
 } from './day-two/actions-schema';
 import { ClusterStatusSchema } from './day-two/status';
@@ -218,6 +219,12 @@ export const contract = {
     'cluster:planRemove': { input: PlanRemoveInput, output: PlanRemoveOutput },
     /** Plans again and starts the removal; its progress comes as `run:event`s of the run id. */
     'cluster:remove': { input: RemoveInput, output: DayTwoStarted },
+    /**
+     * Rotates the cluster token (k3s token rotate on the first server, the new token into every
+     * node's config, the nodes restarted one at a time) or continues a rotation that stopped;
+     * its progress comes as `run:event`s of the run id. The token never leaves the back end.
+     */
+    'cluster:rotateToken': { input: RotateTokenInput, output: DayTwoStarted },
     /**
      * Classroom: logs in to and checks every machine of the arranged clusters (their login as
      * given; the secrets went through `hosts:setCredentials`), then builds every cluster at once

@@ -197,6 +197,7 @@ export function createBackend(options: BackendOptions): Backend {
     'cluster:planRemove': ({ spec, node }, ctx) =>
       dayTwoRuns.planRemove(spec, node, ctx.signal ?? AbortSignal.timeout(120_000)),
     'cluster:remove': ({ spec, node, ...request }) => dayTwoRuns.remove(spec, node, request),
+    'cluster:rotateToken': ({ spec, ...request }) => dayTwoRuns.rotateToken(spec, request),
     'fleet:build': (input, ctx) => fleet.build(input, ctx.signal),
     'fleet:dashboard': () => settle(() => fleet.dashboard()),
     'fleet:retry': (input, ctx) => fleet.retry(input, ctx.signal),
