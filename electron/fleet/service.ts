@@ -64,7 +64,10 @@ async function qrOf(text: string, what: string, file: string): Promise<{ svg: st
       svg: null,
       note: `${what} is ${bytes} bytes, too much for a QR code that scans (at most ${QR_MAX_BYTES}): hand out the file ${file}.`,
     };
-  return { svg: await QRCode.toString(text, { type: 'svg', errorCorrectionLevel: 'L', margin: 2 }), note: what };
+  return {
+    svg: await QRCode.toString(text, { type: 'svg', errorCorrectionLevel: 'L', margin: 2 }),
+    note: what,
+  };
 }
 
 /** The preset's text as the command line reads it, every problem named; the login is the app's. */
@@ -114,7 +117,10 @@ export class FleetService {
         `A classroom build is still going: wait for it to end, or stop it first, then ${doing}.`,
       );
     if (this.busy)
-      throw new AppError('INVALID_INPUT', `The machines are busy (${this.busy}): wait for it to end, then ${doing}.`);
+      throw new AppError(
+        'INVALID_INPUT',
+        `The machines are busy (${this.busy}): wait for it to end, then ${doing}.`,
+      );
     const preset = presetFor(request.preset, request.login);
     try {
       return { preset, specs: fleetSpecs(request.clusters, preset) };
@@ -187,7 +193,10 @@ export class FleetService {
       };
       // A machine that cannot be checked could be a clone of another: nothing is changed then.
       if (!request.apply || Object.keys(probed.failed).length || !fixes.plan.steps.length) return result;
-      ctx.logger.info('fleet', `${preset.name}: fixing ${fixes.changes.length} machines: ${describeFixes(fixes).join('; ')}`);
+      ctx.logger.info(
+        'fleet',
+        `${preset.name}: fixing ${fixes.changes.length} machines: ${describeFixes(fixes).join('; ')}`,
+      );
       const started = startFixes(ctx, { preset, specs, fixes, facts: probed.facts });
       const onAbort = () => started.run.cancel();
       signal?.addEventListener('abort', onAbort, { once: true });
@@ -282,16 +291,26 @@ export class FleetService {
           },
         });
       }
-      ctx.logger.info('fleet', `${preset.name}: access handed out to ${clusters.length} clusters in ${dir} (expires in ${ttl})`);
+      ctx.logger.info(
+        'fleet',
+        `${preset.name}: access handed out to ${clusters.length} clusters in ${dir} (expires in ${ttl})`,
+      );
       return { dir, expiresIn: ttl, clusters };
     });
   }
 
   /** One file of the last hand-out, for the browser to save (only those files). */
-  handoutFile(request: { cluster: string; file: string }): { name: string; mediaType: string; base64: string } {
+  handoutFile(request: { cluster: string; file: string }): {
+    name: string;
+    mediaType: string;
+    base64: string;
+  } {
     const path = this.handoutFiles.get(request.cluster)?.get(request.file);
     if (!path)
-      throw new AppError('NOT_FOUND', `The last hand-out has no file ${request.file} for ${request.cluster}: hand out access again.`);
+      throw new AppError(
+        'NOT_FOUND',
+        `The last hand-out has no file ${request.file} for ${request.cluster}: hand out access again.`,
+      );
     return {
       name: `${request.cluster}-${request.file}`,
       mediaType: request.file.endsWith('.kubeconfig') ? 'application/yaml' : 'text/plain',
@@ -327,7 +346,8 @@ export class FleetService {
       if (request.what === 'uninstall') {
         for (const s of specs) this.handoutFiles.delete(s.name);
         // The build's dashboard described clusters that are gone.
-        if (this.fleet && this.fleet.specs.every((s) => specs.some((x) => x.name === s.name))) this.fleet = null;
+        if (this.fleet && this.fleet.specs.every((s) => specs.some((x) => x.name === s.name)))
+          this.fleet = null;
       }
       return { what: request.what, results };
     });
@@ -345,7 +365,10 @@ export class FleetService {
         'A classroom build is still going: wait for it to end, or stop it first.',
       );
     if (this.busy)
-      throw new AppError('INVALID_INPUT', `The machines are busy (${this.busy}): wait for it to end, then build.`);
+      throw new AppError(
+        'INVALID_INPUT',
+        `The machines are busy (${this.busy}): wait for it to end, then build.`,
+      );
     const preset = presetFor(request.preset, request.login);
     let specs: ClusterSpec[];
     try {
