@@ -94,7 +94,7 @@ const put = (target: Raw, key: string, value: string) => {
 
 /** The preset text with the form's fields written into it; its other settings are kept. */
 export function textFromForm(form: PresetForm, text: string): string {
-  const base = (text.trim() && rawOf(text)) || (starterPreset(form.name || 'class') as unknown as Raw);
+  const base = (text.trim() && rawOf(text)) || starterPreset(form.name || 'class');
   const k3s: Raw = {};
   if (form.version.trim()) put(k3s, 'version', form.version);
   else put(k3s, 'channel', form.channel || 'stable');
