@@ -11,6 +11,15 @@ import type { HandoutPer } from '../../../shared/fleet/handout';
 import { parsePreset } from '../../../shared/fleet/preset';
 import { useAppStore } from '../store';
 
+/** Prints the hand-out alone (the rest of the page hidden), one cluster a page. */
+function printSheet() {
+  document.body.classList.add('print-handout');
+  window.addEventListener('afterprint', () => document.body.classList.remove('print-handout'), {
+    once: true,
+  });
+  window.print();
+}
+
 function Qr({ svg, note }: { svg: string | null; note: string }) {
   return (
     <figure className="handout-qr">
@@ -87,7 +96,7 @@ export function HandoutPanel() {
             Access for {handout.clusters.length} clusters, expiring in {handout.expiresIn}; the files
             (readable only by you) are in {handout.dir}.
           </p>
-          <button type="button" onClick={() => window.print()}>
+          <button type="button" onClick={printSheet}>
             Print the QR codes
           </button>
           {handout.clusters.map((c) => (
