@@ -127,6 +127,10 @@ test('a lesson from the Classroom screen: preset, fixes, build, hand-out, reset'
 
   // Fixed, and checked again.
   await fixes.getByRole('button', { name: 'Fix 4 machines' }).click();
+  // While the Pis reboot, wave after wave, the machines whose fix has ended are counted.
+  await expect(fixes.getByRole('status', { name: 'Fixes progress' })).toContainText(
+    /^Fixing: [0-3] of 4 machines done/,
+  );
   await expect(fixes.getByRole('status', { name: 'Fixes status' })).toContainText(
     'Fixed 4 machines and checked them again',
     { timeout: 900_000 },

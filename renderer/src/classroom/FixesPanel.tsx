@@ -26,6 +26,7 @@ export function FixesPanel({ secrets }: { secrets: HostSecrets }) {
   const busy = useAppStore((s) => s.fleetBusy);
   const running = useAppStore((s) => s.fleetDashboard?.running ?? false);
   const fixFleet = useAppStore((s) => s.fixFleet);
+  const progress = useAppStore((s) => s.fleetFixProgress);
   const problems = fixes ? Object.entries(fixes.problems) : [];
   const reboots = fixes?.changes.filter((c) => c.reboots).length ?? 0;
   const waves = Math.max(0, ...(fixes?.changes.map((c) => c.wave ?? 0) ?? [0]));
@@ -39,6 +40,12 @@ export function FixesPanel({ secrets }: { secrets: HostSecrets }) {
       <button type="button" disabled={busy !== null || running} onClick={() => void fixFleet(secrets, false)}>
         Check what the fixes will change
       </button>
+      {progress && (
+        <p role="status" aria-label="Fixes progress">
+          Fixing: {progress.ended.length} of {progress.total} machines done
+          {progress.ended.length ? ` (${progress.ended.join(', ')})` : ''}; the Pis reboot in waves.
+        </p>
+      )}
       {error && (
         <p role="alert" className="field-problem" aria-label="Fixes problem">
           {error}

@@ -57,6 +57,8 @@ export interface FleetBuildSlice {
   /** What the fixes will change, or what they did and what the re-check found. */
   fleetFixes: FleetFixesResult | null;
   fleetFixesError: string | null;
+  /** While the fixes run: the machines whose fix has ended, of how many. */
+  fleetFixProgress: { ended: string[]; total: number } | null;
   /** Hands the login over, then asks what the fixes will change (`apply` false) or fixes. */
   fixFleet: (secrets: HostSecrets, apply: boolean) => Promise<void>;
   fleetHandout: FleetHandoutResult | null;
@@ -180,6 +182,7 @@ export const createFleetBuildSlice =
       fleetSudoPassword: false,
       fleetFixes: null,
       fleetFixesError: null,
+      fleetFixProgress: null,
       async fixFleet(secrets, apply) {
         const fail = (message: string | null) => set({ fleetFixesError: message });
         fail(null);
@@ -191,8 +194,30 @@ export const createFleetBuildSlice =
             : `Logging in to and checking ${machines} machines…`,
           fail,
           async () => {
-            const result = await bridge.invoke('fleet:fixes', { ...target(), apply });
-            set({ fleetFixes: result });
+            // The fix run's steps (one per machine) as they end: progress while the Pis reboot.
+            const total = get().fleetFixes?.changes.length ?? 0;
+            const stop = apply
+              ? bridge.on('run:event', (event: RunEvent) => {
+                  if (
+                    (event.type === 'step-finished' ||
+                      event.type === 'step-failed' ||
+                      event.type === 'step-skipped') &&
+                    event.stepId.startsWith('fleet-fix:')
+                  ) {
+                    const ended = get().fleetFixProgress?.ended ?? [];
+                    if (!ended.includes(event.host))
+                      set({ fleetFixProgress: { ended: [...ended, event.host], total } });
+                  }
+                })
+              : null;
+            if (apply) set({ fleetFixProgress: { ended: [], total } });
+            try {
+              const result = await bridge.invoke('fleet:fixes', { ...target(), apply });
+              set({ fleetFixes: result });
+            } finally {
+              stop?.();
+              set({ fleetFixProgress: null });
+            }
           },
         );
       },
