@@ -198,14 +198,9 @@ export class FleetService {
         `${preset.name}: fixing ${fixes.changes.length} machines: ${describeFixes(fixes).join('; ')}`,
       );
       const started = startFixes(ctx, { preset, specs, fixes, facts: probed.facts });
-      const onAbort = () => started.run.cancel();
-      signal?.addEventListener('abort', onAbort, { once: true });
-      let snapshot;
-      try {
-        snapshot = await started.done;
-      } finally {
-        signal?.removeEventListener('abort', onAbort);
-      }
+      // Not stopped when the window goes away (a reload): a Pi half-way through its reboot wave
+      // is better left to finish; meanwhile the fleet is busy, and says so.
+      const snapshot = await started.done;
       result.failed = snapshot.order
         .map((id) => snapshot.steps[id])
         .filter((s) => s?.status === 'failed' || s?.status === 'blocked' || s?.status === 'cancelled')
