@@ -293,7 +293,7 @@ describe('fixes, hand-outs and resets on the back end', () => {
   });
 
   it('refuses fixes, a hand-out or a reset while the build goes on, and names unknown clusters', async () => {
-    const t = setup();
+    const t = setup({ failing: { 'class-b': 'pi-b-2' } });
     await t.fleet.build(request());
     await expect(t.fleet.fixes({ ...request(), apply: true })).rejects.toThrow(
       'A classroom build is still going: wait for it to end, or stop it first, then fix the machines.',
@@ -301,6 +301,9 @@ describe('fixes, hand-outs and resets on the back end', () => {
     await expect(t.fleet.handout({ ...request(), per: 'student' })).rejects.toThrow('then hand out access');
     await expect(t.fleet.reset({ ...request(), what: 'uninstall' })).rejects.toThrow('then reset');
     t.finish();
+    await expect(t.fleet.handout({ ...request(), per: 'student' })).rejects.toThrow(
+      'class-b is not built yet: build or retry it first, then hand out access.',
+    );
     await expect(t.fleet.reset({ ...request(), what: 'namespaces', only: ['class-z'] })).rejects.toThrow(
       'No cluster class-z; the clusters are class-a, class-b.',
     );

@@ -236,6 +236,19 @@ export class FleetService {
   ): Promise<FleetHandoutResult> {
     const { preset, specs: all } = this.target(request, 'hand out access');
     const specs = this.chosen(all, request.only);
+    // Built here since the back end started: only clusters whose build finished get access.
+    if (this.fleet) {
+      const rows = buildRows(this.fleet.specs, this.fleet);
+      const unbuilt = specs.filter((s) => {
+        const row = rows.find((r) => r.cluster === s.name);
+        return row && row.state !== 'done';
+      });
+      if (unbuilt.length)
+        throw new AppError(
+          'INVALID_INPUT',
+          `${unbuilt.map((s) => s.name).join(', ')} ${unbuilt.length === 1 ? 'is' : 'are'} not built yet: build or retry ${unbuilt.length === 1 ? 'it' : 'them'} first, then hand out access.`,
+        );
+    }
     const ctx = this.ctx();
     const servers = specs.flatMap((s) => s.nodes.filter((n) => n.role === 'server').slice(0, 1));
     return this.hold('handing out access', async () => {
