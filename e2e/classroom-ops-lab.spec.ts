@@ -108,6 +108,14 @@ test('a lesson from the Classroom screen: preset, fixes, build, hand-out, reset'
     fixes: { rebootWave: 2 },
   });
 
+  // Opened again (next term's class starts from it): the form shows what the file says.
+  await preset.getByLabel('Class name').fill('other');
+  await form.getByLabel('Open a preset file').setInputFiles(savedPath);
+  await expect(preset.getByLabel('Class name')).toHaveValue('fco');
+  await expect(preset.getByLabel('Firewall')).toHaveValue('leave');
+  await expect(preset.getByLabel('Disable servicelb')).toBeChecked();
+  await expect(preset.getByLabel('Pis rebooted at once')).toHaveValue('2');
+
   // What the fixes will change, first; nothing is changed yet.
   const fixes = page.getByRole('region', { name: 'Fleet fixes' });
   await fixes.getByRole('button', { name: 'Check what the fixes will change' }).click();
@@ -210,6 +218,7 @@ test('a lesson from the Classroom screen: preset, fixes, build, hand-out, reset'
   await reset.getByLabel('Only the students’ namespaces').check();
   await reset.getByRole('button', { name: 'Reset…' }).click();
   const confirm = reset.getByRole('alertdialog', { name: 'Confirm the reset' });
+  await expect(confirm.getByRole('button', { name: 'Cancel' })).toBeFocused();
   await expect(confirm).toContainText(
     "Delete the students' namespaces (student-1, student-2, student-group-a and the other groups’) and everything in them on fco-a, fco-b",
   );

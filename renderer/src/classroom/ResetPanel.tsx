@@ -2,7 +2,7 @@
  * After class: every cluster uninstalled, or only the students' namespaces deleted, in one
  * action; a confirm says first what goes, then what was left on the machines is shown.
  */
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { clusterName } from '../../../shared/fleet/assign';
 import { resetWarning } from '../../../shared/fleet/handout';
 import { parsePreset } from '../../../shared/fleet/preset';
@@ -18,6 +18,15 @@ export function ResetPanel() {
   const resetFleet = useAppStore((s) => s.resetFleet);
   const [what, setWhat] = useState<'uninstall' | 'namespaces'>('namespaces');
   const [asking, setAsking] = useState(false);
+  // The confirm takes the focus on its safe choice; closed, the focus goes back to "Reset…".
+  const cancelRef = useRef<HTMLButtonElement>(null);
+  const resetRef = useRef<HTMLButtonElement>(null);
+  const opened = useRef(false);
+  useEffect(() => {
+    if (asking) cancelRef.current?.focus();
+    else if (opened.current) resetRef.current?.focus();
+    opened.current = asking;
+  }, [asking]);
   const parsed = parsePreset(presetText);
   const preset = parsed.preset;
   const warning = preset
@@ -77,7 +86,7 @@ export function ResetPanel() {
           >
             {what === 'uninstall' ? 'Uninstall every cluster' : 'Delete the namespaces'}
           </button>
-          <button type="button" onClick={() => setAsking(false)}>
+          <button ref={cancelRef} type="button" onClick={() => setAsking(false)}>
             Cancel
           </button>
         </div>
