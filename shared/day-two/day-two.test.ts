@@ -148,7 +148,9 @@ describe('planning a removal', () => {
       newFirst: 's2',
     });
     expect(first.ok && first.plan.remaining.nodes.map((n) => n.nodeName)).toEqual(['s2', 's3', 'a1', 'a2']);
-    expect(first.ok && first.plan.warnings.join(' ')).toMatch(/join through s2 \(https:\/\/10\.0\.0\.2:6443\)/);
+    expect(first.ok && first.plan.warnings.join(' ')).toMatch(
+      /join through s2 \(https:\/\/10\.0\.0\.2:6443\)/,
+    );
     const behind = { ...spec, networking: { ...spec.networking, endpoint: { address: 'k3s.home.arpa' } } };
     const lb = planRemoval({ spec: behind, cluster: state('v1.33.5+k3s1'), name: 's1' });
     expect(lb.ok && lb.plan.joinMove).toBeNull();
