@@ -23,6 +23,7 @@ import {
   joinUrl as clusterJoinUrl,
   kubeconfigUrl,
   kubernetesServiceIp,
+  listenPort,
 } from '../spec/listener';
 import { DEFAULT_API_PORT, type ClusterSpec, type NodeSpec } from '../spec/schema';
 import { validateSpec } from '../spec/validate';
@@ -71,22 +72,48 @@ const SERVICE_CHECK = [
   'printf "%s\\n%s\\n" "$out" "$2" >&2; exit 1',
 ].join('\n');
 
-/** With an API port other than 6443: the documented trap, tested where it bites. */
-function serviceCheck(spec: ClusterSpec): PlanAction | null {
-  const port = spec.networking.apiPort;
+/**
+ * With an API port other than 6443 on `server`: the documented trap, tested where it bites, on
+ * that server (its own service rules, its own port).
+ */
+function serviceCheck(spec: ClusterSpec, server: NodeSpec): PlanAction | null {
+  const port = listenPort(spec, server);
   const ip = kubernetesServiceIp(spec);
   if (port === DEFAULT_API_PORT || !ip) return null;
-  const fix = `The in-cluster kubernetes service (${ip}:443) does not reach the API on port ${port}: metrics-server, local-path-provisioner and other in-cluster clients fail with “connection refused” to https://${ip}:443. Fix: the kubernetes endpoints must list each server at port ${port} (check with kubectl get endpoints kubernetes); set advertise-port: ${port} on every server (or go back to port 6443) and restart k3s.`;
+  const on = servers(spec).length > 1 ? ` on ${server.nodeName}` : '';
+  const fix = `The in-cluster kubernetes service (${ip}:443) does not reach the API${on} on port ${port}: metrics-server, local-path-provisioner and other in-cluster clients fail with “connection refused” to https://${ip}:443. Fix: the kubernetes endpoints must list each server at the port it is reached on (check with kubectl get endpoints kubernetes); set advertise-port: ${port} on every server (or go back to port 6443) and restart k3s.`;
   return {
     kind: 'wait-for',
     check: { command: shJoin(['sh', '-c', SERVICE_CHECK, 'k3s-wizard-service', ip, fix]), sudo: true },
     intervalMs: 5000,
     timeoutMs: 60_000,
-    what: `check that the in-cluster kubernetes service (${ip}:443) reaches the API on port ${port}`,
+    what: `check that the in-cluster kubernetes service (${ip}:443) reaches the API${on} on port ${port}`,
   };
 }
 
-function verifyStep(spec: ClusterSpec, host: string, dependsOn: string[], facts: FactsByNode): PlanStep {
+/**
+ * The same check on a further server whose API listens on a port other than 6443, once it has
+ * joined: its own service rules, its own port.
+ */
+function serverServiceStep(spec: ClusterSpec, server: NodeSpec, installed: string): PlanStep | null {
+  const action = serviceCheck(spec, server);
+  if (!action) return null;
+  return {
+    id: `servers:service:${server.nodeName}`,
+    phase: 'servers',
+    host: server.nodeName,
+    title: `Check that the in-cluster kubernetes service reaches ${server.nodeName}’s API on port ${listenPort(spec, server)}`,
+    actions: [action],
+    secrets: [],
+    alreadyDone: null,
+    timeoutMs: 5 * 60_000,
+    dependsOn: [installed],
+    notes: [],
+  };
+}
+
+function verifyStep(spec: ClusterSpec, first: NodeSpec, dependsOn: string[], facts: FactsByNode): PlanStep {
+  const host = first.nodeName;
   // Every node Ready: one node list per try answers for all of them.
   const actions: PlanAction[] = [readyAction(spec.nodes, facts)];
   // CoreDNS is always deployed (no spec option disables it).
@@ -111,14 +138,14 @@ function verifyStep(spec: ClusterSpec, host: string, dependsOn: string[], facts:
     // is looked up through it; the flows between the nodes are tested after this step's actions.
     what: 'wait until the CoreDNS deployment is rolled out (its pods run; no DNS lookup is made)',
   });
-  const service = serviceCheck(spec);
+  const service = serviceCheck(spec, first);
   if (service) actions.push(service);
   return {
     id: 'verify:cluster',
     phase: 'verify',
     host,
     title: service
-      ? `Check that every node is Ready, CoreDNS is rolled out, the in-cluster kubernetes service reaches the API on port ${spec.networking.apiPort} and the nodes reach each other`
+      ? `Check that every node is Ready, CoreDNS is rolled out, the in-cluster kubernetes service reaches the API on port ${listenPort(spec, first)} and the nodes reach each other`
       : 'Check that every node is Ready, CoreDNS is rolled out and the nodes reach each other',
     actions,
     secrets: [],
@@ -277,6 +304,11 @@ export function buildPlan(
     steps.push(step);
     installs.push(step.id);
     previous = step.id;
+    const service = serverServiceStep(spec, node, step.id);
+    if (service) {
+      steps.push(service);
+      installs.push(service.id);
+    }
   }
   for (const node of agents(spec)) {
     const step = install(node, 'agents', tokenDeps, true);
@@ -284,7 +316,7 @@ export function buildPlan(
     installs.push(step.id);
   }
   // After the kubeconfig too: the step ends by listing the nodes from this computer with it.
-  steps.push(verifyStep(spec, first.nodeName, [...installs, 'credentials:kubeconfig'], facts));
+  steps.push(verifyStep(spec, first, [...installs, 'credentials:kubeconfig'], facts));
   if (spec.install.source === 'airgap') addFileCheck(steps, first.nodeName, spec.install.folder);
   if (hasErrors(issues)) return { ok: false, issues };
   return { ok: true, plan: { cluster: spec.name, phases: PHASES, steps, issues } };
