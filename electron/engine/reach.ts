@@ -10,7 +10,13 @@ import {
   type PortPath,
 } from '../../shared/checks/connectivity';
 import { flowShape } from '../../shared/ports';
-import { nodeAddress, serverPort, type ClusterSpec, type FactsByNode, type NodeSpec } from '../../shared/spec';
+import {
+  nodeAddress,
+  serverPort,
+  type ClusterSpec,
+  type FactsByNode,
+  type NodeSpec,
+} from '../../shared/spec';
 import { testConnectivity, type TestNode } from '../probe/connectivity';
 import type { SessionPool } from '../ssh/pool';
 

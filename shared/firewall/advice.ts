@@ -50,7 +50,10 @@ export function firewallAdvice(spec: ClusterSpec): FirewallAdvice {
       ...cidrs.map((c) => `firewall-cmd --permanent --zone=trusted --add-source=${c}`),
       'firewall-cmd --reload',
     ],
-    ufw: [...apiPorts.map((port) => `ufw allow ${port}/tcp`), ...cidrs.map((c) => `ufw allow from ${c} to any`)],
+    ufw: [
+      ...apiPorts.map((port) => `ufw allow ${port}/tcp`),
+      ...cidrs.map((c) => `ufw allow from ${c} to any`),
+    ],
     disable: {
       firewalld: 'systemctl disable firewalld --now',
       ufw: 'ufw disable',

@@ -308,9 +308,9 @@ function advertisedPortIssues(spec: ClusterSpec, error: (path: string, message: 
   for (const server of list.slice(1)) {
     const port = advertisedPort(spec, server);
     if (port === common) continue;
-    const own = server.listener?.httpsListenPort !== undefined;
+    const advertised = server.listener?.advertisePort !== undefined;
     error(
-      `nodes[${spec.nodes.indexOf(server)}].listener.${own ? 'httpsListenPort' : 'advertisePort'}`,
+      `nodes[${spec.nodes.indexOf(server)}].listener.${advertised ? 'advertisePort' : 'httpsListenPort'}`,
       `${server.nodeName} would be reached at port ${port}, ${first.nodeName} at ${common}: the in-cluster kubernetes service (and every agent’s load balancer) reaches all servers at one port, so in-cluster clients and agents would fail with “connection refused” on one of them. Give every server the same listen port, or, where a forwarder on ${server.nodeName} maps port ${common} to its listener, set its advertise port to ${common}.`,
     );
   }

@@ -50,9 +50,9 @@ export function ListenerOptions() {
       <legend>API listener and node names</legend>
       <p className="help">
         The API listens on port {Number.isNaN(cluster.apiPort) ? '?' : cluster.apiPort} on every server (
-        <code>https-listen-port</code>, set under Networking) unless a server has a listen port of its own below.
-        The firewall plan, the connection tests, the join command and the kubeconfig follow the port and
-        addresses chosen here.
+        <code>https-listen-port</code>, set under Networking) unless a server has a listen port of its own
+        below. The firewall plan, the connection tests, the join command and the kubeconfig follow the port
+        and addresses chosen here.
       </p>
       <dl className="help">
         {OPTION_HELP.map(([term, text]) => (

@@ -118,7 +118,10 @@ export const createClusterSlice: StateCreator<Store, [], [], ClusterSlice> = (se
 });
 
 /** The port a server's API listens on as the form has it: its own when typed, else the cluster's. */
-export function serverApiPort(cluster: Pick<ClusterOptions, 'apiPort' | 'listeners'>, hostId: string): number {
+export function serverApiPort(
+  cluster: Pick<ClusterOptions, 'apiPort' | 'listeners'>,
+  hostId: string,
+): number {
   const own = cluster.listeners[hostId]?.httpsListenPort.trim();
   return own ? Number(own) : cluster.apiPort;
 }
