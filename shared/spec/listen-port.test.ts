@@ -134,6 +134,21 @@ describe('a server with a listen port of its own', () => {
     );
   });
 
+  it('an endpoint on a second address of it takes its port unless the endpoint says another', () => {
+    const via = makeSpec(
+      [
+        node('s1', '10.0.0.10', 'server', withPort(46443, { tlsSans: ['10.0.0.250'] })),
+        node('a1', '10.0.0.11', 'agent'),
+      ],
+      { networking: { endpoint: { address: '10.0.0.250' } } },
+    );
+    expect(at(validateSpec(via), 'error')).toEqual([]);
+    expect(joinUrl(via)).toBe('https://10.0.0.250:46443');
+    expect(kubeconfigUrl(via)).toBe('https://10.0.0.250:46443');
+    const lb = makeSpec(via.nodes, { networking: { endpoint: { address: '10.0.0.250', port: 443 } } });
+    expect(joinUrl(lb)).toBe('https://10.0.0.250:443');
+  });
+
   it('the k3s-ansible export carries it as api_port', () => {
     const { value } = exportK3sAnsible(spec);
     expect(value).toContain('api_port: 46443\n');

@@ -17,9 +17,13 @@ export function httpsUrl(address: string, port: number): string {
   return `https://${urlHost(address)}:${port}`;
 }
 
-/** The port clients dial: the endpoint's own port (a load balancer may map another), else the API port. */
+/**
+ * The port clients dial: the endpoint's own port (a load balancer may map another), else the
+ * first server's (the cluster's API port unless it listens on one of its own).
+ */
 export function endpointPort(spec: ClusterSpec): number {
-  return spec.networking.endpoint?.port ?? spec.networking.apiPort;
+  const first = firstServer(spec);
+  return spec.networking.endpoint?.port ?? (first ? serverPort(spec, first) : apiPortOf(spec));
 }
 
 /** The address agents and further servers join: the endpoint, else the first server's node address. */
