@@ -97,7 +97,7 @@ export function exportK3sAnsible(spec: ClusterSpec): Converted<string> {
   if (apiPort !== DEFAULT_API_PORT) vars.api_port = apiPort;
   for (const server of servers(spec).filter((s) => listenPort(spec, s) !== apiPort))
     notes.push(
-      `k3s-ansible gives every server one api_port (${apiPort}): ${server.nodeName}’s own listen port ${listenPort(spec, server)} was not carried over.`,
+      `k3s-ansible gives every server one api_port (${apiPort}): ${server.nodeName}’s listen port ${listenPort(spec, server)} was not carried over: k3s-ansible would make it listen on ${apiPort}.`,
     );
   if (groupServerArgs.length) vars.extra_server_args = shJoin(groupServerArgs);
   vars.extra_agent_args = '';

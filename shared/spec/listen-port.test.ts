@@ -8,7 +8,8 @@ import type { HostFacts } from '../facts';
 import { firewallAdvice } from '../firewall/advice';
 import { clusterFlows } from '../firewall/flows';
 import { planFirewall } from '../firewall';
-import { exportK3sAnsible } from '../interop/k3s-ansible';
+import { draftFromAdopted } from '../day-two/adopt-draft';
+import { exportK3sAnsible, importK3sAnsible } from '../interop/k3s-ansible';
 import { joinCommand, renderJoinCommand } from '../join';
 import { buildPlan } from '../plan';
 import { nodeConfig } from '../plan/k3s-config';
@@ -16,6 +17,7 @@ import { flowNodes, portLabel, requiredPorts } from '../ports';
 import { shJoin } from '../shell';
 import { advertisedPort, joinUrl, kubeconfigUrl, listenPort } from './listener';
 import { validateSpec } from './validate';
+import { loadSpec, specToYaml } from './yaml';
 
 const at = (issues: { severity: string; path: string; message: string }[], severity: string) =>
   issues.filter((i) => i.severity === severity).map((i) => `${i.path}: ${i.message}`);
@@ -149,9 +151,24 @@ describe('a server with a listen port of its own', () => {
     expect(joinUrl(lb)).toBe('https://10.0.0.250:443');
   });
 
-  it('the k3s-ansible export carries it as api_port', () => {
-    const { value } = exportK3sAnsible(spec);
+  it('the cluster file keeps it, with its line for a bad value; the exports carry it', () => {
+    const text = specToYaml(spec);
+    expect(text).toContain('httpsListenPort: 46443');
+    expect(loadSpec(text).spec?.nodes[0]?.listener?.httpsListenPort).toBe(46443);
+    const bad = loadSpec(text.replace('httpsListenPort: 46443', 'httpsListenPort: 10250'));
+    expect(bad.spec).toBeNull();
+    expect(bad.issues.find((i) => i.path === 'nodes[0].listener.httpsListenPort')?.line).toBe(
+      text.split('\n').findIndex((l) => l.includes('httpsListenPort')) + 1,
+    );
+    // k3s-ansible has one api_port: the first server's, which its agents join at
+    const { value, notes } = exportK3sAnsible(spec);
     expect(value).toContain('api_port: 46443\n');
+    expect(notes.join('\n')).not.toContain('was not carried over');
+    const back = importK3sAnsible(value, { name: 'lab' }).value;
+    expect(back.networking?.apiPort).toBe(46443);
+    // a saved cluster (adopt) opens in the form with it
+    const draft = draftFromAdopted(spec).draft;
+    expect(Object.values(draft.cluster.listeners ?? {})[0]).toMatchObject({ httpsListenPort: '46443' });
   });
 });
 
@@ -264,5 +281,8 @@ describe('several servers', () => {
       's3: Check that the in-cluster kubernetes service reaches s3’s API on port 46443',
     ]);
     expect(plan.plan.steps.find((s) => s.id === 'verify:cluster')!.dependsOn).toContain('servers:service:s3');
+    expect(exportK3sAnsible(spec).notes).toContain(
+      'k3s-ansible gives every server one api_port (46443): s2’s listen port 6443 was not carried over: k3s-ansible would make it listen on 46443.',
+    );
   });
 });
