@@ -22,6 +22,7 @@ import {
   joinHost as clusterJoinHost,
   joinUrl as clusterJoinUrl,
   kubeconfigUrl,
+  advertisedPort,
   kubernetesServiceIp,
   listenPort,
 } from '../spec/listener';
@@ -78,22 +79,27 @@ const SERVICE_CHECK = [
  */
 function serviceCheck(spec: ClusterSpec, server: NodeSpec): PlanAction | null {
   const port = listenPort(spec, server);
+  // Advertised elsewhere (a forwarder maps the port): the service leads there, so check too.
+  const advertised = advertisedPort(spec, server);
   const ip = kubernetesServiceIp(spec);
-  if (port === DEFAULT_API_PORT || !ip) return null;
+  if ((port === DEFAULT_API_PORT && advertised === DEFAULT_API_PORT) || !ip) return null;
   const on = servers(spec).length > 1 ? ` on ${server.nodeName}` : '';
-  const fix = `The in-cluster kubernetes service (${ip}:443) does not reach the API${on} on port ${port}: metrics-server, local-path-provisioner and other in-cluster clients fail with “connection refused” to https://${ip}:443. Fix: the kubernetes endpoints must list each server at the port it is reached on (check with kubectl get endpoints kubernetes); set advertise-port: ${port} on every server (or go back to port 6443) and restart k3s.`;
+  const fix =
+    advertised === port
+      ? `The in-cluster kubernetes service (${ip}:443) does not reach the API${on} on port ${port}: metrics-server, local-path-provisioner and other in-cluster clients fail with “connection refused” to https://${ip}:443. Fix: the kubernetes endpoints must list each server at the port it is reached on (check with kubectl get endpoints kubernetes); set advertise-port: ${port} on every server (or go back to port 6443) and restart k3s.`
+      : `The in-cluster kubernetes service (${ip}:443) does not reach the API${on} on port ${port} through its advertised port ${advertised}: metrics-server, local-path-provisioner and other in-cluster clients fail with “connection refused” to https://${ip}:443. Fix: the forwarder on ${server.nodeName} must map port ${advertised} to ${port} for connections made on the machine itself too (check with kubectl get endpoints kubernetes), or give every server the same listen port and no advertise port.`;
   return {
     kind: 'wait-for',
     check: { command: shJoin(['sh', '-c', SERVICE_CHECK, 'k3s-wizard-service', ip, fix]), sudo: true },
     intervalMs: 5000,
     timeoutMs: 60_000,
-    what: `check that the in-cluster kubernetes service (${ip}:443) reaches the API${on} on port ${port}`,
+    what: `check that the in-cluster kubernetes service (${ip}:443) reaches the API${on} on port ${port}${advertised === port ? '' : ` (advertised at ${advertised})`}`,
   };
 }
 
 /**
- * The same check on a further server whose API listens on a port other than 6443, once it has
- * joined: its own service rules, its own port.
+ * The same check on a further server whose API listens (or is advertised) on a port other than
+ * 6443, once it has joined: its own service rules, its own port.
  */
 function serverServiceStep(spec: ClusterSpec, server: NodeSpec, installed: string): PlanStep | null {
   const action = serviceCheck(spec, server);

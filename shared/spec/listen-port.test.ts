@@ -278,8 +278,17 @@ describe('several servers', () => {
     // the kubernetes-service check on each further server that listens on a port other than 6443
     const service = plan.plan.steps.filter((s) => s.id.startsWith('servers:service:'));
     expect(service.map((s) => `${s.host}: ${s.title}`)).toEqual([
+      's2: Check that the in-cluster kubernetes service reaches s2’s API on port 6443',
       's3: Check that the in-cluster kubernetes service reaches s3’s API on port 46443',
     ]);
+    // s2 is reached through its forwarder: the check says so, and what to fix there
+    const s2 = service[0]!.actions[0]!;
+    expect(s2.what).toBe(
+      'check that the in-cluster kubernetes service (10.43.0.1:443) reaches the API on s2 on port 6443 (advertised at 46443)',
+    );
+    expect(s2.kind === 'wait-for' && s2.check.command).toContain(
+      'the forwarder on s2 must map port 46443 to 6443 for connections made on the machine itself too',
+    );
     expect(plan.plan.steps.find((s) => s.id === 'verify:cluster')!.dependsOn).toContain('servers:service:s3');
     expect(exportK3sAnsible(spec).notes).toContain(
       'k3s-ansible gives every server one api_port (46443): s2’s listen port 6443 was not carried over: k3s-ansible would make it listen on 46443.',
