@@ -4,7 +4,9 @@
 // through it; firewalld on the server and ufw on an agent open exactly what each needs (46443 on
 // the server only, no API port on the agents); the real kubectl on this computer lists the nodes
 // through the written kubeconfig; a second run changes nothing. Two servers the cluster would
-// reach at different ports are refused before anything is installed, saying why.
+// reach at different ports are refused before anything is installed, saying why; three servers
+// with embedded etcd all on their own 46443 (firewalld on one, ufw on the other) open exactly it,
+// the second joins the first there, and the kubernetes service is checked on each.
 import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,6 +21,9 @@ const SPECS = [
   { name: 'lpsrv', arch: 'amd64' as const, firewall: 'firewalld' as const },
   { name: 'lpa1', arch: 'amd64' as const, firewall: 'ufw' as const },
   { name: 'lpa2', arch: 'amd64' as const, firewall: 'none' as const },
+  { name: 'lphs1', arch: 'amd64' as const, firewall: 'firewalld' as const },
+  { name: 'lphs2', arch: 'amd64' as const, firewall: 'ufw' as const },
+  { name: 'lphs3', arch: 'amd64' as const, firewall: 'none' as const },
 ];
 const names = SPECS.map((s) => s.name);
 const PORT = 46443;
@@ -152,4 +157,75 @@ describe('one server listening on a port of its own', () => {
     const fw = (await exec('lpsrv', ['firewall-cmd', '--list-all-zones'])).stdout;
     expect(fw).not.toMatch(/(^|[^0-9])6443\/tcp/);
   }, 900_000);
+});
+
+describe('three servers, each listening on its own port 46443', () => {
+  let cluster: ClusterFile;
+  it('the others join the first there, each firewall opens exactly it, the service is checked on each', async () => {
+    const [, , , s1, s2, s3] = hosts as [LabHost, LabHost, LabHost, LabHost, LabHost, LabHost];
+    cluster = clusterFile(
+      'lpha',
+      [
+        { host: s1, role: 'server' },
+        { host: s2, role: 'server' },
+        { host: s3, role: 'server' },
+      ],
+      { firewall: { policy: 'configure' } },
+    );
+    edit(cluster.file, (spec) => {
+      for (const n of spec.nodes) n.listener = { httpsListenPort: PORT };
+    });
+    const done = await apply(cluster);
+    expect(done.code, `${done.stdout}\n${done.stderr}`).toBe(0);
+    expect(done.stdout).toContain('Cluster lpha is ready');
+    for (const name of ['lphs2', 'lphs3'])
+      expect(done.stdout).toContain(
+        `✓ Check that the in-cluster kubernetes service reaches ${name}’s API on port ${PORT}`,
+      );
+    expect(done.stdout).toContain(
+      `✓ Check that every node is Ready, CoreDNS is rolled out, the in-cluster kubernetes service reaches the API on port ${PORT} and the nodes reach each other`,
+    );
+    expect(done.stdout).toMatch(new RegExp(`lphs2 → lphs1 ${PORT}/tcp \\(the Kubernetes API\\): passed`));
+    expect(done.stdout).toMatch(new RegExp(`lphs1 → lphs2 ${PORT}/tcp \\(the Kubernetes API\\): passed`));
+
+    for (const name of ['lphs2', 'lphs3']) {
+      const c = (await exec(name, ['cat', '/etc/rancher/k3s/config.yaml'])).stdout;
+      expect(c).toContain(`server: https://${s1.address}:${PORT}\n`);
+      expect(c).toContain(`https-listen-port: ${PORT}\n`);
+    }
+    const fw = (await exec('lphs1', ['firewall-cmd', '--list-all-zones'])).stdout;
+    expect(fw).toContain(`${PORT}/tcp`);
+    expect(fw).not.toMatch(/(^|[^0-9])6443\/tcp/);
+    const ufw = (await exec('lphs2', ['ufw', 'status'])).stdout;
+    expect(ufw).toContain(`${PORT}/tcp`);
+    expect(ufw).toContain('2379:2380/tcp');
+    expect(ufw).not.toMatch(/(^|[^0-9])6443\b/);
+
+    const kubeconfig = cluster.env.KUBECONFIG as string;
+    expect(readFileSync(kubeconfig, 'utf8')).toContain(`server: https://${s1.address}:${PORT}`);
+    const table = await run(
+      'kubectl',
+      [
+        '--kubeconfig',
+        kubeconfig,
+        '--context',
+        'lpha',
+        '--cache-dir',
+        join(cluster.dir, 'kcache'),
+        'get',
+        'nodes',
+      ],
+      { env: { ...process.env, HOME: cluster.env.HOME } },
+    );
+    const rows = table.stdout
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split(/\s+/).slice(0, 2).join(' '));
+    expect(rows.sort()).toEqual(['lphs1 Ready', 'lphs2 Ready', 'lphs3 Ready']);
+
+    const again = await apply(cluster);
+    expect(again.code, `${again.stdout}\n${again.stderr}`).toBe(0);
+    expect(again.stdout).toContain('Nothing changed: cluster lpha already matches the spec');
+  }, 1_500_000);
 });
