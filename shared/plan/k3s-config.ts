@@ -7,6 +7,7 @@ import { stringify } from 'yaml';
 import { needsBundledIptables } from '../checks/host-checks';
 import type { HostFacts } from '../facts';
 import { shJoin } from '../shell';
+import { listenPort } from '../spec/listener';
 import { contextName, systemdUnit } from '../spec/model';
 import { DEFAULT_API_PORT, DEFAULT_NODE_PORT_RANGE, type ClusterSpec, type NodeSpec } from '../spec/schema';
 import { sha256Hex } from './sha256';
@@ -57,7 +58,8 @@ export function nodeConfig(spec: ClusterSpec, node: NodeSpec, options: NodeConfi
       : [];
     const sans = [...new Set([...net.tlsSans, ...(listener?.tlsSans ?? []), ...reached])];
     if (sans.length) settings['tls-san'] = sans;
-    if (net.apiPort !== DEFAULT_API_PORT) settings['https-listen-port'] = net.apiPort;
+    const port = listenPort(spec, node);
+    if (port !== DEFAULT_API_PORT) settings['https-listen-port'] = port;
     if (listener?.bindAddress) settings['bind-address'] = listener.bindAddress;
     if (listener?.advertiseAddress) settings['advertise-address'] = listener.advertiseAddress;
     if (listener?.advertisePort !== undefined) settings['advertise-port'] = listener.advertisePort;
