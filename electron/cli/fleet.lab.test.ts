@@ -216,6 +216,15 @@ describe('classroom fleet from the command line', () => {
     expect(r.stdout + r.stderr).not.toContain(token);
     const logs = spawnSync('grep', ['-rl', token, join(dir, 'data')], { encoding: 'utf8' });
     expect(logs.stdout).toBe('');
+
+    // one kubeconfig the whole group shares, in the group's namespace
+    const group = await fleet(['--yes', '--json', '--handout', join(dir, 'group'), '--handout-per', 'group']);
+    expect(group.code, group.stdout + group.stderr).toBe(0);
+    const shared = (JSON.parse(group.stdout) as typeof result).handout.find((h) => h.cluster === 'c3b-blue')!;
+    expect(shared.kubeconfigs.map((k) => k.namespace)).toEqual(['student-group-blue']);
+    const theirs = kubectl(shared.kubeconfigs[0]!.path, ['get', 'pods']);
+    expect(theirs.code, theirs.out).toBe(0);
+    expect(theirs.out).toContain('No resources found in student-group-blue namespace.');
   });
 
   it('reset of the namespaces cuts the students off; uninstall leaves the machines clean', async () => {
@@ -224,6 +233,7 @@ describe('classroom fleet from the command line', () => {
     expect(ns.code, ns.stdout + ns.stderr).toBe(0);
     expect(ns.stdout).toMatch(/c3b-red: reset, nothing left/);
     expect(await remote('fl1', 'k3s kubectl get namespaces -o name')).not.toContain('student-');
+    expect(await remote('fl4', 'k3s kubectl get namespaces -o name')).not.toContain('student-');
     const cut = kubectl(mine, ['get', 'pods']);
     expect(cut.code).toBe(1);
     expect(cut.out).toMatch(/Unauthorized|must be logged in/);

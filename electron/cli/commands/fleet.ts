@@ -11,6 +11,8 @@ import { AppError } from '../../../shared/errors';
 import { assign, fleetSpecs, type FleetCluster } from '../../../shared/fleet/assign';
 import { dashboardText, type ClusterRow } from '../../../shared/fleet/dashboard';
 import { describeFixes } from '../../../shared/fleet/fixes';
+import type { HandoutPer } from '../../../shared/fleet/handout';
+import { HANDOUT_PER } from '../../../shared/fleet/schema';
 import { parsePreset, type Preset } from '../../../shared/fleet/preset';
 import { parseRoster } from '../../../shared/fleet/roster';
 import type { RunEvent, RunSnapshot } from '../../../shared/run';
@@ -41,6 +43,7 @@ interface FleetOptions {
   skipFixes?: boolean;
   only?: string[];
   handout?: string;
+  handoutPer?: string;
   reset?: string;
   json?: boolean;
   concurrency?: string;
@@ -133,6 +136,10 @@ export const registerFleet: RegisterCommand = (program, { io, dataDir }) => {
       'after the build: a kubeconfig per student and join commands, written 0600 there',
     )
     .option(
+      '--handout-per <who>',
+      '"student" (a kubeconfig per student, each in its own namespace; the default) or "group" (one the group shares)',
+    )
+    .option(
       '--reset <what>',
       'after class instead of building: "uninstall" every cluster, or "namespaces" (the students\')',
     )
@@ -142,6 +149,8 @@ export const registerFleet: RegisterCommand = (program, { io, dataDir }) => {
     .action(async (rosterFile: string, opts: FleetOptions) => {
       if (opts.reset && !['uninstall', 'namespaces'].includes(opts.reset))
         throw new AppError('INVALID_INPUT', '--reset takes "uninstall" or "namespaces".');
+      if (opts.handoutPer !== undefined && !HANDOUT_PER.includes(opts.handoutPer as HandoutPer))
+        throw new AppError('INVALID_INPUT', '--handout-per takes "student" or "group".');
       const count = opts.clusters === undefined ? undefined : Number(opts.clusters);
       if (count !== undefined && (!Number.isInteger(count) || count < 1))
         throw new AppError(
@@ -347,6 +356,7 @@ export const registerFleet: RegisterCommand = (program, { io, dataDir }) => {
               preset,
               dir,
               facts: server ? (probed.facts[server.nodeName] ?? null) : null,
+              ...(opts.handoutPer ? { per: opts.handoutPer as HandoutPer } : {}),
             });
             result.handout.push(h);
             say(
