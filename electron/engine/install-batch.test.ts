@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RunEvent } from '../../shared/run';
 import { buildPlan } from '../../shared/plan';
+import { NODE_LIST_COMMAND } from './k3s';
 import { makeSpec, node } from '../../test-support/shared/spec';
 import {
   harness,
@@ -345,6 +346,12 @@ describe('a run that changes nothing', () => {
   };
   const waitsOf = (h: ReturnType<typeof harness>) =>
     h.requests.filter((r) => r.host === 's1' && r.command.includes('k3s-wizard-waits'));
+  const listsOf = (h: ReturnType<typeof harness>) =>
+    h.requests.filter((r) => r.host === 's1' && r.command === NODE_LIST_COMMAND);
+  const allMet = {
+    match: /k3s-wizard-waits/,
+    reply: { stdout: 'k3s-wizard-wait 0 0\nk3s-wizard-wait 1 0\n' },
+  };
   const verifyStart = (h: ReturnType<typeof harness>) =>
     Date.parse(h.events.find((e) => e.type === 'step-started' && e.stepId === 'verify:cluster')?.time ?? '');
 
@@ -372,11 +379,11 @@ describe('a run that changes nothing', () => {
     expect(snapshot.steps['verify:cluster']?.status).toBe('done');
   });
 
-  it('after a change, nothing is asked ahead: the checks come after the install, as the step runs them', async () => {
+  it('after a change, nothing asked ahead is used: the checks come after the install, as the step runs them', async () => {
     let flowsAskedAt = 0;
     const h = harness({
       plan: threeNodePlan(),
-      rules: { s1: [slowKubeconfig, ...allDone], a1: allDone },
+      rules: { s1: [slowKubeconfig, ...allDone, allMet], a1: allDone },
       services: {
         testFlows: () => {
           flowsAskedAt = Date.now();
@@ -386,8 +393,45 @@ describe('a run that changes nothing', () => {
     });
     const snapshot = await h.run.start();
     expect(snapshot.status).toBe('succeeded');
-    expect(waitsOf(h)).toHaveLength(1);
-    expect(waitsOf(h)[0]?.at).toBeGreaterThanOrEqual(verifyStart(h));
+    // The server said "already done", so its waits and node list were asked at once; a2 then
+    // installed, so the step asked both again, after that install.
+    const installed = Date.parse(
+      h.events.find((e) => e.type === 'step-finished' && e.stepId === 'install:a2')?.time ?? '',
+    );
+    expect(waitsOf(h)).toHaveLength(2);
+    expect(waitsOf(h)[1]?.at).toBeGreaterThanOrEqual(verifyStart(h));
+    expect(listsOf(h).at(-1)?.at).toBeGreaterThanOrEqual(installed);
+    // The flow test waits for every machine's own answer: a2 was not done, so not ahead.
     expect(flowsAskedAt).toBeGreaterThanOrEqual(verifyStart(h));
+  });
+
+  it('the node list taken beside the waits ahead is the final list only when every wait was met', async () => {
+    const run = async (waitsReply: string) => {
+      const h = harness({
+        plan: threeNodePlan(),
+        rules: {
+          s1: [slowKubeconfig, ...allDone, { match: /k3s-wizard-waits/, reply: { stdout: waitsReply } }],
+          a1: allDone,
+          a2: allDone,
+        },
+        services: {
+          saveKubeconfig: ({ contextName }) =>
+            Promise.resolve({ path: `/home/me/.kube/${contextName}`, changed: false }),
+        },
+      });
+      const snapshot = await h.run.start();
+      expect(snapshot.status).toBe('succeeded');
+      return { h, snapshot };
+    };
+    const met = await run('k3s-wizard-wait 0 0\nk3s-wizard-wait 1 0\n');
+    expect(waitsOf(met.h)).toHaveLength(1);
+    // One list, asked ahead, used for the cluster check.
+    expect(listsOf(met.h)).toHaveLength(1);
+    expect(listsOf(met.h)[0]?.at).toBeLessThan(verifyStart(met.h));
+    expect(met.h.events.some((e) => e.type === 'cluster-checked' && e.nodes.length === 3)).toBe(true);
+    // CoreDNS not rolled out yet at that try: the list is taken again once the waits pass.
+    const notYet = await run('k3s-wizard-wait 0 0\nk3s-wizard-wait 1 1\n');
+    expect(listsOf(notYet.h)).toHaveLength(2);
+    expect(listsOf(notYet.h)[1]?.at).toBeGreaterThanOrEqual(verifyStart(notYet.h));
   });
 });

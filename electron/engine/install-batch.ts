@@ -246,6 +246,16 @@ export function waitsAtOnceCheck(
   };
 }
 
+/** The waits the side-by-side check found met, by their place in it. */
+export function metWaits(stdout: string): Set<number> {
+  const met = new Set<number>();
+  for (const line of stdout.split('\n')) {
+    const m = /^k3s-wizard-wait (\d+) 0$/.exec(line);
+    if (m) met.add(Number(m[1]));
+  }
+  return met;
+}
+
 /**
  * The first try of several waits in a row (the verify step's "every node is Ready", then
  * CoreDNS) all at once, in one round trip; the waits not met yet then go on one by one as
@@ -271,11 +281,7 @@ export async function tryWaitsAtOnce(
       signal: run.signal,
       what: `check ${waits.length} conditions at once`,
     });
-    const met = new Set<number>();
-    for (const line of r.stdout.split('\n')) {
-      const m = /^k3s-wizard-wait (\d+) 0$/.exec(line);
-      if (m) met.add(Number(m[1]));
-    }
+    const met = metWaits(r.stdout);
     return waits.filter((_, i) => met.has(i));
   } catch (error) {
     // Slow to answer counts as "not yet", as for one wait; anything else is final.

@@ -20,6 +20,9 @@ export function joins(step: PlanStep): boolean {
   return step.phase === 'agents' || step.phase === 'servers';
 }
 
+/** The nodes as the server lists them (JSON), run as root there. */
+export const NODE_LIST_COMMAND = '/usr/local/bin/k3s kubectl get nodes -o json';
+
 export function isInstallScript(action: PlanAction): boolean {
   return action.kind === 'exec' && action.command.endsWith(`sh ${SCRIPT_PATH}`);
 }

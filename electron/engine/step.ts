@@ -10,7 +10,7 @@ import type { PlanAction } from '../../shared/plan';
 import { parseNodeList } from '../../shared/run';
 import { beforeCheck, runAction } from './actions';
 import { describeFailure } from './failure';
-import { deleteStaleNode } from './k3s';
+import { deleteStaleNode, NODE_LIST_COMMAND } from './k3s';
 import { isInstallStep, precheck } from './precheck';
 import { batchable, runBatch, sendFiles, tryWaitsAtOnce, type SentFile } from './install-batch';
 import { StepOutput } from './output';
@@ -123,7 +123,7 @@ async function checkCluster(ctx: StepContext, signal: AbortSignal, output: StepO
   fromHere?.catch(() => undefined);
   testing?.catch(() => undefined);
   const r = await ctx.runner.exec({
-    command: '/usr/local/bin/k3s kubectl get nodes -o json',
+    command: NODE_LIST_COMMAND,
     sudo: true,
     timeoutMs: 60_000,
     signal,
