@@ -37,6 +37,38 @@ describe('install batches', () => {
     expect(h.requests.every((r) => !r.command.includes(TOKEN))).toBe(true);
   });
 
+  it('the first server asks "already done?" in front of its install, in the same round trip', async () => {
+    const plan = threeNodePlan();
+    const install = plan.steps.find((s) => s.id === 'install:s1');
+    const cold = harness({ plan });
+    expect((await cold.run.start()).steps['install:s1']?.status).toBe('done');
+    // One batch: the check, then disk, folders, config, script, install, wait; each action reported.
+    expect(cold.runners.get('s1')?.batches[0]).toBe((install?.actions.length ?? 0) + 1);
+    expect(progress(cold.events, 'install:s1')).toEqual(install?.actions.map((_, i) => i));
+    const firstOnS1 = cold.requests.filter((r) => r.host === 's1');
+    expect(firstOnS1[0]?.command).toContain('k3s-wizard-check');
+    // Already installed: the same round trip ends after the check; nothing else runs there.
+    const done = [
+      { match: /config\.yaml.*k3s-wizard-check|k3s-wizard-check.*config\.yaml/, reply: { code: 0 } },
+    ];
+    const again = harness({ plan: threeNodePlan(), rules: { s1: done } });
+    const snapshot = await again.run.start();
+    expect(snapshot.steps['install:s1']?.status).toBe('skipped');
+    expect(progress(again.events, 'install:s1')).toEqual([]);
+    expect(again.requests.some((r) => r.host === 's1' && /k3s-wizard-space|install -d/.test(r.command))).toBe(
+      false,
+    );
+    // A failure after the check is still the failing action's.
+    const full = [
+      { match: /k3s-wizard-space/, reply: { code: 28, stderr: 'k3s-wizard: disk full: 12 MiB free\n' } },
+    ];
+    const failing = harness({ plan: threeNodePlan(), rules: { s1: full } });
+    const failed = (await failing.run.start()).steps['install:s1'];
+    expect(failed?.status).toBe('failed');
+    expect(failed?.error?.message).toMatch(/disk/i);
+    expect(progress(failing.events, 'install:s1')).toEqual([0]);
+  });
+
   it('names the action that failed inside a batch, with its exit code, and runs nothing after it', async () => {
     const full = [
       { match: /k3s-wizard-space/, reply: { code: 28, stderr: 'k3s-wizard: disk full: 12 MiB free\n' } },
