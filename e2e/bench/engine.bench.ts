@@ -280,7 +280,16 @@ async function apply(hosts: lab.LabHost[], title: string, cluster: ReturnType<ty
     `  SSH channels          server ${figures.channels[0]}, agents ${range(figures.channels.slice(1))}`,
   );
   console.log(
-    `  SSH logins            server ${figures.logins[0]}, agents ${range(figures.logins.slice(1))}`,
+    `  SSH logins            server ${figures.logins[0]}, agents ${range(figures.logins.slice(1))}${Math.max(...figures.logins) > 1 ? ' (a host key seen for the first time is trusted first, then logged in again)' : ''}`,
+  );
+  // Round trips one after another on each agent beyond the install itself: every channel but
+  // the install batch and the journal it is watched through (that one runs beside it).
+  const beyond = rest(hosts).map(
+    (h) =>
+      (purposes.get(h.address) ?? []).filter((p) => !/^Install K3s|^follow the .* journal/.test(p)).length,
+  );
+  console.log(
+    `  round trips beyond the install, per agent: ${range(beyond)} (plus ${range(figures.logins.slice(1))} login${Math.max(...figures.logins.slice(1)) > 1 ? 's' : ''})`,
   );
   // Each channel costs at least one round trip (open, exec, exit): what they were for.
   const busiest = rest(hosts).reduce((a, b) =>
