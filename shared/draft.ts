@@ -34,6 +34,14 @@ export const DraftHostSchema = z.strictObject({
 });
 export type DraftHost = z.infer<typeof DraftHostSchema>;
 
+/**
+ * A machine's id in a draft, from the login it was added with. It stays when the login is edited
+ * later: the machine's facts, connection and node name belong to it.
+ */
+export function draftHostId(login: { user: string; address: string; port: number }): string {
+  return `${login.user}@${login.address}:${login.port}`;
+}
+
 /** The Cluster step's form, in the shape it edits (the renderer's `ClusterOptions`). */
 export const ClusterOptionsSchema = z.strictObject({
   name: z.string().max(253),

@@ -4,14 +4,12 @@
  * What the wizard's form cannot hold (node labels, taints, node IPs, the node-port range) stays on
  * the machines, where adopt found it, and is said in the notes.
  */
-import { STEP_IDS, type ClusterDraftInput, type DraftHost } from '../draft';
+import { draftHostId, STEP_IDS, type ClusterDraftInput, type DraftHost } from '../draft';
 import { DEFAULT_NODE_PORT_RANGE, type ClusterSpec, type NodeSpec } from '../spec/schema';
-
-const hostId = (node: NodeSpec) => `${node.user}@${node.address}:${node.port}`;
 
 function host(node: NodeSpec): DraftHost {
   return {
-    id: hostId(node),
+    id: draftHostId(node),
     address: node.address,
     port: node.port,
     user: node.user,
@@ -51,7 +49,7 @@ export function draftFromAdopted(spec: ClusterSpec): { draft: ClusterDraftInput;
     servers
       .filter((n) => n.listener || n.nodeExternalIp)
       .map((n) => [
-        hostId(n),
+        draftHostId(n),
         {
           bindAddress: n.listener?.bindAddress ?? '',
           advertiseAddress: n.listener?.advertiseAddress ?? '',

@@ -1,10 +1,7 @@
 import { useEffect } from 'react';
-import { ERROR_TITLES } from '../../../shared/errors';
-import { hostStatus, hostSteps, type RunSnapshot } from '../../../shared/run';
-import { StepLine } from '../steps/InstallStep';
 import { useAppStore } from '../store';
 import type { DayTwoRun } from '../store/day-two-slice';
-import { VirtualLog } from './VirtualLog';
+import { MachineRunCard } from './MachineRunCard';
 
 const KIND: Record<string, string> = {
   upgrade: 'upgrade',
@@ -205,38 +202,6 @@ export function RemoveConfirm() {
   );
 }
 
-function RunHost({ run, host, log }: { run: RunSnapshot; host: string; log: readonly string[] }) {
-  const status = hostStatus(run, host);
-  const steps = hostSteps(run, host);
-  const failed = steps.find((s) => s.status === 'failed');
-  return (
-    <section className={`panel host-run host-${status}`} aria-labelledby={`day2-${host}`}>
-      <h3 id={`day2-${host}`}>{host}</h3>
-      <ol className="run-steps">
-        {steps.map((step) => (
-          <StepLine key={step.id} step={step} />
-        ))}
-      </ol>
-      {failed?.error && (
-        <div className="run-error" role="alert">
-          <p>
-            <strong>{ERROR_TITLES[failed.error.code]}</strong> {failed.error.message}
-          </p>
-          {failed.error.lastOutput.length > 0 && (
-            <pre className="commands">{failed.error.lastOutput.join('\n')}</pre>
-          )}
-        </div>
-      )}
-      <details>
-        <summary>
-          Log of {host} ({log.length} lines)
-        </summary>
-        <VirtualLog lines={log} label={`Log of ${host}`} />
-      </details>
-    </section>
-  );
-}
-
 function title(run: DayTwoRun): string {
   const status = run.snapshot?.status ?? 'running';
   const what = run.kind === 'upgrade' ? `Upgrade to ${run.subject}` : `Removal of ${run.subject}`;
@@ -275,7 +240,14 @@ export function DayTwoRunView() {
         </p>
       )}
       {snapshot?.hosts.map((host) => (
-        <RunHost key={host} run={snapshot} host={host} log={run.logs[host] ?? []} />
+        <MachineRunCard
+          key={host}
+          run={snapshot}
+          host={host}
+          log={run.logs[host] ?? []}
+          idPrefix="day2"
+          level={3}
+        />
       ))}
       {snapshot?.status === 'succeeded' &&
         run.kind === 'remove' &&

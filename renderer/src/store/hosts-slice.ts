@@ -1,5 +1,6 @@
 import type { StateCreator } from 'zustand';
 import type { HostFacts } from '../../../shared/facts';
+import { draftHostId } from '../../../shared/draft';
 import type { FirewallPolicy, Role } from '../../../shared/spec';
 import { addressProblem, isIPv4, portProblem, userProblem } from '../../../shared/validate';
 import type { Store } from '.';
@@ -110,7 +111,7 @@ export const createHostsSlice: StateCreator<Store, [], [], HostsSlice> = (set, g
   addHost(draft) {
     const problems = hostDraftProblems(draft, get().hosts);
     if (Object.keys(problems).length > 0) return problems;
-    const id = `${draft.user}@${draft.address}:${draft.port}`;
+    const id = draftHostId(draft);
     set((state) => {
       // The first machine added becomes the server; the others join it as agents.
       const role: Role = state.hosts.some((h) => h.role === 'server') ? 'agent' : 'server';
