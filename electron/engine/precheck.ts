@@ -44,9 +44,8 @@ export async function precheck(options: {
   if (step.alreadyDone && identity) {
     const r = await runner.batch({
       parts: [
-        // Side by side: both only read.
-        { kind: 'exec', command: step.alreadyDone.command, optional: true, concurrent: true },
-        { kind: 'exec', command: NODE_IDENTITY_CHECK, optional: true, concurrent: true },
+        { kind: 'exec', command: step.alreadyDone.command, optional: true },
+        { kind: 'exec', command: NODE_IDENTITY_CHECK, optional: true },
       ],
       sudo: true,
       timeoutMs: options.timeoutMs,
