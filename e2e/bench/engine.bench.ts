@@ -41,6 +41,17 @@ const logins = new Map<string, number>();
 // What each channel was for, by host address (the command's step name).
 const purposes = new Map<string, string[]>();
 const bump = (map: Map<string, number>, key: string) => map.set(key, (map.get(key) ?? 0) + 1);
+// When each channel opened and closed, by host address (BENCH_TIMELINE).
+const spans = new Map<string, { what: string; from: number; to: number }[]>();
+function timed<T>(host: string, what: string, work: Promise<T>): Promise<T> {
+  const span = { what, from: Date.now(), to: 0 };
+  const list = spans.get(host) ?? [];
+  list.push(span);
+  spans.set(host, list);
+  const end = () => (span.to = Date.now());
+  work.then(end, end);
+  return work;
+}
 // The originals, called with the session as `this`.
 function original<K extends 'exec' | 'withSftp' | 'connect'>(name: K): SshSession[K] {
   return Object.getOwnPropertyDescriptor(SshSession.prototype, name)?.value as SshSession[K];
@@ -55,14 +66,14 @@ function original<K extends 'exec' | 'withSftp' | 'connect'>(name: K): SshSessio
     const list = purposes.get(this.target.host) ?? [];
     list.push(args[1]?.step ?? args[0].slice(0, 40));
     purposes.set(this.target.host, list);
-    return exec.apply(this, args);
+    return timed(this.target.host, args[1]?.step ?? args[0].slice(0, 40), exec.apply(this, args));
   };
   proto.withSftp = function <T>(this: SshSession, ...args: Parameters<SshSession['withSftp']>) {
     bump(channels, this.target.host);
     const list = purposes.get(this.target.host) ?? [];
     list.push('sftp');
     purposes.set(this.target.host, list);
-    return withSftp.apply(this, args) as Promise<T>;
+    return timed(this.target.host, 'sftp', withSftp.apply(this, args) as Promise<T>);
   };
   proto.connect = function (this: SshSession) {
     if (!this.connected && !(this as unknown as { connecting: unknown }).connecting)
@@ -231,6 +242,7 @@ async function apply(hosts: lab.LabHost[], title: string, cluster: ReturnType<ty
   channels.clear();
   logins.clear();
   purposes.clear();
+  spans.clear();
   // The engine runs in this process: its peak memory is this process's.
   let peakRss = process.memoryUsage().rss;
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
@@ -268,7 +280,16 @@ async function apply(hosts: lab.LabHost[], title: string, cluster: ReturnType<ty
     `  SSH channels          server ${figures.channels[0]}, agents ${range(figures.channels.slice(1))}`,
   );
   console.log(
-    `  SSH logins            server ${figures.logins[0]}, agents ${range(figures.logins.slice(1))}`,
+    `  SSH logins            server ${figures.logins[0]}, agents ${range(figures.logins.slice(1))}${Math.max(...figures.logins) > 1 ? ' (a host key seen for the first time is trusted first, then logged in again)' : ''}`,
+  );
+  // Round trips one after another on each agent beyond the install itself: every channel but
+  // the install batch and the journal it is watched through (that one runs beside it).
+  const beyond = rest(hosts).map(
+    (h) =>
+      (purposes.get(h.address) ?? []).filter((p) => !/^Install K3s|^follow the .* journal/.test(p)).length,
+  );
+  console.log(
+    `  round trips beyond the install, per agent: ${range(beyond)} (plus ${range(figures.logins.slice(1))} login${Math.max(...figures.logins.slice(1)) > 1 ? 's' : ''})`,
   );
   // Each channel costs at least one round trip (open, exec, exit): what they were for.
   const busiest = rest(hosts).reduce((a, b) =>
@@ -289,6 +310,14 @@ async function apply(hosts: lab.LabHost[], title: string, cluster: ReturnType<ty
     // When each step started and reached each action, in seconds from the first event.
     const t0 = Date.parse(events[0]?.time ?? '');
     const at = (time: string) => ((Date.parse(time) - t0) / 1000).toFixed(2);
+    // Each channel of the server and the busiest agent: from, to (seconds), what for.
+    for (const host of [hosts[0], busiest]) {
+      console.log(`    channels of ${host?.name}:`);
+      for (const s of spans.get(host?.address ?? '') ?? [])
+        console.log(
+          `      ${((s.from - t0) / 1000).toFixed(2)}–${((s.to - t0) / 1000).toFixed(2)} ${s.what}`,
+        );
+    }
     for (const e of events) {
       if (e.type === 'step-started' || e.type === 'step-finished' || e.type === 'step-skipped')
         console.log(`    ${at(e.time)} ${e.stepId} ${e.type.slice(5)}`);

@@ -55,6 +55,21 @@ describe('batch script', () => {
     expect(r.stderr).toContain('boom');
   });
 
+  it('an "already done?" part that passes ends the script there; one that fails lets the work run', () => {
+    const parts = (code: number): BatchPart[] => [
+      { kind: 'exec', command: shJoin(['sh', '-c', `exit ${code}`]), optional: true, endIfOk: true },
+      { kind: 'exec', command: shJoin(['echo', 'work']) },
+    ];
+    const done = run(parts(0));
+    expect(done.code).toBe(0);
+    expect(done.seen).toEqual(['start 0', 'end 0 0']);
+    expect(done.output).not.toContain('work');
+    const todo = run(parts(1));
+    expect(todo.code).toBe(0);
+    expect(todo.seen).toEqual(['start 0', 'end 0 1', 'start 1', 'end 1 0']);
+    expect(todo.output).toContain('work');
+  });
+
   it('runs concurrent optional parts side by side and waits for all of them before going on', () => {
     const t0 = Date.now();
     const wait = (code: number) => ({

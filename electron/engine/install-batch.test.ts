@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RunEvent } from '../../shared/run';
 import { buildPlan } from '../../shared/plan';
+import { NODE_LIST_COMMAND } from './k3s';
 import { makeSpec, node } from '../../test-support/shared/spec';
 import {
   harness,
@@ -34,6 +35,38 @@ describe('install batches', () => {
     const config = h.requests.find((r) => r.host === 'a1' && r.kind === 'write-file');
     expect(config?.stdin).toContain(TOKEN);
     expect(h.requests.every((r) => !r.command.includes(TOKEN))).toBe(true);
+  });
+
+  it('the first server asks "already done?" in front of its install, in the same round trip', async () => {
+    const plan = threeNodePlan();
+    const install = plan.steps.find((s) => s.id === 'install:s1');
+    const cold = harness({ plan });
+    expect((await cold.run.start()).steps['install:s1']?.status).toBe('done');
+    // One batch: the check, then disk, folders, config, script, install, wait; each action reported.
+    expect(cold.runners.get('s1')?.batches[0]).toBe((install?.actions.length ?? 0) + 1);
+    expect(progress(cold.events, 'install:s1')).toEqual(install?.actions.map((_, i) => i));
+    const firstOnS1 = cold.requests.filter((r) => r.host === 's1');
+    expect(firstOnS1[0]?.command).toContain('k3s-wizard-check');
+    // Already installed: the same round trip ends after the check; nothing else runs there.
+    const done = [
+      { match: /config\.yaml.*k3s-wizard-check|k3s-wizard-check.*config\.yaml/, reply: { code: 0 } },
+    ];
+    const again = harness({ plan: threeNodePlan(), rules: { s1: done } });
+    const snapshot = await again.run.start();
+    expect(snapshot.steps['install:s1']?.status).toBe('skipped');
+    expect(progress(again.events, 'install:s1')).toEqual([]);
+    expect(again.requests.some((r) => r.host === 's1' && /k3s-wizard-space|install -d/.test(r.command))).toBe(
+      false,
+    );
+    // A failure after the check is still the failing action's.
+    const full = [
+      { match: /k3s-wizard-space/, reply: { code: 28, stderr: 'k3s-wizard: disk full: 12 MiB free\n' } },
+    ];
+    const failing = harness({ plan: threeNodePlan(), rules: { s1: full } });
+    const failed = (await failing.run.start()).steps['install:s1'];
+    expect(failed?.status).toBe('failed');
+    expect(failed?.error?.message).toMatch(/disk/i);
+    expect(progress(failing.events, 'install:s1')).toEqual([0]);
   });
 
   it('names the action that failed inside a batch, with its exit code, and runs nothing after it', async () => {
@@ -345,6 +378,12 @@ describe('a run that changes nothing', () => {
   };
   const waitsOf = (h: ReturnType<typeof harness>) =>
     h.requests.filter((r) => r.host === 's1' && r.command.includes('k3s-wizard-waits'));
+  const listsOf = (h: ReturnType<typeof harness>) =>
+    h.requests.filter((r) => r.host === 's1' && r.command === NODE_LIST_COMMAND);
+  const allMet = {
+    match: /k3s-wizard-waits/,
+    reply: { stdout: 'k3s-wizard-wait 0 0\nk3s-wizard-wait 1 0\n' },
+  };
   const verifyStart = (h: ReturnType<typeof harness>) =>
     Date.parse(h.events.find((e) => e.type === 'step-started' && e.stepId === 'verify:cluster')?.time ?? '');
 
@@ -372,11 +411,11 @@ describe('a run that changes nothing', () => {
     expect(snapshot.steps['verify:cluster']?.status).toBe('done');
   });
 
-  it('after a change, nothing is asked ahead: the checks come after the install, as the step runs them', async () => {
+  it('after a change, nothing asked ahead is used: the checks come after the install, as the step runs them', async () => {
     let flowsAskedAt = 0;
     const h = harness({
       plan: threeNodePlan(),
-      rules: { s1: [slowKubeconfig, ...allDone], a1: allDone },
+      rules: { s1: [slowKubeconfig, ...allDone, allMet], a1: allDone },
       services: {
         testFlows: () => {
           flowsAskedAt = Date.now();
@@ -386,8 +425,45 @@ describe('a run that changes nothing', () => {
     });
     const snapshot = await h.run.start();
     expect(snapshot.status).toBe('succeeded');
-    expect(waitsOf(h)).toHaveLength(1);
-    expect(waitsOf(h)[0]?.at).toBeGreaterThanOrEqual(verifyStart(h));
+    // The server said "already done", so its waits and node list were asked at once; a2 then
+    // installed, so the step asked both again, after that install.
+    const installed = Date.parse(
+      h.events.find((e) => e.type === 'step-finished' && e.stepId === 'install:a2')?.time ?? '',
+    );
+    expect(waitsOf(h)).toHaveLength(2);
+    expect(waitsOf(h)[1]?.at).toBeGreaterThanOrEqual(verifyStart(h));
+    expect(listsOf(h).at(-1)?.at).toBeGreaterThanOrEqual(installed);
+    // The flow test waits for every machine's own answer: a2 was not done, so not ahead.
     expect(flowsAskedAt).toBeGreaterThanOrEqual(verifyStart(h));
+  });
+
+  it('the node list taken beside the waits ahead is the final list only when every wait was met', async () => {
+    const run = async (waitsReply: string) => {
+      const h = harness({
+        plan: threeNodePlan(),
+        rules: {
+          s1: [slowKubeconfig, ...allDone, { match: /k3s-wizard-waits/, reply: { stdout: waitsReply } }],
+          a1: allDone,
+          a2: allDone,
+        },
+        services: {
+          saveKubeconfig: ({ contextName }) =>
+            Promise.resolve({ path: `/home/me/.kube/${contextName}`, changed: false }),
+        },
+      });
+      const snapshot = await h.run.start();
+      expect(snapshot.status).toBe('succeeded');
+      return { h, snapshot };
+    };
+    const met = await run('k3s-wizard-wait 0 0\nk3s-wizard-wait 1 0\n');
+    expect(waitsOf(met.h)).toHaveLength(1);
+    // One list, asked ahead, used for the cluster check.
+    expect(listsOf(met.h)).toHaveLength(1);
+    expect(listsOf(met.h)[0]?.at).toBeLessThan(verifyStart(met.h));
+    expect(met.h.events.some((e) => e.type === 'cluster-checked' && e.nodes.length === 3)).toBe(true);
+    // CoreDNS not rolled out yet at that try: the list is taken again once the waits pass.
+    const notYet = await run('k3s-wizard-wait 0 0\nk3s-wizard-wait 1 1\n');
+    expect(listsOf(notYet.h)).toHaveLength(2);
+    expect(listsOf(notYet.h)[1]?.at).toBeGreaterThanOrEqual(verifyStart(notYet.h));
   });
 });

@@ -171,10 +171,14 @@ export async function runBatch(
     count: number;
     started: (action: PlanAction) => void;
     files: SentFiles;
+    /** The step's "already done?" check, asked first in the same script: when it passes, nothing else runs. */
+    check?: HostCheck;
   },
-): Promise<{ changed: boolean; waitPending: boolean }> {
+): Promise<{ changed: boolean; waitPending: boolean; alreadyDone: boolean }> {
   const { step, runner, services, memory } = ctx;
   const actions = step.actions.slice(run.from, run.from + run.count);
+  // The check, when there is one, is part 0: the actions' parts come after it.
+  const first = run.check ? 1 : 0;
   const installAt = actions.findIndex(isInstallScript);
   const install = actions[installAt];
   const serviceAbort = new AbortController();
@@ -182,10 +186,15 @@ export async function runBatch(
   let serviceTimeoutMs = 0;
   let last = -1;
   const signal = AbortSignal.any([run.signal, serviceAbort.signal]);
+  const check = run.check;
   const request = {
-    parts: actions.map((action, i) => batchPart(action, memory.secrets, run.files.get(run.from + i))),
-    sudo: actions.some(needsRoot),
-    onPart: (i: number) => {
+    parts: [
+      ...(check ? [{ kind: 'exec' as const, command: check.command, optional: true, endIfOk: true }] : []),
+      ...actions.map((action, i) => batchPart(action, memory.secrets, run.files.get(run.from + i))),
+    ],
+    sudo: actions.some(needsRoot) || (check?.sudo ?? false),
+    onPart: (part: number) => {
+      const i = part - first;
       const action = actions[i];
       if (!action) return;
       last = i;
@@ -228,15 +237,18 @@ export async function runBatch(
   } finally {
     clearTimeout(serviceTimer);
   }
+  if (check && result.code === 0 && result.codes[0] === 0 && result.codes.length === 1)
+    return { changed: false, waitPending: false, alreadyDone: true };
+  const codes = result.codes.slice(first);
   const lastIndex = actions.length - 1;
   const waits = actions[lastIndex]?.kind === 'wait-for';
-  const failed = result.codes.findIndex((code, i) => code !== 0 && !(waits && i === lastIndex));
-  if (failed >= 0) throw new ActionFailed(actions[failed] as PlanAction, result.codes[failed] ?? null);
-  if (result.code !== 0 || result.codes.length < actions.length) {
+  const failed = codes.findIndex((code, i) => code !== 0 && !(waits && i === lastIndex));
+  if (failed >= 0) throw new ActionFailed(actions[failed] as PlanAction, codes[failed] ?? null);
+  if (result.code !== 0 || codes.length < actions.length) {
     // Killed or cut off inside a part: that part failed with the batch's exit.
     throw new ActionFailed(actions[Math.max(0, last)] as PlanAction, result.code);
   }
-  return { changed: true, waitPending: waits && result.codes[lastIndex] !== 0 };
+  return { changed: true, waitPending: waits && codes[lastIndex] !== 0, alreadyDone: false };
 }
 
 // The checks side by side, each saying its exit.
@@ -265,6 +277,16 @@ export function waitsAtOnceCheck(actions: readonly PlanAction[], from: number): 
   };
 }
 
+/** The waits the side-by-side check found met, by their place in it. */
+export function metWaits(stdout: string): Set<number> {
+  const met = new Set<number>();
+  for (const line of stdout.split('\n')) {
+    const m = /^k3s-wizard-wait (\d+) 0$/.exec(line);
+    if (m) met.add(Number(m[1]));
+  }
+  return met;
+}
+
 /**
  * The first try of several waits in a row (the verify step's "every node is Ready", then
  * CoreDNS) all at once, in one round trip; the waits not met yet then go on one by one as
@@ -290,11 +312,7 @@ export async function tryWaitsAtOnce(
       signal: run.signal,
       what: `check ${waits.length} conditions at once`,
     });
-    const met = new Set<number>();
-    for (const line of r.stdout.split('\n')) {
-      const m = /^k3s-wizard-wait (\d+) 0$/.exec(line);
-      if (m) met.add(Number(m[1]));
-    }
+    const met = metWaits(r.stdout);
     return waits.filter((_, i) => met.has(i));
   } catch (error) {
     // Slow to answer counts as "not yet", as for one wait; anything else is final.

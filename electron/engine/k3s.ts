@@ -4,7 +4,7 @@
  * removing a stale node object before a reinstalled machine joins again.
  */
 import { shJoin } from '../../shared/shell';
-import { SCRIPT_PATH, type PlanAction, type PlanStep } from '../../shared/plan';
+import { SCRIPT_PATH, type HostCheck, type PlanAction, type PlanStep } from '../../shared/plan';
 import type { ExecOutcome, HostRunner } from './host-runner';
 
 export type K3sUnit = 'k3s' | 'k3s-agent';
@@ -18,6 +18,14 @@ export function unitOf(step: PlanStep): K3sUnit | null {
 /** Joining steps connect to a server that is already up. */
 export function joins(step: PlanStep): boolean {
   return step.phase === 'agents' || step.phase === 'servers';
+}
+
+/** The nodes as the server lists them (JSON), run as root there. */
+export const NODE_LIST_COMMAND = '/usr/local/bin/k3s kubectl get nodes -o json';
+
+/** How the verify step's host lists the nodes: as the plan says (a rootless server's user), else as root. */
+export function nodeListCheck(step: Pick<PlanStep, 'nodeList'>): HostCheck {
+  return step.nodeList ?? { command: NODE_LIST_COMMAND, sudo: true };
 }
 
 export function isInstallScript(action: PlanAction): boolean {

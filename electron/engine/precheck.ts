@@ -6,7 +6,7 @@
 import type { PlanStep } from '../../shared/plan';
 import { parseNodeList } from '../../shared/run';
 import type { HostRunner } from './host-runner';
-import { isInstallScript, joins, NODE_IDENTITY_CHECK, unitOf } from './k3s';
+import { isInstallScript, joins, NODE_IDENTITY_CHECK, NODE_LIST_COMMAND, unitOf } from './k3s';
 
 export interface Precheck {
   /** The step's alreadyDone check passed: nothing to do. */
@@ -75,7 +75,7 @@ export async function precheck(options: {
 export async function nodeNamesOn(server: HostRunner, signal: AbortSignal): Promise<Set<string> | null> {
   try {
     const r = await server.exec({
-      command: '/usr/local/bin/k3s kubectl get nodes -o json',
+      command: NODE_LIST_COMMAND,
       sudo: true,
       timeoutMs: 60_000,
       signal,

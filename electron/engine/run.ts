@@ -17,7 +17,8 @@ import {
 } from '../../shared/run';
 import type { ConnectivityResult } from '../../shared/checks/connectivity';
 import type { ExecOutcome, ExecRequest, HostRunner } from './host-runner';
-import { waitsAtOnceCheck } from './install-batch';
+import { metWaits, waitsAtOnceCheck } from './install-batch';
+import { nodeListCheck } from './k3s';
 import { hasPrecheck, isInstallStep, nodeNamesOn, precheck, type Precheck } from './precheck';
 import { executeStep, type RunMemory, type StepOutcome, type StepServices } from './step';
 
@@ -63,7 +64,9 @@ export class EngineRun {
   /** The verify step's read-only checks, asked ahead when the run looks like it changes nothing. */
   private ahead: {
     flows: Promise<{ results: ConnectivityResult[]; blocked: string | null }> | null;
-    waits: { command: string; answer: Promise<ExecOutcome> } | null;
+    waits: { command: string; count: number; answer: Promise<ExecOutcome> } | null;
+    /** The node list taken beside the waits: the final list when every wait was met at once. */
+    nodes: Promise<ExecOutcome> | null;
   } | null = null;
   private pass = 0;
 
@@ -379,11 +382,12 @@ export class EngineRun {
   }
 
   /**
-   * A run that looks like it changes nothing (the first server was already installed, and every
-   * joining machine said "already done" early): the verify step's read-only checks, the first
-   * try of its waits and the flow test, are asked as soon as that is known, beside the steps
-   * still running. They are used only if nothing changed by the time the verify step starts;
-   * its node list at the end is taken fresh either way.
+   * A run that looks like it changes nothing: the verify step's read-only checks are asked as
+   * soon as that is known, beside the steps still running. As soon as the first server's check
+   * says it is already installed: the first try of its waits and, beside them, the node list; once
+   * every joining machine said "already done" too: the flow test (its listeners must never take
+   * a port of a K3s about to be installed). They are used only if nothing changed by the time
+   * the verify step starts, and the node list only if every wait was met at that first try.
    */
   private askVerifyAhead(ids: string[], early: Map<string, Promise<Precheck>>, pass: number): void {
     const { plan, services } = this.options;
@@ -394,48 +398,87 @@ export class EngineRun {
     );
     if (joining.some((s) => !early.has(s.id))) return;
     const firstServer = plan.steps.filter((s) => s.phase === 'first-server');
+    const ahead: NonNullable<EngineRun['ahead']> = { flows: null, waits: null, nodes: null };
+    this.ahead = ahead;
+    const untouched = () =>
+      pass === this.pass &&
+      !this.abort.signal.aborted &&
+      !this.anyChange &&
+      firstServer.every((s) => this.status(s.id) === 'skipped');
+    void this.firstServerUp
+      .then((up) => {
+        if (!up || !untouched()) return;
+        const runner = this.options.runnerFor(verify.host);
+        const check = waitsAtOnceCheck(verify.actions, 0);
+        if (!check) return;
+        const nodeList = nodeListCheck(verify);
+        const answer = runner.exec({
+          ...check,
+          timeoutMs: 60_000,
+          signal: this.abort.signal,
+          what: `check ${verify.actions.length} conditions at once`,
+        });
+        answer.catch(() => undefined);
+        const nodes = runner.exec({
+          ...nodeList,
+          timeoutMs: 60_000,
+          signal: this.abort.signal,
+          what: 'list the nodes',
+        });
+        nodes.catch(() => undefined);
+        const count = verify.actions.findIndex((a) => a.kind !== 'wait-for');
+        ahead.waits = { command: check.command, count: count < 0 ? verify.actions.length : count, answer };
+        ahead.nodes = nodes;
+      })
+      .catch(() => undefined);
     void Promise.all([
       this.firstServerUp,
       Promise.all(joining.map((s) => early.get(s.id) as Promise<Precheck>)),
     ])
       .then(([up, checks]) => {
-        const untouched = firstServer.every((s) => this.status(s.id) === 'skipped') && !this.anyChange;
-        if (pass !== this.pass || !up || !untouched || this.abort.signal.aborted) return;
-        if (!checks.every((c) => c.done)) return;
-        const check = waitsAtOnceCheck(verify.actions, 0);
-        const waits = check
-          ? {
-              command: check.command,
-              answer: this.options.runnerFor(verify.host).exec({
-                ...check,
-                timeoutMs: 60_000,
-                signal: this.abort.signal,
-                what: `check ${verify.actions.length} conditions at once`,
-              }),
-            }
-          : null;
-        waits?.answer.catch(() => undefined);
+        if (!up || !untouched() || !checks.every((c) => c.done)) return;
         const flows = services.testFlows ? services.testFlows(this.abort.signal) : null;
         flows?.catch(() => undefined);
-        this.ahead = { flows, waits };
+        ahead.flows = flows;
       })
       .catch(() => undefined);
   }
 
-  /** The verify step's runner: its first try of the waits answered by the one asked ahead. */
+  /**
+   * The verify step's runner: its first try of the waits answered by the one asked ahead, and
+   * its node list by the one taken beside it when that try met every wait.
+   */
   private runnerOf(step: PlanStep): HostRunner {
     const runner = this.options.runnerFor(step.host);
-    const waits = this.ahead?.waits;
-    if (step.phase !== 'verify' || this.anyChange || !waits) return runner;
-    if (this.ahead) this.ahead.waits = null;
-    let used = false;
+    const ahead = this.ahead;
+    const waits = ahead?.waits;
+    const nodes = ahead?.nodes;
+    if (step.phase !== 'verify' || this.anyChange || !ahead || !waits || !nodes) return runner;
+    ahead.waits = null;
+    ahead.nodes = null;
+    let usedWaits = false;
+    let usedNodes = false;
+    const allMet = waits.answer.then(
+      (r) => metWaits(r.stdout).size === waits.count,
+      () => false,
+    );
     return new Proxy(runner, {
       get(target, name, receiver) {
         if (name === 'exec')
           return (request: ExecRequest) => {
-            if (used || request.command !== waits.command) return target.exec(request);
-            used = true;
-            return waits.answer;
+            if (!usedWaits && request.command === waits.command) {
+              usedWaits = true;
+              return waits.answer;
+            }
+            if (usedWaits && !usedNodes && request.command === nodeListCheck(step).command) {
+              usedNodes = true;
+              // Not every wait met, or the list failed: taken fresh, after the waits.
+              const fresh = () => target.exec(request);
+              return allMet.then((met) =>
+                met ? nodes.then((r) => (r.code === 0 ? r : fresh()), fresh) : fresh(),
+              );
+            }
+            return target.exec(request);
           };
         const value: unknown = Reflect.get(target, name, receiver);
         return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;

@@ -10,7 +10,7 @@ import type { PlanAction } from '../../shared/plan';
 import { parseNodeList } from '../../shared/run';
 import { beforeCheck, runAction } from './actions';
 import { describeFailure } from './failure';
-import { deleteStaleNode } from './k3s';
+import { deleteStaleNode, nodeListCheck } from './k3s';
 import { isInstallStep, precheck } from './precheck';
 import { batchable, runBatch, sendFiles, tryWaitsAtOnce, type SentFile } from './install-batch';
 import { StepOutput } from './output';
@@ -39,14 +39,28 @@ export async function executeStep(ctx: StepContext): Promise<StepOutcome> {
     // What its actions need settled before the step's check (an armed firewall guard, say).
     await beforeCheck(ctx, { signal, output });
     const install = isInstallStep(step);
-    const checked = await (ctx.precheck ??
-      precheck({
-        step,
-        runner,
-        identity: ctx.firstServer !== null && !ctx.dryRun,
-        signal,
-        timeoutMs: Math.min(60_000, remaining()),
-      }));
+    // An install with nothing asked early, nothing to copy and no node identity to look for (the
+    // first server): its "already done?" check goes in front of its first batch, one round trip.
+    const folded =
+      install &&
+      !ctx.precheck &&
+      !ctx.dryRun &&
+      ctx.firstServer === null &&
+      step.alreadyDone !== null &&
+      !step.actions.some((a) => a.kind === 'upload') &&
+      batchable(step.actions, 0, new Map()) > 1
+        ? step.alreadyDone
+        : null;
+    const checked = folded
+      ? { done: false, hasIdentity: true }
+      : await (ctx.precheck ??
+          precheck({
+            step,
+            runner,
+            identity: ctx.firstServer !== null && !ctx.dryRun,
+            signal,
+            timeoutMs: Math.min(60_000, remaining()),
+          }));
     if (checked.done) {
       ctx.emit({ type: 'step-skipped', ...on, reason: checked.notNeeded ? 'not-needed' : 'done' });
       return 'skipped';
@@ -77,7 +91,12 @@ export async function executeStep(ctx: StepContext): Promise<StepOutcome> {
           count,
           started: (action) => (current = action),
           files,
+          ...(folded && index === 0 ? { check: folded } : {}),
         });
+        if (batch.alreadyDone) {
+          ctx.emit({ type: 'step-skipped', ...on, reason: 'done' });
+          return 'skipped';
+        }
         changed ||= batch.changed;
         index += count;
         // The last part was the first try of a wait: not there yet, so wait as usual.
@@ -123,7 +142,7 @@ async function checkCluster(ctx: StepContext, signal: AbortSignal, output: StepO
   fromHere?.catch(() => undefined);
   testing?.catch(() => undefined);
   const r = await ctx.runner.exec({
-    ...(ctx.step.nodeList ?? { command: '/usr/local/bin/k3s kubectl get nodes -o json', sudo: true }),
+    ...nodeListCheck(ctx.step),
     timeoutMs: 60_000,
     signal,
     what: 'list the nodes',

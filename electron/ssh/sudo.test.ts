@@ -24,7 +24,11 @@ interface FakeHost {
 }
 
 /** A session whose commands run in a local sh with a fake `id` and `sudo` first on PATH. */
-function fakeSession(host: FakeHost): { session: SshSession; sudoCalls: () => string[][] } {
+function fakeSession(host: FakeHost): {
+  session: SshSession;
+  sudoCalls: () => string[][];
+  execs: () => number;
+} {
   const bin = mkdtempSync(join(tmpdir(), 'fake-sudo-'));
   const log = join(bin, 'calls');
   writeFileSync(log, '');
@@ -62,20 +66,28 @@ function fakeSession(host: FakeHost): { session: SshSession; sudoCalls: () => st
       });
       let stdout = '';
       let stderr = '';
-      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+        options.onStdout?.(chunk.toString());
+      });
       child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
       child.on('error', reject);
       child.on('close', (code, signal) => resolve({ stdout, stderr, code, signal }));
       child.stdin.on('error', () => undefined); // sudo may refuse before reading stdin
       child.stdin.end(options.stdin ?? '');
     });
-  const session = { target: { host: 'fake', port: 22, user: 'me' }, exec } as unknown as SshSession;
+  let execs = 0;
+  const counted = (command: string, options: ExecOptions = {}) => {
+    execs++;
+    return exec(command, options);
+  };
+  const session = { target: { host: 'fake', port: 22, user: 'me' }, exec: counted } as unknown as SshSession;
   const sudoCalls = () =>
     readFileSync(log, 'utf8')
       .split('\n')
       .filter(Boolean)
       .map((line) => line.split('\x1f').slice(0, -1));
-  return { session, sudoCalls };
+  return { session, sudoCalls, execs: () => execs };
 }
 
 /** What the probe and the engine run as root here: prints the uid it ran as. */
@@ -143,6 +155,45 @@ describe('one sudo ladder for the probe and the engine', () => {
     withPassword.learn('password');
     expect(await codeOf(withPassword.exec(SCRIPT))).toBe('SUDO_PASSWORD_WRONG');
     expect(asking.sudoCalls()).toEqual([['-k', '-S', '-p', '', 'true']]);
+  });
+
+  it('the first command climbs the ladder in the same execution when no password is needed', async () => {
+    for (const host of [
+      { uid: 0, sudo: 'none' },
+      { uid: 1000, sudo: 'nopasswd' },
+    ] as FakeHost[]) {
+      const fake = fakeSession(host);
+      const sudo = new Sudo(fake.session);
+      const streamed: string[] = [];
+      const first = await sudo.exec('echo one; read -r line; echo "$line"', {
+        stdin: 'in\n',
+        onStdout: (t) => streamed.push(t),
+      });
+      // The mode line is not the command's output; its stdin reaches it.
+      expect(first.stdout).toBe('one\nin\n');
+      expect(streamed.join('')).toBe('one\nin\n');
+      expect(first.code).toBe(0);
+      expect(fake.execs()).toBe(1);
+      expect(await sudo.detect()).toBe(host.uid === 0 ? 'root' : 'nopasswd');
+      expect((await sudo.exec('id -u')).stdout.trim()).toBe('0');
+      expect(fake.execs()).toBe(2);
+      // A failing command keeps its exit code.
+      expect((await new Sudo(fakeSession(host).session).exec('exit 7')).code).toBe(7);
+    }
+  });
+
+  it('sudo with a password: the first execution only learns the mode, the command waits for the check', async () => {
+    const fake = fakeSession({ uid: 1000, sudo: 'password' });
+    const sudo = new Sudo(fake.session, { password: PASSWORD });
+    const r = await sudo.exec('id -u');
+    expect(r.stdout.trim()).toBe('0');
+    // The ladder, the password check, the command: no separate detection.
+    expect(fake.execs()).toBe(3);
+    expect(fake.sudoCalls().map((argv) => argv.slice(0, 3))).toEqual([
+      ['-n', 'true'],
+      ['-k', '-S', '-p'],
+      ['-k', '-S', '-p'],
+    ]);
   });
 
   it('a wrong password is the same error on both paths', async () => {

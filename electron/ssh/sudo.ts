@@ -48,6 +48,63 @@ const DETECT = [
   'else echo no-sudo; fi',
 ].join('\n');
 
+// The first command as root on a session whose mode is not known yet: the ladder climbed and,
+// on the rungs that need no password, the command run, in one round trip. The mode comes first
+// on a line of its own (printed before the command starts, so the command cannot fake it).
+const FOLD_MARK = 'k3s-wizard-sudo-mode';
+function foldedCommand(command: string, keepEnv: readonly string[]): string {
+  const run = 'sh -c "$1"';
+  const { isRoot, hasSudo, sudoWithoutPassword } = LADDER;
+  const script = [
+    `mode() { printf '%s %s\\n' ${FOLD_MARK} "$1"; }`,
+    `if ${isRoot}; then mode root; ${asRoot('root', run)}`,
+    `elif ${hasSudo} && ${sudoWithoutPassword}; then mode nopasswd; ${asRoot('nopasswd', run, keepEnv)}`,
+    `elif ${hasSudo}; then mode password`,
+    'else mode unavailable; fi',
+  ].join('\n');
+  return shJoin(['sh', '-c', script, 'k3s-wizard-sudo', command]);
+}
+
+/** Strips the mode line off a folded command's stdout as it streams; tells the mode once read. */
+class FoldedStdout {
+  private head = '';
+  mode: SudoMode | null = null;
+  private found = false;
+  private prefix = '';
+
+  constructor(private onText?: (text: string) => void) {}
+
+  /** Reads the mode from the whole stdout when it did not stream (nothing more is told). */
+  settle(stdout: string): void {
+    if (this.found) return;
+    this.onText = undefined;
+    this.head = '';
+    this.feed(stdout);
+  }
+
+  feed(text: string): void {
+    if (this.found) {
+      if (text) this.onText?.(text);
+      return;
+    }
+    // Only a login banner can come before the mode line: bounded, a hostile host cannot flood it.
+    this.head = (this.head + text).slice(-65_536);
+    const match = new RegExp(`(^|\\n)${FOLD_MARK} (root|nopasswd|password|unavailable)\\n`).exec(this.head);
+    if (!match) return;
+    this.found = true;
+    this.mode = match[2] as SudoMode;
+    this.prefix = this.head.slice(0, match.index + match[0].length);
+    const rest = this.head.slice(this.prefix.length);
+    this.head = '';
+    if (rest) this.onText?.(rest);
+  }
+
+  /** The command's own stdout: the whole stream without what came up to the mode line. */
+  strip(stdout: string): string {
+    return this.prefix && stdout.startsWith(this.prefix) ? stdout.slice(this.prefix.length) : stdout;
+  }
+}
+
 const WRONG_PASSWORD = /Sorry, try again|incorrect password attempt/i;
 const NOT_ALLOWED = /not in the sudoers|is not allowed to|may not run sudo|not allowed to execute/i;
 const NEEDS_TTY = /a terminal is required|no tty present|must have a tty/i;
@@ -188,11 +245,38 @@ export class Sudo {
     return { command: root, stdinPrefix: mode === 'password' ? `${this.options.password ?? ''}\n` : '' };
   }
 
+  /**
+   * The first command of a session whose mode is not known: the detection and, when no password
+   * is needed, the command itself in one execution. Null when the command did not run (sudo
+   * needs a password, or there is none): the mode is learned and the usual path goes on.
+   */
+  private async foldedExec(
+    command: string,
+    options: ExecOptions & { keepEnv?: readonly string[] },
+  ): Promise<ExecResult | null> {
+    const stdout = new FoldedStdout(options.onStdout);
+    const { keepEnv, ...rest } = options;
+    const result = await this.session.exec(foldedCommand(command, keepEnv ?? []), {
+      ...rest,
+      onStdout: (text) => stdout.feed(text),
+    });
+    stdout.settle(result.stdout);
+    // No mode line: the command did not run; the usual detection says what went wrong.
+    if (!stdout.mode) return null;
+    this.mode ??= stdout.mode;
+    if (stdout.mode !== 'root' && stdout.mode !== 'nopasswd') return null;
+    return { ...result, stdout: stdout.strip(result.stdout) };
+  }
+
   /** Runs a shell command as root. */
   async exec(
     command: string,
     options: ExecOptions & { keepEnv?: readonly string[] } = {},
   ): Promise<ExecResult> {
+    if (this.mode === null && !this.refused) {
+      const folded = await this.foldedExec(command, options);
+      if (folded) return folded;
+    }
     const wrapped = await this.wrap(command, options.keepEnv);
     const stdin = options.stdin ?? '';
     const result = await this.session.exec(wrapped.command, {

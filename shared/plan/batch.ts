@@ -11,8 +11,17 @@ export type BatchPart =
   /**
    * `optional`: its exit code is reported and the script goes on either way. `concurrent` (for
    * optional parts): runs beside the optional parts next to it, all awaited before what follows.
+   * `endIfOk` (for optional parts): exit 0 ends the script there (an "already done?" check in
+   * front of the work it would spare).
    */
-  | { kind: 'exec'; command: string; stdin?: string; optional?: boolean; concurrent?: boolean }
+  | {
+      kind: 'exec';
+      command: string;
+      stdin?: string;
+      optional?: boolean;
+      concurrent?: boolean;
+      endIfOk?: boolean;
+    }
   | { kind: 'write-file'; path: string; mode: string; owner: string; content: string };
 
 // Written beside the target and renamed, so an interrupted write never leaves half a file.
@@ -92,6 +101,7 @@ export function batchScript(parts: readonly BatchPart[], nonce: string): string 
     if (concurrent) lines.push('  {', ...body.map((line) => `  ${line}`), '  } &');
     else lines.push(...body);
     if (part.kind === 'write-file' || !part.optional) lines.push(`  [ "$rc" -eq 0 ] || exit "$rc"`);
+    else if (part.endIfOk && !concurrent) lines.push(`  [ "$rc" -ne 0 ] || exit 0`);
   });
   if (background > 0) lines.push('  wait');
   lines.push('  exit 0', '}', 'k3s_wizard_batch </dev/null', '');

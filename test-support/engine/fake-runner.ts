@@ -93,6 +93,8 @@ export class FakeHostRunner implements HostRunner {
       }
       codes.push(code);
       if (code !== 0 && !(part.kind === 'exec' && part.optional)) return { codes, code };
+      // As the script does: a passing "already done?" part ends it.
+      if (code === 0 && part.kind === 'exec' && part.endIfOk) return { codes, code: 0 };
     }
     return { codes, code: 0 };
   }
