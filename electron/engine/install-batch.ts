@@ -249,10 +249,7 @@ wait`;
  * row (the verify step's: every node Ready, CoreDNS, …; read-only, so the run may ask it early,
  * see EngineRun); else null.
  */
-export function waitsAtOnceCheck(
-  actions: readonly PlanAction[],
-  from: number,
-): HostCheck | null {
+export function waitsAtOnceCheck(actions: readonly PlanAction[], from: number): HostCheck | null {
   const checks: HostCheck[] = [];
   for (let i = from; i < actions.length; i++) {
     const action = actions[i];

@@ -5,6 +5,7 @@ import { hostsBeingAdded } from '../store/cluster-page-slice';
 import { ConnectionsTable } from '../components/ConnectionsTable';
 import { renderAction } from '../../../shared/plan';
 import { runChecks, type Check } from '../../../shared/checks';
+import { rootlessHostPort } from '../../../shared/spec/rootless';
 import { ChecksMatrix, ConnectionMatrix } from '../components/ChecksMatrix';
 import { CopyButton } from '../components/CopyButton';
 import { Fold, FOLD_AFTER } from '../components/Fold';
@@ -171,7 +172,12 @@ export function ChecksStep() {
   const connectivity = useAppStore((s) => s.connectivity);
   const recheckAll = useAppStore((s) => s.recheckAll);
   const testConnectivity = useAppStore((s) => s.testConnectivity);
-  const apiPort = useAppStore((s) => s.cluster.apiPort);
+  // The port K3s will bind on the host: a rootless server's is 10000 higher (6443 → 16443).
+  const apiPort = useAppStore((s) =>
+    s.hosts.some((h) => h.role === 'server' && s.cluster.listeners[h.id]?.rootless)
+      ? rootlessHostPort(s.cluster.apiPort)
+      : s.cluster.apiPort,
+  );
   const goFirewall = useAppStore((s) => s.goToFirewall);
 
   const checks = useMemo(

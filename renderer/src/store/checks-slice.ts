@@ -2,6 +2,7 @@ import type { StateCreator } from 'zustand';
 import type { Check } from '../../../shared/checks';
 import type { ConnectivityResult } from '../../../shared/checks/connectivity';
 import { AppError } from '../../../shared/errors';
+import { rootlessHostPort } from '../../../shared/spec/rootless';
 import type { AppBridge } from '../bridge';
 import { hostsBeingAdded } from './cluster-page-slice';
 import type { Store } from '.';
@@ -41,7 +42,10 @@ export const createChecksSlice =
             // What the other nodes will dial: the address K3s itself will use.
             address: facts[h.id]?.defaultAddress ?? h.address,
           })),
-          apiPort: cluster.apiPort,
+          // what the other machines will dial: a rootless server's host port (6443 → 16443)
+          apiPort: hosts.some((h) => h.role === 'server' && cluster.listeners[h.id]?.rootless)
+            ? rootlessHostPort(cluster.apiPort)
+            : cluster.apiPort,
           flannelBackend: cluster.flannelBackend,
         });
         set({ connectivity: { state: 'done', ...answer } });
