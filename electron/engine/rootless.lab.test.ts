@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { runCli } from '../cli/program';
+import { journalCommand } from './k3s';
 import { down, ensureMirror, exec, mirror, up, type LabHost } from '../../e2e/lab/index';
 import { fixRootless } from '../../e2e/lab/uidmap';
 import { apply, clusterFile, type ClusterFile } from '../../test-support/engine/lab';
@@ -112,6 +113,9 @@ describe('rootless servers', () => {
     const ports = (await exec('rlv2', ['ss', '-Htln'])).stdout;
     expect(ports).toMatch(/:16443\s/);
     expect(ports).not.toMatch(/:6443\s/);
+    // the journal a failure would show: the user unit's, as the engine reads it (as root)
+    const journal = await exec('rlv2', ['sh', '-c', journalCommand('k3s-rootless', { lines: 40 })]);
+    expect(journal.stdout).toContain('k3s is up and running');
     // a root run of the same binary is refused, as K3s refuses it
     const asRoot = await exec('rlv2', ['/usr/local/bin/k3s', 'server', '--rootless']);
     expect(asRoot.code).not.toBe(0);

@@ -232,6 +232,7 @@ export function rootlessInstallStep(
     alreadyDone: done,
     timeoutMs: 15 * 60_000,
     notes,
+    unit: ROOTLESS_UNIT,
   };
 }
 
