@@ -36,10 +36,15 @@ export const INVOKE_CHANNELS = [
   'cluster:upgrade',
   'cluster:planRemove',
   'cluster:remove',
+  'cluster:rotateToken',
   'fleet:build',
   'fleet:dashboard',
   'fleet:retry',
   'fleet:cancel',
+  'fleet:fixes',
+  'fleet:handout',
+  'fleet:handoutFile',
+  'fleet:reset',
 ] as const;
 
 export const EVENT_CHANNELS = ['app:log', 'run:event', 'app:menu'] as const;

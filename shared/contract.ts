@@ -14,6 +14,7 @@ import {
   PlanUpgradeInput,
   PlanUpgradeOutput,
   RemoveInput,
+  RotateTokenInput,
   UpgradeInput,
 } from './day-two/actions-schema';
 import { ClusterStatusSchema } from './day-two/status';
@@ -26,7 +27,18 @@ import {
   SavedClusterSummarySchema,
 } from './draft';
 import { HostFactsSchema } from './facts-schema';
-import { FleetBuildInput, FleetDashboardSchema, FleetRetryInput } from './fleet/schema';
+import {
+  FleetBuildInput,
+  FleetDashboardSchema,
+  FleetFixesInput,
+  FleetFixesOutput,
+  FleetHandoutFileInput,
+  FleetHandoutInput,
+  FleetHandoutOutput,
+  FleetResetInput,
+  FleetResetOutput,
+  FleetRetryInput,
+} from './fleet/schema';
 import {
   CheckSchema,
   ConnectivityInput,
@@ -219,6 +231,12 @@ export const contract = {
     /** Plans again and starts the removal; its progress comes as `run:event`s of the run id. */
     'cluster:remove': { input: RemoveInput, output: DayTwoStarted },
     /**
+     * Rotates the cluster token (k3s token rotate on the first server, the new token into every
+     * node's config, the nodes restarted one at a time) or continues a rotation that stopped;
+     * its progress comes as `run:event`s of the run id. The token never leaves the back end.
+     */
+    'cluster:rotateToken': { input: RotateTokenInput, output: DayTwoStarted },
+    /**
      * Classroom: logs in to and checks every machine of the arranged clusters (their login as
      * given; the secrets went through `hosts:setCredentials`), then builds every cluster at once
      * under one limit across the fleet; answers with the dashboard once the runs have started
@@ -231,6 +249,20 @@ export const contract = {
     'fleet:retry': { input: FleetRetryInput, output: FleetDashboardSchema },
     /** Stops every run of the classroom build. */
     'fleet:cancel': { input: NoInput, output: FleetDashboardSchema },
+    /**
+     * The fleet fixes before a build: what will change (`apply: false`), or the fixes as one run
+     * (reboots in the preset's waves), every machine checked again after; answers when done.
+     */
+    'fleet:fixes': { input: FleetFixesInput, output: FleetFixesOutput },
+    /** Students' kubeconfigs and join commands with expiring tokens, written 0600; QR codes where they fit. */
+    'fleet:handout': { input: FleetHandoutInput, output: FleetHandoutOutput },
+    /** One file of the last hand-out, for the browser to save. */
+    'fleet:handoutFile': {
+      input: FleetHandoutFileInput,
+      output: z.object({ name: z.string(), mediaType: z.string(), base64: z.string() }),
+    },
+    /** After class: every cluster uninstalled or the students' namespaces deleted; what was left. */
+    'fleet:reset': { input: FleetResetInput, output: FleetResetOutput },
   },
   events: {
     /** Back-end log lines, redacted, as they happen. */

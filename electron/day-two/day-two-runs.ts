@@ -15,6 +15,7 @@ import {
 } from '../../shared/day-two';
 import type { K3sArch } from '../../shared/facts';
 import type { RunEvent, RunSnapshot } from '../../shared/run';
+import { supportsTokenRotate } from '../../shared/day-two/tokens';
 import { firstServer, type ClusterSpec } from '../../shared/spec';
 import type { Logger } from '../backend/logger';
 import { readAirgapFolder } from '../engine/airgap-folder';
@@ -27,7 +28,8 @@ import { resolveChannel } from './cluster';
 import { readClusterNodes } from './cluster-read';
 import { addressesOf, peerRulesOf, reachable } from './peer-rules';
 import { runRemoval } from './remove';
-import { CordonLedger, statePath } from './state';
+import { runRotation } from './rotate';
+import { CordonLedger, RotationLedger, statePath } from './state';
 import { runUpgrade } from './upgrade';
 
 const ARCHES: readonly string[] = ['amd64', 'arm64', 'arm'];
@@ -140,7 +142,7 @@ export class DayTwoRuns {
     if (this.busy.has(spec.name))
       throw new AppError(
         'INVALID_INPUT',
-        `An upgrade or a removal is running on ${spec.name}: wait for it to finish.`,
+        `An upgrade, a removal or a token rotation is running on ${spec.name}: wait for it to finish.`,
       );
     this.busy.add(spec.name);
     return () => this.busy.delete(spec.name);
@@ -296,6 +298,47 @@ export class DayTwoRuns {
         activity,
         drain: { enabled: request.drain, timeoutSeconds: request.drainTimeoutSeconds },
         peerRules: r.rules,
+      });
+      this.settle(done, release);
+      return { runId: activity.runId };
+    } catch (error) {
+      release();
+      throw error;
+    }
+  }
+
+  /**
+   * Rotates the cluster token, or continues a rotation that stopped (the ledger says so);
+   * refused when this K3s cannot, or when a node of the cluster is NotReady (it could not
+   * rejoin with the new token). Resolves with the run's id.
+   */
+  async rotateToken(spec: ClusterSpec, request: { readyTimeoutSeconds: number }): Promise<{ runId: string }> {
+    const release = this.claim(spec);
+    try {
+      const runnerFor = this.runnersOf(spec);
+      const nodes = await readClusterNodes(spec, runnerFor, AbortSignal.timeout(120_000));
+      const first = firstServer(spec);
+      const version = nodes.find((n) => n.name === first?.nodeName)?.version ?? '';
+      if (!supportsTokenRotate(version))
+        throw new AppError(
+          'PLAN_FAILED',
+          `K3s ${version || '(unknown)'} cannot rotate the cluster token (k3s token rotate came with v1.28.2, v1.27.6, v1.26.9 and v1.25.14): upgrade K3s first.`,
+        );
+      const names = new Set(spec.nodes.map((n) => n.nodeName));
+      const down = nodes.filter((n) => names.has(n.name) && !n.ready).map((n) => n.name);
+      if (down.length)
+        throw new AppError(
+          'PLAN_FAILED',
+          `${down.join(', ')} ${down.length === 1 ? 'is' : 'are'} NotReady: a node that cannot be restarted with the new token could not rejoin. Bring it back (or remove it) first.`,
+        );
+      const activity = this.activity(spec);
+      const done = runRotation({
+        spec,
+        runnerFor,
+        activity,
+        ledger: new RotationLedger(statePath(this.options.dataDir, spec.name)),
+        addSecret: (secret) => this.options.logger.addSecret(secret),
+        readyTimeoutMs: request.readyTimeoutSeconds * 1000,
       });
       this.settle(done, release);
       return { runId: activity.runId };

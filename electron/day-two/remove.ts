@@ -5,12 +5,14 @@
  * its node object and its node-password secret, and take its address out of the other nodes'
  * firewall rules. The cluster file is rewritten by the caller once this succeeds.
  */
-import type { PeerRules, RemovalPlan } from '../../shared/day-two';
+import { configWithJoinUrl, type PeerRules, type RemovalPlan } from '../../shared/day-two';
+import { configToken, envFileOf, envFileValue, writeEnvValueCommand } from '../../shared/day-two/tokens';
+import { CONFIG_PATH } from '../../shared/plan';
 import { FIREWALL_UNDO_FILE } from '../../shared/firewall';
 import { buildUninstallPlan } from '../../shared/plan';
 import type { RunSnapshot, StepInfo } from '../../shared/run';
 import { shJoin } from '../../shared/shell';
-import { servers, type ClusterSpec } from '../../shared/spec';
+import { servers, systemdUnit, usesEmbeddedEtcd, type ClusterSpec, type NodeSpec } from '../../shared/spec';
 import { AppError } from '../../shared/errors';
 import type { HostRunner } from '../engine/host-runner';
 import { deleteNode } from '../engine/k3s';
@@ -26,6 +28,8 @@ export interface RemoveOptions {
   activity: Activity;
   drain: { enabled: boolean; timeoutSeconds: number };
   peerRules: PeerRules[];
+  /** Registers a value read from a machine as a secret (a config.yaml's token). */
+  addSecret?: (secret: string) => void;
 }
 
 export interface RemoveOutcome {
@@ -71,10 +75,33 @@ export async function runRemoval(options: RemoveOptions): Promise<RemoveOutcome>
     title: `Take ${name}'s address out of the firewall (${r.undo.length} rules)`,
     dependsOn: [deleteStep.id],
   }));
-  const steps = [drainStep, uninstallStep, deleteStep, ...firewallSteps];
+  // the first server leaves: the others join through the next one from now on (before anything goes)
+  const move = plan.joinMove;
+  const moveSteps: StepInfo[] = move
+    ? plan.remaining.nodes.map((n) => ({
+        id: `remove:${name}:rejoin:${n.nodeName}`,
+        host: n.nodeName,
+        phase: 'remove',
+        title:
+          n.nodeName === move.newFirst
+            ? `Take over from ${name}: the others join through it from now on`
+            : `Join through ${move.newFirst} from now on (${move.to})`,
+        dependsOn: [],
+      }))
+    : [];
+  if (moveSteps.length) drainStep.dependsOn = moveSteps.map((s) => s.id);
+  const steps = [...moveSteps, drainStep, uninstallStep, deleteStep, ...firewallSteps];
   activity.begin(steps, 1);
+  for (const step of moveSteps) {
+    const node = plan.remaining.nodes.find((n) => n.nodeName === step.host) as NodeSpec;
+    const ok = await activity.step(step, (tools) => pointAt(options, node, tools));
+    if (!ok) {
+      for (const s of steps.slice(steps.indexOf(step) + 1)) activity.block(s, step.id);
+      return { snapshot: activity.finish(), notes };
+    }
+  }
   const rest = (from: number, by: string) => {
-    for (const s of steps.slice(from)) activity.block(s, by);
+    for (const s of steps.slice(moveSteps.length + from)) activity.block(s, by);
     return { snapshot: activity.finish(), notes };
   };
 
@@ -199,4 +226,97 @@ export async function runRemoval(options: RemoveOptions): Promise<RemoveOutcome>
     });
   }
   return { snapshot: activity.finish(), notes };
+}
+
+const CAT_IF_THERE = 'if [ -f "$1" ]; then cat "$1"; fi';
+
+/**
+ * One remaining node after the first server left: its config.yaml's `server:` (or the env
+ * file's K3S_URL) points at the new join URL; the server taking over joins nothing any more.
+ * Nothing restarts: running servers are etcd members and agents know every server; the config
+ * is for the next restart.
+ */
+async function pointAt(
+  options: RemoveOptions,
+  node: NodeSpec,
+  tools: StepTools,
+): Promise<'changed' | 'unchanged'> {
+  const move = options.plan.joinMove as NonNullable<RemovalPlan['joinMove']>;
+  const runner = options.runnerFor(node.nodeName);
+  const first = node.nodeName === move.newFirst;
+  const read = async (path: string) => {
+    const r = await runner.exec({
+      command: shJoin(['sh', '-c', CAT_IF_THERE, 'k3s-wizard-read', path]),
+      sudo: true,
+      timeoutMs: 60_000,
+      signal: tools.signal,
+      what: `read ${path}`,
+    });
+    if (r.code !== 0)
+      throw new StepFailure({
+        code: 'COMMAND_FAILED',
+        message: `${node.nodeName}: could not read ${path} (exit ${r.code ?? '?'}); nothing was removed.`,
+        lastOutput: [],
+      });
+    return r.stdout;
+  };
+  let changed = false;
+  const text = await read(CONFIG_PATH);
+  if (text.trim()) {
+    let next: string | null;
+    try {
+      const token = configToken(text);
+      if (token) options.addSecret?.(token);
+      next = configWithJoinUrl(
+        text,
+        first ? { first: true, clusterInit: usesEmbeddedEtcd(options.spec) } : { url: move.to },
+      );
+    } catch (error) {
+      throw new StepFailure({
+        code: 'COMMAND_FAILED',
+        message: `${node.nodeName}: ${(error as Error).message} Nothing was removed.`,
+        lastOutput: [],
+      });
+    }
+    if (next !== null) {
+      tools.progress(`rewrite server: in ${CONFIG_PATH}`, 0, 2);
+      await runner.writeFile({
+        path: CONFIG_PATH,
+        mode: '0600',
+        owner: 'root:root',
+        content: next,
+        timeoutMs: 60_000,
+        signal: tools.signal,
+      });
+      tools.output.push(
+        'stdout',
+        first ? `${CONFIG_PATH}: no server: any more\n` : `${CONFIG_PATH}: server: ${move.to}\n`,
+      );
+      changed = true;
+    }
+  }
+  const env = envFileOf(systemdUnit(node));
+  const url = envFileValue(await read(env), 'K3S_URL');
+  if (url !== null && url !== (first ? '' : move.to)) {
+    tools.progress(`rewrite K3S_URL in ${env}`, 1, 2);
+    const r = await runner.exec({
+      command: writeEnvValueCommand(systemdUnit(node), 'K3S_URL'),
+      sudo: true,
+      stdin: `${first ? '' : move.to}\n`,
+      timeoutMs: 60_000,
+      signal: tools.signal,
+      what: `rewrite K3S_URL in ${env}`,
+    });
+    if (r.code !== 0)
+      throw new StepFailure({
+        code: 'COMMAND_FAILED',
+        message: `${node.nodeName}: could not rewrite K3S_URL in ${env} (exit ${r.code ?? '?'}); nothing was removed.`,
+        lastOutput: [],
+      });
+    tools.output.push('stdout', first ? `${env}: no K3S_URL any more\n` : `${env}: K3S_URL=${move.to}\n`);
+    changed = true;
+  }
+  if (!changed)
+    tools.output.push('stdout', `${node.nodeName} already joins through ${first ? 'nothing' : move.to}\n`);
+  return changed ? 'changed' : 'unchanged';
 }

@@ -89,6 +89,17 @@ export const PlanRemoveOutput = z.discriminatedUnion('ok', [RemovalPreviewSchema
 
 export const RemoveInput = z.strictObject({ spec: ClusterSpec, node: Name, ...Drain });
 
+/** Rotating the cluster token: how long each node may take to restart and be Ready. */
+export const RotateTokenInput = z.strictObject({
+  spec: ClusterSpec,
+  readyTimeoutSeconds: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 3600)
+    .default(300),
+});
+
 export const DayTwoStarted = z.object({ runId: z.string() });
 
 export type UpgradePlanView = z.output<typeof UpgradePlanSchema>;

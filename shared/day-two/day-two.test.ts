@@ -134,12 +134,29 @@ describe('planning an upgrade', () => {
 });
 
 describe('planning a removal', () => {
-  it('refuses the last server and the first server, with the reason', () => {
+  it('refuses the last server, with the reason', () => {
     const one = makeSpec([node('s1', '10.0.0.1', 'server'), node('a1', '10.0.0.4', 'agent')]);
     const r = planRemoval({ spec: one, cluster: [], name: 's1' });
     expect(!r.ok && r.reason).toMatch(/only server: without it there is no cluster.*k3s-wizard uninstall/);
+  });
+
+  it('lets the first server go: the join URL moves to the next server (nothing moves with an endpoint)', () => {
     const first = planRemoval({ spec, cluster: state('v1.33.5+k3s1'), name: 's1' });
-    expect(!first.ok && first.reason).toMatch(/first server, the one the other nodes joined through/);
+    expect(first.ok && first.plan.joinMove).toEqual({
+      from: 'https://10.0.0.1:6443',
+      to: 'https://10.0.0.2:6443',
+      newFirst: 's2',
+    });
+    expect(first.ok && first.plan.remaining.nodes.map((n) => n.nodeName)).toEqual(['s2', 's3', 'a1', 'a2']);
+    expect(first.ok && first.plan.warnings.join(' ')).toMatch(
+      /join through s2 \(https:\/\/10\.0\.0\.2:6443\)/,
+    );
+    const behind = { ...spec, networking: { ...spec.networking, endpoint: { address: 'k3s.home.arpa' } } };
+    const lb = planRemoval({ spec: behind, cluster: state('v1.33.5+k3s1'), name: 's1' });
+    expect(lb.ok && lb.plan.joinMove).toBeNull();
+    // the next server must be Ready to take the others' joins
+    const down = planRemoval({ spec, cluster: state('v1.33.5+k3s1', { s2: { ready: false } }), name: 's1' });
+    expect(!down.ok && down.reason).toMatch(/s2 is NotReady/);
   });
 
   it('refuses a server whose loss breaks etcd quorum', () => {

@@ -1,8 +1,11 @@
 /**
- * Whether a machine may leave the cluster, and what its leaving means: the last server, the
- * server the others joined through, and a server whose loss breaks etcd's quorum are refused
- * with the reason.
+ * Whether a machine may leave the cluster, and what its leaving means: the last server and a
+ * server whose loss breaks etcd's quorum are refused with the reason. The first server (the one
+ * the others joined through) may go: the join URL moves to the next server (unless an endpoint
+ * is set, then nothing moves), and the others' `server:` / K3S_URL are rewritten to it.
  */
+import { isMap, parseDocument } from 'yaml';
+import { joinUrl } from '../spec/listener';
 import { firstServer, servers, usesEmbeddedEtcd } from '../spec/model';
 import type { ClusterSpec, NodeSpec } from '../spec/schema';
 import type { ClusterNode } from './cluster-state';
@@ -14,6 +17,11 @@ export interface RemovalPlan {
   ready: boolean;
   /** The spec without the node: the cluster file written at the end. */
   remaining: ClusterSpec;
+  /**
+   * The first server leaves and the join URL was its address: the URL the others join through
+   * from now on (the next server's), and that server. Null when nothing moves.
+   */
+  joinMove: { from: string; to: string; newFirst: string } | null;
   warnings: string[];
 }
 
@@ -37,6 +45,7 @@ export function planRemoval(input: {
     };
   const state = cluster.find((n) => n.name === name);
   const warnings: string[] = [];
+  let joinMove: RemovalPlan['joinMove'] = null;
   const remaining: ClusterSpec = { ...spec, nodes: spec.nodes.filter((n) => n.nodeName !== name) };
   if (node.role === 'server') {
     const all = servers(spec);
@@ -45,11 +54,22 @@ export function planRemoval(input: {
         ok: false,
         reason: `${name} is the cluster's only server: without it there is no cluster. To remove K3s from every machine, use k3s-wizard uninstall.`,
       };
-    if (firstServer(spec)?.nodeName === name)
-      return {
-        ok: false,
-        reason: `${name} is the first server, the one the other nodes joined through (their K3S_URL points at it): removing it is not supported. Remove the other machines first, or keep it.`,
-      };
+    if (firstServer(spec)?.nodeName === name) {
+      const next = firstServer(remaining);
+      const from = joinUrl(spec);
+      const to = joinUrl(remaining);
+      if (next && from && to && from !== to) {
+        if (!cluster.find((n) => n.name === next.nodeName)?.ready)
+          return {
+            ok: false,
+            reason: `${name} is the first server: the others would join through ${next.nodeName} (the next server in ${file}) from now on, but ${next.nodeName} is NotReady. Bring it back, or put a Ready server first after ${name} in ${file}.`,
+          };
+        joinMove = { from, to, newFirst: next.nodeName };
+        warnings.push(
+          `${name} is the first server: the other nodes join through ${next.nodeName} (${to}) from now on; their config is rewritten (no restart: running nodes know every server).`,
+        );
+      }
+    }
     if (usesEmbeddedEtcd(spec)) {
       const readyServers = all.filter((s) => cluster.find((n) => n.name === s.nodeName)?.ready);
       const healthyNow = readyServers.length;
@@ -77,6 +97,31 @@ export function planRemoval(input: {
     );
   return {
     ok: true,
-    plan: { node, inCluster: Boolean(state), ready: state?.ready ?? false, remaining, warnings },
+    plan: { node, inCluster: Boolean(state), ready: state?.ready ?? false, remaining, joinMove, warnings },
   };
+}
+
+/**
+ * A node's config.yaml once the first server left: `server:` is the new join URL; the server
+ * that takes over (`newFirst`) joins nothing any more (no `server:`; `cluster-init` with
+ * embedded etcd), as a later apply writes it. Through the YAML library; null when nothing changes.
+ */
+export function configWithJoinUrl(
+  text: string,
+  change: { url: string } | { first: true; clusterInit: boolean },
+): string | null {
+  const doc = parseDocument(text);
+  if (doc.errors.length) throw new Error('/etc/rancher/k3s/config.yaml is not valid YAML: fix it first.');
+  if (doc.contents === null) return null;
+  if (!isMap(doc.contents)) throw new Error('/etc/rancher/k3s/config.yaml is not a map of settings.');
+  const before = doc.toString({ lineWidth: 0 });
+  if ('url' in change) {
+    if (!doc.has('server')) return null;
+    doc.set('server', change.url);
+  } else {
+    doc.delete('server');
+    if (change.clusterInit) doc.set('cluster-init', true);
+  }
+  const after = doc.toString({ lineWidth: 0 });
+  return after === before ? null : after;
 }

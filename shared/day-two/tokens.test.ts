@@ -1,5 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { deleteTokenCommand, parseTokenList, rotateAdvice, supportsTokenRotate } from './tokens';
+import {
+  configToken,
+  configWithToken,
+  deleteTokenCommand,
+  envFileToken,
+  isBootstrapToken,
+  parseTokenList,
+  rotateAdvice,
+  rotateTokenCommand,
+  sameServerToken,
+  supportsTokenRotate,
+  writeEnvTokenCommand,
+} from './tokens';
 
 // As `k3s token list` prints it (kubeadm's tabwriter: min width 10, padding 3).
 const LIST = `TOKEN          TTL         EXPIRES                USAGES                   DESCRIPTION               EXTRA GROUPS
@@ -67,10 +79,74 @@ describe('rotating the cluster token', () => {
       agents: ['a1'],
     });
     expect(yes.supported).toBe(true);
-    expect(yes.lines.join('\n')).toContain('every server (s1, s2) must be restarted');
+    expect(yes.lines.join('\n')).toContain('every server (s1, s2) is restarted');
     expect(yes.lines.join('\n')).toContain('snapshots taken before need the old token');
     const no = rotateAdvice({ version: 'v1.26.3+k3s1', server: 's1', servers: ['s1'], agents: [] });
     expect(no.supported).toBe(false);
     expect(no.lines[0]).toMatch(/cannot rotate.*upgrade K3s first/);
+  });
+});
+
+describe('rotating the cluster token', () => {
+  const NEW = 'K10abc123::server:0123456789abcdef0123456789abcdef';
+
+  it('runs k3s token rotate with the old token from the server’s file, never on its command line', () => {
+    const command = rotateTokenCommand();
+    expect(command).toContain('/var/lib/rancher/k3s/server/token');
+    expect(command).toContain('token rotate');
+    expect(command).not.toContain('--new-token');
+    expect(command).not.toContain('--token');
+  });
+
+  it('compares server tokens in their secure and short forms, and tells bootstrap tokens apart', () => {
+    expect(sameServerToken(NEW, '0123456789abcdef0123456789abcdef')).toBe(true);
+    expect(sameServerToken(NEW, 'server:0123456789abcdef0123456789abcdef')).toBe(true);
+    expect(sameServerToken(NEW, 'K10abc123::server:other')).toBe(false);
+    expect(sameServerToken('', '')).toBe(false);
+    expect(isBootstrapToken('K10ab12::abc123.0123456789abcdef')).toBe(true);
+    expect(isBootstrapToken('abc123.0123456789abcdef')).toBe(true);
+    expect(isBootstrapToken(NEW)).toBe(false);
+  });
+
+  it('puts the new token into a config.yaml, keeping every other line as nodeConfig wrote it', () => {
+    const settings =
+      '# Written by k3s-wizard for cluster home; replaced on the next run.\nnode-name: pi1\nnode-label:\n  - a=b\nserver: https://10.0.0.1:6443\n';
+    const config = `${settings}token: "K10old::server:old-password"\n`;
+    expect(configToken(config)).toBe('K10old::server:old-password');
+    const next = configWithToken(config, NEW);
+    expect(configToken(next)).toBe(NEW);
+    // what the re-run check hashes (every line but the token's) is unchanged
+    expect(next.split('\n').filter((l) => !l.startsWith('token:'))).toEqual(
+      config.split('\n').filter((l) => !l.startsWith('token:')),
+    );
+    // a first server's config has no token line: it gets one at the end
+    const added = configWithToken(settings, NEW);
+    expect(added.startsWith(settings)).toBe(true);
+    expect(configToken(added)).toBe(NEW);
+    expect(configWithToken('', NEW)).toBe(`token: "${NEW}"\n`);
+    expect(() => configWithToken(config, 'bad token with spaces')).toThrow('not a K3s token');
+    expect(() => configToken('token: [unclosed')).toThrow('not valid YAML');
+    expect(() => configToken('token: [unclosed')).not.toThrow('unclosed');
+  });
+
+  it('reads the K3S_TOKEN of the env file the install script wrote, quoted or not', () => {
+    expect(envFileToken("K3S_URL='https://a:6443'\nK3S_TOKEN='K10x::server:pw'\n")).toBe('K10x::server:pw');
+    expect(envFileToken('K3S_TOKEN=pw2\n')).toBe('pw2');
+    expect(envFileToken('K3S_URL=https://a:6443\n')).toBeNull();
+    expect(writeEnvTokenCommand('k3s-agent')).toContain('/etc/systemd/system/k3s-agent.service.env');
+  });
+
+  it('says what rotating changes before it is done', () => {
+    const advice = rotateAdvice({
+      version: 'v1.33.5+k3s1',
+      server: 's1',
+      servers: ['s1', 's2'],
+      agents: ['a1'],
+    });
+    const text = advice.lines.join('\n');
+    expect(text).toContain('stops working');
+    expect(text).toContain('snapshots taken before need the old token');
+    expect(text).toContain('Bootstrap tokens');
+    expect(text).toContain('s1, s2');
   });
 });

@@ -1,8 +1,10 @@
 /**
  * Join tokens under control: the bootstrap tokens `k3s token create` made (the join command's
- * expiring tokens), listed with `k3s token list` and revoked with `k3s token delete`, and what
- * rotating the cluster token (`k3s token rotate`) would change. Pure: commands and parsing.
+ * expiring tokens), listed with `k3s token list` and revoked with `k3s token delete`, and
+ * rotating the cluster (server) token with `k3s token rotate`: what it changes, the commands,
+ * and the token put into a node's config.yaml or service env file. Pure: commands and parsing.
  */
+import { isMap, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { shJoin } from '../shell';
 import { parseK3sVersion } from './version';
@@ -94,7 +96,7 @@ export function supportsTokenRotate(version: string): boolean {
   return since !== undefined && v.patch >= since;
 }
 
-/** What rotating the cluster (server) token changes, for people, and how it is done. */
+/** What rotating the cluster (server) token changes, for people, and how the app does it. */
 export function rotateAdvice(options: {
   version: string;
   server: string;
@@ -116,15 +118,114 @@ export function rotateAdvice(options: {
     supported,
     lines: [
       'Rotating the cluster token (k3s token rotate) changes:',
-      '  - the token new servers and agents join with: every saved join command and K3S_TOKEN stops working;',
-      '  - the key that encrypts the bootstrap data in the datastore (it is re-encrypted with the new token);',
-      '    etcd snapshots taken before need the old token to be restored;',
-      `  - every server (${options.servers.join(', ')}) must be restarted with the new token in its config,`,
-      `    and every agent that joined with the old token (${options.agents.join(', ') || 'none'}) too, or it cannot rejoin after a restart.`,
-      'Bootstrap tokens (k3s token create) are not affected: revoke them one by one instead.',
-      `To rotate, on ${options.server} itself: sudo k3s token rotate --new-token NEW (the token is on that`,
-      'command line, so run it there, not through a shared log), then put NEW in /etc/rancher/k3s/config.yaml',
-      'of every node and restart the nodes one at a time.',
+      '  - the token new servers and agents join with: every saved join command and K3S_TOKEN with the old one stops working;',
+      '  - the key that encrypts the bootstrap data in the datastore (it is re-encrypted with the new token):',
+      '    etcd snapshots taken before need the old token to be restored (keep a copy of the old',
+      `    ${SERVER_TOKEN_FILE} with them; k3s-wizard keeps no token);`,
+      `  - every server (${options.servers.join(', ')}) is restarted with the new token in its config.yaml,`,
+      `    then every agent that joined with the old token (${options.agents.join(', ') || 'none'}), one at a time, each waited for until Ready.`,
+      'Bootstrap tokens (k3s token create, the join commands k3s-wizard prints) are not affected: revoke them one by one instead.',
+      `How: on ${options.server}, k3s token rotate (the old token read from its own token file, K3s makes the new`,
+      'one); the new token goes into each node’s /etc/rancher/k3s/config.yaml (0600) and is never shown.',
+      'A run that stops at a node continues from there when run again.',
     ],
   };
+}
+
+/** Where a server keeps the cluster (server) token, in secure format (K10<CA hash>::server:<password>). */
+export const SERVER_TOKEN_FILE = '/var/lib/rancher/k3s/server/token';
+
+// The existing token comes from the server's own file into k3s' environment, inside the remote
+// shell: never on a command line, never through the app. No --new-token (it has no variable and
+// would be on the command line): K3s makes the new one and writes it to the same file.
+const ROTATE_SCRIPT = 'K3S_TOKEN="$(cat "$1")" || exit 1; export K3S_TOKEN; exec "$2" token rotate';
+
+/** `k3s token rotate`, run as root on a server. */
+export const rotateTokenCommand = (): string =>
+  shJoin(['sh', '-c', ROTATE_SCRIPT, 'k3s-wizard-rotate', SERVER_TOKEN_FILE, K3S]);
+
+/** Prints the server token (read into memory only, as a secret). */
+export const readServerTokenCommand = (): string => shJoin(['cat', SERVER_TOKEN_FILE]);
+
+/** What K3s prints once the rotation is done. */
+export const ROTATED = /Token rotated, restart \S+ nodes with new token/;
+
+/** A server token as K3s writes it, or as people give it (short form); bounded. */
+export const SERVER_TOKEN = /^[A-Za-z0-9][A-Za-z0-9:._-]{7,511}$/;
+/** A bootstrap token (id.secret), with or without the K10 prefix. */
+const BOOTSTRAP = /^(?:K10[0-9a-f]+::)?[a-z0-9]{6}\.[a-z0-9]{16}$/;
+
+export function isBootstrapToken(token: string): boolean {
+  return BOOTSTRAP.test(token.trim());
+}
+
+/** The password part of a server token: `K10<hash>::server:<pw>`, `server:<pw>` and `<pw>` alike. */
+export function tokenPassword(token: string): string {
+  let t = token.trim();
+  const sep = t.indexOf('::');
+  if (t.startsWith('K10') && sep > 0) t = t.slice(sep + 2);
+  return t.startsWith('server:') ? t.slice('server:'.length) : t;
+}
+
+/** Whether two server tokens are the same token (one may be the short form). */
+export function sameServerToken(a: string, b: string): boolean {
+  return tokenPassword(a) !== '' && tokenPassword(a) === tokenPassword(b);
+}
+
+/** The `token:` of a config.yaml (null when it has none); thrown, without quoting it, when not YAML. */
+export function configToken(text: string): string | null {
+  const doc = parseDocument(text);
+  if (doc.errors.length) throw new Error('/etc/rancher/k3s/config.yaml is not valid YAML: fix it first.');
+  if (doc.contents === null) return null;
+  if (!isMap(doc.contents)) throw new Error('/etc/rancher/k3s/config.yaml is not a map of settings.');
+  const value = doc.get('token');
+  return typeof value === 'string' || typeof value === 'number' ? String(value) : null;
+}
+
+/** config.yaml with `token:` set to the new token, through the YAML library (comments and order kept). */
+export function configWithToken(text: string, token: string): string {
+  if (!SERVER_TOKEN.test(token)) throw new Error('The new token is not a K3s token.');
+  const doc = parseDocument(text);
+  if (doc.errors.length) throw new Error('/etc/rancher/k3s/config.yaml is not valid YAML: fix it first.');
+  if (doc.contents !== null && !isMap(doc.contents))
+    throw new Error('/etc/rancher/k3s/config.yaml is not a map of settings.');
+  if (doc.contents === null) return `token: ${JSON.stringify(token)}\n`;
+  doc.set('token', token);
+  return doc.toString({ lineWidth: 0 });
+}
+
+/** The install script's service env file of a unit (K3S_* variables given to it, mode 0600). */
+export const envFileOf = (unit: 'k3s' | 'k3s-agent'): string => `/etc/systemd/system/${unit}.service.env`;
+
+/** The K3S_TOKEN of a service env file as the install script writes it (`K3S_TOKEN='x'`), or null. */
+export const envFileToken = (text: string): string | null => envFileValue(text, 'K3S_TOKEN');
+
+// Replaces the "$2" line of the env file "$1" with the value read from stdin (it reaches awk
+// through its environment, never its arguments; an empty value drops the line); the file stays 0600.
+const ENV_VALUE_SCRIPT = [
+  'IFS= read -r T || exit 1',
+  '[ -f "$1" ] || exit 3',
+  'umask 077',
+  `T="$T" V="$2" awk 'BEGIN { t = ENVIRON["T"]; v = ENVIRON["V"] } index($0, v "=") == 1 { if (t != "") print v "=\\047" t "\\047"; next } { print }' "$1" > "$1.k3s-wizard" || exit 1`,
+  'chmod 0600 "$1.k3s-wizard" && mv -f "$1.k3s-wizard" "$1"',
+].join('\n');
+
+/** Puts the value given on stdin into the NAME= line of the unit's env file (K3S_TOKEN, K3S_URL). */
+export const writeEnvValueCommand = (unit: 'k3s' | 'k3s-agent', name: 'K3S_TOKEN' | 'K3S_URL'): string =>
+  shJoin(['sh', '-c', ENV_VALUE_SCRIPT, 'k3s-wizard-env', envFileOf(unit), name]);
+
+/** Puts the token given on stdin into the K3S_TOKEN line of the unit's env file. */
+export const writeEnvTokenCommand = (unit: 'k3s' | 'k3s-agent'): string =>
+  writeEnvValueCommand(unit, 'K3S_TOKEN');
+
+/** The NAME= value of a service env file (quoted or not), or null. */
+export function envFileValue(text: string, name: 'K3S_TOKEN' | 'K3S_URL'): string | null {
+  for (const line of text.split('\n').slice(0, 1000)) {
+    const t = line.trim();
+    if (!t.startsWith(`${name}=`)) continue;
+    const raw = t.slice(name.length + 1).trim();
+    const quoted = /^'(.*)'$/.exec(raw) ?? /^"(.*)"$/.exec(raw);
+    return quoted ? (quoted[1] ?? '') : raw;
+  }
+  return null;
 }

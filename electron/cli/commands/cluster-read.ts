@@ -10,10 +10,13 @@ import { rotateAdvice, TOKEN_ID } from '../../../shared/day-two/tokens';
 import { AppError } from '../../../shared/errors';
 import { ClusterSpec, specToYaml, type ClusterSpecInput } from '../../../shared/spec';
 import { ClusterService } from '../../day-two/cluster-service';
+import { runRotation } from '../../day-two/rotate';
+import { RotationLedger, statePath } from '../../day-two/state';
 import { parseDestination } from '../../ssh/ssh-config';
 import { addLoginOptions, SECRETS_HELP } from '../secrets';
-import { openCluster, readClusterFile, type OpenCluster } from './apply';
+import { failure, openCluster, readClusterFile, type OpenCluster } from './apply';
 import type { CliIo, RegisterCommand } from './context';
+import { confirmOrStop, followActivity, interruption, parseSeconds, runnersOf, stepResults } from './day-two';
 
 interface LoginOptions {
   acceptNewHostKeys?: boolean;
@@ -309,19 +312,91 @@ export const registerToken: RegisterCommand = (program, { io, dataDir }) => {
 
   sub(
     'rotate',
-    'what rotating the cluster token changes, and whether this K3s can (nothing is changed)',
-  ).action(async (file: string, opts: LoginOptions) => {
-    const { spec } = readClusterFile(file, io);
-    const status = await withCluster(
-      { spec: firstServerOnly(spec), io, dataDir: dataDir(), login: opts },
-      (s) => s.status({ spec: firstServerOnly(spec), facts: {}, flows: false, tokens: false }),
+    'rotate the cluster token: k3s token rotate on the first server, the new token into every node’s config, the nodes restarted one at a time (says what it changes first)',
+  )
+    .option('-y, --yes', 'rotate without asking first')
+    .option('--ready-timeout <seconds>', 'how long a node may take to restart and be Ready', '300')
+    .option('--json', 'print the result as JSON on stdout (progress on stderr)')
+    .option('--plain', 'print plain lines even on a terminal')
+    .action(
+      async (
+        file: string,
+        opts: LoginOptions & { yes?: boolean; readyTimeout: string; json?: boolean; plain?: boolean },
+      ) => {
+        const readyTimeout = parseSeconds(opts.readyTimeout, '--ready-timeout');
+        const { spec } = readClusterFile(file, io);
+        const { signal, stopped } = interruption(io);
+        const cluster = await openCluster({
+          spec,
+          io,
+          dataDir: dataDir(),
+          acceptNew: Boolean(opts.acceptNewHostKeys),
+          secrets: secretSource(opts),
+        });
+        try {
+          stopped();
+          const service = new ClusterService({ pool: () => cluster.hosts.pool, logger: cluster.logger });
+          const status = await service.status({ spec, facts: {}, flows: false, tokens: false, signal });
+          const advice = rotateAdvice({
+            version: status.version,
+            server: status.server,
+            servers: spec.nodes.filter((n) => n.role === 'server').map((n) => n.nodeName),
+            agents: spec.nodes.filter((n) => n.role === 'agent').map((n) => n.nodeName),
+          });
+          const out = opts.json ? io.stderr : io.stdout;
+          out(`${advice.lines.join('\n')}\n`);
+          if (!advice.supported) throw new AppError('PLAN_FAILED', advice.lines[0] ?? 'Upgrade K3s first.');
+          const down = status.nodes.filter((n) => n.inFile && !n.ready).map((n) => n.name);
+          if (down.length)
+            throw new AppError(
+              'PLAN_FAILED',
+              `${down.join(', ')} ${down.length === 1 ? 'is' : 'are'} NotReady: a node that cannot be restarted with the new token could not rejoin. Bring ${down.length === 1 ? 'it' : 'them'} back (or remove ${down.length === 1 ? 'it' : 'them'}) first.`,
+            );
+          const ledger = new RotationLedger(statePath(cluster.dataDir, spec.name));
+          const under = ledger.current;
+          if (under)
+            out(
+              `A rotation started at ${under.startedAt} did not finish: this run does not rotate again, it continues with the nodes not restarted yet.\n`,
+            );
+          await confirmOrStop({
+            yes: Boolean(opts.yes),
+            question: under
+              ? `Continue the rotation of ${spec.name}'s token? [y/N] `
+              : `Rotate ${spec.name}'s cluster token and restart its ${spec.nodes.length} nodes? [y/N] `,
+          });
+          stopped();
+          const follow = followActivity({
+            io,
+            cluster,
+            name: spec.name,
+            hosts: spec.nodes.map((n) => n.nodeName),
+            flags: { ...opts, drainTimeout: '0' },
+            signal,
+          });
+          const outcome = await runRotation({
+            spec,
+            runnerFor: runnersOf(cluster, spec),
+            activity: follow.activity,
+            ledger,
+            addSecret: (secret) => cluster.logger.addSecret(secret),
+            readyTimeoutMs: readyTimeout * 1000,
+          });
+          const snapshot = await follow.finish();
+          const ok = snapshot.status === 'succeeded';
+          if (opts.json)
+            io.stdout(
+              `${JSON.stringify({ cluster: spec.name, outcome: snapshot.status, notes: outcome.notes, steps: stepResults(snapshot), log: follow.activity.logPath }, null, 2)}\n`,
+            );
+          if (!ok) throw failure(snapshot, follow.activity.logPath);
+          if (!opts.json) {
+            for (const note of outcome.notes) io.stdout(`note: ${note}\n`);
+            io.stdout(
+              `The cluster token of ${spec.name} was rotated; every node runs with the new one. Join commands with the old token no longer work: make new ones with k3s-wizard token create ${file}.\n`,
+            );
+          }
+        } finally {
+          await cluster.close();
+        }
+      },
     );
-    const advice = rotateAdvice({
-      version: status.version,
-      server: status.server,
-      servers: spec.nodes.filter((n) => n.role === 'server').map((n) => n.nodeName),
-      agents: spec.nodes.filter((n) => n.role === 'agent').map((n) => n.nodeName),
-    });
-    io.stdout(`${advice.lines.join('\n')}\n`);
-  });
 };

@@ -2,7 +2,9 @@
  * `k3s-wizard remove cluster.yaml NODE`: a machine taken out of a running cluster (cordon,
  * drain, K3s uninstalled there when it can be reached, node object and node-password secret
  * deleted, its address taken out of the other nodes' firewall rules), then out of the cluster
- * file. The last server, the first server and a server whose loss breaks etcd quorum are refused.
+ * file. The first server may go: the others are pointed at the next one first (their config's
+ * `server:`), and the cluster file and this computer's kubeconfig follow. The last server and a
+ * server whose loss breaks etcd quorum are refused.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { isMap, isSeq, parseDocument } from 'yaml';
@@ -10,7 +12,9 @@ import { AppError } from '../../../shared/errors';
 import { planRemoval } from '../../../shared/day-two';
 import { readClusterNodes } from '../../day-two/cluster-read';
 import { addressesOf, peerRulesOf, reachable as isReachable } from '../../day-two/peer-rules';
+import { moveKubeconfigServer } from '../../day-two/kubeconfig-move';
 import { runRemoval } from '../../day-two/remove';
+import { contextName, kubeconfigUrl } from '../../../shared/spec';
 import { addLoginOptions, SECRETS_HELP } from '../secrets';
 import { failure, openCluster, readClusterFile } from './apply';
 import type { RegisterCommand } from './context';
@@ -91,7 +95,7 @@ export const registerRemove: RegisterCommand = (program, { io, dataDir }) => {
         const out = opts.json ? io.stderr : io.stdout;
         out(`Remove ${name} (${plan.node.role}, ${plan.node.address}) from ${spec.name}:\n`);
         out(
-          `  ${plan.inCluster ? (plan.ready ? 'cordon and drain it' : 'it is NotReady: no drain') : 'no node object'}; ${reachable ? 'uninstall K3s there' : 'it cannot be reached: K3s stays on it'}; delete its node object and node-password secret${rules.length ? `; take its address out of the firewall of ${rules.map((r) => r.node).join(', ')}` : ''}; update ${file}.\n`,
+          `  ${plan.joinMove ? `point the others at ${plan.joinMove.newFirst} (${plan.joinMove.to}); ` : ''}${plan.inCluster ? (plan.ready ? 'cordon and drain it' : 'it is NotReady: no drain') : 'no node object'}; ${reachable ? 'uninstall K3s there' : 'it cannot be reached: K3s stays on it'}; delete its node object and node-password secret${rules.length ? `; take its address out of the firewall of ${rules.map((r) => r.node).join(', ')}` : ''}; update ${file}.\n`,
         );
         for (const w of plan.warnings) out(`warning: ${w}\n`);
         await confirmOrStop({ yes: Boolean(opts.yes), question: `Remove ${name} from ${spec.name}? [y/N] ` });
@@ -112,10 +116,25 @@ export const registerRemove: RegisterCommand = (program, { io, dataDir }) => {
           activity: follow.activity,
           drain: { enabled: opts.drain !== false, timeoutSeconds: drainTimeout },
           peerRules: rules,
+          addSecret: (secret) => cluster.logger.addSecret(secret),
         });
         const snapshot = await follow.finish();
         const ok = snapshot.status === 'succeeded';
         if (ok) writeFileSync(file, withoutNode(text, name));
+        // the kubeconfig that pointed at the server that left points at the one that took over
+        const kubeFrom = kubeconfigUrl(spec);
+        const kubeTo = kubeconfigUrl(plan.remaining);
+        const kubeMoved =
+          ok && plan.joinMove && kubeFrom && kubeTo && kubeFrom !== kubeTo
+            ? moveKubeconfigServer(
+                { env: io.env },
+                { contextName: contextName(spec), from: kubeFrom, to: kubeTo },
+              )
+            : [];
+        if (plan.joinMove && ok)
+          outcome.notes.push(
+            `The other nodes join through ${plan.joinMove.newFirst} (${plan.joinMove.to}) from now on; ${file} lists it first.${kubeMoved.length ? ` The kubeconfig (${kubeMoved.join(', ')}) points at ${kubeTo} now.` : ''}`,
+          );
         if (opts.json)
           io.stdout(
             `${JSON.stringify({ cluster: spec.name, node: name, outcome: snapshot.status, reachable, notes: outcome.notes, clusterFileUpdated: ok, steps: stepResults(snapshot), log: follow.activity.logPath }, null, 2)}\n`,

@@ -1,10 +1,10 @@
 import { useEffect } from 'react';
-import { rotateAdvice } from '../../../shared/day-two/tokens';
 import { useAppStore } from '../store';
 import { ConnectionsTable } from './ConnectionsTable';
 import { NodesTable } from './NodesTable';
 import { DayTwoRunView, RemoveConfirm, UpgradePanel } from './DayTwoPanel';
 import { ErrorBoundary } from './ErrorBoundary';
+import { RotateTokenPanel } from './RotateTokenPanel';
 
 /** How often the nodes are asked again while the page is open (the flows only on demand). */
 const REFRESH_MS = 15_000;
@@ -168,26 +168,9 @@ export function ClusterPage() {
             </tbody>
           </table>
         )}
-        {status && <RotateAdvice version={status.version} server={status.server} />}
+        {status && <RotateTokenPanel version={status.version} server={status.server} />}
       </section>
     </div>
-  );
-}
-
-/** What rotating the cluster token would change, where this K3s can (done by hand: it restarts every node). */
-function RotateAdvice({ version, server }: { version: string; server: string }) {
-  const hosts = useAppStore((s) => s.hosts);
-  const advice = rotateAdvice({
-    version,
-    server,
-    servers: hosts.filter((h) => h.role === 'server').map((h) => h.nodeName),
-    agents: hosts.filter((h) => h.role === 'agent').map((h) => h.nodeName),
-  });
-  return (
-    <details>
-      <summary>Rotate the cluster token{advice.supported ? '' : ' (not with this K3s)'}</summary>
-      <pre className="commands">{advice.lines.join('\n')}</pre>
-    </details>
   );
 }
 

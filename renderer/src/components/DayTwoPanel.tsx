@@ -204,7 +204,12 @@ export function RemoveConfirm() {
 
 function title(run: DayTwoRun): string {
   const status = run.snapshot?.status ?? 'running';
-  const what = run.kind === 'upgrade' ? `Upgrade to ${run.subject}` : `Removal of ${run.subject}`;
+  const what =
+    run.kind === 'upgrade'
+      ? `Upgrade to ${run.subject}`
+      : run.kind === 'rotate'
+        ? 'Rotation of the cluster token'
+        : `Removal of ${run.subject}`;
   if (status === 'running') return `${what}: running…`;
   if (status === 'succeeded') return `${what}: done.`;
   return `${what}: ${status}.`;
@@ -215,6 +220,7 @@ export function DayTwoRunView() {
   const run = useAppStore((s) => s.dayTwoRun);
   const follow = useAppStore((s) => s.followDayTwo);
   const startUpgrade = useAppStore((s) => s.startUpgrade);
+  const startRotate = useAppStore((s) => s.startRotate);
   const dismiss = useAppStore((s) => s.dismissDayTwo);
   const busy = useAppStore((s) => s.dayTwoBusy);
   useEffect(() => follow(), [follow]);
@@ -233,7 +239,9 @@ export function DayTwoRunView() {
             : snapshot.status === 'succeeded'
               ? run.kind === 'upgrade'
                 ? `Every node runs ${run.subject}; the saved cluster asks for it.`
-                : `${run.subject} was removed from the cluster; the saved cluster no longer lists it.`
+                : run.kind === 'rotate'
+                  ? 'Every node runs with the new token. Join commands with the old one no longer work: make new ones.'
+                  : `${run.subject} was removed from the cluster; the saved cluster no longer lists it.`
               : failedHost
                 ? `It stopped at ${failedHost}.`
                 : 'It stopped.'}
@@ -287,6 +295,16 @@ export function DayTwoRunView() {
               disabled={busy !== null}
             >
               Continue the upgrade
+            </button>
+          )}
+          {run.kind === 'rotate' && snapshot.status !== 'succeeded' && (
+            <button
+              type="button"
+              className="primary"
+              onClick={() => void startRotate()}
+              disabled={busy !== null}
+            >
+              Continue the rotation
             </button>
           )}
           <button type="button" onClick={dismiss}>

@@ -8,10 +8,10 @@ import type { Store } from '.';
 
 export type UpgradeTarget = { kind: 'channel'; channel: string } | { kind: 'version'; version: string };
 
-/** An upgrade or a removal started from the cluster page, and its run as the events tell it. */
+/** An upgrade, a removal or a token rotation started from the cluster page, and its run as the events tell it. */
 export interface DayTwoRun {
-  kind: 'upgrade' | 'remove';
-  /** upgrade: the release; remove: the node. */
+  kind: 'upgrade' | 'remove' | 'rotate';
+  /** upgrade: the release; remove: the node; rotate: the cluster's name. */
   subject: string;
   runId: string;
   /** The saved cluster it runs on: its success is written there, never into another one opened since. */
@@ -39,6 +39,8 @@ export interface DayTwoSlice {
   startUpgrade: () => Promise<void>;
   planRemove: (node: string) => Promise<void>;
   startRemove: () => Promise<void>;
+  /** Rotates the cluster token (again after a failure: the back end continues where it stopped). */
+  startRotate: () => Promise<void>;
   /** Closes the plan, the confirmation or a finished run's result. */
   dismissDayTwo: () => void;
   /** Folds run events of the day-two run; returns the unsubscribe. */
@@ -190,6 +192,12 @@ export const createDayTwoSlice =
         const node = get().removal?.preview?.node;
         if (!node) return;
         await start('remove', node, () => bridge.invoke('cluster:remove', { spec, node, drain: true }));
+      },
+      async startRotate() {
+        const spec = specOf(get());
+        if (!spec) return set({ dayTwoError: SPEC_PROBLEMS });
+        set({ upgradePlan: null, upgradeRefusal: null, removal: null });
+        await start('rotate', spec.name, () => bridge.invoke('cluster:rotateToken', { spec }));
       },
       dismissDayTwo() {
         const run = get().dayTwoRun;

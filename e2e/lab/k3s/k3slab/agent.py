@@ -1,6 +1,7 @@
 """`k3s agent`: verify the cluster CA against the token, register over the network,
 then keep a heartbeat. Retries like the real agent, which stays "activating"
-(no READY=1) until it has joined."""
+(no READY=1) until it has joined. Like the real agent's load balancer, it learns every
+server's address (from the heartbeat's answer) and goes on with another when its server is gone."""
 import hashlib, json, os, signal, socket, sys, threading, time
 from urllib.parse import urlsplit
 
@@ -91,12 +92,20 @@ def run(args):
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *a: stop.set())
     signal.signal(signal.SIGINT, lambda *a: stop.set())
+    servers = [url]
     while not stop.wait(HEARTBEAT):
-        try:
-            client.request(url + "/v1-k3s/heartbeat", "POST", {}, ctx=ctx)
-        except client.HTTPError as e:
-            log("error", "Failed to update node %s status: %s" % (name, e))
-        except OSError as e:
-            log("error", "Failed to update node %s status: %s" % (name, go_error(url + "/v1-k3s/heartbeat", e)))
+        for candidate in [url] + [s for s in servers if s != url]:
+            try:
+                out = json.loads(client.request(candidate + "/v1-k3s/heartbeat", "POST", {}, ctx=ctx) or b"{}")
+                if candidate != url:
+                    log("info", "Switched the load balancer from %s to %s" % (url, candidate))
+                    url = candidate
+                servers = [str(s) for s in out.get("servers") or []][:64] or servers
+                break
+            except client.HTTPError as e:
+                log("error", "Failed to update node %s status: %s" % (name, e))
+                break
+            except (OSError, ValueError) as e:
+                log("error", "Failed to update node %s status: %s" % (name, go_error(candidate + "/v1-k3s/heartbeat", e)))
     log("info", "Shutting down k3s agent")
     sys.exit(0)

@@ -1,6 +1,6 @@
 """`k3s server`: PKI, token, kubeconfig, and an HTTPS API on the https-listen-port
 (/cacerts, agent registration, /api/v1/nodes, /version, /readyz) with mTLS."""
-import base64, json, os, secrets, signal, socket, ssl, sys, threading, time
+import base64, io, json, os, secrets, signal, socket, ssl, sys, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from . import client, dayapi, listener, pki, rbac, rootless, tokens, workloads
@@ -119,6 +119,8 @@ class API(BaseHTTPRequestHandler):
             return self.unauthorized()
         if dayapi.handle(self, "GET"):
             return
+        if p == "/v1-k3s/lab-datastore":  # etcd's replication, as far as the stand-in models it
+            return self.upstream_or(lambda: self.send(200, srv.store.tx(lambda d: json.loads(json.dumps(d)), write=False)))
         if p in ("/readyz", "/livez", "/healthz"):
             return self.send(200, b"ok", "text/plain")
         if p == "/version":
@@ -186,7 +188,8 @@ class API(BaseHTTPRequestHandler):
             name = cn[len("system:node:"):] if cn and cn.startswith("system:node:") else (self.headers.get("X-Lab-Node") if self.is_admin() else None)
             if not name:
                 return self.unauthorized()
-            return self.upstream_or(lambda: self.send(200 if srv.store.heartbeat(name) else 404, {"name": name}),
+            return self.upstream_or(lambda: self.send(200 if srv.store.heartbeat(name) else 404,
+                                                      {"name": name, "servers": server_urls(srv)}),
                                     extra={"X-Lab-Node": name})
         if self.is_admin() and dayapi.handle(self, "POST"):
             return
@@ -197,6 +200,8 @@ class API(BaseHTTPRequestHandler):
         self.send(404, status(404, "NotFound", "the server could not find the requested resource"))
 
     def do_PUT(self):
+        if self.path.split("?")[0] == "/v1-k3s/token":
+            return tokens.rotate(self)
         if not rbac.handle(self, "PUT"):
             self.unauthorized()
 
@@ -220,14 +225,85 @@ class API(BaseHTTPRequestHandler):
         h = dict(extra or {})
         if trusted and self.headers.get("Authorization"):
             h["Authorization"] = self.headers["Authorization"]
+        for attempt in (0, 1):
+            try:
+                out = client.request(up + self.path, self.command, body=json.loads(data) if data else None,
+                                     ctx=self.server.admin_ctx, headers=h)
+                return self.send(200, out)
+            except client.HTTPError as e:
+                return self.send(e.status, e.body.encode())
+            except OSError as e:
+                # the datastore's server is gone: the etcd members left go on without it (quorum kept)
+                if attempt or not failover(self.server, up):
+                    return self.send(503, status(503, "ServiceUnavailable", "etcdserver: no leader: %s" % e))
+                up = self.server.upstream
+                if not up:
+                    if body is None:  # the body was read for the upstream: local() reads it again
+                        self.rfile = io.BytesIO(data or b"")
+                    return local()
+
+
+FAILOVER = threading.Lock()
+
+
+def server_urls(srv):
+    """Every server's supervisor URL, as the datastore lists the servers (the agents' load balancer list)."""
+    with srv.store.lock:
+        nodes = list(srv.store.data["nodes"].values())
+    return sorted("https://%s:%d" % (n["ip"], srv.port) for n in nodes if n.get("role") == "server" and n.get("ip"))
+
+
+def failover(srv, failed):
+    """The server holding the datastore does not answer: the etcd members left (as the datastore
+    lists them) take the first one by name that answers as the new one, when a quorum of the
+    members is up; True when there is one again."""
+    with FAILOVER:
+        if srv.upstream != failed:
+            return True  # chosen meanwhile
+        with srv.store.lock:
+            members = sorted((n["name"], "https://%s:%d" % (n["ip"], srv.port)) for n in srv.store.data["nodes"].values()
+                             if n.get("role") == "server" and n.get("etcd"))
+        alive = []
+        for name, url in members:
+            if url.rstrip("/") == failed.rstrip("/"):
+                continue
+            if name == srv.node_name:
+                alive.append((name, None))
+                continue
+            try:
+                client.request(url + "/ping", ctx=client.context(srv.ca_pem), timeout=3)
+                alive.append((name, url))
+            except (client.HTTPError, OSError):
+                pass
+        if len(alive) < len(members) // 2 + 1:
+            log("error", "etcd cluster has no quorum: %d of %d members answer; waiting" % (len(alive), len(members)))
+            return False
+        name, url = alive[0]
+        srv.upstream = url
+        if url is None:
+            srv.store.flush()
+            log("info", "etcd: %s is gone; this server (%s) now holds the datastore" % (failed, name))
+        else:
+            log("info", "etcd: %s is gone; the datastore is on %s now" % (failed, url))
+        return True
+
+
+def mirror(srv, stop):
+    """A further server keeps a copy of the datastore (etcd's replication), and notices when the
+    server that holds it is gone."""
+    while not stop.wait(2):
+        up = srv.upstream
+        if not up:
+            continue
         try:
-            out = client.request(up + self.path, self.command, body=json.loads(data) if data else None,
-                                 ctx=self.server.admin_ctx, headers=h)
-            self.send(200, out)
-        except client.HTTPError as e:
-            self.send(e.status, e.body.encode())
-        except OSError as e:
-            self.send(503, status(503, "ServiceUnavailable", str(e)))
+            data = json.loads(client.request(up + "/v1-k3s/lab-datastore", ctx=srv.admin_ctx))
+            with srv.store.lock:
+                srv.store.data = data
+                srv.store.save()
+        except client.HTTPError:
+            pass
+        except OSError:
+            failover(srv, up)
 
 
 class Server(ThreadingHTTPServer):
@@ -267,7 +343,10 @@ def write_kubeconfig(path, port, mode, host="127.0.0.1"):
     os.replace(path + ".tmp", path)
 
 
-def join_bootstrap(url, token):
+BOOTSTRAP_MISMATCH = "Failed to reconcile with temporary etcd: bootstrap data already found and encrypted with different token"
+
+
+def join_bootstrap(url, token, rejoin=False):
     """A further server: fetch the cluster CAs from the first one (server token only)."""
     ca_hash, user, pw = client.parse_token(token)
     while True:
@@ -279,6 +358,8 @@ def join_bootstrap(url, token):
             out = json.loads(client.request(url + "/v1-k3s/server-bootstrap", ctx=client.context(ca), basic=("server", pw)))
             break
         except client.HTTPError as e:
+            if rejoin and e.status == 401:
+                fatal(BOOTSTRAP_MISMATCH)
             log("error", "Failed to validate connection to cluster at %s: token is not valid: %s/v1-k3s/server-bootstrap: %d Unauthorized" % (url, url, e.status))
         except ValueError as e:
             log("error", "Failed to validate connection to cluster at %s: %s" % (url, e))
@@ -305,7 +386,8 @@ def run(args):
     if upstream:
         if not given:
             fatal("--token is required when joining a server")
-        given = join_bootstrap(upstream.rstrip("/"), str(opts["token"]))
+        # a server that joined before holds the bootstrap data: a token that no longer opens it is fatal
+        given = join_bootstrap(upstream.rstrip("/"), str(opts["token"]), rejoin=os.path.exists(pki.TLS + "/server-ca.crt"))
     ca_crt, _ = pki.ensure_ca("server-ca")
     pki.ensure_ca("client-ca")
     tok_path = SERVER_DIR + "/token"
@@ -342,9 +424,16 @@ def run(args):
     httpd = Server((opts.get("bind-address") or "0.0.0.0", bound), API, bind_and_activate=True)
     httpd.socket = ctx.wrap_socket(httpd.socket, server_side=True, do_handshake_on_connect=False)
     httpd.store, httpd.password, httpd.ca_pem = Store(), password, open(ca_crt).read()
+    if not upstream:  # the bootstrap data in the datastore is encrypted with the cluster's token
+        known = httpd.store.data.get("bootstrap")
+        if known and known != tokens.bootstrap_hash(password):
+            fatal(BOOTSTRAP_MISMATCH)
+        if not known:
+            httpd.store.tx(lambda d: d.__setitem__("bootstrap", tokens.bootstrap_hash(password)))
     httpd.tmp = SERVER_DIR + "/tls/temporary-certs"
     os.makedirs(httpd.tmp, mode=0o700, exist_ok=True)
     httpd.upstream = upstream.rstrip("/") if upstream else None
+    httpd.node_name, httpd.port = name, port
     httpd.advertised = listener.advertised(opts, port)
     if not upstream:  # the datastore's server: K3s' packaged components, as Deployments
         httpd.store.tx(lambda d: workloads.ensure_system(d, opts.get("disable", [])))
@@ -381,6 +470,8 @@ def run(args):
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *a: stop.set())
     signal.signal(signal.SIGINT, lambda *a: stop.set())
+    if upstream and me["etcd"]:
+        threading.Thread(target=mirror, args=(httpd, stop), daemon=True).start()
     n = 0
     while not stop.wait(HEARTBEAT):
         try:
@@ -388,7 +479,7 @@ def run(args):
         except (client.HTTPError, OSError) as e:
             log("error", "Failed to update node %s status: %s" % (name, e))
         n += 1
-        if n % 12 == 0 and not upstream:
+        if n % 12 == 0 and not httpd.upstream:
             httpd.store.flush()
     httpd.store.flush()
     log("info", "Shutting down k3s")

@@ -4,10 +4,18 @@ As on K3s (kubeadm-style bootstrap tokens): `create [--ttl 24h] [--description D
 `K10<CA hash>::<id>.<secret>` (TTL 0 = never expires); `list` prints the table
 `TOKEN TTL EXPIRES USAGES DESCRIPTION EXTRA GROUPS` with the token ID only (never the secret),
 expired tokens left out (the token cleaner removes them); `delete ID|TOKEN...` prints
-`bootstrap token "ID" deleted`. Bootstrap tokens join agents only (server.py's join check)."""
-import hashlib, json, re, secrets, sys, time
+`bootstrap token "ID" deleted`. Bootstrap tokens join agents only (server.py's join check).
 
-from .common import parse_flags
+`rotate [--token T] [--new-token N] [--server URL]` as K3s' (v1.28.2 and later): authenticated
+with the existing server token (--token, $K3S_TOKEN, else the data dir's token file), it PUTs
+/v1-k3s/token; the server that takes it makes a new password when none is given, keeps it as
+the cluster's (the datastore's bootstrap data, on the first server) and writes its own
+server/token file. It prints a warning and `Token rotated, restart k3s nodes with new token`,
+never the token. Servers still running keep the old one in memory until restarted; a server
+restarted with the old token fails, an agent with it is refused (server.py)."""
+import hashlib, json, os, re, secrets, sys, time
+
+from .common import SERVER_DIR, parse_flags
 
 USAGES = ["authentication", "signing"]
 GROUPS = ["system:bootstrappers:k3s:default-node-token"]
@@ -40,6 +48,40 @@ def _delete(store, tid):
         store.data["tokens"] = kept
         store.save()
         return True
+
+
+def bootstrap_hash(password):
+    return hashlib.sha256(("lab-bootstrap:" + password).encode()).hexdigest()
+
+
+def write_token_file(api, password):
+    fd = os.open(SERVER_DIR + "/token.tmp", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write("K10%s::server:%s\n" % (hashlib.sha256(api.server.ca_pem.encode()).hexdigest(), password))
+    os.replace(SERVER_DIR + "/token.tmp", SERVER_DIR + "/token")
+
+
+def rotate(api):
+    """PUT /v1-k3s/token: basic auth as `server` with the current server password."""
+    user, pw = api.basic()
+    if user != "server" or pw is None or not secrets.compare_digest(pw, api.server.password):
+        return api.unauthorized()
+    body = api.body()
+    new = str(body.get("newToken") or "") or secrets.token_hex(16)
+    if not re.match(r"^[A-Za-z0-9._-]{1,256}$", new):
+        return api.send(400, {"message": "invalid token"})
+    if api.server.upstream:  # the datastore is on the first server: it takes the new one too
+        from . import client
+        try:
+            client.request(api.server.upstream + "/v1-k3s/token", "PUT", {"newToken": new},
+                           ctx=client.context(api.server.ca_pem), basic=("server", pw))
+        except (client.HTTPError, OSError) as e:
+            return api.send(500, {"message": "failed to rotate the token on the datastore: %s" % e})
+    else:
+        api.server.store.tx(lambda d: d.__setitem__("bootstrap", bootstrap_hash(new)))
+    api.server.password = new
+    write_token_file(api, new)
+    api.send(200, {})
 
 
 def handle(api, method, path):
@@ -122,6 +164,30 @@ def cli(args):
                               for t in items], indent=2))
         else:
             _print_list(items, sys.stdout)
+    elif sub == "rotate":
+        from . import client
+        print("\033[33mWARNING\033[0m: Recommended to keep a record of the old token. If restoring from a snapshot, you must use the token associated with that snapshot.")
+        tok = opts.get("token") or os.environ.get("K3S_TOKEN") or ""
+        if not tok:
+            try:
+                tok = open(SERVER_DIR + "/token").read().rstrip("\n")
+            except OSError as e:
+                sys.stderr.write('time="%s" level=fatal msg="%s"\n' % (time.strftime("%Y-%m-%dT%H:%M:%SZ"), e))
+                sys.exit(1)
+        url = (opts.get("server") or os.environ.get("K3S_URL") or "https://127.0.0.1:6443").rstrip("/")
+        ca_hash, _, pw = client.parse_token(str(tok))
+        try:
+            ca = client.request(url + "/cacerts").decode()
+            if ca_hash and ca_hash != hashlib.sha256(ca.encode()).hexdigest():
+                raise ValueError("token CA hash does not match the Cluster CA certificate hash")
+            client.request(url + "/v1-k3s/token", "PUT", {"newToken": str(opts.get("new-token") or "")},
+                           ctx=client.context(ca), basic=("server", pw))
+        except (client.HTTPError, OSError, ValueError) as e:
+            msg = "token is not valid: %s/v1-k3s/token: 401 Unauthorized" % url if getattr(e, "status", 0) == 401 else str(e)
+            sys.stderr.write('time="%s" level=fatal msg="%s"\n' % (time.strftime("%Y-%m-%dT%H:%M:%SZ"), msg))
+            sys.exit(1)
+        time.sleep(1)  # as K3s: waits for the datastore's propagation delay
+        print("Token rotated, restart k3s nodes with new token")
     elif sub == "delete":
         if not rest:
             sys.stderr.write("missing subcommand; 'token delete' is missing token\n")
@@ -138,5 +204,6 @@ def cli(args):
         sys.stderr.write("NAME:\n   k3s token - Manage tokens\n\nUSAGE:\n   k3s token command [command options]\n\n"
                          "COMMANDS:\n   delete    Delete bootstrap tokens on the server\n   create    Create bootstrap tokens on the server\n"
                          "   generate  Generate and print a bootstrap token, but do not create it on the server\n"
-                         "   list      List bootstrap tokens on the server\n")
+                         "   list      List bootstrap tokens on the server\n"
+                         "   rotate    Rotate original server token with a new server token\n")
         sys.exit(1)
