@@ -3,7 +3,7 @@
  * delegation, lingering, newuidmap: the fixes the checks name, applied as a user would) is
  * installed from the wizard with "Run K3s rootless" on the Cluster step. K3s runs as the login
  * user from the user unit k3s-rootless; the Done step lists the node Ready, checked from this
- * computer through the kubeconfig at the host's port 16443, and says that no machine can join.
+ * computer through the kubeconfig at the API's own port 6443 (bound unchanged rootless), and says that no machine can join.
  */
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,7 +31,7 @@ test.afterAll(async () => {
   await down(NAMES);
 });
 
-test('a rootless server installed from the wizard runs as the user and is reached at 16443', async ({
+test('a rootless server installed from the wizard runs as the user and is reached at its API port', async ({
   wizard,
 }) => {
   const { page } = wizard;
@@ -42,7 +42,7 @@ test('a rootless server installed from the wizard runs as the user and is reache
   await page.getByRole('checkbox', { name: /^Run K3s rootless on rlui/ }).check();
   const panel = page.getByRole('group', { name: 'Listener of rlui' });
   await expect(panel.locator('.issue-error')).toHaveCount(0);
-  await expect(panel.locator('.issue-warning')).toContainText('is reached on the host at 16443');
+  await expect(panel.locator('.issue-warning')).toContainText('the API is reached on the host at its own port 6443');
   await wizard.goForwardTo('Review');
   await expect(wizard.review.host('rlui')).toContainText('k3s-rootless.service');
   await wizard.goForwardTo('Install');
@@ -51,7 +51,7 @@ test('a rootless server installed from the wizard runs as the user and is reache
   const nodes = page.getByRole('table', { name: 'Nodes' });
   await expect(nodes.getByRole('row').filter({ hasText: 'rlui' })).toContainText('Ready');
   await expect(page.getByText('Checked from this computer: kubectl will work from here.')).toBeVisible();
-  expect(readFileSync(KUBECONFIG, 'utf8')).toContain(`server: https://${host.address}:16443`);
+  expect(readFileSync(KUBECONFIG, 'utf8')).toContain(`server: https://${host.address}:6443`);
   await expect(
     page.getByText(
       'rlui runs K3s rootless: its networking is detached from the host, so no machine can join',

@@ -66,7 +66,11 @@ export async function describeFailure(
     code: classified.code,
     message: redact(classified.message),
     lastOutput: journalLines.length
-      ? [...tail.slice(-10), `── journalctl -u ${unit ?? 'k3s'} ──`, ...journalLines]
+      ? [
+          ...tail.slice(-10),
+          `── journalctl ${unit === 'k3s-rootless' ? '--user -u k3s-rootless' : `-u ${unit ?? 'k3s'}`} ──`,
+          ...journalLines,
+        ]
       : tail,
   };
 }

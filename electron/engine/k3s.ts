@@ -7,9 +7,10 @@ import { shJoin } from '../../shared/shell';
 import { SCRIPT_PATH, type HostCheck, type PlanAction, type PlanStep } from '../../shared/plan';
 import type { ExecOutcome, HostRunner } from './host-runner';
 
-export type K3sUnit = 'k3s' | 'k3s-agent';
+export type K3sUnit = 'k3s' | 'k3s-agent' | 'k3s-rootless';
 
 export function unitOf(step: PlanStep): K3sUnit | null {
+  if (step.unit) return step.unit;
   if (step.phase === 'agents') return 'k3s-agent';
   if (step.phase === 'first-server' || step.phase === 'servers') return 'k3s';
   return null;
@@ -39,8 +40,8 @@ export function isDownload(action: PlanAction): boolean {
 export function journalCommand(unit: K3sUnit, options: { lines: number; sinceSeconds?: number }): string {
   return shJoin([
     'journalctl',
-    '-u',
-    unit,
+    // a rootless server's user unit, read by root (--user-unit would match root's own units only)
+    ...(unit === 'k3s-rootless' ? [`_SYSTEMD_USER_UNIT=${unit}.service`] : ['-u', unit]),
     '-n',
     String(options.lines),
     '--no-pager',

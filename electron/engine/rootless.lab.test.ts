@@ -2,7 +2,7 @@
 // On a pure cgroup v2 host the checks find what the login user lacks (Debian delegates only
 // cpu, memory and pids) and name the fixes; once the fixes are applied the same `apply` installs
 // K3s rootless (the user unit k3s-rootless as the login user), the real kubectl on this computer
-// sees the node Ready through the kubeconfig apply wrote (at the host port 16443), a re-run
+// sees the node Ready through the kubeconfig apply wrote (at the API's own port 6443, which the port controller binds unchanged), a re-run
 // changes nothing, and uninstall takes the user unit away. On a hybrid cgroup host the run is
 // refused, saying why and what to change.
 import { execFile } from 'node:child_process';
@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { runCli } from '../cli/program';
+import { journalCommand } from './k3s';
 import { down, ensureMirror, exec, mirror, up, type LabHost } from '../../e2e/lab/index';
 import { fixRootless } from '../../e2e/lab/uidmap';
 import { apply, clusterFile, type ClusterFile } from '../../test-support/engine/lab';
@@ -108,10 +109,13 @@ describe('rootless servers', () => {
     // the root service the install script wrote is not enabled; nothing of K3s in /var/lib/rancher
     expect((await exec('rlv2', ['systemctl', 'is-enabled', 'k3s'])).stdout.trim()).not.toBe('enabled');
     expect((await exec('rlv2', ['test', '-e', '/var/lib/rancher/k3s/server'])).code).not.toBe(0);
-    // the host binds the API at 16443 (6443 + 10000), not 6443
+    // the host binds the API at its own port (K3s's rootlessports controller), not 10000 higher
     const ports = (await exec('rlv2', ['ss', '-Htln'])).stdout;
-    expect(ports).toMatch(/:16443\s/);
-    expect(ports).not.toMatch(/:6443\s/);
+    expect(ports).toMatch(/:6443\s/);
+    expect(ports).not.toMatch(/:16443\s/);
+    // the journal a failure would show: the user unit's, as the engine reads it (as root)
+    const journal = await exec('rlv2', ['sh', '-c', journalCommand('k3s-rootless', { lines: 40 })]);
+    expect(journal.stdout).toContain('k3s is up and running');
     // a root run of the same binary is refused, as K3s refuses it
     const asRoot = await exec('rlv2', ['/usr/local/bin/k3s', 'server', '--rootless']);
     expect(asRoot.code).not.toBe(0);
@@ -119,7 +123,7 @@ describe('rootless servers', () => {
 
     // the real kubectl on this computer, through the kubeconfig apply wrote
     const kubeconfig = cluster.env.KUBECONFIG as string;
-    expect(readFileSync(kubeconfig, 'utf8')).toContain(`server: https://${hosts[0]!.address}:16443`);
+    expect(readFileSync(kubeconfig, 'utf8')).toContain(`server: https://${hosts[0]!.address}:6443`);
     const table = await run(
       'kubectl',
       [

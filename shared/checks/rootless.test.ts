@@ -87,7 +87,7 @@ describe('rootless servers', () => {
       'user: write the K3s settings to ~/.config/k3s/config.yaml (0600, as pi)',
       'user: write the user unit ~/.config/systemd/user/k3s-rootless.service (fuse-overlayfs where installed, else the native snapshotter)',
       'user: enable and start k3s-rootless as pi (systemctl --user)',
-      'user: wait until the Kubernetes API answers on https://127.0.0.1:16443',
+      'user: wait until the Kubernetes API answers on https://127.0.0.1:6443',
     ]);
     const script = install.actions[3]!;
     expect(script.kind === 'exec' && script.command).toMatch(
@@ -109,21 +109,21 @@ describe('rootless servers', () => {
     const creds = fine.plan.steps.find((s) => s.id === 'credentials:kubeconfig')!;
     expect(creds.actions).toMatchObject([
       { kind: 'read-secret', path: '~/.kube/k3s.yaml', sudo: false },
-      { kind: 'save-kubeconfig', server: 'https://10.0.0.1:16443' },
+      { kind: 'save-kubeconfig', server: 'https://10.0.0.1:6443' },
     ]);
     // verify as the user, through the same kubeconfig and port
     const verify = fine.plan.steps.find((s) => s.id === 'verify:cluster')!;
     for (const a of verify.actions) {
       expect(a).toMatchObject({ kind: 'wait-for', check: { sudo: false } });
-      expect(a.kind === 'wait-for' && a.check.command).toContain('https://127.0.0.1:16443');
+      expect(a.kind === 'wait-for' && a.check.command).toContain('https://127.0.0.1:6443');
     }
     expect(
       readyCheckNodes(verify.actions[0]!.kind === 'wait-for' ? verify.actions[0]!.check.command : ''),
     ).toEqual(['s1']);
     // the firewall opens the port that is reachable, and removal knows the user unit
     expect(requiredPorts(spec, spec.nodes[0]!).find((r) => r.id === 'api')).toMatchObject({
-      from: 16443,
-      to: 16443,
+      from: 6443,
+      to: 6443,
     });
     const remove = buildUninstallPlan(spec).steps.find((s) => s.id === 'uninstall:s1')!;
     expect(remove.actions[0]).toMatchObject({ kind: 'exec', sudo: false });
@@ -148,11 +148,12 @@ describe('rootless servers', () => {
       expect.stringMatching(
         /^error nodes\[0\]\.rootless: A rootless server runs alone: .*cannot join it/,
       ) as unknown,
-      'warning nodes[0].rootless: Rootless s1: the API port 6443 is reached on the host at 16443; LoadBalancer services below port 1024 are bound on the host 10000 higher (80 → 10080, 443 → 10443), others unchanged; only LoadBalancer services are bound on the host, NodePorts are not reachable from outside.',
+      'warning nodes[0].rootless: Rootless s1: its networking is detached from the host; the API is reached on the host at its own port 6443; LoadBalancer services at port 1024 or below are bound on the host 10000 higher (80 → 10080, 443 → 10443), others unchanged; only LoadBalancer services are bound on the host, other services are not reachable from outside.',
       'error nodes[1].rootless: a1 is an agent: rootless mode is for a single server (k3s server --rootless). Remove rootless or make it the server.',
     ]);
-    expect([80, 443, 1023, 1024, 6443, 8080].map(rootlessHostPort)).toEqual([
-      10080, 10443, 11023, 1024, 16443, 8080,
+    // K3s's rootlessports controller: LoadBalancer ports up to 1024 move by 10000, the rest stay
+    expect([80, 443, 1023, 1024, 1025, 6443, 8080].map(rootlessHostPort)).toEqual([
+      10080, 10443, 11023, 11024, 1025, 6443, 8080,
     ]);
   });
 

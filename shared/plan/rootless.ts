@@ -8,7 +8,6 @@
  * binds (shared/spec/rootless.ts). The machine's requirements: shared/checks/rootless.ts.
  */
 import { envAssignments, shJoin } from '../shell';
-import { rootlessHostPort } from '../spec/rootless';
 import type { NodeSpec } from '../spec/schema';
 import {
   airgapActions,
@@ -90,9 +89,9 @@ systemctl --user is-active --quiet "$4" || exit 1
 
 const KUBECTL = `s=$1; shift; exec /usr/local/bin/k3s kubectl --kubeconfig "$HOME/${ROOTLESS_KUBECONFIG}" --server "$s" "$@"`;
 
-/** The API as the host reaches it: K3s's own kubeconfig, the port the port driver binds. */
+/** The API as the host reaches it: K3s's own kubeconfig, the API port (bound unchanged rootless). */
 export function rootlessLocalApi(spec: { networking: { apiPort: number } }): string {
-  return `https://127.0.0.1:${rootlessHostPort(spec.networking.apiPort)}`;
+  return `https://127.0.0.1:${spec.networking.apiPort}`;
 }
 
 /**
@@ -232,6 +231,7 @@ export function rootlessInstallStep(
     alreadyDone: done,
     timeoutMs: 15 * 60_000,
     notes,
+    unit: ROOTLESS_UNIT,
   };
 }
 

@@ -120,6 +120,8 @@ export interface PlanStep {
   notes: string[];
   /** The verify step: how its host lists the nodes (as root, or as a rootless server's user). */
   nodeList?: HostCheck;
+  /** An install step whose K3s is not the root unit of its phase: a rootless server's user unit. */
+  unit?: 'k3s-rootless';
 }
 
 export interface Plan {

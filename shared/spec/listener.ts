@@ -10,7 +10,7 @@ import { addressProblem, isIPv4, isIPv6 } from '../validate';
 import { ipToBigint, isIP, parseCidr, splitCidrList } from './cidr';
 import type { SpecIssue } from './issues';
 import { firstServer, kubeconfigAddress, nodeAddress, servers, urlHost, type FactsByNode } from './model';
-import { reachableApiPort, rootlessHostPort } from './rootless';
+import { reachableApiPort } from './rootless';
 import type { ClusterSpec, NodeSpec } from './schema';
 
 /** `https://host:port` */
@@ -57,14 +57,9 @@ export function listenPort(spec: ClusterSpec, server: NodeSpec): number {
   return server.listener?.httpsListenPort ?? spec.networking.apiPort;
 }
 
-/**
- * The port a server's API is reached on from other machines: its own listen port, else the
- * cluster's; rootless, the host port its port driver binds for it (6443 → 16443).
- */
+/** The port a server's API is reached on from other machines: its own listen port, else the cluster's. */
 export function serverPort(spec: ClusterSpec, server: NodeSpec): number {
-  const own = server.listener?.httpsListenPort;
-  if (own === undefined) return apiPortOf(spec);
-  return server.rootless ? rootlessHostPort(own) : own;
+  return server.listener?.httpsListenPort ?? apiPortOf(spec);
 }
 
 /**
@@ -78,7 +73,7 @@ export function advertisedPort(spec: ClusterSpec, server: NodeSpec): number {
 
 /**
  * The API port as reached from other machines: the https-listen-port K3s binds, or, with a
- * rootless server, the host port its port driver binds (6443 → 16443, K3S-FACTS.md).
+ * rootless server, the same port (its port controller binds the API port unchanged).
  */
 export function apiPortOf(spec: ClusterSpec): number {
   return reachableApiPort(spec);

@@ -6,20 +6,21 @@ import type { SpecIssue } from './issues';
 import type { ClusterSpec } from './schema';
 
 /**
- * A port as bound on the host by rootless K3s's port controller: 6443 and ports below 1024 are
- * offset by 10000 (6443 → 16443, 80 → 10080), others unchanged (K3S-FACTS.md).
+ * A LoadBalancer service port as bound on the host by rootless K3s's port controller: ports up
+ * to 1024 are offset by 10000 (80 → 10080, 443 → 10443), others unchanged. The API's own
+ * https-listen-port is bound unchanged (K3s's rootlessports controller binds it port for port;
+ * K3S-FACTS.md's "6443 → 16443" reads the docs' sentence the other way, the code does not).
  */
 export function rootlessHostPort(port: number): number {
-  return port < 1024 || port === 6443 ? port + 10000 : port;
+  return port <= 1024 ? port + 10000 : port;
 }
 
 /**
- * The API port as reached from outside: a cluster with a rootless server (it runs alone) is
- * reached at the port driver's host port; otherwise K3s binds the API port itself.
+ * The API port as reached from outside: the https-listen-port, rootless too (its port
+ * controller binds the API port on the host unchanged).
  */
 export function reachableApiPort(spec: Pick<ClusterSpec, 'networking' | 'nodes'>): number {
-  const port = spec.networking.apiPort;
-  return spec.nodes.some((n) => n.rootless && n.role === 'server') ? rootlessHostPort(port) : port;
+  return spec.networking.apiPort;
 }
 
 /** What does not work rootless, and where rootless is asked for where it cannot apply. */
@@ -44,7 +45,7 @@ export function rootlessSpecIssues(spec: ClusterSpec): SpecIssue[] {
     issues.push({
       path: `nodes[${i}].rootless`,
       severity: 'warning',
-      message: `Rootless ${n.nodeName}: the API port ${spec.networking.apiPort} is reached on the host at ${rootlessHostPort(spec.networking.apiPort)}; LoadBalancer services below port 1024 are bound on the host 10000 higher (80 → ${rootlessHostPort(80)}, 443 → ${rootlessHostPort(443)}), others unchanged; only LoadBalancer services are bound on the host, NodePorts are not reachable from outside.`,
+      message: `Rootless ${n.nodeName}: its networking is detached from the host; the API is reached on the host at its own port ${spec.networking.apiPort}; LoadBalancer services at port 1024 or below are bound on the host 10000 higher (80 → ${rootlessHostPort(80)}, 443 → ${rootlessHostPort(443)}), others unchanged; only LoadBalancer services are bound on the host, other services are not reachable from outside.`,
     });
   }
   return issues;

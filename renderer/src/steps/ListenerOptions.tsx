@@ -152,9 +152,8 @@ export function ListenerOptions() {
                 />
                 Run K3s rootless on {label} (as {host.user}, not root). It needs pure cgroup v2 with
                 delegation, subordinate ids and lingering: the plan checks them and names each fix. The server
-                then runs alone (no agents from other machines); 6443 (the API) and LoadBalancer ports below
-                1024 move up by 10000 on the host (6443 → 16443, 80 → 10080). Installing it rootless is not
-                built yet: the plan stops after the checks.
+                then runs alone (no agents from other machines); the API stays at its port on the host, and
+                LoadBalancer ports up to 1024 move up by 10000 (80 → 10080, 443 → 10443).
               </label>
             )}
             <Issues issues={issuesAt(issues, `${at}.listener`, `${at}.nodeExternalIp`, `${at}.rootless`)} />

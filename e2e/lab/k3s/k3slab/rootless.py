@@ -3,8 +3,9 @@ the host. Like K3s (rootlesskit), it refuses root, a machine without pure cgroup
 the user's systemd does not delegate, and a user without newuidmap/newgidmap or subordinate ids.
 Its networking is detached from the host (slirp4netns: the node IP is 10.0.2.100 inside, the
 host's addresses are not its own, so they are not in its certificate unless tls-san names them);
-the port driver binds 6443 and ports below 1024 on the host 10000 higher (K3S-FACTS.md), which
-the stand-in, having no network namespace, does by listening on that host port itself.
+the port controller binds the API port on the host unchanged and LoadBalancer ports up to 1024
+10000 higher (K3s's rootlessports controller), which the stand-in, having no network namespace,
+does by listening on that host port itself.
 
 The lab's hosts bind a fake controller list over cgroup.controllers (e2e/lab/README.md), so what
 the user's cgroup would be given is read where systemd keeps it: DelegateControllers of
@@ -18,7 +19,8 @@ SLIRP_NODE_IP = "10.0.2.100"
 
 
 def host_port(port):
-    return port + 10000 if port < 1024 or port == 6443 else port
+    """A LoadBalancer port as bound on the host; the API port is bound unchanged."""
+    return port + 10000 if port <= 1024 else port
 
 
 def _pure_v2():

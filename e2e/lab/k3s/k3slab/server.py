@@ -410,8 +410,9 @@ def run(args):
     node_ip = ips[0] if ips else (opts.get("advertise-address") or "127.0.0.1")
     srv_crt, srv_key = pki.serving_cert(listener.certificate_sans(opts, name))
     port = int(opts.get("https-listen-port", 6443))
-    # rootless: the API listens in the namespace; the host sees it at the port driver's port
-    bound = rootless.host_port(port) if opts.get("rootless") else port
+    # rootless: the API listens in the namespace; the port controller binds it on the host at the
+    # same port (LoadBalancer ports up to 1024 would be 10000 higher: rootless.host_port)
+    bound = port
     bind = str(opts.get("bind-address") or "")
     # K3s writes the bind address into k3s.yaml when one is set (127.0.0.1 would be refused)
     here = bind if bind and bind not in ("0.0.0.0", "::") else "127.0.0.1"
