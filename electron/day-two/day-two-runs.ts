@@ -298,6 +298,7 @@ export class DayTwoRuns {
         activity,
         drain: { enabled: request.drain, timeoutSeconds: request.drainTimeoutSeconds },
         peerRules: r.rules,
+        addSecret: (secret) => this.options.logger.addSecret(secret),
       });
       this.settle(done, release);
       return { runId: activity.runId };
