@@ -15,6 +15,7 @@ test('explains each listener option and offers only what a machine’s role take
   for (const term of [
     'API endpoint',
     'Bind address',
+    'Listen port',
     'Advertise address and port',
     'TLS names',
     'External IP',
@@ -71,6 +72,42 @@ test('a bad listener value says what is wrong next to the machine, and blocks go
   await expect(cluster.problems).toHaveCount(0);
   await wizard.goForwardTo('Review');
   await expect(wizard.review.host('control')).toContainText('bind-address: 192.168.1.10');
+});
+
+test('a server’s own listen port: when to use it, the 10.43.0.1:443 warning at the field, and what follows it', async ({
+  wizard,
+}) => {
+  const { cluster, page } = wizard;
+  await expect(
+    page.getByText(/where corporate policy allows another port than the cluster’s API port/),
+  ).toBeVisible();
+  await expect(cluster.listenerField('Listen port', 'worker')).toHaveCount(0);
+  const port = cluster.listenerField('Listen port', 'control');
+  await expect(port).toHaveAttribute('placeholder', '6443');
+  const panel = page.getByRole('group', { name: 'Listener of control' });
+  // ports it cannot take, said next to the machine
+  await port.fill('10250');
+  await expect(panel.locator('.issue-error')).toHaveText(
+    'Problem: Port 10250 is used by K3s itself (between the nodes); keep the API on 6443, or pick a port K3s does not use.',
+  );
+  await expect(wizard.nextBlocked).toHaveText('Fix “Listener of control” above to continue.');
+  await port.fill('22');
+  await expect(panel.locator('.issue-error')).toHaveText(
+    'Problem: control’s SSH server listens on port 22: the API cannot listen there too. Pick another port (6443 unless policy says otherwise).',
+  );
+  await port.fill('46443');
+  await expect(cluster.problems).toHaveCount(0);
+  await expect(panel.locator('.issue-warning')).toContainText(
+    'An API port other than 6443 is known to break in-cluster clients (metrics-server, local-path-provisioner reaching 10.43.0.1:443)',
+  );
+  // the cluster's port is untouched; the server's own is what everything follows
+  await expect(cluster.apiPort).toHaveValue('6443');
+  await wizard.goForwardTo('Review');
+  const { review } = wizard;
+  await expect(review.host('control')).toContainText('https-listen-port: 46443');
+  await expect(review.host('worker')).toContainText('server: https://192.168.1.10:46443');
+  await expect(review.host('worker')).not.toContainText('https-listen-port');
+  await expect(review.joinSection).toContainText('K3S_URL=https://192.168.1.10:46443');
 });
 
 test('rootless: said before install that agents cannot join it, with the port rules', async ({ wizard }) => {

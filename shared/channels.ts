@@ -41,6 +41,10 @@ export const INVOKE_CHANNELS = [
   'fleet:dashboard',
   'fleet:retry',
   'fleet:cancel',
+  'fleet:fixes',
+  'fleet:handout',
+  'fleet:handoutFile',
+  'fleet:reset',
 ] as const;
 
 export const EVENT_CHANNELS = ['app:log', 'run:event', 'app:menu'] as const;

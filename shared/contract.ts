@@ -27,7 +27,18 @@ import {
   SavedClusterSummarySchema,
 } from './draft';
 import { HostFactsSchema } from './facts-schema';
-import { FleetBuildInput, FleetDashboardSchema, FleetRetryInput } from './fleet/schema';
+import {
+  FleetBuildInput,
+  FleetDashboardSchema,
+  FleetFixesInput,
+  FleetFixesOutput,
+  FleetHandoutFileInput,
+  FleetHandoutInput,
+  FleetHandoutOutput,
+  FleetResetInput,
+  FleetResetOutput,
+  FleetRetryInput,
+} from './fleet/schema';
 import {
   CheckSchema,
   ConnectivityInput,
@@ -238,6 +249,20 @@ export const contract = {
     'fleet:retry': { input: FleetRetryInput, output: FleetDashboardSchema },
     /** Stops every run of the classroom build. */
     'fleet:cancel': { input: NoInput, output: FleetDashboardSchema },
+    /**
+     * The fleet fixes before a build: what will change (`apply: false`), or the fixes as one run
+     * (reboots in the preset's waves), every machine checked again after; answers when done.
+     */
+    'fleet:fixes': { input: FleetFixesInput, output: FleetFixesOutput },
+    /** Students' kubeconfigs and join commands with expiring tokens, written 0600; QR codes where they fit. */
+    'fleet:handout': { input: FleetHandoutInput, output: FleetHandoutOutput },
+    /** One file of the last hand-out, for the browser to save. */
+    'fleet:handoutFile': {
+      input: FleetHandoutFileInput,
+      output: z.object({ name: z.string(), mediaType: z.string(), base64: z.string() }),
+    },
+    /** After class: every cluster uninstalled or the students' namespaces deleted; what was left. */
+    'fleet:reset': { input: FleetResetInput, output: FleetResetOutput },
   },
   events: {
     /** Back-end log lines, redacted, as they happen. */

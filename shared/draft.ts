@@ -75,6 +75,8 @@ export const ClusterOptionsSchema = z.strictObject({
       z.strictObject({
         bindAddress: z.string().max(100),
         advertiseAddress: z.string().max(100),
+        // Added with the per-server listen port: drafts saved before it get the cluster's.
+        httpsListenPort: z.string().max(10).default(''),
         advertisePort: z.string().max(10),
         tlsSans: Text,
         nodeExternalIp: z.string().max(100),

@@ -4,8 +4,8 @@
  * `k3s token create --ttl`, whose output then fills the placeholder instead of the cluster token.
  */
 import { envAssignments, shJoin, shQuote } from './shell';
-import { endpointPort, httpsUrl } from './spec/listener';
-import { apiUrl, joinAddress } from './spec/model';
+import { endpointPort, httpsUrl, serverPort } from './spec/listener';
+import { joinAddress } from './spec/model';
 import type { ClusterSpec, NodeSpec, Role } from './spec/schema';
 import type { HostFacts } from './facts';
 import { renderTemplate, type RenderOptions } from './plan';
@@ -58,6 +58,10 @@ export function joinCommand(
   options: JoinCommandOptions = {},
 ): JoinCommand {
   const role = options.role ?? 'agent';
+  if (server.rootless)
+    throw new Error(
+      `${server.nodeName} runs K3s rootless: its networking is detached from the host, so no machine can join it (K3s does not support multi-node rootless clusters). Install a cluster as root to add machines.`,
+    );
   if (options.ttl !== undefined && (!TTL.test(options.ttl) || options.ttl === '')) {
     throw new Error(`“${options.ttl}” is not a duration such as 2h or 30m.`);
   }
@@ -66,7 +70,7 @@ export function joinCommand(
   }
   const url = spec.networking.endpoint
     ? httpsUrl(spec.networking.endpoint.address, endpointPort(spec))
-    : apiUrl(spec, joinAddress(server, options.facts));
+    : httpsUrl(joinAddress(server, options.facts), serverPort(spec, server));
   const naming = options.naming ?? 'flag';
   const env: Record<string, string> = { K3S_URL: url };
   const args: string[] = [role];

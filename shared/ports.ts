@@ -6,7 +6,9 @@
 import type { NodeRole } from './checks/types';
 import type { HostFacts } from './facts';
 import { cidrContains, parseCidr, splitCidrList } from './spec/cidr';
+import { serverPort } from './spec/listener';
 import { nodeAddress, usesEmbeddedEtcd, type FactsByNode } from './spec/model';
+import { reachableApiPort } from './spec/rootless';
 import { DEFAULT_API_PORT, type ClusterSpec, type FlannelBackend, type NodeSpec } from './spec/schema';
 
 /** Who may connect: other servers, every node, the people using the cluster (plus nodes), or anyone. */
@@ -56,6 +58,7 @@ export function parsePortRange(text: string): { from: number; to: number } | nul
 
 /** What of a cluster decides which flows it needs. */
 export interface FlowShape {
+  /** The cluster's API port: a server without a port of its own listens there. */
   apiPort: number;
   flannelBackend: FlannelBackend;
   /** Pods get IPv6 addresses (WireGuard then needs 51821/udp too). */
@@ -68,7 +71,8 @@ export interface FlowShape {
 export function flowShape(spec: ClusterSpec): FlowShape {
   const net = spec.networking;
   return {
-    apiPort: net.apiPort,
+    // the port really reachable from the other machines (a rootless server's host port)
+    apiPort: reachableApiPort(spec),
     flannelBackend: net.flannelBackend,
     ipv6Pods: splitCidrList(net.clusterCidr).some((c) => parseCidr(c)?.family === 6),
     embeddedEtcd: usesEmbeddedEtcd(spec),
@@ -162,19 +166,37 @@ export const FLOW_TABLE: readonly FlowDef[] = [
   })),
 ];
 
-/** The inbound rules a node of `role` needs, in the table's order. */
-export function portsFor(shape: FlowShape, role: NodeRole): PortRule[] {
+/** The inbound rules a node of `role` needs, in the table's order; `apiPort`: a server's own port. */
+export function portsFor(shape: FlowShape, role: NodeRole, apiPort: number = shape.apiPort): PortRule[] {
+  const own = apiPort === shape.apiPort ? shape : { ...shape, apiPort };
   return FLOW_TABLE.flatMap((def) => {
-    const ports = def.ports(shape);
+    const ports = def.ports(own);
     if (!ports || (def.into === 'servers' && role !== 'server')) return [];
     const { id, protocol, peers, reason, when } = def;
     return [{ id, ...ports, protocol, peers, reason, when }];
   });
 }
 
-/** The inbound rules `node` needs, in a stable order. */
+/** The inbound rules `node` needs, in a stable order: a server's API on its own port. */
 export function requiredPorts(spec: ClusterSpec, node: NodeSpec): PortRule[] {
-  return portsFor(flowShape(spec), node.role);
+  return portsFor(flowShape(spec), node.role, node.role === 'server' ? serverPort(spec, node) : undefined);
+}
+
+/** A node as the flows see it: its name, role, and (a server) the port its API is reached on. */
+export interface FlowNode {
+  id: string;
+  role: NodeRole;
+  /** A server's own API port; the shape's when absent. */
+  apiPort?: number;
+}
+
+/** The cluster's nodes for `nodeFlows`, each server with its own API port. */
+export function flowNodes(spec: ClusterSpec): FlowNode[] {
+  return spec.nodes.map((n) => ({
+    id: n.nodeName,
+    role: n.role,
+    ...(n.role === 'server' ? { apiPort: serverPort(spec, n) } : {}),
+  }));
 }
 
 /** One flow between two nodes of the cluster. */
@@ -185,10 +207,10 @@ export interface NodeFlow {
 }
 
 /** Every node-to-node flow the cluster needs: into each node, from each peer its rules admit. */
-export function nodeFlows(nodes: readonly { id: string; role: NodeRole }[], shape: FlowShape): NodeFlow[] {
+export function nodeFlows(nodes: readonly FlowNode[], shape: FlowShape): NodeFlow[] {
   const flows: NodeFlow[] = [];
   for (const to of nodes) {
-    for (const rule of portsFor(shape, to.role)) {
+    for (const rule of portsFor(shape, to.role, to.apiPort)) {
       for (const from of nodes) {
         if (from.id === to.id || (rule.peers === 'servers' && from.role !== 'server')) continue;
         flows.push({ from: from.id, to: to.id, rule });

@@ -31,7 +31,8 @@ export class ClusterStepPage {
   }
 
   listenerField(
-    what: 'Bind address' | 'Advertise address' | 'Advertise port' | 'TLS names' | 'External IP',
+    what:
+      'Bind address' | 'Advertise address' | 'Listen port' | 'Advertise port' | 'TLS names' | 'External IP',
     machine: string,
   ): Locator {
     return this.page.getByLabel(`${what} of ${machine}`, { exact: true });

@@ -1,5 +1,6 @@
 import { adoptAndSave } from '../day-two/adopt-saved';
 import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Front } from '../../shared/contract';
 import { AppError } from '../../shared/errors';
 import { readAirgapFolder } from '../engine/airgap-folder';
@@ -106,7 +107,10 @@ export function createBackend(options: BackendOptions): Backend {
     env: process.env,
     onEvent: (event) => hub.emit('run:event', event),
   });
-  const fleet = new FleetService(() => ({ hosts, pool: hosts.pool, service: runs, logger }));
+  const fleet = new FleetService(
+    () => ({ hosts, pool: hosts.pool, service: runs, logger }),
+    () => join(options.dataDir, 'handout'),
+  );
   const handlers: Handlers = {
     'app:info': () =>
       Promise.resolve({
@@ -203,6 +207,10 @@ export function createBackend(options: BackendOptions): Backend {
     'fleet:dashboard': () => settle(() => fleet.dashboard()),
     'fleet:retry': (input, ctx) => fleet.retry(input, ctx.signal),
     'fleet:cancel': () => settle(() => fleet.cancel()),
+    'fleet:fixes': (input, ctx) => fleet.fixes(input, ctx.signal),
+    'fleet:handout': (input, ctx) => fleet.handout(input, ctx.signal),
+    'fleet:handoutFile': (input) => settle(() => fleet.handoutFile(input)),
+    'fleet:reset': (input, ctx) => fleet.reset(input, ctx.signal),
   };
   const dispatcher = createDispatcher({ handlers, logger });
   logger.info('app', `back end started (${options.front} front, version ${options.version})`);

@@ -11,7 +11,7 @@ import { stringify } from 'yaml';
 import { runChecks } from '../../shared/checks';
 import { buildPlan, planToText } from '../../shared/plan';
 import { redactFile, redactValue } from '../../shared/redact';
-import { formatIssue, type ClusterSpec, type FactsByNode } from '../../shared/spec';
+import { formatIssue, listenPort, type ClusterSpec, type FactsByNode } from '../../shared/spec';
 import type { HostRunner } from '../engine/host-runner';
 import { collectHost, type HostSections } from './collect';
 import { tarGz, type TarEntry } from './tar';
@@ -60,7 +60,12 @@ export async function createBundle(request: BundleRequest): Promise<string> {
   add('spec.yaml', stringify(redactValue(spec, secrets)));
   add('facts.json', `${JSON.stringify(redactValue(facts, secrets), null, 2)}\n`);
   const checks = runChecks({
-    hosts: spec.nodes.map((n) => ({ id: n.nodeName, role: n.role, facts: facts[n.nodeName] ?? null })),
+    hosts: spec.nodes.map((n) => ({
+      id: n.nodeName,
+      role: n.role,
+      facts: facts[n.nodeName] ?? null,
+      ...(n.role === 'server' ? { apiPort: listenPort(spec, n) } : {}),
+    })),
     apiPort: spec.networking.apiPort,
   });
   add('checks.json', `${JSON.stringify(checks, null, 2)}\n`);

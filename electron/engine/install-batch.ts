@@ -10,6 +10,7 @@ import {
   placeFileCommand,
   sameFileCommand,
   type BatchPart,
+  type HostCheck,
   type PlanAction,
 } from '../../shared/plan';
 import { shJoin } from '../../shared/shell';
@@ -99,9 +100,28 @@ export function batchable(actions: readonly PlanAction[], from: number, files: S
   const fits = (i: number) =>
     ['exec', 'write-file'].includes(actions[i]?.kind ?? '') ||
     (actions[i]?.kind === 'upload' && files.has(i));
-  while (end < actions.length && fits(end)) end++;
-  if (end > from && actions[end]?.kind === 'wait-for') end++;
+  // A batch runs as root when one part needs it: parts that must run as the user start another.
+  const side = (i: number) => {
+    const a = actions[i] as PlanAction;
+    return needsUser(a) ? 'user' : needsRoot(a) ? 'root' : null;
+  };
+  let runsAs: 'user' | 'root' | null = null;
+  const sameSide = (i: number) => {
+    const s = side(i);
+    if (s && runsAs && s !== runsAs) return false;
+    runsAs ??= s;
+    return true;
+  };
+  while (end < actions.length && fits(end) && sameSide(end)) end++;
+  if (end > from && end < actions.length && actions[end]?.kind === 'wait-for' && sameSide(end)) end++;
   return end - from;
+}
+
+function needsUser(action: PlanAction): boolean {
+  return (
+    (action.kind === 'exec' && action.asUser === true) ||
+    (action.kind === 'wait-for' && action.check.asUser === true)
+  );
 }
 
 function batchPart(action: PlanAction, secrets: RunMemory['secrets'], file: SentFile | undefined): BatchPart {
@@ -229,17 +249,16 @@ wait`;
  * row (the verify step's: every node Ready, CoreDNS, …; read-only, so the run may ask it early,
  * see EngineRun); else null.
  */
-export function waitsAtOnceCheck(
-  actions: readonly PlanAction[],
-  from: number,
-): { command: string; sudo: boolean } | null {
-  const checks: { command: string; sudo: boolean }[] = [];
+export function waitsAtOnceCheck(actions: readonly PlanAction[], from: number): HostCheck | null {
+  const checks: HostCheck[] = [];
   for (let i = from; i < actions.length; i++) {
     const action = actions[i];
     if (action?.kind !== 'wait-for') break;
     checks.push(action.check);
   }
   if (checks.length < 2) return null;
+  // root's and the user's checks are not run in one shell
+  if (checks.some((c) => c.asUser) && checks.some((c) => c.sudo)) return null;
   return {
     command: shJoin(['sh', '-c', WAITS_SIDE_BY_SIDE, 'k3s-wizard-waits', ...checks.map((c) => c.command)]),
     sudo: checks.some((c) => c.sudo),

@@ -10,7 +10,13 @@ import {
   type PortPath,
 } from '../../shared/checks/connectivity';
 import { flowShape } from '../../shared/ports';
-import { nodeAddress, type ClusterSpec, type FactsByNode, type NodeSpec } from '../../shared/spec';
+import {
+  nodeAddress,
+  serverPort,
+  type ClusterSpec,
+  type FactsByNode,
+  type NodeSpec,
+} from '../../shared/spec';
 import { testConnectivity, type TestNode } from '../probe/connectivity';
 import type { SessionPool } from '../ssh/pool';
 
@@ -25,10 +31,11 @@ export interface ReachableRequest {
   windowMs?: number;
 }
 
-function testNode(node: NodeSpec, facts: FactsByNode): TestNode {
+function testNode(spec: ClusterSpec, node: NodeSpec, facts: FactsByNode): TestNode {
   return {
     id: node.nodeName,
     role: node.role,
+    ...(node.role === 'server' ? { apiPort: serverPort(spec, node) } : {}),
     target: { host: node.address, port: node.port, user: node.user },
     address: nodeAddress(node, facts[node.nodeName]) ?? node.address,
   };
@@ -43,7 +50,7 @@ export async function clusterFlowResults(request: {
   windowMs?: number;
 }): Promise<{ results: ConnectivityResult[]; blocked: string | null }> {
   const { spec, facts } = request;
-  const nodes = spec.nodes.map((n) => testNode(n, facts));
+  const nodes = spec.nodes.map((n) => testNode(spec, n, facts));
   const results = await testConnectivity({
     pool: request.pool,
     nodes,
@@ -73,7 +80,7 @@ export async function reachable(request: ReachableRequest): Promise<Connectivity
   const tested = known.length
     ? await testConnectivity({
         pool: request.pool,
-        nodes: [to, ...peers].map((n) => testNode(n, facts)),
+        nodes: [to, ...peers].map((n) => testNode(spec, n, facts)),
         paths: known,
         // One listener on `host`, one probe exec per peer (each session queues its own channels).
         ...(request.windowMs ? { windowMs: request.windowMs } : {}),

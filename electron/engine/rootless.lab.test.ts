@@ -1,19 +1,40 @@
 // #19.4 on the lab's hosts, through `apply`: a rootless server is checked before anything runs.
 // On a pure cgroup v2 host the checks find what the login user lacks (Debian delegates only
-// cpu, memory and pids) and name the fixes; once the fixes are applied the same checks pass.
-// On a hybrid cgroup host the run is refused, saying why and what to change.
+// cpu, memory and pids) and name the fixes; once the fixes are applied the same `apply` installs
+// K3s rootless (the user unit k3s-rootless as the login user), the real kubectl on this computer
+// sees the node Ready through the kubeconfig apply wrote (at the host port 16443), a re-run
+// changes nothing, and uninstall takes the user unit away. On a hybrid cgroup host the run is
+// refused, saying why and what to change.
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { down, ensureMirror, exec, up, type LabHost } from '../../e2e/lab/index';
-import { apply, clusterFile } from '../../test-support/engine/lab';
+import { runCli } from '../cli/program';
+import { down, ensureMirror, exec, mirror, up, type LabHost } from '../../e2e/lab/index';
+import { fixRootless } from '../../e2e/lab/uidmap';
+import { apply, clusterFile, type ClusterFile } from '../../test-support/engine/lab';
 
+const run = promisify(execFile);
 const SPECS = [
   { name: 'rlv2', arch: 'amd64' as const, firewall: 'none' as const },
   { name: 'rlhyb', arch: 'amd64' as const, firewall: 'none' as const, cgroup: 'hybrid' as const },
 ];
 const names = SPECS.map((s) => s.name);
 let hosts: LabHost[] = [];
+
+async function uninstall(cluster: ClusterFile) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(['uninstall', cluster.file, '--yes', '--accept-new-host-keys', '--plain'], {
+    stdout: (t) => out.push(t),
+    stderr: (t) => err.push(t),
+    env: cluster.env,
+    untilInterrupted: () => new Promise(() => undefined),
+  });
+  return { code, stdout: out.join(''), stderr: err.join('') };
+}
 
 function rootlessCluster(name: string, host: LabHost) {
   const cluster = clusterFile(name, [{ host, role: 'server' }]);
@@ -34,7 +55,7 @@ afterAll(async () => {
 });
 
 describe('rootless servers', () => {
-  it('pure cgroup v2: the checks name what is missing, and pass once the fixes are applied', async () => {
+  it('pure cgroup v2: the checks name what is missing; once fixed, apply installs K3s rootless as the user', async () => {
     const cluster = rootlessCluster('rlok', hosts[0]!);
     const first = await apply(cluster);
     expect(first.code).not.toBe(0);
@@ -49,29 +70,95 @@ describe('rootless servers', () => {
     // nothing ran on the host
     expect((await exec('rlv2', ['test', '-e', '/usr/local/bin/k3s'])).code).not.toBe(0);
 
-    // the fixes, as the user runs them
-    for (const command of [
-      "mkdir -p /etc/systemd/system/user@.service.d && printf '[Service]\\nDelegate=cpu cpuset io memory pids\\n' > /etc/systemd/system/user@.service.d/delegate.conf && systemctl daemon-reload",
-      'loginctl enable-linger lab',
-      'apt-get install -y uidmap >/dev/null 2>&1 || test -x /usr/bin/newuidmap',
-    ])
-      await exec('rlv2', ['sh', '-c', command]);
-    const uidmap =
-      (await exec('rlv2', ['sh', '-c', 'command -v newuidmap && command -v newgidmap'])).code === 0;
+    // the fixes, as the user runs them (the delegation, lingering and newuidmap the checks named)
+    await fixRootless('rlv2');
 
     const second = await apply(cluster);
     const after = second.stdout + second.stderr;
     expect(after).not.toContain('systemd delegates');
     expect(after).not.toContain('Lingering is off');
-    if (uidmap) {
-      expect(after).toContain('rlv2 meets every requirement of rootless K3s');
-      expect(after).toContain('k3s-wizard does not install rootless servers yet');
-    } else {
-      // no package mirror reachable from the host: the one check left is newuidmap's
-      expect(after).toContain('newuidmap and newgidmap are missing');
-    }
-    expect(second.code).not.toBe(0);
-  }, 600_000);
+    expect(after).not.toContain('newuidmap and newgidmap are missing');
+    expect(second.code, after).toBe(0);
+
+    // K3s runs as lab, from the user unit, with its files in lab's home
+    const unit = await exec('rlv2', ['cat', '/home/lab/.config/systemd/user/k3s-rootless.service']);
+    expect(unit.stdout).toContain(
+      'ExecStart=/usr/local/bin/k3s server --rootless --snapshotter=native --config=%h/.config/k3s/config.yaml',
+    );
+    const files = await exec('rlv2', [
+      'stat',
+      '-c',
+      '%U %a %n',
+      '/home/lab/.config/k3s/config.yaml',
+      '/home/lab/.kube/k3s.yaml',
+      '/home/lab/.rancher/k3s/server/token',
+    ]);
+    expect(files.stdout.trim().split('\n')).toEqual([
+      'lab 600 /home/lab/.config/k3s/config.yaml',
+      'lab 600 /home/lab/.kube/k3s.yaml',
+      'lab 600 /home/lab/.rancher/k3s/server/token',
+    ]);
+    const ps = await exec('rlv2', ['sh', '-c', "ps -eo user:16,args | grep '[k]3s server'"]);
+    expect(
+      ps.stdout
+        .trim()
+        .split('\n')
+        .map((l) => l.split(/\s+/)[0]),
+    ).toEqual(['lab']);
+    // the root service the install script wrote is not enabled; nothing of K3s in /var/lib/rancher
+    expect((await exec('rlv2', ['systemctl', 'is-enabled', 'k3s'])).stdout.trim()).not.toBe('enabled');
+    expect((await exec('rlv2', ['test', '-e', '/var/lib/rancher/k3s/server'])).code).not.toBe(0);
+    // the host binds the API at 16443 (6443 + 10000), not 6443
+    const ports = (await exec('rlv2', ['ss', '-Htln'])).stdout;
+    expect(ports).toMatch(/:16443\s/);
+    expect(ports).not.toMatch(/:6443\s/);
+    // a root run of the same binary is refused, as K3s refuses it
+    const asRoot = await exec('rlv2', ['/usr/local/bin/k3s', 'server', '--rootless']);
+    expect(asRoot.code).not.toBe(0);
+    expect(asRoot.stderr).toContain('rootless mode is not supported when running as root');
+
+    // the real kubectl on this computer, through the kubeconfig apply wrote
+    const kubeconfig = cluster.env.KUBECONFIG as string;
+    expect(readFileSync(kubeconfig, 'utf8')).toContain(`server: https://${hosts[0]!.address}:16443`);
+    const table = await run(
+      'kubectl',
+      [
+        '--kubeconfig',
+        kubeconfig,
+        '--context',
+        'rlok',
+        '--cache-dir',
+        join(cluster.dir, 'kcache'),
+        'get',
+        'nodes',
+      ],
+      { env: { ...process.env, HOME: cluster.env.HOME } },
+    );
+    expect(
+      table.stdout
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((l) => l.split(/\s+/).slice(0, 2).join(' ')),
+    ).toEqual(['rlv2 Ready']);
+
+    // a re-run changes nothing
+    const again = await apply(cluster);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toContain('Nothing changed: cluster rlok already matches the spec');
+    expect(again.stdout).toMatch(/\[rlv2\] ✓ Install K3s server rootless.*: already done/);
+
+    // uninstall takes the user unit and K3s's files away
+    const gone = await uninstall(cluster);
+    expect(gone.code, gone.stdout + gone.stderr).toBe(0);
+    const left = await exec('rlv2', [
+      'sh',
+      '-c',
+      'ls -d /home/lab/.config/systemd/user/k3s-rootless.service /home/lab/.rancher/k3s /home/lab/.kube/k3s.yaml /usr/local/bin/k3s 2>/dev/null; pgrep -f "[k]3s server" || true',
+    ]);
+    expect(left.stdout.trim()).toBe('');
+    expect(existsSync(kubeconfig) ? readFileSync(kubeconfig, 'utf8') : '').not.toContain('rlok');
+  }, 900_000);
 
   it('hybrid cgroups: refused before install, saying why and what to change', async () => {
     const cluster = rootlessCluster('rlno', hosts[1]!);
@@ -83,6 +170,21 @@ describe('rootless servers', () => {
     );
     expect(text).toContain('systemd.unified_cgroup_hierarchy=1');
     expect((await exec('rlhyb', ['test', '-e', '/usr/local/bin/k3s'])).code).not.toBe(0);
+
+    // and K3s itself (the stand-in) refuses there as the docs say, run by hand as the user
+    const m = mirror();
+    const url = `${m.githubUrl}/download/${m.versions[0]}/k3s`;
+    const got = await exec('rlhyb', [
+      'sh',
+      '-c',
+      'if command -v curl >/dev/null; then curl -sfL "$1" -o /tmp/k3s; else wget -qO /tmp/k3s "$1"; fi && chmod 755 /tmp/k3s',
+      'fetch',
+      url,
+    ]);
+    expect(got.code, got.stderr).toBe(0);
+    const byHand = await exec('rlhyb', ['su', '-', 'lab', '-c', '/tmp/k3s server --rootless']);
+    expect(byHand.code).not.toBe(0);
+    expect(byHand.stderr).toContain('failed to setup cgroup2');
   }, 600_000);
 
   it('a rootless server with agents is refused: they could not join it', async () => {

@@ -9,6 +9,7 @@
 import { join } from 'node:path';
 import { AppError } from '../../shared/errors';
 import { clusterName, nodeNameFor, type FleetCluster } from '../../shared/fleet/assign';
+import { handoutNamespaces, type HandoutPer } from '../../shared/fleet/handout';
 import type { Preset } from '../../shared/fleet/preset';
 import { joinCommand, renderJoinCommand } from '../../shared/join';
 import { shJoin } from '../../shared/shell';
@@ -22,13 +23,6 @@ import { runnerFor, type FleetContext } from './fleet';
 const K3S = '/usr/local/bin/k3s';
 const SERVER_CA = '/var/lib/rancher/k3s/server/tls/server-ca.crt';
 const SA = 'student';
-
-export function studentNamespaces(preset: Preset): string[] {
-  return Array.from(
-    { length: preset.handout.studentsPerCluster },
-    (_, i) => `${preset.handout.namespacePrefix}-${i + 1}`,
-  );
-}
 
 /** Namespace, service account, Role and RoleBinding of each student: one List for `kubectl apply`. */
 export function studentManifest(namespaces: string[]): unknown {
@@ -61,6 +55,8 @@ export interface ClusterHandout {
   cluster: string;
   kubeconfigs: { namespace: string; path: string }[];
   joinFile: string;
+  /** The node name the join command gives the next machine. */
+  joinNode: string;
   expiresIn: string;
 }
 
@@ -77,6 +73,10 @@ export async function handOut(
     dir: string;
     facts?: HostFacts | null;
     signal?: AbortSignal;
+    /** A kubeconfig per student (the preset's count; the default) or one the group shares. */
+    per?: HandoutPer;
+    /** The tokens' lifetime; the preset's when absent. */
+    ttl?: string;
   },
 ): Promise<ClusterHandout> {
   const { spec, preset } = options;
@@ -101,8 +101,8 @@ export async function handOut(
       );
     return lastLine(r);
   };
-  const namespaces = studentNamespaces(preset);
-  const ttl = preset.handout.ttl;
+  const namespaces = handoutNamespaces(preset, options.cluster.group, options.per ?? 'student');
+  const ttl = options.ttl ?? preset.handout.ttl;
   const out = join(options.dir, spec.name);
   const address = kubeconfigAddress(spec) ?? server.address;
   const kubeconfigs: ClusterHandout['kubeconfigs'] = [];
@@ -171,5 +171,5 @@ export async function handOut(
       '',
     ].join('\n'),
   );
-  return { cluster: spec.name, kubeconfigs, joinFile, expiresIn: ttl };
+  return { cluster: spec.name, kubeconfigs, joinFile, joinNode: next, expiresIn: ttl };
 }

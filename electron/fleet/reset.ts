@@ -5,12 +5,12 @@
  */
 import pLimit from 'p-limit';
 import { AppError } from '../../shared/errors';
+import { resetNamespacesOf } from '../../shared/fleet/handout';
 import type { Preset } from '../../shared/fleet/preset';
 import type { RunEvent, RunSnapshot } from '../../shared/run';
 import { shJoin } from '../../shared/shell';
 import { firstServer, type ClusterSpec } from '../../shared/spec';
 import { runnerFor, type FleetContext } from './fleet';
-import { studentNamespaces } from './handout';
 
 const K3S = '/usr/local/bin/k3s';
 
@@ -98,14 +98,19 @@ export async function uninstallFleet(
   );
 }
 
-/** Deletes the students' namespaces (and with them what they made), cluster by cluster. */
+/**
+ * Deletes the students' namespaces (and with them what they made), cluster by cluster: those of
+ * a kubeconfig per student and the one a group shares, whichever the hand-out made.
+ */
 export async function resetNamespaces(
   ctx: FleetContext,
   options: { specs: ClusterSpec[]; preset: Preset },
 ): Promise<ResetResult[]> {
-  const namespaces = studentNamespaces(options.preset);
+  const prefix = `${options.preset.name}-`;
   return Promise.all(
     options.specs.map(async (spec): Promise<ResetResult> => {
+      const group = spec.name.startsWith(prefix) ? spec.name.slice(prefix.length) : spec.name;
+      const namespaces = resetNamespacesOf(options.preset, group);
       const server = firstServer(spec);
       if (!server) throw new AppError('INVALID_INPUT', `${spec.name} has no server.`);
       const runner = runnerFor(ctx.pool, server);

@@ -243,3 +243,83 @@ describe('the classroom build on the back end', () => {
     expect(t.hosts.probe).toHaveBeenCalledWith({ host: '10.0.0.1', port: 2200, user: 'teacher' }, undefined);
   });
 });
+
+describe('fixes, hand-outs and resets on the back end', () => {
+  const cloned = (host: string) =>
+    makeFacts(host, { hostname: 'raspberrypi', machineId: '0123456789abcdef0123456789abcdef' });
+
+  it('says what the fixes will change; applied, it fixes then checks every machine again', async () => {
+    const t = setup();
+    let fixed = false;
+    t.hosts.probe.mockImplementation((ref: { host: string }) => {
+      t.probed.push(ref.host);
+      if (!fixed) return Promise.resolve(cloned(ref.host));
+      const name = { '10.0.0.1': 'pi-a-1', '10.0.0.2': 'pi-a-2', '10.0.0.3': 'pi-b-1', '10.0.0.4': 'pi-b-2' }[
+        ref.host
+      ];
+      return Promise.resolve(makeFacts(ref.host, { hostname: name, machineId: `${ref.host}-id` }));
+    });
+    const planned = await t.fleet.fixes({ ...request(), apply: false });
+    expect(planned.status).toBe('planned');
+    expect(planned.changes.map((c) => c.host)).toEqual(['pi-a-1', 'pi-a-2', 'pi-b-1', 'pi-b-2']);
+    expect(planned.changes[1]?.changes[0]).toBe('host name raspberrypi → pi-a-2');
+    expect(planned.changes[1]?.changes[1]).toMatch(/^new machine ID/);
+    expect(planned.changes[0]?.changes.join()).not.toContain('machine ID');
+    expect(t.started).toEqual([]);
+
+    // The fix run ends well, and the machines then report their new names and ids.
+    const service = (t.fleet as unknown as { ctx: () => FleetContext }).ctx().service as unknown as {
+      start: (r: unknown) => { run: { snapshot: RunSnapshot }; done: Promise<RunSnapshot> };
+    };
+    const start = service.start.bind(service);
+    service.start = (r) => {
+      const started = start(r);
+      t.finish();
+      fixed = true;
+      return { ...started, done: Promise.resolve(started.run.snapshot) };
+    };
+    const applied = await t.fleet.fixes({ ...request(), apply: true });
+    expect(t.started.map((s) => s.cluster)).toEqual(['class']);
+    expect(applied).toMatchObject({ status: 'fixed', remaining: [], failed: [], problems: {} });
+    expect(applied.changes).toHaveLength(4);
+  });
+
+  it('changes nothing while a machine cannot be checked (it could be a clone of another)', async () => {
+    const t = setup({ unreachable: new Set(['10.0.0.2']) });
+    const r = await t.fleet.fixes({ ...request(), apply: true });
+    expect(r.status).toBe('planned');
+    expect(r.problems).toEqual({ 'pi-a-2': '10.0.0.2: connection refused' });
+    expect(t.started).toEqual([]);
+  });
+
+  it('refuses fixes, a hand-out or a reset while the build goes on, and names unknown clusters', async () => {
+    const t = setup({ failing: { 'class-b': 'pi-b-2' } });
+    await t.fleet.build(request());
+    await expect(t.fleet.fixes({ ...request(), apply: true })).rejects.toThrow(
+      'A classroom build is still going: wait for it to end, or stop it first, then fix the machines.',
+    );
+    await expect(t.fleet.handout({ ...request(), per: 'student' })).rejects.toThrow('then hand out access');
+    await expect(t.fleet.reset({ ...request(), what: 'uninstall' })).rejects.toThrow('then reset');
+    t.finish();
+    await expect(t.fleet.handout({ ...request(), per: 'student' })).rejects.toThrow(
+      'class-b is not built yet: build or retry it first, then hand out access.',
+    );
+    await expect(t.fleet.reset({ ...request(), what: 'namespaces', only: ['class-z'] })).rejects.toThrow(
+      'No cluster class-z; the clusters are class-a, class-b.',
+    );
+    expect(() => t.fleet.handoutFile({ cluster: 'class-a', file: 'student-1.kubeconfig' })).toThrow(
+      'The last hand-out has no file student-1.kubeconfig for class-a: hand out access again.',
+    );
+  });
+
+  it('hands out or resets nothing when a machine it needs cannot be checked', async () => {
+    const t = setup({ unreachable: new Set(['10.0.0.3']) });
+    await expect(t.fleet.handout({ ...request(), per: 'group' })).rejects.toThrow(
+      '1 machines could not be checked, so nothing was done (hand out access): pi-b-1: 10.0.0.3: connection refused',
+    );
+    await expect(t.fleet.reset({ ...request(), what: 'uninstall' })).rejects.toThrow(
+      'could not be checked, so nothing was done (reset)',
+    );
+    expect(t.started).toEqual([]);
+  });
+});

@@ -188,7 +188,7 @@ export class HostsService {
 
   async connectivity(
     input: {
-      nodes: (HostRef & { id: string; role: 'server' | 'agent'; address: string })[];
+      nodes: (HostRef & { id: string; role: 'server' | 'agent'; address: string; apiPort?: number })[];
       signal?: AbortSignal;
     } & ConnectivityShape,
   ): Promise<ConnectivityResult[]> {
@@ -196,6 +196,7 @@ export class HostsService {
       id: n.id,
       role: n.role,
       address: n.address,
+      ...(n.apiPort !== undefined ? { apiPort: n.apiPort } : {}),
       target: this.target(n),
     }));
     const results = await testConnectivity({ ...input, pool: this.pool, nodes });

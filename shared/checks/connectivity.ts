@@ -8,6 +8,8 @@ export type Proto = 'tcp' | 'udp';
 export interface ConnectivityNode {
   id: string;
   role: NodeRole;
+  /** A server's own API port (`https-listen-port`); the shape's when absent. */
+  apiPort?: number;
 }
 
 export interface PortPath {

@@ -358,7 +358,7 @@ export function hostChecks(host: CheckHost, input: CheckInput): Check[] {
     cpus(f, host),
     disk(f),
     clock(f, input),
-    apiPort(f, host, input.apiPort ?? 6443),
+    apiPort(f, host, host.apiPort ?? input.apiPort ?? 6443),
     existingK3s(f),
     selinux(f),
     iptables(f),

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { makeFacts, makeSpec, node } from '../../test-support/shared/spec';
-import { buildPlan } from '../plan';
+import { buildPlan, buildUninstallPlan, readyCheckNodes } from '../plan';
+import { requiredPorts } from '../ports';
 import { parseFacts } from '../probe/parse';
 import { rootlessHostPort, validateSpec } from '../spec';
 import { rootlessChecks } from './rootless';
@@ -58,7 +59,7 @@ describe('rootless servers', () => {
     ]);
   });
 
-  it('the plan refuses a server whose machine cannot run rootless, then one that can (not installed yet)', () => {
+  it('the plan refuses a server whose machine cannot run rootless, then installs one that can as its user', () => {
     const spec = makeSpec([node('s1', '10.0.0.1', 'server', { rootless: true })]);
     const hybrid = buildPlan(spec, {
       s1: makeFacts('10.0.0.1', { cgroup: { version: 1, memory: true, hybrid: true }, rootless: ready }),
@@ -72,9 +73,69 @@ describe('rootless servers', () => {
       ) as unknown,
     ]);
     const fine = buildPlan(spec, { s1: makeFacts('10.0.0.1', { rootless: ready }) });
-    expect(fine.ok ? [] : fine.issues.filter((i) => i.severity === 'error').map((i) => i.message)).toEqual([
-      expect.stringContaining('s1 meets every requirement of rootless K3s') as unknown,
+    expect(fine.ok ? [] : fine.issues.filter((i) => i.severity === 'error').map((i) => i.message)).toEqual(
+      [],
+    );
+    if (!fine.ok) return;
+    const install = fine.plan.steps.find((s) => s.id === 'install:s1')!;
+    const actions = install.actions.map((a) => `${a.kind === 'exec' && a.sudo ? 'root' : 'user'}: ${a.what}`);
+    expect(actions).toEqual([
+      'user: check the free disk space K3s needs',
+      'root: create k3s-wizard’s folder',
+      expect.stringMatching(/^root: download the install script/) as unknown,
+      'root: install the K3s binary with the install script (its root service is not enabled)',
+      'user: write the K3s settings to ~/.config/k3s/config.yaml (0600, as pi)',
+      'user: write the user unit ~/.config/systemd/user/k3s-rootless.service (fuse-overlayfs where installed, else the native snapshotter)',
+      'user: enable and start k3s-rootless as pi (systemctl --user)',
+      'user: wait until the Kubernetes API answers on https://127.0.0.1:16443',
     ]);
+    const script = install.actions[3]!;
+    expect(script.kind === 'exec' && script.command).toMatch(
+      /^env INSTALL_K3S_EXEC=server .*INSTALL_K3S_SKIP_ENABLE=true sh \/var\/lib\/k3s-wizard\/install\.sh$/,
+    );
+    const unit = install.actions[5]!;
+    expect(unit.kind === 'exec' && unit.command).toContain(
+      'ExecStart=/usr/local/bin/k3s server --rootless --snapshotter=fuse-overlayfs --config=%h/.config/k3s/config.yaml',
+    );
+    expect(unit.kind === 'exec' && unit.command).toContain('--snapshotter=native');
+    expect(install.alreadyDone).toMatchObject({ sudo: false });
+    expect(install.alreadyDone?.command).toContain('systemctl --user is-active --quiet');
+    // the host address is in the certificate: the node IP is the namespace's own
+    const config = install.actions[4]!;
+    expect(
+      config.kind === 'exec' && config.stdin?.map((p) => ('text' in p ? p.text : '')).join(''),
+    ).toContain('tls-san:\n  - 10.0.0.1\n');
+    // kubeconfig from the user's home, pointing at the port the host binds
+    const creds = fine.plan.steps.find((s) => s.id === 'credentials:kubeconfig')!;
+    expect(creds.actions).toMatchObject([
+      { kind: 'read-secret', path: '~/.kube/k3s.yaml', sudo: false },
+      { kind: 'save-kubeconfig', server: 'https://10.0.0.1:16443' },
+    ]);
+    // verify as the user, through the same kubeconfig and port
+    const verify = fine.plan.steps.find((s) => s.id === 'verify:cluster')!;
+    for (const a of verify.actions) {
+      expect(a).toMatchObject({ kind: 'wait-for', check: { sudo: false } });
+      expect(a.kind === 'wait-for' && a.check.command).toContain('https://127.0.0.1:16443');
+    }
+    expect(
+      readyCheckNodes(verify.actions[0]!.kind === 'wait-for' ? verify.actions[0]!.check.command : ''),
+    ).toEqual(['s1']);
+    // the firewall opens the port that is reachable, and removal knows the user unit
+    expect(requiredPorts(spec, spec.nodes[0]!).find((r) => r.id === 'api')).toMatchObject({
+      from: 16443,
+      to: 16443,
+    });
+    const remove = buildUninstallPlan(spec).steps.find((s) => s.id === 'uninstall:s1')!;
+    expect(remove.actions[0]).toMatchObject({ kind: 'exec', sudo: false });
+    expect(remove.actions[0]!.kind === 'exec' && remove.actions[0]!.command).toContain(
+      'systemctl --user disable --now',
+    );
+    expect(remove.alreadyDone?.command).toContain('.config/systemd/user/k3s-rootless.service');
+  });
+
+  it('refuses root as the rootless user', () => {
+    const checks = rootlessChecks(makeFacts('10.0.0.1', { rootless: { ...ready, user: 'root', uid: 0 } }));
+    expect(checks.find((c) => c.id === 'rootless-user')).toMatchObject({ status: 'fail' });
   });
 
   it('says what does not work rootless before install, and the port rules', () => {

@@ -58,6 +58,20 @@ export function rootlessChecks(f: HostFacts): Draft[] {
     });
     return out;
   }
+  if (r.user === 'root' || r.uid === 0)
+    out.push({
+      id: 'rootless-user',
+      status: 'fail',
+      title: 'Rootless: the login user',
+      reason:
+        'k3s-wizard logs in as root: rootless K3s runs as an unprivileged user and refuses root. Log in as the user who will run K3s (a member of the sudo group).',
+      fix: {
+        kind: 'command',
+        command: 'sudo adduser k3s && sudo adduser k3s sudo',
+        description:
+          'Make such a user (or use an existing one), then set it as the login user of this machine.',
+      },
+    });
   const missing = ROOTLESS_CONTROLLERS.filter((c) => !r.delegated.includes(c));
   out.push(
     missing.length === 0

@@ -46,6 +46,8 @@ export interface CheckHost {
   role: NodeRole;
   /** null when the host could not be probed (its error is reported elsewhere). */
   facts: HostFacts | null;
+  /** A server's own API port (its https-listen-port); the input's apiPort when absent. */
+  apiPort?: number;
 }
 
 export interface CheckInput {

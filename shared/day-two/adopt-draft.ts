@@ -53,6 +53,7 @@ export function draftFromAdopted(spec: ClusterSpec): { draft: ClusterDraftInput;
         {
           bindAddress: n.listener?.bindAddress ?? '',
           advertiseAddress: n.listener?.advertiseAddress ?? '',
+          httpsListenPort: n.listener?.httpsListenPort ? String(n.listener.httpsListenPort) : '',
           advertisePort: n.listener?.advertisePort ? String(n.listener.advertisePort) : '',
           tlsSans: (n.listener?.tlsSans ?? []).join(', '),
           nodeExternalIp: n.nodeExternalIp ?? '',

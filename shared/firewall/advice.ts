@@ -5,6 +5,7 @@
  */
 import { formatPortRange, requiredPorts } from '../ports';
 import { splitCidrList } from '../spec/cidr';
+import { serverPort } from '../spec/listener';
 import type { ClusterSpec } from '../spec/schema';
 
 export interface FirewallAdvice {
@@ -21,7 +22,14 @@ export interface FirewallAdvice {
 }
 
 export function firewallAdvice(spec: ClusterSpec): FirewallAdvice {
-  const port = spec.networking.apiPort;
+  // Each server's API on its own port (the cluster's unless it has one).
+  const apiServers = spec.nodes.filter((n) => n.role === 'server');
+  const apiPorts = [...new Set(apiServers.map((n) => serverPort(spec, n)))];
+  if (!apiPorts.length) apiPorts.push(spec.networking.apiPort);
+  const apiText =
+    apiPorts.length === 1
+      ? `The API port ${apiPorts[0]}/tcp`
+      : `Each server’s API port, only on that server (${apiServers.map((n) => `${serverPort(spec, n)}/tcp on ${n.nodeName}`).join(', ')}),`;
   const cidrs = [
     ...splitCidrList(spec.networking.clusterCidr),
     ...splitCidrList(spec.networking.serviceCidr),
@@ -38,18 +46,21 @@ export function firewallAdvice(spec: ClusterSpec): FirewallAdvice {
   const nodePorts = rules.some((r) => r.id === 'node-ports');
   return {
     firewalld: [
-      `firewall-cmd --permanent --add-port=${port}/tcp`,
+      ...apiPorts.map((port) => `firewall-cmd --permanent --add-port=${port}/tcp`),
       ...cidrs.map((c) => `firewall-cmd --permanent --zone=trusted --add-source=${c}`),
       'firewall-cmd --reload',
     ],
-    ufw: [`ufw allow ${port}/tcp`, ...cidrs.map((c) => `ufw allow from ${c} to any`)],
+    ufw: [
+      ...apiPorts.map((port) => `ufw allow ${port}/tcp`),
+      ...cidrs.map((c) => `ufw allow from ${c} to any`),
+    ],
     disable: {
       firewalld: 'systemctl disable firewalld --now',
       ufw: 'ufw disable',
       risk: 'Every service on the machine (databases, admin pages, file shares) becomes reachable by anyone on its network, not only K3s; fine on a trusted home network, not elsewhere.',
     },
     instead: [
-      `The API port ${port}/tcp ${clients}.`,
+      `${apiText} ${clients}.`,
       `The pod and service networks (${cidrs.join(', ')}) as sources of the trusted zone (ufw: allowed from anywhere they come), as the documentation says.`,
       peerPorts.length
         ? `${peerPorts.join(', ')}: only from the cluster’s own machines, one rule per machine address, in the zone their traffic arrives in.`

@@ -7,7 +7,7 @@
  */
 import { pathsOf, type PortPath } from '../checks/connectivity';
 import type { FirewallKind } from '../facts';
-import { flowShape, nodeFlows } from '../ports';
+import { flowNodes, flowShape, nodeFlows } from '../ports';
 import { shJoin } from '../shell';
 import type { ClusterSpec, NodeSpec } from '../spec/schema';
 import type { FirewallCommand } from './types';
@@ -72,8 +72,7 @@ const STATE: Partial<Record<FirewallKind, string>> = {
 
 /** Every flow of the flow table into `node` from the other nodes, one path per port tested. */
 export function firewallPaths(spec: ClusterSpec, node: NodeSpec): PortPath[] {
-  const nodes = spec.nodes.map((n) => ({ id: n.nodeName, role: n.role }));
-  return pathsOf(nodeFlows(nodes, flowShape(spec)).filter((f) => f.to === node.nodeName));
+  return pathsOf(nodeFlows(flowNodes(spec), flowShape(spec)).filter((f) => f.to === node.nodeName));
 }
 
 export function firewallApplyPlan(

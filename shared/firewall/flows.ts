@@ -4,7 +4,7 @@
  * planner the install uses: a rule the planner would add is a rule missing today.
  */
 import type { HostFacts } from '../facts';
-import { flowShape, nodeFlows, requiredPorts, type PortRule, type PortRuleId } from '../ports';
+import { flowNodes, flowShape, nodeFlows, requiredPorts, type PortRule, type PortRuleId } from '../ports';
 import { firewallPolicy, type FactsByNode } from '../spec/model';
 import type { ClusterSpec, FirewallPolicy, NodeSpec } from '../spec/schema';
 import { planFirewalld } from './firewalld';
@@ -74,8 +74,7 @@ const ORDER: PortRuleId[] = [
  * the node-to-node flows and this computer to each server's API; NodePorts are left out.
  */
 export function clusterFlows(spec: ClusterSpec, facts: FactsByNode): Flow[] {
-  const nodes = spec.nodes.map((n) => ({ id: n.nodeName, role: n.role }));
-  const between = nodeFlows(nodes, flowShape(spec));
+  const between = nodeFlows(flowNodes(spec), flowShape(spec));
   const flows: Flow[] = [];
   for (const to of spec.nodes) {
     const state = firewallState(spec, to, facts[to.nodeName], facts);

@@ -18,7 +18,7 @@ const spec = ClusterSpec.shape;
 const node = NodeSpec.shape;
 
 /** A Go duration as `k3s token create --ttl` and `kubectl create token --duration` take it. */
-const Duration = z
+export const Duration = z
   .string()
   .regex(/^(\d+h)?(\d+m)?$/, { error: 'A duration is like 2h, 45m or 1h30m.' })
   .refine((d) => d !== '', { error: 'A duration is like 2h, 45m or 1h30m.' });

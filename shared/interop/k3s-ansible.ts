@@ -7,6 +7,7 @@
 import { parse, stringify } from 'yaml';
 import { shJoin } from '../shell';
 import { contextName, firstServer, kubeconfigAddress, servers, usesEmbeddedEtcd } from '../spec/model';
+import { listenPort } from '../spec/listener';
 import {
   COMPONENTS,
   DEFAULT_API_PORT,
@@ -90,7 +91,14 @@ export function exportK3sAnsible(spec: ClusterSpec): Converted<string> {
     );
   const api = kubeconfigAddress(spec) ?? firstServer(spec)?.address;
   if (api) vars.api_endpoint = api;
-  if (spec.networking.apiPort !== DEFAULT_API_PORT) vars.api_port = spec.networking.apiPort;
+  // k3s-ansible has one api_port: every server listens there, and nodes join the first at it.
+  const first = firstServer(spec);
+  const apiPort = first ? listenPort(spec, first) : spec.networking.apiPort;
+  if (apiPort !== DEFAULT_API_PORT) vars.api_port = apiPort;
+  for (const server of servers(spec).filter((s) => listenPort(spec, s) !== apiPort))
+    notes.push(
+      `k3s-ansible gives every server one api_port (${apiPort}): ${server.nodeName}’s listen port ${listenPort(spec, server)} was not carried over: k3s-ansible would make it listen on ${apiPort}.`,
+    );
   if (groupServerArgs.length) vars.extra_server_args = shJoin(groupServerArgs);
   vars.extra_agent_args = '';
   vars.cluster_context = contextName(spec);

@@ -101,19 +101,21 @@ function nodeChecks(spec: ClusterSpec, node: NodeSpec, index: number, facts: Hos
 function rootlessIssues(node: NodeSpec, index: number, f: HostFacts): SpecIssue[] {
   if (!node.rootless || node.role !== 'server') return [];
   const unmet = rootlessChecks(f).filter((c) => c.status !== 'pass');
-  if (unmet.length === 0)
-    return [
-      {
-        path: `nodes[${index}].rootless`,
-        severity: 'error',
-        message: `${node.nodeName} meets every requirement of rootless K3s (pure cgroup v2, delegation, subordinate ids, lingering, newuidmap), but k3s-wizard does not install rootless servers yet. Install it by hand as ${f.rootless?.user ?? 'the user'} (the K3s documentation’s k3s-rootless.service as a user unit), or remove rootless to install as root.`,
-      },
-    ];
-  return unmet.map((c) => ({
-    path: `nodes[${index}].rootless`,
-    severity: c.status === 'fail' ? ('error' as const) : ('warning' as const),
-    message: `${node.nodeName}: ${c.reason}${c.fix?.kind === 'command' ? ` Fix: ${c.fix.command}${c.fix.description ? ` (${c.fix.description})` : ''}` : ''}`,
-  }));
+  const issues: SpecIssue[] = [];
+  // K3s runs as the login user: the one the probe found must be the one k3s-wizard logs in as.
+  if (f.rootless && f.rootless.user !== node.user)
+    issues.push({
+      path: `nodes[${index}].user`,
+      severity: 'error',
+      message: `${node.nodeName}: the probe read the requirements of ${f.rootless.user}, but k3s-wizard logs in as ${node.user}; probe the machine again.`,
+    });
+  return issues.concat(
+    unmet.map((c) => ({
+      path: `nodes[${index}].rootless`,
+      severity: c.status === 'fail' ? ('error' as const) : ('warning' as const),
+      message: `${node.nodeName}: ${c.reason}${c.fix?.kind === 'command' ? ` Fix: ${c.fix.command}${c.fix.description ? ` (${c.fix.description})` : ''}` : ''}`,
+    })),
+  );
 }
 
 /** Checks of every probed host, and of hosts against each other (cloned SD cards). */

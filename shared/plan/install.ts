@@ -28,7 +28,7 @@ const SERVICE_ACTIVE =
 // Free MiB K3s needs, by folder (its nearest existing parent is measured): data and binaries.
 export const SPACE_NEEDED = ['/var/lib/rancher/k3s:300', '/usr/local/bin:100'];
 // Exit 28 (ENOSPC) with one line that says where and how much.
-const SPACE_CHECK = [
+export const SPACE_CHECK = [
   'for want in "$@"; do',
   '  dir=${want%:*}; need=${want##*:}; d=$dir',
   // parameter expansion only: a host whose PATH lacks dirname must not loop forever
@@ -87,9 +87,15 @@ export function nodeArch(ctx: InstallContext, target: InstallTarget): K3sArch | 
   return node.arch ?? facts?.k3sArch ?? null;
 }
 
-function airgapActions(ctx: InstallContext, target: InstallTarget, notes: string[]): PlanAction[] {
+export function airgapActions(
+  ctx: InstallContext,
+  target: InstallTarget,
+  notes: string[],
+  options: { images: boolean } = { images: true },
+): PlanAction[] {
   if (ctx.spec.install.source !== 'airgap') return [];
-  const { folder, images } = ctx.spec.install;
+  const { folder } = ctx.spec.install;
+  const images = ctx.spec.install.images && options.images;
   const arch = nodeArch(ctx, target);
   const path = `nodes[${target.index}].arch`;
   if (!arch) {

@@ -7,6 +7,7 @@ import { stringify } from 'yaml';
 import { needsBundledIptables } from '../checks/host-checks';
 import type { HostFacts } from '../facts';
 import { shJoin } from '../shell';
+import { listenPort } from '../spec/listener';
 import { contextName, systemdUnit } from '../spec/model';
 import { DEFAULT_API_PORT, DEFAULT_NODE_PORT_RANGE, type ClusterSpec, type NodeSpec } from '../spec/schema';
 import { sha256Hex } from './sha256';
@@ -50,9 +51,15 @@ export function nodeConfig(spec: ClusterSpec, node: NodeSpec, options: NodeConfi
     const net = spec.networking;
     // Values that must match on every server are written on every server, defaults included.
     const listener = node.listener;
-    const sans = [...new Set([...net.tlsSans, ...(listener?.tlsSans ?? [])])];
+    // Rootless: the node IP is the one inside K3s's namespace (10.0.2.100), so the address people
+    // reach the machine at is in the certificate only when named.
+    const reached = node.rootless
+      ? [node.address, ...(spec.kubeconfig.server ? [spec.kubeconfig.server] : [])]
+      : [];
+    const sans = [...new Set([...net.tlsSans, ...(listener?.tlsSans ?? []), ...reached])];
     if (sans.length) settings['tls-san'] = sans;
-    if (net.apiPort !== DEFAULT_API_PORT) settings['https-listen-port'] = net.apiPort;
+    const port = listenPort(spec, node);
+    if (port !== DEFAULT_API_PORT) settings['https-listen-port'] = port;
     if (listener?.bindAddress) settings['bind-address'] = listener.bindAddress;
     if (listener?.advertiseAddress) settings['advertise-address'] = listener.advertiseAddress;
     if (listener?.advertisePort !== undefined) settings['advertise-port'] = listener.advertisePort;

@@ -6,6 +6,7 @@
 import { nodeAddress, type FactsByNode } from '../spec/model';
 import type { NodeSpec } from '../spec/schema';
 import { shJoin } from '../shell';
+import { kubectlWords } from './rootless';
 import type { PlanAction } from './types';
 
 /** One line per node: name|Ready status|InternalIPs (names, statuses and addresses hold no "|"). */
@@ -36,7 +37,16 @@ EOF
 done
 [ "$missing" = 0 ]`;
 
-const HEAD = ['sh', '-c', READY_ALL, 'k3s-wizard-ready', NODE_LINES];
+// The kubectl of the first server: root's, or a rootless server's user's (shared/plan/rootless.ts).
+const head = (kubectl: string) => [
+  'sh',
+  '-c',
+  READY_ALL.replace('/usr/local/bin/k3s kubectl', kubectl),
+  'k3s-wizard-ready',
+  NODE_LINES,
+];
+// What follows the script in every such command, whichever kubectl it uses.
+const TAIL = ` ${shJoin(['k3s-wizard-ready', NODE_LINES])} `;
 
 /** How the check finds a node in the list: by its name, or (with-node-id) by host name and address. */
 function target(node: NodeSpec, facts: FactsByNode): { words: string[]; said: string } {
@@ -50,12 +60,26 @@ function target(node: NodeSpec, facts: FactsByNode): { words: string[]; said: st
   };
 }
 
-/** The one wait of the verify step for every node: Ready, all of them, by one node list each try. */
-export function readyAction(nodes: readonly NodeSpec[], facts: FactsByNode): PlanAction {
+/**
+ * The one wait of the verify step for every node: Ready, all of them, by one node list each try,
+ * read on the first server (as its user when it runs rootless).
+ */
+export function readyAction(
+  nodes: readonly NodeSpec[],
+  facts: FactsByNode,
+  spec: { networking: { apiPort: number } },
+  first: NodeSpec | undefined,
+): PlanAction {
   const targets = nodes.map((node) => target(node, facts));
+  const rootless = Boolean(first?.rootless);
+  const kubectl = kubectlWords(spec, first);
   return {
     kind: 'wait-for',
-    check: { command: shJoin([...HEAD, ...targets.flatMap((t) => t.words)]), sudo: true },
+    check: {
+      command: shJoin([...head(kubectl), ...targets.flatMap((t) => t.words)]),
+      sudo: !rootless,
+      ...(rootless ? { asUser: true } : {}),
+    },
     // One kubectl on the first server per try: cheap enough to ask often.
     intervalMs: 2000,
     timeoutMs: 5 * 60_000,
@@ -65,9 +89,9 @@ export function readyAction(nodes: readonly NodeSpec[], facts: FactsByNode): Pla
 
 /** The nodes (their names in the plan) a verify step's "is every node Ready" asks about; null for any other command. */
 export function readyCheckNodes(command: string): string[] | null {
-  const head = `${shJoin(HEAD)} `;
-  if (!command.startsWith(head)) return null;
-  const words = command.slice(head.length).split(' ');
+  const at = command.lastIndexOf(TAIL);
+  if (!command.startsWith('sh -c ') || at < 0) return null;
+  const words = command.slice(at + TAIL.length).split(' ');
   // Every word as shJoin writes it: a plain one, or '' for an empty one.
   const plain = (w: string) => (w === "''" ? '' : shJoin([w]) === w ? w : null);
   const values = words.map(plain);

@@ -20,11 +20,22 @@ export type Template = readonly TemplatePart[];
 export interface HostCheck {
   command: string;
   sudo: boolean;
+  /** Must run as the login user, never as root (a rootless server's own commands). */
+  asUser?: boolean;
 }
 
 export type PlanAction =
   /** `command` is one sh command line built with shJoin; `sudo` asks the engine for root (never written into it). */
-  | { kind: 'exec'; command: string; sudo: boolean; stdin?: Template; what: string; undo?: string[] }
+  | {
+      kind: 'exec';
+      command: string;
+      sudo: boolean;
+      stdin?: Template;
+      what: string;
+      undo?: string[];
+      /** Must run as the login user, never batched with root's commands (rootless). */
+      asUser?: boolean;
+    }
   /** Written as root through stdin (`umask 077; cat > path`), then chmod/chown: content never in argv. */
   | { kind: 'write-file'; path: string; mode: string; owner: string; content: Template; what: string }
   /** Copies a file from this computer to the host as root, then verifies it when `sha256` is known. */
@@ -107,6 +118,8 @@ export interface PlanStep {
   dependsOn: string[];
   /** Assumptions made and things to know, for the review screen. */
   notes: string[];
+  /** The verify step: how its host lists the nodes (as root, or as a rootless server's user). */
+  nodeList?: HostCheck;
 }
 
 export interface Plan {

@@ -9,6 +9,7 @@ import { shJoin } from '../shell';
 import { agents, contextName, firstServer, servers } from '../spec/model';
 import type { ClusterSpec, NodeSpec } from '../spec/schema';
 import { STATE_DIR } from './install';
+import { ROOTLESS_GONE, rootlessRemoveAction } from './rootless';
 import type { Plan, PlanStep } from './types';
 
 export const UNINSTALL_PHASES = [
@@ -35,8 +36,9 @@ function removeStep(node: NodeSpec, phase: PlanStep['phase'], dependsOn: string[
     id: `uninstall:${node.nodeName}`,
     phase,
     host: node.nodeName,
-    title: `Remove K3s ${node.role}`,
+    title: `Remove K3s ${node.role}${node.rootless ? ' (rootless)' : ''}`,
     actions: [
+      ...(node.rootless ? [rootlessRemoveAction(node)] : []),
       {
         kind: 'exec',
         command: shJoin(['sh', '-c', UNINSTALL_SCRIPT, 'k3s-wizard-uninstall', ...SCRIPTS]),
@@ -58,7 +60,10 @@ function removeStep(node: NodeSpec, phase: PlanStep['phase'], dependsOn: string[
       },
     ],
     secrets: [],
-    alreadyDone: { command: shJoin(['sh', '-c', GONE]), sudo: false },
+    alreadyDone: {
+      command: shJoin(['sh', '-c', node.rootless ? `${GONE} && ${ROOTLESS_GONE}` : GONE]),
+      sudo: false,
+    },
     timeoutMs: 10 * 60_000,
     dependsOn,
     notes: [],

@@ -69,6 +69,8 @@ export const ConnectivityInput = z
           id: z.string().min(1).max(253),
           role: z.enum(['server', 'agent']),
           address: Host,
+          /** A server's own API port (its https-listen-port); apiPort when absent. */
+          apiPort: Port.optional(),
         }),
       )
       .min(2)

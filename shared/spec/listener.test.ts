@@ -119,7 +119,7 @@ describe('listener options', () => {
       'nodes[0].listener.advertiseAddress: The advertise address must be an IP address, not “10.0.0.300”.',
       'nodes[0].listener.advertisePort: The advertise port must be a whole number from 1 to 65535.',
       'nodes[0].listener.tlsSans[0]: “a b” is not a host name or IP address for the certificate.',
-      'nodes[1].listener: a1 is an agent: bind and advertise addresses, advertise port and TLS names are API server options. Remove them or make it a server.',
+      'nodes[1].listener: a1 is an agent: bind and advertise addresses, listen and advertise ports and TLS names are API server options. Remove them or make it a server.',
     ]);
   });
 

@@ -10,6 +10,7 @@ import { addressProblem, isIPv4, isIPv6 } from '../validate';
 import { ipToBigint, isIP, parseCidr, splitCidrList } from './cidr';
 import type { SpecIssue } from './issues';
 import { firstServer, kubeconfigAddress, nodeAddress, servers, urlHost, type FactsByNode } from './model';
+import { reachableApiPort, rootlessHostPort } from './rootless';
 import type { ClusterSpec, NodeSpec } from './schema';
 
 /** `https://host:port` */
@@ -17,9 +18,13 @@ export function httpsUrl(address: string, port: number): string {
   return `https://${urlHost(address)}:${port}`;
 }
 
-/** The port clients dial: the endpoint's own port (a load balancer may map another), else the API port. */
+/**
+ * The port clients dial: the endpoint's own port (a load balancer may map another), else the
+ * first server's (the cluster's API port unless it listens on one of its own).
+ */
 export function endpointPort(spec: ClusterSpec): number {
-  return spec.networking.endpoint?.port ?? spec.networking.apiPort;
+  const first = firstServer(spec);
+  return spec.networking.endpoint?.port ?? (first ? serverPort(spec, first) : apiPortOf(spec));
 }
 
 /** The address agents and further servers join: the endpoint, else the first server's node address. */
@@ -29,28 +34,54 @@ export function joinHost(spec: ClusterSpec, facts: FactsByNode = {}): string | n
   return first ? (nodeAddress(first, facts[first.nodeName]) ?? first.address) : null;
 }
 
-/** K3S_URL / `server:` of every joining node. */
+/** K3S_URL / `server:` of every joining node: the endpoint, else the first server at its own port. */
 export function joinUrl(spec: ClusterSpec, facts: FactsByNode = {}): string | null {
   const host = joinHost(spec, facts);
-  return host === null
+  const first = firstServer(spec);
+  return host === null || !first
     ? null
-    : httpsUrl(host, spec.networking.endpoint ? endpointPort(spec) : apiPortOf(spec));
+    : httpsUrl(host, spec.networking.endpoint ? endpointPort(spec) : serverPort(spec, first));
 }
 
-/** The kubeconfig's `server:` URL. */
+/** The kubeconfig's `server:` URL: the endpoint's port through it, else the first server's own. */
 export function kubeconfigUrl(spec: ClusterSpec): string | undefined {
   const host = kubeconfigAddress(spec);
+  const first = firstServer(spec);
   if (host === undefined) return undefined;
   const viaEndpoint = spec.networking.endpoint && host === spec.networking.endpoint.address;
-  return httpsUrl(host, viaEndpoint ? endpointPort(spec) : apiPortOf(spec));
+  return httpsUrl(host, viaEndpoint ? endpointPort(spec) : first ? serverPort(spec, first) : apiPortOf(spec));
+}
+
+/** The port a server's API listens on (`https-listen-port`): its own, else the cluster's. */
+export function listenPort(spec: ClusterSpec, server: NodeSpec): number {
+  return server.listener?.httpsListenPort ?? spec.networking.apiPort;
 }
 
 /**
- * The API port as reached from other machines. K3s binds the https-listen-port itself, rootless
- * too (its port forwarder binds the API port unchanged; only LoadBalancer ports below 1024 move).
+ * The port a server's API is reached on from other machines: its own listen port, else the
+ * cluster's; rootless, the host port its port driver binds for it (6443 → 16443).
+ */
+export function serverPort(spec: ClusterSpec, server: NodeSpec): number {
+  const own = server.listener?.httpsListenPort;
+  if (own === undefined) return apiPortOf(spec);
+  return server.rootless ? rootlessHostPort(own) : own;
+}
+
+/**
+ * The port a server puts in the in-cluster `kubernetes` service's endpoints (`advertise-port`,
+ * else its listen port). Kubernetes keeps one port for every server there, and each agent's
+ * load balancer dials every server at it: it must be the same on all servers.
+ */
+export function advertisedPort(spec: ClusterSpec, server: NodeSpec): number {
+  return server.listener?.advertisePort ?? listenPort(spec, server);
+}
+
+/**
+ * The API port as reached from other machines: the https-listen-port K3s binds, or, with a
+ * rootless server, the host port its port driver binds (6443 → 16443, K3S-FACTS.md).
  */
 export function apiPortOf(spec: ClusterSpec): number {
-  return spec.networking.apiPort;
+  return reachableApiPort(spec);
 }
 
 /** The first address of the service network: the in-cluster `kubernetes` service (10.43.0.1). */
@@ -165,7 +196,7 @@ export function listenerIssues(spec: ClusterSpec, facts: FactsByNode = {}): Spec
     if (node.role !== 'server') {
       error(
         at('listener'),
-        `${node.nodeName} is an agent: bind and advertise addresses, advertise port and TLS names are API server options. Remove them or make it a server.`,
+        `${node.nodeName} is an agent: bind and advertise addresses, listen and advertise ports and TLS names are API server options. Remove them or make it a server.`,
       );
       return;
     }
@@ -188,6 +219,13 @@ export function listenerIssues(spec: ClusterSpec, facts: FactsByNode = {}): Spec
       const p = ipProblem(l.advertiseAddress, 'The advertise address');
       if (p) error(at('listener.advertiseAddress'), p);
     }
+    if (l.httpsListenPort !== undefined && !portOk(l.httpsListenPort))
+      error(at('listener.httpsListenPort'), 'The listen port must be a whole number from 1 to 65535.');
+    else if (l.httpsListenPort !== undefined && l.httpsListenPort === sshPort(node, facts[node.nodeName]))
+      error(
+        at('listener.httpsListenPort'),
+        `${node.nodeName}’s SSH server listens on port ${l.httpsListenPort}: the API cannot listen there too. Pick another port (6443 unless policy says otherwise).`,
+      );
     if (l.advertisePort !== undefined && !portOk(l.advertisePort))
       error(at('listener.advertisePort'), 'The advertise port must be a whole number from 1 to 65535.');
     l.tlsSans.forEach((san, j) => {
@@ -205,6 +243,8 @@ export function listenerIssues(spec: ClusterSpec, facts: FactsByNode = {}): Spec
 
   const first = firstServer(spec);
   if (!first) return issues;
+  advertisedPortIssues(spec, error);
+  if (hasListenerErrors(issues)) return issues;
   // A bound API is reached only on its bind address (or through a forwarder, the endpoint).
   const bind = first.listener?.bindAddress;
   const dialled = joinHost(spec, facts);
@@ -255,6 +295,33 @@ export function listenerIssues(spec: ClusterSpec, facts: FactsByNode = {}): Spec
   return issues;
 }
 
+/** The port the machine's SSH server listens on: what it told the probe, else the one dialled. */
+function sshPort(node: NodeSpec, facts?: HostFacts | null): number {
+  return facts?.ssh.serverPort ?? node.port;
+}
+
 function hasListenerErrors(issues: readonly SpecIssue[]): boolean {
   return issues.some((i) => i.severity === 'error');
+}
+
+/**
+ * Servers may listen on different ports, but the `kubernetes` service's endpoints hold one port
+ * for all of them (Kubernetes' endpoint reconciler rewrites them to its own port), and agents'
+ * load balancers reach every server at that one port: a server listening elsewhere must be
+ * advertised at the common port (a forwarder on it maps that port to its listener).
+ */
+function advertisedPortIssues(spec: ClusterSpec, error: (path: string, message: string) => void): void {
+  const list = servers(spec);
+  if (list.length < 2) return;
+  const first = list[0]!;
+  const common = advertisedPort(spec, first);
+  for (const server of list.slice(1)) {
+    const port = advertisedPort(spec, server);
+    if (port === common) continue;
+    const advertised = server.listener?.advertisePort !== undefined;
+    error(
+      `nodes[${spec.nodes.indexOf(server)}].listener.${advertised ? 'advertisePort' : 'httpsListenPort'}`,
+      `${server.nodeName} would be reached at port ${port}, ${first.nodeName} at ${common}: the in-cluster kubernetes service (and every agent’s load balancer) reaches all servers at one port, so in-cluster clients and agents would fail with “connection refused” on one of them. Give every server the same listen port, or, where a forwarder on ${server.nodeName} maps port ${common} to its listener, set its advertise port to ${common}.`,
+    );
+  }
 }

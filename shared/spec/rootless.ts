@@ -13,6 +13,15 @@ export function rootlessHostPort(port: number): number {
   return port < 1024 || port === 6443 ? port + 10000 : port;
 }
 
+/**
+ * The API port as reached from outside: a cluster with a rootless server (it runs alone) is
+ * reached at the port driver's host port; otherwise K3s binds the API port itself.
+ */
+export function reachableApiPort(spec: Pick<ClusterSpec, 'networking' | 'nodes'>): number {
+  const port = spec.networking.apiPort;
+  return spec.nodes.some((n) => n.rootless && n.role === 'server') ? rootlessHostPort(port) : port;
+}
+
 /** What does not work rootless, and where rootless is asked for where it cannot apply. */
 export function rootlessSpecIssues(spec: ClusterSpec): SpecIssue[] {
   const issues: SpecIssue[] = [];

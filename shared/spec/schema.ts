@@ -72,6 +72,11 @@ export const Listener = z.strictObject({
   bindAddress: bounded(LIMITS.short, 'The bind address').optional(),
   /** The address the API tells the cluster to use for this server (`--advertise-address`). */
   advertiseAddress: bounded(LIMITS.short, 'The advertise address').optional(),
+  /**
+   * The port this server's API and supervisor listen on (`--https-listen-port`); the cluster's
+   * `networking.apiPort` when absent. For a machine where another port is what policy allows.
+   */
+  httpsListenPort: z.number().int().optional(),
   /** The port it tells the cluster (`--advertise-port`), when a forwarder maps another one. */
   advertisePort: z.number().int().optional(),
   /** Further names and addresses in this server's certificate (`--tls-san`). */

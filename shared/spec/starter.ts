@@ -81,7 +81,7 @@ nodes:
     #   advertiseAddress: 192.168.1.10 # what it tells the cluster to use for it
     #   advertisePort: 6443 # when a forwarder maps another port
     #   tlsSans: [192.168.1.200] # names in this server's certificate (an endpoint, a DNS name)
-    # rootless: true # run K3s as the login user (checked; the install itself is not built yet)
+    # rootless: true # run K3s as the login user (k3s server --rootless; a single server only)
   - address: 192.168.1.11
     user: pi
     role: agent

@@ -120,32 +120,60 @@ function portIssues(spec: ClusterSpec): SpecIssue[] {
       message: `“${nodePortRange}” is not a port range such as 30000-32767.`,
     });
   }
-  if (!Number.isInteger(apiPort) || apiPort < 1 || apiPort > 65535) {
-    issues.push({
-      path: 'networking.apiPort',
-      severity: 'error',
-      message: 'The API port must be a whole number from 1 to 65535 (usually 6443).',
-    });
-  } else if (K3S_OWN_PORTS.includes(apiPort)) {
-    issues.push({
-      path: 'networking.apiPort',
-      severity: 'error',
-      message: `Port ${apiPort} is used by K3s itself; keep the API on 6443.`,
-    });
-  } else if (range && apiPort >= range.from && apiPort <= range.to) {
-    issues.push({
-      path: 'networking.apiPort',
-      severity: 'error',
-      message: `The API port ${apiPort} lies in the NodePort range ${nodePortRange}.`,
-    });
-  } else if (apiPort !== DEFAULT_API_PORT) {
-    issues.push({
-      path: 'networking.apiPort',
-      severity: 'warning',
-      message: `An API port other than 6443 is known to break in-cluster clients (metrics-server, local-path-provisioner reaching 10.43.0.1:443). Keep 6443 unless you must.`,
-    });
-  }
+  issues.push(
+    ...apiPortIssues(apiPort, { path: 'networking.apiPort', what: 'The API port', range, nodePortRange }),
+  );
+  spec.nodes.forEach((node, i) => {
+    const own = node.listener?.httpsListenPort;
+    // Its range is said by the listener's own rules; an agent's by the agent rule there.
+    if (own === undefined || own === apiPort || node.role !== 'server' || own < 1 || own > 65535) return;
+    issues.push(
+      ...apiPortIssues(own, {
+        path: `nodes[${i}].listener.httpsListenPort`,
+        what: `${node.nodeName}’s listen port`,
+        range,
+        nodePortRange,
+      }),
+    );
+  });
   return issues;
+}
+
+/** One port an API listens on: not one K3s takes for itself, not a NodePort, 6443 preferred. */
+function apiPortIssues(
+  port: number,
+  at: { path: string; what: string; range: { from: number; to: number } | null; nodePortRange: string },
+): SpecIssue[] {
+  const { path, what, range, nodePortRange } = at;
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    return [
+      { path, severity: 'error', message: `${what} must be a whole number from 1 to 65535 (usually 6443).` },
+    ];
+  if (K3S_OWN_PORTS.includes(port))
+    return [
+      {
+        path,
+        severity: 'error',
+        message: `Port ${port} is used by K3s itself (${(LOCAL_ONLY_PORTS as readonly number[]).includes(port) ? 'on 127.0.0.1 only' : 'between the nodes'}); keep the API on 6443, or pick a port K3s does not use.`,
+      },
+    ];
+  if (range && port >= range.from && port <= range.to)
+    return [
+      {
+        path,
+        severity: 'error',
+        message: `${what} ${port} lies in the NodePort range ${nodePortRange}; pick a port outside it.`,
+      },
+    ];
+  if (port !== DEFAULT_API_PORT)
+    return [
+      {
+        path,
+        severity: 'warning',
+        message: `An API port other than 6443 is known to break in-cluster clients (metrics-server, local-path-provisioner reaching 10.43.0.1:443). Keep 6443 unless you must.`,
+      },
+    ];
+  return [];
 }
 
 function clusterIssues(spec: ClusterSpec): SpecIssue[] {

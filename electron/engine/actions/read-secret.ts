@@ -11,8 +11,13 @@ function registerKubeconfigSecrets(text: string, onSecret: (value: string) => vo
 
 export const readSecret: ActionModule<ActionOf<'read-secret'>> = {
   async run({ runner, step, services, memory }, action, { signal, remaining }) {
+    // "~/…": in the home of the user k3s-wizard logs in as (a rootless server's kubeconfig)
+    const home = action.path.startsWith('~/') ? action.path.slice(2) : null;
     const r = await runner.exec({
-      command: shJoin(['cat', '--', action.path]),
+      command:
+        home === null
+          ? shJoin(['cat', '--', action.path])
+          : shJoin(['sh', '-c', 'cat -- "$HOME/$1"', 'k3s-wizard-read', home]),
       sudo: action.sudo,
       timeoutMs: Math.min(60_000, remaining()),
       signal,

@@ -7,6 +7,8 @@ import { useState, type ChangeEvent } from 'react';
 import { LoginFields } from '../components/LoginFields';
 import type { HostSecrets } from '../store/connect-slice';
 import { useAppStore } from '../store';
+import { FixesPanel } from './FixesPanel';
+import { PresetForm } from './PresetForm';
 
 /** The largest preset file read (the back end refuses more, too). */
 const MAX_PRESET_BYTES = 100_000;
@@ -55,11 +57,12 @@ export function BuildForm() {
       }}
     >
       <h2>Build every cluster</h2>
+      <PresetForm />
       <label htmlFor="fleet-preset">Preset (class.yaml)</label>
       <p className="help" id="fleet-preset-help">
-        The K3s version or channel, disabled components, firewall policy, install source and naming of every
-        cluster; the same file <code>k3s-wizard fleet --preset</code> reads. Opening one fills the login below
-        from it; the login below is the one used.
+        The preset file itself, as the form above writes it and <code>k3s-wizard fleet --preset</code> reads
+        it; edit it here for what the form does not show. Opening one fills the form and the login below from
+        it; the login below is the one used, and saved in the preset.
       </p>
       <textarea
         id="fleet-preset"
@@ -100,6 +103,7 @@ export function BuildForm() {
           Trust machines seen for the first time (a changed key is still refused)
         </label>
       </fieldset>
+      <FixesPanel secrets={secrets} />
       <label htmlFor="fleet-concurrency">Machines at a time (across the fleet; empty: the preset’s)</label>
       <input
         id="fleet-concurrency"

@@ -10,6 +10,8 @@ import { nodeNameFor, type FleetCluster, type FleetMachine } from '../../../shar
 import { useAppStore } from '../store';
 import { BuildForm } from './BuildForm';
 import { FleetDashboard } from './FleetDashboard';
+import { HandoutPanel } from './HandoutPanel';
+import { ResetPanel } from './ResetPanel';
 
 const DRAG_TYPE = 'application/x-k3s-wizard-machine';
 
@@ -168,6 +170,8 @@ export function ClassroomScreen() {
       )}
       {fleet.length > 0 && <BuildForm />}
       <FleetDashboard />
+      {fleet.length > 0 && <HandoutPanel />}
+      {fleet.length > 0 && <ResetPanel />}
     </div>
   );
 }

@@ -2,6 +2,7 @@ import { useEffect, useMemo, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { AddingBanner } from '../components/AddingBanner';
 import { hostsBeingAdded } from '../store/cluster-page-slice';
+import { serverApiPort } from '../store/cluster-slice';
 import { ConnectionsTable } from '../components/ConnectionsTable';
 import { renderAction } from '../../../shared/plan';
 import { runChecks, type Check } from '../../../shared/checks';
@@ -172,15 +173,21 @@ export function ChecksStep() {
   const recheckAll = useAppStore((s) => s.recheckAll);
   const testConnectivity = useAppStore((s) => s.testConnectivity);
   const apiPort = useAppStore((s) => s.cluster.apiPort);
+  const listeners = useAppStore((s) => s.cluster.listeners);
   const goFirewall = useAppStore((s) => s.goToFirewall);
 
   const checks = useMemo(
     () =>
       runChecks({
-        hosts: hosts.map((h) => ({ id: h.nodeName, role: h.role, facts: facts[h.id] ?? null })),
+        hosts: hosts.map((h) => ({
+          id: h.nodeName,
+          role: h.role,
+          facts: facts[h.id] ?? null,
+          ...(h.role === 'server' ? { apiPort: serverApiPort({ apiPort, listeners }, h.id) } : {}),
+        })),
         apiPort,
       }),
-    [hosts, facts, apiPort],
+    [hosts, facts, apiPort, listeners],
   );
   const probing = hosts.some((h) => connections[h.id]?.state === 'testing');
   const probed = hosts.filter((h) => facts[h.id]);

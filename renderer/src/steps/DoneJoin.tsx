@@ -1,10 +1,30 @@
 import { useEffect, useId, useState } from 'react';
+import { firstServer } from '../../../shared/spec';
 import { copyText } from '../lib/files';
 import { useAppStore } from '../store';
+import { useSpecCheck } from '../store/use-spec';
 import type { JoinOptions } from '../store/cluster-ops-slice';
 
-/** The line to add a machine by hand: token masked unless shown; copying fetches the real one. */
+/** Adding machines by hand; a rootless server runs alone, and says so instead. */
 export function DoneJoin() {
+  const { spec } = useSpecCheck();
+  const server = spec ? firstServer(spec) : undefined;
+  if (server?.rootless)
+    return (
+      <section className="panel" aria-labelledby="done-join-rootless">
+        <h2 id="done-join-rootless">Add more machines</h2>
+        <p className="help">
+          {server.nodeName} runs K3s rootless: its networking is detached from the host, so no machine can
+          join it (K3s does not support multi-node rootless clusters). To add machines, install a cluster as
+          root.
+        </p>
+      </section>
+    );
+  return <JoinPanel />;
+}
+
+/** The line to add a machine by hand: token masked unless shown; copying fetches the real one. */
+function JoinPanel() {
   const joinCommand = useAppStore((s) => s.joinCommand);
   const id = useId();
   const [options, setOptions] = useState<JoinOptions>({ role: 'agent', ttl: '24h' });

@@ -19,6 +19,10 @@ const OPTION_HELP = [
     'a machine with several networks where the API must listen on one only (--bind-address); nodes must then reach it on that address.',
   ],
   [
+    'Listen port',
+    'a server where corporate policy allows another port than the cluster’s API port (--https-listen-port on that server only): its firewall opens that port, and nodes and kubectl reach it there. Every server must still be reached at one port by the cluster (the in-cluster kubernetes service holds one port for all servers), so with several servers give them the same port, or set the advertise port where a forwarder maps it. Like any port other than 6443, it is known to break in-cluster clients that reach 10.43.0.1:443 (metrics-server, local-path-provisioner): the install checks that the kubernetes service reaches it.',
+  ],
+  [
     'Advertise address and port',
     'what the server tells the cluster to use for it (--advertise-address, --advertise-port): when a forwarder or NAT maps another address or port than the one it listens on.',
   ],
@@ -46,8 +50,9 @@ export function ListenerOptions() {
       <legend>API listener and node names</legend>
       <p className="help">
         The API listens on port {Number.isNaN(cluster.apiPort) ? '?' : cluster.apiPort} on every server (
-        <code>https-listen-port</code>, the same on all of them, set under Networking). The firewall plan, the
-        connection tests, the join command and the kubeconfig follow the port and addresses chosen here.
+        <code>https-listen-port</code>, set under Networking) unless a server has a listen port of its own
+        below. The firewall plan, the connection tests, the join command and the kubeconfig follow the port
+        and addresses chosen here.
       </p>
       <dl className="help">
         {OPTION_HELP.map(([term, text]) => (
@@ -95,6 +100,16 @@ export function ListenerOptions() {
                       value={l.advertiseAddress}
                       placeholder="its node IP"
                       onChange={(e) => setListener(host.id, { advertiseAddress: e.target.value })}
+                    />
+                  </div>
+                  <div className="field narrow">
+                    <label htmlFor={f(`port-${index}`)}>Listen port of {label}</label>
+                    <input
+                      id={f(`port-${index}`)}
+                      value={l.httpsListenPort}
+                      inputMode="numeric"
+                      placeholder={Number.isNaN(cluster.apiPort) ? 'the API port' : String(cluster.apiPort)}
+                      onChange={(e) => setListener(host.id, { httpsListenPort: e.target.value })}
                     />
                   </div>
                   <div className="field narrow">

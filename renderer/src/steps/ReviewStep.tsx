@@ -30,7 +30,8 @@ export function ReviewStep() {
   const facts = useFactsByNode();
   const join = useMemo(() => {
     const server = spec ? firstServer(spec) : undefined;
-    if (!spec || !server) return null;
+    // no machine can join a rootless server (joinCommand says why)
+    if (!spec || !server || server.rootless) return null;
     return renderJoinCommand(joinCommand(spec, server, { facts: facts[server.nodeName] ?? null }));
   }, [spec, facts]);
 

@@ -4,6 +4,7 @@ import type { ConnectivityResult } from '../../../shared/checks/connectivity';
 import { AppError } from '../../../shared/errors';
 import type { AppBridge } from '../bridge';
 import { hostsBeingAdded } from './cluster-page-slice';
+import { serverApiPort } from './cluster-slice';
 import type { Store } from '.';
 
 export type ConnectivityState =
@@ -40,6 +41,8 @@ export const createChecksSlice =
             user: h.user,
             // What the other nodes will dial: the address K3s itself will use.
             address: facts[h.id]?.defaultAddress ?? h.address,
+            // Each server's API on its own port (the firewall plan opens exactly that one).
+            ...(h.role === 'server' ? { apiPort: serverApiPort(cluster, h.id) } : {}),
           })),
           apiPort: cluster.apiPort,
           flannelBackend: cluster.flannelBackend,

@@ -13,6 +13,8 @@ export type SourceChoice =
 export interface ListenerDraft {
   bindAddress: string;
   advertiseAddress: string;
+  /** This server's own https-listen-port; empty: the cluster's API port. */
+  httpsListenPort: string;
   advertisePort: string;
   /** Comma- or space-separated. */
   tlsSans: string;
@@ -24,6 +26,7 @@ export interface ListenerDraft {
 export const EMPTY_LISTENER: ListenerDraft = {
   bindAddress: '',
   advertiseAddress: '',
+  httpsListenPort: '',
   advertisePort: '',
   tlsSans: '',
   nodeExternalIp: '',
@@ -113,3 +116,12 @@ export const createClusterSlice: StateCreator<Store, [], [], ClusterSlice> = (se
     }));
   },
 });
+
+/** The port a server's API listens on as the form has it: its own when typed, else the cluster's. */
+export function serverApiPort(
+  cluster: Pick<ClusterOptions, 'apiPort' | 'listeners'>,
+  hostId: string,
+): number {
+  const own = cluster.listeners[hostId]?.httpsListenPort.trim();
+  return own ? Number(own) : cluster.apiPort;
+}

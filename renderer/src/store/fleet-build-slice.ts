@@ -5,11 +5,19 @@
  * machine, through `hosts:setCredentials`, as the Hosts step does.
  */
 import type { StateCreator } from 'zustand';
+import type { HandoutPer } from '../../../shared/fleet/handout';
 import { parsePreset, presetToYaml, starterPreset } from '../../../shared/fleet/preset';
-import type { FleetDashboard } from '../../../shared/fleet/schema';
+import { formFromText, textFromForm } from '../../../shared/fleet/preset-form';
+import type {
+  FleetDashboard,
+  FleetFixesResult,
+  FleetHandoutResult,
+  FleetResetResult,
+} from '../../../shared/fleet/schema';
 import type { RunEvent } from '../../../shared/run';
 import type { AppBridge } from '../bridge';
 import { errorText } from '../lib/errors';
+import { saveBase64File } from '../lib/files';
 import type { HostSecrets } from './connect-slice';
 import type { HostDraft } from './hosts-slice';
 import type { Store } from '.';
@@ -44,6 +52,23 @@ export interface FleetBuildSlice {
   refreshFleet: () => Promise<void>;
   /** Follows the fleet's runs: each of their events brings a fresh dashboard. Returns the unsubscribe. */
   followFleet: () => () => void;
+  /** A sudo password was handed to the back end with the login (for the later requests). */
+  fleetSudoPassword: boolean;
+  /** What the fixes will change, or what they did and what the re-check found. */
+  fleetFixes: FleetFixesResult | null;
+  fleetFixesError: string | null;
+  /** While the fixes run: the machines whose fix has ended, of how many. */
+  fleetFixProgress: { ended: string[]; total: number } | null;
+  /** Hands the login over, then asks what the fixes will change (`apply` false) or fixes. */
+  fixFleet: (secrets: HostSecrets, apply: boolean) => Promise<void>;
+  fleetHandout: FleetHandoutResult | null;
+  fleetHandoutError: string | null;
+  handOutFleet: (options: { per: HandoutPer; ttl?: string }) => Promise<void>;
+  /** Saves one file of the hand-out on this computer (the browser's download). */
+  downloadHandout: (cluster: string, file: string) => Promise<void>;
+  fleetReset: FleetResetResult | null;
+  fleetResetError: string | null;
+  resetFleet: (what: 'uninstall' | 'namespaces') => Promise<void>;
 }
 
 export function loginInput(login: FleetLoginDraft, sudoPassword: boolean) {
@@ -95,7 +120,148 @@ export const createFleetBuildSlice =
       // Events of the runs it started may have come before their ids did.
       await refresh();
     };
+    /** Checks the login, then hands it to the back end for every machine; false (and why) if not. */
+    const handLogin = async (secrets: HostSecrets, fail: (message: string) => void): Promise<boolean> => {
+      const { fleet, fleetLogin } = get();
+      if (!fleet.length) return (fail('Import the roster first.'), false);
+      if (!fleetLogin.user.trim()) return (fail('Say which user to log in as.'), false);
+      if (fleetLogin.auth === 'key' && !fleetLogin.keyPath.trim())
+        return (fail('Give the private key file to log in with.'), false);
+      if (fleetLogin.auth === 'password' && !secrets.password)
+        return (fail('Give the password to log in with.'), false);
+      const machines = fleet.flatMap((c) => c.machines);
+      set({ fleetBusy: `Handing the login to ${machines.length} machines…` });
+      try {
+        for (const m of machines)
+          await bridge.invoke('hosts:setCredentials', {
+            host: m.address,
+            port: m.port ?? fleetLogin.port,
+            user: m.user ?? fleetLogin.user.trim(),
+            ...(fleetLogin.auth === 'agent' ? { useAgent: true } : {}),
+            ...(fleetLogin.auth === 'key' ? { identityFile: fleetLogin.keyPath.trim() } : {}),
+            ...(secrets.password ? { password: secrets.password } : {}),
+            ...(secrets.passphrase ? { passphrase: secrets.passphrase } : {}),
+            ...(secrets.sudoPassword ? { sudoPassword: secrets.sudoPassword } : {}),
+            ...(secrets.remember ? { remember: true } : {}),
+          });
+      } catch (error) {
+        fail(errorText(error));
+        set({ fleetBusy: null });
+        return false;
+      }
+      set({ fleetSudoPassword: Boolean(secrets.sudoPassword), fleetBusy: null });
+      return true;
+    };
+    /** The fleet as the screen holds it, for fixes, hand-outs and resets. */
+    const target = () => {
+      const { fleet, fleetLogin, presetText, acceptNewHostKeys, fleetSudoPassword } = get();
+      return {
+        preset: presetText,
+        clusters: fleet,
+        login: loginInput(fleetLogin, fleetSudoPassword),
+        acceptNewHostKeys,
+      };
+    };
+    /** One request that holds the machines, with its own "busy" words and error field. */
+    const hold = async (
+      what: string,
+      onError: (message: string | null) => void,
+      call: () => Promise<void>,
+    ) => {
+      onError(null);
+      set({ fleetBusy: what });
+      try {
+        await call();
+      } catch (error) {
+        onError(errorText(error));
+      } finally {
+        set({ fleetBusy: null });
+      }
+    };
     return {
+      fleetSudoPassword: false,
+      fleetFixes: null,
+      fleetFixesError: null,
+      fleetFixProgress: null,
+      async fixFleet(secrets, apply) {
+        const fail = (message: string | null) => set({ fleetFixesError: message });
+        fail(null);
+        if (!(await handLogin(secrets, fail))) return;
+        const machines = get().fleet.reduce((n, c) => n + c.machines.length, 0);
+        await hold(
+          apply
+            ? `Fixing the machines (they reboot in waves; this takes a few minutes)…`
+            : `Logging in to and checking ${machines} machines…`,
+          fail,
+          async () => {
+            // The fix run's steps (one per machine) as they end: progress while the Pis reboot.
+            const total = get().fleetFixes?.changes.length ?? 0;
+            const stop = apply
+              ? bridge.on('run:event', (event: RunEvent) => {
+                  if (
+                    (event.type === 'step-finished' ||
+                      event.type === 'step-failed' ||
+                      event.type === 'step-skipped') &&
+                    event.stepId.startsWith('fleet-fix:')
+                  ) {
+                    const ended = get().fleetFixProgress?.ended ?? [];
+                    if (!ended.includes(event.host))
+                      set({ fleetFixProgress: { ended: [...ended, event.host], total } });
+                  }
+                })
+              : null;
+            if (apply) set({ fleetFixProgress: { ended: [], total } });
+            try {
+              const result = await bridge.invoke('fleet:fixes', { ...target(), apply });
+              set({ fleetFixes: result });
+            } finally {
+              stop?.();
+              set({ fleetFixProgress: null });
+            }
+          },
+        );
+      },
+      fleetHandout: null,
+      fleetHandoutError: null,
+      handOutFleet({ per, ttl }) {
+        return hold(
+          'Handing out access…',
+          (message) => set({ fleetHandoutError: message }),
+          async () => {
+            const result = await bridge.invoke('fleet:handout', {
+              ...target(),
+              per,
+              ...(ttl ? { ttl } : {}),
+            });
+            set({ fleetHandout: result });
+          },
+        );
+      },
+      async downloadHandout(cluster, file) {
+        try {
+          const f = await bridge.invoke('fleet:handoutFile', { cluster, file });
+          saveBase64File(f.name, f.base64, f.mediaType);
+          set({ fleetHandoutError: null });
+        } catch (error) {
+          set({ fleetHandoutError: errorText(error) });
+        }
+      },
+      fleetReset: null,
+      fleetResetError: null,
+      resetFleet(what) {
+        return hold(
+          what === 'uninstall' ? 'Uninstalling every cluster…' : "Deleting the students' namespaces…",
+          (message) => set({ fleetResetError: message }),
+          async () => {
+            const result = await bridge.invoke('fleet:reset', { ...target(), what });
+            set({
+              fleetReset: result,
+              // Uninstalled: the build's dashboard and the hand-out describe clusters that are gone.
+              ...(what === 'uninstall' ? { fleetDashboard: null, fleetHandout: null } : {}),
+            });
+          },
+        );
+      },
       presetText: presetToYaml(starterPreset()),
       setPresetText: (text) => set({ presetText: text }),
       openPreset(text) {
@@ -118,7 +284,30 @@ export const createFleetBuildSlice =
         });
       },
       fleetLogin: { user: 'pi', port: 22, auth: 'agent', keyPath: '' },
-      setFleetLogin: (login) => set({ fleetLogin: login }),
+      // The login is the preset's too: a saved preset carries it to next term's class.
+      setFleetLogin: (login) => {
+        const form = formFromText(get().presetText);
+        set({
+          fleetLogin: login,
+          ...(form
+            ? {
+                presetText: textFromForm(
+                  {
+                    ...form,
+                    login: {
+                      ...form.login,
+                      user: login.user,
+                      port: login.port,
+                      method: login.auth,
+                      keyPath: login.keyPath,
+                    },
+                  },
+                  get().presetText,
+                ),
+              }
+            : {}),
+        });
+      },
       acceptNewHostKeys: false,
       setAcceptNewHostKeys: (accept) => set({ acceptNewHostKeys: accept }),
       fleetConcurrency: null,
@@ -127,42 +316,10 @@ export const createFleetBuildSlice =
       fleetError: null,
       fleetBusy: null,
       async buildFleet(secrets) {
+        set({ fleetError: null });
+        if (!(await handLogin(secrets, (message) => set({ fleetError: message })))) return;
         const { fleet, fleetLogin, presetText, acceptNewHostKeys, fleetConcurrency } = get();
-        if (!fleet.length) {
-          set({ fleetError: 'Import the roster first.' });
-          return;
-        }
-        if (!fleetLogin.user.trim()) {
-          set({ fleetError: 'Say which user to log in as.' });
-          return;
-        }
-        if (fleetLogin.auth === 'key' && !fleetLogin.keyPath.trim()) {
-          set({ fleetError: 'Give the private key file to log in with.' });
-          return;
-        }
-        if (fleetLogin.auth === 'password' && !secrets.password) {
-          set({ fleetError: 'Give the password to log in with.' });
-          return;
-        }
         const machines = fleet.flatMap((c) => c.machines);
-        set({ fleetError: null, fleetBusy: `Handing the login to ${machines.length} machines…` });
-        try {
-          for (const m of machines)
-            await bridge.invoke('hosts:setCredentials', {
-              host: m.address,
-              port: m.port ?? fleetLogin.port,
-              user: m.user ?? fleetLogin.user.trim(),
-              ...(fleetLogin.auth === 'agent' ? { useAgent: true } : {}),
-              ...(fleetLogin.auth === 'key' ? { identityFile: fleetLogin.keyPath.trim() } : {}),
-              ...(secrets.password ? { password: secrets.password } : {}),
-              ...(secrets.passphrase ? { passphrase: secrets.passphrase } : {}),
-              ...(secrets.sudoPassword ? { sudoPassword: secrets.sudoPassword } : {}),
-              ...(secrets.remember ? { remember: true } : {}),
-            });
-        } catch (error) {
-          set({ fleetError: errorText(error), fleetBusy: null });
-          return;
-        }
         await ask(`Logging in to and checking ${machines.length} machines…`, () =>
           bridge.invoke('fleet:build', {
             preset: presetText,

@@ -197,3 +197,105 @@ describe('opening a preset file', () => {
     expect(store.getState().fleetLogin.user).toBe('student');
   });
 });
+
+describe('fixes, hand-out and reset in the store', () => {
+  function fakeOps() {
+    const calls: { channel: InvokeChannel; input: unknown }[] = [];
+    const listeners: ((e: unknown) => void)[] = [];
+    let release!: (value: unknown) => void;
+    const bridge: AppBridge = {
+      invoke: ((channel: InvokeChannel, input: unknown) => {
+        calls.push({ channel, input });
+        if (channel === 'hosts:setCredentials') return Promise.resolve({ remembered: false });
+        if (channel === 'fleet:fixes')
+          return new Promise((resolve) => (release = resolve as (value: unknown) => void));
+        if (channel === 'fleet:reset')
+          return Promise.resolve({
+            what: 'uninstall',
+            results: [{ cluster: 'class-a', outcome: 'done', left: { 'pi-a-1': [] } }],
+          });
+        if (channel === 'fleet:dashboard') return Promise.resolve(dashboard());
+        return Promise.reject(new Error(`unexpected ${channel}`));
+      }) as AppBridge['invoke'],
+      on: ((_channel: EventChannel, listener: (payload: unknown) => void) => {
+        listeners.push(listener);
+        return () => listeners.splice(listeners.indexOf(listener), 1);
+      }) as AppBridge['on'],
+      state: () => 'open',
+      onState: () => () => undefined,
+    };
+    const emit = (event: Partial<RunEvent>) => {
+      for (const l of [...listeners]) l(event);
+    };
+    return { bridge, calls, emit, release: (v: unknown) => release(v), listeners };
+  }
+  const change = (host: string) => ({
+    host,
+    address: '10.0.0.1',
+    changes: ['reboot'],
+    reboots: true,
+    wave: 1,
+  });
+
+  it('the login is saved in the preset; the fixes are asked with it, and count machines as they end', async () => {
+    const fake = fakeOps();
+    const store = createAppStore(fake.bridge);
+    withRoster(store);
+    store.getState().setFleetLogin({ user: 'teacher', port: 2200, auth: 'key', keyPath: '/keys/class' });
+    expect(store.getState().presetText).toMatch(
+      /login:\n {2}user: teacher\n {2}port: 2200\n {2}auth:\n {4}method: key\n {4}keyPath: \/keys\/class/,
+    );
+    const planning = store.getState().fixFleet({ sudoPassword: 'sudo-secret' }, false);
+    await new Promise((r) => setTimeout(r, 0));
+    fake.release({
+      status: 'planned',
+      changes: [change('pi-a-1'), change('pi-a-2')],
+      unfixed: [],
+      problems: {},
+      remaining: [],
+      failed: [],
+    });
+    await planning;
+    const asked = fake.calls.find((c) => c.channel === 'fleet:fixes');
+    expect(asked?.input).toMatchObject({ apply: false, login: { user: 'teacher', sudoPassword: true } });
+    expect(JSON.stringify(asked?.input)).not.toContain('sudo-secret');
+    expect(fake.calls.filter((c) => c.channel === 'hosts:setCredentials')).toHaveLength(4);
+
+    const fixing = store.getState().fixFleet({ sudoPassword: 'sudo-secret' }, true);
+    await new Promise((r) => setTimeout(r, 0));
+    expect(store.getState().fleetFixProgress).toEqual({ ended: [], total: 2 });
+    fake.emit({ type: 'step-finished', host: 'pi-a-2', stepId: 'fleet-fix:pi-a-2' });
+    fake.emit({ type: 'step-finished', host: 'pi-b-1', stepId: 'install:pi-b-1' });
+    expect(store.getState().fleetFixProgress).toEqual({ ended: ['pi-a-2'], total: 2 });
+    fake.release({
+      status: 'fixed',
+      changes: [change('pi-a-1'), change('pi-a-2')],
+      unfixed: [],
+      problems: {},
+      remaining: [],
+      failed: [],
+    });
+    await fixing;
+    expect(store.getState().fleetFixProgress).toBeNull();
+    expect(store.getState().fleetFixes?.status).toBe('fixed');
+    expect(store.getState().fleetBusy).toBeNull();
+  });
+
+  it('an uninstall takes the dashboard away; the result says what was left', async () => {
+    const fake = fakeOps();
+    const store = createAppStore(fake.bridge);
+    withRoster(store);
+    store.setState({ fleetDashboard: dashboard() });
+    await store.getState().resetFleet('uninstall');
+    expect(fake.calls.find((c) => c.channel === 'fleet:reset')?.input).toMatchObject({
+      what: 'uninstall',
+      clusters: [{ group: 'a' }, { group: 'b' }],
+    });
+    expect(store.getState().fleetDashboard).toBeNull();
+    expect(store.getState().fleetReset?.results[0]).toEqual({
+      cluster: 'class-a',
+      outcome: 'done',
+      left: { 'pi-a-1': [] },
+    });
+  });
+});

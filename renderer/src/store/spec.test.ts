@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CLUSTER } from './cluster-slice';
+import { DEFAULT_CLUSTER, EMPTY_LISTENER, serverApiPort } from './cluster-slice';
 import { type HostEntry } from './hosts-slice';
 import { buildPlan } from '../../../shared/plan';
 import { makeFacts } from '../../../test-support/shared/spec';
@@ -78,5 +78,25 @@ describe('spec built from the wizard', () => {
     );
     expect(warnings(given).join('\n')).not.toMatch(/sudo/);
     expect(warnings(given).join('\n')).not.toMatch(/will be asked for/);
+  });
+});
+
+describe('a server’s own listen port from the Cluster step', () => {
+  it('goes into its listener, and the checks and connection tests use it for that server only', () => {
+    const hosts = [host('10.0.0.2', 'server', 'srv'), host('10.0.0.3', 'agent', 'a1')];
+    const cluster = {
+      ...DEFAULT_CLUSTER,
+      listeners: {
+        '10.0.0.2': { ...EMPTY_LISTENER, httpsListenPort: ' 46443 ' },
+        '10.0.0.3': { ...EMPTY_LISTENER },
+      },
+    };
+    const { spec } = checkSpec(buildSpecInput(cluster, hosts));
+    expect(spec?.nodes[0]?.listener).toEqual({ httpsListenPort: 46443, tlsSans: [] });
+    expect(spec?.nodes[1]?.listener).toBeUndefined();
+    expect(spec?.networking.apiPort).toBe(6443);
+    expect(serverApiPort(cluster, '10.0.0.2')).toBe(46443);
+    expect(serverApiPort(cluster, '10.0.0.9')).toBe(6443);
+    expect(serverApiPort({ ...cluster, apiPort: 8443 }, '10.0.0.3')).toBe(8443);
   });
 });

@@ -37,6 +37,7 @@ function listenerOf(draft: ListenerDraft | undefined) {
   const listener = {
     ...(draft.bindAddress.trim() ? { bindAddress: draft.bindAddress.trim() } : {}),
     ...(draft.advertiseAddress.trim() ? { advertiseAddress: draft.advertiseAddress.trim() } : {}),
+    ...(draft.httpsListenPort.trim() ? { httpsListenPort: Number(draft.httpsListenPort.trim()) } : {}),
     ...(draft.advertisePort.trim() ? { advertisePort: Number(draft.advertisePort.trim()) } : {}),
     ...(sans.length ? { tlsSans: sans } : {}),
   };

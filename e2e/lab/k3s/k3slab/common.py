@@ -10,10 +10,26 @@ except ImportError:  # run from the source tree
     BROKEN = False
 COMMIT = hashlib.sha256(VERSION.encode()).hexdigest()[:8]
 KUBE_VERSION = VERSION.replace("+k3s", "+k3s")  # kubelet reports the k3s version string
-DATA = "/var/lib/rancher/k3s"
+# As K3s: run by a user other than root, its data lives in ~/.rancher/k3s and the kubeconfig it
+# writes in ~/.kube/k3s.yaml (rootless mode, `k3s server --rootless`, is such a user).
+AS_ROOT = os.geteuid() == 0
+DATA = "/var/lib/rancher/k3s" if AS_ROOT else os.path.expanduser("~/.rancher/k3s")
 SERVER_DIR = DATA + "/server"
 CONFIG = "/etc/rancher/k3s/config.yaml"
-KUBECONFIG = "/etc/rancher/k3s/k3s.yaml"
+GLOBAL_KUBECONFIG = "/etc/rancher/k3s/k3s.yaml"
+HOME_KUBECONFIG = os.path.expanduser("~/.kube/k3s.yaml")
+KUBECONFIG = GLOBAL_KUBECONFIG if AS_ROOT else HOME_KUBECONFIG
+# /etc/rancher/node (node password, node id); a user cannot write /etc: rootless K3s keeps them
+# in its own namespace's copy of /etc, here under its data folder
+NODE_DIR = "/etc/rancher/node" if AS_ROOT else DATA + "/agent/etc/rancher/node"
+
+
+def kubectl_default_config():
+    """`k3s kubectl` without --kubeconfig or KUBECONFIG: the global k3s.yaml when there is one
+    (a user then gets "permission denied" and the hint), else the user's ~/.kube/k3s.yaml."""
+    if AS_ROOT or os.path.exists(GLOBAL_KUBECONFIG) or not os.path.exists(HOME_KUBECONFIG):
+        return GLOBAL_KUBECONFIG
+    return HOME_KUBECONFIG
 MACHINE_ARCH = {"x86_64": "amd64", "aarch64": "arm64", "armv7l": "arm", "armv8l": "arm"}
 
 
@@ -227,7 +243,7 @@ def node_name(opts):
     name = opts.get("node-name") or socket.gethostname()
     if opts.get("with-node-id"):
         # a random id kept on the node, so cloned machines (same machine-id) still differ
-        path = "/etc/rancher/node/node-id"
+        path = NODE_DIR + "/node-id"
         try:
             nid = open(path).read().strip()
         except OSError:

@@ -5,11 +5,11 @@ pods, secrets: kubectl_ops.py): clients of the stand-in API with the kubeconfig'
 import hashlib, json, os, re, sys, time
 
 from . import client
-from .common import KUBECONFIG, VERSION, parse_flags
+from .common import VERSION, kubectl_default_config, parse_flags
 
 
 def load(opts):
-    path = opts.get("kubeconfig") or os.environ.get("KUBECONFIG") or KUBECONFIG
+    path = opts.get("kubeconfig") or os.environ.get("KUBECONFIG") or kubectl_default_config()
     try:
         srv, ca, crt, key, tok = client.kubeconfig(path)
         srv = opts.get("server") or srv  # --server, as kubectl takes it

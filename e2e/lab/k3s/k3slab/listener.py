@@ -28,7 +28,8 @@ def default_route_ipv4():
 def node_ips(opts):
     ips = [str(x) for x in opts.get("node-ip", []) for x in str(x).split(",") if x]
     if not ips:
-        ip = default_route_ipv4()
+        # rootless: the default route is slirp4netns's tap0 in K3s's own network namespace
+        ip = "10.0.2.100" if opts.get("rootless") else default_route_ipv4()
         ips = [ip] if ip else []
     return ips
 

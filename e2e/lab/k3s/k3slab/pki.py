@@ -1,7 +1,9 @@
 """Certificates with the openssl CLI: cluster CAs, serving cert with SANs, client certs."""
 import hashlib, ipaddress, os, subprocess, tempfile, time
 
-TLS = "/var/lib/rancher/k3s/server/tls"
+from .common import SERVER_DIR
+
+TLS = SERVER_DIR + "/tls"
 
 
 def _openssl(*args, stdin=None):

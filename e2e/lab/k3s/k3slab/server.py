@@ -3,8 +3,8 @@
 import base64, io, json, os, secrets, signal, socket, ssl, sys, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from . import client, dayapi, listener, pki, rbac, tokens, workloads
-from .common import (COMMIT, GO, KUBECONFIG, SERVER_DIR, VERSION, ARCH, check_memory_cgroup, fatal, go_error,
+from . import client, dayapi, listener, pki, rbac, rootless, tokens, workloads
+from .common import (COMMIT, GO, KUBECONFIG, NODE_DIR, SERVER_DIR, VERSION, ARCH, check_memory_cgroup, fatal, go_error,
                      host_ipv4s, log, node_name, notify, settings)
 from .store import Store
 
@@ -415,6 +415,8 @@ def join_bootstrap(url, token, rejoin=False):
 
 def run(args):
     opts, _ = settings(args)
+    if opts.get("rootless"):
+        rootless.check()
     check_memory_cgroup()
     log("info", "Starting k3s %s (%s)" % (VERSION, COMMIT))
     os.makedirs(SERVER_DIR, mode=0o700, exist_ok=True)
@@ -447,6 +449,8 @@ def run(args):
     node_ip = ips[0] if ips else (opts.get("advertise-address") or "127.0.0.1")
     srv_crt, srv_key = pki.serving_cert(listener.certificate_sans(opts, name))
     port = int(opts.get("https-listen-port", 6443))
+    # rootless: the API listens in the namespace; the host sees it at the port driver's port
+    bound = rootless.host_port(port) if opts.get("rootless") else port
     bind = str(opts.get("bind-address") or "")
     # K3s writes the bind address into k3s.yaml when one is set (127.0.0.1 would be refused)
     here = bind if bind and bind not in ("0.0.0.0", "::") else "127.0.0.1"
@@ -456,7 +460,7 @@ def run(args):
     ctx.load_cert_chain(srv_crt, srv_key)
     ctx.load_verify_locations(SERVER_DIR + "/tls/client-ca.crt")
     ctx.verify_mode = ssl.CERT_OPTIONAL  # client certs are checked when given (kubectl, kubelets)
-    httpd = Server((opts.get("bind-address") or "0.0.0.0", port), API, bind_and_activate=True)
+    httpd = Server((opts.get("bind-address") or "0.0.0.0", bound), API, bind_and_activate=True)
     httpd.socket = ctx.wrap_socket(httpd.socket, server_side=True, do_handshake_on_connect=False)
     httpd.store, httpd.password, httpd.ca_pem = Store(), password, open(ca_crt).read()
     if not upstream:  # the bootstrap data in the datastore is encrypted with the cluster's token
@@ -484,9 +488,13 @@ def run(args):
             log("info", "etcd: the datastore is on %s now; following it" % took_over)
             httpd.upstream = upstream = took_over
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    adv_ip, adv_port = listener.map_service(opts, port)
+    if opts.get("rootless"):  # the service rules and the kubelet's ports live in the namespace
+        adv_ip, adv_port = listener.advertised(opts, port)
+        log("info", "Bound parent port 0.0.0.0:%d/tcp to child namespace port %d" % (bound, port))
+    else:
+        adv_ip, adv_port = listener.map_service(opts, port)
     log("info", "Running kube-apiserver --advertise-address=%s --advertise-port=%d --secure-port=%d --tls-san=%s (stand-in)" % (adv_ip, adv_port, port, ",".join(opts.get("tls-san", []))))
-    for p in [10250] + ([2379, 2380] if (opts.get("cluster-init") or upstream) else []):
+    for p in ([] if opts.get("rootless") else [10250] + ([2379, 2380] if (opts.get("cluster-init") or upstream) else [])):
         listen_plain(p)
     if opts.get("disable"):
         log("info", "Disabled components: %s" % ",".join(opts["disable"]))
@@ -494,7 +502,7 @@ def run(args):
     me = {"name": name, "role": "server", "arch": ARCH, "ip": node_ip, "externalIP": (opts.get("node-external-ip") or [None])[0], "version": VERSION, "labels": labels(opts),
           "os": os_image(), "kernel": os.uname().release, "machineID": machine_id(),
           "etcd": bool(opts.get("cluster-init") or upstream)}
-    local = "https://%s:%d" % (here, port)
+    local = "https://%s:%d" % (here, bound)
     node_ctx = None
     while node_ctx is None:  # a server is a node too: it registers with itself (or via the first server)
         try:
@@ -554,7 +562,7 @@ def machine_id():
 
 def node_password():
     """/etc/rancher/node/password: made once per machine, sent at every join."""
-    path = "/etc/rancher/node/password"
+    path = NODE_DIR + "/password"
     try:
         return open(path).read().strip()
     except OSError:
