@@ -104,6 +104,7 @@ export function createBackend(options: BackendOptions): Backend {
     dataDir: options.dataDir,
     logger,
     pool: () => hosts.pool,
+    env: process.env,
     onEvent: (event) => hub.emit('run:event', event),
   });
   const fleet = new FleetService(

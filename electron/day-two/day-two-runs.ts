@@ -16,7 +16,7 @@ import {
 import type { K3sArch } from '../../shared/facts';
 import type { RunEvent, RunSnapshot } from '../../shared/run';
 import { supportsTokenRotate } from '../../shared/day-two/tokens';
-import { firstServer, type ClusterSpec } from '../../shared/spec';
+import { contextName, firstServer, kubeconfigUrl, type ClusterSpec } from '../../shared/spec';
 import type { Logger } from '../backend/logger';
 import { readAirgapFolder } from '../engine/airgap-folder';
 import type { HostRunner } from '../engine/host-runner';
@@ -27,6 +27,7 @@ import { Activity } from './activity';
 import { resolveChannel } from './cluster';
 import { readClusterNodes } from './cluster-read';
 import { addressesOf, peerRulesOf, reachable } from './peer-rules';
+import { moveKubeconfigServer } from './kubeconfig-move';
 import { runRemoval } from './remove';
 import { runRotation } from './rotate';
 import { CordonLedger, RotationLedger, statePath } from './state';
@@ -39,6 +40,8 @@ export interface DayTwoRunsOptions {
   logger: Logger;
   pool: () => SessionPool;
   onEvent: (event: RunEvent) => void;
+  /** Where the kubeconfig lives (KUBECONFIG, HOME): it follows a first server that leaves. */
+  env?: NodeJS.ProcessEnv;
   /** The machines' runners (default: over the pool's sessions); tests give fakes. */
   runners?: (spec: ClusterSpec) => (name: string) => HostRunner;
 }
@@ -298,6 +301,28 @@ export class DayTwoRuns {
         activity,
         drain: { enabled: request.drain, timeoutSeconds: request.drainTimeoutSeconds },
         peerRules: r.rules,
+        addSecret: (secret) => this.options.logger.addSecret(secret),
+      }).then((outcome) => {
+        // the kubeconfig that pointed at the first server points at the one that took over
+        const from = kubeconfigUrl(spec);
+        const to = kubeconfigUrl(r.planned.plan.remaining);
+        if (
+          outcome.snapshot.status === 'succeeded' &&
+          r.planned.plan.joinMove &&
+          this.options.env &&
+          from &&
+          to &&
+          from !== to
+        )
+          for (const path of moveKubeconfigServer(
+            { env: this.options.env },
+            { contextName: contextName(spec), from, to },
+          ))
+            this.options.logger.info(
+              'day-two',
+              `${path}: the ${contextName(spec)} cluster's server is ${to} now`,
+            );
+        return outcome;
       });
       this.settle(done, release);
       return { runId: activity.runId };

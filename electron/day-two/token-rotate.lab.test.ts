@@ -4,10 +4,14 @@
 // restarted joins with the new token, the old token no longer opens the cluster and a server
 // restarted with it fails, the bootstrap tokens are unaffected, and neither token appears in the
 // run's stdout, stderr, run log or anything else under the app's data folder.
+// Then the first server is removed: the others are pointed at the next one (their config's
+// `server:`), it leaves etcd, and the cluster stays Ready without a restart; the cluster file
+// and the kubeconfig follow it; an agent restarted and a new agent join through the new URL.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { down, ensureMirror, exec, up, type LabHost } from '../../e2e/lab/index';
+import { down, ensureMirror, exec, mirror, up, type LabHost } from '../../e2e/lab/index';
 import { runCli } from '../cli/program';
 import { listNodesFromHere } from '../kubeconfig/check';
 import { apply, clusterFile, type ClusterFile } from '../../test-support/engine/lab';
@@ -84,7 +88,7 @@ beforeAll(async () => {
 }, 1_800_000);
 
 afterAll(async () => {
-  await down(names);
+  await down([...names, 't3a2']);
 });
 
 describe('rotating the cluster token', { timeout: 1_200_000 }, () => {
@@ -188,5 +192,69 @@ describe('rotating the cluster token', { timeout: 1_200_000 }, () => {
     expect(Object.values(await readiness())).toEqual([true, true, true, true]);
     const all = [stopped.all, resumed.all, ...allFiles(cluster.env.K3S_WIZARD_DATA_DIR as string)].join('\n');
     for (const t of [old, fresh, second]) expect(all).not.toContain(t);
+  });
+});
+
+describe('removing the first server', { timeout: 1_200_000 }, () => {
+  it('moves the join URL to the next server; the cluster, its agents and the kubeconfig go on; a new agent joins', async () => {
+    const [s1, s2] = hosts as [LabHost, LabHost];
+    const url = (h: LabHost) => `https://${h.address}:6443`;
+    const kubeconfig = () =>
+      parse(readFileSync(cluster.env.KUBECONFIG as string, 'utf8')) as {
+        clusters: { name: string; cluster: { server: string } }[];
+      };
+    expect(kubeconfig().clusters.find((c) => c.name === 't3')?.cluster.server).toBe(url(s1));
+
+    const r = await cli(['remove', cluster.file, 't3s1', '--yes', '--plain']);
+    expect(r.code, r.all).toBe(0);
+    expect(r.stdout).toContain(`point the others at t3s2 (${url(s2)})`);
+    expect(r.stdout).toContain(`The other nodes join through t3s2 (${url(s2)}) from now on`);
+    // nothing restarted: the others were only pointed at t3s2
+    expect(r.stdout).not.toMatch(/\[t3(s2|s3|a1)\] .*Restart/);
+
+    // the kubeconfig points at t3s2 now, and works; t3s1 is gone, the others stay Ready
+    expect(kubeconfig().clusters.find((c) => c.name === 't3')?.cluster.server).toBe(url(s2));
+    await expect
+      .poll(async () => JSON.stringify(await readiness()), { timeout: 60_000, interval: 3_000 })
+      .toBe(JSON.stringify({ t3a1: true, t3s2: true, t3s3: true }));
+    const file = parse(readFileSync(cluster.file, 'utf8')) as { nodes: { nodeName: string }[] };
+    expect(file.nodes.map((n) => n.nodeName)).toEqual(['t3s2', 't3s3', 't3a1']);
+    // the configs, for the next restart: t3s2 joins nothing, the others join through it
+    const s2config = await sh('t3s2', 'cat /etc/rancher/k3s/config.yaml');
+    expect(s2config).not.toMatch(/^server:/m);
+    expect(s2config).toMatch(/^cluster-init: true$/m);
+    for (const n of ['t3s3', 't3a1'])
+      expect(await sh(n, 'cat /etc/rancher/k3s/config.yaml')).toMatch(
+        new RegExp(`^server: ${url(s2)}$`, 'm'),
+      );
+    expect(await sh('t3s1', 'ls /usr/local/bin/k3s 2>&1; systemctl is-active k3s')).not.toMatch(
+      /^\/usr|^active/m,
+    );
+
+    // an agent restarted joins through t3s2
+    await sh('t3a1', 'systemctl restart k3s-agent');
+    expect(await sh('t3a1', 'journalctl -u k3s-agent -n 20 --no-pager')).toContain(
+      `Successfully registered node t3a1 with the cluster at ${url(s2)}`,
+    );
+    // a new agent joins through the new URL, installed by hand as K3s documents it. (The
+    // cluster file now lists 2 servers, which every command refuses until a third is added.)
+    await up([{ name: 't3a2', arch: 'amd64', firewall: 'none' }]);
+    const m = mirror();
+    const token = (await sh('t3s2', 'cat /var/lib/rancher/k3s/server/token')).trim();
+    const joined = await exec('t3a2', [
+      'sh',
+      '-c',
+      'curl -sfL "$1" | INSTALL_K3S_VERSION="$2" GITHUB_URL="$3" K3S_URL="$4" K3S_TOKEN="$5" K3S_NODE_NAME=t3a2 sh -s - agent',
+      'join',
+      m.installScriptUrl,
+      m.versions[0] as string,
+      m.githubUrl,
+      url(s2),
+      token,
+    ]);
+    expect(joined.code, `${joined.stdout}\n${joined.stderr}`).toBe(0);
+    await expect
+      .poll(async () => JSON.stringify(await readiness()), { timeout: 60_000, interval: 3_000 })
+      .toBe(JSON.stringify({ t3a1: true, t3a2: true, t3s2: true, t3s3: true }));
   });
 });

@@ -8,6 +8,7 @@ import {
   parseK3sVersion,
   peerUndoLines,
   planRemoval,
+  configWithJoinUrl,
   planUpgrade,
   type ClusterNode,
 } from './index';
@@ -157,6 +158,15 @@ describe('planning a removal', () => {
     // the next server must be Ready to take the others' joins
     const down = planRemoval({ spec, cluster: state('v1.33.5+k3s1', { s2: { ready: false } }), name: 's1' });
     expect(!down.ok && down.reason).toMatch(/s2 is NotReady/);
+    // with 2 of 3 servers down, the first one may not go either: etcd's quorum
+    const two = planRemoval({
+      spec,
+      cluster: state('v1.33.5+k3s1', { s2: { ready: false }, s3: { ready: false } }),
+      name: 's1',
+    });
+    expect(!two.ok && two.reason).toMatch(
+      /^Removing s1 breaks etcd's quorum: 0 of the 2 servers left would be running/,
+    );
   });
 
   it('refuses a server whose loss breaks etcd quorum', () => {
@@ -252,5 +262,27 @@ describe('the firewall rules of a leaving machine', () => {
       'ufw delete allow from 10.0.0.4 to any port 8472 proto udp',
       'firewall-cmd --permanent --zone=internal --remove-source=10.0.0.4/32',
     ]);
+  });
+});
+
+describe('pointing the others at the next server', () => {
+  const config =
+    '# Written by k3s-wizard for cluster c; replaced on the next run.\nnode-name: s3\nserver: https://10.0.0.1:6443\nflannel-backend: vxlan\ntoken: "K10x::server:pw"\n';
+
+  it('rewrites server: in place, keeping every other line', () => {
+    const next = configWithJoinUrl(config, { url: 'https://10.0.0.2:6443' });
+    expect(next).toBe(config.replace('https://10.0.0.1:6443', 'https://10.0.0.2:6443'));
+    expect(configWithJoinUrl(next ?? '', { url: 'https://10.0.0.2:6443' })).toBeNull();
+    // a first server's config (no server:) is left alone
+    expect(
+      configWithJoinUrl('node-name: s1\ncluster-init: true\n', { url: 'https://10.0.0.2:6443' }),
+    ).toBeNull();
+  });
+
+  it('makes the server that takes over join nothing, with cluster-init', () => {
+    const next = configWithJoinUrl(config, { first: true, clusterInit: true }) ?? '';
+    expect(next).not.toMatch(/^server:/m);
+    expect(next).toMatch(/^cluster-init: true$/m);
+    expect(next).toContain('token: "K10x::server:pw"');
   });
 });

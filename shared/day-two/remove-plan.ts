@@ -54,22 +54,6 @@ export function planRemoval(input: {
         ok: false,
         reason: `${name} is the cluster's only server: without it there is no cluster. To remove K3s from every machine, use k3s-wizard uninstall.`,
       };
-    if (firstServer(spec)?.nodeName === name) {
-      const next = firstServer(remaining);
-      const from = joinUrl(spec);
-      const to = joinUrl(remaining);
-      if (next && from && to && from !== to) {
-        if (!cluster.find((n) => n.name === next.nodeName)?.ready)
-          return {
-            ok: false,
-            reason: `${name} is the first server: the others would join through ${next.nodeName} (the next server in ${file}) from now on, but ${next.nodeName} is NotReady. Bring it back, or put a Ready server first after ${name} in ${file}.`,
-          };
-        joinMove = { from, to, newFirst: next.nodeName };
-        warnings.push(
-          `${name} is the first server: the other nodes join through ${next.nodeName} (${to}) from now on; their config is rewritten (no restart: running nodes know every server).`,
-        );
-      }
-    }
     if (usesEmbeddedEtcd(spec)) {
       const readyServers = all.filter((s) => cluster.find((n) => n.name === s.nodeName)?.ready);
       const healthyNow = readyServers.length;
@@ -87,6 +71,22 @@ export function planRemoval(input: {
         warnings.push(
           `2 servers are left: etcd then tolerates no server failure (with 2, both are needed). Add a third server to be fault tolerant again.`,
         );
+    }
+    if (firstServer(spec)?.nodeName === name) {
+      const next = firstServer(remaining);
+      const from = joinUrl(spec);
+      const to = joinUrl(remaining);
+      if (next && from && to && from !== to) {
+        if (!cluster.find((n) => n.name === next.nodeName)?.ready)
+          return {
+            ok: false,
+            reason: `${name} is the first server: the others would join through ${next.nodeName} (the next server in ${file}) from now on, but ${next.nodeName} is NotReady. Bring it back, or put a Ready server first after ${name} in ${file}.`,
+          };
+        joinMove = { from, to, newFirst: next.nodeName };
+        warnings.push(
+          `${name} is the first server: the other nodes join through ${next.nodeName} (${to}) from now on; their config is rewritten (no restart: running nodes know every server).`,
+        );
+      }
     }
   }
   if (!state)

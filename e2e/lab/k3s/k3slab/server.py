@@ -119,6 +119,8 @@ class API(BaseHTTPRequestHandler):
             return self.unauthorized()
         if dayapi.handle(self, "GET"):
             return
+        if p == "/v1-k3s/lab-leader":
+            return self.send(200, {"holds": not srv.upstream})
         if p == "/v1-k3s/lab-datastore":  # etcd's replication, as far as the stand-in models it
             return self.upstream_or(lambda: self.send(200, srv.store.tx(lambda d: json.loads(json.dumps(d)), write=False)))
         if p in ("/readyz", "/livez", "/healthz"):
@@ -233,7 +235,17 @@ class API(BaseHTTPRequestHandler):
             except client.HTTPError as e:
                 return self.send(e.status, e.body.encode())
             except OSError as e:
-                # the datastore's server is gone: the etcd members left go on without it (quorum kept)
+                # the datastore's server does not answer: a restart is waited for; one gone for
+                # longer is left behind by the etcd members left (quorum kept)
+                if not attempt:
+                    until = time.time() + FAILOVER_AFTER + 2
+                    while time.time() < until and not ping(self.server, up):
+                        if failover(self.server, up):
+                            break
+                        time.sleep(1)
+                    up = self.server.upstream
+                    if up and ping(self.server, up):
+                        continue
                 if attempt or not failover(self.server, up):
                     return self.send(503, status(503, "ServiceUnavailable", "etcdserver: no leader: %s" % e))
                 up = self.server.upstream
@@ -244,6 +256,28 @@ class API(BaseHTTPRequestHandler):
 
 
 FAILOVER = threading.Lock()
+FAILOVER_AFTER = float(os.environ.get("K3S_LAB_FAILOVER_AFTER", "8"))  # s a datastore's server may be away (a restart)
+
+
+def ping(srv, url):
+    try:
+        client.request(url + "/ping", ctx=client.context(srv.ca_pem), timeout=3)
+        return True
+    except (client.HTTPError, OSError):
+        return False
+
+
+def holder(srv, members):
+    """The member that holds the datastore now (another took over while this one was away), or None."""
+    for name, url in members:
+        if name == srv.node_name:
+            continue
+        try:
+            if json.loads(client.request(url + "/v1-k3s/lab-leader", ctx=srv.admin_ctx, timeout=3)).get("holds"):
+                return url
+        except (client.HTTPError, OSError, ValueError):
+            pass
+    return None
 
 
 def server_urls(srv):
@@ -260,6 +294,9 @@ def failover(srv, failed):
     with FAILOVER:
         if srv.upstream != failed:
             return True  # chosen meanwhile
+        since = srv.away.setdefault(failed, time.time())
+        if time.time() - since < FAILOVER_AFTER:
+            return False  # it may be restarting
         with srv.store.lock:
             members = sorted((n["name"], "https://%s:%d" % (n["ip"], srv.port)) for n in srv.store.data["nodes"].values()
                              if n.get("role") == "server" and n.get("etcd"))
@@ -279,6 +316,7 @@ def failover(srv, failed):
             log("error", "etcd cluster has no quorum: %d of %d members answer; waiting" % (len(alive), len(members)))
             return False
         name, url = alive[0]
+        srv.away.pop(failed, None)
         srv.upstream = url
         if url is None:
             srv.store.flush()
@@ -297,6 +335,7 @@ def mirror(srv, stop):
             continue
         try:
             data = json.loads(client.request(up + "/v1-k3s/lab-datastore", ctx=srv.admin_ctx))
+            srv.away.pop(up, None)
             with srv.store.lock:
                 srv.store.data = data
                 srv.store.save()
@@ -434,12 +473,21 @@ def run(args):
     httpd.tmp = SERVER_DIR + "/tls/temporary-certs"
     os.makedirs(httpd.tmp, mode=0o700, exist_ok=True)
     httpd.upstream = upstream.rstrip("/") if upstream else None
-    httpd.node_name, httpd.port = name, port
+    httpd.node_name, httpd.port, httpd.away = name, port, {}
     httpd.advertised = listener.advertised(opts, port)
     if not upstream:  # the datastore's server: K3s' packaged components, as Deployments
         httpd.store.tx(lambda d: workloads.ensure_system(d, opts.get("disable", [])))
     adm = pki.admin_cert()
     httpd.admin_ctx = client.context(httpd.ca_pem, open(adm[0]).read(), open(adm[1]).read())
+    if not upstream and (opts.get("cluster-init") or httpd.store.data.get("nodes")):
+        # back after a while: another etcd member may hold the datastore now; this one follows it
+        with httpd.store.lock:
+            members = sorted((n["name"], "https://%s:%d" % (n["ip"], port)) for n in httpd.store.data["nodes"].values()
+                             if n.get("role") == "server" and n.get("etcd"))
+        took_over = holder(httpd, members)
+        if took_over:
+            log("info", "etcd: the datastore is on %s now; following it" % took_over)
+            httpd.upstream = upstream = took_over
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     if opts.get("rootless"):  # the service rules and the kubelet's ports live in the namespace
         adv_ip, adv_port = listener.advertised(opts, port)
