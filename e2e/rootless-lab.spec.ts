@@ -42,7 +42,9 @@ test('a rootless server installed from the wizard runs as the user and is reache
   await page.getByRole('checkbox', { name: /^Run K3s rootless on rlui/ }).check();
   const panel = page.getByRole('group', { name: 'Listener of rlui' });
   await expect(panel.locator('.issue-error')).toHaveCount(0);
-  await expect(panel.locator('.issue-warning')).toContainText('the API is reached on the host at its own port 6443');
+  await expect(panel.locator('.issue-warning')).toContainText(
+    'the API is reached on the host at its own port 6443',
+  );
   await wizard.goForwardTo('Review');
   await expect(wizard.review.host('rlui')).toContainText('k3s-rootless.service');
   await wizard.goForwardTo('Install');

@@ -174,12 +174,21 @@ export async function runRemoval(options: RemoveOptions): Promise<RemoveOutcome>
 
   const deleted = await activity.step(deleteStep, async (tools) => {
     tools.progress(`delete node ${name} and its node-password secret`, 0, 1);
-    const r = await deleteNode({
-      server: control,
-      node: name,
-      signal: tools.signal,
-      onOutput: (s, t) => tools.output.push(s, t),
-    });
+    const once = () =>
+      deleteNode({
+        server: control,
+        node: name,
+        signal: tools.signal,
+        onOutput: (s, t) => tools.output.push(s, t),
+      });
+    let r = await once();
+    // A server that just left the datastore: the others may take a few seconds (a new etcd
+    // leader) before the API answers again; asked again every 2 s for up to 30 s.
+    const until = Date.now() + 30_000;
+    while (r.code !== 0 && plan.node.role === 'server' && Date.now() < until && !tools.signal.aborted) {
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      r = await once();
+    }
     if (r.code !== 0)
       throw new StepFailure({
         code: 'COMMAND_FAILED',

@@ -101,7 +101,7 @@ describe('cluster spec', () => {
       'error nodes[2].labels.node-role.kubernetes.io/worker: Nodes may not set the label “node-role.kubernetes.io/worker” on themselves (the kubelet refuses to start); use your own prefix, e.g. example.com/role, or node.kubernetes.io/….',
       'error nodes[2].taints[0]: “x” is not a taint: write key=value:Effect or key:Effect, with Effect NoSchedule, PreferNoSchedule or NoExecute.',
       'error nodes[2].nodeName: Two machines are both named “b” (see nodes[1]); K3s rejects the second one. Give each machine its own node name.',
-      'error nodes: There are 2 servers. Use an odd number (1, 3 or 5): etcd needs a majority, so 2 servers tolerate 0 failed servers, the same as 1, with one more machine that can fail.',
+      'warning nodes: There are 2 servers. Use an odd number (1, 3 or 5): etcd needs a majority, so 2 servers tolerate 0 failed servers, the same as 1, with one more machine that can fail.',
     ]);
   });
 

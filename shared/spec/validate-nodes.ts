@@ -96,10 +96,12 @@ export function validateNodes(spec: ClusterSpec): SpecIssue[] {
       message: 'Make at least one machine a server: agents need a server to join.',
     });
   } else if (count % 2 === 0) {
+    // A warning, not an error: K3s runs it, and a cluster of 3 servers that lost one (Remove)
+    // must stay usable (status, upgrade, adding the third back) from its cluster file.
     const tolerated = (count - 2) / 2;
     issues.push({
       path: 'nodes',
-      severity: 'error',
+      severity: 'warning',
       message: `There are ${count} servers. Use an odd number (1, 3 or 5): etcd needs a majority, so ${count} servers tolerate ${tolerated} failed server${tolerated === 1 ? '' : 's'}, the same as ${count - 1}, with one more machine that can fail.`,
     });
   }
