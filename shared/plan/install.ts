@@ -87,6 +87,23 @@ export function nodeArch(ctx: InstallContext, target: InstallTarget): K3sArch | 
   return node.arch ?? facts?.k3sArch ?? null;
 }
 
+/** Online installs: the install script fetched to the machine (the binary it picks by arch). */
+export function scriptDownload(
+  scriptUrl: string,
+  ctx: InstallContext,
+  target: InstallTarget,
+  notes: string[],
+): PlanAction {
+  if (!nodeArch(ctx, target))
+    notes.push('Architecture not known yet: the install script picks the binary itself.');
+  return {
+    kind: 'exec',
+    command: shJoin(['sh', '-c', FETCH_SCRIPT, 'fetch', scriptUrl, SCRIPT_PATH]),
+    sudo: true,
+    what: `download the install script from ${scriptUrl}`,
+  };
+}
+
 export function airgapActions(
   ctx: InstallContext,
   target: InstallTarget,
@@ -228,14 +245,7 @@ export function installStep(
     },
   ];
   if (spec.install.source === 'online') {
-    if (!nodeArch(ctx, target))
-      notes.push('Architecture not known yet: the install script picks the binary itself.');
-    actions.push({
-      kind: 'exec',
-      command: shJoin(['sh', '-c', FETCH_SCRIPT, 'fetch', spec.install.scriptUrl, SCRIPT_PATH]),
-      sudo: true,
-      what: `download the install script from ${spec.install.scriptUrl}`,
-    });
+    actions.push(scriptDownload(spec.install.scriptUrl, ctx, target, notes));
   } else {
     actions.push(...airgapActions(ctx, target, notes));
   }

@@ -11,9 +11,8 @@ import { envAssignments, shJoin } from '../shell';
 import type { NodeSpec } from '../spec/schema';
 import {
   airgapActions,
-  FETCH_SCRIPT,
+  scriptDownload,
   installEnv,
-  nodeArch,
   SCRIPT_PATH,
   SPACE_CHECK,
   STATE_DIR,
@@ -150,14 +149,7 @@ export function rootlessInstallStep(
     },
   ];
   if (spec.install.source === 'online') {
-    if (!nodeArch(ctx, target))
-      notes.push('Architecture not known yet: the install script picks the binary itself.');
-    actions.push({
-      kind: 'exec',
-      command: shJoin(['sh', '-c', FETCH_SCRIPT, 'fetch', spec.install.scriptUrl, SCRIPT_PATH]),
-      sudo: true,
-      what: `download the install script from ${spec.install.scriptUrl}`,
-    });
+    actions.push(scriptDownload(spec.install.scriptUrl, ctx, target, notes));
   } else {
     actions.push(...airgapActions(ctx, target, notes, { images: false }));
     if (spec.install.images)
