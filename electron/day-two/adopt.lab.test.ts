@@ -343,10 +343,15 @@ describe('a cluster made by hand, adopted', () => {
     expect(joined).toBe(true);
   });
 
-  it('says what rotating the cluster token would change', async () => {
+  it('says what rotating the cluster token would change, and without --yes off a terminal changes nothing', async () => {
+    const token = async () =>
+      (await exec('adsrv', ['sha256sum', '/var/lib/rancher/k3s/server/token'])).stdout;
+    const before = await token();
     const r = await cli(['token', 'rotate', work.file]);
-    expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain('every server (adsrv) must be restarted');
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stdout).toContain('every server (adsrv) is restarted with the new token');
     expect(r.stdout).toContain('every agent that joined with the old token (ada1, adpi)');
+    expect(r.stderr).toContain('Add --yes to change the machines without being asked.');
+    expect(await token()).toBe(before);
   });
 });
