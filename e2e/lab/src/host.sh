@@ -188,11 +188,14 @@ raise_limits() {
   done
 }
 
-wait_ready() {  # NAME [TIMEOUT_S]: sshd answers, and the firewall (if any) is active
+wait_ready() {  # NAME [TIMEOUT_S]: sshd answers, logins are allowed, and the firewall (if any) is active
   local n=$1 t=${2:-180} h=$LAB/hosts/$1 IP FW; host_conf "$n"
   local end=$((SECONDS + t))
   while :; do
-    if init_pid "$n" >/dev/null && timeout 2 bash -c "exec 3<>/dev/tcp/$IP/22 && head -c 4 <&3" 2>/dev/null | grep -q SSH-; then
+    # until systemd-user-sessions has run, pam_nologin (/run/nologin) hangs up every login but
+    # root's: sshd answers while the host still boots, and a test logging in then fails
+    if init_pid "$n" >/dev/null && timeout 2 bash -c "exec 3<>/dev/tcp/$IP/22 && head -c 4 <&3" 2>/dev/null | grep -q SSH- &&
+       [ "$(cmd_exec "$n" systemctl is-active systemd-user-sessions.service 2>/dev/null)" = active ]; then
       case $FW in
         firewalld) [ "$(cmd_exec "$n" firewall-cmd --state 2>/dev/null)" = running ] && break ;;
         ufw) cmd_exec "$n" ufw status 2>/dev/null | grep -q 'Status: active' && break ;;
