@@ -138,8 +138,10 @@ _run() {  # NAME
       --register=no --keep-unit --console=passive --link-journal=no --resolv-conf=off --timezone=off \
       --network-namespace-path="/run/netns/$NS_PREFIX$n" --capability=CAP_NET_ADMIN \
       --drop-capability=CAP_SYS_RESOURCE </dev/null &
-    local np=$! i p=""
-    for i in $(seq 1 200); do p=$(find_init "$np") && break; sleep 0.05; done
+    local np=$! p=""
+    # nspawn forks the host's init in its own time: on a loaded machine that took longer than the
+    # 10 s once allowed here, init.pid was never written and the host counted as down for good
+    while kill -0 "$np" 2>/dev/null; do p=$(find_init "$np") && break; sleep 0.05; done
     [ -n "$p" ] && echo "$p" > "$h/init.pid"
     rc=0; wait "$np" || rc=$?
     echo "$(date +%T) exit $rc" >> "$h/boots.log"
@@ -190,20 +192,28 @@ raise_limits() {
 
 wait_ready() {  # NAME [TIMEOUT_S]: sshd answers, logins are allowed, and the firewall (if any) is active
   local n=$1 t=${2:-180} h=$LAB/hosts/$1 IP FW; host_conf "$n"
-  local end=$((SECONDS + t))
+  local end=$((SECONDS + t)) at
   while :; do
     # until systemd-user-sessions has run, pam_nologin (/run/nologin) hangs up every login but
-    # root's: sshd answers while the host still boots, and a test logging in then fails
-    if init_pid "$n" >/dev/null && timeout 2 bash -c "exec 3<>/dev/tcp/$IP/22 && head -c 4 <&3" 2>/dev/null | grep -q SSH- &&
-       [ "$(cmd_exec "$n" systemctl is-active systemd-user-sessions.service 2>/dev/null)" = active ]; then
-      case $FW in
-        firewalld) [ "$(cmd_exec "$n" firewall-cmd --state 2>/dev/null)" = running ] && break ;;
-        ufw) cmd_exec "$n" ufw status 2>/dev/null | grep -q 'Status: active' && break ;;
-        *) break ;;
-      esac
+    # root's: sshd answers while the host still boots, and a test logging in then fails.
+    # `at` is the step it waits for, named when it gives up.
+    at="its init process (no init.pid)"
+    if init_pid "$n" >/dev/null; then
+      at="sshd on $IP:22"
+      if timeout 2 bash -c "exec 3<>/dev/tcp/$IP/22 && head -c 4 <&3" 2>/dev/null | grep -q SSH-; then
+        at="systemd-user-sessions ($(timeout 5 "$SELF" exec "$n" systemctl is-active systemd-user-sessions.service 2>/dev/null | head -1))"
+        if [ "$at" = "systemd-user-sessions (active)" ]; then
+          at="the firewall ($FW)"
+          case $FW in
+            firewalld) [ "$(timeout 10 "$SELF" exec "$n" firewall-cmd --state 2>/dev/null)" = running ] && break ;;
+            ufw) timeout 10 "$SELF" exec "$n" ufw status 2>/dev/null | grep -q 'Status: active' && break ;;
+            *) break ;;
+          esac
+        fi
+      fi
     fi
     launcher_alive "$n" || boot_failed "$n" "host died at boot: $(boot_cause "$n")"
-    [ $SECONDS -lt $end ] || boot_failed "$n" "not ready after ${t}s (ssh on $IP:22${FW:+, $FW}); console: $(boot_cause "$n")"
+    [ $SECONDS -lt $end ] || boot_failed "$n" "not ready after ${t}s, waiting for $at; console: $(boot_cause "$n")"
     sleep 0.2
   done
 }
