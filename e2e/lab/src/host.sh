@@ -109,11 +109,37 @@ PY
   touch "$h/.provisioned"
 }
 
+# Each host's own cgroup, in every hierarchy systemd uses (the unified one; on a hybrid machine also
+# its named v1 one). nspawn --keep-unit makes its payload and supervisor cgroups under the
+# launcher's: launchers sharing one cgroup gave every host the same /payload, where one host's
+# systemd removed the unit cgroups another's was starting units in ("Failed at step CGROUP ...
+# No such file or directory"): lab-boot or systemd-user-sessions failed at random under load.
+host_cgroups() {  # NAME
+  local base
+  for base in /sys/fs/cgroup /sys/fs/cgroup/unified /sys/fs/cgroup/systemd; do
+    [ -e "$base/cgroup.procs" ] && echo "$base/k3s-wizard-lab$TAG/$1"
+  done
+  return 0
+}
+join_host_cgroup() {  # NAME: the calling shell moves into the host's cgroups, emptied of old boots
+  local d
+  for d in $(host_cgroups "$1"); do
+    drop_cgroup "$d"
+    mkdir -p "$d" && echo $BASHPID > "$d/cgroup.procs" || log "$1: could not use the cgroup $d"
+  done
+}
+drop_cgroup() {  # DIR: removes the host's leftover child cgroups (not DIR itself while in use)
+  [ -d "$1" ] || return 0
+  find "$1" -mindepth 1 -depth -type d -exec rmdir {} + 2>/dev/null || true
+}
+remove_host_cgroups() { local d; for d in $(host_cgroups "$1"); do drop_cgroup "$d"; rmdir "$d" 2>/dev/null || true; done; }
+
 # the launcher: runs in its own mount namespace (every mount of the host goes
 # away with it) and boots the host again whenever it reboots (nspawn exit 133)
 _run() {  # NAME
   local n=$1 h=$LAB/hosts/$1; host_conf "$n"
   local m=$h/root
+  join_host_cgroup "$n"
   # nspawn rm -rf's its state under /run/systemd/nspawn and refuses on a disk
   # filesystem: /run is not a tmpfs on machines booted without systemd
   mkdir -p /run/systemd/nspawn; mount -t tmpfs -o mode=755 tmpfs /run/systemd/nspawn
@@ -310,6 +336,7 @@ remove_host() {  # NAME: kill, drop network, delete files
   net_down "$n"
   sed -i "/[[:space:]]$n\$/d" "$LAB/hosts.txt" 2>/dev/null || true
   mountpoint -q "$h/root" && die "$h/root still mounted, not deleting"
+  remove_host_cgroups "$n"
   rm -rf "$h"
 }
 
@@ -387,5 +414,6 @@ cmd_destroy() {
   mirror_stop
   with_lock net net_destroy
   rm -f "$LAB/hosts.txt"
+  local d; for d in $(host_cgroups ''); do rmdir "$d" 2>/dev/null || true; done
   log "lab destroyed (images kept in $LAB/img; 'rm -rf $LAB' removes them)"
 }
