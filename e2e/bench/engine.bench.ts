@@ -235,7 +235,11 @@ async function apply(hosts: lab.LabHost[], title: string, cluster: ReturnType<ty
         console.log(`    ${at(e.time)} ${e.stepId}   ${e.what}`);
     }
   }
-  if (snapshot.status !== 'succeeded') process.exitCode = 1;
+  if (snapshot.status !== 'succeeded') {
+    process.exitCode = 1;
+    for (const [id, st] of Object.entries(snapshot.steps))
+      if (st?.error) console.log(`  ${id} failed: ${st.error.code}: ${st.error.message.slice(0, 600)}`);
+  }
   return figures;
 }
 
