@@ -24,7 +24,7 @@ export interface LabHostsOptions {
    */
   booted?: boolean;
   /** More set-up once the hosts are up (a second address, a cluster file, probed facts). */
-  setUp?: (hosts: LabHost[]) => Promise<void>;
+  setUp?: (hosts: LabHost[]) => Promise<void> | void;
   /** Undone before the hosts go (a fault outside them, which `down` does not clear). */
   tearDown?: () => Promise<void>;
   /** For the whole set-up. Default 900 s. */
@@ -39,6 +39,22 @@ export interface LabHosts {
   host(name: string): LabHost;
 }
 
+/** Lab hosts booted afresh (any of the same names removed first), the mirror started unless told not. */
+export async function bootHosts(
+  specs: LabHostSpec[],
+  options: Pick<LabHostsOptions, 'mirror' | 'booted'> = {},
+): Promise<LabHost[]> {
+  const names = specs.map((s) => s.name);
+  if (options.mirror !== false) await ensureMirror();
+  await down(names);
+  const hosts = await up(specs);
+  if (options.booted)
+    await Promise.all(
+      names.map((n) => exec(n, ['systemctl', 'is-system-running', '--wait'], { timeoutMs: 300_000 })),
+    );
+  return hosts;
+}
+
 /**
  * A test file's own lab hosts: any left over from an earlier run removed, then booted before the
  * file's tests, and removed after them. Names must be unique per file so files run in parallel.
@@ -47,13 +63,7 @@ export function labHosts(hooks: FileHooks, specs: LabHostSpec[], options: LabHos
   const names = specs.map((s) => s.name);
   const hosts: LabHost[] = [];
   hooks.beforeAll(async () => {
-    if (options.mirror !== false) await ensureMirror();
-    await down(names);
-    hosts.splice(0, hosts.length, ...(await up(specs)));
-    if (options.booted)
-      await Promise.all(
-        names.map((n) => exec(n, ['systemctl', 'is-system-running', '--wait'], { timeoutMs: 300_000 })),
-      );
+    hosts.splice(0, hosts.length, ...(await bootHosts(specs, options)));
     await options.setUp?.(hosts);
   }, options.timeoutMs ?? 900_000);
   hooks.afterAll(async () => {
@@ -111,24 +121,37 @@ export function editYaml<T = Record<string, unknown>>(file: string, change: (doc
   writeFileSync(file, stringify(doc));
 }
 
-/** A classroom roster (`address,group`), the group of each host chosen by its index. */
+/** A classroom roster (`address,group` lines), the group of each host chosen by its index. */
+export function rosterText(
+  hosts: LabHost[],
+  group: (index: number) => string,
+  options: { header?: boolean } = {},
+): string {
+  const lines = hosts.map((h, i) => `${h.address},${group(i)}`);
+  return [...(options.header === false ? [] : ['address,group']), ...lines].join('\n') + '\n';
+}
+
+/** The roster of `rosterText`, written to `file` (a teacher's CSV file); returns the file. */
 export function writeRoster(
   file: string,
   hosts: LabHost[],
   group: (index: number) => string,
   options: { header?: boolean } = {},
 ): string {
-  const lines = hosts.map((h, i) => `${h.address},${group(i)}`);
-  const text = [...(options.header === false ? [] : ['address,group']), ...lines].join('\n') + '\n';
-  writeFileSync(file, text);
-  return text;
+  writeFileSync(file, rosterText(hosts, group, options));
+  return file;
 }
 
 /**
  * A classroom preset for lab hosts: the mirror's install settings, the firewall left alone, a
  * key-file login as the lab user; `extra` adds or overrides settings.
  */
-export function writePreset(file: string, name: string, login: LabHost, extra: Record<string, unknown> = {}): void {
+export function writePreset(
+  file: string,
+  name: string,
+  login: LabHost,
+  extra: Record<string, unknown> = {},
+): void {
   writeFileSync(
     file,
     stringify({
@@ -174,6 +197,35 @@ export function kubectlWith(
   return { code: r.status, out: `${r.stdout}${r.stderr}` };
 }
 
+/** What `expectStudentAccess` needs of vitest's or Playwright's `expect`. */
+type Expect = (
+  actual: unknown,
+  message?: string,
+) => { toBe(expected: unknown): void; toContain(expected: string): void; toMatch(expected: RegExp): void };
+
+/**
+ * A student's kubeconfig through the real kubectl: the pods of its own namespace listed (none
+ * yet), the nodes and the neighbour's namespace Forbidden.
+ */
+export function expectStudentAccess(
+  expect: Expect,
+  kubeconfig: string,
+  home: string,
+  namespaces: { own: string; neighbour: string },
+): void {
+  const pods = kubectlWith(kubeconfig, ['get', 'pods'], home);
+  expect(pods.code, pods.out).toBe(0);
+  expect(pods.out).toContain(`No resources found in ${namespaces.own} namespace.`);
+  const nodes = kubectlWith(kubeconfig, ['get', 'nodes'], home);
+  expect(nodes.code).toBe(1);
+  expect(nodes.out).toContain(
+    `nodes is forbidden: User "system:serviceaccount:${namespaces.own}:student" cannot list resource "nodes"`,
+  );
+  const other = kubectlWith(kubeconfig, ['get', 'pods', '-n', namespaces.neighbour], home);
+  expect(other.code).toBe(1);
+  expect(other.out).toMatch(new RegExp(`Forbidden.*in the namespace "${namespaces.neighbour}"`));
+}
+
 /**
  * The real kubectl of this computer through the kubeconfig the app wrote (`env.KUBECONFIG`) and
  * one of its contexts, as the user runs it; rejects with kubectl's own words when it fails.
@@ -202,13 +254,17 @@ export function realKubectl(
   );
 }
 
-/** The rows of a kubectl table (the heading left out), each split into its columns. */
-export function tableRows(table: string): string[][] {
-  return table
+/** A command's output (`ps`, a kubectl table) as lines, each split into its columns. */
+export function columns(text: string): string[][] {
+  return text
     .trim()
     .split('\n')
-    .slice(1)
     .map((l) => l.split(/\s+/));
+}
+
+/** The rows of a kubectl table (the heading left out), each split into its columns. */
+export function tableRows(table: string): string[][] {
+  return columns(table).slice(1);
 }
 
 /** ssh options for a lab host whose key this computer has not seen (and must not remember). */
@@ -220,3 +276,17 @@ export const LAB_SSH_OPTS = [
   '-o',
   'LogLevel=ERROR',
 ];
+
+/** `ssh` arguments that run `command` on a host as its lab user, by key (`extra`: more -o options). */
+export function labSshArgs(host: LabHost, command: string, extra: string[] = []): string[] {
+  return [
+    '-i',
+    host.keyPath,
+    '-p',
+    String(host.port),
+    ...extra,
+    ...LAB_SSH_OPTS,
+    `${host.user}@${host.address}`,
+    command,
+  ];
+}

@@ -62,6 +62,24 @@ export class WizardPage {
     await button.click();
   }
 
+  /**
+   * How most lab specs reach the Install step: each machine added with its key trusted and given
+   * its node name, the cluster named (when `name` is given) and installed from `mirror`.
+   */
+  async toInstallStep(
+    nodes: { host: Parameters<HostsStepPage['addTrusted']>[0]; nodeName: string }[],
+    mirror: Parameters<ClusterStepPage['useMirror']>[0],
+    options: { name?: string } = {},
+  ): Promise<void> {
+    for (const { host } of nodes) await this.hosts.addTrusted(host);
+    for (const { host, nodeName } of nodes)
+      await this.page.getByLabel(`Node name of ${host.address}`).fill(nodeName);
+    await this.goForwardTo('Cluster');
+    if (options.name !== undefined) await this.cluster.name.fill(options.name);
+    await this.cluster.useMirror(mirror);
+    await this.goForwardTo('Install');
+  }
+
   /** Starts the install on the Install step and waits until the run ended (however it ended). */
   async install(): Promise<void> {
     await this.installButton.click();

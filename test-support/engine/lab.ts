@@ -59,6 +59,11 @@ export function clusterFile(
   return { dir, file, env, sudoPasswords };
 }
 
+/** The hosts as the nodes of a cluster file: the first `servers` of them servers, the rest agents. */
+export function asNodes(hosts: LabHost[], servers = 1): { host: LabHost; role: 'server' | 'agent' }[] {
+  return hosts.map((host, i) => ({ host, role: i < servers ? 'server' : 'agent' }));
+}
+
 /** Edits the cluster file as a user does in an editor (the YAML read, changed, written back). */
 export function editCluster(cluster: ClusterFile, change: (spec: ClusterFileText) => void): void {
   editYaml(cluster.file, change);
@@ -79,7 +84,7 @@ export interface CliRun {
 }
 
 /** The command line in process, as a user types `k3s-wizard ARGS` with `env`. */
-export async function cli(env: NodeJS.ProcessEnv, args: string[]): Promise<CliRun> {
+export async function k3sWizard(env: NodeJS.ProcessEnv, args: string[]): Promise<CliRun> {
   const out: string[] = [];
   const err: string[] = [];
   const code = await runCli(args, {
@@ -93,7 +98,14 @@ export async function cli(env: NodeJS.ProcessEnv, args: string[]): Promise<CliRu
 
 /** `k3s-wizard apply FILE --yes` with new host keys trusted and plain output. */
 export function apply(cluster: ClusterFile, args: string[] = []): Promise<CliRun> {
-  return cli(cluster.env, ['apply', cluster.file, '--yes', '--accept-new-host-keys', '--plain', ...args]);
+  return k3sWizard(cluster.env, [
+    'apply',
+    cluster.file,
+    '--yes',
+    '--accept-new-host-keys',
+    '--plain',
+    ...args,
+  ]);
 }
 
 /** Samples `ps` on the hosts until stopped; returns every command line seen. */
