@@ -27,9 +27,7 @@ const { hosts } = labHosts(NAMES.map((name) => ({ name, firewall: 'none' as cons
 test('every cluster at once: the failure first, retried after the fault is cleared', async ({ wizard }) => {
   const { page } = wizard;
   const room = new ClassroomPage(page);
-  await room.open.click();
-  await room.roster.fill(rosterText(hosts, (i) => (i < 2 ? 'a' : 'b')));
-  await room.importButton.click();
+  await room.importRoster(rosterText(hosts, (i) => (i < 2 ? 'a' : 'b')));
   await expect(room.machines('a')).toHaveCount(2);
   await expect(room.machines('b')).toHaveCount(2);
 

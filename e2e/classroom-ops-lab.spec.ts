@@ -40,9 +40,7 @@ const kubectl = (kubeconfig: string, args: string[]) =>
 test('a lesson from the Classroom screen: preset, fixes, build, hand-out, reset', async ({ wizard }) => {
   const { page } = wizard;
   const room = new ClassroomPage(page);
-  await room.open.click();
-  await room.roster.fill(rosterText(hosts, (i) => (i < 2 ? 'a' : 'b')));
-  await room.importButton.click();
+  await room.importRoster(rosterText(hosts, (i) => (i < 2 ? 'a' : 'b')));
   await expect(room.machines('a')).toHaveCount(2);
 
   // The preset in its form; the problems are named as the teacher types.

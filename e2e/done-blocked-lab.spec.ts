@@ -9,7 +9,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, screenshotDir, test } from './fixtures';
-import { fault, mirror, type LabHost } from './lab/index';
+import { fault, mirror } from './lab/index';
 import { labHosts } from './lab-hosts';
 
 test.use({ serveEnv: { KUBECONFIG: join(mkdtempSync(join(tmpdir(), 'k3sw-kube-')), 'config') } });
@@ -29,14 +29,7 @@ test('a blocked flannel port: Done says installed but not ready, names the flow 
   wizard,
 }) => {
   const { page } = wizard;
-  const [server, agent] = lab.hosts as [LabHost, LabHost];
-  await wizard.toInstallStep(
-    [
-      { host: server, nodeName: 'srv' },
-      { host: agent, nodeName: 'wrk' },
-    ],
-    mirror(),
-  );
+  await wizard.toInstallStep({ srv: lab.host('e9ds'), wrk: lab.host('e9da') }, mirror());
 
   await fault.blockPort('e9da', 8472, 'udp');
   await wizard.install();

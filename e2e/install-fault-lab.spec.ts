@@ -7,7 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, screenshotDir, test } from './fixtures';
-import { fault, mirror, type LabHost } from './lab/index';
+import { fault, mirror } from './lab/index';
 import { labHosts } from './lab-hosts';
 
 test.use({ serveEnv: { KUBECONFIG: join(mkdtempSync(join(tmpdir(), 'k3sw-kube-')), 'config') } });
@@ -22,14 +22,7 @@ test('a blocked API port fails the join in plain words; reload catches up; retry
   wizard,
 }) => {
   const { page } = wizard;
-  const [server, agent] = lab.hosts as [LabHost, LabHost];
-  await wizard.toInstallStep(
-    [
-      { host: server, nodeName: 'srv' },
-      { host: agent, nodeName: 'wrk' },
-    ],
-    mirror(),
-  );
+  await wizard.toInstallStep({ srv: lab.host('e8fs'), wrk: lab.host('e8fa') }, mirror());
 
   // Something between the machines blocks the API port (not a firewall the app manages).
   await fault.blockPort('e8fs', 6443);

@@ -63,16 +63,17 @@ export class WizardPage {
   }
 
   /**
-   * How most lab specs reach the Install step: each machine added with its key trusted and given
-   * its node name, the cluster named (when `name` is given) and installed from `mirror`.
+   * How most lab specs reach the Install step: each machine (by the node name it gets) added with
+   * its key trusted and named, the cluster named (when `name` is given) and installed from
+   * `mirror`.
    */
   async toInstallStep(
-    nodes: { host: Parameters<HostsStepPage['addTrusted']>[0]; nodeName: string }[],
+    nodes: Record<string, Parameters<HostsStepPage['addTrusted']>[0]>,
     mirror: Parameters<ClusterStepPage['useMirror']>[0],
     options: { name?: string } = {},
   ): Promise<void> {
-    for (const { host } of nodes) await this.hosts.addTrusted(host);
-    for (const { host, nodeName } of nodes)
+    for (const host of Object.values(nodes)) await this.hosts.addTrusted(host);
+    for (const [nodeName, host] of Object.entries(nodes))
       await this.page.getByLabel(`Node name of ${host.address}`).fill(nodeName);
     await this.goForwardTo('Cluster');
     if (options.name !== undefined) await this.cluster.name.fill(options.name);
