@@ -3,12 +3,12 @@
 // rolled back with nothing made permanent; then the plan as made is checked and made permanent,
 // the cluster is built, and a re-run changes nothing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exec, type LabHost } from '../../e2e/lab/index';
+import { exec } from '../../e2e/lab/index';
 import { labHosts } from '../../test-support/lab-setup';
 import type { HostFacts } from '../../shared/facts';
 import { sameRules, type FirewallChange } from '../../shared/firewall';
 import type { Plan } from '../../shared/plan';
-import { clusterFile, labFacts, labRun, type ClusterFile } from '../../test-support/engine/lab';
+import { asNodes, clusterFile, labFacts, labRun, type ClusterFile } from '../../test-support/engine/lab';
 
 const SPECS = [
   { name: 'i7fs', firewall: 'firewalld' as const },
@@ -20,16 +20,8 @@ let agentAddress: string;
 
 const { names } = labHosts({ beforeAll, afterAll }, SPECS, {
   setUp: async (up) => {
-    const [s, a] = up as [LabHost, LabHost];
-    agentAddress = a.address;
-    cluster = clusterFile(
-      'i7fw',
-      [
-        { host: s, role: 'server' },
-        { host: a, role: 'agent' },
-      ],
-      { firewall: { policy: 'configure', clients: 'anywhere' } },
-    );
+    agentAddress = up[1]!.address;
+    cluster = clusterFile('i7fw', asNodes(up), { firewall: { policy: 'configure', clients: 'anywhere' } });
     facts = await labFacts(cluster);
   },
 });

@@ -13,7 +13,14 @@ import type { HostFacts } from '../../shared/facts';
 import { REDACTED } from '../../shared/redact';
 import { loadSpec, type ClusterSpec } from '../../shared/spec';
 import { runCli } from '../cli/program';
-import { clusterFile, labFacts, labRun, readRemote, type ClusterFile } from '../../test-support/engine/lab';
+import {
+  asNodes,
+  clusterFile,
+  labFacts,
+  labRun,
+  readRemote,
+  type ClusterFile,
+} from '../../test-support/engine/lab';
 
 const SPECS = [
   { name: 'u7s', firewall: 'firewalld' as const },
@@ -74,16 +81,8 @@ function checkBundle(path: string, withLog: boolean): void {
 
 const { names } = labHosts({ beforeAll, afterAll }, SPECS, {
   setUp: async (up) => {
-    const [s, a] = up as [LabHost, LabHost];
-    agent = a;
-    cluster = clusterFile(
-      'u7un',
-      [
-        { host: s, role: 'server' },
-        { host: a, role: 'agent' },
-      ],
-      { firewall: { policy: 'configure', clients: 'anywhere' } },
-    );
+    agent = up[1]!;
+    cluster = clusterFile('u7un', asNodes(up), { firewall: { policy: 'configure', clients: 'anywhere' } });
     facts = await labFacts(cluster);
   },
 });
