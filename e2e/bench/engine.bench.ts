@@ -19,6 +19,7 @@ import type { RunSnapshot } from '../../shared/run';
 import { SshSession } from '../../electron/ssh/session';
 import { defaultConcurrency } from '../../electron/engine/run';
 import { clusterFile, labRun } from '../../test-support/engine/lab';
+import { labSshArgs } from '../../test-support/lab-setup';
 import { AGENT_SCRIPT, SERVER_SCRIPT, hostsAlone, waitAllReady } from './hosts-alone';
 
 const agents = Number(process.env.BENCH_AGENTS ?? 8);
@@ -95,22 +96,7 @@ function ssh(host: lab.LabHost, script: string, stdin = ''): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = execFile(
       'ssh',
-      [
-        '-i',
-        host.keyPath,
-        '-p',
-        String(host.port),
-        '-o',
-        'BatchMode=yes',
-        '-o',
-        'StrictHostKeyChecking=no',
-        '-o',
-        'UserKnownHostsFile=/dev/null',
-        '-o',
-        'LogLevel=ERROR',
-        `${host.user}@${host.address}`,
-        script,
-      ],
+      labSshArgs(host, script, ['-o', 'BatchMode=yes']),
       { timeout: 300_000 },
       (error, stdout, stderr) =>
         error
