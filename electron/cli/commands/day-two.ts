@@ -10,19 +10,18 @@ import { reduceRun } from '../../../shared/run';
 import type { ClusterSpec } from '../../../shared/spec';
 import { Activity } from '../../day-two/activity';
 import { liveDisplay, plainDisplay, summary, type RunDisplay } from '../../engine/display';
-import { SshHostRunner } from '../../engine/ssh-runner';
-import { confirm, isInteractive, type OpenCluster } from './apply';
+import { runnersOf as runnersFor } from '../../engine/runners';
+import type { SshHostRunner } from '../../engine/ssh-runner';
+import { confirm, isInteractive, openCluster, type OpenCluster } from './apply';
+import type { LoginFlags } from '../secrets';
 import type { CliIo } from './context';
 
-export interface DayTwoFlags {
+export interface DayTwoFlags extends LoginFlags {
   yes?: boolean;
   json?: boolean;
   plain?: boolean;
-  acceptNewHostKeys?: boolean;
   drain?: boolean;
   drainTimeout: string;
-  secretsFile?: string;
-  secretsFd?: number;
 }
 
 export function parseSeconds(text: string, flag: string, max = 24 * 3600): number {
@@ -49,20 +48,35 @@ export function interruption(io: CliIo): { signal: AbortSignal; stopped: () => v
 }
 
 export function runnersOf(cluster: OpenCluster, spec: ClusterSpec): (name: string) => SshHostRunner {
-  const runners = new Map<string, SshHostRunner>();
-  return (name) => {
-    const known = runners.get(name);
-    if (known) return known;
-    const node = spec.nodes.find((n) => n.nodeName === name);
-    if (!node) throw new AppError('INTERNAL', `${name} is not in the cluster file.`);
-    const runner = new SshHostRunner(
-      cluster.pool,
-      { host: node.address, port: node.port, user: node.user },
-      name,
-    );
-    runners.set(name, runner);
-    return runner;
-  };
+  return runnersFor({ pool: () => cluster.pool, spec });
+}
+
+/** What a day-two command works with once every machine is logged in. */
+export interface DayTwoSession {
+  cluster: OpenCluster;
+  runnerFor: (name: string) => SshHostRunner;
+  /** Cancels the run on Ctrl-C. */
+  signal: AbortSignal;
+  /** Throws when Ctrl-C came before anything changed. */
+  stopped: () => void;
+}
+
+/**
+ * Logs in to `spec`'s machines (Ctrl-C listened for from before the logins) and runs `work`;
+ * the sessions are closed however it ends.
+ */
+export async function withDayTwoSession<R>(
+  options: { spec: ClusterSpec; io: CliIo; dataDir: string; login: LoginFlags; lenient?: boolean },
+  work: (session: DayTwoSession) => Promise<R>,
+): Promise<R> {
+  const { signal, stopped } = interruption(options.io);
+  const cluster = await openCluster(options);
+  try {
+    stopped();
+    return await work({ cluster, runnerFor: runnersOf(cluster, options.spec), signal, stopped });
+  } finally {
+    await cluster.close();
+  }
 }
 
 /** The activity of a run, shown as apply shows its runs (on stderr under --json). */

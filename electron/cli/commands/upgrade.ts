@@ -15,16 +15,15 @@ import { CordonLedger, statePath } from '../../day-two/state';
 import { runUpgrade } from '../../day-two/upgrade';
 import { parseConcurrency } from '../options';
 import { addLoginOptions, SECRETS_HELP } from '../secrets';
-import { airgapInventory, failure, openCluster, readClusterFile } from './apply';
+import { airgapInventory, failure, readClusterFile } from './apply';
 import type { RegisterCommand } from './context';
 import {
   confirmOrStop,
   followActivity,
-  interruption,
   parseSeconds,
-  runnersOf,
   stepResults,
   type DayTwoFlags,
+  withDayTwoSession,
   withVersion,
 } from './day-two';
 
@@ -66,20 +65,8 @@ export const registerUpgrade: RegisterCommand = (program, { io, dataDir }) => {
       const readyTimeout = parseSeconds(opts.readyTimeout, '--ready-timeout');
       const { spec } = readClusterFile(file, io);
       const inventory = airgapInventory(spec, file);
-      const { signal, stopped } = interruption(io);
-      const cluster = await openCluster({
-        spec,
-        io,
-        dataDir: dataDir(),
-        acceptNew: Boolean(opts.acceptNewHostKeys),
-        secrets: {
-          ...(opts.secretsFile ? { file: opts.secretsFile } : {}),
-          ...(opts.secretsFd !== undefined ? { fd: opts.secretsFd } : {}),
-        },
-      });
-      try {
-        stopped();
-        const runnerFor = runnersOf(cluster, spec);
+      const login = { spec, io, dataDir: dataDir(), login: opts };
+      await withDayTwoSession(login, async ({ cluster, runnerFor, signal, stopped }) => {
         const first = firstServer(spec);
         if (!first) throw new AppError('SPEC_INVALID', `${file} has no server.`);
         const nodes = await readClusterNodes(spec, runnerFor, signal);
@@ -157,8 +144,6 @@ export const registerUpgrade: RegisterCommand = (program, { io, dataDir }) => {
           );
         if (snapshot.status !== 'succeeded') throw failure(snapshot, follow.activity.logPath);
         if (!opts.json) io.stdout(`Cluster ${spec.name} runs ${plan.target} on every node.\n`);
-      } finally {
-        await cluster.close();
-      }
+      });
     });
 };
