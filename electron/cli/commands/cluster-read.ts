@@ -16,7 +16,14 @@ import { parseDestination } from '../../ssh/ssh-config';
 import { addLoginOptions, SECRETS_HELP, type LoginFlags } from '../secrets';
 import { failure, openCluster, readClusterFile, type OpenCluster } from './apply';
 import type { CliIo, RegisterCommand } from './context';
-import { confirmOrStop, followActivity, parseSeconds, stepResults, withDayTwoSession } from './day-two';
+import {
+  addChangeOptions,
+  confirmOrStop,
+  followActivity,
+  parseSeconds,
+  stepResults,
+  withDayTwoSession,
+} from './day-two';
 
 /** Opens the machines of `spec` and runs `work` with a cluster service over their sessions. */
 async function withCluster<R>(
@@ -298,14 +305,12 @@ export const registerToken: RegisterCommand = (program, { io, dataDir }) => {
       io.stdout(`Revoked join token ${id} on ${spec.name}.\n`);
     });
 
-  sub(
+  const rotate = sub(
     'rotate',
     'rotate the cluster token: k3s token rotate on the first server, the new token into every node’s config, the nodes restarted one at a time (says what it changes first)',
-  )
-    .option('-y, --yes', 'rotate without asking first')
+  );
+  addChangeOptions(rotate, 'rotate without asking first')
     .option('--ready-timeout <seconds>', 'how long a node may take to restart and be Ready', '300')
-    .option('--json', 'print the result as JSON on stdout (progress on stderr)')
-    .option('--plain', 'print plain lines even on a terminal')
     .action(
       async (
         file: string,

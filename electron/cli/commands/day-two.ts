@@ -3,6 +3,7 @@
  * hosts service and host-key policy), a runner per machine, the run's display on the terminal
  * (or on stderr under --json), Ctrl-C from the first moment, and the result as JSON.
  */
+import type { Command } from 'commander';
 import { parseDocument } from 'yaml';
 import { AppError } from '../../../shared/errors';
 import type { RunEvent, RunSnapshot } from '../../../shared/run';
@@ -22,6 +23,14 @@ export interface DayTwoFlags extends LoginFlags {
   plain?: boolean;
   drain?: boolean;
   drainTimeout: string;
+}
+
+/** The options of a command that changes a running cluster: asking first, and its output. */
+export function addChangeOptions(command: Command, yes: string): Command {
+  return command
+    .option('-y, --yes', yes)
+    .option('--json', 'print the result as JSON on stdout (progress on stderr)')
+    .option('--plain', 'print plain lines even on a terminal');
 }
 
 export function parseSeconds(text: string, flag: string, max = 24 * 3600): number {

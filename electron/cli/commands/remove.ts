@@ -23,6 +23,7 @@ import {
   followActivity,
   parseSeconds,
   stepResults,
+  addChangeOptions,
   type DayTwoFlags,
   withDayTwoSession,
 } from './day-two';
@@ -39,17 +40,15 @@ export function withoutNode(text: string, name: string): string {
 }
 
 export const registerRemove: RegisterCommand = (program, { io, dataDir }) => {
-  addLoginOptions(program.command('remove'))
+  const command = addLoginOptions(program.command('remove'))
     .description(
       'take a machine out of a running cluster: cordon, drain, uninstall K3s there, delete its node object, take its address out of the others’ firewalls, update the cluster file',
     )
     .argument('<cluster.yaml>', 'the cluster file')
     .argument('<node>', 'the node name of the machine to remove')
     .option('--no-drain', 'cordon the node but do not drain it')
-    .option('--drain-timeout <seconds>', 'how long the drain may take', '120')
-    .option('-y, --yes', 'remove without asking first')
-    .option('--json', 'print the result as JSON on stdout (progress on stderr)')
-    .option('--plain', 'print plain lines even on a terminal')
+    .option('--drain-timeout <seconds>', 'how long the drain may take', '120');
+  addChangeOptions(command, 'remove without asking first')
     .addHelpText('after', SECRETS_HELP)
     .action(async (file: string, name: string, opts: DayTwoFlags) => {
       const drainTimeout = parseSeconds(opts.drainTimeout, '--drain-timeout');

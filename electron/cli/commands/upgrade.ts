@@ -22,6 +22,7 @@ import {
   followActivity,
   parseSeconds,
   stepResults,
+  addChangeOptions,
   type DayTwoFlags,
   withDayTwoSession,
   withVersion,
@@ -38,7 +39,7 @@ interface UpgradeFlags extends DayTwoFlags {
 const ARCHES: readonly string[] = ['amd64', 'arm64', 'arm'];
 
 export const registerUpgrade: RegisterCommand = (program, { io, dataDir }) => {
-  addLoginOptions(program.command('upgrade'))
+  const command = addLoginOptions(program.command('upgrade'))
     .description(
       'upgrade K3s one node at a time (servers, then agents): cordon, drain, install the new version, wait until Ready at it, uncordon',
     )
@@ -49,10 +50,8 @@ export const registerUpgrade: RegisterCommand = (program, { io, dataDir }) => {
     .option('--no-drain', 'cordon each node but do not drain it')
     .option('--drain-timeout <seconds>', 'how long a drain may take', '120')
     .option('--concurrency <n>', 'how many agents are upgraded at once (servers: always one)', '1')
-    .option('--ready-timeout <seconds>', 'how long a node may take to be Ready at the new version', '300')
-    .option('-y, --yes', 'upgrade without asking first')
-    .option('--json', 'print the result as JSON on stdout (progress on stderr)')
-    .option('--plain', 'print plain lines even on a terminal')
+    .option('--ready-timeout <seconds>', 'how long a node may take to be Ready at the new version', '300');
+  addChangeOptions(command, 'upgrade without asking first')
     .addHelpText('after', SECRETS_HELP)
     .action(async (file: string, opts: UpgradeFlags) => {
       if (Boolean(opts.to) === Boolean(opts.channel))
