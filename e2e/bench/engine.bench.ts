@@ -74,10 +74,10 @@ function original<K extends 'exec' | 'withSftp' | 'connect'>(name: K): SshSessio
     purposes.set(this.target.host, list);
     return timed(this.target.host, 'sftp', withSftp.apply(this, args) as Promise<T>);
   };
-  proto.connect = function (this: SshSession) {
+  proto.connect = function (this: SshSession, ...args: Parameters<SshSession['connect']>) {
     if (!this.connected && !(this as unknown as { connecting: unknown }).connecting)
       bump(logins, this.target.host);
-    return connect.apply(this);
+    return connect.apply(this, args);
   };
 }
 
