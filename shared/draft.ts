@@ -89,6 +89,29 @@ export const ClusterOptionsSchema = z.strictObject({
 });
 export type ClusterOptionsDraft = z.infer<typeof ClusterOptionsSchema>;
 
+/** A new cluster's options, as the Cluster step starts them. */
+export const DEFAULT_CLUSTER_OPTIONS: ClusterOptionsDraft = {
+  name: 'homelab',
+  version: { kind: 'channel', channel: 'stable' },
+  source: { kind: 'online' },
+  embeddedEtcd: 'auto',
+  flannelBackend: 'vxlan',
+  clusterCidr: '10.42.0.0/16',
+  serviceCidr: '10.43.0.0/16',
+  apiPort: 6443,
+  tlsSans: '',
+  openNodePorts: false,
+  disable: [],
+  contextName: '',
+  kubeconfigServer: '',
+  kubeconfigFile: 'merge',
+  firewallPolicy: 'configure',
+  firewallClients: '',
+  apiEndpoint: '',
+  listeners: {},
+  nodeIdentity: 'names',
+};
+
 export const DRAFT_VERSION = 1;
 
 const draftFields = {

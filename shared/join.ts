@@ -4,7 +4,7 @@
  * `k3s token create --ttl`, whose output then fills the placeholder instead of the cluster token.
  */
 import { envAssignments, shJoin, shQuote } from './shell';
-import { endpointPort, httpsUrl, serverPort } from './spec/listener';
+import { endpointPort, httpsUrl, listenPort } from './spec/listener';
 import { joinAddress } from './spec/model';
 import type { ClusterSpec, NodeSpec, Role } from './spec/schema';
 import type { HostFacts } from './facts';
@@ -70,7 +70,7 @@ export function joinCommand(
   }
   const url = spec.networking.endpoint
     ? httpsUrl(spec.networking.endpoint.address, endpointPort(spec))
-    : httpsUrl(joinAddress(server, options.facts), serverPort(spec, server));
+    : httpsUrl(joinAddress(server, options.facts), listenPort(spec, server));
   const naming = options.naming ?? 'flag';
   const env: Record<string, string> = { K3S_URL: url };
   const args: string[] = [role];

@@ -6,9 +6,8 @@
 import type { NodeRole } from './checks/types';
 import type { HostFacts } from './facts';
 import { cidrContains, parseCidr, splitCidrList } from './spec/cidr';
-import { serverPort } from './spec/listener';
+import { listenPort } from './spec/listener';
 import { nodeAddress, usesEmbeddedEtcd, type FactsByNode } from './spec/model';
-import { reachableApiPort } from './spec/rootless';
 import { DEFAULT_API_PORT, type ClusterSpec, type FlannelBackend, type NodeSpec } from './spec/schema';
 
 /** Who may connect: other servers, every node, the people using the cluster (plus nodes), or anyone. */
@@ -71,8 +70,8 @@ export interface FlowShape {
 export function flowShape(spec: ClusterSpec): FlowShape {
   const net = spec.networking;
   return {
-    // the port really reachable from the other machines (a rootless server's host port)
-    apiPort: reachableApiPort(spec),
+    // also what the other machines reach (a rootless server's port controller binds it unchanged)
+    apiPort: net.apiPort,
     flannelBackend: net.flannelBackend,
     ipv6Pods: splitCidrList(net.clusterCidr).some((c) => parseCidr(c)?.family === 6),
     embeddedEtcd: usesEmbeddedEtcd(spec),
@@ -179,7 +178,7 @@ export function portsFor(shape: FlowShape, role: NodeRole, apiPort: number = sha
 
 /** The inbound rules `node` needs, in a stable order: a server's API on its own port. */
 export function requiredPorts(spec: ClusterSpec, node: NodeSpec): PortRule[] {
-  return portsFor(flowShape(spec), node.role, node.role === 'server' ? serverPort(spec, node) : undefined);
+  return portsFor(flowShape(spec), node.role, node.role === 'server' ? listenPort(spec, node) : undefined);
 }
 
 /** A node as the flows see it: its name, role, and (a server) the port its API is reached on. */
@@ -195,7 +194,7 @@ export function flowNodes(spec: ClusterSpec): FlowNode[] {
   return spec.nodes.map((n) => ({
     id: n.nodeName,
     role: n.role,
-    ...(n.role === 'server' ? { apiPort: serverPort(spec, n) } : {}),
+    ...(n.role === 'server' ? { apiPort: listenPort(spec, n) } : {}),
   }));
 }
 

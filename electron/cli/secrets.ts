@@ -223,6 +223,21 @@ export async function gatherSecrets(options: {
   return result;
 }
 
+/** The flags `addLoginOptions` adds, as commander hands them over. */
+export interface LoginFlags {
+  acceptNewHostKeys?: boolean;
+  secretsFile?: string;
+  secretsFd?: number;
+}
+
+/** Where `--secrets-file` / `--secrets-fd` say the secrets are (neither: the environment). */
+export function secretSourceOf(flags: LoginFlags): SecretSource {
+  return {
+    ...(flags.secretsFile ? { file: flags.secretsFile } : {}),
+    ...(flags.secretsFd !== undefined ? { fd: flags.secretsFd } : {}),
+  };
+}
+
 /** The login options of every command that logs in to a cluster's machines. */
 export function addLoginOptions(command: Command): Command {
   return command

@@ -14,7 +14,9 @@ import {
   type StepError,
   type StepInfo,
 } from '../../shared/run';
+import type { ClusterSpec } from '../../shared/spec';
 import type { Logger } from '../backend/logger';
+import type { HostRunner } from '../engine/host-runner';
 import { RunLog } from '../engine/run-log';
 import { StepOutput } from '../engine/output';
 
@@ -35,6 +37,13 @@ export interface StepTools {
 }
 
 export type StepResult = 'changed' | 'unchanged';
+
+/** What every day-two run is given: the cluster file, its machines, and where its steps are told. */
+export interface DayTwoRunOptions {
+  spec: ClusterSpec;
+  runnerFor: (node: string) => HostRunner;
+  activity: Activity;
+}
 
 export class Activity {
   readonly runId = randomUUID();

@@ -20,7 +20,7 @@ import { contextName, firstServer, kubeconfigUrl, type ClusterSpec } from '../..
 import type { Logger } from '../backend/logger';
 import { readAirgapFolder } from '../engine/airgap-folder';
 import type { HostRunner } from '../engine/host-runner';
-import { SshHostRunner } from '../engine/ssh-runner';
+import { runnersOf } from '../engine/runners';
 import { expandHome } from '../ssh/auth';
 import type { SessionPool } from '../ssh/pool';
 import { Activity } from './activity';
@@ -74,20 +74,7 @@ export class DayTwoRuns {
 
   private runnersOf(spec: ClusterSpec): (name: string) => HostRunner {
     if (this.options.runners) return this.options.runners(spec);
-    const runners = new Map<string, HostRunner>();
-    return (name) => {
-      const known = runners.get(name);
-      if (known) return known;
-      const node = spec.nodes.find((n) => n.nodeName === name);
-      if (!node) throw new AppError('INTERNAL', `${name} is not in the cluster.`);
-      const runner = new SshHostRunner(
-        this.options.pool(),
-        { host: node.address, port: node.port, user: node.user },
-        name,
-      );
-      runners.set(name, runner);
-      return runner;
-    };
+    return runnersOf({ pool: this.options.pool, spec });
   }
 
   /** The snapshot of a day-two run started here; null when the id is not one of them. */

@@ -33,6 +33,11 @@ export interface DrainOptions {
   timeoutSeconds: number;
 }
 
+/** Whether a day-two run drains a node before it changes it, and for how long at most. */
+export interface DrainChoice extends DrainOptions {
+  enabled: boolean;
+}
+
 export async function drain(
   control: HostRunner,
   node: string,

@@ -12,21 +12,17 @@ import { FIREWALL_UNDO_FILE } from '../../shared/firewall';
 import { buildUninstallPlan } from '../../shared/plan';
 import type { RunSnapshot, StepInfo } from '../../shared/run';
 import { shJoin } from '../../shared/shell';
-import { servers, systemdUnit, usesEmbeddedEtcd, type ClusterSpec, type NodeSpec } from '../../shared/spec';
+import { servers, systemdUnit, usesEmbeddedEtcd, type NodeSpec } from '../../shared/spec';
 import { AppError } from '../../shared/errors';
-import type { HostRunner } from '../engine/host-runner';
 import { deleteNode } from '../engine/k3s';
-import { StepFailure, type Activity, type StepTools } from './activity';
-import { cordon, drain } from './node-ops';
+import { StepFailure, type DayTwoRunOptions, type StepTools } from './activity';
+import { cordon, drain, type DrainChoice } from './node-ops';
 
-export interface RemoveOptions {
-  spec: ClusterSpec;
+export interface RemoveOptions extends DayTwoRunOptions {
   plan: RemovalPlan;
-  runnerFor: (node: string) => HostRunner;
   /** Whether a session to the machine could be opened. */
   reachable: boolean;
-  activity: Activity;
-  drain: { enabled: boolean; timeoutSeconds: number };
+  drain: DrainChoice;
   peerRules: PeerRules[];
   /** Registers a value read from a machine as a secret (a config.yaml's token). */
   addSecret?: (secret: string) => void;
@@ -118,7 +114,7 @@ export async function runRemoval(options: RemoveOptions): Promise<RemoveOutcome>
       await cordon(control, name, tools);
       if (!options.drain.enabled) return 'changed';
       try {
-        await drain(control, name, { timeoutSeconds: options.drain.timeoutSeconds }, tools);
+        await drain(control, name, options.drain, tools);
       } catch (error) {
         // the removal stops here: the node goes back to how it was
         await cordon(control, name, tools, true).catch(() => undefined);

@@ -27,14 +27,11 @@ import { shJoin } from '../../shared/shell';
 import { firstServer, servers, systemdUnit, type ClusterSpec, type NodeSpec } from '../../shared/spec';
 import type { HostRunner } from '../engine/host-runner';
 import { readJournal } from '../engine/k3s';
-import { StepFailure, type Activity, type StepTools } from './activity';
+import { StepFailure, type DayTwoRunOptions, type StepTools } from './activity';
 import { waitReadyAt } from './node-ops';
 import type { RotationLedger } from './state';
 
-export interface RotateOptions {
-  spec: ClusterSpec;
-  runnerFor: (node: string) => HostRunner;
-  activity: Activity;
+export interface RotateOptions extends DayTwoRunOptions {
   ledger: RotationLedger;
   /** Registers a value read from a machine as a secret (redacted everywhere from then on). */
   addSecret: (secret: string) => void;

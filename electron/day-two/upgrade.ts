@@ -26,18 +26,15 @@ import { servers, systemdUnit, type ClusterSpec, type NodeSpec } from '../../sha
 import type { K3sArch } from '../../shared/facts';
 import type { HostRunner } from '../engine/host-runner';
 import { readJournal } from '../engine/k3s';
-import { StepFailure, type Activity, type StepTools } from './activity';
+import { StepFailure, type DayTwoRunOptions, type StepTools } from './activity';
 import { kubectl } from './cluster';
-import { cordon, drain, waitReadyAt } from './node-ops';
+import { cordon, drain, waitReadyAt, type DrainChoice } from './node-ops';
 import type { CordonLedger } from './state';
 
-export interface UpgradeOptions {
-  spec: ClusterSpec;
+export interface UpgradeOptions extends DayTwoRunOptions {
   plan: UpgradePlan;
-  runnerFor: (node: string) => HostRunner;
-  activity: Activity;
   ledger: CordonLedger;
-  drain: { enabled: boolean; timeoutSeconds: number };
+  drain: DrainChoice;
   /** Agents upgraded at once. */
   concurrency: number;
   /** How long a node may take to be Ready at the new version after its restart. */
@@ -250,7 +247,7 @@ async function upgradeNode(
     await cordon(control, n.name, tools);
     if (options.drain.enabled) {
       next(`drain ${n.name} (at most ${options.drain.timeoutSeconds} s)`);
-      await drain(control, n.name, { timeoutSeconds: options.drain.timeoutSeconds }, tools);
+      await drain(control, n.name, options.drain, tools);
     }
     next(`install K3s ${n.to}`);
     await installRelease(options, node, n.to, tools);

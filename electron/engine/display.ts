@@ -4,7 +4,14 @@
  */
 import { Listr } from 'listr2';
 import { flowLine } from '../../shared/checks/connectivity';
-import { hostStatus, hostSteps, type RunEvent, type RunSnapshot } from '../../shared/run';
+import {
+  hostStatus,
+  hostSteps,
+  nodeCells,
+  textTable,
+  type RunEvent,
+  type RunSnapshot,
+} from '../../shared/run';
 
 export interface RunDisplay {
   update(event: RunEvent, snapshot: RunSnapshot): void;
@@ -132,23 +139,8 @@ export function liveDisplay(hosts: string[]): RunDisplay {
 export function summary(snapshot: RunSnapshot): string {
   const out: string[] = [''];
   if (snapshot.nodes?.length) {
-    const rows = snapshot.nodes.map((n) => [
-      n.name,
-      n.ready ? 'Ready' : 'NotReady',
-      n.roles.join(',') || '<none>',
-      n.version,
-      n.arch,
-      n.internalIp,
-    ]);
     const head = ['NAME', 'STATUS', 'ROLES', 'VERSION', 'ARCH', 'INTERNAL-IP'];
-    const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-    for (const row of [head, ...rows])
-      out.push(
-        row
-          .map((c, i) => c.padEnd(widths[i] ?? 0))
-          .join('  ')
-          .trimEnd(),
-      );
+    out.push(...textTable([head, ...snapshot.nodes.map(nodeCells)]));
     out.push('');
   }
   if (snapshot.flows?.length) {

@@ -12,7 +12,7 @@ import {
 import { flowShape } from '../../shared/ports';
 import {
   nodeAddress,
-  serverPort,
+  listenPort,
   type ClusterSpec,
   type FactsByNode,
   type NodeSpec,
@@ -35,7 +35,7 @@ function testNode(spec: ClusterSpec, node: NodeSpec, facts: FactsByNode): TestNo
   return {
     id: node.nodeName,
     role: node.role,
-    ...(node.role === 'server' ? { apiPort: serverPort(spec, node) } : {}),
+    ...(node.role === 'server' ? { apiPort: listenPort(spec, node) } : {}),
     target: { host: node.address, port: node.port, user: node.user },
     address: nodeAddress(node, facts[node.nodeName]) ?? node.address,
   };

@@ -18,7 +18,8 @@ import { readAirgapFolder } from './airgap-folder';
 import { checkLocalFiles } from './local-files';
 import { EngineRun } from './run';
 import { RunLog } from './run-log';
-import { SshHostRunner } from './ssh-runner';
+import type { SshHostRunner } from './ssh-runner';
+import { runnerOf, runnersOf } from './runners';
 import type { StepServices } from './step';
 import type { JoinWatchOptions } from './join-watch';
 import { clusterFlowResults, reachable } from './reach';
@@ -110,16 +111,7 @@ export class RunService {
     const { logger } = this.options;
     const plan = request.plan ?? this.planFor(request.spec, request.facts);
     const runners = new Map<string, SshHostRunner>();
-    for (const node of request.spec.nodes) {
-      runners.set(
-        node.nodeName,
-        new SshHostRunner(
-          this.options.pool(),
-          { host: node.address, port: node.port, user: node.user },
-          node.nodeName,
-        ),
-      );
-    }
+    for (const node of request.spec.nodes) runners.set(node.nodeName, runnerOf(this.options.pool(), node));
     const redact = (text: string) => logger.redact(text);
     const log = new RunLog({ dataDir: this.options.dataDir, cluster: plan.cluster }, redact);
     const services: StepServices = {
@@ -256,20 +248,11 @@ export class RunService {
   /** Writes a support bundle of the spec's machines (and of a run, when named); returns its path. */
   async bundle(request: BundleRequest): Promise<string> {
     const origin = request.runId ? this.origins.get(this.get(request.runId)) : undefined;
-    const runners = new Map(origin?.runners ?? []);
-    const runnerFor = (name: string): SshHostRunner => {
-      const known = runners.get(name);
-      if (known) return known;
-      const node = request.spec.nodes.find((n) => n.nodeName === name);
-      if (!node) throw new AppError('NOT_FOUND', `The spec has no node ${name}.`);
-      const runner = new SshHostRunner(
-        this.options.pool(),
-        { host: node.address, port: node.port, user: node.user },
-        name,
-      );
-      runners.set(name, runner);
-      return runner;
-    };
+    const runnerFor = runnersOf({
+      pool: this.options.pool,
+      spec: request.spec,
+      ...(origin ? { known: origin.runners } : {}),
+    });
     const path = await createBundle({
       spec: request.spec,
       facts: request.facts ?? origin?.facts ?? {},

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { ConnectivityResultSchema } from '../probe/schema';
 import { NodeInfo } from '../run/events';
+import { nodeCells, textTable } from '../run/nodes';
 import { BootstrapToken } from './tokens';
 
 export const ClusterNodeStatus = NodeInfo.extend({
@@ -34,17 +35,7 @@ export const ClusterStatusSchema = z.object({
 });
 export type ClusterStatus = z.infer<typeof ClusterStatusSchema>;
 
-function table(rows: string[][]): string {
-  const widths = (rows[0] ?? []).map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows
-    .map((r) =>
-      r
-        .map((c, i) => c.padEnd(widths[i] ?? 0))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
-}
+const table = (rows: string[][]): string => textTable(rows).join('\n');
 
 /** The cluster page as text. */
 export function formatStatus(status: ClusterStatus): string {
@@ -57,15 +48,7 @@ export function formatStatus(status: ClusterStatus): string {
   out.push(
     table([
       ['NODE', 'STATUS', 'ROLES', 'VERSION', 'ARCH', 'ADDRESS', ''],
-      ...status.nodes.map((n) => [
-        n.name,
-        n.ready ? 'Ready' : 'NotReady',
-        n.roles.join(',') || '<none>',
-        n.version,
-        n.arch,
-        n.internalIp,
-        n.inFile ? '' : '(not in the cluster file)',
-      ]),
+      ...status.nodes.map((n) => [...nodeCells(n), n.inFile ? '' : '(not in the cluster file)']),
     ]),
   );
   if (status.notJoined.length)

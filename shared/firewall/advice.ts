@@ -5,7 +5,7 @@
  */
 import { formatPortRange, requiredPorts } from '../ports';
 import { splitCidrList } from '../spec/cidr';
-import { serverPort } from '../spec/listener';
+import { listenPort } from '../spec/listener';
 import type { ClusterSpec } from '../spec/schema';
 
 export interface FirewallAdvice {
@@ -24,12 +24,12 @@ export interface FirewallAdvice {
 export function firewallAdvice(spec: ClusterSpec): FirewallAdvice {
   // Each server's API on its own port (the cluster's unless it has one).
   const apiServers = spec.nodes.filter((n) => n.role === 'server');
-  const apiPorts = [...new Set(apiServers.map((n) => serverPort(spec, n)))];
+  const apiPorts = [...new Set(apiServers.map((n) => listenPort(spec, n)))];
   if (!apiPorts.length) apiPorts.push(spec.networking.apiPort);
   const apiText =
     apiPorts.length === 1
       ? `The API port ${apiPorts[0]}/tcp`
-      : `Each server’s API port, only on that server (${apiServers.map((n) => `${serverPort(spec, n)}/tcp on ${n.nodeName}`).join(', ')}),`;
+      : `Each server’s API port, only on that server (${apiServers.map((n) => `${listenPort(spec, n)}/tcp on ${n.nodeName}`).join(', ')}),`;
   const cidrs = [
     ...splitCidrList(spec.networking.clusterCidr),
     ...splitCidrList(spec.networking.serviceCidr),

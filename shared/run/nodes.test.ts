@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseNodeList, parseNodes } from './nodes';
+import { nodeCells, parseNodeList, parseNodes, textTable } from './nodes';
 
 const node = (name: string, labels: Record<string, string> = {}) => ({
   metadata: { name, labels },
@@ -55,5 +55,41 @@ describe('the node list', () => {
     expect(() => parseNodeList(many)).toThrow(/not one/);
     const long = JSON.stringify({ items: [node('x'.repeat(254))] });
     expect(() => parseNodeList(long)).toThrow(/not one/);
+  });
+});
+
+describe('the node table as text', () => {
+  it('shows each node as kubectl does, in columns as wide as their widest cell', () => {
+    const pi = {
+      name: 'pi1',
+      ready: true,
+      roles: ['control-plane', 'master'],
+      version: 'v1.33.5+k3s1',
+      arch: 'arm64',
+      internalIp: '10.0.0.1',
+    };
+    const bare = {
+      name: 'worker-long',
+      ready: false,
+      roles: [],
+      version: 'v1.33.5+k3s1',
+      arch: 'amd64',
+      internalIp: '10.0.0.22',
+    };
+    expect(nodeCells(bare)).toEqual([
+      'worker-long',
+      'NotReady',
+      '<none>',
+      'v1.33.5+k3s1',
+      'amd64',
+      '10.0.0.22',
+    ]);
+    expect(
+      textTable([
+        ['NAME', 'STATUS', 'NOTE'],
+        nodeCells(pi).slice(0, 2).concat(''),
+        ['worker-long', 'NotReady', 'x'],
+      ]),
+    ).toEqual(['NAME         STATUS    NOTE', 'pi1          Ready', 'worker-long  NotReady  x']);
   });
 });

@@ -72,3 +72,26 @@ export function parseNodes(json: string): ListedNode[] {
 export function parseNodeList(json: string): NodeInfo[] {
   return parseNodes(json).map(({ unschedulable: _, ...node }) => node);
 }
+
+/** A node as a row of text: name, status, roles, version, arch, address (as kubectl shows them). */
+export function nodeCells(n: NodeInfo): string[] {
+  return [
+    n.name,
+    n.ready ? 'Ready' : 'NotReady',
+    n.roles.join(',') || '<none>',
+    n.version,
+    n.arch,
+    n.internalIp,
+  ];
+}
+
+/** Rows as lines of columns, each as wide as its widest cell, two spaces apart. */
+export function textTable(rows: string[][]): string[] {
+  const widths = (rows[0] ?? []).map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows.map((r) =>
+    r
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd(),
+  );
+}

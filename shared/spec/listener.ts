@@ -10,7 +10,6 @@ import { addressProblem, isIPv4, isIPv6 } from '../validate';
 import { ipToBigint, isIP, parseCidr, splitCidrList } from './cidr';
 import type { SpecIssue } from './issues';
 import { firstServer, kubeconfigAddress, nodeAddress, servers, urlHost, type FactsByNode } from './model';
-import { reachableApiPort } from './rootless';
 import type { ClusterSpec, NodeSpec } from './schema';
 
 /** `https://host:port` */
@@ -18,13 +17,15 @@ export function httpsUrl(address: string, port: number): string {
   return `https://${urlHost(address)}:${port}`;
 }
 
-/**
- * The port clients dial: the endpoint's own port (a load balancer may map another), else the
- * first server's (the cluster's API port unless it listens on one of its own).
- */
-export function endpointPort(spec: ClusterSpec): number {
+/** The first server's API port (the cluster's API port unless it listens on one of its own). */
+function firstServerPort(spec: ClusterSpec): number {
   const first = firstServer(spec);
-  return spec.networking.endpoint?.port ?? (first ? serverPort(spec, first) : apiPortOf(spec));
+  return first ? listenPort(spec, first) : spec.networking.apiPort;
+}
+
+/** The port clients dial: the endpoint's own port (a load balancer may map another), else the first server's. */
+export function endpointPort(spec: ClusterSpec): number {
+  return spec.networking.endpoint?.port ?? firstServerPort(spec);
 }
 
 /** The address agents and further servers join: the endpoint, else the first server's node address. */
@@ -40,26 +41,23 @@ export function joinUrl(spec: ClusterSpec, facts: FactsByNode = {}): string | nu
   const first = firstServer(spec);
   return host === null || !first
     ? null
-    : httpsUrl(host, spec.networking.endpoint ? endpointPort(spec) : serverPort(spec, first));
+    : httpsUrl(host, spec.networking.endpoint ? endpointPort(spec) : listenPort(spec, first));
 }
 
 /** The kubeconfig's `server:` URL: the endpoint's port through it, else the first server's own. */
 export function kubeconfigUrl(spec: ClusterSpec): string | undefined {
   const host = kubeconfigAddress(spec);
-  const first = firstServer(spec);
   if (host === undefined) return undefined;
   const viaEndpoint = spec.networking.endpoint && host === spec.networking.endpoint.address;
-  return httpsUrl(host, viaEndpoint ? endpointPort(spec) : first ? serverPort(spec, first) : apiPortOf(spec));
+  return httpsUrl(host, viaEndpoint ? endpointPort(spec) : firstServerPort(spec));
 }
 
-/** The port a server's API listens on (`https-listen-port`): its own, else the cluster's. */
+/**
+ * The port a server's API listens on (`https-listen-port`), its own, else the cluster's; other
+ * machines reach it there, a rootless server's too (its port controller binds it unchanged).
+ */
 export function listenPort(spec: ClusterSpec, server: NodeSpec): number {
   return server.listener?.httpsListenPort ?? spec.networking.apiPort;
-}
-
-/** The port a server's API is reached on from other machines: its own listen port, else the cluster's. */
-export function serverPort(spec: ClusterSpec, server: NodeSpec): number {
-  return server.listener?.httpsListenPort ?? apiPortOf(spec);
 }
 
 /**
@@ -69,14 +67,6 @@ export function serverPort(spec: ClusterSpec, server: NodeSpec): number {
  */
 export function advertisedPort(spec: ClusterSpec, server: NodeSpec): number {
   return server.listener?.advertisePort ?? listenPort(spec, server);
-}
-
-/**
- * The API port as reached from other machines: the https-listen-port K3s binds, or, with a
- * rootless server, the same port (its port controller binds the API port unchanged).
- */
-export function apiPortOf(spec: ClusterSpec): number {
-  return reachableApiPort(spec);
 }
 
 /** The first address of the service network: the in-cluster `kubernetes` service (10.43.0.1). */

@@ -1,7 +1,6 @@
 /** What follows from a spec: the servers, the first server, the addresses nodes use for each other. */
 import type { HostFacts } from '../facts';
 import { isIP } from './cidr';
-import { reachableApiPort } from './rootless';
 import type { ClusterSpec, FirewallPolicy, NodeSpec } from './schema';
 
 /** Facts per node name; a node without facts plans from the spec alone. */
@@ -49,7 +48,7 @@ export function urlHost(address: string): string {
 }
 
 export function apiUrl(spec: ClusterSpec, address: string): string {
-  return `https://${urlHost(address)}:${reachableApiPort(spec)}`;
+  return `https://${urlHost(address)}:${spec.networking.apiPort}`;
 }
 
 /** The address the kubeconfig on this computer will point at (listener.ts gives its URL). */

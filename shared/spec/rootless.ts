@@ -15,14 +15,6 @@ export function rootlessHostPort(port: number): number {
   return port <= 1024 ? port + 10000 : port;
 }
 
-/**
- * The API port as reached from outside: the https-listen-port, rootless too (its port
- * controller binds the API port on the host unchanged).
- */
-export function reachableApiPort(spec: Pick<ClusterSpec, 'networking' | 'nodes'>): number {
-  return spec.networking.apiPort;
-}
-
 /** What does not work rootless, and where rootless is asked for where it cannot apply. */
 export function rootlessSpecIssues(spec: ClusterSpec): SpecIssue[] {
   const issues: SpecIssue[] = [];

@@ -1,5 +1,5 @@
 /** A saved-cluster draft for tests: two hosts, one probed (pure data, no secrets). */
-import type { ClusterDraftInput } from '../../shared/draft';
+import { DEFAULT_CLUSTER_OPTIONS, type ClusterDraftInput } from '../../shared/draft';
 import { makeFacts } from './spec';
 
 export function makeDraft(extra: Partial<ClusterDraftInput> = {}): ClusterDraftInput {
@@ -28,27 +28,7 @@ export function makeDraft(extra: Partial<ClusterDraftInput> = {}): ClusterDraftI
         firewall: 'leave',
       },
     ],
-    cluster: {
-      name: 'homelab',
-      version: { kind: 'channel', channel: 'stable' },
-      source: { kind: 'online' },
-      embeddedEtcd: 'auto',
-      flannelBackend: 'vxlan',
-      clusterCidr: '10.42.0.0/16',
-      serviceCidr: '10.43.0.0/16',
-      apiPort: 6443,
-      tlsSans: '',
-      openNodePorts: false,
-      disable: ['traefik'],
-      contextName: '',
-      kubeconfigServer: '',
-      kubeconfigFile: 'merge',
-      firewallPolicy: 'configure',
-      firewallClients: '',
-      apiEndpoint: '',
-      listeners: {},
-      nodeIdentity: 'names',
-    },
+    cluster: { ...DEFAULT_CLUSTER_OPTIONS, disable: ['traefik'] },
     facts: { 'pi@10.0.0.11:22': makeFacts('10.0.0.11') },
     step: 'checks',
     reached: ['hosts', 'checks'],

@@ -24,21 +24,25 @@ import type { HostsService } from '../../probe/hosts-service';
 import type { HostFacts } from '../../../shared/facts';
 import pLimit from 'p-limit';
 import { parseConcurrency } from '../options';
-import { gatherSecrets, parseFd, SECRETS_HELP, type NodeSecrets, type SecretSource } from '../secrets';
+import {
+  gatherSecrets,
+  parseFd,
+  SECRETS_HELP,
+  secretSourceOf,
+  type LoginFlags,
+  type NodeSecrets,
+} from '../secrets';
 import { processTerminal } from '../../probe/terminal';
 import { nameTheNode } from '../node-errors';
 import type { CliIo, RegisterCommand } from './context';
 import { readAirgapFolder } from '../../engine/airgap-folder';
 import { readFacts } from './plan';
 
-interface ApplyOptions {
-  secretsFile?: string;
-  secretsFd?: number;
+interface ApplyOptions extends LoginFlags {
   yes?: boolean;
   concurrency?: string;
   dryRun?: boolean;
   facts?: string;
-  acceptNewHostKeys?: boolean;
   plain?: boolean;
 }
 
@@ -136,11 +140,13 @@ export async function openCluster(options: {
   spec: ClusterSpec;
   io: CliIo;
   dataDir: string;
-  acceptNew: boolean;
+  /**
+   * The login flags: whether to trust a new host key, and a secrets file or descriptor (else
+   * the environment, else questions on the terminal).
+   */
+  login: LoginFlags;
   /** Go on when some machines cannot be logged in to (a support bundle notes them). */
   lenient?: boolean;
-  /** A secrets file or descriptor (else the environment, else questions on the terminal). */
-  secrets?: SecretSource;
 }): Promise<OpenCluster> {
   const { spec, io } = options;
   const backend = createBackend({
@@ -157,7 +163,7 @@ export async function openCluster(options: {
     const secrets = await gatherSecrets({
       spec,
       env: io.env,
-      source: options.secrets ?? {},
+      source: secretSourceOf(options.login),
       terminal: processTerminal(),
       onSecret: (secret) => logger.addSecret(secret),
     });
@@ -166,7 +172,7 @@ export async function openCluster(options: {
       hosts.setCredentials(node.address, node.port, credentialsFor(node, secrets.get(node.nodeName) ?? {}));
     io.stderr(`Logging in to ${spec.nodes.length} machines…\n`);
     await hosts.connectAll({
-      acceptNew: options.acceptNew,
+      acceptNew: Boolean(options.login.acceptNewHostKeys),
       targets: spec.nodes.map((n) => ({
         name: n.nodeName,
         target: { host: n.address, port: n.port, user: n.user },
@@ -265,9 +271,8 @@ export async function runFromCli(options: {
   dataDir: string;
   plan: Plan | ((cluster: OpenCluster) => Promise<{ plan: Plan; facts: FactsByNode }>);
   plain: boolean;
-  acceptNew: boolean;
+  login: LoginFlags;
   request: Omit<StartRunRequest, 'plan' | 'onEvent'>;
-  secrets?: SecretSource;
 }): Promise<void> {
   const { io } = options;
   // From the first moment: Ctrl-C while logging in or checking stops before anything changes,
@@ -283,8 +288,7 @@ export async function runFromCli(options: {
     spec: options.request.spec,
     io,
     dataDir: options.dataDir,
-    acceptNew: options.acceptNew,
-    ...(options.secrets ? { secrets: options.secrets } : {}),
+    login: options.login,
   });
   try {
     stopped();
@@ -369,16 +373,12 @@ export const registerApply: RegisterCommand = (program, { io, dataDir }) => {
             return { plan: made, facts };
           }),
         plain: Boolean(opts.plain),
-        acceptNew: Boolean(opts.acceptNewHostKeys),
+        login: opts,
         request: {
           spec,
           facts: given ?? {},
           ...(concurrency ? { concurrency } : {}),
           dryRun: Boolean(opts.dryRun),
-        },
-        secrets: {
-          ...(opts.secretsFile ? { file: opts.secretsFile } : {}),
-          ...(opts.secretsFd !== undefined ? { fd: opts.secretsFd } : {}),
         },
       });
     });

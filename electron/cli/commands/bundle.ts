@@ -43,7 +43,7 @@ export const registerBundle: RegisterCommand = (program, { io, dataDir }) => {
         spec,
         io,
         dataDir: dataDir(),
-        acceptNew: Boolean(opts.acceptNewHostKeys),
+        login: opts,
         lenient: true,
       });
       try {

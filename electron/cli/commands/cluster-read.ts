@@ -13,33 +13,28 @@ import { ClusterService } from '../../day-two/cluster-service';
 import { runRotation } from '../../day-two/rotate';
 import { RotationLedger, statePath } from '../../day-two/state';
 import { parseDestination } from '../../ssh/ssh-config';
-import { addLoginOptions, SECRETS_HELP } from '../secrets';
+import { addLoginOptions, SECRETS_HELP, type LoginFlags } from '../secrets';
 import { failure, openCluster, readClusterFile, type OpenCluster } from './apply';
 import type { CliIo, RegisterCommand } from './context';
-import { confirmOrStop, followActivity, interruption, parseSeconds, runnersOf, stepResults } from './day-two';
-
-interface LoginOptions {
-  acceptNewHostKeys?: boolean;
-  secretsFile?: string;
-  secretsFd?: number;
-}
-
-const secretSource = (opts: LoginOptions) => ({
-  ...(opts.secretsFile ? { file: opts.secretsFile } : {}),
-  ...(opts.secretsFd !== undefined ? { fd: opts.secretsFd } : {}),
-});
+import {
+  addChangeOptions,
+  confirmOrStop,
+  followActivity,
+  parseSeconds,
+  stepResults,
+  withDayTwoSession,
+} from './day-two';
 
 /** Opens the machines of `spec` and runs `work` with a cluster service over their sessions. */
 async function withCluster<R>(
-  options: { spec: ClusterSpec; io: CliIo; dataDir: string; login: LoginOptions; lenient?: boolean },
+  options: { spec: ClusterSpec; io: CliIo; dataDir: string; login: LoginFlags; lenient?: boolean },
   work: (service: ClusterService, cluster: OpenCluster) => Promise<R>,
 ): Promise<R> {
   const cluster = await openCluster({
     spec: options.spec,
     io: options.io,
     dataDir: options.dataDir,
-    acceptNew: Boolean(options.login.acceptNewHostKeys),
-    secrets: secretSource(options.login),
+    login: options.login,
     ...(options.lenient ? { lenient: true } : {}),
   });
   try {
@@ -85,7 +80,7 @@ async function loginToOthers(
   read: AdoptResult,
   cluster: OpenCluster,
   login: { address: string; port: number },
-  opts: LoginOptions,
+  opts: LoginFlags,
   io: CliIo,
 ): Promise<ClusterSpecInput> {
   const credentials = cluster.hosts.credentials.get(login.address, login.port) ?? { user: '' };
@@ -138,7 +133,7 @@ export const registerAdopt: RegisterCommand = (program, { io, dataDir }) => {
   command.action(
     async (
       server: string,
-      opts: LoginOptions & {
+      opts: LoginFlags & {
         name?: string;
         user?: string;
         identity?: string;
@@ -222,7 +217,7 @@ export const registerStatus: RegisterCommand = (program, { io, dataDir }) => {
       '\nExit 1 when a node is not Ready, a machine of the file is not in the cluster, or a flow is blocked.',
     );
   addLoginOptions(command);
-  command.action(async (file: string, opts: LoginOptions & { json?: boolean; flows: boolean }) => {
+  command.action(async (file: string, opts: LoginFlags & { json?: boolean; flows: boolean }) => {
     const { spec } = readClusterFile(file, io);
     const status = await withCluster(
       { spec, io, dataDir: dataDir(), login: opts, lenient: true },
@@ -263,7 +258,7 @@ export const registerToken: RegisterCommand = (program, { io, dataDir }) => {
   )
     .option('--all', 'also the tokens k3s-wizard did not make')
     .option('--json', 'print JSON')
-    .action(async (file: string, opts: LoginOptions & { all?: boolean; json?: boolean }) => {
+    .action(async (file: string, opts: LoginFlags & { all?: boolean; json?: boolean }) => {
       const { spec } = readClusterFile(file, io);
       const tokens = await withCluster(
         { spec: firstServerOnly(spec), io, dataDir: dataDir(), login: opts },
@@ -284,7 +279,7 @@ export const registerToken: RegisterCommand = (program, { io, dataDir }) => {
       '--node-name <name>',
       'the node name of the machine that will join (also in the token’s description)',
     )
-    .action(async (file: string, opts: LoginOptions & { ttl: string; nodeName?: string }) => {
+    .action(async (file: string, opts: LoginFlags & { ttl: string; nodeName?: string }) => {
       const { spec } = readClusterFile(file, io);
       const made = await withCluster(
         { spec: firstServerOnly(spec), io, dataDir: dataDir(), login: opts },
@@ -297,7 +292,7 @@ export const registerToken: RegisterCommand = (program, { io, dataDir }) => {
 
   sub('revoke', 'delete a bootstrap token: no machine can join with it any more (joined ones stay)')
     .argument('<id>', 'the token ID (the six characters before the dot), from token list')
-    .action(async (file: string, id: string, opts: LoginOptions) => {
+    .action(async (file: string, id: string, opts: LoginFlags) => {
       if (!TOKEN_ID.test(id))
         throw new AppError(
           'INVALID_INPUT',
@@ -310,31 +305,21 @@ export const registerToken: RegisterCommand = (program, { io, dataDir }) => {
       io.stdout(`Revoked join token ${id} on ${spec.name}.\n`);
     });
 
-  sub(
+  const rotate = sub(
     'rotate',
     'rotate the cluster token: k3s token rotate on the first server, the new token into every node’s config, the nodes restarted one at a time (says what it changes first)',
-  )
-    .option('-y, --yes', 'rotate without asking first')
+  );
+  addChangeOptions(rotate, 'rotate without asking first')
     .option('--ready-timeout <seconds>', 'how long a node may take to restart and be Ready', '300')
-    .option('--json', 'print the result as JSON on stdout (progress on stderr)')
-    .option('--plain', 'print plain lines even on a terminal')
     .action(
       async (
         file: string,
-        opts: LoginOptions & { yes?: boolean; readyTimeout: string; json?: boolean; plain?: boolean },
+        opts: LoginFlags & { yes?: boolean; readyTimeout: string; json?: boolean; plain?: boolean },
       ) => {
         const readyTimeout = parseSeconds(opts.readyTimeout, '--ready-timeout');
         const { spec } = readClusterFile(file, io);
-        const { signal, stopped } = interruption(io);
-        const cluster = await openCluster({
-          spec,
-          io,
-          dataDir: dataDir(),
-          acceptNew: Boolean(opts.acceptNewHostKeys),
-          secrets: secretSource(opts),
-        });
-        try {
-          stopped();
+        const login = { spec, io, dataDir: dataDir(), login: opts };
+        await withDayTwoSession(login, async ({ cluster, runnerFor, signal, stopped }) => {
           const service = new ClusterService({ pool: () => cluster.hosts.pool, logger: cluster.logger });
           const status = await service.status({ spec, facts: {}, flows: false, tokens: false, signal });
           const advice = rotateAdvice({
@@ -375,7 +360,7 @@ export const registerToken: RegisterCommand = (program, { io, dataDir }) => {
           });
           const outcome = await runRotation({
             spec,
-            runnerFor: runnersOf(cluster, spec),
+            runnerFor,
             activity: follow.activity,
             ledger,
             addSecret: (secret) => cluster.logger.addSecret(secret),
@@ -394,9 +379,7 @@ export const registerToken: RegisterCommand = (program, { io, dataDir }) => {
               `The cluster token of ${spec.name} was rotated; every node runs with the new one. Join commands with the old token no longer work: make new ones with k3s-wizard token create ${file}.\n`,
             );
           }
-        } finally {
-          await cluster.close();
-        }
+        });
       },
     );
 };

@@ -3,6 +3,7 @@
  * hosts service and host-key policy), a runner per machine, the run's display on the terminal
  * (or on stderr under --json), Ctrl-C from the first moment, and the result as JSON.
  */
+import type { Command } from 'commander';
 import { parseDocument } from 'yaml';
 import { AppError } from '../../../shared/errors';
 import type { RunEvent, RunSnapshot } from '../../../shared/run';
@@ -10,19 +11,26 @@ import { reduceRun } from '../../../shared/run';
 import type { ClusterSpec } from '../../../shared/spec';
 import { Activity } from '../../day-two/activity';
 import { liveDisplay, plainDisplay, summary, type RunDisplay } from '../../engine/display';
-import { SshHostRunner } from '../../engine/ssh-runner';
-import { confirm, isInteractive, type OpenCluster } from './apply';
+import { runnersOf as runnersFor } from '../../engine/runners';
+import type { SshHostRunner } from '../../engine/ssh-runner';
+import { confirm, isInteractive, openCluster, type OpenCluster } from './apply';
+import type { LoginFlags } from '../secrets';
 import type { CliIo } from './context';
 
-export interface DayTwoFlags {
+export interface DayTwoFlags extends LoginFlags {
   yes?: boolean;
   json?: boolean;
   plain?: boolean;
-  acceptNewHostKeys?: boolean;
   drain?: boolean;
   drainTimeout: string;
-  secretsFile?: string;
-  secretsFd?: number;
+}
+
+/** The options of a command that changes a running cluster: asking first, and its output. */
+export function addChangeOptions(command: Command, yes: string): Command {
+  return command
+    .option('-y, --yes', yes)
+    .option('--json', 'print the result as JSON on stdout (progress on stderr)')
+    .option('--plain', 'print plain lines even on a terminal');
 }
 
 export function parseSeconds(text: string, flag: string, max = 24 * 3600): number {
@@ -49,20 +57,35 @@ export function interruption(io: CliIo): { signal: AbortSignal; stopped: () => v
 }
 
 export function runnersOf(cluster: OpenCluster, spec: ClusterSpec): (name: string) => SshHostRunner {
-  const runners = new Map<string, SshHostRunner>();
-  return (name) => {
-    const known = runners.get(name);
-    if (known) return known;
-    const node = spec.nodes.find((n) => n.nodeName === name);
-    if (!node) throw new AppError('INTERNAL', `${name} is not in the cluster file.`);
-    const runner = new SshHostRunner(
-      cluster.pool,
-      { host: node.address, port: node.port, user: node.user },
-      name,
-    );
-    runners.set(name, runner);
-    return runner;
-  };
+  return runnersFor({ pool: () => cluster.pool, spec });
+}
+
+/** What a day-two command works with once every machine is logged in. */
+export interface DayTwoSession {
+  cluster: OpenCluster;
+  runnerFor: (name: string) => SshHostRunner;
+  /** Cancels the run on Ctrl-C. */
+  signal: AbortSignal;
+  /** Throws when Ctrl-C came before anything changed. */
+  stopped: () => void;
+}
+
+/**
+ * Logs in to `spec`'s machines (Ctrl-C listened for from before the logins) and runs `work`;
+ * the sessions are closed however it ends.
+ */
+export async function withDayTwoSession<R>(
+  options: { spec: ClusterSpec; io: CliIo; dataDir: string; login: LoginFlags; lenient?: boolean },
+  work: (session: DayTwoSession) => Promise<R>,
+): Promise<R> {
+  const { signal, stopped } = interruption(options.io);
+  const cluster = await openCluster(options);
+  try {
+    stopped();
+    return await work({ cluster, runnerFor: runnersOf(cluster, options.spec), signal, stopped });
+  } finally {
+    await cluster.close();
+  }
 }
 
 /** The activity of a run, shown as apply shows its runs (on stderr under --json). */

@@ -31,11 +31,11 @@ import {
 import { handOut, type ClusterHandout } from '../../fleet/handout';
 import { resetNamespaces, uninstallFleet, type ResetResult } from '../../fleet/reset';
 import { parseConcurrency } from '../options';
-import { addLoginOptions, SECRETS_HELP } from '../secrets';
+import { addLoginOptions, SECRETS_HELP, type LoginFlags } from '../secrets';
 import { confirm, isInteractive, openCluster } from './apply';
 import type { CliIo, RegisterCommand } from './context';
 
-interface FleetOptions {
+interface FleetOptions extends LoginFlags {
   preset: string;
   clusters?: string;
   yes?: boolean;
@@ -47,9 +47,6 @@ interface FleetOptions {
   reset?: string;
   json?: boolean;
   concurrency?: string;
-  acceptNewHostKeys?: boolean;
-  secretsFile?: string;
-  secretsFd?: number;
 }
 
 function readText(file: string, what: string): string {
@@ -211,11 +208,7 @@ export const registerFleet: RegisterCommand = (program, { io, dataDir }) => {
         spec: all,
         io,
         dataDir: dataDir(),
-        acceptNew: Boolean(opts.acceptNewHostKeys),
-        secrets: {
-          ...(opts.secretsFile ? { file: opts.secretsFile } : {}),
-          ...(opts.secretsFd !== undefined ? { fd: opts.secretsFd } : {}),
-        },
+        login: opts,
       });
       const ctx: FleetContext = {
         hosts: cluster.hosts,

@@ -16,16 +16,16 @@ import { moveKubeconfigServer } from '../../day-two/kubeconfig-move';
 import { runRemoval } from '../../day-two/remove';
 import { contextName, kubeconfigUrl } from '../../../shared/spec';
 import { addLoginOptions, SECRETS_HELP } from '../secrets';
-import { failure, openCluster, readClusterFile } from './apply';
+import { failure, readClusterFile } from './apply';
 import type { RegisterCommand } from './context';
 import {
   confirmOrStop,
   followActivity,
-  interruption,
   parseSeconds,
-  runnersOf,
   stepResults,
+  addChangeOptions,
   type DayTwoFlags,
+  withDayTwoSession,
 } from './day-two';
 
 /** The cluster file without the node, through the YAML library (its comments kept). */
@@ -40,17 +40,15 @@ export function withoutNode(text: string, name: string): string {
 }
 
 export const registerRemove: RegisterCommand = (program, { io, dataDir }) => {
-  addLoginOptions(program.command('remove'))
+  const command = addLoginOptions(program.command('remove'))
     .description(
       'take a machine out of a running cluster: cordon, drain, uninstall K3s there, delete its node object, take its address out of the others’ firewalls, update the cluster file',
     )
     .argument('<cluster.yaml>', 'the cluster file')
     .argument('<node>', 'the node name of the machine to remove')
     .option('--no-drain', 'cordon the node but do not drain it')
-    .option('--drain-timeout <seconds>', 'how long the drain may take', '120')
-    .option('-y, --yes', 'remove without asking first')
-    .option('--json', 'print the result as JSON on stdout (progress on stderr)')
-    .option('--plain', 'print plain lines even on a terminal')
+    .option('--drain-timeout <seconds>', 'how long the drain may take', '120');
+  addChangeOptions(command, 'remove without asking first')
     .addHelpText('after', SECRETS_HELP)
     .action(async (file: string, name: string, opts: DayTwoFlags) => {
       const drainTimeout = parseSeconds(opts.drainTimeout, '--drain-timeout');
@@ -61,22 +59,9 @@ export const registerRemove: RegisterCommand = (program, { io, dataDir }) => {
           'INVALID_INPUT',
           `${file} has no node ${name}; its nodes: ${spec.nodes.map((n) => n.nodeName).join(', ')}.`,
         );
-      const { signal, stopped } = interruption(io);
       // A dead machine must not stop its own removal: the logins are lenient.
-      const cluster = await openCluster({
-        spec,
-        io,
-        dataDir: dataDir(),
-        acceptNew: Boolean(opts.acceptNewHostKeys),
-        lenient: true,
-        secrets: {
-          ...(opts.secretsFile ? { file: opts.secretsFile } : {}),
-          ...(opts.secretsFd !== undefined ? { fd: opts.secretsFd } : {}),
-        },
-      });
-      try {
-        stopped();
-        const runnerFor = runnersOf(cluster, spec);
+      const login = { spec, io, dataDir: dataDir(), login: opts, lenient: true };
+      await withDayTwoSession(login, async ({ cluster, runnerFor, signal, stopped }) => {
         const nodes = await readClusterNodes(spec, runnerFor, signal, name);
         const planned = planRemoval({ spec, cluster: nodes, name, file });
         if (!planned.ok) throw new AppError('PLAN_FAILED', planned.reason);
@@ -144,8 +129,6 @@ export const registerRemove: RegisterCommand = (program, { io, dataDir }) => {
           for (const note of outcome.notes) io.stdout(`note: ${note}\n`);
           io.stdout(`${name} was removed from ${spec.name}; ${file} no longer lists it.\n`);
         }
-      } finally {
-        await cluster.close();
-      }
+      });
     });
 };

@@ -40,7 +40,7 @@ export const registerUninstall: RegisterCommand = (program, { io, dataDir }) => 
         dataDir: dataDir(),
         plan: buildUninstallPlan(spec),
         plain: Boolean(opts.plain),
-        acceptNew: Boolean(opts.acceptNewHostKeys),
+        login: opts,
         request: { spec, concurrency },
       });
     });

@@ -15,16 +15,16 @@ import { CordonLedger, statePath } from '../../day-two/state';
 import { runUpgrade } from '../../day-two/upgrade';
 import { parseConcurrency } from '../options';
 import { addLoginOptions, SECRETS_HELP } from '../secrets';
-import { airgapInventory, failure, openCluster, readClusterFile } from './apply';
+import { airgapInventory, failure, readClusterFile } from './apply';
 import type { RegisterCommand } from './context';
 import {
   confirmOrStop,
   followActivity,
-  interruption,
   parseSeconds,
-  runnersOf,
   stepResults,
+  addChangeOptions,
   type DayTwoFlags,
+  withDayTwoSession,
   withVersion,
 } from './day-two';
 
@@ -39,7 +39,7 @@ interface UpgradeFlags extends DayTwoFlags {
 const ARCHES: readonly string[] = ['amd64', 'arm64', 'arm'];
 
 export const registerUpgrade: RegisterCommand = (program, { io, dataDir }) => {
-  addLoginOptions(program.command('upgrade'))
+  const command = addLoginOptions(program.command('upgrade'))
     .description(
       'upgrade K3s one node at a time (servers, then agents): cordon, drain, install the new version, wait until Ready at it, uncordon',
     )
@@ -50,10 +50,8 @@ export const registerUpgrade: RegisterCommand = (program, { io, dataDir }) => {
     .option('--no-drain', 'cordon each node but do not drain it')
     .option('--drain-timeout <seconds>', 'how long a drain may take', '120')
     .option('--concurrency <n>', 'how many agents are upgraded at once (servers: always one)', '1')
-    .option('--ready-timeout <seconds>', 'how long a node may take to be Ready at the new version', '300')
-    .option('-y, --yes', 'upgrade without asking first')
-    .option('--json', 'print the result as JSON on stdout (progress on stderr)')
-    .option('--plain', 'print plain lines even on a terminal')
+    .option('--ready-timeout <seconds>', 'how long a node may take to be Ready at the new version', '300');
+  addChangeOptions(command, 'upgrade without asking first')
     .addHelpText('after', SECRETS_HELP)
     .action(async (file: string, opts: UpgradeFlags) => {
       if (Boolean(opts.to) === Boolean(opts.channel))
@@ -66,20 +64,8 @@ export const registerUpgrade: RegisterCommand = (program, { io, dataDir }) => {
       const readyTimeout = parseSeconds(opts.readyTimeout, '--ready-timeout');
       const { spec } = readClusterFile(file, io);
       const inventory = airgapInventory(spec, file);
-      const { signal, stopped } = interruption(io);
-      const cluster = await openCluster({
-        spec,
-        io,
-        dataDir: dataDir(),
-        acceptNew: Boolean(opts.acceptNewHostKeys),
-        secrets: {
-          ...(opts.secretsFile ? { file: opts.secretsFile } : {}),
-          ...(opts.secretsFd !== undefined ? { fd: opts.secretsFd } : {}),
-        },
-      });
-      try {
-        stopped();
-        const runnerFor = runnersOf(cluster, spec);
+      const login = { spec, io, dataDir: dataDir(), login: opts };
+      await withDayTwoSession(login, async ({ cluster, runnerFor, signal, stopped }) => {
         const first = firstServer(spec);
         if (!first) throw new AppError('SPEC_INVALID', `${file} has no server.`);
         const nodes = await readClusterNodes(spec, runnerFor, signal);
@@ -157,8 +143,6 @@ export const registerUpgrade: RegisterCommand = (program, { io, dataDir }) => {
           );
         if (snapshot.status !== 'succeeded') throw failure(snapshot, follow.activity.logPath);
         if (!opts.json) io.stdout(`Cluster ${spec.name} runs ${plan.target} on every node.\n`);
-      } finally {
-        await cluster.close();
-      }
+      });
     });
 };

@@ -4,6 +4,7 @@
  * machine, as the Hosts step asks for it. Secrets stay in this form until they are handed over.
  */
 import { useState, type ChangeEvent } from 'react';
+import { NumberField } from '../components/FormFields';
 import { LoginFields } from '../components/LoginFields';
 import type { HostSecrets } from '../store/connect-slice';
 import { useAppStore } from '../store';
@@ -77,19 +78,14 @@ export function BuildForm() {
       {fileProblem && <p className="field-problem">{fileProblem}</p>}
       <fieldset>
         <legend>Login for every machine</legend>
-        <div className="field narrow">
-          <label htmlFor="fleet-login-port">SSH port</label>
-          <input
-            id="fleet-login-port"
-            type="number"
-            min={1}
-            max={65535}
-            value={login.port}
-            onChange={(e) =>
-              setLogin({ ...login, port: Math.min(65535, Math.max(1, e.target.valueAsNumber || 22)) })
-            }
-          />
-        </div>
+        <NumberField
+          id="fleet-login-port"
+          label="SSH port"
+          min={1}
+          max={65535}
+          value={login.port}
+          onChange={(v) => setLogin({ ...login, port: Math.min(65535, Math.max(1, v || 22)) })}
+        />
         <LoginFields
           id="fleet-login"
           login={login}

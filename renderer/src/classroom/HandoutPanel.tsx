@@ -9,6 +9,7 @@
 import { useState } from 'react';
 import type { HandoutPer } from '../../../shared/fleet/handout';
 import { parsePreset } from '../../../shared/fleet/preset';
+import { RadioChoice } from '../components/FormFields';
 import { useAppStore } from '../store';
 
 /** Prints the hand-out alone (the rest of the page hidden), one cluster a page. */
@@ -56,27 +57,19 @@ export function HandoutPanel() {
           void handOut({ per, ...(ttl.trim() ? { ttl: ttl.trim() } : {}) });
         }}
       >
-        <fieldset>
-          <legend>A kubeconfig</legend>
-          <label className="check">
-            <input
-              type="radio"
-              name="handout-per"
-              checked={per === 'student'}
-              onChange={() => setPer('student')}
-            />
-            per student ({preset?.handout.studentsPerCluster ?? '?'} per cluster, each in its own namespace)
-          </label>
-          <label className="check">
-            <input
-              type="radio"
-              name="handout-per"
-              checked={per === 'group'}
-              onChange={() => setPer('group')}
-            />
-            per group (one namespace the group shares)
-          </label>
-        </fieldset>
+        <RadioChoice
+          legend="A kubeconfig"
+          name="handout-per"
+          value={per}
+          onChange={setPer}
+          options={[
+            {
+              value: 'student',
+              label: `per student (${preset?.handout.studentsPerCluster ?? '?'} per cluster, each in its own namespace)`,
+            },
+            { value: 'group', label: 'per group (one namespace the group shares)' },
+          ]}
+        />
         <label htmlFor="handout-ttl">
           Tokens expire after (empty: the preset’s {preset?.handout.ttl ?? ''})
         </label>

@@ -8,6 +8,7 @@
 import { COMPONENTS, FIREWALL_POLICIES } from '../../../shared/spec/schema';
 import { parsePreset } from '../../../shared/fleet/preset';
 import { formFromText, textFromForm, type PresetForm as Form } from '../../../shared/fleet/preset-form';
+import { NumberField, TextField } from '../components/FormFields';
 import { saveTextFile } from '../lib/files';
 import { useAppStore } from '../store';
 
@@ -34,28 +35,26 @@ export function PresetForm() {
   return (
     <fieldset className="preset-form" aria-label="Preset">
       <legend>Preset for every cluster</legend>
-      <div className="field">
-        <label htmlFor="preset-name">Class name</label>
-        <input id="preset-name" value={form.name} onChange={(e) => change({ name: e.target.value })} />
-      </div>
-      <div className="field">
-        <label htmlFor="preset-version">K3s version (exact release; empty: the channel)</label>
-        <input
-          id="preset-version"
-          placeholder="v1.33.5+k3s1"
-          value={form.version}
-          onChange={(e) => change({ version: e.target.value })}
-        />
-      </div>
+      <TextField
+        id="preset-name"
+        label="Class name"
+        value={form.name}
+        onChange={(v) => change({ name: v })}
+      />
+      <TextField
+        id="preset-version"
+        label="K3s version (exact release; empty: the channel)"
+        value={form.version}
+        onChange={(v) => change({ version: v })}
+        placeholder="v1.33.5+k3s1"
+      />
       {!form.version.trim() && (
-        <div className="field">
-          <label htmlFor="preset-channel">K3s channel</label>
-          <input
-            id="preset-channel"
-            value={form.channel}
-            onChange={(e) => change({ channel: e.target.value })}
-          />
-        </div>
+        <TextField
+          id="preset-channel"
+          label="K3s channel"
+          value={form.channel}
+          onChange={(v) => change({ channel: v })}
+        />
       )}
       <fieldset>
         <legend>Components left out</legend>
@@ -101,41 +100,33 @@ export function PresetForm() {
       </div>
       {form.source === 'online' ? (
         <>
-          <div className="field">
-            <label htmlFor="preset-script">Install script URL</label>
-            <input
-              id="preset-script"
-              value={form.scriptUrl}
-              onChange={(e) => change({ scriptUrl: e.target.value })}
-            />
-          </div>
-          <div className="field">
-            <label htmlFor="preset-github">Release mirror URL (GITHUB_URL; empty: GitHub)</label>
-            <input
-              id="preset-github"
-              value={form.githubUrl}
-              onChange={(e) => change({ githubUrl: e.target.value })}
-            />
-          </div>
-          <div className="field">
-            <label htmlFor="preset-channel-url">Channel URL (empty: update.k3s.io)</label>
-            <input
-              id="preset-channel-url"
-              value={form.channelUrl}
-              onChange={(e) => change({ channelUrl: e.target.value })}
-            />
-          </div>
+          <TextField
+            id="preset-script"
+            label="Install script URL"
+            value={form.scriptUrl}
+            onChange={(v) => change({ scriptUrl: v })}
+          />
+          <TextField
+            id="preset-github"
+            label="Release mirror URL (GITHUB_URL; empty: GitHub)"
+            value={form.githubUrl}
+            onChange={(v) => change({ githubUrl: v })}
+          />
+          <TextField
+            id="preset-channel-url"
+            label="Channel URL (empty: update.k3s.io)"
+            value={form.channelUrl}
+            onChange={(v) => change({ channelUrl: v })}
+          />
         </>
       ) : (
         <>
-          <div className="field">
-            <label htmlFor="preset-folder">Air-gap folder (full path)</label>
-            <input
-              id="preset-folder"
-              value={form.folder}
-              onChange={(e) => change({ folder: e.target.value })}
-            />
-          </div>
+          <TextField
+            id="preset-folder"
+            label="Air-gap folder (full path)"
+            value={form.folder}
+            onChange={(v) => change({ folder: v })}
+          />
           <label className="check">
             <input
               type="checkbox"
@@ -146,49 +137,43 @@ export function PresetForm() {
           </label>
         </>
       )}
-      <div className="field">
-        <label htmlFor="preset-naming">Machine names (&lt;group&gt;, &lt;n&gt;)</label>
-        <input id="preset-naming" value={form.naming} onChange={(e) => change({ naming: e.target.value })} />
-      </div>
-      <div className="field narrow">
-        <label htmlFor="preset-wave">Pis rebooted at once</label>
-        <input
-          id="preset-wave"
-          type="number"
-          min={1}
-          max={50}
-          value={form.rebootWave}
-          onChange={(e) => change({ rebootWave: num(e.target.valueAsNumber, form.rebootWave) })}
-        />
-      </div>
-      <div className="field narrow">
-        <label htmlFor="preset-concurrency">Machines built at once</label>
-        <input
-          id="preset-concurrency"
-          type="number"
-          min={1}
-          max={64}
-          value={form.concurrency}
-          onChange={(e) => change({ concurrency: num(e.target.valueAsNumber, form.concurrency) })}
-        />
-      </div>
-      <div className="field narrow">
-        <label htmlFor="preset-students">Students per cluster</label>
-        <input
-          id="preset-students"
-          type="number"
-          min={0}
-          max={50}
-          value={form.studentsPerCluster}
-          onChange={(e) =>
-            change({ studentsPerCluster: num(e.target.valueAsNumber, form.studentsPerCluster) })
-          }
-        />
-      </div>
-      <div className="field narrow">
-        <label htmlFor="preset-ttl">Access expires after (e.g. 45m, 2h)</label>
-        <input id="preset-ttl" value={form.ttl} onChange={(e) => change({ ttl: e.target.value })} />
-      </div>
+      <TextField
+        id="preset-naming"
+        label="Machine names (<group>, <n>)"
+        value={form.naming}
+        onChange={(v) => change({ naming: v })}
+      />
+      <NumberField
+        id="preset-wave"
+        label="Pis rebooted at once"
+        min={1}
+        max={50}
+        value={form.rebootWave}
+        onChange={(v) => change({ rebootWave: num(v, form.rebootWave) })}
+      />
+      <NumberField
+        id="preset-concurrency"
+        label="Machines built at once"
+        min={1}
+        max={64}
+        value={form.concurrency}
+        onChange={(v) => change({ concurrency: num(v, form.concurrency) })}
+      />
+      <NumberField
+        id="preset-students"
+        label="Students per cluster"
+        min={0}
+        max={50}
+        value={form.studentsPerCluster}
+        onChange={(v) => change({ studentsPerCluster: num(v, form.studentsPerCluster) })}
+      />
+      <TextField
+        id="preset-ttl"
+        label="Access expires after (e.g. 45m, 2h)"
+        value={form.ttl}
+        onChange={(v) => change({ ttl: v })}
+        narrow
+      />
       {parsed.issues.length > 0 ? (
         <ul role="alert" aria-label="Preset problems" className="problems">
           {parsed.issues.map((i, n) => (

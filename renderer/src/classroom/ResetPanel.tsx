@@ -6,6 +6,7 @@ import { useEffect, useRef, useState } from 'react';
 import { clusterName } from '../../../shared/fleet/assign';
 import { resetWarning } from '../../../shared/fleet/handout';
 import { parsePreset } from '../../../shared/fleet/preset';
+import { RadioChoice } from '../components/FormFields';
 import { useAppStore } from '../store';
 
 export function ResetPanel() {
@@ -43,27 +44,16 @@ export function ResetPanel() {
   return (
     <section className="fleet-reset" aria-label="Reset after class">
       <h2>Reset after class</h2>
-      <fieldset>
-        <legend>What to reset</legend>
-        <label className="check">
-          <input
-            type="radio"
-            name="reset-what"
-            checked={what === 'namespaces'}
-            onChange={() => setWhat('namespaces')}
-          />
-          Only the students’ namespaces (the clusters stay)
-        </label>
-        <label className="check">
-          <input
-            type="radio"
-            name="reset-what"
-            checked={what === 'uninstall'}
-            onChange={() => setWhat('uninstall')}
-          />
-          Uninstall every cluster
-        </label>
-      </fieldset>
+      <RadioChoice
+        legend="What to reset"
+        name="reset-what"
+        value={what}
+        onChange={setWhat}
+        options={[
+          { value: 'namespaces', label: 'Only the students’ namespaces (the clusters stay)' },
+          { value: 'uninstall', label: 'Uninstall every cluster' },
+        ]}
+      />
       {!asking ? (
         <button type="button" disabled={busy !== null || running || !preset} onClick={() => setAsking(true)}>
           Reset…

@@ -3,6 +3,7 @@ import { useAppStore } from '../store';
 import { ConnectionsTable } from './ConnectionsTable';
 import { NodesTable } from './NodesTable';
 import { DayTwoRunView, RemoveConfirm, UpgradePanel } from './DayTwoPanel';
+import { DataTable } from './DataTable';
 import { ErrorBoundary } from './ErrorBoundary';
 import { RotateTokenPanel } from './RotateTokenPanel';
 
@@ -128,45 +129,37 @@ export function ClusterPage() {
         {tokens.length === 0 ? (
           <p>No join tokens on {name}.</p>
         ) : (
-          <table className="flows-table" aria-label="Join tokens">
-            <thead>
-              <tr>
-                <th scope="col">Token</th>
-                <th scope="col">Expires</th>
-                <th scope="col">Description</th>
-                <th scope="col">
-                  <span className="visually-hidden">Revoke</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {tokens.map((t) => (
-                <tr key={t.id}>
-                  <td>
-                    <code>{t.id}</code>
-                  </td>
-                  <td>{t.expires ? `${new Date(t.expires).toLocaleString()} (${t.ttl})` : 'never'}</td>
-                  <td>{t.description || '—'}</td>
-                  <td>
-                    <button
-                      type="button"
-                      className="danger"
-                      onClick={() => {
-                        if (
-                          window.confirm(
-                            `Revoke the join token ${t.id}? Machines can no longer join with it.`,
-                          )
-                        )
-                          void revoke(t.id);
-                      }}
-                    >
-                      Revoke <span className="visually-hidden">{t.id}</span>
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <DataTable
+            label="Join tokens"
+            rows={tokens}
+            rowKey={(t) => t.id}
+            columns={[
+              { head: 'Token', cell: (t) => <code>{t.id}</code> },
+              {
+                head: 'Expires',
+                cell: (t) => (t.expires ? `${new Date(t.expires).toLocaleString()} (${t.ttl})` : 'never'),
+              },
+              { head: 'Description', cell: (t) => t.description || '—' },
+              {
+                head: 'Revoke',
+                hidden: true,
+                cell: (t) => (
+                  <button
+                    type="button"
+                    className="danger"
+                    onClick={() => {
+                      if (
+                        window.confirm(`Revoke the join token ${t.id}? Machines can no longer join with it.`)
+                      )
+                        void revoke(t.id);
+                    }}
+                  >
+                    Revoke <span className="visually-hidden">{t.id}</span>
+                  </button>
+                ),
+              },
+            ]}
+          />
         )}
         {status && <RotateTokenPanel version={status.version} server={status.server} />}
       </section>

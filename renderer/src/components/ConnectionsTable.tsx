@@ -1,4 +1,5 @@
 import type { ConnectivityResult } from '../../../shared/checks/connectivity';
+import { DataTable } from './DataTable';
 
 const WORD = { open: 'passed', blocked: 'blocked', unknown: 'unknown' } as const;
 const CLASS = { open: 'flow-open', blocked: 'flow-blocked', unknown: 'flow-unknown' } as const;
@@ -12,30 +13,21 @@ export function ConnectionsTable({
   results: readonly ConnectivityResult[];
 }) {
   return (
-    <table className="flows-table" aria-label={label}>
-      <thead>
-        <tr>
-          <th scope="col">From</th>
-          <th scope="col">To</th>
-          <th scope="col">Port</th>
-          <th scope="col">For</th>
-          <th scope="col">Result</th>
-        </tr>
-      </thead>
-      <tbody>
-        {results.map((r) => (
-          <tr key={`${r.from}>${r.to}:${r.port}/${r.proto}`}>
-            <td>{r.from}</td>
-            <td>{r.to}</td>
-            <td>{`${r.port}/${r.proto}`}</td>
-            <td>{r.purpose}</td>
-            <td className={CLASS[r.status]}>
-              {WORD[r.status]}
-              {r.detail ? ` (${r.detail})` : ''}
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <DataTable
+      label={label}
+      rows={results}
+      rowKey={(r) => `${r.from}>${r.to}:${r.port}/${r.proto}`}
+      columns={[
+        { head: 'From', cell: (r) => r.from },
+        { head: 'To', cell: (r) => r.to },
+        { head: 'Port', cell: (r) => `${r.port}/${r.proto}` },
+        { head: 'For', cell: (r) => r.purpose },
+        {
+          head: 'Result',
+          className: (r) => CLASS[r.status],
+          cell: (r) => `${WORD[r.status]}${r.detail ? ` (${r.detail})` : ''}`,
+        },
+      ]}
+    />
   );
 }

@@ -1,6 +1,7 @@
 import { useEffect } from 'react';
 import { useAppStore } from '../store';
 import type { DayTwoRun } from '../store/day-two-slice';
+import { DataTable } from './DataTable';
 import { MachineRunCard } from './MachineRunCard';
 
 const KIND: Record<string, string> = {
@@ -79,31 +80,18 @@ export function UpgradePanel() {
       )}
       {plan && (
         <div>
-          <table className="flows-table" aria-label="Upgrade plan">
-            <thead>
-              <tr>
-                <th scope="col">Node</th>
-                <th scope="col">Role</th>
-                <th scope="col">From</th>
-                <th scope="col">To</th>
-                <th scope="col">What</th>
-              </tr>
-            </thead>
-            <tbody>
-              {plan.nodes.map((n) => (
-                <tr key={n.name}>
-                  <td>{n.name}</td>
-                  <td>{n.role}</td>
-                  <td>{n.from}</td>
-                  <td>{n.to}</td>
-                  <td>
-                    {KIND[n.kind]}
-                    {n.note ? ` (${n.note})` : ''}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <DataTable
+            label="Upgrade plan"
+            rows={plan.nodes}
+            rowKey={(n) => n.name}
+            columns={[
+              { head: 'Node', cell: (n) => n.name },
+              { head: 'Role', cell: (n) => n.role },
+              { head: 'From', cell: (n) => n.from },
+              { head: 'To', cell: (n) => n.to },
+              { head: 'What', cell: (n) => `${KIND[n.kind]}${n.note ? ` (${n.note})` : ''}` },
+            ]}
+          />
           {plan.warnings.map((w) => (
             <p key={w} className="conn-error">
               {w}
@@ -266,24 +254,20 @@ export function DayTwoRunView() {
           </p>
         )}
       {snapshot?.nodes?.length ? (
-        <table className="flows-table" aria-label="Nodes after the upgrade">
-          <thead>
-            <tr>
-              <th scope="col">Node</th>
-              <th scope="col">Version</th>
-              <th scope="col">State</th>
-            </tr>
-          </thead>
-          <tbody>
-            {snapshot.nodes.map((n) => (
-              <tr key={n.name}>
-                <td>{n.name}</td>
-                <td>{n.version}</td>
-                <td className={n.ready ? 'flow-open' : 'flow-blocked'}>{n.ready ? 'Ready' : 'Not ready'}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <DataTable
+          label="Nodes after the upgrade"
+          rows={snapshot.nodes}
+          rowKey={(n) => n.name}
+          columns={[
+            { head: 'Node', cell: (n) => n.name },
+            { head: 'Version', cell: (n) => n.version },
+            {
+              head: 'State',
+              className: (n) => (n.ready ? 'flow-open' : 'flow-blocked'),
+              cell: (n) => (n.ready ? 'Ready' : 'Not ready'),
+            },
+          ]}
+        />
       ) : null}
       {snapshot && snapshot.status !== 'running' && (
         <div className="toolbar">

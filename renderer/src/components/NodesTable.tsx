@@ -1,6 +1,7 @@
 /** The nodes as the cluster lists them: the Done step's table and the cluster page's. */
 import type { ReactNode } from 'react';
 import type { NodeInfo } from '../../../shared/run';
+import { DataTable } from './DataTable';
 
 export function NodesTable<N extends NodeInfo>(props: {
   nodes: readonly N[];
@@ -11,40 +12,23 @@ export function NodesTable<N extends NodeInfo>(props: {
 }) {
   const { nodes, note, action } = props;
   return (
-    <table className="flows-table" aria-label="Nodes">
-      <thead>
-        <tr>
-          <th scope="col">Node</th>
-          <th scope="col">Role</th>
-          <th scope="col">Arch</th>
-          <th scope="col">Version</th>
-          <th scope="col">Address</th>
-          <th scope="col">State</th>
-          {action && (
-            <th scope="col">
-              <span className="visually-hidden">{action.label}</span>
-            </th>
-          )}
-        </tr>
-      </thead>
-      <tbody>
-        {nodes.map((node) => (
-          <tr key={node.name}>
-            <td>
-              {node.name}
-              {note?.(node)}
-            </td>
-            <td>{node.roles.length ? node.roles.join(', ') : 'agent'}</td>
-            <td>{node.arch}</td>
-            <td>{node.version}</td>
-            <td>{node.internalIp}</td>
-            <td className={node.ready ? 'flow-open' : 'flow-blocked'}>
-              {node.ready ? 'Ready' : 'Not ready'}
-            </td>
-            {action && <td>{action.cell(node)}</td>}
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <DataTable
+      label="Nodes"
+      rows={nodes}
+      rowKey={(node) => node.name}
+      columns={[
+        { head: 'Node', cell: (node) => `${node.name}${note?.(node) ?? ''}` },
+        { head: 'Role', cell: (node) => (node.roles.length ? node.roles.join(', ') : 'agent') },
+        { head: 'Arch', cell: (node) => node.arch },
+        { head: 'Version', cell: (node) => node.version },
+        { head: 'Address', cell: (node) => node.internalIp },
+        {
+          head: 'State',
+          className: (node) => (node.ready ? 'flow-open' : 'flow-blocked'),
+          cell: (node) => (node.ready ? 'Ready' : 'Not ready'),
+        },
+        action !== undefined && { head: action.label, hidden: true, cell: action.cell },
+      ]}
+    />
   );
 }

@@ -11,6 +11,7 @@ import { shJoin } from '../../../shared/shell';
 import { FIREWALL_POLICIES, type FirewallPolicy } from '../../../shared/spec';
 import { FlowPicture, STATUS_TEXT } from '../components/FlowPicture';
 import { FirewallAdvicePanel } from './FirewallAdvice';
+import { DataTable } from '../components/DataTable';
 import { Fold, FOLD_AFTER } from '../components/Fold';
 import { Issues } from '../components/Issues';
 import { useAppStore } from '../store';
@@ -124,32 +125,22 @@ export function FirewallStep() {
         </ul>
         {fold ? <FlowsByMachine flows={flows} /> : <FlowPicture spec={spec} flows={flows} />}
         <Fold fold summary={`Every connection as a list (${flows.length})`}>
-          <table className="flows-table">
-            <caption className="visually-hidden">Connections</caption>
-            <thead>
-              <tr>
-                <th scope="col">From</th>
-                <th scope="col">To</th>
-                <th scope="col">Port</th>
-                <th scope="col">Why</th>
-                <th scope="col">Status</th>
-              </tr>
-            </thead>
-            <tbody>
-              {flows.map((f) => (
-                <tr key={`${f.from}-${f.to}-${f.rule.id}-${f.rule.protocol}`}>
-                  <td>{f.from === 'you' ? 'Your computer' : f.from}</td>
-                  <td>{f.to}</td>
-                  <td>
-                    {f.rule.from === f.rule.to ? f.rule.from : `${f.rule.from}-${f.rule.to}`}/
-                    {f.rule.protocol}
-                  </td>
-                  <td>{f.rule.reason}</td>
-                  <td className={`flow-${f.status}`}>{STATUS_TEXT[f.status]}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <DataTable
+            caption="Connections"
+            rows={flows}
+            rowKey={(f) => `${f.from}-${f.to}-${f.rule.id}-${f.rule.protocol}`}
+            columns={[
+              { head: 'From', cell: (f) => (f.from === 'you' ? 'Your computer' : f.from) },
+              { head: 'To', cell: (f) => f.to },
+              {
+                head: 'Port',
+                cell: (f) =>
+                  `${f.rule.from === f.rule.to ? f.rule.from : `${f.rule.from}-${f.rule.to}`}/${f.rule.protocol}`,
+              },
+              { head: 'Why', cell: (f) => f.rule.reason },
+              { head: 'Status', className: (f) => `flow-${f.status}`, cell: (f) => STATUS_TEXT[f.status] },
+            ]}
+          />
         </Fold>
       </section>
       <Fold fold={fold} summary={`Firewall changes on every machine (${plans.length})`}>

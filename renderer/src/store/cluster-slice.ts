@@ -1,5 +1,6 @@
 import type { StateCreator } from 'zustand';
 import type { Component, FirewallPolicy, FlannelBackend } from '../../../shared/spec';
+import { DEFAULT_CLUSTER_OPTIONS } from '../../../shared/draft';
 import type { Store } from '.';
 
 export type VersionChoice =
@@ -60,27 +61,7 @@ export interface ClusterOptions {
   nodeIdentity: 'names' | 'with-node-id';
 }
 
-export const DEFAULT_CLUSTER: ClusterOptions = {
-  name: 'homelab',
-  version: { kind: 'channel', channel: 'stable' },
-  source: { kind: 'online' },
-  embeddedEtcd: 'auto',
-  flannelBackend: 'vxlan',
-  clusterCidr: '10.42.0.0/16',
-  serviceCidr: '10.43.0.0/16',
-  apiPort: 6443,
-  tlsSans: '',
-  openNodePorts: false,
-  disable: [],
-  contextName: '',
-  kubeconfigServer: '',
-  kubeconfigFile: 'merge',
-  firewallPolicy: 'configure',
-  firewallClients: '',
-  apiEndpoint: '',
-  listeners: {},
-  nodeIdentity: 'names',
-};
+export const DEFAULT_CLUSTER: ClusterOptions = DEFAULT_CLUSTER_OPTIONS;
 
 export interface ClusterSlice {
   cluster: ClusterOptions;

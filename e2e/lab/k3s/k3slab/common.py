@@ -163,13 +163,23 @@ def read_yaml(path):
     return out
 
 
+
+def api_status(code, reason, message, details=None):
+    """A failed API call's body, as the API server sends it (kind Status)."""
+    out = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure", "message": message,
+           "reason": reason, "code": code}
+    if details:
+        out["details"] = details
+    return out
+
+
 BOOL_FLAGS = {"cluster-init", "with-node-id", "debug", "disable-network-policy", "disable-helm-controller",
               "disable-kube-proxy", "disable-cloud-controller", "secrets-encryption", "selinux", "rootless",
               "prefer-bundled-bin", "protect-kernel-defaults", "embedded-registry", "docker", "ttl-only",
               "disable-apiserver", "disable-etcd", "disable-scheduler", "disable-controller-manager",
               # kubectl's (drain, delete, get)
               "force", "ignore-daemonsets", "delete-emptydir-data", "delete-local-data", "ignore-not-found",
-              "all-namespaces", "A", "disable-eviction"}
+              "all-namespaces", "A", "disable-eviction", "wait"}
 LIST_FLAGS = {"tls-san", "disable", "node-label", "node-taint", "kubelet-arg", "kube-apiserver-arg",
               "node-ip", "node-external-ip", "flannel-ipv6-masq", "etcd-arg", "kube-proxy-arg"}
 ALIASES = {"t": "token", "s": "server", "o": "output", "https-listen-port": "https-listen-port"}
@@ -179,8 +189,8 @@ ENV_FLAGS = {"K3S_TOKEN": "token", "K3S_URL": "server", "K3S_NODE_NAME": "node-n
              "K3S_DATA_DIR": "data-dir", "K3S_TOKEN_FILE": "token-file", "K3S_WITH_NODE_ID": "with-node-id"}
 
 
-def parse_flags(args):
-    """k3s-style flags: --k v, --k=v, repeated lists, known booleans."""
+def parse_flags(args, aliases=ALIASES):
+    """k3s-style flags: --k v, --k=v, repeated lists, known booleans; short names by `aliases`."""
     opts, rest, i = {}, [], 0
     while i < len(args):
         a = args[i]
@@ -189,7 +199,7 @@ def parse_flags(args):
             v = None
             if "=" in k:
                 k, v = k.split("=", 1)
-            k = ALIASES.get(k, k)
+            k = aliases.get(k, k)
             if v is None:
                 if k in BOOL_FLAGS:
                     v = True

@@ -5,16 +5,9 @@ import re
 from urllib.parse import parse_qs, unquote
 
 from . import workloads
+from .common import api_status
 
 NS = r"/api/v1/namespaces/([a-z0-9-]+)"
-
-
-def status(code, reason, message, details=None):
-    out = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure", "message": message,
-           "reason": reason, "code": code}
-    if details:
-        out["details"] = details
-    return out
 
 
 REASON = {404: "NotFound", 409: "AlreadyExists", 422: "Invalid", 429: "TooManyRequests"}
@@ -32,7 +25,7 @@ def handle(h, method):
         code, message = result
         if message:
             details = {"causes": [{"reason": "DisruptionBudget", "message": message}]} if code == 429 else None
-            return answer(code, status(code, REASON.get(code, "InternalError"), message, details))
+            return answer(code, api_status(code, REASON.get(code, "InternalError"), message, details))
         return answer(code, ok_body)
 
     m = re.fullmatch(r"/api/v1/nodes/([^/]+)", path)
@@ -41,7 +34,7 @@ def handle(h, method):
         def local():
             value = (h.body().get("spec") or {}).get("unschedulable", False)
             n = store.set_unschedulable(name, value)
-            return answer(200, n) if n else answer(404, status(404, "NotFound", 'nodes "%s" not found' % name))
+            return answer(200, n) if n else answer(404, api_status(404, "NotFound", 'nodes "%s" not found' % name))
         h.upstream_or(local)
         return True
 
@@ -114,7 +107,7 @@ def handle(h, method):
         def local():
             if store.delete_secret(name):
                 return answer(200, {"kind": "Status", "apiVersion": "v1", "status": "Success", "details": {"name": name, "kind": "secrets"}})
-            return answer(404, status(404, "NotFound", 'secrets "%s" not found' % name))
+            return answer(404, api_status(404, "NotFound", 'secrets "%s" not found' % name))
         h.upstream_or(local)
         return True
     return False

@@ -9,7 +9,7 @@ deleting a namespace deletes what is in it. Admin (system:masters or the server 
 everything. The stand-in runs no workloads: pod lists are empty."""
 import base64, hashlib, hmac, json, os, secrets, threading, time, uuid
 
-from .common import SERVER_DIR
+from .common import SERVER_DIR, api_status
 from .store import now_iso
 
 STATE = SERVER_DIR + "/lab-rbac.json"
@@ -40,14 +40,6 @@ RBAC_RESOURCES = [
      "verbs": ["create", "delete", "get", "list", "update"]},
 ]
 _lock = threading.RLock()
-
-
-def _status(code, reason, message, details=None):
-    d = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure", "message": message,
-         "reason": reason, "code": code}
-    if details:
-        d["details"] = details
-    return d
 
 
 class State:
@@ -247,7 +239,7 @@ def _forbidden(h, user, verb, group, res, ns):
     who = "system:serviceaccount:%s:%s" % user
     where = 'in the namespace "%s"' % ns if ns else "at the cluster scope"
     msg = '%s is forbidden: User "%s" cannot %s resource "%s" in API group "%s" %s' % (res, who, verb, res, group, where)
-    h.send(403, _status(403, "Forbidden", msg, {"kind": res}))
+    h.send(403, api_status(403, "Forbidden", msg, {"kind": res}))
     return True
 
 
@@ -271,14 +263,14 @@ def _serve(h, method, group, ns, res, name, sub):
     namespaced = KINDS[res][2]
     if namespaced and not st.get("namespaces", None, ns):
         if method != "GET" or name:
-            return h.send(404, _status(404, "NotFound", 'namespaces "%s" not found' % ns)) or True
+            return h.send(404, api_status(404, "NotFound", 'namespaces "%s" not found' % ns)) or True
     if res == "pods":
         # the workloads' pods (dayapi.py) once RBAC allowed the request; none when it has no answer
         from . import dayapi
         if dayapi.handle(h, method):
             return True
         if name:
-            return h.send(404, _status(404, "NotFound", 'pods "%s" not found' % name, {"name": name, "kind": "pods"})) or True
+            return h.send(404, api_status(404, "NotFound", 'pods "%s" not found' % name, {"name": name, "kind": "pods"})) or True
         return _list(h, res, [])
     key_ns = ns if namespaced else None
     if method == "GET":
@@ -286,11 +278,11 @@ def _serve(h, method, group, ns, res, name, sub):
             return _list(h, res, st.list(res, key_ns) if namespaced or res != "namespaces" else st.list(res, ""))
         obj = st.get(res, key_ns, name)
         if not obj:
-            return h.send(404, _status(404, "NotFound", '%s "%s" not found' % (res, name), {"name": name, "kind": res})) or True
+            return h.send(404, api_status(404, "NotFound", '%s "%s" not found' % (res, name), {"name": name, "kind": res})) or True
         return h.send(200, obj) or True
     if method == "POST" and sub == "token":
         if not st.get("serviceaccounts", ns, name):
-            return h.send(404, _status(404, "NotFound", 'serviceaccounts "%s" not found' % name)) or True
+            return h.send(404, api_status(404, "NotFound", 'serviceaccounts "%s" not found' % name)) or True
         req = h.body()
         seconds = int((req.get("spec") or {}).get("expirationSeconds") or 3600)
         tok, exp = st.token(ns, name, max(600, seconds))
@@ -301,18 +293,18 @@ def _serve(h, method, group, ns, res, name, sub):
         obj = h.body()
         oname = (obj.get("metadata") or {}).get("name")
         if not oname or obj.get("kind") != KINDS[res][1]:
-            return h.send(400, _status(400, "BadRequest", "the object must be a %s with metadata.name" % KINDS[res][1])) or True
+            return h.send(400, api_status(400, "BadRequest", "the object must be a %s with metadata.name" % KINDS[res][1])) or True
         if method == "POST" and st.get(res, key_ns, oname):
-            return h.send(409, _status(409, "AlreadyExists", '%s "%s" already exists' % (res, oname),
+            return h.send(409, api_status(409, "AlreadyExists", '%s "%s" already exists' % (res, oname),
                                        {"name": oname, "kind": res})) or True
         if method == "PUT" and (oname != name or not st.get(res, key_ns, name)):
-            return h.send(404, _status(404, "NotFound", '%s "%s" not found' % (res, name))) or True
+            return h.send(404, api_status(404, "NotFound", '%s "%s" not found' % (res, name))) or True
         return h.send(201 if method == "POST" else 200, st.put(res, key_ns, obj)) or True
     if method == "DELETE" and name:
         if res == "namespaces" and name in BUILTIN_NS:
-            return h.send(403, _status(403, "Forbidden", 'namespaces "%s" is forbidden: this namespace may not be deleted' % name)) or True
+            return h.send(403, api_status(403, "Forbidden", 'namespaces "%s" is forbidden: this namespace may not be deleted' % name)) or True
         obj = st.delete(res, key_ns, name)
         if not obj:
-            return h.send(404, _status(404, "NotFound", '%s "%s" not found' % (res, name), {"name": name, "kind": res})) or True
+            return h.send(404, api_status(404, "NotFound", '%s "%s" not found' % (res, name), {"name": name, "kind": res})) or True
         return h.send(200, obj) or True
-    return h.send(405, _status(405, "MethodNotAllowed", "the server does not allow this method on the requested resource")) or True
+    return h.send(405, api_status(405, "MethodNotAllowed", "the server does not allow this method on the requested resource")) or True

@@ -4,32 +4,15 @@ delete namespace(s) [--ignore-not-found], get namespaces [-o name|json]. Output 
 import json, sys
 
 from . import client
+from .common import ALIASES, parse_flags
 
 WORDS = {"namespace": "namespaces", "namespaces": "namespaces", "ns": "namespaces"}
-BOOLS = {"ignore-not-found", "wait"}
+# kubectl's short flags (besides k3s's: -s server, -t token, -o output)
+SHORT = {**ALIASES, "n": "namespace", "f": "filename"}
 
 
 def _flags(args):
-    opts, rest, i = {}, [], 0
-    while i < len(args):
-        a = args[i]
-        if a.startswith("-") and a != "-":
-            k = a.lstrip("-")
-            v = None
-            if "=" in k:
-                k, v = k.split("=", 1)
-            k = {"n": "namespace", "f": "filename", "o": "output"}.get(k, k)
-            if v is None:
-                if k in BOOLS:
-                    v = "true"
-                else:
-                    i += 1
-                    v = args[i] if i < len(args) else ""
-            opts[k] = v
-        else:
-            rest.append(a)
-        i += 1
-    return opts, rest
+    return parse_flags(args, SHORT)
 
 
 def handles(args):
@@ -100,7 +83,7 @@ def run(args, load):
                     req("DELETE", "/api/v1/namespaces/" + name)
                     print('namespace "%s" deleted' % name)
                 except client.HTTPError as e:
-                    if e.status == 404 and opts.get("ignore-not-found") == "true":
+                    if e.status == 404 and opts.get("ignore-not-found") in (True, "true"):
                         continue
                     fail(e)
         else:  # get namespaces

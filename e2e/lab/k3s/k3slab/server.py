@@ -4,16 +4,11 @@ import base64, io, json, os, secrets, signal, socket, ssl, sys, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from . import client, dayapi, listener, pki, rbac, rootless, tokens, workloads
-from .common import (COMMIT, GO, KUBECONFIG, NODE_DIR, SERVER_DIR, VERSION, ARCH, check_memory_cgroup, fatal, go_error,
+from .common import (COMMIT, api_status, GO, KUBECONFIG, NODE_DIR, SERVER_DIR, VERSION, ARCH, check_memory_cgroup, fatal, go_error,
                      host_ipv4s, log, node_name, notify, settings)
 from .store import Store
 
 HEARTBEAT = float(os.environ.get("K3S_LAB_HEARTBEAT", "5"))
-
-
-def status(code, reason, message):
-    return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure", "message": message,
-            "reason": reason, "code": code}
 
 
 class API(BaseHTTPRequestHandler):
@@ -97,7 +92,7 @@ class API(BaseHTTPRequestHandler):
         return not server_role and self.server.store.token_valid(pw)  # bootstrap tokens join agents only
 
     def unauthorized(self):
-        self.send(401, status(401, "Unauthorized", "Unauthorized"))
+        self.send(401, api_status(401, "Unauthorized", "Unauthorized"))
 
     # ---- routes
     def do_GET(self):
@@ -146,18 +141,18 @@ class API(BaseHTTPRequestHandler):
             name = p.rsplit("/", 1)[1]
             def local():
                 n = srv.store.node_json(name)
-                return self.send_nodes(n) if n else self.send(404, status(404, "NotFound", 'nodes "%s" not found' % name))
+                return self.send_nodes(n) if n else self.send(404, api_status(404, "NotFound", 'nodes "%s" not found' % name))
             return self.upstream_or(local)
         if listener.route(self, p):
             return
-        self.send(404, status(404, "NotFound", "the server could not find the requested resource"))
+        self.send(404, api_status(404, "NotFound", "the server could not find the requested resource"))
 
     def do_PATCH(self):
         if not self.is_admin():
             return self.unauthorized()
         if dayapi.handle(self, "PATCH"):
             return
-        self.send(404, status(404, "NotFound", "the server could not find the requested resource"))
+        self.send(404, api_status(404, "NotFound", "the server could not find the requested resource"))
 
     def do_DELETE(self):
         p, srv = self.path.split("?")[0], self.server
@@ -174,9 +169,9 @@ class API(BaseHTTPRequestHandler):
             def local():
                 if srv.store.delete(name):
                     return self.send(200, {"kind": "Status", "apiVersion": "v1", "status": "Success", "details": {"name": name, "kind": "nodes"}})
-                self.send(404, status(404, "NotFound", 'nodes "%s" not found' % name))
+                self.send(404, api_status(404, "NotFound", 'nodes "%s" not found' % name))
             return self.upstream_or(local)
-        self.send(404, status(404, "NotFound", "the server could not find the requested resource"))
+        self.send(404, api_status(404, "NotFound", "the server could not find the requested resource"))
 
     def do_POST(self):
         p, srv = self.path.split("?")[0], self.server
@@ -199,7 +194,7 @@ class API(BaseHTTPRequestHandler):
             return
         if rbac.handle(self, "POST"):
             return
-        self.send(404, status(404, "NotFound", "the server could not find the requested resource"))
+        self.send(404, api_status(404, "NotFound", "the server could not find the requested resource"))
 
     def do_PUT(self):
         if self.path.split("?")[0] == "/v1-k3s/token":
@@ -210,7 +205,7 @@ class API(BaseHTTPRequestHandler):
     def register(self, info):
         err = self.server.store.register(info, info.pop("nodePassword", ""))
         if err:
-            return self.send(403, status(403, "Forbidden", err))
+            return self.send(403, api_status(403, "Forbidden", err))
         cert, key = pki.node_cert(info["name"], self.server.tmp)
         self.send(200, {"cert": cert, "key": key})
 
@@ -247,7 +242,7 @@ class API(BaseHTTPRequestHandler):
                     if up and ping(self.server, up):
                         continue
                 if attempt or not failover(self.server, up):
-                    return self.send(503, status(503, "ServiceUnavailable", "etcdserver: no leader: %s" % e))
+                    return self.send(503, api_status(503, "ServiceUnavailable", "etcdserver: no leader: %s" % e))
                 up = self.server.upstream
                 if not up:
                     if body is None:  # the body was read for the upstream: local() reads it again
