@@ -131,44 +131,60 @@ export class SshHostRunner implements HostRunner {
     const temps = requests.map(() => `/tmp/.k3s-wizard-upload-${randomBytes(6).toString('hex')}`);
     const first = requests[0] as SendFileRequest;
     this.roundTrips++;
-    const sent = await uploadAll(
-      session,
-      requests.map((request, i) => ({
-        from: request.localFile,
-        to: temps[i] as string,
-        // A new file, created private: no chmod after it.
-        mode: 0o600,
-        exactMode: false,
-        ...(request.unlessSame ? { unlessAt: request.unlessSame.remotePath } : {}),
-        ...(request.onProgress
-          ? {
-              onProgress: (p: { transferred: number; total: number }) =>
-                request.onProgress?.(p.transferred, p.total),
-            }
-          : {}),
-      })),
-      `copy ${requests.map((r) => r.localFile).join(', ')}`,
-      {
-        // The files already there, compared as root in one round trip (their mode made right).
-        same: async (indexes) => {
-          const files = indexes.map((i) => requests[i]?.unlessSame as RemoteFile);
-          const r = await this.batch({
-            parts: files.map((file) => ({
-              kind: 'exec',
-              command: sameFileCommand(file),
-              optional: true,
-              concurrent: true,
-            })),
-            sudo: true,
-            timeoutMs: Math.min(60_000, first.timeoutMs),
-            signal: first.signal,
-            what: `compare ${files.map((f) => f.remotePath).join(', ')} with the ones on ${this.host}`,
-          });
-          return files.map((_, k) => r.codes[k] === 0);
+    const sent = await this.toTemp(() =>
+      uploadAll(
+        session,
+        requests.map((request, i) => ({
+          from: request.localFile,
+          to: temps[i] as string,
+          // A new file, created private: no chmod after it.
+          mode: 0o600,
+          exactMode: false,
+          ...(request.unlessSame ? { unlessAt: request.unlessSame.remotePath } : {}),
+          ...(request.onProgress
+            ? {
+                onProgress: (p: { transferred: number; total: number }) =>
+                  request.onProgress?.(p.transferred, p.total),
+              }
+            : {}),
+        })),
+        `copy ${requests.map((r) => r.localFile).join(', ')}`,
+        {
+          // The files already there, compared as root in one round trip (their mode made right).
+          same: async (indexes) => {
+            const files = indexes.map((i) => requests[i]?.unlessSame as RemoteFile);
+            const r = await this.batch({
+              parts: files.map((file) => ({
+                kind: 'exec',
+                command: sameFileCommand(file),
+                optional: true,
+                concurrent: true,
+              })),
+              sudo: true,
+              timeoutMs: Math.min(60_000, first.timeoutMs),
+              signal: first.signal,
+              what: `compare ${files.map((f) => f.remotePath).join(', ')} with the ones on ${this.host}`,
+            });
+            return files.map((_, k) => r.codes[k] === 0);
+          },
         },
-      },
+      ),
     );
     return temps.map((temp, i) => (sent[i] ? temp : null));
+  }
+
+  /** A copy the host refused, with what to look at there. */
+  private async toTemp<T>(copy: () => Promise<T>): Promise<T> {
+    try {
+      return await copy();
+    } catch (error) {
+      if (!(error instanceof AppError) || error.code !== 'FILE_ERROR') throw error;
+      throw new AppError(
+        'FILE_ERROR',
+        `${error.message}. Files are copied to /tmp as ${this.target.user} first, then put in place as root: ${this.target.user} must be able to create files in /tmp on ${this.host}, with room for them.`,
+        error.details,
+      );
+    }
   }
 
   async freshLogin(request: { timeoutMs: number; signal: AbortSignal }): Promise<void> {
