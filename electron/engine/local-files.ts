@@ -11,31 +11,29 @@ import { AppError } from '../../shared/errors';
 // one file at the same time share one read of it.
 const cache = new Map<string, Promise<string>>();
 
-export function sha256Of(path: string, signal: AbortSignal): Promise<string> {
-  let stat;
-  try {
-    stat = statSync(path);
-  } catch (error) {
-    return Promise.reject(error as Error);
-  }
+export async function sha256Of(path: string, signal: AbortSignal): Promise<string> {
+  const stat = statSync(path);
   const key = `${path}:${stat.size}:${stat.mtimeMs}`;
-  const known = cache.get(key);
-  if (known) return known;
-  const reading = (async () => {
-    const hash = createHash('sha256');
-    // Not cancelled by one asker's signal: others may wait for the same read.
-    for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-    return hash.digest('hex');
-  })();
-  cache.set(key, reading);
-  reading.catch(() => cache.delete(key));
-  return signal.aborted ? Promise.reject(signal.reason as Error) : abortable(reading, signal);
+  let reading = cache.get(key);
+  if (!reading) {
+    reading = (async () => {
+      const hash = createHash('sha256');
+      // Not cancelled by one asker's signal: others may wait for the same read.
+      for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+      return hash.digest('hex');
+    })();
+    cache.set(key, reading);
+    reading.catch(() => cache.delete(key));
+  }
+  signal.throwIfAborted();
+  return abortable(reading, signal);
 }
 
 /** The shared read, given up by this asker when its signal fires. */
 function abortable<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  const asError = (reason: unknown) => (reason instanceof Error ? reason : new Error(String(reason)));
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason as Error);
+    const onAbort = () => reject(asError(signal.reason));
     signal.addEventListener('abort', onAbort, { once: true });
     work.then(
       (value) => {
@@ -44,7 +42,7 @@ function abortable<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
       },
       (error: unknown) => {
         signal.removeEventListener('abort', onAbort);
-        reject(error as Error);
+        reject(asError(error));
       },
     );
   });

@@ -141,12 +141,10 @@ export async function uploadAll(
         (async () => {
           const same = options.same ? await options.same(maybe) : maybe.map(() => false);
           await Promise.all(
-            maybe.map((i, k) => {
-              if (same[k]) {
-                sent[i] = false;
-                return undefined;
-              }
-              return put(session, sftp, files[i] as UploadOptions);
+            maybe.flatMap((i, k) => {
+              if (!same[k]) return [put(session, sftp, files[i] as UploadOptions)];
+              sent[i] = false;
+              return [];
             }),
           );
         })(),
