@@ -23,6 +23,7 @@ import type { RunSnapshot } from '../../shared/run';
 import { SshSession } from '../../electron/ssh/session';
 import { defaultConcurrency } from '../../electron/engine/run';
 import { clusterFile, labRun } from '../../test-support/engine/lab';
+import { AGENT_SCRIPT, SERVER_SCRIPT, hostsAlone, waitAllReady } from './hosts-alone';
 
 const agents = Number(process.env.BENCH_AGENTS ?? 8);
 const delayMs = Number(process.env.BENCH_DELAY_MS ?? 50);
@@ -35,8 +36,6 @@ const specs = [
 ];
 const names = specs.map((s) => s.name);
 const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
-const m = lab.mirror();
-const version = m.versions[0] ?? 'v1.33.5+k3s1';
 
 // SSH channels (exec and SFTP) and logins by host address, counted on the product's one SSH
 // session class while `apply` runs.
@@ -91,98 +90,9 @@ const rest = (hosts: lab.LabHost[]): [lab.LabHost, ...lab.LabHost[]] => {
   return agentsOnly as [lab.LabHost, ...lab.LabHost[]];
 };
 
-function installEnv(extra: Record<string, string> = {}): string {
-  const env = {
-    INSTALL_K3S_VERSION: version,
-    GITHUB_URL: m.githubUrl,
-    INSTALL_K3S_CHANNEL_URL: m.channelUrl,
-    ...extra,
-  };
-  return Object.entries(env)
-    .map(([k, v]) => {
-      // Pasted unquoted into the scripts below: only what sh takes literally.
-      if (!/^[\w.:/+@-]+$/.test(v)) throw new Error(`${k}: ${v} needs quoting`);
-      return `${k}=${v}`;
-    })
-    .join(' ');
-}
-
-// Run on a host as root there (sudo '') or over ssh through sudo; the token arrives on stdin.
-const SERVER_SCRIPT = (sudo: string) =>
-  `curl -sfL ${m.installScriptUrl} | ${sudo} env ${installEnv()} sh -s - server >/dev/null || exit 1
-until ${sudo} /usr/local/bin/k3s kubectl get --raw /readyz >/dev/null 2>&1; do sleep 0.1; done`;
-const AGENT_SCRIPT = (sudo: string, url: string) =>
-  `${sudo} sh -c 'read -r K3S_TOKEN; export K3S_TOKEN; curl -sfL ${m.installScriptUrl} | env ${installEnv({ K3S_URL: url })} sh -s - agent >/dev/null'`;
-
-interface ReadyTimes {
-  /** When each node was first seen Ready by the server (ms since the epoch). */
-  readyAt: Map<string, number>;
-}
-
-/** Polls the server until every node is Ready; the hosts share this machine's clock. */
-async function waitAllReady(server: string, nodes: string[], timeoutMs = 300_000): Promise<ReadyTimes> {
-  const readyAt = new Map<string, number>();
-  const deadline = Date.now() + timeoutMs;
-  while (readyAt.size < nodes.length) {
-    if (Date.now() > deadline)
-      throw new Error(`not Ready in time: ${nodes.filter((n) => !readyAt.has(n)).join(', ')}`);
-    const r = await lab.exec(server, ['/usr/local/bin/k3s', 'kubectl', 'get', 'nodes', '-o', 'json'], {
-      timeoutMs: 20_000,
-    });
-    const now = Date.now();
-    if (r.code === 0) {
-      const list = JSON.parse(r.stdout) as {
-        items: { metadata: { name: string }; status: { conditions: { type: string; status: string }[] } }[];
-      };
-      for (const item of list.items) {
-        const ready = item.status.conditions.some((c) => c.type === 'Ready' && c.status === 'True');
-        if (ready && nodes.includes(item.metadata.name) && !readyAt.has(item.metadata.name))
-          readyAt.set(item.metadata.name, now);
-      }
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return { readyAt };
-}
-
-async function readToken(server: string): Promise<string> {
-  const r = await lab.exec(server, ['cat', '/var/lib/rancher/k3s/server/token']);
-  if (r.code !== 0) throw new Error(`no token on ${server}: ${r.stderr}`);
-  return r.stdout.trim();
-}
-
-async function mustLab(name: string, script: string, stdin?: string): Promise<void> {
-  const r = await lab.exec(name, ['sh', '-c', script], { timeoutMs: 300_000, ...(stdin ? { stdin } : {}) });
-  if (r.code !== 0) throw new Error(`${name}: exit ${r.code}: ${r.stderr.slice(-400)}`);
-}
-
 async function reset(): Promise<lab.LabHost[]> {
   await lab.down(names);
   return lab.up(specs);
-}
-
-/** The hosts alone: server install to API ready, then every agent at once to Ready. */
-async function hostsAlone(hosts: lab.LabHost[]): Promise<{ server: number; slowest: number }> {
-  const [server, ...rest] = hosts as [lab.LabHost, ...lab.LabHost[]];
-  const t0 = Date.now();
-  await mustLab(server.name, SERVER_SCRIPT(''));
-  const serverMs = Date.now() - t0;
-  const token = await readToken(server.name);
-  const url = `https://${server.address}:6443`;
-  const starts = new Map<string, number>();
-  const ready = waitAllReady(
-    server.name,
-    rest.map((h) => h.name),
-  );
-  await Promise.all(
-    rest.map((h) => {
-      starts.set(h.name, Date.now());
-      return mustLab(h.name, AGENT_SCRIPT('', url), `${token}\n`);
-    }),
-  );
-  const { readyAt } = await ready;
-  const slowest = Math.max(...rest.map((h) => (readyAt.get(h.name) ?? 0) - (starts.get(h.name) ?? 0)));
-  return { server: serverMs, slowest };
 }
 
 function ssh(host: lab.LabHost, script: string, stdin = ''): Promise<string> {

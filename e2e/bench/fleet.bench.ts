@@ -1,6 +1,8 @@
 /**
  * A classroom fleet from one command (`k3s-wizard fleet`, in process): BENCH_CLUSTERS clusters of
- * BENCH_SIZE machines (default 3 x 3; amd64 lab hosts, no firewall). First one cluster alone
+ * BENCH_SIZE machines (default 3 x 3; amd64 lab hosts, no firewall). First the hosts' own need:
+ * the install script run on one cluster's hosts directly, then on every cluster's at once (hosts
+ * reset after). Then through the app: one cluster alone
  * (`--only`), which is then uninstalled; then every cluster at once. Prints the wall time of
  * each, every cluster's own time, the ratio of the fleet to one cluster alone, and the back
  * end's peak memory (RSS, sampled every 200 ms). BENCH_CONCURRENCY: the fleet-wide limit
@@ -12,6 +14,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import * as lab from '../lab';
 import { runCli } from '../../electron/cli/program';
+import { hostsAlone } from './hosts-alone';
 
 const clusters = Number(process.env.BENCH_CLUSTERS ?? 3);
 const size = Number(process.env.BENCH_SIZE ?? 3);
@@ -23,8 +26,8 @@ const specs = Array.from({ length: clusters * size }, (_, i) => ({
 const names = specs.map((s) => s.name);
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
-async function main(): Promise<void> {
-  await lab.ensureMirror();
+/** Fresh hosts, booted to the end. */
+async function reset(): Promise<lab.LabHost[]> {
   await lab.down(names);
   const upAt = Date.now();
   const hosts = await lab.up(specs);
@@ -32,14 +35,37 @@ async function main(): Promise<void> {
     names.map((n) => lab.exec(n, ['systemctl', 'is-system-running', '--wait'], { timeoutMs: 300_000 })),
   );
   console.log(`${hosts.length} lab hosts up in ${secs(Date.now() - upAt)}`);
+  return hosts;
+}
+
+/** The hosts' own need: every cluster's install script run on its hosts directly, all clusters at once. */
+async function alone(hosts: lab.LabHost[]): Promise<{ one: number; all: number }> {
+  const groups = Array.from({ length: clusters }, (_, g) => hosts.slice(g * size, (g + 1) * size));
+  const one = await hostsAlone(groups[0] as lab.LabHost[]);
+  console.log(`the hosts alone, one cluster: ${secs(one.wall)}`);
+  const fresh = await reset();
+  const t0 = Date.now();
+  await Promise.all(
+    Array.from({ length: clusters }, (_, g) => hostsAlone(fresh.slice(g * size, (g + 1) * size))),
+  );
+  const all = Date.now() - t0;
+  console.log(
+    `the hosts alone, ${clusters} clusters at once: ${secs(all)} (${(all / one.wall).toFixed(2)} x one)`,
+  );
+  return { one: one.wall, all };
+}
+
+async function main(): Promise<void> {
+  await lab.ensureMirror();
   try {
-    await measure(hosts);
+    const need = await alone(await reset());
+    await measure(await reset(), need);
   } finally {
     await lab.down(names);
   }
 }
 
-async function measure(hosts: lab.LabHost[]): Promise<void> {
+async function measure(hosts: lab.LabHost[], need: { one: number; all: number }): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'fleet-bench-'));
   mkdirSync(join(dir, 'home', '.kube'), { recursive: true });
   const env = {
@@ -117,6 +143,9 @@ async function measure(hosts: lab.LabHost[]): Promise<void> {
   );
   for (const c of all.result.clusters ?? []) console.log(`  ${c.cluster}: ${secs(c.durationMs ?? 0)}`);
   console.log(`ratio fleet / one cluster alone: ${(all.ms / alone.ms).toFixed(2)}`);
+  console.log(
+    `ratio to the hosts' own need: one cluster ${(alone.ms / need.one).toFixed(2)}, the fleet ${(all.ms / need.all).toFixed(2)}`,
+  );
   // Clusters that failed (the dashboard lists them first) are retried once, as a teacher would.
   const failed = (all.result.clusters ?? []).filter((c) => c.state !== 'done').map((c) => c.cluster);
   if (failed.length) {

@@ -22,10 +22,14 @@ export async function connectAll(options: {
   // still opening when another failed would keep the process alive.
   const outcomes = await Promise.allSettled(
     options.targets.map(async ({ name, target }) => {
-      // A jump host and then its target may each be met for the first time: a bounded retry.
+      // A key met for the first time is trusted in the login itself; a jump host met for the
+      // first time too fails that login first: a bounded retry.
+      const trustNew = options.acceptNew
+        ? (offer: HostKeyOffer) => options.onTrusted?.(name, offer)
+        : undefined;
       for (let attempt = 0; ; attempt++) {
         try {
-          await pool.session(target);
+          await pool.session(target, trustNew ? { trustNew } : {});
           return;
         } catch (error) {
           const offer = options.acceptNew && attempt < 3 ? hostKeys.acceptNew(error) : null;

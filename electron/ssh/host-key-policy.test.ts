@@ -108,6 +108,7 @@ describe('host key policy', () => {
     );
     expect(refused.code).toBe('HOST_KEY_UNKNOWN');
     expect(refused.message).toContain('--accept-new-host-keys');
+    const before = server.connectionsSeen;
     const trusted: string[] = [];
     await connectAll({
       pool,
@@ -118,6 +119,9 @@ describe('host key policy', () => {
     });
     expect(trusted).toEqual([`pi1 ${fingerprintOf(server.hostKeyBlob)}`]);
     expect(readFileSync(appFile, 'utf8')).toContain(server.hostKeyBlob.toString('base64'));
+    // trusted in the key exchange of the login that goes on: one connection, not a refused one and a second
+    expect(server.connectionsSeen - before).toBe(1);
+    expect((await pool.session(target)).connected).toBe(true);
   });
 
   it('only a key the host really offered can be trusted, and the offers kept are bounded', () => {

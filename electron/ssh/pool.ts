@@ -6,7 +6,7 @@
 import { AppError } from '../../shared/errors';
 import type { SshCredentials } from './auth';
 import { describeTarget } from './errors';
-import type { HostKeyPolicy } from './host-key-policy';
+import type { HostKeyOffer, HostKeyPolicy } from './host-key-policy';
 import { SshSession, type SessionOptions, type SshTarget } from './session';
 import { Sudo } from './sudo';
 
@@ -66,10 +66,16 @@ export class SessionPool {
     return created;
   }
 
-  /** The host's session, connected (reconnecting if the last connection dropped). */
-  async session(target: PoolTarget): Promise<SshSession> {
+  /**
+   * The host's session, connected (reconnecting if the last connection dropped). `trustNew`: a
+   * key seen for the first time is trusted during the login (see SshSession.connect).
+   */
+  async session(
+    target: PoolTarget,
+    options: { trustNew?: (offer: HostKeyOffer) => void } = {},
+  ): Promise<SshSession> {
     const { session } = this.entry(target);
-    await session.connect();
+    await session.connect(options);
     return session;
   }
 

@@ -17,7 +17,7 @@ import {
   describeTarget,
   type SshTarget,
 } from './errors';
-import type { HostKeyPolicy } from './host-key-policy';
+import type { HostKeyOffer, HostKeyPolicy } from './host-key-policy';
 
 export type { SshTarget } from './errors';
 export type { HostKeyOffer } from './host-key-policy';
@@ -126,10 +126,15 @@ export class SshSession {
     return this.client !== null && this.connecting === null;
   }
 
-  /** Resolves when logged in; rejects on a refused key, a failed login, a timeout or an early close. */
-  connect(): Promise<void> {
+  /**
+   * Resolves when logged in; rejects on a refused key, a failed login, a timeout or an early close.
+   * `trustNew`: a host key seen for the first time is trusted in the key exchange itself (the
+   * policy's acceptNew: never a changed, revoked or other-type key) and told to it, so trust on
+   * first use costs no second login.
+   */
+  connect(options: { trustNew?: (offer: HostKeyOffer) => void } = {}): Promise<void> {
     if (this.connected) return Promise.resolve();
-    this.connecting ??= this.open().finally(() => {
+    this.connecting ??= this.open(options.trustNew).finally(() => {
       this.connecting = null;
     });
     return this.connecting;
@@ -141,10 +146,10 @@ export class SshSession {
    * does that now and then, and a run should not fail on it. A refused key, a failed login or a
    * timeout is final at once.
    */
-  private async open(): Promise<void> {
+  private async open(trustNew?: (offer: HostKeyOffer) => void): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.openOnce();
+        await this.openOnce(trustNew);
         return;
       } catch (error) {
         const early = error instanceof AppError && error.details?.reason === CLOSED_EARLY;
@@ -162,7 +167,7 @@ export class SshSession {
     }
   }
 
-  private async openOnce(): Promise<void> {
+  private async openOnce(trustNew?: (offer: HostKeyOffer) => void): Promise<void> {
     const { target, hostKeys } = this.options;
     const auth = authConfig(this.options.credentials, this.options.env);
     const sock = this.options.via ? await this.options.via.forwardOut(target.host, target.port) : undefined;
@@ -222,6 +227,11 @@ export class SshSession {
         hostVerifier: (key: Buffer) => {
           stage = 'during the key exchange';
           refusal = hostKeys.verify(this.target, key);
+          const offer = trustNew && refusal ? hostKeys.acceptNew(refusal) : null;
+          if (offer) {
+            refusal = null;
+            trustNew?.(offer);
+          }
           return refusal === null;
         },
       });

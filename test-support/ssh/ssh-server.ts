@@ -27,6 +27,8 @@ export interface TestServer {
   hostKeyBlob: Buffer;
   /** Commands received, in order. */
   commands: string[];
+  /** Connections accepted so far (each login attempt is one). */
+  readonly connectionsSeen: number;
   /** Cuts every connection, like a killed sshd. */
   dropAll(): void;
   close(): Promise<void>;
@@ -94,9 +96,11 @@ export async function startTestServer(
   const connections = new Set<Connection>();
   const commands: string[] = [];
   let hangUps = 0;
+  let seen = 0;
 
   const server = new Server({ hostKeys: [hostKey.private] }, (client) => {
     connections.add(client);
+    seen += 1;
     client.on('close', () => connections.delete(client));
     client.on('error', () => undefined);
     let hungUp = false;
@@ -167,6 +171,9 @@ export async function startTestServer(
     hostKey: hostKey.private,
     hostKeyBlob: hostKey.blob,
     commands,
+    get connectionsSeen() {
+      return seen;
+    },
     dropAll() {
       for (const socket of sockets) socket.destroy();
     },
