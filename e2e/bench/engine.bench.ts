@@ -308,7 +308,7 @@ try {
         ? clusterFile('e6bench', nodes)
         : airgapCluster(
             clusterFile('e6bair', nodes, {
-              install: { source: 'airgap', folder: m.airgapDir, images: true },
+              install: { source: 'airgap', folder: lab.mirror().airgapDir, images: true },
             }),
           );
     const label = source === 'online' ? '' : ', air-gap';
