@@ -6,46 +6,44 @@
  * nodes, their version, Ready, and what was assumed).
  */
 import { expect, test } from './fixtures';
-import { down, ensureMirror, exec, mirror, up, type LabHost } from './lab/index';
+import { exec, mirror, type LabHost } from './lab/index';
+import { labHosts } from './lab-hosts';
 
-const NAMES = ['h2as', 'h2aa'];
 const TOKEN = 'made-by-hand-token-4d2c19';
 let server: LabHost;
 let agent: LabHost;
 
 test.describe.configure({ mode: 'serial', timeout: 600_000 });
 
-test.beforeAll(async () => {
-  test.setTimeout(900_000);
-  await ensureMirror();
-  await down(NAMES);
-  [server, agent] = (await up([
+labHosts(
+  [
     { name: 'h2as', firewall: 'none' },
     { name: 'h2aa', firewall: 'none' },
-  ])) as [LabHost, LabHost];
-  const m = mirror();
-  const env = `INSTALL_K3S_VERSION=${m.versions[0]} GITHUB_URL=${m.githubUrl} INSTALL_K3S_CHANNEL_URL=${m.channelUrl}`;
-  const byHand = async (name: string, script: string) => {
-    const r = await exec(name, ['sh', '-c', script]);
-    if (r.code !== 0) {
-      const journal = await exec(name, ['journalctl', '-u', 'k3s*', '-n', '40', '--no-pager']);
-      throw new Error(`install by hand on ${name} failed: ${r.stderr}\n--- journal:\n${journal.stdout}`);
-    }
-  };
-  await byHand('h2as', `curl -sfL ${m.installScriptUrl} | ${env} K3S_TOKEN=${TOKEN} sh -s - server`);
-  await byHand(
-    'h2aa',
-    `curl -sfL ${m.installScriptUrl} | ${env} K3S_URL=https://${server.address}:6443 K3S_TOKEN=${TOKEN} sh -s - agent`,
-  );
-  await expect(async () => {
-    const r = await exec('h2as', ['k3s', 'kubectl', 'get', 'nodes']);
-    expect(r.stdout).toMatch(/h2aa\s+Ready/);
-  }).toPass({ timeout: 180_000 });
-});
-
-test.afterAll(async () => {
-  await down(NAMES);
-});
+  ],
+  {
+    setUp: async (up) => {
+      [server, agent] = up as [LabHost, LabHost];
+      const m = mirror();
+      const env = `INSTALL_K3S_VERSION=${m.versions[0]} GITHUB_URL=${m.githubUrl} INSTALL_K3S_CHANNEL_URL=${m.channelUrl}`;
+      const byHand = async (name: string, script: string) => {
+        const r = await exec(name, ['sh', '-c', script]);
+        if (r.code !== 0) {
+          const journal = await exec(name, ['journalctl', '-u', 'k3s*', '-n', '40', '--no-pager']);
+          throw new Error(`install by hand on ${name} failed: ${r.stderr}\n--- journal:\n${journal.stdout}`);
+        }
+      };
+      await byHand('h2as', `curl -sfL ${m.installScriptUrl} | ${env} K3S_TOKEN=${TOKEN} sh -s - server`);
+      await byHand(
+        'h2aa',
+        `curl -sfL ${m.installScriptUrl} | ${env} K3S_URL=https://${server.address}:6443 K3S_TOKEN=${TOKEN} sh -s - agent`,
+      );
+      await expect(async () => {
+        const r = await exec('h2as', ['k3s', 'kubectl', 'get', 'nodes']);
+        expect(r.stdout).toMatch(/h2aa\s+Ready/);
+      }).toPass({ timeout: 180_000 });
+    },
+  },
+);
 
 test('opens a cluster made by hand from the Checks step, after its API came back', async ({ wizard }) => {
   const { page } = wizard;

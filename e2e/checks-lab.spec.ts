@@ -4,24 +4,26 @@
  */
 import { join } from 'node:path';
 import { expect, screenshotDir, test } from './fixtures';
-import { down, up, type LabHost } from './lab/index';
+import { type LabHost } from './lab/index';
+import { labHosts } from './lab-hosts';
 
 let server: LabHost;
 let pi: LabHost;
 
 test.describe.configure({ mode: 'serial', timeout: 240_000 });
 
-test.beforeAll(async () => {
-  test.setTimeout(900_000);
-  [server, pi] = (await up([
+labHosts(
+  [
     { name: 'e8cs', firewall: 'firewalld' },
     { name: 'e8cpi', arch: 'arm64', pi: true, firewall: 'none' },
-  ])) as [LabHost, LabHost];
-});
-
-test.afterAll(async () => {
-  await down(['e8cs', 'e8cpi']);
-});
+  ],
+  {
+    mirror: false,
+    setUp: (up) => {
+      [server, pi] = up as [LabHost, LabHost];
+    },
+  },
+);
 
 test('flags the Pi’s memory cgroup, finds the blocked ports, and plans the firewall', async ({ wizard }) => {
   const { page } = wizard;

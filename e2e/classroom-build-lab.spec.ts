@@ -8,39 +8,26 @@
  * one still failing comes first; the port unblocked, "Retry" on that machine finishes it. Each
  * server then lists its own two nodes Ready.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
 import { expect, screenshotDir, test } from './fixtures';
-import { down, ensureMirror, exec, fault, mirror, up, type LabHost } from './lab/index';
+import { exec, fault } from './lab/index';
+import { labHosts } from './lab-hosts';
+import { rosterText, writePreset } from '../test-support/lab-setup';
 import { ClassroomPage } from './pages/classroom';
 
 const NAMES = ['fcb1', 'fcb2', 'fcb3', 'fcb4'];
-let hosts: LabHost[];
 
 test.use({ serveEnv: { KUBECONFIG: join(mkdtempSync(join(tmpdir(), 'k3sw-kube-')), 'config') } });
 test.describe.configure({ mode: 'serial', timeout: 900_000 });
 
-test.beforeAll(async () => {
-  test.setTimeout(900_000);
-  await ensureMirror();
-  await down(NAMES);
-  hosts = await up(NAMES.map((name) => ({ name, firewall: 'none' as const })));
-});
-
-test.afterAll(async () => {
-  await down(NAMES);
-});
+const { hosts } = labHosts(NAMES.map((name) => ({ name, firewall: 'none' as const })));
 
 test('every cluster at once: the failure first, retried after the fault is cleared', async ({ wizard }) => {
   const { page } = wizard;
   const room = new ClassroomPage(page);
-  await room.open.click();
-  await room.roster.fill(
-    ['address,group', ...hosts.map((h, i) => `${h.address},${i < 2 ? 'a' : 'b'}`)].join('\n') + '\n',
-  );
-  await room.importButton.click();
+  await room.importRoster(rosterText(hosts, (i) => (i < 2 ? 'a' : 'b')));
   await expect(room.machines('a')).toHaveCount(2);
   await expect(room.machines('b')).toHaveCount(2);
 
@@ -56,28 +43,12 @@ test('every cluster at once: the failure first, retried after the fault is clear
   await expect(room.summary).toBeHidden();
 
   // The class's preset file, opened: its text, and its login in the login fields.
-  const m = mirror();
   const file = join(mkdtempSync(join(tmpdir(), 'k3sw-class-')), 'class.yaml');
-  writeFileSync(
-    file,
-    stringify({
-      apiVersion: 'k3s-wizard/v1',
-      kind: 'ClassroomPreset',
-      name: 'fcb',
-      k3s: { version: m.versions[0] },
-      install: {
-        source: 'online',
-        scriptUrl: m.installScriptUrl,
-        githubUrl: m.githubUrl,
-        channelUrl: m.channelUrl,
-      },
-      disable: ['traefik'],
-      firewall: { policy: 'leave' },
-      naming: 'pi-<group>-<n>',
-      login: { user: hosts[0]!.user, auth: { method: 'key', keyPath: hosts[0]!.keyPath } },
-      build: { concurrency: 4 },
-    }),
-  );
+  writePreset(file, 'fcb', hosts[0]!, {
+    disable: ['traefik'],
+    naming: 'pi-<group>-<n>',
+    build: { concurrency: 4 },
+  });
   await form.getByLabel('Open a preset file').setInputFiles(file);
   await expect(room.preset).toHaveValue(/name: fcb/);
   await expect(form.getByLabel('User', { exact: true })).toHaveValue(hosts[0]!.user);

@@ -8,61 +8,39 @@
  * refused the nodes through the real kubectl; the join command is a QR code); after class the
  * namespaces reset cuts the students off, and the uninstall leaves the machines clean.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { expect, screenshotDir, test } from './fixtures';
-import { down, ensureMirror, exec, mirror, up, type LabHost } from './lab/index';
+import { mirror } from './lab/index';
+import { labHosts } from './lab-hosts';
+import { expectStudentAccess, kubectlWith, remote, rosterText } from '../test-support/lab-setup';
 import { ClassroomPage } from './pages/classroom';
 
 const NAMES = ['fco1', 'fco2', 'fco3', 'fco4'];
-const KUBECTL = '/usr/bin/kubectl';
-let hosts: LabHost[];
 const work = mkdtempSync(join(tmpdir(), 'k3sw-ops-'));
 
 test.use({ serveEnv: { KUBECONFIG: join(work, 'kube', 'config') } });
 test.describe.configure({ mode: 'serial', timeout: 1_500_000 });
 
-test.beforeAll(async () => {
-  test.setTimeout(900_000);
-  await ensureMirror();
-  await down(NAMES);
-  hosts = await up(
-    NAMES.map((name, i) => ({
-      name,
-      pi: true,
-      hostname: 'raspberrypi',
-      ...(i > 0 ? { machineIdFrom: NAMES[0] } : {}),
-      firewall: 'none' as const,
-    })),
-  );
-});
+const { hosts } = labHosts(
+  NAMES.map((name, i) => ({
+    name,
+    pi: true,
+    hostname: 'raspberrypi',
+    ...(i > 0 ? { machineIdFrom: NAMES[0] } : {}),
+    firewall: 'none' as const,
+  })),
+);
 
-test.afterAll(async () => {
-  await down(NAMES);
-});
-
-const remote = async (name: string, command: string) =>
-  (await exec(name, ['sh', '-c', command])).stdout.trim();
-
-function kubectl(kubeconfig: string, args: string[]) {
-  const r = spawnSync(KUBECTL, ['--kubeconfig', kubeconfig, '--request-timeout', '20s', ...args], {
-    encoding: 'utf8',
-    env: { PATH: process.env.PATH, HOME: join(work, 'kubectl-home') },
-  });
-  return { code: r.status, out: `${r.stdout}${r.stderr}` };
-}
+const kubectl = (kubeconfig: string, args: string[]) =>
+  kubectlWith(kubeconfig, args, join(work, 'kubectl-home'));
 
 test('a lesson from the Classroom screen: preset, fixes, build, hand-out, reset', async ({ wizard }) => {
   const { page } = wizard;
   const room = new ClassroomPage(page);
-  await room.open.click();
-  await room.roster.fill(
-    ['address,group', ...hosts.map((h, i) => `${h.address},${i < 2 ? 'a' : 'b'}`)].join('\n') + '\n',
-  );
-  await room.importButton.click();
+  await room.importRoster(rosterText(hosts, (i) => (i < 2 ? 'a' : 'b')));
   await expect(room.machines('a')).toHaveCount(2);
 
   // The preset in its form; the problems are named as the teacher types.
@@ -186,17 +164,7 @@ test('a lesson from the Classroom screen: preset, fixes, build, hand-out, reset'
   expect(download.suggestedFilename()).toBe('fco-a-student-1.kubeconfig');
   const mine = join(work, 'student-1.kubeconfig');
   await download.saveAs(mine);
-  const pods = kubectl(mine, ['get', 'pods']);
-  expect(pods.code, pods.out).toBe(0);
-  expect(pods.out).toContain('No resources found in student-1 namespace.');
-  const nodes = kubectl(mine, ['get', 'nodes']);
-  expect(nodes.code).toBe(1);
-  expect(nodes.out).toContain(
-    'nodes is forbidden: User "system:serviceaccount:student-1:student" cannot list resource "nodes"',
-  );
-  const other = kubectl(mine, ['get', 'pods', '-n', 'student-2']);
-  expect(other.code).toBe(1);
-  expect(other.out).toMatch(/Forbidden.*in the namespace "student-2"/);
+  expectStudentAccess(expect, mine, join(work, 'kubectl-home'), { own: 'student-1', neighbour: 'student-2' });
   const joinText = readFileSync(join(dir, 'fco-a', 'join-agent.txt'), 'utf8');
   expect(joinText).toMatch(/K3S_TOKEN=K10[0-9a-f]{64}::[0-9a-f]{6}\.[0-9a-f]{16} .*--node-name pi-a-3/);
   expect(joinText).toContain('expires in 45m');

@@ -8,9 +8,9 @@
  * cluster and from its machine.
  */
 import { expect, test } from './fixtures';
-import { down, ensureMirror, exec, mirror, mirrorFault, up, type LabHost } from './lab/index';
+import { exec, mirror, mirrorFault, type LabHost } from './lab/index';
+import { labHosts } from './lab-hosts';
 
-const NAMES = ['g2ds', 'g2da', 'g2dp'];
 const TARGET = 'v1.33.5+k3s1';
 let server: LabHost;
 let agent: LabHost;
@@ -18,21 +18,19 @@ let pi: LabHost;
 
 test.describe.configure({ mode: 'serial', timeout: 900_000 });
 
-test.beforeAll(async () => {
-  test.setTimeout(900_000);
-  await ensureMirror();
-  await down(NAMES);
-  [server, agent, pi] = (await up([
+labHosts(
+  [
     { name: 'g2ds', firewall: 'firewalld' },
     { name: 'g2da', firewall: 'ufw' },
     { name: 'g2dp', arch: 'arm64', pi: true, firewall: 'none' },
-  ])) as [LabHost, LabHost, LabHost];
-});
-
-test.afterAll(async () => {
-  await mirrorFault.fix(TARGET, 'arm64');
-  await down(NAMES);
-});
+  ],
+  {
+    tearDown: () => mirrorFault.fix(TARGET, 'arm64'),
+    setUp: (up) => {
+      [server, agent, pi] = up as [LabHost, LabHost, LabHost];
+    },
+  },
+);
 
 test('upgrades the cluster to the v1.33 channel, then removes its agent', async ({ wizard }) => {
   const { page } = wizard;

@@ -9,10 +9,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, screenshotDir, test } from './fixtures';
-import { down, ensureMirror, exec, mirror, up, type LabHost } from './lab/index';
+import { exec, mirror, type LabHost } from './lab/index';
+import { labHosts } from './lab-hosts';
 
 const kubeconfig = join(mkdtempSync(join(tmpdir(), 'k3sw-kube-')), 'config');
-const NAMES = ['e9cs', 'e9ca', 'e9cx'];
 let server: LabHost;
 let agent: LabHost;
 let extra: LabHost;
@@ -23,31 +23,22 @@ test.describe.configure({ mode: 'serial', timeout: 900_000 });
 const invocation = async (host: string, unit: string) =>
   (await exec(host, ['systemctl', 'show', '-p', 'InvocationID', '--value', unit])).stdout.trim();
 
-test.beforeAll(async () => {
-  test.setTimeout(900_000);
-  await ensureMirror();
-  await down(NAMES);
-  [server, agent, extra] = (await up([
+labHosts(
+  [
     { name: 'e9cs', firewall: 'firewalld' },
     { name: 'e9ca', firewall: 'none' },
     { name: 'e9cx', arch: 'armhf', firewall: 'ufw' },
-  ])) as [LabHost, LabHost, LabHost];
-});
-
-test.afterAll(async () => {
-  await down(NAMES);
-});
+  ],
+  {
+    setUp: (up) => {
+      [server, agent, extra] = up as [LabHost, LabHost, LabHost];
+    },
+  },
+);
 
 test('opens the cluster page, revokes a join token, adds a machine', async ({ wizard }) => {
   const { page } = wizard;
-  await wizard.hosts.addTrusted(server);
-  await wizard.hosts.addTrusted(agent);
-  await page.getByLabel(`Node name of ${server.address}`).fill('cpsrv');
-  await page.getByLabel(`Node name of ${agent.address}`).fill('cpagent');
-  await wizard.goForwardTo('Cluster');
-  await wizard.cluster.name.fill('pagecluster');
-  await wizard.cluster.useMirror(mirror());
-  await wizard.goForwardTo('Install');
+  await wizard.toInstallStep({ cpsrv: server, cpagent: agent }, mirror(), { name: 'pagecluster' });
   await wizard.installToDone();
   const status = wizard.runStatus;
   // the Done step's join command mints an expiring token when it is shown

@@ -6,41 +6,32 @@
  * config holds it) and the page shows neither token.
  */
 import { expect, test } from './fixtures';
-import { down, ensureMirror, exec, mirror, up, type LabHost } from './lab/index';
+import { exec, mirror, type LabHost } from './lab/index';
+import { labHosts } from './lab-hosts';
 
-const NAMES = ['g2rs', 'g2ra'];
 let server: LabHost;
 let agent: LabHost;
 
 test.describe.configure({ mode: 'serial', timeout: 900_000 });
 
-test.beforeAll(async () => {
-  test.setTimeout(900_000);
-  await ensureMirror();
-  await down(NAMES);
-  [server, agent] = (await up([
+labHosts(
+  [
     { name: 'g2rs', firewall: 'none' },
     { name: 'g2ra', firewall: 'none' },
-  ])) as [LabHost, LabHost];
-});
-
-test.afterAll(async () => {
-  await down(NAMES);
-});
+  ],
+  {
+    setUp: (up) => {
+      [server, agent] = up as [LabHost, LabHost];
+    },
+  },
+);
 
 const serverToken = async () =>
   (await exec('g2rs', ['cat', '/var/lib/rancher/k3s/server/token'])).stdout.trim().split(':').pop() ?? '';
 
 test('rotates the cluster token from the cluster page', async ({ wizard }) => {
   const { page } = wizard;
-  await wizard.hosts.addTrusted(server);
-  await wizard.hosts.addTrusted(agent);
-  await page.getByLabel(`Node name of ${server.address}`).fill('rtsrv');
-  await page.getByLabel(`Node name of ${agent.address}`).fill('rtagent');
-  await wizard.goForwardTo('Cluster');
-  await wizard.cluster.name.fill('rotating');
-  await wizard.cluster.useMirror(mirror());
-  await wizard.goForwardTo('Install');
+  await wizard.toInstallStep({ rtsrv: server, rtagent: agent }, mirror(), { name: 'rotating' });
   await wizard.installToDone();
 
   await wizard.openClusterPage('rotating');

@@ -9,39 +9,27 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, screenshotDir, test } from './fixtures';
-import { down, ensureMirror, fault, mirror, up, type LabHost } from './lab/index';
-
-let server: LabHost;
-let agent: LabHost;
+import { fault, mirror } from './lab/index';
+import { labHosts } from './lab-hosts';
 
 test.use({ serveEnv: { KUBECONFIG: join(mkdtempSync(join(tmpdir(), 'k3sw-kube-')), 'config') } });
 test.describe.configure({ mode: 'serial', timeout: 600_000 });
 
-test.beforeAll(async () => {
-  test.setTimeout(900_000);
-  await ensureMirror();
-  [server, agent] = (await up([
+const lab = labHosts(
+  [
     { name: 'e9ds', firewall: 'none' },
     { name: 'e9da', firewall: 'none' },
-  ])) as [LabHost, LabHost];
-});
-
-test.afterAll(async () => {
-  await fault.unblockPort('e9da', 8472, 'udp').catch(() => undefined);
-  await down(['e9ds', 'e9da']);
-});
+  ],
+  {
+    tearDown: () => fault.unblockPort('e9da', 8472, 'udp').catch(() => undefined),
+  },
+);
 
 test('a blocked flannel port: Done says installed but not ready, names the flow and what to do; unblocked, ready', async ({
   wizard,
 }) => {
   const { page } = wizard;
-  await wizard.hosts.addTrusted(server);
-  await wizard.hosts.addTrusted(agent);
-  await page.getByLabel(`Node name of ${server.address}`).fill('srv');
-  await page.getByLabel(`Node name of ${agent.address}`).fill('wrk');
-  await wizard.goForwardTo('Cluster');
-  await wizard.cluster.useMirror(mirror());
-  await wizard.goForwardTo('Install');
+  await wizard.toInstallStep({ srv: lab.host('e9ds'), wrk: lab.host('e9da') }, mirror());
 
   await fault.blockPort('e9da', 8472, 'udp');
   await wizard.install();

@@ -3,24 +3,27 @@
  * and by password with a sudo password, and a changed host key that blocks until re-trusted.
  */
 import { expect, test } from './fixtures';
-import { down, exec, up, type LabHost } from './lab/index';
+import { exec, type LabHost } from './lab/index';
+import { labHosts } from './lab-hosts';
 
 let keyHost: LabHost;
 let passwordHost: LabHost;
 
 test.describe.configure({ mode: 'serial', timeout: 180_000 });
 
-test.beforeAll(async () => {
-  test.setTimeout(600_000);
-  [keyHost, passwordHost] = (await up([
+labHosts(
+  [
     { name: 'e8key', firewall: 'firewalld' },
     { name: 'e8pw', firewall: 'ufw', sudo: 'password', auth: 'password' },
-  ])) as [LabHost, LabHost];
-});
-
-test.afterAll(async () => {
-  await down(['e8key', 'e8pw']);
-});
+  ],
+  {
+    mirror: false,
+    timeoutMs: 600_000,
+    setUp: (up) => {
+      [keyHost, passwordHost] = up as [LabHost, LabHost];
+    },
+  },
+);
 
 test('adds a host by key: fingerprint first, then connected with its facts', async ({ wizard }) => {
   const { hosts, page } = wizard;

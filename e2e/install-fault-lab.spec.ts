@@ -7,38 +7,22 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, screenshotDir, test } from './fixtures';
-import { down, ensureMirror, fault, mirror, up, type LabHost } from './lab/index';
-
-let server: LabHost;
-let agent: LabHost;
+import { fault, mirror } from './lab/index';
+import { labHosts } from './lab-hosts';
 
 test.use({ serveEnv: { KUBECONFIG: join(mkdtempSync(join(tmpdir(), 'k3sw-kube-')), 'config') } });
 test.describe.configure({ mode: 'serial', timeout: 600_000 });
 
-test.beforeAll(async () => {
-  test.setTimeout(900_000);
-  await ensureMirror();
-  [server, agent] = (await up([
-    { name: 'e8fs', firewall: 'none' },
-    { name: 'e8fa', firewall: 'none' },
-  ])) as [LabHost, LabHost];
-});
-
-test.afterAll(async () => {
-  await down(['e8fs', 'e8fa']);
-});
+const lab = labHosts([
+  { name: 'e8fs', firewall: 'none' },
+  { name: 'e8fa', firewall: 'none' },
+]);
 
 test('a blocked API port fails the join in plain words; reload catches up; retry finishes', async ({
   wizard,
 }) => {
   const { page } = wizard;
-  await wizard.hosts.addTrusted(server);
-  await wizard.hosts.addTrusted(agent);
-  await page.getByLabel(`Node name of ${server.address}`).fill('srv');
-  await page.getByLabel(`Node name of ${agent.address}`).fill('wrk');
-  await wizard.goForwardTo('Cluster');
-  await wizard.cluster.useMirror(mirror());
-  await wizard.goForwardTo('Install');
+  await wizard.toInstallStep({ srv: lab.host('e8fs'), wrk: lab.host('e8fa') }, mirror());
 
   // Something between the machines blocks the API port (not a firewall the app manages).
   await fault.blockPort('e8fs', 6443);

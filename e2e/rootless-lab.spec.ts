@@ -9,32 +9,23 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from './fixtures';
-import { down, ensureMirror, exec, mirror, up, type LabHost } from './lab/index';
+import { exec, mirror } from './lab/index';
+import { labHosts } from './lab-hosts';
+import { columns } from '../test-support/lab-setup';
 import { fixRootless } from './lab/uidmap';
 
-const NAMES = ['rlui'];
 const KUBECONFIG = join(mkdtempSync(join(tmpdir(), 'k3sw-kube-')), 'config');
-let host: LabHost;
 
 test.use({ serveEnv: { KUBECONFIG } });
 test.describe.configure({ mode: 'serial', timeout: 600_000 });
 
-test.beforeAll(async () => {
-  test.setTimeout(900_000);
-  await ensureMirror();
-  await down(NAMES);
-  [host] = (await up([{ name: 'rlui', firewall: 'none' }])) as [LabHost];
-  await fixRootless('rlui');
-});
-
-test.afterAll(async () => {
-  await down(NAMES);
-});
+const lab = labHosts([{ name: 'rlui', firewall: 'none' }], { setUp: () => fixRootless('rlui') });
 
 test('a rootless server installed from the wizard runs as the user and is reached at its API port', async ({
   wizard,
 }) => {
   const { page } = wizard;
+  const host = lab.host('rlui');
   await wizard.hosts.addTrusted(host);
   await page.getByLabel(`Node name of ${host.address}`).fill('rlui');
   await wizard.goForwardTo('Cluster');
@@ -63,10 +54,5 @@ test('a rootless server installed from the wizard runs as the user and is reache
   await expect(page.getByLabel('Join command')).toHaveCount(0);
 
   const ps = await exec('rlui', ['sh', '-c', "ps -eo user:16,args | grep '[k]3s server --rootless'"]);
-  expect(
-    ps.stdout
-      .trim()
-      .split('\n')
-      .map((l) => l.split(/\s+/)[0]),
-  ).toEqual(['lab']);
+  expect(columns(ps.stdout).map((r) => r[0])).toEqual(['lab']);
 });

@@ -23,6 +23,7 @@ import type { RunSnapshot } from '../../shared/run';
 import { SshSession } from '../../electron/ssh/session';
 import { defaultConcurrency } from '../../electron/engine/run';
 import { clusterFile, labRun } from '../../test-support/engine/lab';
+import { labSshArgs } from '../../test-support/lab-setup';
 import { AGENT_SCRIPT, SERVER_SCRIPT, hostsAlone, waitAllReady } from './hosts-alone';
 
 const agents = Number(process.env.BENCH_AGENTS ?? 8);
@@ -78,10 +79,10 @@ function original<K extends 'exec' | 'withSftp' | 'connect'>(name: K): SshSessio
     purposes.set(this.target.host, list);
     return timed(this.target.host, 'sftp', withSftp.apply(this, args) as Promise<T>);
   };
-  proto.connect = function (this: SshSession) {
+  proto.connect = function (this: SshSession, ...args: Parameters<SshSession['connect']>) {
     if (!this.connected && !(this as unknown as { connecting: unknown }).connecting)
       bump(logins, this.target.host);
-    return connect.apply(this);
+    return connect.apply(this, args);
   };
 }
 
@@ -99,22 +100,7 @@ function ssh(host: lab.LabHost, script: string, stdin = ''): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = execFile(
       'ssh',
-      [
-        '-i',
-        host.keyPath,
-        '-p',
-        String(host.port),
-        '-o',
-        'BatchMode=yes',
-        '-o',
-        'StrictHostKeyChecking=no',
-        '-o',
-        'UserKnownHostsFile=/dev/null',
-        '-o',
-        'LogLevel=ERROR',
-        `${host.user}@${host.address}`,
-        script,
-      ],
+      labSshArgs(host, script, ['-o', 'BatchMode=yes']),
       { timeout: 300_000 },
       (error, stdout, stderr) =>
         error
@@ -239,7 +225,11 @@ async function apply(hosts: lab.LabHost[], title: string, cluster: ReturnType<ty
         console.log(`    ${at(e.time)} ${e.stepId}   ${e.what}`);
     }
   }
-  if (snapshot.status !== 'succeeded') process.exitCode = 1;
+  if (snapshot.status !== 'succeeded') {
+    process.exitCode = 1;
+    for (const [id, st] of Object.entries(snapshot.steps))
+      if (st?.error) console.log(`  ${id} failed: ${st.error.code}: ${st.error.message.slice(0, 600)}`);
+  }
   return figures;
 }
 

@@ -8,12 +8,10 @@
  * end's peak memory (RSS, sampled every 200 ms). BENCH_CONCURRENCY: the fleet-wide limit
  * (default: every machine). Root only (the lab). Prints figures; asserts nothing.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
 import * as lab from '../lab';
-import { runCli } from '../../electron/cli/program';
+import { k3sWizard } from '../../test-support/engine/lab';
+import { bootHosts, scratchHome, writePreset, writeRoster } from '../../test-support/lab-setup';
 import { hostsAlone } from './hosts-alone';
 
 const clusters = Number(process.env.BENCH_CLUSTERS ?? 3);
@@ -30,10 +28,7 @@ const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 async function reset(): Promise<lab.LabHost[]> {
   await lab.down(names);
   const upAt = Date.now();
-  const hosts = await lab.up(specs);
-  await Promise.all(
-    names.map((n) => lab.exec(n, ['systemctl', 'is-system-running', '--wait'], { timeoutMs: 300_000 })),
-  );
+  const hosts = await bootHosts(specs, { mirror: false, booted: true });
   console.log(`${hosts.length} lab hosts up in ${secs(Date.now() - upAt)}`);
   return hosts;
 }
@@ -66,66 +61,34 @@ async function main(): Promise<void> {
 }
 
 async function measure(hosts: lab.LabHost[], need: { one: number; all: number }): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'fleet-bench-'));
-  mkdirSync(join(dir, 'home', '.kube'), { recursive: true });
-  const env = {
-    PATH: process.env.PATH,
-    HOME: join(dir, 'home'),
-    K3S_WIZARD_DATA_DIR: join(dir, 'data'),
-    KUBECONFIG: join(dir, 'home', '.kube', 'config'),
-  };
-  const roster = join(dir, 'roster.csv');
-  writeFileSync(roster, hosts.map((h, i) => `${h.address},g${Math.floor(i / size) + 1}`).join('\n') + '\n');
-  const m = lab.mirror();
+  const { dir, env } = scratchHome('fleet-bench');
+  const roster = writeRoster(join(dir, 'roster.csv'), hosts, (i) => `g${Math.floor(i / size) + 1}`, {
+    header: false,
+  });
   const preset = join(dir, 'class.yaml');
-  writeFileSync(
-    preset,
-    stringify({
-      apiVersion: 'k3s-wizard/v1',
-      kind: 'ClassroomPreset',
-      name: 'bench',
-      k3s: { version: m.versions[0] },
-      install: {
-        source: 'online',
-        scriptUrl: m.installScriptUrl,
-        githubUrl: m.githubUrl,
-        channelUrl: m.channelUrl,
-      },
-      firewall: { policy: 'leave' },
-      login: { user: hosts[0]!.user, auth: { method: 'key', keyPath: hosts[0]!.keyPath } },
-      build: { concurrency },
-      handout: { studentsPerCluster: 0 },
-    }),
-  );
+  writePreset(preset, 'bench', hosts[0]!, { build: { concurrency }, handout: { studentsPerCluster: 0 } });
   let peak = 0;
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 200);
   const fleet = async (args: string[]) => {
-    const out: string[] = [];
-    const err: string[] = [];
     const started = Date.now();
-    const code = await runCli(
-      [
-        'fleet',
-        roster,
-        '--preset',
-        preset,
-        '--yes',
-        '--accept-new-host-keys',
-        '--json',
-        '--skip-fixes',
-        ...args,
-      ],
-      {
-        stdout: (t) => out.push(t),
-        stderr: (t) => err.push(t),
-        env,
-        untilInterrupted: () => new Promise(() => undefined),
-      },
-    );
+    const {
+      code,
+      stdout: text,
+      stderr,
+    } = await k3sWizard(env, [
+      'fleet',
+      roster,
+      '--preset',
+      preset,
+      '--yes',
+      '--accept-new-host-keys',
+      '--json',
+      '--skip-fixes',
+      ...args,
+    ]);
     const ms = Date.now() - started;
-    const text = out.join('');
     if (code !== 0 && !text.trim().startsWith('{'))
-      throw new Error(`fleet ${args.join(' ')} exited ${code}:\n${err.join('').slice(-3000)}`);
+      throw new Error(`fleet ${args.join(' ')} exited ${code}:\n${stderr.slice(-3000)}`);
     return {
       ms,
       code,

@@ -17,7 +17,8 @@ import {
   sampleCommandLines,
   type ClusterFile,
 } from '../../test-support/engine/lab';
-import { down, ensureMirror, exec, fault, up, type LabHost } from '../lab/index';
+import { exec, fault, type LabHost } from '../lab/index';
+import { labHosts } from '../../test-support/lab-setup';
 
 const SPECS = [
   { name: 'k7s', firewall: 'firewalld' as const },
@@ -25,7 +26,6 @@ const SPECS = [
   // A cloned machine: same host name as k7a.
   { name: 'k7b', firewall: 'none' as const, hostname: 'k7a' },
 ];
-const names = SPECS.map((s) => s.name);
 const WRONG_PASSWORD = 'wrong-Passw0rd-k7';
 let hosts: Record<string, LabHost>;
 let cluster: ClusterFile;
@@ -33,23 +33,18 @@ let facts: Record<string, HostFacts>;
 /** Everything the runs showed or wrote, checked for secrets at the end. */
 const seen: string[] = [];
 
-beforeAll(async () => {
-  await ensureMirror();
-  await down(names);
-  const up3 = await up(SPECS);
-  hosts = Object.fromEntries(up3.map((h) => [h.name, h]));
-  const nodes = [
-    { host: hosts.k7s as LabHost, role: 'server' as const },
-    { host: hosts.k7a as LabHost, role: 'agent' as const },
-    { host: hosts.k7b as LabHost, role: 'agent' as const },
-  ];
-  // The server's firewall is left alone first (it blocks the API port).
-  cluster = clusterFile('k7faults', nodes, { firewall: { policy: 'leave', clients: 'anywhere' } });
-  facts = await labFacts(cluster);
-}, 900_000);
-
-afterAll(async () => {
-  await down(names);
+const { names } = labHosts({ beforeAll, afterAll }, SPECS, {
+  setUp: async (up3) => {
+    hosts = Object.fromEntries(up3.map((h) => [h.name, h]));
+    const nodes = [
+      { host: hosts.k7s as LabHost, role: 'server' as const },
+      { host: hosts.k7a as LabHost, role: 'agent' as const },
+      { host: hosts.k7b as LabHost, role: 'agent' as const },
+    ];
+    // The server's firewall is left alone first (it blocks the API port).
+    cluster = clusterFile('k7faults', nodes, { firewall: { policy: 'leave', clients: 'anywhere' } });
+    facts = await labFacts(cluster);
+  },
 });
 
 async function run(

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { request } from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { down, ensureMirror, exec, fault, mirror, up, type LabHost, type LabHostSpec } from './index';
+import { LAB_SSH_OPTS } from '../../test-support/lab-setup';
 
 const SPECS: LabHostSpec[] = [
   { name: 'ltfw', firewall: 'firewalld' },
@@ -39,14 +40,7 @@ function run(cmd: string, args: string[], stdin = '', timeoutMs = 60_000): Promi
     c.stdin?.end(stdin);
   });
 }
-const SSH_OPTS = [
-  '-o',
-  'StrictHostKeyChecking=no',
-  '-o',
-  'UserKnownHostsFile=/dev/null',
-  '-o',
-  'LogLevel=ERROR',
-];
+const SSH_OPTS = LAB_SSH_OPTS;
 /** ssh as the lab user, the way the product connects: by key, or by password (sshpass). */
 function ssh(h: LabHost, command: string, o: { password?: boolean; stdin?: string; key?: string } = {}) {
   const base = [...SSH_OPTS, '-o', 'ConnectTimeout=5', `${h.user}@${h.address}`, command];

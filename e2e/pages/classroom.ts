@@ -16,6 +16,13 @@ export class ClassroomPage {
     this.problems = page.getByRole('alert', { name: 'Roster problems' });
   }
 
+  /** Opens the Classroom screen and imports a roster typed (or pasted) into it. */
+  async importRoster(text: string): Promise<void> {
+    await this.open.click();
+    await this.roster.fill(text);
+    await this.importButton.click();
+  }
+
   cluster(group: string): Locator {
     return this.page.getByRole('region', { name: `Cluster ${group}` });
   }

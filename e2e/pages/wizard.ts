@@ -62,6 +62,25 @@ export class WizardPage {
     await button.click();
   }
 
+  /**
+   * How most lab specs reach the Install step: each machine (by the node name it gets) added with
+   * its key trusted and named, the cluster named (when `name` is given) and installed from
+   * `mirror`.
+   */
+  async toInstallStep(
+    nodes: Record<string, Parameters<HostsStepPage['addTrusted']>[0]>,
+    mirror: Parameters<ClusterStepPage['useMirror']>[0],
+    options: { name?: string } = {},
+  ): Promise<void> {
+    for (const host of Object.values(nodes)) await this.hosts.addTrusted(host);
+    for (const [nodeName, host] of Object.entries(nodes))
+      await this.page.getByLabel(`Node name of ${host.address}`).fill(nodeName);
+    await this.goForwardTo('Cluster');
+    if (options.name !== undefined) await this.cluster.name.fill(options.name);
+    await this.cluster.useMirror(mirror);
+    await this.goForwardTo('Install');
+  }
+
   /** Starts the install on the Install step and waits until the run ended (however it ended). */
   async install(): Promise<void> {
     await this.installButton.click();

@@ -5,13 +5,20 @@
 // kubectl; resetting the namespaces cuts the students off; uninstalling leaves the machines clean.
 // Lean: 2 arm hosts (qemu, slow) and 4 amd64 Pis.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { down, ensureMirror, exec, mirror, up, type LabHost, type LabHostSpec } from '../../e2e/lab/index';
-import { runCli } from './program';
+import { exec, type LabHostSpec } from '../../e2e/lab/index';
+import { k3sWizard } from '../../test-support/engine/lab';
+import {
+  expectStudentAccess,
+  kubectlWith,
+  labHosts,
+  remote,
+  scratchHome,
+  writePreset,
+  writeRoster,
+} from '../../test-support/lab-setup';
 
 const SPECS: LabHostSpec[] = [
   { name: 'fl1', pi: true, hostname: 'raspberrypi', firewall: 'none' },
@@ -21,88 +28,33 @@ const SPECS: LabHostSpec[] = [
   { name: 'fl5', pi: true, arch: 'armhf', hostname: 'raspberrypi', machineIdFrom: 'fl1', firewall: 'none' },
   { name: 'fl6', pi: true, hostname: 'raspberrypi', machineIdFrom: 'fl1', firewall: 'none' },
 ];
-const names = SPECS.map((s) => s.name);
-const KUBECTL = '/usr/bin/kubectl';
-let hosts: LabHost[];
 let dir: string;
 let env: NodeJS.ProcessEnv;
 let roster: string;
 let presetFile: string;
 
-beforeAll(async () => {
-  await ensureMirror();
-  await down(names);
-  hosts = await up(SPECS);
-  // `up` returns when sshd answers; under qemu on a busy machine the boot goes on (logind, D-Bus)
-  // and a login then can be closed half-way. Wait for the boot to finish, as a teacher waits.
-  await Promise.all(
-    names.map((n) => exec(n, ['systemctl', 'is-system-running', '--wait'], { timeoutMs: 300_000 })),
-  );
-  dir = mkdtempSync(join(tmpdir(), 'fleet-'));
-  mkdirSync(join(dir, 'home', '.kube'), { recursive: true });
-  env = {
-    PATH: process.env.PATH,
-    HOME: join(dir, 'home'),
-    K3S_WIZARD_DATA_DIR: join(dir, 'data'),
-    KUBECONFIG: join(dir, 'home', '.kube', 'config'),
-  };
-  roster = join(dir, 'roster.csv');
-  writeFileSync(
-    roster,
-    ['address,group', ...hosts.map((h, i) => `${h.address},${i < 3 ? 'red' : 'blue'}`)].join('\n') + '\n',
-  );
-  const m = mirror();
-  presetFile = join(dir, 'class.yaml');
-  writeFileSync(
-    presetFile,
-    stringify({
-      apiVersion: 'k3s-wizard/v1',
-      kind: 'ClassroomPreset',
-      name: 'c3b',
-      k3s: { version: m.versions[0] },
-      install: {
-        source: 'online',
-        scriptUrl: m.installScriptUrl,
-        githubUrl: m.githubUrl,
-        channelUrl: m.channelUrl,
-      },
+const { names } = labHosts({ beforeAll, afterAll }, SPECS, {
+  booted: true,
+  timeoutMs: 1_800_000,
+  setUp: (up) => {
+    ({ dir, env } = scratchHome('fleet'));
+    roster = writeRoster(join(dir, 'roster.csv'), up, (i) => (i < 3 ? 'red' : 'blue'));
+    presetFile = join(dir, 'class.yaml');
+    writePreset(presetFile, 'c3b', up[0]!, {
       disable: ['traefik'],
-      firewall: { policy: 'leave' },
       naming: 'pi-<group>-<n>',
-      login: { user: hosts[0]!.user, auth: { method: 'key', keyPath: hosts[0]!.keyPath } },
       fixes: { rebootWave: 3 },
       build: { concurrency: 4 },
       handout: { studentsPerCluster: 2, ttl: '2h' },
-    }),
-  );
-}, 1_800_000);
-
-afterAll(async () => {
-  await down(names);
+    });
+  },
 });
 
-async function fleet(args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(['fleet', roster, '--preset', presetFile, '--accept-new-host-keys', ...args], {
-    stdout: (t) => out.push(t),
-    stderr: (t) => err.push(t),
-    env,
-    untilInterrupted: () => new Promise(() => undefined),
-  });
-  return { code, stdout: out.join(''), stderr: err.join('') };
-}
+const fleet = (args: string[]) =>
+  k3sWizard(env, ['fleet', roster, '--preset', presetFile, '--accept-new-host-keys', ...args]);
 
-const remote = async (name: string, command: string) =>
-  (await exec(name, ['sh', '-c', command])).stdout.trim();
-
-function kubectl(kubeconfig: string, args: string[]) {
-  const r = spawnSync(KUBECTL, ['--kubeconfig', kubeconfig, '--request-timeout', '20s', ...args], {
-    encoding: 'utf8',
-    env: { PATH: process.env.PATH, HOME: join(dir, 'kubectl-home') },
-  });
-  return { code: r.status, out: `${r.stdout}${r.stderr}` };
-}
+const kubectl = (kubeconfig: string, args: string[]) =>
+  kubectlWith(kubeconfig, args, join(dir, 'kubectl-home'));
 
 describe('classroom fleet from the command line', () => {
   it('shows the clusters and what the fixes will change, and changes nothing on --dry-run', async () => {
@@ -193,17 +145,10 @@ describe('classroom fleet from the command line', () => {
     const mine = redHandout.kubeconfigs[0]!.path;
     expect(statSync(mine).mode & 0o777).toBe(0o600);
     expect(statSync(redHandout.joinFile).mode & 0o777).toBe(0o600);
-    const pods = kubectl(mine, ['get', 'pods']);
-    expect(pods.code, pods.out).toBe(0);
-    expect(pods.out).toContain('No resources found in student-1 namespace.');
-    const nodes = kubectl(mine, ['get', 'nodes']);
-    expect(nodes.code).toBe(1);
-    expect(nodes.out).toContain(
-      'nodes is forbidden: User "system:serviceaccount:student-1:student" cannot list resource "nodes"',
-    );
-    const other = kubectl(mine, ['get', 'pods', '-n', 'student-2']);
-    expect(other.code).toBe(1);
-    expect(other.out).toMatch(/Forbidden.*in the namespace "student-2"/);
+    expectStudentAccess(expect, mine, join(dir, 'kubectl-home'), {
+      own: 'student-1',
+      neighbour: 'student-2',
+    });
     // the join command: for the next machine of the group, with an expiring bootstrap token
     const joinLine = readFileSync(redHandout.joinFile, 'utf8');
     expect(joinLine).toMatch(

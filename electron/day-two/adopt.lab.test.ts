@@ -10,10 +10,10 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { down, ensureMirror, exec, fault, mirror, up, type LabHost } from '../../e2e/lab/index';
-import { runCli } from '../cli/program';
+import { exec, fault, mirror, type LabHost } from '../../e2e/lab/index';
 import { shQuote } from '../../shared/shell';
-import { clusterFile, type ClusterFile } from '../../test-support/engine/lab';
+import { clusterFile, k3sWizard, type ClusterFile } from '../../test-support/engine/lab';
+import { labHosts, labSshArgs } from '../../test-support/lab-setup';
 
 const run = promisify(execFile);
 const SPECS = [
@@ -22,43 +22,15 @@ const SPECS = [
   { name: 'adpi', arch: 'armhf' as const, pi: true, firewall: 'none' as const },
   { name: 'adnew', arch: 'amd64' as const, firewall: 'none' as const },
 ];
-const names = SPECS.map((s) => s.name);
 // The hand-made cluster's token, as a person would put it in config.yaml.
 const TOKEN = 'hand-made-cluster-secret-7f3a91';
 let hosts: Record<string, LabHost> = {};
 let work: ClusterFile;
 
 const ssh = (host: LabHost, command: string) =>
-  run(
-    'ssh',
-    [
-      '-i',
-      host.keyPath,
-      '-p',
-      String(host.port),
-      '-o',
-      'StrictHostKeyChecking=no',
-      '-o',
-      'UserKnownHostsFile=/dev/null',
-      '-o',
-      'LogLevel=ERROR',
-      `${host.user}@${host.address}`,
-      command,
-    ],
-    { timeout: 600_000, maxBuffer: 16 * 1024 * 1024 },
-  );
+  run('ssh', labSshArgs(host, command), { timeout: 600_000, maxBuffer: 16 * 1024 * 1024 });
 
-async function cli(args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(args, {
-    stdout: (t) => out.push(t),
-    stderr: (t) => err.push(t),
-    env: work.env,
-    untilInterrupted: () => new Promise(() => undefined),
-  });
-  return { code, stdout: out.join(''), stderr: err.join('') };
-}
+const cli = (args: string[]) => k3sWizard(work.env, args);
 
 // The join command as a person runs it on a machine where they are not root: sudo before sh.
 const asRoot = (line: string) => line.replace('| ', '| sudo env ');
@@ -89,47 +61,43 @@ const kubectlNodes = async () =>
     }[];
   };
 
-beforeAll(async () => {
-  await ensureMirror();
-  await down(names);
-  const booted = await up(SPECS);
-  hosts = Object.fromEntries(booted.map((h) => [h.name, h]));
-  // a scratch folder with HOME, data dir and kubeconfig (its cluster file is replaced by adopt's)
-  work = clusterFile('adopted', [{ host: hosts.adsrv!, role: 'server' }]);
-  const m = mirror();
-  const env = `INSTALL_K3S_VERSION=${m.versions[0]} GITHUB_URL=${m.githubUrl} INSTALL_K3S_CHANNEL_URL=${m.channelUrl}`;
-  const srv = hosts.adsrv!;
-  // by hand, as the K3s docs say: config.yaml, firewalld ports, then curl | sh; a K3s that did
-  // not start is shown with its journal
-  await ssh(
-    srv,
-    [
-      'sudo mkdir -p /etc/rancher/k3s',
-      `printf 'token: ${TOKEN}\\ntls-san:\\n  - adsrv.lan\\nnode-label:\\n  - site=lab\\n' | sudo tee /etc/rancher/k3s/config.yaml >/dev/null`,
-      'sudo chmod 600 /etc/rancher/k3s/config.yaml',
-      'sudo firewall-cmd --permanent --add-port=6443/tcp --add-port=10250/tcp --add-port=8472/udp >/dev/null',
-      'sudo firewall-cmd --permanent --zone=trusted --add-source=10.42.0.0/16 --add-source=10.43.0.0/16 >/dev/null',
-      'sudo firewall-cmd --reload >/dev/null',
-      `curl -sfL ${m.installScriptUrl} | sudo ${env} sh -s - server --write-kubeconfig-mode 644`,
-    ].join(' && '),
-  ).catch(async (error: Error) => {
-    const journal = await exec('adsrv', ['journalctl', '-u', 'k3s', '-n', '40', '--no-pager']);
-    throw new Error(`${error.message}\n--- journal of k3s on adsrv:\n${journal.stdout}`);
-  });
-  await ssh(
-    hosts.ada1!,
-    `curl -sfL ${m.installScriptUrl} | sudo ${env} K3S_URL=https://${srv.address}:6443 K3S_TOKEN=${TOKEN} sh -s - agent`,
-  );
-  // the agent is listed Ready before anything is adopted
-  for (let i = 0; i < 60; i++) {
-    const r = await exec('adsrv', ['k3s', 'kubectl', 'get', 'nodes']);
-    if (/ada1\s+Ready/.test(r.stdout)) break;
-    await new Promise((r) => setTimeout(r, 2000));
-  }
-}, 1_200_000);
-
-afterAll(async () => {
-  await down(names);
+labHosts({ beforeAll, afterAll }, SPECS, {
+  timeoutMs: 1_200_000,
+  setUp: async (booted) => {
+    hosts = Object.fromEntries(booted.map((h) => [h.name, h]));
+    // a scratch folder with HOME, data dir and kubeconfig (its cluster file is replaced by adopt's)
+    work = clusterFile('adopted', [{ host: hosts.adsrv!, role: 'server' }]);
+    const m = mirror();
+    const env = `INSTALL_K3S_VERSION=${m.versions[0]} GITHUB_URL=${m.githubUrl} INSTALL_K3S_CHANNEL_URL=${m.channelUrl}`;
+    const srv = hosts.adsrv!;
+    // by hand, as the K3s docs say: config.yaml, firewalld ports, then curl | sh; a K3s that did
+    // not start is shown with its journal
+    await ssh(
+      srv,
+      [
+        'sudo mkdir -p /etc/rancher/k3s',
+        `printf 'token: ${TOKEN}\\ntls-san:\\n  - adsrv.lan\\nnode-label:\\n  - site=lab\\n' | sudo tee /etc/rancher/k3s/config.yaml >/dev/null`,
+        'sudo chmod 600 /etc/rancher/k3s/config.yaml',
+        'sudo firewall-cmd --permanent --add-port=6443/tcp --add-port=10250/tcp --add-port=8472/udp >/dev/null',
+        'sudo firewall-cmd --permanent --zone=trusted --add-source=10.42.0.0/16 --add-source=10.43.0.0/16 >/dev/null',
+        'sudo firewall-cmd --reload >/dev/null',
+        `curl -sfL ${m.installScriptUrl} | sudo ${env} sh -s - server --write-kubeconfig-mode 644`,
+      ].join(' && '),
+    ).catch(async (error: Error) => {
+      const journal = await exec('adsrv', ['journalctl', '-u', 'k3s', '-n', '40', '--no-pager']);
+      throw new Error(`${error.message}\n--- journal of k3s on adsrv:\n${journal.stdout}`);
+    });
+    await ssh(
+      hosts.ada1!,
+      `curl -sfL ${m.installScriptUrl} | sudo ${env} K3S_URL=https://${srv.address}:6443 K3S_TOKEN=${TOKEN} sh -s - agent`,
+    );
+    // the agent is listed Ready before anything is adopted
+    for (let i = 0; i < 60; i++) {
+      const r = await exec('adsrv', ['k3s', 'kubectl', 'get', 'nodes']);
+      if (/ada1\s+Ready/.test(r.stdout)) break;
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+  },
 });
 
 describe('a cluster made by hand, adopted', () => {

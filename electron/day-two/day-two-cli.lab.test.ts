@@ -10,10 +10,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { down, ensureMirror, exec, fault, mirror, mirrorFault, up, type LabHost } from '../../e2e/lab/index';
-import { runCli } from '../cli/program';
+import { exec, fault, mirror, mirrorFault, type LabHost } from '../../e2e/lab/index';
 import { listNodesFromHere } from '../kubeconfig/check';
-import { apply, clusterFile, type ClusterFile } from '../../test-support/engine/lab';
+import { apply, asNodes, clusterFile, k3sWizard, type ClusterFile } from '../../test-support/engine/lab';
+import { labHosts, realKubectl as kubectlHere } from '../../test-support/lab-setup';
 
 const SPECS = [
   { name: 'u2s1', arch: 'amd64' as const, firewall: 'firewalld' as const },
@@ -22,60 +22,30 @@ const SPECS = [
   { name: 'u2a1', arch: 'amd64' as const, firewall: 'none' as const },
   { name: 'u2a2', arch: 'arm64' as const, firewall: 'none' as const },
 ];
-const names = SPECS.map((s) => s.name);
 const [OLD, STABLE, LATEST] = ['v1.32.9+k3s1', 'v1.33.5+k3s1', 'v1.34.1+k3s1'];
-let hosts: LabHost[] = [];
 let cluster: ClusterFile;
 
-async function cli(args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli([...args, '--accept-new-host-keys', '--plain'], {
-    stdout: (t) => out.push(t),
-    stderr: (t) => err.push(t),
-    env: cluster.env,
-    untilInterrupted: () => new Promise(() => undefined),
-  });
-  return { code, stdout: out.join(''), stderr: err.join(''), all: `${out.join('')}\n${err.join('')}` };
-}
+const cli = (args: string[]) => k3sWizard(cluster.env, [...args, '--accept-new-host-keys', '--plain']);
 
 const versions = async () => {
   const nodes = await listNodesFromHere({ path: cluster.env.KUBECONFIG as string, contextName: 'u2' });
   return Object.fromEntries(nodes.map((n) => [n.name, `${n.version}${n.ready ? '' : ' NotReady'}`]));
 };
 
-/** `kubectl get nodes` with the real kubectl of this machine and the kubeconfig the app wrote. */
-async function realKubectl(args: string[]): Promise<string> {
-  const { execFile } = await import('node:child_process');
-  return new Promise((resolve, reject) =>
-    execFile(
-      'kubectl',
-      ['--kubeconfig', cluster.env.KUBECONFIG as string, '--context', 'u2', ...args],
-      { timeout: 60_000 },
-      (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout)),
-    ),
-  );
-}
+/** `kubectl` with the real kubectl of this machine and the kubeconfig the app wrote. */
+const realKubectl = (args: string[]) => kubectlHere(cluster, 'u2', args);
 
 const onServer = (cmd: string) => exec('u2s1', ['sh', '-c', cmd]);
 
-beforeAll(async () => {
-  await ensureMirror();
-  await mirrorFault.fix(STABLE, 'arm64');
-  await down(names);
-  hosts = await up(SPECS);
-  cluster = clusterFile(
-    'u2',
-    hosts.map((host, i) => ({ host, role: i < 3 ? ('server' as const) : ('agent' as const) })),
-    { k3s: { version: OLD }, firewall: { policy: 'configure' } },
-  );
-  const first = await apply(cluster);
-  expect(first.code, `${first.stdout}\n${first.stderr}`).toBe(0);
-}, 1_800_000);
-
-afterAll(async () => {
-  await mirrorFault.fix(STABLE, 'arm64');
-  await down(names);
+const { names, hosts } = labHosts({ beforeAll, afterAll }, SPECS, {
+  timeoutMs: 1_800_000,
+  setUp: async (up) => {
+    await mirrorFault.fix(STABLE, 'arm64');
+    cluster = clusterFile('u2', asNodes(up, 3), { k3s: { version: OLD }, firewall: { policy: 'configure' } });
+    const first = await apply(cluster);
+    expect(first.code, `${first.stdout}\n${first.stderr}`).toBe(0);
+  },
+  tearDown: () => mirrorFault.fix(STABLE, 'arm64'),
 });
 
 describe('upgrading K3s one node at a time', { timeout: 1_200_000 }, () => {

@@ -3,59 +3,42 @@
 // each node gets the folder's binary (sha256 checked), images and install script, restarts and
 // is Ready at v1.33. A folder that holds another release than the one asked for is refused
 // before the node is touched (it stays uncordoned, at its version).
-import { readFileSync, writeFileSync } from 'node:fs';
-import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { down, ensureMirror, mirror, up, type LabHost } from '../../e2e/lab/index';
-import { runCli } from '../cli/program';
+import { mirror } from '../../e2e/lab/index';
+import { labHosts } from '../../test-support/lab-setup';
 import { listNodesFromHere } from '../kubeconfig/check';
-import { apply, clusterFile, type ClusterFile } from '../../test-support/engine/lab';
+import {
+  apply,
+  asNodes,
+  clusterFile,
+  editCluster,
+  k3sWizard,
+  type ClusterFile,
+} from '../../test-support/engine/lab';
 
 const SPECS = [
   { name: 'u3s1', arch: 'amd64' as const, firewall: 'none' as const },
   { name: 'u3a1', arch: 'amd64' as const, firewall: 'none' as const },
 ];
-const names = SPECS.map((s) => s.name);
 const [OLD, STABLE, LATEST] = ['v1.32.9+k3s1', 'v1.33.5+k3s1', 'v1.34.1+k3s1'];
 let cluster: ClusterFile;
 
-async function cli(args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli([...args, '--accept-new-host-keys', '--plain'], {
-    stdout: (t) => out.push(t),
-    stderr: (t) => err.push(t),
-    env: cluster.env,
-    untilInterrupted: () => new Promise(() => undefined),
-  });
-  return { code, stdout: out.join(''), stderr: err.join(''), all: `${out.join('')}\n${err.join('')}` };
-}
+const cli = (args: string[]) => k3sWizard(cluster.env, [...args, '--accept-new-host-keys', '--plain']);
 
 const nodes = async () =>
   (await listNodesFromHere({ path: cluster.env.KUBECONFIG as string, contextName: 'u3' }))
     .map((n) => `${n.name} ${n.version} ${n.ready ? 'Ready' : 'NotReady'}`)
     .sort();
 
-beforeAll(async () => {
-  await ensureMirror();
-  await down(names);
-  const hosts: LabHost[] = await up(SPECS);
-  cluster = clusterFile(
-    'u3',
-    hosts.map((host, i) => ({ host, role: i === 0 ? ('server' as const) : ('agent' as const) })),
-    { k3s: { version: OLD } },
-  );
-  const first = await apply(cluster);
-  expect(first.code, `${first.stdout}\n${first.stderr}`).toBe(0);
-  const spec = parse(readFileSync(cluster.file, 'utf8')) as Record<string, unknown>;
-  writeFileSync(
-    cluster.file,
-    stringify({ ...spec, install: { source: 'airgap', folder: mirror().airgapDir, images: true } }),
-  );
-}, 900_000);
-
-afterAll(async () => {
-  await down(names);
+labHosts({ beforeAll, afterAll }, SPECS, {
+  setUp: async (hosts) => {
+    cluster = clusterFile('u3', asNodes(hosts), { k3s: { version: OLD } });
+    const first = await apply(cluster);
+    expect(first.code, `${first.stdout}\n${first.stderr}`).toBe(0);
+    editCluster(cluster, (spec) => {
+      spec.install = { source: 'airgap', folder: mirror().airgapDir, images: true };
+    });
+  },
 });
 
 describe('an air-gapped upgrade', { timeout: 900_000 }, () => {

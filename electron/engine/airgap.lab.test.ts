@@ -16,7 +16,8 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { down, ensureMirror, exec, mirror, up, type LabHost } from '../../e2e/lab/index';
+import { exec, mirror, type LabHost } from '../../e2e/lab/index';
+import { labHosts } from '../../test-support/lab-setup';
 import type { HostFacts } from '../../shared/facts';
 import type { Plan } from '../../shared/plan';
 import {
@@ -32,7 +33,6 @@ const SPECS = [
   { name: 'g7s', arch: 'amd64' as const, firewall: 'none' as const },
   { name: 'g7h', arch: 'armhf' as const, firewall: 'none' as const },
 ];
-const names = SPECS.map((s) => s.name);
 let cluster: ClusterFile;
 let facts: Record<string, HostFacts>;
 let folder: string;
@@ -44,25 +44,21 @@ function freshFolder(): void {
   for (const f of readdirSync(source)) copyFileSync(join(source, f), join(folder, f));
 }
 
-beforeAll(async () => {
-  await ensureMirror();
-  await down(names);
-  folder = join(mkdtempSync(join(tmpdir(), 'g7-')), 'airgap');
-  freshFolder();
-  const [s, h] = (await up(SPECS)) as [LabHost, LabHost];
-  cluster = clusterFile(
-    'g7ag',
-    [
-      { host: s, role: 'server' },
-      { host: h, role: 'agent' },
-    ],
-    { install: { source: 'airgap', folder, images: true } },
-  );
-  facts = await labFacts(cluster);
-}, 900_000);
-
-afterAll(async () => {
-  await down(names);
+const { names } = labHosts({ beforeAll, afterAll }, SPECS, {
+  setUp: async (up) => {
+    folder = join(mkdtempSync(join(tmpdir(), 'g7-')), 'airgap');
+    freshFolder();
+    const [s, h] = up as [LabHost, LabHost];
+    cluster = clusterFile(
+      'g7ag',
+      [
+        { host: s, role: 'server' },
+        { host: h, role: 'agent' },
+      ],
+      { install: { source: 'airgap', folder, images: true } },
+    );
+    facts = await labFacts(cluster);
+  },
 });
 
 async function nothingUploaded(): Promise<void> {

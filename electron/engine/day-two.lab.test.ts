@@ -4,7 +4,8 @@
 // in; a further apply changes nothing.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { down, ensureMirror, exec, up, type LabHost } from '../../e2e/lab/index';
+import { exec, type LabHost } from '../../e2e/lab/index';
+import { labHosts } from '../../test-support/lab-setup';
 import { listNodesFromHere } from '../kubeconfig/check';
 import { apply, clusterFile, type ClusterFile } from '../../test-support/engine/lab';
 
@@ -13,22 +14,12 @@ const SPECS = [
   { name: 'd2a1', arch: 'amd64' as const, firewall: 'none' as const },
   { name: 'd2arm', arch: 'armhf' as const, firewall: 'ufw' as const },
 ];
-const names = SPECS.map((s) => s.name);
-let hosts: LabHost[] = [];
 let cluster: ClusterFile;
 
 const invocation = async (host: string, unit: string) =>
   (await exec(host, ['systemctl', 'show', '-p', 'InvocationID', '--value', unit])).stdout.trim();
 
-beforeAll(async () => {
-  await ensureMirror();
-  await down(names);
-  hosts = await up(SPECS);
-}, 900_000);
-
-afterAll(async () => {
-  await down(names);
-});
+const { hosts } = labHosts({ beforeAll, afterAll }, SPECS);
 
 describe('adding a machine to a running cluster', () => {
   it('joins the new machine and restarts none of the others', async () => {

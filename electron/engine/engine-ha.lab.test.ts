@@ -1,7 +1,8 @@
 // Three servers with embedded etcd and one agent on lab hosts: the further servers join the first
 // one at a time, the agent after them; every node ends Ready with the right role.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { down, ensureMirror, exec, up, type LabHost } from '../../e2e/lab/index';
+import { exec, type LabHost } from '../../e2e/lab/index';
+import { labHosts } from '../../test-support/lab-setup';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,19 +16,9 @@ const SPECS = ['e6h1', 'e6h2', 'e6h3', 'e6h4'].map((name) => ({
   arch: 'amd64' as const,
   firewall: 'none' as const,
 }));
-const names = SPECS.map((s) => s.name);
-let hosts: LabHost[] = [];
 let cluster: ClusterFile;
 
-beforeAll(async () => {
-  await ensureMirror();
-  await down(names);
-  hosts = await up(SPECS);
-}, 900_000);
-
-afterAll(async () => {
-  await down(names);
-});
+const { names, hosts } = labHosts({ beforeAll, afterAll }, SPECS);
 
 it('3 HA servers + 1 agent: servers join one at a time, every node Ready', async () => {
   const [h1, h2, h3, h4] = hosts as [LabHost, LabHost, LabHost, LabHost];

@@ -5,7 +5,8 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { down, ensureMirror, exec, up, type LabHost } from '../../e2e/lab/index';
+import { exec, type LabHost } from '../../e2e/lab/index';
+import { labHosts } from '../../test-support/lab-setup';
 import { readyCheckNodes } from '../../shared/plan';
 import { listNodesFromHere } from '../kubeconfig/check';
 import {
@@ -22,46 +23,39 @@ const SPECS = [
   { name: 'e6a1', arch: 'arm64' as const, firewall: 'none' as const },
   { name: 'e6a2', arch: 'armhf' as const, firewall: 'none' as const },
 ];
-const names = SPECS.map((s) => s.name);
-let hosts: LabHost[] = [];
 let cluster: ClusterFile;
 
-beforeAll(async () => {
-  await ensureMirror();
-  await down(names);
-  hosts = await up(SPECS);
-  const [srv, a1, a2] = hosts as [LabHost, LabHost, LabHost];
-  cluster = clusterFile('e6mixed', [
-    { host: srv, role: 'server' },
-    { host: a1, role: 'agent' },
-    { host: a2, role: 'agent' },
-  ]);
-  // An existing kubeconfig with another cluster and a stale entry of the same name.
-  writeFileSync(
-    cluster.env.KUBECONFIG as string,
-    stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [
-        { name: 'work', cluster: { server: 'https://work.example:6443' } },
-        { name: 'e6mixed', cluster: { server: 'https://stale.example:6443' } },
-      ],
-      users: [
-        { name: 'work', user: { token: 'work-token-value' } },
-        { name: 'e6mixed', user: { token: 'stale' } },
-      ],
-      contexts: [
-        { name: 'work', context: { cluster: 'work', user: 'work' } },
-        { name: 'e6mixed', context: { cluster: 'e6mixed', user: 'e6mixed' } },
-      ],
-      'current-context': 'work',
-    }),
-    { mode: 0o600 },
-  );
-}, 900_000);
-
-afterAll(async () => {
-  await down(names);
+const { names, hosts } = labHosts({ beforeAll, afterAll }, SPECS, {
+  setUp: () => {
+    const [srv, a1, a2] = hosts as [LabHost, LabHost, LabHost];
+    cluster = clusterFile('e6mixed', [
+      { host: srv, role: 'server' },
+      { host: a1, role: 'agent' },
+      { host: a2, role: 'agent' },
+    ]);
+    // An existing kubeconfig with another cluster and a stale entry of the same name.
+    writeFileSync(
+      cluster.env.KUBECONFIG as string,
+      stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: [
+          { name: 'work', cluster: { server: 'https://work.example:6443' } },
+          { name: 'e6mixed', cluster: { server: 'https://stale.example:6443' } },
+        ],
+        users: [
+          { name: 'work', user: { token: 'work-token-value' } },
+          { name: 'e6mixed', user: { token: 'stale' } },
+        ],
+        contexts: [
+          { name: 'work', context: { cluster: 'work', user: 'work' } },
+          { name: 'e6mixed', context: { cluster: 'e6mixed', user: 'e6mixed' } },
+        ],
+        'current-context': 'work',
+      }),
+      { mode: 0o600 },
+    );
+  },
 });
 
 describe('1 server + 2 agents on x86_64, arm64 and armhf', () => {

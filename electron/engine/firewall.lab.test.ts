@@ -3,39 +3,27 @@
 // rolled back with nothing made permanent; then the plan as made is checked and made permanent,
 // the cluster is built, and a re-run changes nothing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { down, ensureMirror, exec, up, type LabHost } from '../../e2e/lab/index';
+import { exec } from '../../e2e/lab/index';
+import { labHosts } from '../../test-support/lab-setup';
 import type { HostFacts } from '../../shared/facts';
 import { sameRules, type FirewallChange } from '../../shared/firewall';
 import type { Plan } from '../../shared/plan';
-import { clusterFile, labFacts, labRun, type ClusterFile } from '../../test-support/engine/lab';
+import { asNodes, clusterFile, labFacts, labRun, type ClusterFile } from '../../test-support/engine/lab';
 
 const SPECS = [
   { name: 'i7fs', firewall: 'firewalld' as const },
   { name: 'i7fa', firewall: 'ufw' as const, sudo: 'password' as const },
 ];
-const names = SPECS.map((s) => s.name);
 let cluster: ClusterFile;
 let facts: Record<string, HostFacts>;
 let agentAddress: string;
 
-beforeAll(async () => {
-  await ensureMirror();
-  await down(names);
-  const [s, a] = (await up(SPECS)) as [LabHost, LabHost];
-  agentAddress = a.address;
-  cluster = clusterFile(
-    'i7fw',
-    [
-      { host: s, role: 'server' },
-      { host: a, role: 'agent' },
-    ],
-    { firewall: { policy: 'configure', clients: 'anywhere' } },
-  );
-  facts = await labFacts(cluster);
-}, 900_000);
-
-afterAll(async () => {
-  await down(names);
+const { names } = labHosts({ beforeAll, afterAll }, SPECS, {
+  setUp: async (up) => {
+    agentAddress = up[1]!.address;
+    cluster = clusterFile('i7fw', asNodes(up), { firewall: { policy: 'configure', clients: 'anywhere' } });
+    facts = await labFacts(cluster);
+  },
 });
 
 /** The plan with one more runtime rule in the middle of the server's firewall step. */

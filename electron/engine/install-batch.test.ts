@@ -14,6 +14,11 @@ import {
   TOKEN,
 } from '../../test-support/engine/harness';
 
+// What the verify step asks ahead on the first server (see EngineRun.askVerifyAhead).
+const AHEAD = /^(check \d+ conditions at once|list the nodes)$/;
+const asked = (h: ReturnType<typeof harness>, what: string) =>
+  h.requests.filter((r) => r.host === 's1' && r.what === what);
+
 function progress(events: RunEvent[], stepId: string): number[] {
   return events.flatMap((e) => (e.type === 'progress' && e.stepId === stepId ? [e.action] : []));
 }
@@ -45,7 +50,8 @@ describe('install batches', () => {
     // One batch: the check, then disk, folders, config, script, install, wait; each action reported.
     expect(cold.runners.get('s1')?.batches[0]).toBe((install?.actions.length ?? 0) + 1);
     expect(progress(cold.events, 'install:s1')).toEqual(install?.actions.map((_, i) => i));
-    const firstOnS1 = cold.requests.filter((r) => r.host === 's1');
+    // Beside it only the verify step's read-only questions, asked ahead in case nothing changes.
+    const firstOnS1 = cold.requests.filter((r) => r.host === 's1' && !AHEAD.test(r.what ?? ''));
     expect(firstOnS1[0]?.command).toContain('k3s-wizard-check');
     // Already installed: the same round trip ends after the check; nothing else runs there.
     const done = [
@@ -146,7 +152,17 @@ describe('waits in a row', () => {
     expect(snapshot.steps['verify:cluster']?.status).toBe('done');
     const verify = plan.steps.find((s) => s.id === 'verify:cluster');
     const s1 = h.requests.filter((r) => r.host === 's1');
-    const first = s1.findIndex((r) => r.command.includes('k3s-wizard-waits'));
+    // Asked ahead at the start (a re-run is possible) and, the server being installed in this
+    // run, not used: the step's own first try comes after the install.
+    expect(s1.filter((r) => r.command.includes('k3s-wizard-waits'))).toHaveLength(2);
+    const first = s1.findLastIndex((r) => r.command.includes('k3s-wizard-waits'));
+    const installed = h.events.findIndex((e) => e.type === 'step-finished' && e.stepId === 'install:s1');
+    const verifyStarted = h.events.findIndex(
+      (e) => e.type === 'step-started' && e.stepId === 'verify:cluster',
+    );
+    expect(installed).toBeGreaterThanOrEqual(0);
+    expect(verifyStarted).toBeGreaterThan(installed);
+    expect(s1[first]?.at).toBeGreaterThanOrEqual(Date.parse(h.events[verifyStarted]?.time ?? ''));
     expect(s1[first]?.command).toContain('k3s-wizard-ready');
     expect(s1[first]?.command).toContain('rollout status');
     // One check for every node: the node list is read once per try, not once per node.
@@ -361,10 +377,11 @@ describe('stale node objects', () => {
     });
     expect((await h.run.start()).status).toBe('succeeded');
     const s1 = h.requests.filter((r) => r.host === 's1');
-    const listed = s1.filter((r) => r.command === '/usr/local/bin/k3s kubectl get nodes -o json');
+    const listed = asked(h, 'list the nodes the server knows');
     const removals = s1.filter((r) => r.command.includes('k3s-wizard-delete-node'));
-    // One list for both machines before they start (and the verify step's own list at the end).
-    expect(listed).toHaveLength(2);
+    // One list for both machines before they start.
+    expect(listed).toHaveLength(1);
+    expect(listed[0]?.command).toBe('/usr/local/bin/k3s kubectl get nodes -o json');
     expect(removals.map((r) => r.command)).toEqual([expect.stringMatching(/k3s-wizard-delete-node a1$/)]);
     const serverDone = h.events.findIndex((e) => e.type === 'step-finished' && e.stepId === 'install:s1');
     expect(s1.indexOf(listed[0]!)).toBeLessThan(s1.indexOf(removals[0]!));
@@ -463,6 +480,12 @@ describe('a run that changes nothing', () => {
     };
     const met = await run('k3s-wizard-wait 0 0\nk3s-wizard-wait 1 0\n');
     expect(waitsOf(met.h)).toHaveLength(1);
+    // Asked at the start, beside the first server's own check, not after it.
+    const order = met.h.requests.filter((r) => r.host === 's1').map((r) => r.what ?? r.kind);
+    expect(order.indexOf('check 2 conditions at once')).toBeGreaterThanOrEqual(0);
+    expect(order.indexOf('check 2 conditions at once')).toBeLessThan(
+      order.findIndex((w) => w.startsWith('Install K3s')),
+    );
     // One list, asked ahead, used for the cluster check.
     expect(listsOf(met.h)).toHaveLength(1);
     expect(listsOf(met.h)[0]?.at).toBeLessThan(verifyStart(met.h));

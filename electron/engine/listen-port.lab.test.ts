@@ -7,49 +7,35 @@
 // reach at different ports are refused before anything is installed, saying why; three servers
 // with embedded etcd all on their own 46443 (firewalld on one, ufw on the other) open exactly it,
 // the second joins the first there, and the kubernetes service is checked on each.
-import { execFile } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse, stringify } from 'yaml';
-import { down, ensureMirror, exec, up, type LabHost } from '../../e2e/lab/index';
-import { apply, clusterFile, type ClusterFile } from '../../test-support/engine/lab';
+import { parse } from 'yaml';
+import { exec, type LabHost } from '../../e2e/lab/index';
+import { apply, clusterFile, editCluster, type ClusterFile } from '../../test-support/engine/lab';
+import { addSecondAddress, labHosts, realKubectl, tableRows } from '../../test-support/lab-setup';
 
-const run = promisify(execFile);
-const SPECS = [
-  { name: 'lpsrv', arch: 'amd64' as const, firewall: 'firewalld' as const },
-  { name: 'lpa1', arch: 'amd64' as const, firewall: 'ufw' as const },
-  { name: 'lpa2', arch: 'amd64' as const, firewall: 'none' as const },
-  { name: 'lphs1', arch: 'amd64' as const, firewall: 'firewalld' as const },
-  { name: 'lphs2', arch: 'amd64' as const, firewall: 'ufw' as const },
-  { name: 'lphs3', arch: 'amd64' as const, firewall: 'none' as const },
-];
-const names = SPECS.map((s) => s.name);
 const PORT = 46443;
-let hosts: LabHost[] = [];
 let second = '';
+const { hosts } = labHosts(
+  { beforeAll, afterAll },
+  [
+    { name: 'lpsrv', arch: 'amd64', firewall: 'firewalld' },
+    { name: 'lpa1', arch: 'amd64', firewall: 'ufw' },
+    { name: 'lpa2', arch: 'amd64', firewall: 'none' },
+    { name: 'lphs1', arch: 'amd64', firewall: 'firewalld' },
+    { name: 'lphs2', arch: 'amd64', firewall: 'ufw' },
+    { name: 'lphs3', arch: 'amd64', firewall: 'none' },
+  ],
+  { setUp: async ([srv]) => void (second = await addSecondAddress(srv!, 251)) },
+);
 
-type SpecFile = { networking?: Record<string, unknown>; nodes: Record<string, unknown>[] };
-function edit(file: string, change: (spec: SpecFile) => void): void {
-  const spec = parse(readFileSync(file, 'utf8')) as SpecFile;
-  change(spec);
-  writeFileSync(file, stringify(spec));
+/** The nodes and their status, through the real kubectl and the kubeconfig apply wrote. */
+async function nodesFromHere(cluster: ClusterFile, context: string): Promise<string[]> {
+  const table = await realKubectl(cluster, context, ['get', 'nodes']);
+  return tableRows(table)
+    .map((r) => r.slice(0, 2).join(' '))
+    .sort();
 }
-
-beforeAll(async () => {
-  await ensureMirror();
-  await down(names);
-  hosts = await up(SPECS);
-  const [srv] = hosts as [LabHost];
-  // a second address of the server, on the same network (a VIP, a second NIC's address)
-  second = `${srv.address.split('.').slice(0, 3).join('.')}.251`;
-  await exec('lpsrv', ['ip', 'addr', 'add', `${second}/24`, 'dev', 'eth0']);
-}, 900_000);
-
-afterAll(async () => {
-  await down(names);
-});
 
 describe('one server listening on a port of its own', () => {
   it('two servers reached at different ports are refused before install, saying why', async () => {
@@ -58,7 +44,7 @@ describe('one server listening on a port of its own', () => {
       { host: srv, role: 'server' },
       { host: a1, role: 'server' },
     ]);
-    edit(refused.file, (spec) => {
+    editCluster(refused, (spec) => {
       spec.nodes[0]!.listener = { httpsListenPort: PORT };
     });
     const r = await apply(refused);
@@ -84,7 +70,7 @@ describe('one server listening on a port of its own', () => {
       ],
       { firewall: { policy: 'configure' } },
     );
-    edit(cluster.file, (spec) => {
+    editCluster(cluster, (spec) => {
       spec.networking = { endpoint: { address: second } };
       spec.nodes[0]!.listener = { httpsListenPort: PORT, tlsSans: [second] };
     });
@@ -128,26 +114,7 @@ describe('one server listening on a port of its own', () => {
     // the real kubectl on this computer, through the kubeconfig apply wrote
     const kubeconfig = cluster.env.KUBECONFIG as string;
     expect(readFileSync(kubeconfig, 'utf8')).toContain(`server: https://${second}:${PORT}`);
-    const table = await run(
-      'kubectl',
-      [
-        '--kubeconfig',
-        kubeconfig,
-        '--context',
-        'lpport',
-        '--cache-dir',
-        join(cluster.dir, 'kcache'),
-        'get',
-        'nodes',
-      ],
-      { env: { ...process.env, HOME: cluster.env.HOME } },
-    );
-    const rows = table.stdout
-      .trim()
-      .split('\n')
-      .slice(1)
-      .map((l) => l.split(/\s+/).slice(0, 2).join(' '));
-    expect(rows.sort()).toEqual(['lpa1 Ready', 'lpa2 Ready', 'lpsrv Ready']);
+    expect(await nodesFromHere(cluster, 'lpport')).toEqual(['lpa1 Ready', 'lpa2 Ready', 'lpsrv Ready']);
   }, 1_200_000);
 
   it('a second run changes nothing', async () => {
@@ -172,7 +139,7 @@ describe('three servers, each listening on its own port 46443', () => {
       ],
       { firewall: { policy: 'configure' } },
     );
-    edit(cluster.file, (spec) => {
+    editCluster(cluster, (spec) => {
       for (const n of spec.nodes) n.listener = { httpsListenPort: PORT };
     });
     const done = await apply(cluster);
@@ -203,26 +170,7 @@ describe('three servers, each listening on its own port 46443', () => {
 
     const kubeconfig = cluster.env.KUBECONFIG as string;
     expect(readFileSync(kubeconfig, 'utf8')).toContain(`server: https://${s1.address}:${PORT}`);
-    const table = await run(
-      'kubectl',
-      [
-        '--kubeconfig',
-        kubeconfig,
-        '--context',
-        'lpha',
-        '--cache-dir',
-        join(cluster.dir, 'kcache'),
-        'get',
-        'nodes',
-      ],
-      { env: { ...process.env, HOME: cluster.env.HOME } },
-    );
-    const rows = table.stdout
-      .trim()
-      .split('\n')
-      .slice(1)
-      .map((l) => l.split(/\s+/).slice(0, 2).join(' '));
-    expect(rows.sort()).toEqual(['lphs1 Ready', 'lphs2 Ready', 'lphs3 Ready']);
+    expect(await nodesFromHere(cluster, 'lpha')).toEqual(['lphs1 Ready', 'lphs2 Ready', 'lphs3 Ready']);
 
     const again = await apply(cluster);
     expect(again.code, `${again.stdout}\n${again.stderr}`).toBe(0);

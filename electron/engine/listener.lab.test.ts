@@ -4,48 +4,24 @@
 // computer listing the nodes through the written kubeconfig. Without the SAN the run is refused
 // before anything is installed, with Go's x509 reason. The in-cluster kubernetes service is
 // checked after install; with its mapping made wrong (a lab fault) the run fails naming the fix.
-import { execFile } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse, stringify } from 'yaml';
-import { down, ensureMirror, exec, up, type LabHost } from '../../e2e/lab/index';
-import { apply, clusterFile, type ClusterFile } from '../../test-support/engine/lab';
+import { exec, type LabHost } from '../../e2e/lab/index';
+import { apply, clusterFile, editCluster, type ClusterFile } from '../../test-support/engine/lab';
+import { addSecondAddress, labHosts, realKubectl, tableRows } from '../../test-support/lab-setup';
 
-const run = promisify(execFile);
-const SPECS = [
-  { name: 'lnsrv', arch: 'amd64' as const, firewall: 'firewalld' as const },
-  { name: 'lna1', arch: 'amd64' as const, firewall: 'none' as const, hostname: 'pi' },
-  { name: 'lna2', arch: 'amd64' as const, firewall: 'none' as const, hostname: 'pi' },
-];
-const names = SPECS.map((s) => s.name);
 const PORT = 46443;
-let hosts: LabHost[] = [];
 let cluster: ClusterFile;
 let second = '';
-
-/** The cluster file as a user writes it: the endpoint, the port, and per-node options. */
-type SpecFile = { networking?: unknown; nodes: Record<string, unknown>[] };
-function edit(file: string, change: (spec: SpecFile) => void): void {
-  const spec = parse(readFileSync(file, 'utf8')) as SpecFile;
-  change(spec);
-  writeFileSync(file, stringify(spec));
-}
-
-beforeAll(async () => {
-  await ensureMirror();
-  await down(names);
-  hosts = await up(SPECS);
-  const [srv] = hosts as [LabHost];
-  // a second address of the server, on the same network (a VIP, a second NIC's address)
-  second = `${srv.address.split('.').slice(0, 3).join('.')}.250`;
-  await exec('lnsrv', ['ip', 'addr', 'add', `${second}/24`, 'dev', 'eth0']);
-}, 900_000);
-
-afterAll(async () => {
-  await down(names);
-});
+const { hosts } = labHosts(
+  { beforeAll, afterAll },
+  [
+    { name: 'lnsrv', arch: 'amd64', firewall: 'firewalld' },
+    { name: 'lna1', arch: 'amd64', firewall: 'none', hostname: 'pi' },
+    { name: 'lna2', arch: 'amd64', firewall: 'none', hostname: 'pi' },
+  ],
+  { setUp: async ([srv]) => void (second = await addSecondAddress(srv!, 250)) },
+);
 
 describe('a server on port 46443 reached on a second address', () => {
   it('is refused before install while the address is not in the certificate', async () => {
@@ -59,7 +35,7 @@ describe('a server on port 46443 reached on a second address', () => {
       ],
       { firewall: { policy: 'configure' } },
     );
-    edit(cluster.file, (spec) => {
+    editCluster(cluster, (spec) => {
       spec.networking = { apiPort: PORT, endpoint: { address: second } };
       for (const n of spec.nodes.slice(1)) n.withNodeId = true;
     });
@@ -77,7 +53,7 @@ describe('a server on port 46443 reached on a second address', () => {
   });
 
   it('with the SAN: agents join through it, the firewall opens 46443, kubectl lists the nodes', async () => {
-    edit(cluster.file, (spec) => {
+    editCluster(cluster, (spec) => {
       spec.nodes[0]!.listener = { tlsSans: [second] };
     });
     const done = await apply(cluster);
@@ -105,27 +81,7 @@ describe('a server on port 46443 reached on a second address', () => {
     // the real kubectl on this computer, through the kubeconfig apply wrote
     const kubeconfig = cluster.env.KUBECONFIG as string;
     expect(readFileSync(kubeconfig, 'utf8')).toContain(`server: https://${second}:${PORT}`);
-    const table = await run(
-      'kubectl',
-      [
-        '--kubeconfig',
-        kubeconfig,
-        '--context',
-        'lnport',
-        '--cache-dir',
-        join(cluster.dir, 'kcache'),
-        'get',
-        'nodes',
-        '-o',
-        'wide',
-      ],
-      { env: { ...process.env, HOME: cluster.env.HOME } },
-    );
-    const rows = table.stdout
-      .trim()
-      .split('\n')
-      .slice(1)
-      .map((l) => l.split(/\s+/));
+    const rows = tableRows(await realKubectl(cluster, 'lnport', ['get', 'nodes', '-o', 'wide']));
     expect(rows.map((r) => `${r[0]?.replace(/-[0-9a-f]{8}$/, '-<id>')} ${r[1]}`).sort()).toEqual([
       'lnsrv Ready',
       'pi-<id> Ready',

@@ -58,6 +58,8 @@ export async function clusterFlowResults(request: {
     // Every target and source at once: two SSH channels per host (a listener, a probe).
     ...(request.windowMs ? { windowMs: request.windowMs } : {}),
     signal: request.signal,
+    // K3s holds its ports already: the listeners bound only free ones, and the run is at its end.
+    closeInBackground: true,
   });
   const blocked = blockedFlowsMessage(results, {
     cluster: spec.name,

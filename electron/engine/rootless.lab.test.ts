@@ -5,55 +5,31 @@
 // sees the node Ready through the kubeconfig apply wrote (at the API's own port 6443, which the port controller binds unchanged), a re-run
 // changes nothing, and uninstall takes the user unit away. On a hybrid cgroup host the run is
 // refused, saying why and what to change.
-import { execFile } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse, stringify } from 'yaml';
-import { runCli } from '../cli/program';
 import { journalCommand } from './k3s';
-import { down, ensureMirror, exec, mirror, up, type LabHost } from '../../e2e/lab/index';
+import { exec, mirror, type LabHost } from '../../e2e/lab/index';
+import { columns, labHosts, realKubectl, tableRows } from '../../test-support/lab-setup';
 import { fixRootless } from '../../e2e/lab/uidmap';
-import { apply, clusterFile, type ClusterFile } from '../../test-support/engine/lab';
+import { apply, clusterFile, editCluster, k3sWizard, type ClusterFile } from '../../test-support/engine/lab';
 
-const run = promisify(execFile);
 const SPECS = [
   { name: 'rlv2', arch: 'amd64' as const, firewall: 'none' as const },
   { name: 'rlhyb', arch: 'amd64' as const, firewall: 'none' as const, cgroup: 'hybrid' as const },
 ];
-const names = SPECS.map((s) => s.name);
-let hosts: LabHost[] = [];
 
-async function uninstall(cluster: ClusterFile) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(['uninstall', cluster.file, '--yes', '--accept-new-host-keys', '--plain'], {
-    stdout: (t) => out.push(t),
-    stderr: (t) => err.push(t),
-    env: cluster.env,
-    untilInterrupted: () => new Promise(() => undefined),
-  });
-  return { code, stdout: out.join(''), stderr: err.join('') };
-}
+const uninstall = (cluster: ClusterFile) =>
+  k3sWizard(cluster.env, ['uninstall', cluster.file, '--yes', '--accept-new-host-keys', '--plain']);
 
 function rootlessCluster(name: string, host: LabHost) {
   const cluster = clusterFile(name, [{ host, role: 'server' }]);
-  const spec = parse(readFileSync(cluster.file, 'utf8')) as { nodes: Record<string, unknown>[] };
-  spec.nodes[0]!.rootless = true;
-  writeFileSync(cluster.file, stringify(spec));
+  editCluster(cluster, (spec) => {
+    spec.nodes[0]!.rootless = true;
+  });
   return cluster;
 }
 
-beforeAll(async () => {
-  await ensureMirror();
-  await down(names);
-  hosts = await up(SPECS);
-}, 900_000);
-
-afterAll(async () => {
-  await down(names);
-});
+const { hosts } = labHosts({ beforeAll, afterAll }, SPECS);
 
 describe('rootless servers', () => {
   it('pure cgroup v2: the checks name what is missing; once fixed, apply installs K3s rootless as the user', async () => {
@@ -100,12 +76,7 @@ describe('rootless servers', () => {
       'lab 600 /home/lab/.rancher/k3s/server/token',
     ]);
     const ps = await exec('rlv2', ['sh', '-c', "ps -eo user:16,args | grep '[k]3s server'"]);
-    expect(
-      ps.stdout
-        .trim()
-        .split('\n')
-        .map((l) => l.split(/\s+/)[0]),
-    ).toEqual(['lab']);
+    expect(columns(ps.stdout).map((r) => r[0])).toEqual(['lab']);
     // the root service the install script wrote is not enabled; nothing of K3s in /var/lib/rancher
     expect((await exec('rlv2', ['systemctl', 'is-enabled', 'k3s'])).stdout.trim()).not.toBe('enabled');
     expect((await exec('rlv2', ['test', '-e', '/var/lib/rancher/k3s/server'])).code).not.toBe(0);
@@ -124,27 +95,8 @@ describe('rootless servers', () => {
     // the real kubectl on this computer, through the kubeconfig apply wrote
     const kubeconfig = cluster.env.KUBECONFIG as string;
     expect(readFileSync(kubeconfig, 'utf8')).toContain(`server: https://${hosts[0]!.address}:6443`);
-    const table = await run(
-      'kubectl',
-      [
-        '--kubeconfig',
-        kubeconfig,
-        '--context',
-        'rlok',
-        '--cache-dir',
-        join(cluster.dir, 'kcache'),
-        'get',
-        'nodes',
-      ],
-      { env: { ...process.env, HOME: cluster.env.HOME } },
-    );
-    expect(
-      table.stdout
-        .trim()
-        .split('\n')
-        .slice(1)
-        .map((l) => l.split(/\s+/).slice(0, 2).join(' ')),
-    ).toEqual(['rlv2 Ready']);
+    const table = await realKubectl(cluster, 'rlok', ['get', 'nodes']);
+    expect(tableRows(table).map((r) => r.slice(0, 2).join(' '))).toEqual(['rlv2 Ready']);
 
     // a re-run changes nothing
     const again = await apply(cluster);
@@ -196,9 +148,9 @@ describe('rootless servers', () => {
       { host: hosts[0]!, role: 'server' },
       { host: hosts[1]!, role: 'agent' },
     ]);
-    const spec = parse(readFileSync(cluster.file, 'utf8')) as { nodes: Record<string, unknown>[] };
-    spec.nodes[0]!.rootless = true;
-    writeFileSync(cluster.file, stringify(spec));
+    editCluster(cluster, (spec) => {
+      spec.nodes[0]!.rootless = true;
+    });
     const run = await apply(cluster);
     expect(run.code).not.toBe(0);
     expect(run.stdout + run.stderr).toContain('agents and further servers on other machines cannot join it');

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import pLimit, { type LimitFunction } from 'p-limit';
-import type { Plan, PlanStep } from '../../shared/plan';
+import type { HostCheck, Plan, PlanStep } from '../../shared/plan';
 import {
   reduceRun,
   type RunEvent,
@@ -382,12 +382,14 @@ export class EngineRun {
   }
 
   /**
-   * A run that looks like it changes nothing: the verify step's read-only checks are asked as
-   * soon as that is known, beside the steps still running. As soon as the first server's check
-   * says it is already installed: the first try of its waits and, beside them, the node list; once
-   * every joining machine said "already done" too: the flow test (its listeners must never take
-   * a port of a K3s about to be installed). They are used only if nothing changed by the time
-   * the verify step starts, and the node list only if every wait was met at that first try.
+   * A run that may change nothing: the verify step's read-only checks are asked beside the steps
+   * still running. The first try of its waits and, beside it, the node list: at once when the
+   * first server's install has an "already done?" check (a re-run is possible: on a cold install
+   * they fail at once, K3s not being there, and are not used), else as soon as the first
+   * server's steps are over untouched. Once every joining machine said
+   * "already done" too: the flow test (its listeners must never take a port of a K3s about to
+   * be installed). They are used only if nothing changed by the time the verify step starts and
+   * the first server was skipped, and the node list only if every wait was met at that try.
    */
   private askVerifyAhead(ids: string[], early: Map<string, Promise<Precheck>>, pass: number): void {
     const { plan, services } = this.options;
@@ -405,32 +407,31 @@ export class EngineRun {
       !this.abort.signal.aborted &&
       !this.anyChange &&
       firstServer.every((s) => this.status(s.id) === 'skipped');
-    void this.firstServerUp
-      .then((up) => {
-        if (!up || !untouched()) return;
-        const runner = this.options.runnerFor(verify.host);
-        const check = waitsAtOnceCheck(verify.actions, 0);
-        if (!check) return;
-        const nodeList = nodeListCheck(verify);
-        const answer = runner.exec({
-          ...check,
-          timeoutMs: 60_000,
-          signal: this.abort.signal,
-          what: `check ${verify.actions.length} conditions at once`,
-        });
+    const ask = () => {
+      const check = waitsAtOnceCheck(verify.actions, 0);
+      if (!check) return;
+      const runner = this.options.runnerFor(verify.host);
+      const question = (asked: HostCheck, what: string) => {
+        const answer = runner.exec({ ...asked, timeoutMs: 60_000, signal: this.abort.signal, what });
         answer.catch(() => undefined);
-        const nodes = runner.exec({
-          ...nodeList,
-          timeoutMs: 60_000,
-          signal: this.abort.signal,
-          what: 'list the nodes',
-        });
-        nodes.catch(() => undefined);
-        const count = verify.actions.findIndex((a) => a.kind !== 'wait-for');
-        ahead.waits = { command: check.command, count: count < 0 ? verify.actions.length : count, answer };
-        ahead.nodes = nodes;
-      })
-      .catch(() => undefined);
+        return answer;
+      };
+      const count = verify.actions.findIndex((a) => a.kind !== 'wait-for');
+      ahead.waits = {
+        command: check.command,
+        count: count < 0 ? verify.actions.length : count,
+        answer: question(check, `check ${verify.actions.length} conditions at once`),
+      };
+      ahead.nodes = question(nodeListCheck(verify), 'list the nodes');
+    };
+    const installs = firstServer.filter(isInstallStep);
+    if (installs.length && installs.every((s) => s.alreadyDone !== null)) ask();
+    else
+      void this.firstServerUp
+        .then((up) => {
+          if (up && untouched()) ask();
+        })
+        .catch(() => undefined);
     void Promise.all([
       this.firstServerUp,
       Promise.all(joining.map((s) => early.get(s.id) as Promise<Precheck>)),
@@ -453,7 +454,11 @@ export class EngineRun {
     const ahead = this.ahead;
     const waits = ahead?.waits;
     const nodes = ahead?.nodes;
-    if (step.phase !== 'verify' || this.anyChange || !ahead || !waits || !nodes) return runner;
+    const firstServerSkipped = this.options.plan.steps
+      .filter((s) => s.phase === 'first-server')
+      .every((s) => this.status(s.id) === 'skipped');
+    if (step.phase !== 'verify' || this.anyChange || !firstServerSkipped || !ahead || !waits || !nodes)
+      return runner;
     ahead.waits = null;
     ahead.nodes = null;
     let usedWaits = false;

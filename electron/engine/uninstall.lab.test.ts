@@ -7,18 +7,25 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'no
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { down, ensureMirror, exec, up, type LabHost } from '../../e2e/lab/index';
+import { exec, type LabHost } from '../../e2e/lab/index';
+import { labHosts } from '../../test-support/lab-setup';
 import type { HostFacts } from '../../shared/facts';
 import { REDACTED } from '../../shared/redact';
 import { loadSpec, type ClusterSpec } from '../../shared/spec';
 import { runCli } from '../cli/program';
-import { clusterFile, labFacts, labRun, readRemote, type ClusterFile } from '../../test-support/engine/lab';
+import {
+  asNodes,
+  clusterFile,
+  labFacts,
+  labRun,
+  readRemote,
+  type ClusterFile,
+} from '../../test-support/engine/lab';
 
 const SPECS = [
   { name: 'u7s', firewall: 'firewalld' as const },
   { name: 'u7a', firewall: 'none' as const, sudo: 'password' as const },
 ];
-const names = SPECS.map((s) => s.name);
 let cluster: ClusterFile;
 let facts: Record<string, HostFacts>;
 let agent: LabHost;
@@ -72,24 +79,12 @@ function checkBundle(path: string, withLog: boolean): void {
   expect(all).not.toMatch(/client-key-data:\s*[A-Za-z0-9+/=]{8,}/);
 }
 
-beforeAll(async () => {
-  await ensureMirror();
-  await down(names);
-  const [s, a] = (await up(SPECS)) as [LabHost, LabHost];
-  agent = a;
-  cluster = clusterFile(
-    'u7un',
-    [
-      { host: s, role: 'server' },
-      { host: a, role: 'agent' },
-    ],
-    { firewall: { policy: 'configure', clients: 'anywhere' } },
-  );
-  facts = await labFacts(cluster);
-}, 900_000);
-
-afterAll(async () => {
-  await down(names);
+const { names } = labHosts({ beforeAll, afterAll }, SPECS, {
+  setUp: async (up) => {
+    agent = up[1]!;
+    cluster = clusterFile('u7un', asNodes(up), { firewall: { policy: 'configure', clients: 'anywhere' } });
+    facts = await labFacts(cluster);
+  },
 });
 
 async function cli(args: string[]) {

@@ -41,6 +41,12 @@ export interface ConnectivityOptions extends ConnectivityShape {
   udpGraceMs?: number;
   /** Further rounds for the flows that looked blocked (default 1). */
   retries?: number;
+  /**
+   * Return once every verdict is in while the listeners still close (they exit within moments:
+   * their stdin ends). Only where nothing is about to bind their ports: after an install, not
+   * before one (the Checks step's test waits until every port is free again).
+   */
+  closeInBackground?: boolean;
   signal?: AbortSignal;
 }
 
@@ -499,7 +505,10 @@ export async function testConnectivity(options: ConnectivityOptions): Promise<Co
             });
           }
         } finally {
-          await Promise.all([...listeners.values()].map((l) => l.close()));
+          const closed = Promise.all([...listeners.values()].map((l) => l.close()));
+          // A later group binds ports on other machines only after this group let go of its own.
+          if (options.closeInBackground && groups.length === 1) closed.catch(() => undefined);
+          else await closed;
         }
         if (options.signal?.aborted) throw new AppError('CANCELLED', 'The connection test was cancelled.');
       }),

@@ -35,6 +35,8 @@ export interface Recorded {
   sudo: boolean;
   stdin: string;
   at: number;
+  /** What the engine said the command is for (execs only). */
+  what?: string;
 }
 
 function sleep(ms: number, signal: AbortSignal, host: string): Promise<void> {
@@ -108,6 +110,7 @@ export class FakeHostRunner implements HostRunner {
       sudo: request.sudo,
       stdin: request.stdin ?? '',
       at: Date.now(),
+      ...(request.what ? { what: request.what } : {}),
     });
     const rule = this.rules.find((r) =>
       typeof r.match === 'function' ? r.match(request.command) : r.match.test(request.command),

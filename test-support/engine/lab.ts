@@ -1,7 +1,6 @@
 // Helpers for the engine's lab tests: cluster files for lab hosts, `apply` in process, and a
 // watcher that samples every process command line on the hosts while a run goes on.
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { Plan } from '../../shared/plan';
@@ -15,7 +14,8 @@ import { HostsService } from '../../electron/probe/hosts-service';
 import type { SessionPool } from '../../electron/ssh/pool';
 import { RunService, type StartedRun } from '../../electron/engine/service';
 import { runCli } from '../../electron/cli/program';
-import { exec, mirror, type LabHost } from '../../e2e/lab/index';
+import { exec, type LabHost } from '../../e2e/lab/index';
+import { editYaml, mirrorInstall, scratchHome } from '../lab-setup';
 
 export interface ClusterFile {
   dir: string;
@@ -30,20 +30,12 @@ export function clusterFile(
   nodes: { host: LabHost; role: 'server' | 'agent' }[],
   extra: Record<string, unknown> = {},
 ): ClusterFile {
-  const m = mirror();
-  const dir = mkdtempSync(join(tmpdir(), `${name}-`));
-  mkdirSync(join(dir, 'home', '.kube'), { recursive: true });
+  const { dir, env } = scratchHome(name);
   const spec = {
     apiVersion: 'k3s-wizard/v1',
     kind: 'Cluster',
     name,
-    k3s: { version: m.versions[0] },
-    install: {
-      source: 'online',
-      scriptUrl: m.installScriptUrl,
-      githubUrl: m.githubUrl,
-      channelUrl: m.channelUrl,
-    },
+    ...mirrorInstall(),
     firewall: { policy: 'leave' },
     nodes: nodes.map(({ host, role }) => ({
       address: host.address,
@@ -58,12 +50,6 @@ export function clusterFile(
   };
   const file = join(dir, 'cluster.yaml');
   writeFileSync(file, stringify(spec));
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: join(dir, 'home'),
-    K3S_WIZARD_DATA_DIR: join(dir, 'data'),
-    KUBECONFIG: join(dir, 'home', '.kube', 'config'),
-  };
   const sudoPasswords = Object.fromEntries(
     nodes
       .filter(({ host }) => host.spec.sudo === 'password')
@@ -73,16 +59,53 @@ export function clusterFile(
   return { dir, file, env, sudoPasswords };
 }
 
-export async function apply(cluster: ClusterFile, args: string[] = []) {
+/** The hosts as the nodes of a cluster file: the first `servers` of them servers, the rest agents. */
+export function asNodes(hosts: LabHost[], servers = 1): { host: LabHost; role: 'server' | 'agent' }[] {
+  return hosts.map((host, i) => ({ host, role: i < servers ? 'server' : 'agent' }));
+}
+
+/** Edits the cluster file as a user does in an editor (the YAML read, changed, written back). */
+export function editCluster(cluster: ClusterFile, change: (spec: ClusterFileText) => void): void {
+  editYaml(cluster.file, change);
+}
+
+/** The cluster file as YAML data: the settings a test edits, the rest as it is. */
+export type ClusterFileText = Record<string, unknown> & {
+  networking?: Record<string, unknown>;
+  nodes: Record<string, unknown>[];
+};
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+  /** stdout and stderr, for a failure's message. */
+  all: string;
+}
+
+/** The command line in process, as a user types `k3s-wizard ARGS` with `env`. */
+export async function k3sWizard(env: NodeJS.ProcessEnv, args: string[]): Promise<CliRun> {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runCli(['apply', cluster.file, '--yes', '--accept-new-host-keys', '--plain', ...args], {
+  const code = await runCli(args, {
     stdout: (t) => out.push(t),
     stderr: (t) => err.push(t),
-    env: cluster.env,
+    env,
     untilInterrupted: () => new Promise(() => undefined),
   });
-  return { code, stdout: out.join(''), stderr: err.join('') };
+  return { code, stdout: out.join(''), stderr: err.join(''), all: `${out.join('')}\n${err.join('')}` };
+}
+
+/** `k3s-wizard apply FILE --yes` with new host keys trusted and plain output. */
+export function apply(cluster: ClusterFile, args: string[] = []): Promise<CliRun> {
+  return k3sWizard(cluster.env, [
+    'apply',
+    cluster.file,
+    '--yes',
+    '--accept-new-host-keys',
+    '--plain',
+    ...args,
+  ]);
 }
 
 /** Samples `ps` on the hosts until stopped; returns every command line seen. */
