@@ -6,14 +6,18 @@
  * - joins one after another over plain `ssh` (what k3sup in a loop and the docs' copy-paste do),
  *   and the same joins all at once (a `&` loop);
  * - k3s-wizard `apply` through the real engine with its default concurrency (logins included),
- *   then a second run that changes nothing.
+ *   then a second run that changes nothing;
+ * - the same `apply` installing from the lab's air-gap folder (binary, install script and images
+ *   copied from this computer over SFTP, checked by sha256), cold and then a second run.
  * Prints wall times, the ratio to the hosts' need, SSH channels (exec + SFTP) and logins per
  * host. Environment: BENCH_AGENTS (default 8), BENCH_DELAY_MS (default 50), BENCH_CONCURRENCY
- * (default: what `apply` uses), BENCH_ONLY (comma list of alone,sequential,parallel,apply),
+ * (default: what `apply` uses), BENCH_ONLY (comma list of alone,sequential,parallel,apply,apply-airgap),
  * BENCH_TIMELINE=1 (when each step reached each action).
  * Root only (the lab). Prints figures; asserts nothing about durations.
  */
 import { execFile } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { parse, stringify } from 'yaml';
 import * as lab from '../lab';
 import type { RunSnapshot } from '../../shared/run';
 import { SshSession } from '../../electron/ssh/session';
@@ -25,7 +29,7 @@ import { AGENT_SCRIPT, SERVER_SCRIPT, hostsAlone, waitAllReady } from './hosts-a
 const agents = Number(process.env.BENCH_AGENTS ?? 8);
 const delayMs = Number(process.env.BENCH_DELAY_MS ?? 50);
 const concurrencyEnv = process.env.BENCH_CONCURRENCY ? Number(process.env.BENCH_CONCURRENCY) : undefined;
-const only = (process.env.BENCH_ONLY ?? 'alone,sequential,parallel,apply').split(',');
+const only = (process.env.BENCH_ONLY ?? 'alone,sequential,parallel,apply,apply-airgap').split(',');
 
 const specs = [
   { name: 'e6bsrv', delayMs, firewall: 'none' as const },
@@ -229,6 +233,17 @@ async function apply(hosts: lab.LabHost[], title: string, cluster: ReturnType<ty
   return figures;
 }
 
+/**
+ * The air-gap cluster file: every lab host of the bench is amd64, said in the file (as a user
+ * without probed facts does), so the plan knows which binary each host gets.
+ */
+function airgapCluster(cluster: ReturnType<typeof clusterFile>): ReturnType<typeof clusterFile> {
+  const spec = parse(readFileSync(cluster.file, 'utf8')) as { nodes: Record<string, unknown>[] };
+  for (const node of spec.nodes) node.arch = 'amd64';
+  writeFileSync(cluster.file, stringify(spec));
+  return cluster;
+}
+
 /** One contender; a failure (a busy machine can fail a bare install too) is printed, the others go on. */
 async function contender<T>(title: string, run: () => Promise<T>): Promise<T | null> {
   try {
@@ -270,19 +285,29 @@ try {
       `\njoins over plain ssh, ${parallel ? 'all at once (& loop)' : 'one after another'}: ${secs(ms)}${need ? ` (${(ms / need).toFixed(2)} x the hosts' need)` : ''}; 1 login and 1 channel per agent, 2 on the server`,
     );
   }
-  if (only.includes('apply')) {
+  for (const source of ['online', 'airgap'] as const) {
+    if (!only.includes(source === 'online' ? 'apply' : 'apply-airgap')) continue;
     const hosts = await reset();
     const [server, ...rest] = hosts as [lab.LabHost, ...lab.LabHost[]];
-    const cluster = clusterFile('e6bench', [
-      { host: server, role: 'server' },
+    const nodes = [
+      { host: server, role: 'server' as const },
       ...rest.map((host) => ({ host, role: 'agent' as const })),
-    ]);
-    const cold = await apply(hosts, 'cold install', cluster);
+    ];
+    const cluster =
+      source === 'online'
+        ? clusterFile('e6bench', nodes)
+        : airgapCluster(
+            clusterFile('e6bair', nodes, {
+              install: { source: 'airgap', folder: lab.mirror().airgapDir, images: true },
+            }),
+          );
+    const label = source === 'online' ? '' : ', air-gap';
+    const cold = await apply(hosts, `cold install${label}`, cluster);
     if (need)
       console.log(
         `  ratio                 ${(cold.wallMs / need).toFixed(2)} x the hosts' need (${secs(need)})`,
       );
-    await apply(hosts, 'second run', cluster);
+    await apply(hosts, `second run${label}`, cluster);
   }
 } finally {
   await lab.down(names);

@@ -1,6 +1,7 @@
 // Air-gap install on lab hosts of two architectures (amd64 server, armhf agent) from a copy of
 // the lab's air-gap folder: a file missing for one host's arch, and a corrupt file, each stop the
-// run before anything is uploaded anywhere; then each host gets its own binary and images (with
+// run before anything is uploaded anywhere; a copy the host refuses fails the step and names
+// the file; then each host gets its own binary and images (with
 // upload progress), and a run that repeats the uploads finds them there and copies nothing.
 import {
   appendFileSync,
@@ -92,6 +93,27 @@ describe('air-gap install', () => {
     expect(error?.code, JSON.stringify(error)).toBe('CHECKSUM_MISMATCH');
     expect(error?.message).toContain(join(folder, 'k3s'));
     expect(snapshot.steps['install:g7s']?.status).toBe('blocked');
+    await nothingUploaded();
+  });
+
+  it('a copy the host refuses fails the install step, naming the step and the file', async () => {
+    freshFolder();
+    // The login user may not create files in /tmp: the copy to the temporary file fails.
+    await exec('g7s', ['chmod', '1755', '/tmp']);
+    try {
+      const { started, pool } = await labRun(cluster, { facts });
+      const snapshot = await started.done;
+      pool.closeAll();
+      const step = snapshot.steps['install:g7s'];
+      expect(step?.status).toBe('failed');
+      expect(step?.error?.code).toBe('FILE_ERROR');
+      expect(step?.error?.message).toContain('g7s, step “Install K3s server”');
+      expect(step?.error?.message).toContain(join(folder, 'install.sh'));
+      expect(step?.error?.message).toContain('must be able to create files in /tmp');
+      expect(snapshot.steps['install:g7h']?.status).toBe('blocked');
+    } finally {
+      await exec('g7s', ['chmod', '1777', '/tmp']);
+    }
     await nothingUploaded();
   });
 

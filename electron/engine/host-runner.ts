@@ -3,7 +3,7 @@
  * use a fake. Transport problems (connection lost, timeout, cancel, sudo refused) are thrown as
  * AppErrors; a command's own failure is its exit code.
  */
-import type { BatchPart } from '../../shared/plan';
+import type { BatchPart, RemoteFile } from '../../shared/plan';
 
 export interface ExecRequest {
   /** One sh command line (never holding a secret). */
@@ -68,6 +68,11 @@ export interface BatchOutcome {
 /** A file copied to a private temporary path on the host (placeFileCommand puts it in place). */
 export interface SendFileRequest {
   localFile: string;
+  /**
+   * Not copied when the host has this file with this sha256 already (its mode is made right):
+   * a destination that does not exist is copied at once, one that does is compared first.
+   */
+  unlessSame?: RemoteFile;
   onProgress?: (transferred: number, total: number) => void;
   timeoutMs: number;
   signal: AbortSignal;
@@ -83,8 +88,11 @@ export interface HostRunner {
   writeFile(request: WriteFileRequest): Promise<void>;
   /** Copies the file unless the host has it already with the same sha256 (`skipped`). */
   upload(request: UploadRequest): Promise<{ skipped: boolean }>;
-  /** Copies files side by side to new private temporary paths on the host; returns them in order. */
-  sendFiles(requests: readonly SendFileRequest[]): Promise<string[]>;
+  /**
+   * Copies files side by side to new private temporary paths on the host; returns them in
+   * order, null for a file not copied because the host has it already (`unlessSame`).
+   */
+  sendFiles(requests: readonly SendFileRequest[]): Promise<(string | null)[]>;
   /** Logs in anew (not on the shared connection) and runs `true`; throws what stopped it. */
   freshLogin(request: { timeoutMs: number; signal: AbortSignal }): Promise<void>;
   /** Reboots, waits until SSH answers from the new boot, reconnects. */

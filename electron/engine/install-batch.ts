@@ -8,7 +8,6 @@ import { AppError } from '../../shared/errors';
 import {
   fillTemplate,
   placeFileCommand,
-  sameFileCommand,
   type BatchPart,
   type HostCheck,
   type PlanAction,
@@ -31,8 +30,10 @@ export interface SentFile {
 export type SentFiles = Map<number, SentFile>;
 
 /**
- * Every upload of the step: which ones the host has already (one round trip for all), then
- * the others copied side by side to temporary files, with progress; the batch puts them in place.
+ * Every upload of the step over one SFTP channel: a file whose destination does not exist yet
+ * is copied at once, the others are compared first (one round trip for all of them) and only
+ * the ones that differ are copied, side by side to temporary files, with progress; the batch
+ * puts them in place.
  */
 export async function sendFiles(
   ctx: StepContext,
@@ -44,48 +45,35 @@ export async function sendFiles(
   },
 ): Promise<SentFiles> {
   const { step, runner } = ctx;
-  const uploads: { index: number; action: Extract<PlanAction, { kind: 'upload' }>; sha256: string }[] = [];
-  for (const [index, action] of step.actions.entries())
-    if (action.kind === 'upload')
-      uploads.push({
-        index,
-        action,
-        sha256: action.sha256 ?? (await sha256Of(action.localFile, run.signal)),
-      });
+  const found = step.actions.flatMap((action, index) =>
+    action.kind === 'upload' ? [{ index, action }] : [],
+  );
   const files: SentFiles = new Map();
-  if (!uploads.length) return files;
+  if (!found.length) return files;
+  // Each file's hash read once on this computer, whichever hosts ask for it.
+  const uploads = await Promise.all(
+    found.map(async (u) => ({
+      ...u,
+      sha256: u.action.sha256 ?? (await sha256Of(u.action.localFile, run.signal)),
+    })),
+  );
   const first = uploads[0];
   if (first) run.started(first.action);
-  const same = await runner.batch({
-    parts: uploads.map((u) => ({
-      kind: 'exec',
-      command: sameFileCommand({ ...u.action, sha256: u.sha256 }),
-      optional: true,
-      concurrent: true,
-    })),
-    sudo: true,
-    timeoutMs: Math.min(60_000, run.remaining()),
-    signal: run.signal,
-    what: `compare ${uploads.length} files with the ones on ${step.host}`,
-  });
-  const missing = uploads.filter((u, i) => {
-    if (same.codes[i] !== 0) return true;
-    run.output.push('stdout', `already on ${step.host} with the same sha256: ${u.action.remotePath}\n`);
-    files.set(u.index, { sha256: u.sha256, temp: null });
-    return false;
-  });
   const temps = await runner.sendFiles(
-    missing.map((u) => ({
+    uploads.map((u) => ({
       localFile: u.action.localFile,
+      unlessSame: { remotePath: u.action.remotePath, sha256: u.sha256, mode: u.action.mode },
       timeoutMs: run.remaining(),
       signal: run.signal,
       onProgress: (transferred: number, total: number) =>
         emitProgress(ctx, u.index, u.action.what, { transferred, total }),
     })),
   );
-  missing.forEach((u, i) => {
+  uploads.forEach((u, i) => {
     const temp = temps[i];
-    if (!temp) throw new Error(`${u.action.localFile} was not copied to ${step.host}.`);
+    if (temp === undefined) throw new Error(`${u.action.localFile} was not copied to ${step.host}.`);
+    if (temp === null)
+      run.output.push('stdout', `already on ${step.host} with the same sha256: ${u.action.remotePath}\n`);
     files.set(u.index, { sha256: u.sha256, temp });
   });
   return files;

@@ -1,24 +1,51 @@
 /**
  * The air-gap folder checked on this computer before anything is uploaded: every file there,
  * and the same sha256 as its checksum file says. Hashes are cached by path, size and mtime, so
- * a re-run does not read 200 MB of images again.
+ * a re-run does not read 200 MB of images again, and hosts asking at once share one read.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, statSync } from 'node:fs';
 import { AppError } from '../../shared/errors';
 
-const cache = new Map<string, string>();
+// By path, size and mtime: the hash itself while it is being read, so the hosts that ask for
+// one file at the same time share one read of it.
+const cache = new Map<string, Promise<string>>();
 
 export async function sha256Of(path: string, signal: AbortSignal): Promise<string> {
   const stat = statSync(path);
   const key = `${path}:${stat.size}:${stat.mtimeMs}`;
-  const known = cache.get(key);
-  if (known) return known;
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path, { signal })) hash.update(chunk as Buffer);
-  const hex = hash.digest('hex');
-  cache.set(key, hex);
-  return hex;
+  let reading = cache.get(key);
+  if (!reading) {
+    reading = (async () => {
+      const hash = createHash('sha256');
+      // Not cancelled by one asker's signal: others may wait for the same read.
+      for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+      return hash.digest('hex');
+    })();
+    cache.set(key, reading);
+    reading.catch(() => cache.delete(key));
+  }
+  signal.throwIfAborted();
+  return abortable(reading, signal);
+}
+
+/** The shared read, given up by this asker when its signal fires. */
+function abortable<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  const asError = (reason: unknown) => (reason instanceof Error ? reason : new Error(String(reason)));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(asError(signal.reason));
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(asError(error));
+      },
+    );
+  });
 }
 
 export async function checkLocalFiles(

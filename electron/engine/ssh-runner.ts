@@ -11,6 +11,7 @@ import {
   placeFileCommand,
   sameFileCommand,
   writeFileCommand,
+  type RemoteFile,
 } from '../../shared/plan';
 import { redactText } from '../../shared/redact';
 import { shJoin } from '../../shared/shell';
@@ -111,15 +112,8 @@ export class SshHostRunner implements HostRunner {
     // Without a published checksum (install.sh) the file's own hash still verifies the copy
     // and recognises one already there.
     const file = { ...given, sha256: given.sha256 ?? (await sha256Of(given.localFile, given.signal)) };
-    const same = await this.exec({
-      command: sameFileCommand(file),
-      sudo: true,
-      timeoutMs: file.timeoutMs,
-      signal: file.signal,
-      what: `compare ${file.remotePath}`,
-    });
-    if (same.code === 0) return { skipped: true };
-    const [temp = ''] = await this.sendFiles([file]);
+    const [temp] = await this.sendFiles([{ ...file, unlessSame: file }]);
+    if (!temp) return { skipped: true };
     await this.mustExec({
       command: placeFileCommand({ ...file, temp }),
       sudo: true,
@@ -130,28 +124,67 @@ export class SshHostRunner implements HostRunner {
     return { skipped: false };
   }
 
-  async sendFiles(requests: readonly SendFileRequest[]): Promise<string[]> {
+  async sendFiles(requests: readonly SendFileRequest[]): Promise<(string | null)[]> {
     if (!requests.length) return [];
     const session = await this.pool.session(this.target);
     // The login user's private temporary files; root moves them into place afterwards.
     const temps = requests.map(() => `/tmp/.k3s-wizard-upload-${randomBytes(6).toString('hex')}`);
+    const first = requests[0] as SendFileRequest;
     this.roundTrips++;
-    await uploadAll(
-      session,
-      requests.map((request, i) => ({
-        from: request.localFile,
-        to: temps[i] as string,
-        mode: 0o600,
-        ...(request.onProgress
-          ? {
-              onProgress: (p: { transferred: number; total: number }) =>
-                request.onProgress?.(p.transferred, p.total),
-            }
-          : {}),
-      })),
-      `copy ${requests.map((r) => r.localFile).join(', ')}`,
+    const sent = await this.toTemp(() =>
+      uploadAll(
+        session,
+        requests.map((request, i) => ({
+          from: request.localFile,
+          to: temps[i] as string,
+          // A new file, created private: no chmod after it.
+          mode: 0o600,
+          exactMode: false,
+          ...(request.unlessSame ? { unlessAt: request.unlessSame.remotePath } : {}),
+          ...(request.onProgress
+            ? {
+                onProgress: (p: { transferred: number; total: number }) =>
+                  request.onProgress?.(p.transferred, p.total),
+              }
+            : {}),
+        })),
+        `copy ${requests.map((r) => r.localFile).join(', ')}`,
+        {
+          // The files already there, compared as root in one round trip (their mode made right).
+          same: async (indexes) => {
+            const files = indexes.map((i) => requests[i]?.unlessSame as RemoteFile);
+            const r = await this.batch({
+              parts: files.map((file) => ({
+                kind: 'exec',
+                command: sameFileCommand(file),
+                optional: true,
+                concurrent: true,
+              })),
+              sudo: true,
+              timeoutMs: Math.min(60_000, first.timeoutMs),
+              signal: first.signal,
+              what: `compare ${files.map((f) => f.remotePath).join(', ')} with the ones on ${this.host}`,
+            });
+            return files.map((_, k) => r.codes[k] === 0);
+          },
+        },
+      ),
     );
-    return temps;
+    return temps.map((temp, i) => (sent[i] ? temp : null));
+  }
+
+  /** A copy the host refused, with what to look at there. */
+  private async toTemp<T>(copy: () => Promise<T>): Promise<T> {
+    try {
+      return await copy();
+    } catch (error) {
+      if (!(error instanceof AppError) || error.code !== 'FILE_ERROR') throw error;
+      throw new AppError(
+        'FILE_ERROR',
+        `${error.message}. Files are copied to /tmp as ${this.target.user} first, then put in place as root: ${this.target.user} must be able to create files in /tmp on ${this.host}, with room for them.`,
+        error.details,
+      );
+    }
   }
 
   async freshLogin(request: { timeoutMs: number; signal: AbortSignal }): Promise<void> {

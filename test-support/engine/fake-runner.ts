@@ -3,6 +3,7 @@
  * every request is recorded (with stdin) so tests can check what went where.
  */
 import { AppError } from '../../shared/errors';
+import { sameFileCommand } from '../../shared/plan';
 import type {
   BatchOutcome,
   BatchRequest,
@@ -151,23 +152,40 @@ export class FakeHostRunner implements HostRunner {
 
   private sent = 0;
 
-  sendFiles(requests: readonly SendFileRequest[]): Promise<string[]> {
+  /**
+   * One round trip: a file with `unlessSame` is compared first (its sameFileCommand answered
+   * by the rules: exit 0, the host has it, not copied), the others copied.
+   */
+  async sendFiles(requests: readonly SendFileRequest[]): Promise<(string | null)[]> {
     this.roundTrips++;
-    return Promise.resolve(
-      requests.map((request) => {
-        const temp = `/tmp/.k3s-wizard-upload-${++this.sent}`;
-        this.log.push({
-          host: this.host,
-          kind: 'upload',
-          command: `upload ${request.localFile} ${temp}`,
-          sudo: false,
-          stdin: '',
-          at: Date.now(),
+    const temps: (string | null)[] = [];
+    for (const request of requests) {
+      if (request.unlessSame) {
+        const same = await this.answer({
+          command: sameFileCommand(request.unlessSame),
+          sudo: true,
+          timeoutMs: request.timeoutMs,
+          signal: request.signal,
+          what: `compare ${request.unlessSame.remotePath}`,
         });
-        request.onProgress?.(10, 10);
-        return temp;
-      }),
-    );
+        if (same.code === 0) {
+          temps.push(null);
+          continue;
+        }
+      }
+      const temp = `/tmp/.k3s-wizard-upload-${++this.sent}`;
+      this.log.push({
+        host: this.host,
+        kind: 'upload',
+        command: `upload ${request.localFile} ${temp}`,
+        sudo: false,
+        stdin: '',
+        at: Date.now(),
+      });
+      request.onProgress?.(10, 10);
+      temps.push(temp);
+    }
+    return temps;
   }
 
   upload(request: UploadRequest): Promise<{ skipped: boolean }> {
