@@ -76,7 +76,8 @@ cut_rules() {  # -A|-D NAME IP
 # target is there, so packets to the host are held DELAY ms by labdelay (one way)
 delay_on() {  # NAME IP MS
   local h=$LAB/hosts/$1 q
-  q=$(( $(printf '%s' "$1" | cksum | cut -d' ' -f1) % 60000 + 1 ))
+  # by lab and name: two labs side by side may both have a host of this name
+  q=$(( $(printf '%s:%s' "$RULE_TAG" "$1" | cksum | cut -d' ' -f1) % 60000 + 1 ))
   with_lock net _delay_chain
   setsid "$LAB/bin/labdelay" "$q" "$3" </dev/null >"$h/labdelay.log" 2>&1 9>&- &
   echo "$! $q" > "$h/labdelay.pid"
