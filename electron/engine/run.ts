@@ -181,6 +181,13 @@ export class EngineRun {
     else if (statuses.some((st) => st !== undefined && BROKEN.includes(st))) this.firstServerSettled(false);
   }
 
+  /** Every first-server step skipped: the run found the first server as it should be. */
+  private firstServerSkipped(): boolean {
+    return this.options.plan.steps
+      .filter((s) => s.phase === 'first-server')
+      .every((s) => this.status(s.id) === 'skipped');
+  }
+
   private status(id: string): StepStatus | undefined {
     return this.state?.steps[id]?.status;
   }
@@ -403,10 +410,7 @@ export class EngineRun {
     const ahead: NonNullable<EngineRun['ahead']> = { flows: null, waits: null, nodes: null };
     this.ahead = ahead;
     const untouched = () =>
-      pass === this.pass &&
-      !this.abort.signal.aborted &&
-      !this.anyChange &&
-      firstServer.every((s) => this.status(s.id) === 'skipped');
+      pass === this.pass && !this.abort.signal.aborted && !this.anyChange && this.firstServerSkipped();
     const ask = () => {
       const check = waitsAtOnceCheck(verify.actions, 0);
       if (!check) return;
@@ -454,10 +458,7 @@ export class EngineRun {
     const ahead = this.ahead;
     const waits = ahead?.waits;
     const nodes = ahead?.nodes;
-    const firstServerSkipped = this.options.plan.steps
-      .filter((s) => s.phase === 'first-server')
-      .every((s) => this.status(s.id) === 'skipped');
-    if (step.phase !== 'verify' || this.anyChange || !firstServerSkipped || !ahead || !waits || !nodes)
+    if (step.phase !== 'verify' || this.anyChange || !this.firstServerSkipped() || !ahead || !waits || !nodes)
       return runner;
     ahead.waits = null;
     ahead.nodes = null;
