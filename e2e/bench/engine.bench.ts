@@ -5,7 +5,8 @@
  *   ready, then every agent at once to Ready; their need is server + slowest agent;
  * - joins one after another over plain `ssh` (what k3sup in a loop and the docs' copy-paste do),
  *   and the same joins all at once (a `&` loop);
- * - k3s-wizard `apply` through the real engine with its default concurrency (logins included),
+ * - k3s-wizard `apply` through the real engine with its default concurrency (logins and the read
+ *   of every machine's facts included, as the command does them),
  *   then a second run that changes nothing;
  * - the same `apply` installing from the lab's air-gap folder (binary, install script and images
  *   copied from this computer over SFTP, checked by sha256), cold and then a second run.
@@ -147,10 +148,11 @@ async function apply(hosts: lab.LabHost[], title: string, cluster: ReturnType<ty
   let peakRss = process.memoryUsage().rss;
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
   const t0 = performance.now();
-  const { started, pool, events } = await labRun(
-    cluster,
-    concurrencyEnv ? { concurrency: concurrencyEnv } : {},
-  );
+  // As `apply` does: log in, read every machine's facts, plan, run.
+  const { started, pool, events } = await labRun(cluster, {
+    probe: true,
+    ...(concurrencyEnv ? { concurrency: concurrencyEnv } : {}),
+  });
   const snapshot = await started.done;
   const wallMs = performance.now() - t0;
   clearInterval(sampler);
@@ -167,7 +169,7 @@ async function apply(hosts: lab.LabHost[], title: string, cluster: ReturnType<ty
     `\nk3s-wizard apply, ${title}: ${snapshot.status}${snapshot.changed === false ? ' (nothing changed)' : ''}`,
   );
   console.log(
-    `  wall time             ${secs(wallMs)} (logging in ${secs(wallMs - run)}, the run ${secs(run)})`,
+    `  wall time             ${secs(wallMs)} (logging in and reading facts ${secs(wallMs - run)}, the run ${secs(run)})`,
   );
   const installs = names.map((n) => d(`install:${n}`));
   console.log(

@@ -1,6 +1,7 @@
 // Install steps send their commands in batches: few round trips, yet every action keeps its
 // progress event and a failure inside a batch is still that action's.
 import { describe, expect, it } from 'vitest';
+import { AppError } from '../../shared/errors';
 import type { RunEvent } from '../../shared/run';
 import { buildPlan } from '../../shared/plan';
 import { NODE_LIST_COMMAND } from './k3s';
@@ -494,5 +495,94 @@ describe('a run that changes nothing', () => {
     const notYet = await run('k3s-wizard-wait 0 0\nk3s-wizard-wait 1 1\n');
     expect(listsOf(notYet.h)).toHaveLength(2);
     expect(listsOf(notYet.h)[1]?.at).toBeGreaterThanOrEqual(verifyStart(notYet.h));
+  });
+
+  // A flow test that answers after `ms` (later ones after 10 ms), or stops when its signal
+  // aborts; its listeners are gone 20 ms after it ended.
+  function fakeFlows(ms: number) {
+    const calls: { at: number; stoppedAt: number | null; closedAt: number | null }[] = [];
+    const testFlows = (signal: AbortSignal, onClosed?: (closed: Promise<void>) => void) => {
+      const call = { at: Date.now(), stoppedAt: null as number | null, closedAt: null as number | null };
+      calls.push(call);
+      const over = () =>
+        onClosed?.(
+          new Promise<void>((resolve) => setTimeout(() => ((call.closedAt = Date.now()), resolve()), 20)),
+        );
+      return new Promise<{ results: []; blocked: null }>((resolve, reject) => {
+        const timer = setTimeout(
+          () => (over(), resolve({ results: [], blocked: null })),
+          calls.length === 1 ? ms : 10,
+        );
+        signal.addEventListener('abort', () => {
+          clearTimeout(timer);
+          call.stoppedAt = Date.now();
+          over();
+          reject(new AppError('CANCELLED', 'The connection test was cancelled.'));
+        });
+      });
+    };
+    return { calls, testFlows };
+  }
+  const unchangedKubeconfig = {
+    saveKubeconfig: ({ contextName }: { contextName: string }) =>
+      Promise.resolve({ path: `/home/me/.kube/${contextName}`, changed: false }),
+  };
+
+  it('when the facts say every K3s runs already, the flow test starts with the run and its answer is used', async () => {
+    const flows = fakeFlows(40);
+    const h = harness({
+      plan: threeNodePlan(),
+      likelyUnchanged: true,
+      rules: { s1: [slowKubeconfig, ...allDone, allMet], a1: allDone, a2: allDone },
+      services: { ...unchangedKubeconfig, testFlows: flows.testFlows },
+    });
+    const snapshot = await h.run.start();
+    expect(snapshot.status).toBe('succeeded');
+    expect(snapshot.changed).toBe(false);
+    // Once, before any machine answered "already done?", and never stopped.
+    expect(flows.calls).toHaveLength(1);
+    const firstCheck = h.requests.find((r) => /k3s-wizard-check/.test(r.command));
+    expect(flows.calls[0]?.at).toBeLessThanOrEqual(firstCheck?.at ?? 0);
+    expect(flows.calls[0]?.stoppedAt).toBeNull();
+    // The first server's check runs on its own (not folded into a batch that could change it).
+    expect(h.runners.get('s1')?.batches).toEqual([]);
+    expect(snapshot.steps['verify:cluster']?.status).toBe('done');
+  });
+
+  it('a machine that is not as it should be stops that early flow test, and changes only once its listeners are gone', async () => {
+    const flows = fakeFlows(5_000);
+    const h = harness({
+      plan: threeNodePlan(),
+      likelyUnchanged: true,
+      // a2 lost its K3s since the facts were read: it installs again.
+      rules: { s1: [slowKubeconfig, ...allDone, allMet], a1: allDone },
+      services: { ...unchangedKubeconfig, testFlows: flows.testFlows },
+    });
+    const snapshot = await h.run.start();
+    expect(snapshot.status).toBe('succeeded');
+    expect(snapshot.steps['install:a2']?.status).toBe('done');
+    // Started at once, stopped, and asked again by the verify step after the install.
+    expect(flows.calls).toHaveLength(2);
+    const [early, after] = flows.calls;
+    expect(early?.stoppedAt).not.toBeNull();
+    // Everything a2 was asked but its "already done?" check (and the look for its node identity).
+    const changes = h.requests.filter((r) => r.host === 'a2' && !/^check whether/.test(r.what ?? ''));
+    expect(changes.length).toBeGreaterThan(0);
+    for (const change of changes) expect(change.at).toBeGreaterThanOrEqual(early?.closedAt ?? Infinity);
+    expect(after?.at).toBeGreaterThanOrEqual(verifyStart(h));
+    expect(snapshot.steps['verify:cluster']?.status).toBe('done');
+  });
+
+  it('without those facts, or with a firewall step, the flow test waits for every machine to answer', async () => {
+    const flows = fakeFlows(10);
+    const h = harness({
+      plan: threeNodePlan(),
+      rules: { s1: [slowKubeconfig, ...allDone, allMet], a1: allDone, a2: allDone },
+      services: { ...unchangedKubeconfig, testFlows: flows.testFlows },
+    });
+    expect((await h.run.start()).status).toBe('succeeded');
+    const checks = h.requests.filter((r) => /k3s-wizard-check/.test(r.command));
+    expect(flows.calls).toHaveLength(1);
+    expect(flows.calls[0]?.at).toBeGreaterThanOrEqual(Math.max(...checks.map((r) => r.at)));
   });
 });

@@ -48,6 +48,8 @@ export async function clusterFlowResults(request: {
   facts: FactsByNode;
   signal: AbortSignal;
   windowMs?: number;
+  /** Told when the listeners are all gone (they close after the verdicts are in). */
+  onClosed?: (closed: Promise<void>) => void;
 }): Promise<{ results: ConnectivityResult[]; blocked: string | null }> {
   const { spec, facts } = request;
   const nodes = spec.nodes.map((n) => testNode(spec, n, facts));
@@ -60,6 +62,7 @@ export async function clusterFlowResults(request: {
     signal: request.signal,
     // K3s holds its ports already: the listeners bound only free ones, and the run is at its end.
     closeInBackground: true,
+    ...(request.onClosed ? { onClosed: request.onClosed } : {}),
   });
   const blocked = blockedFlowsMessage(results, {
     cluster: spec.name,

@@ -34,6 +34,12 @@ export interface RunOptions {
   runId?: string;
   /** Every event, in order, after the snapshot has folded it in. */
   onEvent: (event: RunEvent) => void;
+  /**
+   * The machines' facts say every node runs its K3s already (a re-run, most likely): the verify
+   * step's flow test starts with the run, beside the steps' own checks. A step about to change
+   * anything first stops it and waits until its listeners are gone (see `speculate`).
+   */
+  likelyUnchanged?: boolean;
 }
 
 /** Protects the computer running the app: more hosts than this wait for a free slot. */
@@ -67,6 +73,8 @@ export class EngineRun {
     waits: { command: string; count: number; answer: Promise<ExecOutcome> } | null;
     /** The node list taken beside the waits: the final list when every wait was met at once. */
     nodes: Promise<ExecOutcome> | null;
+    /** The flow test started with the run (likelyUnchanged), until a step stops it. */
+    speculation: { stop: AbortController; over: Promise<void> } | null;
   } | null = null;
   private pass = 0;
 
@@ -359,6 +367,7 @@ export class EngineRun {
     // Queued behind the limit while a cancel came: it never starts.
     if (this.abort.signal.aborted) return 'cancelled';
     const flowsDone = new AbortController();
+    const beforeChange = this.beforeChange(step);
     try {
       return await executeStep({
         step,
@@ -371,6 +380,7 @@ export class EngineRun {
         services: this.servicesFor(step, flowsDone.signal),
         emit: (body) => this.emit(body),
         ...(checked ? { precheck: checked } : {}),
+        ...(beforeChange ? { beforeChange } : {}),
       });
     } catch (error) {
       // executeStep reports its own failures; this is a bug, reported rather than hanging the run.
@@ -407,7 +417,12 @@ export class EngineRun {
     );
     if (joining.some((s) => !early.has(s.id))) return;
     const firstServer = plan.steps.filter((s) => s.phase === 'first-server');
-    const ahead: NonNullable<EngineRun['ahead']> = { flows: null, waits: null, nodes: null };
+    const ahead: NonNullable<EngineRun['ahead']> = {
+      flows: null,
+      waits: null,
+      nodes: null,
+      speculation: null,
+    };
     this.ahead = ahead;
     const untouched = () =>
       pass === this.pass && !this.abort.signal.aborted && !this.anyChange && this.firstServerSkipped();
@@ -429,13 +444,15 @@ export class EngineRun {
       ahead.nodes = question(nodeListCheck(verify), 'list the nodes');
     };
     const installs = firstServer.filter(isInstallStep);
-    if (installs.length && installs.every((s) => s.alreadyDone !== null)) ask();
+    const rerunPossible = installs.length > 0 && installs.every((s) => s.alreadyDone !== null);
+    if (rerunPossible) ask();
     else
       void this.firstServerUp
         .then((up) => {
           if (up && untouched()) ask();
         })
         .catch(() => undefined);
+    if (rerunPossible && pass === 1 && this.speculate(ahead)) return;
     void Promise.all([
       this.firstServerUp,
       Promise.all(joining.map((s) => early.get(s.id) as Promise<Precheck>)),
@@ -447,6 +464,57 @@ export class EngineRun {
         ahead.flows = flows;
       })
       .catch(() => undefined);
+  }
+
+  /**
+   * A run whose machines all ran their K3s when last looked at: the flow test starts now, beside
+   * every step's "already done?" check, instead of after all of them. Its listeners bind only
+   * ports nothing holds, so no step may change a machine while they are up: every step that is
+   * about to (see `beforeChange`) stops the test first and waits until its listeners are closed,
+   * and the verify step then tests again after the change. Not with firewall steps, whose check
+   * first settles guards an earlier run left (a change of its own).
+   */
+  private speculate(ahead: NonNullable<EngineRun['ahead']>): boolean {
+    const { plan, services, likelyUnchanged } = this.options;
+    const testFlows = services.testFlows;
+    if (
+      !likelyUnchanged ||
+      !testFlows ||
+      plan.steps.some((s) => s.actions.some((a) => a.kind === 'firewall'))
+    )
+      return false;
+    const stop = new AbortController();
+    let closed: Promise<void> = Promise.resolve();
+    const flows = testFlows(AbortSignal.any([this.abort.signal, stop.signal]), (done) => {
+      closed = done;
+    });
+    flows.catch(() => undefined);
+    ahead.flows = flows;
+    ahead.speculation = {
+      stop,
+      over: flows.then(
+        () => closed,
+        () => closed,
+      ),
+    };
+    return true;
+  }
+
+  /**
+   * What a step that is about to change its machine waits for: the flow test started with the
+   * run stopped and its listeners gone (its answer is dropped; the verify step tests again).
+   */
+  private beforeChange(step: PlanStep): (() => Promise<void>) | undefined {
+    const ahead = this.ahead;
+    // Read-only steps: the credentials (read on the first server, kept here) and the verify step.
+    if (!ahead?.speculation || step.phase === 'credentials' || step.phase === 'verify') return undefined;
+    return async () => {
+      const speculation = ahead.speculation;
+      if (!speculation) return;
+      ahead.flows = null;
+      speculation.stop.abort();
+      await speculation.over;
+    };
   }
 
   /**

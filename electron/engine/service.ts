@@ -59,6 +59,14 @@ export interface StartedRun {
 
 const KEEP_RUNS = 20;
 
+/** The facts say every node's K3s runs already, in the node's role: a re-run, most likely. */
+function runsAlready(spec: ClusterSpec, facts: FactsByNode | undefined): boolean {
+  return spec.nodes.every((node) => {
+    const k3s = facts?.[node.nodeName]?.k3s;
+    return k3s?.installed === true && k3s.serviceState === 'active' && k3s.role === node.role;
+  });
+}
+
 export interface RunSummary {
   runId: string;
   cluster: string;
@@ -130,12 +138,13 @@ export class RunService {
           paths,
           signal,
         }),
-      testFlows: (signal) =>
+      testFlows: (signal, onClosed) =>
         clusterFlowResults({
           pool: this.options.pool(),
           spec: request.spec,
           facts: request.facts ?? {},
           signal,
+          ...(onClosed ? { onClosed } : {}),
         }),
       serviceTimeoutMs: this.options.serviceTimeoutMs ?? 5 * 60_000,
       joinWatch: { intervalMs: 5_000, unreachableGraceMs: 60_000, ...this.options.joinWatch },
@@ -151,6 +160,7 @@ export class RunService {
       ...(request.concurrency ? { concurrency: request.concurrency } : {}),
       ...(request.sharedLimit ? { sharedLimit: request.sharedLimit } : {}),
       dryRun: request.dryRun ?? false,
+      likelyUnchanged: runsAlready(request.spec, request.facts),
       onEvent: (event) => {
         log.write(event);
         if (event.type === 'step-failed')

@@ -39,7 +39,11 @@ export interface StepServices extends FirewallServices {
    * After the install: every flow of the flow table between the nodes, tested for real, and
    * what blocks a blocked one in words (null when none is blocked).
    */
-  testFlows?: (signal: AbortSignal) => Promise<{ results: ConnectivityResult[]; blocked: string | null }>;
+  testFlows?: (
+    signal: AbortSignal,
+    /** Told, once the test is over, when its listeners are all gone (they close in the background). */
+    onClosed?: (closed: Promise<void>) => void,
+  ) => Promise<{ results: ConnectivityResult[]; blocked: string | null }>;
   /** Lists the nodes from this computer with the saved kubeconfig. */
   checkFromHere: (request: { path: string; contextName: string }) => Promise<NodeInfo[]>;
   redact: (text: string) => string;
@@ -66,6 +70,12 @@ export interface StepContext {
   emit: (body: RunEventBody) => void;
   /** The step's "already done?" answer, when the run asked it early. */
   precheck?: Promise<Precheck>;
+  /**
+   * Awaited once the step knows it will change its machine, before it does (the run's early
+   * flow test must be stopped first); the step's check then runs on its own, never folded into
+   * the first batch of changes.
+   */
+  beforeChange?: () => Promise<void>;
 }
 
 export type StepOutcome = 'done' | 'skipped' | 'failed' | 'cancelled';

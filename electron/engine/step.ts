@@ -45,6 +45,7 @@ export async function executeStep(ctx: StepContext): Promise<StepOutcome> {
       install &&
       !ctx.precheck &&
       !ctx.dryRun &&
+      !ctx.beforeChange &&
       ctx.firstServer === null &&
       step.alreadyDone !== null &&
       !step.actions.some((a) => a.kind === 'upload') &&
@@ -69,6 +70,7 @@ export async function executeStep(ctx: StepContext): Promise<StepOutcome> {
       ctx.emit({ type: 'step-skipped', ...on, reason: 'dry-run' });
       return 'skipped';
     }
+    await ctx.beforeChange?.();
     let changed = false;
     if (!checked.hasIdentity && ctx.firstServer) {
       const removed = await deleteStaleNode({ firstServer: ctx.firstServer, node: step.host, signal });

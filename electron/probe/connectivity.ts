@@ -47,6 +47,8 @@ export interface ConnectivityOptions extends ConnectivityShape {
    * before one (the Checks step's test waits until every port is free again).
    */
   closeInBackground?: boolean;
+  /** Told, before the call returns, when every listener it started is gone. */
+  onClosed?: (closed: Promise<void>) => void;
   signal?: AbortSignal;
 }
 
@@ -476,6 +478,7 @@ export async function testConnectivity(options: ConnectivityOptions): Promise<Co
   const limit = pLimit(1);
   const groups: string[][] = [];
   for (let i = 0; i < targets.length; i += size) groups.push(targets.slice(i, i + size));
+  const closings: Promise<unknown>[] = [];
   await Promise.all(
     groups.map((group) =>
       limit(async () => {
@@ -506,6 +509,7 @@ export async function testConnectivity(options: ConnectivityOptions): Promise<Co
           }
         } finally {
           const closed = Promise.all([...listeners.values()].map((l) => l.close()));
+          closings.push(closed);
           // A later group binds ports on other machines only after this group let go of its own.
           if (options.closeInBackground && groups.length === 1) closed.catch(() => undefined);
           else await closed;
@@ -513,7 +517,7 @@ export async function testConnectivity(options: ConnectivityOptions): Promise<Co
         if (options.signal?.aborted) throw new AppError('CANCELLED', 'The connection test was cancelled.');
       }),
     ),
-  );
+  ).finally(() => options.onClosed?.(Promise.allSettled(closings).then(() => undefined)));
   if (options.signal?.aborted) throw new AppError('CANCELLED', 'The connection test was cancelled.');
   return asked.map((path) => {
     const verdict = results.get(path) ?? {

@@ -91,6 +91,8 @@ export function harness(options: {
   sharedLimit?: LimitFunction;
   dryRun?: boolean;
   services?: Partial<StepServices>;
+  /** The facts said every K3s runs already (see RunOptions.likelyUnchanged). */
+  likelyUnchanged?: boolean;
 }): Harness {
   const events: RunEvent[] = [];
   const requests: Recorded[] = [];
@@ -136,6 +138,7 @@ export function harness(options: {
     ...(options.concurrency ? { concurrency: options.concurrency } : {}),
     ...(options.sharedLimit ? { sharedLimit: options.sharedLimit } : {}),
     dryRun: options.dryRun ?? false,
+    ...(options.likelyUnchanged ? { likelyUnchanged: true } : {}),
     onEvent: (event) => events.push(event),
   });
   return { run, events, requests, runners, saved };

@@ -185,9 +185,21 @@ export async function labRun(
     onEvent?: (e: RunEvent) => void;
     /** Probed facts: the firewall and Pi steps are planned only for probed hosts. */
     facts?: FactsByNode;
+    /** Read every host's facts over its session first, as `apply` does (instead of `facts`). */
+    probe?: boolean;
   } = {},
 ): Promise<LabRun> {
-  const { spec, pool, dataDir } = await labPool(cluster);
+  const { spec, pool, dataDir, hosts } = await labPool(cluster);
+  const facts: FactsByNode = options.probe
+    ? Object.fromEntries(
+        await Promise.all(
+          spec.nodes.map(
+            async (n) =>
+              [n.nodeName, await hosts.probe({ host: n.address, port: n.port, user: n.user })] as const,
+          ),
+        ),
+      )
+    : (options.facts ?? {});
   const logger = new Logger(new EventHub());
   const service = new RunService({
     dataDir,
@@ -197,10 +209,10 @@ export async function labRun(
     joinWatch: { intervalMs: 2_000, unreachableGraceMs: options.joinGraceMs ?? 20_000 },
   });
   const events: RunEvent[] = [];
-  const plan = service.planFor(spec, options.facts ?? {});
+  const plan = service.planFor(spec, facts);
   const started = service.start({
     spec,
-    facts: options.facts ?? {},
+    facts,
     plan: options.edit ? options.edit(plan) : plan,
     ...(options.concurrency ? { concurrency: options.concurrency } : {}),
     onEvent: (e) => {
