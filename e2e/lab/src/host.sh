@@ -312,9 +312,10 @@ host_after_boot() {
   local n=$1 o IP; IP=$(. "$LAB/hosts/$n/conf"; echo "$IP")
   for o in "$LAB"/hosts/*/conf; do
     o=${o%/conf}; o=${o##*/}; [ "$o" = "$n" ] && continue; init_pid "$o" >/dev/null || continue
-    # best effort, in a subshell: a neighbour going down meanwhile (another test file) makes
-    # cmd_exec die, which must not abort this host's start-up
-    ( cmd_exec "$o" sh -c "grep -q '[[:space:]]$n\$' /etc/hosts || printf '%s\t%s\n' $IP $n >> /etc/hosts" ) 2>/dev/null || true
+    # best effort and bounded: a neighbour going down or rebooting meanwhile (another test file)
+    # makes the exec fail or hang, which must neither abort nor stall this host's start-up
+    timeout -k 2 10 "$SELF" exec "$o" sh -c "grep -q '[[:space:]]$n\$' /etc/hosts || printf '%s\t%s\n' $IP $n >> /etc/hosts" \
+      </dev/null >/dev/null 2>&1 || true
   done
 }
 
