@@ -345,6 +345,57 @@ describe('air-gap uploads', () => {
     const install = result.plan.steps.find((s) => s.id === 'install:s1');
     expect(h.runners.get('s1')?.batches[0]).toBe(install?.actions.length);
   });
+
+  it("copies a joining machine's files while the server installs, as soon as it said it is not done", async () => {
+    const spec = makeSpec(
+      [
+        node('s1', '10.0.0.1', 'server', { arch: 'amd64' }),
+        node('a1', '10.0.0.2', 'agent', { arch: 'amd64' }),
+      ],
+      { k3s: { version: 'v1.33.5+k3s1' }, install: { source: 'airgap', folder: '/srv/k3s', images: false } },
+    );
+    const airgap = {
+      files: ['install.sh', 'k3s'],
+      sha256: { 'install.sh': '1'.repeat(64), k3s: '2'.repeat(64) },
+    };
+    const result = buildPlan(spec, {}, { airgap });
+    if (!result.ok) throw new Error(JSON.stringify(result.issues));
+    // The server's install takes a while: a1's copies are done before it ends.
+    const slowServer = [
+      { match: / sh \/var\/lib\/k3s-wizard\/install\.sh/, delayMs: 200, reply: { code: 0 } },
+    ];
+    const differ = [{ match: /k3s-wizard-same/, reply: { code: 1 } }];
+    const h = harness({ plan: result.plan, rules: { s1: [...slowServer, ...differ], a1: differ } });
+    const snapshot = await h.run.start();
+    expect(snapshot.status).toBe('succeeded');
+    const at = (type: string, id: string) =>
+      Date.parse(h.events.find((e) => e.type === type && 'stepId' in e && e.stepId === id)?.time ?? '');
+    const copies = h.requests.filter((r) => r.host === 'a1' && r.kind === 'upload');
+    expect(copies).toHaveLength(2);
+    for (const copy of copies) {
+      expect(copy.at).toBeLessThan(at('step-finished', 'install:s1'));
+      expect(copy.at).toBeLessThan(at('step-started', 'install:a1'));
+    }
+    // Put in place by the agent's own batch, after the token was read.
+    const placed = h.requests.filter((r) => r.host === 'a1' && r.command.includes('k3s-wizard-place'));
+    expect(placed).toHaveLength(2);
+    for (const place of placed) expect(place.at).toBeGreaterThan(at('step-finished', 'credentials:token'));
+    // Progress for each copy, on the agent's step.
+    const copied = h.events.filter(
+      (e) => e.type === 'progress' && e.stepId === 'install:a1' && e.total !== undefined,
+    );
+    expect(copied.length).toBeGreaterThanOrEqual(2);
+    // Already installed: nothing is copied.
+    const done = [
+      { match: /config\.yaml.*k3s-wizard-check|k3s-wizard-check.*config\.yaml/, reply: { code: 0 } },
+    ];
+    const again = harness({
+      plan: result.plan,
+      rules: { s1: [...done, ...differ], a1: [...done, ...differ] },
+    });
+    expect((await again.run.start()).status).toBe('succeeded');
+    expect(again.requests.filter((r) => r.kind === 'upload')).toEqual([]);
+  });
 });
 
 describe('after the install', () => {

@@ -17,7 +17,8 @@ import {
 } from '../../shared/run';
 import type { ConnectivityResult } from '../../shared/checks/connectivity';
 import type { ExecOutcome, ExecRequest, HostRunner } from './host-runner';
-import { metWaits, waitsAtOnceCheck } from './install-batch';
+import { metWaits, sendFiles, waitsAtOnceCheck, type SentFiles } from './install-batch';
+import { StepOutput } from './output';
 import { nodeListCheck } from './k3s';
 import { hasPrecheck, isInstallStep, nodeNamesOn, precheck, type Precheck } from './precheck';
 import { executeStep, type RunMemory, type StepOutcome, type StepServices } from './step';
@@ -77,6 +78,8 @@ export class EngineRun {
     speculation: { stop: AbortController; over: Promise<void> } | null;
   } | null = null;
   private pass = 0;
+  /** Per install step of this pass: its files, copied as soon as it said "not done" (null: not sent). */
+  private sentEarly = new Map<string, Promise<SentFiles | null>>();
 
   constructor(private readonly options: RunOptions) {
     this.runId = options.runId ?? randomUUID();
@@ -256,12 +259,45 @@ export class EngineRun {
       // Awaited by the step when it runs; a step that never runs (blocked) leaves it unread.
       answer.catch(() => undefined);
       early.set(id, answer);
+      // Its files (air-gap) go over while it waits for the server and the token: they land in
+      // private temporary files, which only its own batch puts in place.
+      if (step.actions.some((a) => a.kind === 'upload')) {
+        const sent = asked.then((checked) => (checked.done ? null : limit(() => this.sendEarly(step))));
+        sent.catch(() => undefined);
+        this.sentEarly.set(id, sent);
+      }
     }
     for (const id of ids) {
       const answer = this.secretNeeded(this.byId.get(id) as PlanStep, ids, done);
       if (answer) early.set(id, answer);
     }
     return early;
+  }
+
+  /** An install step's uploads, copied before the step starts (see `prechecks`). */
+  private sendEarly(step: PlanStep): Promise<SentFiles> {
+    const { services } = this.options;
+    const on = { host: step.host, stepId: step.id };
+    const output = new StepOutput(services.redact, (stream, lines) =>
+      this.emit({ type: 'output', ...on, stream, lines }),
+    );
+    const started = Date.now();
+    const ctx = {
+      step,
+      runner: this.options.runnerFor(step.host),
+      firstServer: null,
+      runSignal: this.abort.signal,
+      dryRun: false,
+      memory: this.memory,
+      services,
+      emit: (body: RunEventBody) => this.emit(body),
+    };
+    return sendFiles(ctx, {
+      signal: this.abort.signal,
+      output,
+      remaining: () => Math.max(1, step.timeoutMs - (Date.now() - started)),
+      started: () => undefined,
+    }).finally(() => output.flush());
   }
 
   /**
@@ -303,6 +339,7 @@ export class EngineRun {
     const waiting = [...ids];
     let running = 0;
     const firstServerHost = this.options.plan.steps.find((s) => s.phase === 'first-server')?.host;
+    this.sentEarly = new Map();
     const early = this.prechecks(ids, firstServerHost);
     // What was asked ahead belongs to one pass: a retry asks again.
     this.ahead = null;
@@ -381,6 +418,7 @@ export class EngineRun {
         emit: (body) => this.emit(body),
         ...(checked ? { precheck: checked } : {}),
         ...(beforeChange ? { beforeChange } : {}),
+        ...(this.sentEarly.has(step.id) ? { sentEarly: this.sentEarly.get(step.id) } : {}),
       });
     } catch (error) {
       // executeStep reports its own failures; this is a bug, reported rather than hanging the run.

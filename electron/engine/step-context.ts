@@ -7,6 +7,7 @@ import type { PlanStep, SecretRef } from '../../shared/plan';
 import type { NodeInfo, RunEventBody } from '../../shared/run';
 import type { FirewallServices } from './firewall-apply';
 import type { HostRunner } from './host-runner';
+import type { SentFiles } from './install-batch';
 import type { JoinWatchOptions } from './join-watch';
 import type { Precheck } from './precheck';
 
@@ -76,6 +77,8 @@ export interface StepContext {
    * the first batch of changes.
    */
   beforeChange?: () => Promise<void>;
+  /** The step's uploads, copied by the run before the step started (null: not copied). */
+  sentEarly?: Promise<SentFiles | null>;
 }
 
 export type StepOutcome = 'done' | 'skipped' | 'failed' | 'cancelled';

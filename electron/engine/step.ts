@@ -78,8 +78,10 @@ export async function executeStep(ctx: StepContext): Promise<StepOutcome> {
     }
     const run = { signal, output, remaining };
     // An install's uploads are compared and copied first; its batches put them in place.
+    const upload = step.actions.find((a) => a.kind === 'upload');
+    if (ctx.sentEarly && upload) current = upload;
     const files = install
-      ? await sendFiles(ctx, { ...run, started: (action) => (current = action) })
+      ? ((await ctx.sentEarly) ?? (await sendFiles(ctx, { ...run, started: (action) => (current = action) })))
       : new Map<number, SentFile>();
     // Waits whose first try was made together with the waits after them, and those already met.
     const tried = new Set<number>();
