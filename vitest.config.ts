@@ -14,6 +14,9 @@ export default defineConfig({
           ],
           exclude: ['**/*.lab.test.ts'],
           environment: 'node',
+          // Several tests log in to a real SSH server in this process (key exchange, signatures):
+          // on a loaded machine (CI beside other work) one took over the default 5 s.
+          testTimeout: 30_000,
         },
       },
       {
