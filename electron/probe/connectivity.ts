@@ -54,16 +54,20 @@ export interface ConnectivityOptions extends ConnectivityShape {
 const WITH_PYTHON =
   'command -v python3 >/dev/null 2>&1 || { echo no-python3; exit 0; }; exec python3 -c "$@"';
 
-// Binds each PORT/PROTO given (waiting a moment for a port an earlier listener still holds), says "bound", "in-use" or "bind-error" for each, then "ready";
-// reports each token received; for a TCP port some other program holds (K3s already there) says
-// "gone" while no socket listens on it and "back" when one does again. Exits when the window
-// closed, when its stdin ends (the tester is done: it exits at once, its ports let go before the
-// call returns), or as soon as its SSH channel is gone: it writes an empty line every quarter
-// second, and a write to a closed channel ends it. IPv6 dual-stack when possible, else IPv4.
+// Binds each PORT/PROTO given (waiting a moment for a port an earlier listener still holds), says
+// "bound", "in-use" or "bind-error" for each, then "ready"; reports each token received; for a
+// TCP port some other program holds (K3s already there) says "gone" while no socket listens on
+// it and "back" when one does again. Every wake-up it reads all that is queued (every datagram,
+// every connection: a busy machine delivers many at once, and a server's listener that read one
+// datagram per wake-up, scanning /proc/net/tcp for K3s's ports each time, fell seconds behind).
+// Exits when the window closed, when its stdin ends (the tester is done: it exits at once, its
+// ports let go before the call returns), or as soon as its SSH channel is gone: it writes at
+// least every quarter second, and a write to a closed channel ends it. IPv6 dual-stack when
+// possible, else IPv4.
 const LISTENER = `
 import os, select, socket, sys, time
 window, wanted = float(sys.argv[2]), sys.argv[3:]
-socks, theirs = {}, {}
+socks, theirs, conns = {}, {}, {}
 def earlier_listener():
     me = str(os.getpid())
     for pid in os.listdir('/proc'):
@@ -80,6 +84,10 @@ def bind(proto, port):
     except OSError:
         s = socket.socket(socket.AF_INET, kind); addr = ('0.0.0.0', port)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if proto == 'udp':
+        # Room for every peer's datagrams while this process waits for the CPU.
+        try: s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+        except OSError: pass
     give_up = time.time() + 3
     while True:
         try:
@@ -90,6 +98,7 @@ def bind(proto, port):
                 time.sleep(0.05); continue
             s.close(); raise
     if proto == 'tcp': s.listen(128)
+    s.setblocking(False)
     return s
 def listening(port):
     end = ':%04X' % port
@@ -114,31 +123,43 @@ for w in wanted:
                 if not theirs[port]: print('gone %d/tcp' % port)
         else: print('bind-error %d/%s %d' % (port, proto, e.errno))
 print('ready', flush=True)
-end = time.time() + window
-while time.time() < end:
-    r, _, _ = select.select(list(socks) + [0], [], [], max(0.0, min(0.25, end - time.time())))
-    if 0 in r:
-        if not os.read(0, 64): sys.exit(0)
-        r = [s for s in r if s != 0]
+def got(port, proto, d):
+    token = d.decode('ascii', 'replace').strip()
+    if token.startswith('k3sw-'): out.append('got %d/%s %s' % (port, proto, token))
+end = time.monotonic() + window
+looked = 0.0
+while True:
+    now = time.monotonic()
+    if now >= end: break
+    r, _, _ = select.select(list(socks) + list(conns) + [0], [], [], max(0.0, min(0.25, end - now)))
+    now, out = time.monotonic(), []
+    if 0 in r and not os.read(0, 64): sys.exit(0)
+    for s, (proto, port) in socks.items():
+        if proto == 'tcp' and s not in r: continue
+        for _ in range(256):
+            try:
+                if proto == 'udp':
+                    d, a = s.recvfrom(64); got(port, proto, d)
+                else:
+                    c, a = s.accept(); c.setblocking(False); conns[c] = (port, now + 1.0)
+            except OSError:
+                break
+    for c, (port, until) in list(conns.items()):
+        if c in r or now >= until:
+            try:
+                if c in r: got(port, 'tcp', c.recv(64))
+            except OSError: pass
+            c.close(); del conns[c]
+    if now - looked >= 0.25:
+        looked = now
+        for port, was in theirs.items():
+            is_now = listening(port)
+            if is_now != was:
+                theirs[port] = is_now; out.append('%s %d/tcp' % ('back' if is_now else 'gone', port))
     try:
-        sys.stdout.write('\\n'); sys.stdout.flush()
+        sys.stdout.write(''.join(line + '\\n' for line in out) or '\\n'); sys.stdout.flush()
     except OSError:
         sys.exit(0)
-    for port, was in theirs.items():
-        now = listening(port)
-        if now != was:
-            theirs[port] = now; print('%s %d/tcp' % ('back' if now else 'gone', port), flush=True)
-    for s in r:
-        proto, port = socks[s]
-        try:
-            if proto == 'tcp':
-                c, a = s.accept(); c.settimeout(1.0); d = c.recv(64); c.close()
-            else:
-                d, a = s.recvfrom(64)
-        except OSError:
-            continue
-        token = d.decode('ascii', 'replace').strip()
-        if token.startswith('k3sw-'): print('got %d/%s %s' % (port, proto, token), flush=True)
 `;
 
 // Probes every ADDRESS,PORT/PROTO,TOKEN given at once (a thread each) and prints "INDEX ANSWER"
