@@ -2,7 +2,8 @@
 // listener exec per target binding every port it must receive, one probe exec per source; a
 // port blocked outside the hosts (the lab's block-port: TCP answered by a reset, UDP dropped),
 // a firewalld host that rejects, a port whose program holds it without listening ("refused" is
-// then no firewall's doing: unknown), and nothing left bound afterwards.
+// then no firewall's doing: unknown), a listener its host runs late (the grace counts in its own
+// progress: still open, and still blocked when the port is), and nothing left bound afterwards.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { down, ensureMirror, exec, fault, up, type LabHost } from '../../e2e/lab/index';
 import type { PortPath } from '../../shared/checks/connectivity';
@@ -19,10 +20,15 @@ let nodes: TestNode[];
 
 // SSH channels opened per host address while a test runs.
 const channels = new Map<string, number>();
+// Run once before the next probe exec starts (a host that turns busy just then).
+let beforeProbe: (() => Promise<void>) | null = null;
 const exec0 = Object.getOwnPropertyDescriptor(SshSession.prototype, 'exec')?.value as SshSession['exec'];
 SshSession.prototype.exec = function (this: SshSession, ...args: Parameters<SshSession['exec']>) {
   channels.set(this.target.host, (channels.get(this.target.host) ?? 0) + 1);
-  return exec0.apply(this, args);
+  const before = args[1]?.step?.startsWith('connectivity: probe') ? beforeProbe : null;
+  if (!before) return exec0.apply(this, args);
+  beforeProbe = null;
+  return before().then(() => exec0.apply(this, args));
 };
 
 beforeAll(async () => {
@@ -66,6 +72,15 @@ const between = (a: string, b: string) => [
   path(b, a, 10250, 'tcp'),
   path(b, a, 8472, 'udp'),
 ];
+// Stops (STOP) or resumes (CONT) the tester's listener on a host, as a busy machine would.
+const signalListener = (name: string, sig: 'STOP' | 'CONT') =>
+  exec(name, [
+    'sh',
+    '-c',
+    'for p in /proc/[0-9]*; do [ "$(cat "$p/comm" 2>/dev/null)" = python3 ] && grep -qa k3s-wizard-listen "$p/cmdline" 2>/dev/null && kill "-$1" "${p#/proc/}"; done; true',
+    'signal',
+    sig,
+  ]);
 // What python listens on: a listener exits a moment after its SSH channel closed.
 const bound = async (name: string) =>
   (await exec(name, ['sh', '-c', 'ss -Hltunp 2>/dev/null | grep python || true'])).stdout.trim();
@@ -114,6 +129,40 @@ describe('the connection tester', () => {
       expect([channels.get(a.address), channels.get(b.address)]).toEqual([3, 2]);
     } finally {
       await fault.unblockPort('c5cb', 6443, 'tcp');
+      await fault.unblockPort('c5cb', 8472, 'udp');
+    }
+    await expect.poll(() => bound('c5cb'), { timeout: 5_000 }).toBe('');
+  });
+
+  it('a listener its host runs late (stopped through the grace): still open; the same with the port blocked: blocked', async () => {
+    let resumed: Promise<unknown> = Promise.resolve();
+    const stall = async () => {
+      await signalListener('c5cb', 'STOP');
+      resumed = new Promise((resolve) => setTimeout(resolve, 4_000)).then(() =>
+        signalListener('c5cb', 'CONT'),
+      );
+    };
+    // One round only: the grace alone must cover it, not the second round.
+    const udp = () =>
+      testConnectivity({
+        pool,
+        nodes: nodes.slice(0, 2),
+        paths: [path('c5ca', 'c5cb', 8472, 'udp')],
+        retries: 0,
+      });
+    beforeProbe = stall;
+    const [late] = await udp();
+    await resumed;
+    expect(late).toMatchObject({ status: 'open', detail: 'datagram received' });
+    await fault.blockPort('c5cb', 8472, 'udp');
+    try {
+      beforeProbe = stall;
+      const [blocked] = await udp();
+      await resumed;
+      expect(blocked).toMatchObject({ status: 'blocked', detail: 'datagrams sent, none arrived' });
+    } finally {
+      beforeProbe = null;
+      await resumed;
       await fault.unblockPort('c5cb', 8472, 'udp');
     }
     await expect.poll(() => bound('c5cb'), { timeout: 5_000 }).toBe('');

@@ -11,6 +11,7 @@ import pLimit from 'p-limit';
 import {
   probeVerdict,
   requiredPaths,
+  TOO_SLOW,
   type ConnectivityNode,
   type ConnectivityResult,
   type ConnectivityShape,
@@ -37,8 +38,17 @@ export interface ConnectivityOptions extends ConnectivityShape {
   concurrency?: number;
   /** How long a listener stays bound at most, in ms (default 60 s; it is stopped when done). */
   windowMs?: number;
-  /** How long a UDP listener waits for datagrams after their probe ended, in ms (default 1.5 s). */
+  /**
+   * How long a UDP listener waits for datagrams after their probe ended, in ms (default 1.5 s),
+   * counted in the listener's own progress: a listener (or its SSH channel) that runs late on a
+   * busy machine gets its full grace, not what is left of it by this computer's clock.
+   */
   udpGraceMs?: number;
+  /**
+   * How long, by this computer's clock, a round waits at most for a listener to show it ran for
+   * its grace (default 15 s); a flow it could not vouch for by then is "unknown", never blocked.
+   */
+  udpWaitCapMs?: number;
   /** Further rounds for the flows that looked blocked (default 1). */
   retries?: number;
   /**
@@ -56,16 +66,23 @@ export interface ConnectivityOptions extends ConnectivityShape {
 const WITH_PYTHON =
   'command -v python3 >/dev/null 2>&1 || { echo no-python3; exit 0; }; exec python3 -c "$@"';
 
-// Binds each PORT/PROTO given (waiting a moment for a port an earlier listener still holds), says "bound", "in-use" or "bind-error" for each, then "ready";
-// reports each token received; for a TCP port some other program holds (K3s already there) says
-// "gone" while no socket listens on it and "back" when one does again. Exits when the window
-// closed, when its stdin ends (the tester is done: it exits at once, its ports let go before the
-// call returns), or as soon as its SSH channel is gone: it writes an empty line every quarter
-// second, and a write to a closed channel ends it. IPv6 dual-stack when possible, else IPv4.
+// Binds each PORT/PROTO given (waiting a moment for a port an earlier listener still holds), says
+// "bound", "in-use" or "bind-error" for each, then "ready"; reports each token received; for a
+// TCP port some other program holds (K3s already there) says "gone" while no socket listens on
+// it and "back" when one does again. Every wake-up it reads all that is queued (every datagram,
+// every connection: a busy machine delivers many at once, and a server's listener that read one
+// datagram per wake-up, scanning /proc/net/tcp for K3s's ports each time, fell seconds behind)
+// and then says "t CLOCK": everything that reached a socket by CLOCK (its own monotonic seconds)
+// is reported above that line, so the tester can count a grace in the listener's own progress,
+// not in its own time. Exits when the window closed, when its stdin ends (the tester is done: it
+// exits at once, its ports let go before the call returns), or as soon as its SSH channel is
+// gone: it writes at least every quarter second, and a write to a closed channel ends it. IPv6
+// dual-stack when possible, else IPv4.
 const LISTENER = `
 import os, select, socket, sys, time
 window, wanted = float(sys.argv[2]), sys.argv[3:]
-socks, theirs = {}, {}
+socks, theirs, conns = {}, {}, {}
+started = time.monotonic()
 def earlier_listener():
     me = str(os.getpid())
     for pid in os.listdir('/proc'):
@@ -82,6 +99,10 @@ def bind(proto, port):
     except OSError:
         s = socket.socket(socket.AF_INET, kind); addr = ('0.0.0.0', port)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if proto == 'udp':
+        # Room for every peer's datagrams while this process waits for the CPU.
+        try: s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+        except OSError: pass
     give_up = time.time() + 3
     while True:
         try:
@@ -92,6 +113,7 @@ def bind(proto, port):
                 time.sleep(0.05); continue
             s.close(); raise
     if proto == 'tcp': s.listen(128)
+    s.setblocking(False)
     return s
 def listening(port):
     end = ':%04X' % port
@@ -115,32 +137,51 @@ for w in wanted:
                 theirs[port] = listening(port)
                 if not theirs[port]: print('gone %d/tcp' % port)
         else: print('bind-error %d/%s %d' % (port, proto, e.errno))
-print('ready', flush=True)
-end = time.time() + window
-while time.time() < end:
-    r, _, _ = select.select(list(socks) + [0], [], [], max(0.0, min(0.25, end - time.time())))
-    if 0 in r:
-        if not os.read(0, 64): sys.exit(0)
-        r = [s for s in r if s != 0]
+# Nothing had reached a socket before the first was bound: a clock to start from.
+print('ready\\nt %.3f' % started, flush=True)
+def got(port, proto, d):
+    token = d.decode('ascii', 'replace').strip()
+    if token.startswith('k3sw-'): out.append('got %d/%s %s' % (port, proto, token))
+end = time.monotonic() + window
+looked = 0.0
+while True:
+    now = time.monotonic()
+    if now >= end: break
+    r, _, _ = select.select(list(socks) + list(conns) + [0], [], [], max(0.0, min(0.25, end - now)))
+    # What reached a socket by now is read below, before "t now" is said.
+    now, out = time.monotonic(), []
+    if 0 in r and not os.read(0, 64): sys.exit(0)
+    drained = True
+    for s, (proto, port) in socks.items():
+        if proto == 'tcp' and s not in r: continue
+        for _ in range(256):
+            try:
+                if proto == 'udp':
+                    d, a = s.recvfrom(64); got(port, proto, d)
+                else:
+                    c, a = s.accept(); c.setblocking(False); conns[c] = (port, now + 1.0)
+            except OSError:
+                break
+        else:
+            drained = False
+    for c, (port, until) in list(conns.items()):
+        if c in r or now >= until:
+            try:
+                if c in r: got(port, 'tcp', c.recv(64))
+            except OSError: pass
+            c.close(); del conns[c]
+    if now - looked >= 0.25:
+        looked = now
+        for port, was in theirs.items():
+            is_now = listening(port)
+            if is_now != was:
+                theirs[port] = is_now; out.append('%s %d/tcp' % ('back' if is_now else 'gone', port))
+    # Only a full read vouches for the clock (a flood leaves it unsaid until it is read).
+    if drained: out.append('t %.3f' % now)
     try:
-        sys.stdout.write('\\n'); sys.stdout.flush()
+        sys.stdout.write('\\n'.join(out) + '\\n'); sys.stdout.flush()
     except OSError:
         sys.exit(0)
-    for port, was in theirs.items():
-        now = listening(port)
-        if now != was:
-            theirs[port] = now; print('%s %d/tcp' % ('back' if now else 'gone', port), flush=True)
-    for s in r:
-        proto, port = socks[s]
-        try:
-            if proto == 'tcp':
-                c, a = s.accept(); c.settimeout(1.0); d = c.recv(64); c.close()
-            else:
-                d, a = s.recvfrom(64)
-        except OSError:
-            continue
-        token = d.decode('ascii', 'replace').strip()
-        if token.startswith('k3sw-'): print('got %d/%s %s' % (port, proto, token), flush=True)
 `;
 
 // Probes every ADDRESS,PORT/PROTO,TOKEN given at once (a thread each) and prints "INDEX ANSWER"
@@ -183,6 +224,8 @@ const TCP_LIMIT_S = 3;
 const ANSWERS = /^(connected|refused|reset|unreachable|no-answer|sent|error .*)$/;
 
 const portKey = (port: number, proto: Proto) => `${port}/${proto}`;
+/** This computer's monotonic clock, in ms. */
+const now = () => performance.now();
 const newToken = () => `k3sw-${randomBytes(6).toString('hex')}`;
 
 /** The listener of one target, bound for the whole test. */
@@ -194,6 +237,13 @@ class Listener {
   private goneNow = new Set<number>();
   private goneInRound = new Set<number>();
   private waiters: (() => void)[] = [];
+  /** The listener's clock (ms) as of its last "t" line: all it received by then is reported. */
+  private clock = -Infinity;
+  /**
+   * The least (our clock - its clock) seen over its "t" lines: their clocks' offset plus the
+   * quickest trip of a line from it to us. Our moment T is at least T - offset on its clock.
+   */
+  private offset = Infinity;
   state: 'starting' | 'ready' | 'exited' = 'starting';
   /** Why it could not listen (no python3, the exec failed), when it could not. */
   problem: string | null = null;
@@ -256,6 +306,13 @@ class Listener {
       if (line === 'ready') {
         this.state = 'ready';
         this.readied();
+      } else if (word === 't' && what) {
+        const clock = Number(what) * 1000;
+        if (Number.isFinite(clock)) {
+          this.clock = Math.max(this.clock, clock);
+          this.offset = Math.min(this.offset, now() - clock);
+          this.wake();
+        }
       } else if (word === 'bound' && what) this.ports.set(what, 'bound');
       else if (word === 'in-use' && what) this.ports.set(what, 'in-use');
       else if (word === 'bind-error' && what)
@@ -285,15 +342,31 @@ class Listener {
     return this.goneInRound.has(port);
   }
 
-  /** Resolves when every token arrived, the listener exited, or `ms` passed. */
-  async waitFor(tokens: string[], ms: number): Promise<void> {
-    const deadline = Date.now() + ms;
-    while (this.state !== 'exited' && tokens.some((t) => !this.received.has(t)) && Date.now() < deadline) {
+  /**
+   * Waits until every token arrived, the listener exited, or it showed it ran for `graceMs` past
+   * our moment `since` (its clock, from its own lines: whatever reached it by then is reported).
+   * "late" when `capMs` of our time passed first: it could not vouch for the missing tokens.
+   */
+  async waitFor(
+    tokens: string[],
+    { since, graceMs, capMs }: { since: number; graceMs: number; capMs: number },
+  ): Promise<'received' | 'waited' | 'exited' | 'late'> {
+    const cap = since + capMs;
+    for (;;) {
+      if (tokens.every((t) => this.received.has(t))) return 'received';
+      if (this.state === 'exited') return 'exited';
+      if (Number.isFinite(this.offset) && this.clock >= since - this.offset + graceMs) return 'waited';
+      if (now() >= cap) return 'late';
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, Math.max(0, deadline - Date.now()));
+        const timer = setTimeout(resolve, Math.max(0, cap - now()));
         this.waiters.push(() => (clearTimeout(timer), resolve()));
       });
     }
+  }
+
+  /** How long it showed it ran past our moment `since`, in ms (for words). */
+  ranFor(since: number): number {
+    return Number.isFinite(this.offset) ? Math.max(0, this.clock - (since - this.offset)) : 0;
   }
 
   /**
@@ -366,6 +439,7 @@ async function round(
     nodes: Map<string, TestNode>;
     listeners: Map<string, Listener>;
     udpGraceMs: number;
+    udpWaitCapMs: number;
     signal?: AbortSignal;
   },
 ): Promise<Map<PortPath, Pick<ConnectivityResult, 'status' | 'detail'>>> {
@@ -417,15 +491,19 @@ async function round(
         for (const p of probes) verdicts.set(p.path, { status: 'unknown', detail: answers });
         return;
       }
-      // UDP needs the listener's word: wait a moment for datagrams still on their way.
+      // UDP needs the listener's word: wait for datagrams still on their way, until each
+      // listener showed it ran for the grace after the probe ended (all its datagrams were sent).
+      const ended = now();
       const udp = probes.filter((p, i) => p.path.proto === 'udp' && answers[i] === 'sent');
+      const late = new Set<string>();
       await Promise.all(
-        [...new Set(udp.map((p) => p.path.to))].map((to) =>
-          (ctx.listeners.get(to) as Listener).waitFor(
+        [...new Set(udp.map((p) => p.path.to))].map(async (to) => {
+          const waited = await (ctx.listeners.get(to) as Listener).waitFor(
             udp.filter((p) => p.path.to === to).map((p) => p.token),
-            ctx.udpGraceMs,
-          ),
-        ),
+            { since: ended, graceMs: ctx.udpGraceMs, capMs: ctx.udpWaitCapMs },
+          );
+          if (waited === 'late') late.add(to);
+        }),
       );
       probes.forEach((p, i) => {
         const listener = ctx.listeners.get(p.path.to) as Listener;
@@ -445,6 +523,9 @@ async function round(
                   ? 'gone'
                   : 'theirs',
             received: listener.received.has(p.token),
+            ...(late.has(p.path.to)
+              ? { tooSlow: { ranMs: listener.ranFor(ended), graceMs: ctx.udpGraceMs } }
+              : {}),
           }),
         );
       });
@@ -495,6 +576,7 @@ export async function testConnectivity(options: ConnectivityOptions): Promise<Co
             nodes,
             listeners,
             udpGraceMs,
+            udpWaitCapMs: options.udpWaitCapMs ?? 15_000,
             ...(options.signal ? { signal: options.signal } : {}),
           };
           let todo = paths.filter((p) => listeners.has(p.to));
@@ -504,7 +586,11 @@ export async function testConnectivity(options: ConnectivityOptions): Promise<Co
             // A busy machine can miss a probe: what did not pass is asked again before it counts.
             todo = todo.filter((p) => {
               const verdict = results.get(p);
-              return verdict?.status === 'blocked' || verdict?.detail.includes('nothing listened');
+              return (
+                verdict?.status === 'blocked' ||
+                verdict?.detail.includes('nothing listened') ||
+                verdict?.detail.includes(TOO_SLOW)
+              );
             });
           }
         } finally {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { probeVerdict, type ProbeEvidence } from './connectivity';
+import { probeVerdict, TOO_SLOW, type ProbeEvidence } from './connectivity';
 
 const tcp = (e: Partial<ProbeEvidence>): ProbeEvidence => ({
   proto: 'tcp',
@@ -56,6 +56,22 @@ describe('probe verdicts (#12.5)', () => {
     expect(probeVerdict(tcp({ proto: 'udp', answer: 'refused' })).detail).toMatch(
       /^rejected \(ICMP port unreachable/,
     );
+  });
+
+  it('UDP: a listener too slow to show it waited is unknown, never blocked; one that got the datagram is open', () => {
+    const v = probeVerdict(tcp({ proto: 'udp', answer: 'sent', tooSlow: { ranMs: 400, graceMs: 1500 } }));
+    expect(v.status).toBe('unknown');
+    expect(v.detail).toContain(TOO_SLOW);
+    expect(v.detail).toContain('it showed 0.4 s of the 1.5 s');
+    expect(
+      probeVerdict(
+        tcp({ proto: 'udp', answer: 'sent', received: true, tooSlow: { ranMs: 0, graceMs: 1500 } }),
+      ).status,
+    ).toBe('open');
+    // A refusal is the target's own answer: blocked, however slow its listener.
+    expect(
+      probeVerdict(tcp({ proto: 'udp', answer: 'refused', tooSlow: { ranMs: 0, graceMs: 1500 } })).status,
+    ).toBe('blocked');
   });
 
   it('a probe that could not run is unknown, whatever the listener', () => {

@@ -164,7 +164,15 @@ export interface ProbeEvidence {
   listener: 'ours' | 'theirs' | 'gone';
   /** The listener on the target reported this probe's token. */
   received: boolean;
+  /**
+   * UDP: the listener did not show, in time, that it ran for its whole grace after the probe
+   * (a busy machine): how long it did show, of how long it should have.
+   */
+  tooSlow?: { ranMs: number; graceMs: number };
 }
+
+/** In the detail of a UDP flow whose listener was too slow to tell (asked again, never blocked). */
+export const TOO_SLOW = 'too slow to tell';
 
 /**
  * One probe's verdict, told truthfully. Only a probe that met a bound port tells anything about
@@ -184,6 +192,11 @@ export function probeVerdict(e: ProbeEvidence): Pick<ConnectivityResult, 'status
         e.answer === 'refused'
           ? 'refused: nothing listened on the port at that moment (a reply, not a firewall drop)'
           : `${e.answer === 'no-answer' ? 'no answer' : e.answer}, but nothing listened on the port at that moment`,
+    };
+  if (e.proto === 'udp' && e.answer === 'sent' && e.tooSlow)
+    return {
+      status: 'unknown',
+      detail: `datagrams sent, none reported, but the listener was ${TOO_SLOW} (it showed ${(e.tooSlow.ranMs / 1000).toFixed(1)} s of the ${(e.tooSlow.graceMs / 1000).toFixed(1)} s it waits after the probe: a busy machine)`,
     };
   switch (e.answer) {
     case 'refused':

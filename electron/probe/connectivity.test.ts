@@ -1,0 +1,189 @@
+// The connection tester's UDP verdicts on a busy machine: the grace after a probe is counted in
+// the listener's own progress, so a listener that runs late still reports what reached it, a
+// flow nothing reaches is still blocked, and a listener that cannot show it waited is "unknown",
+// never blocked. The real listener and probe scripts run under the local `sh` and python3, over
+// an in-process SSH server; a stalled machine is a listener stopped with SIGSTOP.
+import { execFileSync } from 'node:child_process';
+import { createSocket, type Socket } from 'node:dgram';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { PortPath } from '../../shared/checks/connectivity';
+import { HostKeyPolicy } from '../ssh/host-key-policy';
+import { KnownHosts } from '../ssh/known-hosts';
+import type { SessionPool } from '../ssh/pool';
+import { SshSession } from '../ssh/session';
+import { startTestServer } from '../../test-support/ssh/ssh-server';
+import { testConnectivity, type TestNode } from './connectivity';
+
+const hasPython = (() => {
+  try {
+    execFileSync('python3', ['-c', 'pass']);
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/** Both nodes are this machine, over one SSH session; execs by step name are counted. */
+async function setup(): Promise<{ pool: SessionPool; execs: string[] }> {
+  const server = await startTestServer({ password: 'pw-conn-123' });
+  cleanups.push(() => server.close());
+  const known = new KnownHosts({
+    appFile: join(mkdtempSync(join(tmpdir(), 'k3sw-conn-')), 'known_hosts'),
+    userFiles: [],
+  });
+  known.trust('127.0.0.1', server.port, server.hostKeyBlob);
+  const session = new SshSession({
+    target: { host: '127.0.0.1', port: server.port, user: 'lab' },
+    credentials: { password: 'pw-conn-123' },
+    hostKeys: new HostKeyPolicy({ knownHosts: known }),
+    readyTimeoutMs: 5000,
+  });
+  cleanups.push(() => session.close());
+  await session.connect();
+  const execs: string[] = [];
+  const exec = session.exec.bind(session);
+  session.exec = (command, options = {}) => {
+    execs.push(options.step ?? '');
+    return exec(command, options);
+  };
+  const pool = { session: () => Promise.resolve(session) } as unknown as SessionPool;
+  return { pool, execs };
+}
+
+const node = (id: string, address: string): TestNode => ({
+  id,
+  role: id === 'a' ? 'server' : 'agent',
+  target: { host: '127.0.0.1', port: 22, user: 'lab' },
+  address,
+});
+
+/** A free UDP port on this machine. */
+async function freePort(): Promise<number> {
+  const s = createSocket('udp4');
+  await new Promise<void>((resolve) => s.bind(0, '127.0.0.1', resolve));
+  const { port } = s.address();
+  await new Promise<void>((resolve) => s.close(resolve));
+  return port;
+}
+
+const udpPath = (port: number): PortPath => ({
+  from: 'a',
+  to: 'b',
+  port,
+  proto: 'udp',
+  flow: 'flannel-vxlan',
+  purpose: 'test',
+});
+
+/** The listener process bound to `port` (the python that `sh` became). */
+function listenerPid(port: number): number | null {
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      if (argv[0]?.includes('python') && argv.includes('k3s-wizard-listen') && argv.includes(`${port}/udp`))
+        return Number(pid);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return null;
+}
+
+/** Stops the listener (a machine too busy to run it) when the first probe starts. */
+function stallListener(pool: SessionPool, port: number): { resume: () => void; stopped: Promise<void> } {
+  let pid: number | null = null;
+  let stopped!: () => void;
+  const wrap = pool.session.bind(pool);
+  pool.session = async (target) => {
+    const session = await wrap(target);
+    const exec = session.exec.bind(session);
+    session.exec = (command, options = {}) => {
+      if (pid === null && options.step?.startsWith('connectivity: probe')) {
+        pid = listenerPid(port);
+        if (pid !== null) process.kill(pid, 'SIGSTOP');
+        stopped();
+      }
+      return exec(command, options);
+    };
+    return session;
+  };
+  return {
+    stopped: new Promise<void>((resolve) => (stopped = resolve)),
+    resume: () => {
+      if (pid !== null) process.kill(pid, 'SIGCONT');
+    },
+  };
+}
+
+/** A socket of the test's own on ADDRESS:PORT: datagrams sent there never reach the listener. */
+async function sink(address: string, port: number): Promise<Socket> {
+  const s = createSocket({ type: 'udp4', reuseAddr: true });
+  await new Promise<void>((resolve) => s.bind(port, address, resolve));
+  cleanups.push(() => new Promise<void>((resolve) => s.close(resolve)));
+  return s;
+}
+
+describe.skipIf(!hasPython)('UDP verdicts on a busy machine', () => {
+  it('a listener that runs late reports its datagrams after the grace by our clock: open, not blocked', async () => {
+    const { pool } = await setup();
+    const port = await freePort();
+    const stall = stallListener(pool, port);
+    // Stopped from the probe's start for 1.5 s: several times the grace, by our clock.
+    void stall.stopped.then(() => setTimeout(stall.resume, 1_500));
+    const [result] = await testConnectivity({
+      pool,
+      nodes: [node('a', '127.0.0.1'), node('b', '127.0.0.1')],
+      paths: [udpPath(port)],
+      udpGraceMs: 300,
+      retries: 0,
+    });
+    expect(result).toMatchObject({ status: 'open', detail: 'datagram received' });
+  });
+
+  it('nothing reaches the listener: blocked once it ran for the grace, asked twice, long before the cap', async () => {
+    const { pool, execs } = await setup();
+    const port = await freePort();
+    // 127.0.0.3 is this machine too, but its own socket there takes what is sent (a silent drop).
+    await sink('127.0.0.3', port);
+    const started = performance.now();
+    const [result] = await testConnectivity({
+      pool,
+      nodes: [node('a', '127.0.0.1'), node('b', '127.0.0.3')],
+      paths: [udpPath(port)],
+      udpGraceMs: 300,
+      udpWaitCapMs: 20_000,
+    });
+    expect(result).toMatchObject({ status: 'blocked', detail: 'datagrams sent, none arrived' });
+    expect(execs.filter((s) => s.startsWith('connectivity: probe'))).toHaveLength(2);
+    expect(performance.now() - started).toBeLessThan(10_000);
+  });
+
+  it('a listener that cannot show it waited (stalled throughout): unknown, never blocked, asked twice', async () => {
+    const { pool, execs } = await setup();
+    const port = await freePort();
+    await sink('127.0.0.3', port);
+    const stall = stallListener(pool, port);
+    cleanups.push(stall.resume);
+    const [result] = await testConnectivity({
+      pool,
+      nodes: [node('a', '127.0.0.1'), node('b', '127.0.0.3')],
+      paths: [udpPath(port)],
+      udpGraceMs: 300,
+      udpWaitCapMs: 600,
+      closeInBackground: true,
+    });
+    stall.resume();
+    expect(result?.status).toBe('unknown');
+    expect(result?.detail).toMatch(/^datagrams sent, none reported, but the listener was too slow to tell/);
+    expect(execs.filter((s) => s.startsWith('connectivity: probe'))).toHaveLength(2);
+  });
+});
