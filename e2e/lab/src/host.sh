@@ -31,12 +31,14 @@ parse_spec() {
 }
 spec_line() { echo "arch=$S_ARCH,pi=$S_PI,fw=$S_FW,sudo=$S_SUDO,auth=$S_AUTH,delay=$S_DELAY,hostname=$S_HOSTNAME,machine-id=$S_MIDFROM$([ "$S_CGROUP" = v2 ] || echo ",cgroup=$S_CGROUP")"; }
 
-build_tools() {
+build_tools() { build_tool labdelay -lnetfilter_queue; build_tool labexec; }
+# NAME [LIB...]: src/NAME.c -> $LAB/bin/NAME when missing or older, built under a temporary name
+# (parallel `lab exec`s may build it at once: none may run half a binary)
+build_tool() {
+  local b=$LAB/bin/$1 c=$SRC/$1.c; shift
+  [ -x "$b" ] && ! [ "$c" -nt "$b" ] && return 0
   mkdir -p "$LAB/bin"
-  local b=$LAB/bin/labdelay
-  if [ ! -x "$b" ] || [ "$SRC/labdelay.c" -nt "$b" ]; then
-    gcc -O2 -Wall -o "$b" "$SRC/labdelay.c" -lnetfilter_queue || die "cannot build labdelay (lab deps)"
-  fi
+  { gcc -O2 -Wall -o "$b.$$" "$c" "$@" && mv -f "$b.$$" "$b"; } || { rm -f "$b.$$"; die "cannot build ${b##*/} (lab deps)"; }
 }
 
 # ------------------------------------------------------------------ boot
@@ -353,7 +355,10 @@ cmd_exec() {  # NAME CMD...: as root inside the host (all its namespaces)
   local n=$1 p; shift
   [ $# -gt 0 ] || set -- /bin/bash -l
   p=$(init_pid "$n") || die "$n is not running"
-  nsenter -t "$p" -m -u -i -n -p -r -w -- /usr/bin/env -i \
+  build_tool labexec
+  # not nsenter: a host shutting down stops the command, and nsenter then stops itself and never
+  # reaps it, which keeps the host from ever finishing its reboot (see labexec.c)
+  "$LAB/bin/labexec" "$p" /usr/bin/env -i \
     PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 TERM="${TERM:-dumb}" "$@"
 }
 
