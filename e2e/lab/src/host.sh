@@ -224,17 +224,18 @@ wait_ready() {  # NAME [TIMEOUT_S]: sshd answers, logins are allowed, and the fi
   while :; do
     # until systemd-user-sessions has run, pam_nologin (/run/nologin) hangs up every login but
     # root's: sshd answers while the host still boots, and a test logging in then fails.
-    # `at` is the step it waits for, named when it gives up.
+    # `at` is the step it waits for, named when it gives up. -k: a command that outlives SIGTERM
+    # (labexec waits for its child, which a host in trouble may never end) is killed 2 s later.
     at="its init process (no init.pid)"
     if init_pid "$n" >/dev/null; then
       at="sshd on $IP:22"
-      if timeout 2 bash -c "exec 3<>/dev/tcp/$IP/22 && head -c 4 <&3" 2>/dev/null | grep -q SSH-; then
-        at="systemd-user-sessions ($(timeout 5 "$SELF" exec "$n" systemctl is-active systemd-user-sessions.service 2>/dev/null | head -1))"
+      if timeout -k 2 2 bash -c "exec 3<>/dev/tcp/$IP/22 && head -c 4 <&3" 2>/dev/null | grep -q SSH-; then
+        at="systemd-user-sessions ($(timeout -k 2 5 "$SELF" exec "$n" systemctl is-active systemd-user-sessions.service 2>/dev/null | head -1))"
         if [ "$at" = "systemd-user-sessions (active)" ]; then
           at="the firewall ($FW)"
           case $FW in
-            firewalld) [ "$(timeout 10 "$SELF" exec "$n" firewall-cmd --state 2>/dev/null)" = running ] && break ;;
-            ufw) timeout 10 "$SELF" exec "$n" ufw status 2>/dev/null | grep -q 'Status: active' && break ;;
+            firewalld) [ "$(timeout -k 2 10 "$SELF" exec "$n" firewall-cmd --state 2>/dev/null)" = running ] && break ;;
+            ufw) timeout -k 2 10 "$SELF" exec "$n" ufw status 2>/dev/null | grep -q 'Status: active' && break ;;
             *) break ;;
           esac
         fi
