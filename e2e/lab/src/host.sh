@@ -31,12 +31,14 @@ parse_spec() {
 }
 spec_line() { echo "arch=$S_ARCH,pi=$S_PI,fw=$S_FW,sudo=$S_SUDO,auth=$S_AUTH,delay=$S_DELAY,hostname=$S_HOSTNAME,machine-id=$S_MIDFROM$([ "$S_CGROUP" = v2 ] || echo ",cgroup=$S_CGROUP")"; }
 
-build_tools() {
+build_tools() { build_tool labdelay -lnetfilter_queue; build_tool labexec; }
+# NAME [LIB...]: src/NAME.c -> $LAB/bin/NAME when missing or older, built under a temporary name
+# (parallel `lab exec`s may build it at once: none may run half a binary)
+build_tool() {
+  local b=$LAB/bin/$1 c=$SRC/$1.c; shift
+  [ -x "$b" ] && ! [ "$c" -nt "$b" ] && return 0
   mkdir -p "$LAB/bin"
-  local b=$LAB/bin/labdelay
-  if [ ! -x "$b" ] || [ "$SRC/labdelay.c" -nt "$b" ]; then
-    gcc -O2 -Wall -o "$b" "$SRC/labdelay.c" -lnetfilter_queue || die "cannot build labdelay (lab deps)"
-  fi
+  { gcc -O2 -Wall -o "$b.$$" "$c" "$@" && mv -f "$b.$$" "$b"; } || { rm -f "$b.$$"; die "cannot build ${b##*/} (lab deps)"; }
 }
 
 # ------------------------------------------------------------------ boot
@@ -222,17 +224,18 @@ wait_ready() {  # NAME [TIMEOUT_S]: sshd answers, logins are allowed, and the fi
   while :; do
     # until systemd-user-sessions has run, pam_nologin (/run/nologin) hangs up every login but
     # root's: sshd answers while the host still boots, and a test logging in then fails.
-    # `at` is the step it waits for, named when it gives up.
+    # `at` is the step it waits for, named when it gives up. -k: a command that outlives SIGTERM
+    # (labexec waits for its child, which a host in trouble may never end) is killed 2 s later.
     at="its init process (no init.pid)"
     if init_pid "$n" >/dev/null; then
       at="sshd on $IP:22"
-      if timeout 2 bash -c "exec 3<>/dev/tcp/$IP/22 && head -c 4 <&3" 2>/dev/null | grep -q SSH-; then
-        at="systemd-user-sessions ($(timeout 5 "$SELF" exec "$n" systemctl is-active systemd-user-sessions.service 2>/dev/null | head -1))"
+      if timeout -k 2 2 bash -c "exec 3<>/dev/tcp/$IP/22 && head -c 4 <&3" 2>/dev/null | grep -q SSH-; then
+        at="systemd-user-sessions ($(timeout -k 2 5 "$SELF" exec "$n" systemctl is-active systemd-user-sessions.service 2>/dev/null | head -1))"
         if [ "$at" = "systemd-user-sessions (active)" ]; then
           at="the firewall ($FW)"
           case $FW in
-            firewalld) [ "$(timeout 10 "$SELF" exec "$n" firewall-cmd --state 2>/dev/null)" = running ] && break ;;
-            ufw) timeout 10 "$SELF" exec "$n" ufw status 2>/dev/null | grep -q 'Status: active' && break ;;
+            firewalld) [ "$(timeout -k 2 10 "$SELF" exec "$n" firewall-cmd --state 2>/dev/null)" = running ] && break ;;
+            ufw) timeout -k 2 10 "$SELF" exec "$n" ufw status 2>/dev/null | grep -q 'Status: active' && break ;;
             *) break ;;
           esac
         fi
@@ -354,7 +357,10 @@ cmd_exec() {  # NAME CMD...: as root inside the host (all its namespaces)
   local n=$1 p; shift
   [ $# -gt 0 ] || set -- /bin/bash -l
   p=$(init_pid "$n") || die "$n is not running"
-  nsenter -t "$p" -m -u -i -n -p -r -w -- /usr/bin/env -i \
+  build_tool labexec
+  # not nsenter: a host shutting down stops the command, and nsenter then stops itself and never
+  # reaps it, which keeps the host from ever finishing its reboot (see labexec.c)
+  "$LAB/bin/labexec" "$p" /usr/bin/env -i \
     PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 TERM="${TERM:-dumb}" "$@"
 }
 
