@@ -18,16 +18,15 @@ import { JoinStopped, watchingJoin } from './join-watch';
 import { isInstallScript, joins, unitOf } from './k3s';
 import { sha256Of } from './local-files';
 import type { StepOutput } from './output';
-import { emitProgress, type RunMemory, type StepContext } from './step-context';
+import {
+  emitProgress,
+  type RunMemory,
+  type SentFile,
+  type SentFiles,
+  type StepContext,
+} from './step-context';
 
-export interface SentFile {
-  sha256: string;
-  /** Where it was copied to; null: the host had it already. */
-  temp: string | null;
-}
-
-/** The step's uploads by action index, checked and copied before its batch. */
-export type SentFiles = Map<number, SentFile>;
+export type { SentFile, SentFiles } from './step-context';
 
 /**
  * Every upload of the step over one SFTP channel: a file whose destination does not exist yet

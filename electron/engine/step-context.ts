@@ -7,7 +7,6 @@ import type { PlanStep, SecretRef } from '../../shared/plan';
 import type { NodeInfo, RunEventBody } from '../../shared/run';
 import type { FirewallServices } from './firewall-apply';
 import type { HostRunner } from './host-runner';
-import type { SentFiles } from './install-batch';
 import type { JoinWatchOptions } from './join-watch';
 import type { Precheck } from './precheck';
 
@@ -53,6 +52,15 @@ export interface StepServices extends FirewallServices {
   serviceTimeoutMs: number;
   joinWatch: JoinWatchOptions;
 }
+
+export interface SentFile {
+  sha256: string;
+  /** Where it was copied to; null: the host had it already. */
+  temp: string | null;
+}
+
+/** An install step's uploads by action index, checked and copied before its batch. */
+export type SentFiles = Map<number, SentFile>;
 
 /** What a run shares between its steps (memory only). */
 export interface RunMemory {
