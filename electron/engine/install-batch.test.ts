@@ -637,6 +637,35 @@ describe('a run that changes nothing', () => {
     expect(snapshot.steps['verify:cluster']?.status).toBe('done');
   });
 
+  it('a step that changes no machine (the air-gap folder checked on this computer) leaves that early flow test running', async () => {
+    const spec = makeSpec(
+      [
+        node('s1', '10.0.0.1', 'server', { arch: 'amd64' }),
+        node('a1', '10.0.0.2', 'agent', { arch: 'amd64' }),
+      ],
+      { k3s: { version: 'v1.33.5+k3s1' }, install: { source: 'airgap', folder: '/srv/k3s', images: false } },
+    );
+    const airgap = {
+      files: ['install.sh', 'k3s'],
+      sha256: { 'install.sh': '1'.repeat(64), k3s: '2'.repeat(64) },
+    };
+    const result = buildPlan(spec, {}, { airgap });
+    if (!result.ok) throw new Error(JSON.stringify(result.issues));
+    expect(result.plan.steps.some((s) => s.actions.some((a) => a.kind === 'check-files'))).toBe(true);
+    const flows = fakeFlows(40);
+    const h = harness({
+      plan: result.plan,
+      likelyUnchanged: true,
+      rules: { s1: [slowKubeconfig, ...allDone, allMet], a1: allDone },
+      services: { ...unchangedKubeconfig, testFlows: flows.testFlows },
+    });
+    const snapshot = await h.run.start();
+    expect(snapshot.status).toBe('succeeded');
+    expect(snapshot.changed).toBe(false);
+    expect(flows.calls).toHaveLength(1);
+    expect(flows.calls[0]?.stoppedAt).toBeNull();
+  });
+
   it('without those facts, or with a firewall step, the flow test waits for every machine to answer', async () => {
     const flows = fakeFlows(10);
     const h = harness({

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import pLimit, { type LimitFunction } from 'p-limit';
-import type { HostCheck, Plan, PlanStep } from '../../shared/plan';
+import type { HostCheck, Plan, PlanAction, PlanStep } from '../../shared/plan';
 import {
   reduceRun,
   type RunEvent,
@@ -57,6 +57,14 @@ export function defaultConcurrency(hosts: number): number {
 }
 
 const FINISHED: readonly StepStatus[] = ['done', 'skipped'];
+/** Actions that change nothing on a machine: reads there, or work on this computer. */
+const LEAVES_MACHINES_AS_THEY_ARE: ReadonlySet<PlanAction['kind']> = new Set([
+  'read-secret',
+  'check-files',
+  'save-kubeconfig',
+  'remove-kubeconfig',
+  'wait-for',
+]);
 const BROKEN: readonly StepStatus[] = ['failed', 'blocked', 'cancelled'];
 
 export class EngineRun {
@@ -551,8 +559,10 @@ export class EngineRun {
    */
   private beforeChange(step: PlanStep): (() => Promise<void>) | undefined {
     const ahead = this.ahead;
-    // Read-only steps: the credentials (read on the first server, kept here) and the verify step.
-    if (!ahead?.speculation || step.phase === 'credentials' || step.phase === 'verify') return undefined;
+    // Steps that change no machine: the verify step, and those that only read on a machine or
+    // work on this computer (the credentials, the air-gap folder's check).
+    const readOnly = step.actions.every((a) => LEAVES_MACHINES_AS_THEY_ARE.has(a.kind));
+    if (!ahead?.speculation || readOnly || step.phase === 'verify') return undefined;
     return async () => {
       const speculation = ahead.speculation;
       if (!speculation) return;
