@@ -215,19 +215,6 @@ describe('waits in a row', () => {
 });
 
 describe('early checks', () => {
-  it('machines the fresh facts found without K3s are not asked "already done?": the install is their one round trip', async () => {
-    const h = harness({ plan: threeNodePlan(), notInstalled: ['s1', 'a1', 'a2'] });
-    const snapshot = await h.run.start();
-    expect(snapshot.status).toBe('succeeded');
-    for (const host of ['a1', 'a2']) {
-      expect(h.requests.filter((r) => r.host === host && /^check whether/.test(r.what ?? ''))).toEqual([]);
-      expect(h.runners.get(host)?.roundTrips).toBe(1);
-      expect(snapshot.steps[`install:${host}`]?.status).toBe('done');
-    }
-    // No node identity, so the server's node list is looked at once for both (a stale object).
-    expect(asked(h, 'list the nodes the server knows')).toHaveLength(1);
-  });
-
   it('asks the agents "already done?" while the server installs, then installs them in one round trip', async () => {
     const slowServer = [{ match: INSTALL, delayMs: 150 }];
     const h = harness({ plan: threeNodePlan(), rules: { s1: slowServer } });

@@ -41,11 +41,6 @@ export interface RunOptions {
    * anything first stops it and waits until its listeners are gone (see `speculate`).
    */
   likelyUnchanged?: boolean;
-  /**
-   * Hosts whose facts, read moments ago, say no K3s is there: their install steps are not done,
-   * known without asking (one round trip less each), and they have no node identity.
-   */
-  notInstalled?: ReadonlySet<string>;
 }
 
 /** Protects the computer running the app: more hosts than this wait for a free slot. */
@@ -247,17 +242,15 @@ export class EngineRun {
       const identity = firstServerHost !== undefined && firstServerHost !== step.host;
       const ownHost = step.dependsOn.some((dep) => this.byId.get(dep)?.host === step.host);
       if (!step.dependsOn.length || ownHost || !hasPrecheck(step, identity)) continue;
-      const asked = this.options.notInstalled?.has(step.host)
-        ? Promise.resolve<Precheck>({ done: false, hasIdentity: !identity })
-        : limit(() =>
-            precheck({
-              step,
-              runner: this.options.runnerFor(step.host),
-              identity,
-              signal: this.abort.signal,
-              timeoutMs: 60_000,
-            }),
-          );
+      const asked = limit(() =>
+        precheck({
+          step,
+          runner: this.options.runnerFor(step.host),
+          identity,
+          signal: this.abort.signal,
+          timeoutMs: 60_000,
+        }),
+      );
       // Whether it is done is known here, before any look for a stale node object (no answer: not done).
       done.set(
         id,

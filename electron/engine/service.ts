@@ -59,23 +59,6 @@ export interface StartedRun {
 
 const KEEP_RUNS = 20;
 
-/** Facts this young are taken for the machine as it is now (the CLI reads them just before). */
-const FRESH_FACTS_MS = 10 * 60_000;
-
-/** The nodes whose facts, read in the last minutes, say no K3s is installed there. */
-function withoutK3s(spec: ClusterSpec, facts: FactsByNode | undefined): Set<string> {
-  const now = Date.now();
-  return new Set(
-    spec.nodes
-      .filter((node) => {
-        const f = facts?.[node.nodeName];
-        const age = f ? now - Date.parse(f.collectedAt) : Infinity;
-        return f?.k3s.installed === false && age >= 0 && age < FRESH_FACTS_MS;
-      })
-      .map((node) => node.nodeName),
-  );
-}
-
 /** The facts say every node's K3s runs already, in the node's role: a re-run, most likely. */
 function runsAlready(spec: ClusterSpec, facts: FactsByNode | undefined): boolean {
   return spec.nodes.every((node) => {
@@ -178,7 +161,6 @@ export class RunService {
       ...(request.sharedLimit ? { sharedLimit: request.sharedLimit } : {}),
       dryRun: request.dryRun ?? false,
       likelyUnchanged: runsAlready(request.spec, request.facts),
-      notInstalled: withoutK3s(request.spec, request.facts),
       onEvent: (event) => {
         log.write(event);
         if (event.type === 'step-failed')

@@ -93,8 +93,6 @@ export function harness(options: {
   services?: Partial<StepServices>;
   /** The facts said every K3s runs already (see RunOptions.likelyUnchanged). */
   likelyUnchanged?: boolean;
-  /** Hosts whose fresh facts say no K3s is there (see RunOptions.notInstalled). */
-  notInstalled?: string[];
 }): Harness {
   const events: RunEvent[] = [];
   const requests: Recorded[] = [];
@@ -141,7 +139,6 @@ export function harness(options: {
     ...(options.sharedLimit ? { sharedLimit: options.sharedLimit } : {}),
     dryRun: options.dryRun ?? false,
     ...(options.likelyUnchanged ? { likelyUnchanged: true } : {}),
-    ...(options.notInstalled ? { notInstalled: new Set(options.notInstalled) } : {}),
     onEvent: (event) => events.push(event),
   });
   return { run, events, requests, runners, saved };
