@@ -385,6 +385,16 @@ describe('air-gap uploads', () => {
       (e) => e.type === 'progress' && e.stepId === 'install:a1' && e.total !== undefined,
     );
     expect(copied.length).toBeGreaterThanOrEqual(2);
+    // A file the agent had already is said in its step's output, though it was compared early.
+    const had = [
+      { match: /k3s-wizard-same \/var\/lib\/k3s-wizard\/install\.sh/, reply: { code: 0 } },
+      ...differ,
+    ];
+    const partly = harness({ plan: result.plan, rules: { s1: differ, a1: had } });
+    const partlySnapshot = await partly.run.start();
+    expect(partlySnapshot.steps['install:a1']?.output.join('\n')).toContain(
+      'already on a1 with the same sha256: /var/lib/k3s-wizard/install.sh',
+    );
     // Already installed: nothing is copied.
     const done = [
       { match: /config\.yaml.*k3s-wizard-check|k3s-wizard-check.*config\.yaml/, reply: { code: 0 } },

@@ -71,11 +71,15 @@ export async function sendFiles(
   uploads.forEach((u, i) => {
     const temp = temps[i];
     if (temp === undefined) throw new Error(`${u.action.localFile} was not copied to ${step.host}.`);
-    if (temp === null)
-      run.output.push('stdout', `already on ${step.host} with the same sha256: ${u.action.remotePath}\n`);
+    if (temp === null) run.output.push('stdout', alreadyThere(step.host, u.action.remotePath));
     files.set(u.index, { sha256: u.sha256, temp });
   });
   return files;
+}
+
+/** The output line of an upload the host had already. */
+export function alreadyThere(host: string, remotePath: string): string {
+  return `already on ${host} with the same sha256: ${remotePath}\n`;
 }
 
 /**

@@ -285,10 +285,8 @@ export class EngineRun {
   /** An install step's uploads, copied before the step starts (see `prechecks`). */
   private sendEarly(step: PlanStep): Promise<SentFiles> {
     const { services } = this.options;
-    const on = { host: step.host, stepId: step.id };
-    const output = new StepOutput(services.redact, (stream, lines) =>
-      this.emit({ type: 'output', ...on, stream, lines }),
-    );
+    // Its lines go nowhere: the step's start clears its output, and the step says them itself.
+    const output = new StepOutput(services.redact, () => undefined);
     const started = Date.now();
     const ctx = {
       step,

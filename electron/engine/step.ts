@@ -12,7 +12,7 @@ import { beforeCheck, runAction } from './actions';
 import { describeFailure } from './failure';
 import { deleteStaleNode, nodeListCheck } from './k3s';
 import { isInstallStep, precheck } from './precheck';
-import { batchable, runBatch, sendFiles, tryWaitsAtOnce, type SentFile } from './install-batch';
+import { alreadyThere, batchable, runBatch, sendFiles, tryWaitsAtOnce, type SentFile } from './install-batch';
 import { StepOutput } from './output';
 import { emitProgress, type StepContext, type StepOutcome } from './step-context';
 
@@ -80,8 +80,15 @@ export async function executeStep(ctx: StepContext): Promise<StepOutcome> {
     // An install's uploads are compared and copied first; its batches put them in place.
     const upload = step.actions.find((a) => a.kind === 'upload');
     if (ctx.sentEarly && upload) current = upload;
+    const early = await ctx.sentEarly;
+    // Copied before the step started (whose start cleared its output): its lines are said here.
+    early?.forEach((file, index) => {
+      const action = step.actions[index];
+      if (file.temp === null && action?.kind === 'upload')
+        output.push('stdout', alreadyThere(step.host, action.remotePath));
+    });
     const files = install
-      ? ((await ctx.sentEarly) ?? (await sendFiles(ctx, { ...run, started: (action) => (current = action) })))
+      ? (early ?? (await sendFiles(ctx, { ...run, started: (action) => (current = action) })))
       : new Map<number, SentFile>();
     // Waits whose first try was made together with the waits after them, and those already met.
     const tried = new Set<number>();
