@@ -24,6 +24,21 @@ function progress(events: RunEvent[], stepId: string): number[] {
   return events.flatMap((e) => (e.type === 'progress' && e.stepId === stepId ? [e.action] : []));
 }
 
+/** An air-gap plan of one server and one agent (install script and binary, no images). */
+function airgapPlan() {
+  const spec = makeSpec(
+    [node('s1', '10.0.0.1', 'server', { arch: 'amd64' }), node('a1', '10.0.0.2', 'agent', { arch: 'amd64' })],
+    { k3s: { version: 'v1.33.5+k3s1' }, install: { source: 'airgap', folder: '/srv/k3s', images: false } },
+  );
+  const airgap = {
+    files: ['install.sh', 'k3s'],
+    sha256: { 'install.sh': '1'.repeat(64), k3s: '2'.repeat(64) },
+  };
+  const result = buildPlan(spec, {}, { airgap });
+  if (!result.ok) throw new Error(JSON.stringify(result.issues));
+  return result.plan;
+}
+
 describe('install batches', () => {
   it('installs an agent in 2 round trips (check, then everything else) with every action reported', async () => {
     const h = harness({ plan: threeNodePlan() });
@@ -347,19 +362,7 @@ describe('air-gap uploads', () => {
   });
 
   it("copies a joining machine's files while the server installs, as soon as it said it is not done", async () => {
-    const spec = makeSpec(
-      [
-        node('s1', '10.0.0.1', 'server', { arch: 'amd64' }),
-        node('a1', '10.0.0.2', 'agent', { arch: 'amd64' }),
-      ],
-      { k3s: { version: 'v1.33.5+k3s1' }, install: { source: 'airgap', folder: '/srv/k3s', images: false } },
-    );
-    const airgap = {
-      files: ['install.sh', 'k3s'],
-      sha256: { 'install.sh': '1'.repeat(64), k3s: '2'.repeat(64) },
-    };
-    const result = buildPlan(spec, {}, { airgap });
-    if (!result.ok) throw new Error(JSON.stringify(result.issues));
+    const result = { plan: airgapPlan() };
     // The server's install takes a while: a1's copies are done before it ends.
     const slowServer = [
       { match: / sh \/var\/lib\/k3s-wizard\/install\.sh/, delayMs: 200, reply: { code: 0 } },
@@ -635,19 +638,7 @@ describe('a run that changes nothing', () => {
   });
 
   it('a step that changes no machine (the air-gap folder checked on this computer) leaves that early flow test running', async () => {
-    const spec = makeSpec(
-      [
-        node('s1', '10.0.0.1', 'server', { arch: 'amd64' }),
-        node('a1', '10.0.0.2', 'agent', { arch: 'amd64' }),
-      ],
-      { k3s: { version: 'v1.33.5+k3s1' }, install: { source: 'airgap', folder: '/srv/k3s', images: false } },
-    );
-    const airgap = {
-      files: ['install.sh', 'k3s'],
-      sha256: { 'install.sh': '1'.repeat(64), k3s: '2'.repeat(64) },
-    };
-    const result = buildPlan(spec, {}, { airgap });
-    if (!result.ok) throw new Error(JSON.stringify(result.issues));
+    const result = { plan: airgapPlan() };
     expect(result.plan.steps.some((s) => s.actions.some((a) => a.kind === 'check-files'))).toBe(true);
     const flows = fakeFlows(40);
     const h = harness({
