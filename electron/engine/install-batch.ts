@@ -38,7 +38,6 @@ export async function sendFiles(
   ctx: StepContext,
   run: {
     signal: AbortSignal;
-    output: StepOutput;
     remaining: () => number;
     started: (action: PlanAction) => void;
   },
@@ -71,7 +70,6 @@ export async function sendFiles(
   uploads.forEach((u, i) => {
     const temp = temps[i];
     if (temp === undefined) throw new Error(`${u.action.localFile} was not copied to ${step.host}.`);
-    if (temp === null) run.output.push('stdout', alreadyThere(step.host, u.action.remotePath));
     files.set(u.index, { sha256: u.sha256, temp });
   });
   return files;

@@ -18,7 +18,6 @@ import {
 import type { ConnectivityResult } from '../../shared/checks/connectivity';
 import type { ExecOutcome, ExecRequest, HostRunner } from './host-runner';
 import { metWaits, sendFiles, waitsAtOnceCheck, type SentFiles } from './install-batch';
-import { StepOutput } from './output';
 import { nodeListCheck } from './k3s';
 import { hasPrecheck, isInstallStep, nodeNamesOn, precheck, type Precheck } from './precheck';
 import { executeStep, type RunMemory, type StepOutcome, type StepServices } from './step';
@@ -52,6 +51,7 @@ export function defaultConcurrency(hosts: number): number {
 }
 
 const FINISHED: readonly StepStatus[] = ['done', 'skipped'];
+const BROKEN: readonly StepStatus[] = ['failed', 'blocked', 'cancelled'];
 /** Actions that change nothing on a machine: reads there, or work on this computer. */
 const LEAVES_MACHINES_AS_THEY_ARE: ReadonlySet<PlanAction['kind']> = new Set([
   'read-secret',
@@ -60,7 +60,6 @@ const LEAVES_MACHINES_AS_THEY_ARE: ReadonlySet<PlanAction['kind']> = new Set([
   'remove-kubeconfig',
   'wait-for',
 ]);
-const BROKEN: readonly StepStatus[] = ['failed', 'blocked', 'cancelled'];
 
 export class EngineRun {
   readonly runId: string;
@@ -285,8 +284,6 @@ export class EngineRun {
   /** An install step's uploads, copied before the step starts (see `prechecks`). */
   private sendEarly(step: PlanStep): Promise<SentFiles> {
     const { services } = this.options;
-    // Its lines go nowhere: the step's start clears its output, and the step says them itself.
-    const output = new StepOutput(services.redact, () => undefined);
     const started = Date.now();
     const ctx = {
       step,
@@ -300,10 +297,9 @@ export class EngineRun {
     };
     return sendFiles(ctx, {
       signal: this.abort.signal,
-      output,
       remaining: () => Math.max(1, step.timeoutMs - (Date.now() - started)),
       started: () => undefined,
-    }).finally(() => output.flush());
+    });
   }
 
   /**

@@ -81,15 +81,15 @@ export async function executeStep(ctx: StepContext): Promise<StepOutcome> {
     const upload = step.actions.find((a) => a.kind === 'upload');
     if (ctx.sentEarly && upload) current = upload;
     const early = await ctx.sentEarly;
-    // Copied before the step started (whose start cleared its output): its lines are said here.
-    early?.forEach((file, index) => {
+    const files = install
+      ? (early ?? (await sendFiles(ctx, { ...run, started: (action) => (current = action) })))
+      : new Map<number, SentFile>();
+    // Said here, whether copied now or before the step started (whose start cleared its output).
+    files.forEach((file, index) => {
       const action = step.actions[index];
       if (file.temp === null && action?.kind === 'upload')
         output.push('stdout', alreadyThere(step.host, action.remotePath));
     });
-    const files = install
-      ? (early ?? (await sendFiles(ctx, { ...run, started: (action) => (current = action) })))
-      : new Map<number, SentFile>();
     // Waits whose first try was made together with the waits after them, and those already met.
     const tried = new Set<number>();
     const settled = new Set<number>();
