@@ -58,3 +58,7 @@ for u in systemd-sysusers systemd-tmpfiles-setup systemd-tmpfiles-setup-dev syst
   mkdir -p "$R/etc/systemd/system/$u.service.d"
   printf '[Service]\nLoadCredential=\nImportCredential=\n' > "$R/etc/systemd/system/$u.service.d/lab-qemu.conf"
 done
+# systemd-hostnamed's private network namespace cannot be set up under qemu-user (status
+# 225/NETWORK): every hostnamectl then waits 25 s for the bus. The host's own network it is.
+mkdir -p "$R/etc/systemd/system/systemd-hostnamed.service.d"
+printf '[Service]\nPrivateNetwork=no\n' > "$R/etc/systemd/system/systemd-hostnamed.service.d/lab-qemu.conf"
