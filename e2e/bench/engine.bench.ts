@@ -1,6 +1,7 @@
 /**
  * The install, side by side on the same lab hosts (1 server + N agents, every host with an added
- * round-trip latency, hosts reset before every contender):
+ * round-trip latency, hosts reset before every contender; with BENCH_SERVERS above 1, an HA
+ * cluster with embedded etcd, and `apply` alone, since the other contenders join one server):
  * - the hosts alone: the install script run on each host directly (no SSH): the server to API
  *   ready, then every agent at once to Ready; their need is server + slowest agent;
  * - joins one after another over plain `ssh` (what k3sup in a loop and the docs' copy-paste do),
@@ -11,7 +12,7 @@
  * - the same `apply` installing from the lab's air-gap folder (binary, install script and images
  *   copied from this computer over SFTP, checked by sha256), cold and then a second run.
  * Prints wall times, the ratio to the hosts' need, SSH channels (exec + SFTP) and logins per
- * host. Environment: BENCH_AGENTS (default 8), BENCH_DELAY_MS (default 50), BENCH_CONCURRENCY
+ * host. Environment: BENCH_AGENTS (default 8), BENCH_SERVERS (default 1), BENCH_DELAY_MS (default 50), BENCH_CONCURRENCY
  * (default: what `apply` uses), BENCH_ONLY (comma list of alone,sequential,parallel,apply,apply-airgap),
  * BENCH_TIMELINE=1 (when each step reached each action).
  * Root only (the lab). Prints figures; asserts nothing about durations.
@@ -23,17 +24,26 @@ import * as lab from '../lab';
 import type { RunSnapshot } from '../../shared/run';
 import { SshSession } from '../../electron/ssh/session';
 import { defaultConcurrency } from '../../electron/engine/run';
-import { clusterFile, labRun } from '../../test-support/engine/lab';
+import { asNodes, clusterFile, labRun } from '../../test-support/engine/lab';
 import { labSshArgs } from '../../test-support/lab-setup';
 import { AGENT_SCRIPT, SERVER_SCRIPT, hostsAlone, waitAllReady } from './hosts-alone';
 
 const agents = Number(process.env.BENCH_AGENTS ?? 8);
+const servers = Number(process.env.BENCH_SERVERS ?? 1);
 const delayMs = Number(process.env.BENCH_DELAY_MS ?? 50);
 const concurrencyEnv = process.env.BENCH_CONCURRENCY ? Number(process.env.BENCH_CONCURRENCY) : undefined;
-const only = (process.env.BENCH_ONLY ?? 'alone,sequential,parallel,apply,apply-airgap').split(',');
+const only = (
+  process.env.BENCH_ONLY ?? (servers > 1 ? 'apply' : 'alone,sequential,parallel,apply,apply-airgap')
+).split(',');
+if (servers > 1 && only.some((c) => ['alone', 'sequential', 'parallel'].includes(c)))
+  throw new Error('BENCH_SERVERS above 1 runs apply and apply-airgap only (the others join one server).');
 
 const specs = [
-  { name: 'e6bsrv', delayMs, firewall: 'none' as const },
+  ...Array.from({ length: servers }, (_, i) => ({
+    name: i ? `e6bsrv${i + 1}` : 'e6bsrv',
+    delayMs,
+    firewall: 'none' as const,
+  })),
   ...Array.from({ length: agents }, (_, i) => ({ name: `e6b${i + 1}`, delayMs, firewall: 'none' as const })),
 ];
 const names = specs.map((s) => s.name);
@@ -87,10 +97,9 @@ function original<K extends 'exec' | 'withSftp' | 'connect'>(name: K): SshSessio
   };
 }
 
-const rest = (hosts: lab.LabHost[]): [lab.LabHost, ...lab.LabHost[]] => {
-  const [, ...agentsOnly] = hosts;
-  return agentsOnly as [lab.LabHost, ...lab.LabHost[]];
-};
+/** The agents: the hosts after the servers. */
+const rest = (hosts: lab.LabHost[]): [lab.LabHost, ...lab.LabHost[]] =>
+  hosts.slice(servers) as [lab.LabHost, ...lab.LabHost[]];
 
 async function reset(): Promise<lab.LabHost[]> {
   await lab.down(names);
@@ -173,16 +182,21 @@ async function apply(hosts: lab.LabHost[], title: string, cluster: ReturnType<ty
   );
   const installs = names.map((n) => d(`install:${n}`));
   console.log(
-    `  install steps         server ${secs(installs[0] ?? 0)}, agents ${secs(Math.min(...installs.slice(1)))}–${secs(Math.max(...installs.slice(1)))}`,
+    `  install steps         server${servers > 1 ? 's' : ''} ${installs
+      .slice(0, servers)
+      .map(secs)
+      .join(
+        ', ',
+      )}, agents ${secs(Math.min(...installs.slice(servers)))}–${secs(Math.max(...installs.slice(servers)))}`,
   );
   for (const id of ['credentials:token', 'credentials:kubeconfig', 'verify:cluster'])
     console.log(`  ${`${id} `.padEnd(23)}${secs(d(id))}`);
   const range = (xs: number[]) => `${Math.min(...xs)}–${Math.max(...xs)}`;
   console.log(
-    `  SSH channels          server ${figures.channels[0]}, agents ${range(figures.channels.slice(1))}`,
+    `  SSH channels          server ${figures.channels.slice(0, servers).join(', ')}, agents ${range(figures.channels.slice(servers))}`,
   );
   console.log(
-    `  SSH logins            server ${figures.logins[0]}, agents ${range(figures.logins.slice(1))}${Math.max(...figures.logins) > 1 ? ' (a host key seen for the first time is trusted first, then logged in again)' : ''}`,
+    `  SSH logins            server ${figures.logins.slice(0, servers).join(', ')}, agents ${range(figures.logins.slice(servers))}${Math.max(...figures.logins) > 1 ? ' (a host key seen for the first time is trusted first, then logged in again)' : ''}`,
   );
   // Round trips one after another on each agent beyond the install itself: every channel but
   // the install batch and the journal it is watched through (that one runs beside it).
@@ -191,7 +205,7 @@ async function apply(hosts: lab.LabHost[], title: string, cluster: ReturnType<ty
       (purposes.get(h.address) ?? []).filter((p) => !/^Install K3s|^follow the .* journal/.test(p)).length,
   );
   console.log(
-    `  round trips beyond the install, per agent: ${range(beyond)} (plus ${range(figures.logins.slice(1))} login${Math.max(...figures.logins.slice(1)) > 1 ? 's' : ''})`,
+    `  round trips beyond the install, per agent: ${range(beyond)} (plus ${range(figures.logins.slice(servers))} login${Math.max(...figures.logins.slice(servers)) > 1 ? 's' : ''})`,
   );
   // Each channel costs at least one round trip (open, exec, exit): what they were for.
   const busiest = rest(hosts).reduce((a, b) =>
@@ -262,7 +276,7 @@ async function contender<T>(title: string, run: () => Promise<T>): Promise<T | n
 await lab.ensureMirror();
 const concurrency = concurrencyEnv ?? defaultConcurrency(specs.length);
 console.log(
-  `1 server + ${agents} agents, ${delayMs} ms added per packet, apply with concurrency ${concurrency}${concurrencyEnv ? ' (BENCH_CONCURRENCY)' : ' (its default)'}`,
+  `${servers} server${servers > 1 ? 's (embedded etcd)' : ''} + ${agents} agents, ${delayMs} ms added per packet, apply with concurrency ${concurrency}${concurrencyEnv ? ' (BENCH_CONCURRENCY)' : ' (its default)'}`,
 );
 console.log('(a shared or busy machine makes these figures noisy)');
 let need: number | null = null;
@@ -290,11 +304,7 @@ try {
   for (const source of ['online', 'airgap'] as const) {
     if (!only.includes(source === 'online' ? 'apply' : 'apply-airgap')) continue;
     const hosts = await reset();
-    const [server, ...rest] = hosts as [lab.LabHost, ...lab.LabHost[]];
-    const nodes = [
-      { host: server, role: 'server' as const },
-      ...rest.map((host) => ({ host, role: 'agent' as const })),
-    ];
+    const nodes = asNodes(hosts, servers);
     const cluster =
       source === 'online'
         ? clusterFile('e6bench', nodes)
