@@ -75,6 +75,10 @@ export const K3sFactsSchema = z.object({
   serviceState: nullable(z.string()),
   /** Existing config.yaml present (its content is not collected: it holds the token). */
   hasConfig: z.boolean(),
+  /** sha256 of that config.yaml without its token lines, as root (null: none, or not readable). */
+  configSha256: nullable(z.string().regex(/^[0-9a-f]{64}$/)),
+  /** The node password K3s keeps of a node that joined (null: not known, read as root only). */
+  nodePassword: nullable(z.boolean()),
 });
 
 /** The K3s release artifact a host needs, chosen by its userland (a 32-bit userland on a 64-bit kernel gets armhf). */

@@ -124,6 +124,27 @@ describe('1 server + 2 agents on x86_64, arm64 and armhf', () => {
     ).toHaveLength(1);
     expect(await readRemote('e6srv', '/var/lib/rancher/k3s/server/token')).toBe(token);
   });
+
+  it('a machine changed by hand since the last run is put right by the next, the others left alone', async () => {
+    // Between runs: one agent's settings edited, the other's K3s stopped.
+    const edit = await exec('e6a1', [
+      'sh',
+      '-c',
+      'echo "node-label: [edited=by-hand]" >> /etc/rancher/k3s/config.yaml',
+    ]);
+    expect(edit.code).toBe(0);
+    expect((await exec('e6a2', ['systemctl', 'stop', 'k3s-agent'])).code).toBe(0);
+    const fixed = await apply(cluster);
+    expect(fixed.code, `${fixed.stdout}\n${fixed.stderr}`).toBe(0);
+    expect(fixed.stdout).toContain('Cluster e6mixed is ready');
+    expect(fixed.stdout).toMatch(/\[e6srv\] ✓ Install K3s \w+.*: already done/);
+    for (const node of ['e6a1', 'e6a2'])
+      expect(fixed.stdout).not.toMatch(new RegExp(`\\[${node}\\] ✓ Install K3s \\w+.*: already done`));
+    expect(await readRemote('e6a1', '/etc/rancher/k3s/config.yaml')).not.toContain('edited=by-hand');
+    expect((await exec('e6a2', ['systemctl', 'is-active', 'k3s-agent'])).stdout.trim()).toBe('active');
+    const again = await apply(cluster);
+    expect(again.stdout).toContain('Nothing changed: cluster e6mixed already matches the spec');
+  });
   it('a node that stops answering is named as not Ready by the check after the install, and only that one', async () => {
     // Frozen, its K3s is still "active" (so the install is already done) but sends no heartbeat:
     // the server says NotReady after its grace period.

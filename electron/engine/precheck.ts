@@ -3,7 +3,8 @@
  * node identity?", in one round trip. Read-only, so the run asks it as soon as it starts, while
  * the step still waits for the server and the token (see EngineRun).
  */
-import type { PlanStep } from '../../shared/plan';
+import { doneFromFacts, type Plan, type PlanStep } from '../../shared/plan';
+import type { FactsByNode } from '../../shared/spec';
 import { parseNodeList } from '../../shared/run';
 import type { HostRunner } from './host-runner';
 import { isInstallScript, joins, NODE_IDENTITY_CHECK, NODE_LIST_COMMAND, unitOf } from './k3s';
@@ -69,6 +70,33 @@ export async function precheck(options: {
     return { done: false, hasIdentity: r.code === 0 };
   }
   return { done: false, hasIdentity: true };
+}
+
+/**
+ * Facts older than this are not trusted to say what is installed: a run, or a person, may have
+ * changed the machines since (the wizard's checks, then Install twice).
+ */
+export const FRESH_FACTS_MS = 60_000;
+
+/**
+ * The install steps' "already done?" as the machines' facts answer it (doneFromFacts), when
+ * they were read (`readAt`) just before the run; the steps whose facts cannot tell are asked as
+ * usual. Null: no facts, or not fresh.
+ */
+export function answersFromFacts(
+  plan: Plan,
+  facts: FactsByNode | undefined,
+  readAt: number | undefined,
+  now = Date.now(),
+): Map<string, Precheck> | null {
+  if (!facts || readAt === undefined || now - readAt >= FRESH_FACTS_MS || now < readAt) return null;
+  const answers = new Map<string, Precheck>();
+  for (const step of plan.steps) {
+    if (!step.doneWhen || !isInstallStep(step)) continue;
+    const answer = doneFromFacts(step.doneWhen, facts[step.host], joins(step));
+    if (answer) answers.set(step.id, answer);
+  }
+  return answers;
 }
 
 /** The names of the nodes the server lists, or null when it cannot list them (asked again later). */

@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { AppError } from '../../shared/errors';
 import type { Plan, PlanStep } from '../../shared/plan';
 import type { RunEvent } from '../../shared/run';
+import type { HostFacts } from '../../shared/facts';
+import { makeFacts } from '../../test-support/shared/spec';
+import { answersFromFacts, FRESH_FACTS_MS } from './precheck';
 import { harness, INSTALL, KUBECONFIG_TEXT, threeNodePlan, TOKEN } from '../../test-support/engine/harness';
 
 function types(events: RunEvent[], stepId: string): string[] {
@@ -13,6 +16,32 @@ function types(events: RunEvent[], stepId: string): string[] {
 
 function order(events: RunEvent[], type: RunEvent['type']): string[] {
   return events.flatMap((e) => (e.type === type && 'stepId' in e ? [e.stepId] : []));
+}
+
+/** Facts of machines whose K3s runs with exactly the plan's settings, read as root. */
+function runningFacts(plan: Plan): Record<string, HostFacts> {
+  return Object.fromEntries(
+    plan.steps.flatMap((s, i) =>
+      s.doneWhen
+        ? [
+            [
+              s.host,
+              makeFacts(`10.0.0.${i + 1}`, {
+                k3s: {
+                  installed: true,
+                  version: 'v1.33.5+k3s1',
+                  role: s.doneWhen.unit === 'k3s' ? 'server' : 'agent',
+                  serviceState: 'active',
+                  hasConfig: true,
+                  configSha256: s.doneWhen.configSha256,
+                  nodePassword: true,
+                },
+              }),
+            ],
+          ]
+        : [],
+    ),
+  );
 }
 
 function handPlan(steps: Partial<PlanStep>[]): Plan {
@@ -67,6 +96,60 @@ describe('engine run', () => {
     expect(h.requests.some((r) => INSTALL.test(r.command))).toBe(false);
     expect(h.requests.some((r) => r.kind === 'write-file')).toBe(false);
     expect(snapshot.changed).toBe(false);
+  });
+
+  it('skips every install the facts read just before the run say is done, asking no machine again', async () => {
+    const plan = threeNodePlan();
+    const h = harness({
+      plan,
+      answered: answersFromFacts(plan, runningFacts(plan), Date.now()) ?? undefined,
+      services: { saveKubeconfig: () => Promise.resolve({ path: '/k', changed: false }) },
+    });
+    const snapshot = await h.run.start();
+    expect(snapshot.status).toBe('succeeded');
+    for (const id of ['install:s1', 'install:a1', 'install:a2'])
+      expect(snapshot.steps[id]).toMatchObject({ status: 'skipped', skipReason: 'done' });
+    expect(snapshot.steps['credentials:token']).toMatchObject({
+      status: 'skipped',
+      skipReason: 'not-needed',
+    });
+    expect(h.requests.filter((r) => /k3s-wizard-check.*config\.yaml|node\/password/.test(r.command))).toEqual(
+      [],
+    );
+    expect(snapshot.changed).toBe(false);
+  });
+
+  it('facts read a minute or more before the run (or not when) answer nothing', () => {
+    const plan = threeNodePlan();
+    const facts = runningFacts(plan);
+    const now = Date.now();
+    expect(answersFromFacts(plan, facts, now - 1_000, now)?.size).toBe(3);
+    expect(answersFromFacts(plan, facts, now - FRESH_FACTS_MS, now)).toBeNull();
+    expect(answersFromFacts(plan, facts, undefined, now)).toBeNull();
+    expect(answersFromFacts(plan, undefined, now, now)).toBeNull();
+  });
+
+  it('a machine the facts say is not done installs without being asked first; its retry asks again', async () => {
+    const plan = threeNodePlan();
+    const facts = runningFacts(plan);
+    const a1 = facts.a1 as HostFacts;
+    facts.a1 = { ...a1, k3s: { ...a1.k3s, configSha256: 'e'.repeat(64) } };
+    let attempts = 0;
+    const flaky = [{ match: INSTALL, reply: () => ({ code: ++attempts === 1 ? 1 : 0 }) }];
+    const h = harness({
+      plan,
+      answered: answersFromFacts(plan, facts, Date.now()) ?? undefined,
+      rules: { a1: flaky },
+    });
+    expect((await h.run.start()).status).toBe('failed');
+    const asked = () =>
+      h.requests.filter((r) => r.host === 'a1' && /k3s-wizard-check.*config\.yaml/.test(r.command)).length;
+    expect(asked()).toBe(0);
+    expect(attempts).toBe(1);
+    const snapshot = await h.run.retryHost('a1');
+    expect(snapshot.status).toBe('succeeded');
+    expect(asked()).toBe(1);
+    expect(snapshot.steps['install:a1']?.status).toBe('done');
   });
 
   it('never runs more steps at once than the concurrency limit', async () => {

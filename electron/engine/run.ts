@@ -40,6 +40,11 @@ export interface RunOptions {
    * anything first stops it and waits until its listeners are gone (see `speculate`).
    */
   likelyUnchanged?: boolean;
+  /**
+   * Install steps' "already done?" answered by the machines' facts, read just before this run
+   * (see answersFromFacts): not asked again. The first pass only: a retry asks the machines.
+   */
+  answered?: ReadonlyMap<string, Precheck>;
 }
 
 /** Protects the computer running the app: more hosts than this wait for a free slot. */
@@ -87,12 +92,15 @@ export class EngineRun {
   private pass = 0;
   /** Per install step of this pass: its files, copied as soon as it said "not done" (null: not sent). */
   private sentEarly = new Map<string, Promise<SentFiles | null>>();
+  /** RunOptions.answered, until the first pass has taken them. */
+  private answered: ReadonlyMap<string, Precheck> | null;
 
   constructor(private readonly options: RunOptions) {
     this.runId = options.runId ?? randomUUID();
     this.concurrency =
       options.concurrency ?? defaultConcurrency(new Set(options.plan.steps.map((s) => s.host)).size);
     this.byId = new Map(options.plan.steps.map((s) => [s.id, s]));
+    this.answered = options.answered ?? null;
     this.freshSignal();
   }
 
@@ -225,6 +233,8 @@ export class EngineRun {
     const limit = pLimit(Math.max(1, this.concurrency));
     const early = new Map<string, Promise<Precheck>>();
     const done = new Map<string, Promise<boolean>>();
+    const answered = this.answered;
+    this.answered = null;
     if (this.options.dryRun) return early;
     // A joining machine without its node identity may have a stale node object on the first
     // server: the server's nodes are listed once, as soon as it is up, for all of them, instead
@@ -239,17 +249,23 @@ export class EngineRun {
     for (const id of ids) {
       const step = this.byId.get(id) as PlanStep;
       const identity = firstServerHost !== undefined && firstServerHost !== step.host;
-      const ownHost = step.dependsOn.some((dep) => this.byId.get(dep)?.host === step.host);
-      if (!step.dependsOn.length || ownHost || !hasPrecheck(step, identity)) continue;
-      const asked = limit(() =>
-        precheck({
-          step,
-          runner: this.options.runnerFor(step.host),
-          identity,
-          signal: this.abort.signal,
-          timeoutMs: 60_000,
-        }),
-      );
+      const ownSteps = step.dependsOn.map((dep) => this.byId.get(dep)).filter((s) => s?.host === step.host);
+      // Known from the facts, unless a step before it on its machine can change its K3s (a reboot).
+      const known = ownSteps.every((s) => s?.actions.every((a) => a.kind === 'firewall'))
+        ? answered?.get(id)
+        : undefined;
+      if (!known && (!step.dependsOn.length || ownSteps.length || !hasPrecheck(step, identity))) continue;
+      const asked = known
+        ? Promise.resolve(known)
+        : limit(() =>
+            precheck({
+              step,
+              runner: this.options.runnerFor(step.host),
+              identity,
+              signal: this.abort.signal,
+              timeoutMs: 60_000,
+            }),
+          );
       // Whether it is done is known here, before any look for a stale node object (no answer: not done).
       done.set(
         id,

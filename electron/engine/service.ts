@@ -17,6 +17,7 @@ import { createBundle } from '../bundle';
 import { readAirgapFolder } from './airgap-folder';
 import { checkLocalFiles } from './local-files';
 import { EngineRun } from './run';
+import { answersFromFacts } from './precheck';
 import { RunLog } from './run-log';
 import type { SshHostRunner } from './ssh-runner';
 import { runnerOf, runnersOf } from './runners';
@@ -39,6 +40,12 @@ export interface RunServiceOptions {
 export interface StartRunRequest {
   spec: ClusterSpec;
   facts?: FactsByNode;
+  /**
+   * When `facts` were read from the machines (ms since the epoch), when the run follows straight
+   * on (the command line's `apply` reads them): within FRESH_FACTS_MS (see answersFromFacts) they answer the install
+   * steps' "already done?" instead of one more question per machine.
+   */
+  factsReadAt?: number;
   /** A plan made already (tests, a reviewed plan); otherwise built from spec and facts. */
   plan?: Plan;
   concurrency?: number;
@@ -149,6 +156,7 @@ export class RunService {
       serviceTimeoutMs: this.options.serviceTimeoutMs ?? 5 * 60_000,
       joinWatch: { intervalMs: 5_000, unreachableGraceMs: 60_000, ...this.options.joinWatch },
     };
+    const answered = answersFromFacts(plan, request.facts, request.factsReadAt);
     const run = new EngineRun({
       plan,
       runnerFor: (host) => {
@@ -161,6 +169,7 @@ export class RunService {
       ...(request.sharedLimit ? { sharedLimit: request.sharedLimit } : {}),
       dryRun: request.dryRun ?? false,
       likelyUnchanged: runsAlready(request.spec, request.facts),
+      ...(answered ? { answered } : {}),
       onEvent: (event) => {
         log.write(event);
         if (event.type === 'step-failed')

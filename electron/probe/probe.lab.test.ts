@@ -176,6 +176,35 @@ describe('facts', () => {
   });
 });
 
+describe('ufw installed but off', () => {
+  it('is read without starting ufw; its chains loaded by hand still make it active', async () => {
+    // A wrapper in front of the real ufw notes every start (sudo's PATH has /usr/local/sbin first).
+    const wrap =
+      'printf "#!/bin/sh\\necho started >> /tmp/ufw-starts\\nexec /usr/sbin/ufw \\"\\$@\\"\\n" > /usr/local/sbin/ufw && chmod 755 /usr/local/sbin/ufw';
+    const sh = async (script: string) =>
+      expect((await lab.exec('s4twin', ['sh', '-c', script])).code).toBe(0);
+    const starts = async () =>
+      (await lab.exec('s4twin', ['sh', '-c', 'cat /tmp/ufw-starts 2>/dev/null | wc -l'])).stdout.trim();
+    await sh(`${wrap} && rm -f /tmp/ufw-starts`);
+    try {
+      const off = await probe('s4twin');
+      expect(off.firewall).toMatchObject({ kind: 'none', ufwActive: false, ufw: null });
+      expect(await starts()).toBe('0');
+      // Enabled, then its config set back to "no" by hand: its chains stay loaded, so it filters.
+      await sh('ufw allow 22/tcp >/dev/null && ufw --force enable >/dev/null');
+      await sh("sed -i 's/^ENABLED=.*/ENABLED=no/' /etc/ufw/ufw.conf");
+      const loaded = await probe('s4twin');
+      expect(loaded.firewall).toMatchObject({ kind: 'ufw', ufwActive: true });
+      expect(await starts()).not.toBe('0');
+    } finally {
+      await sh(
+        '/usr/sbin/ufw --force disable >/dev/null; /usr/sbin/ufw --force reset >/dev/null; rm -f /usr/local/sbin/ufw /tmp/ufw-starts',
+      );
+    }
+    expect((await probe('s4twin')).firewall).toMatchObject({ kind: 'none', ufwActive: false });
+  });
+});
+
 describe('connectivity', () => {
   it('finds the port firewalld still blocks, and passes the ones it allows', async () => {
     const open = await lab.exec('s4fw', ['firewall-cmd', '--add-port=6443/tcp', '--add-port=8472/udp']);

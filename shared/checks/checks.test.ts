@@ -35,7 +35,15 @@ function facts(over: Partial<HostFacts> = {}): HostFacts {
     },
     selinux: 'disabled',
     iptables: { version: '1.8.9', backend: 'nf_tables' },
-    k3s: { installed: false, version: null, role: null, serviceState: null, hasConfig: false },
+    k3s: {
+      installed: false,
+      version: null,
+      role: null,
+      serviceState: null,
+      hasConfig: false,
+      configSha256: null,
+      nodePassword: null,
+    },
     listeners: [],
     clockMs: NOW + 2000,
     sudo: 'nopasswd',
@@ -158,6 +166,8 @@ describe('runChecks', () => {
         role: 'server',
         serviceState: 'active',
         hasConfig: true,
+        configSha256: null,
+        nodePassword: null,
       },
     });
     const agentWithPort = host('agent', {

@@ -9,7 +9,7 @@ import type { SpecIssue } from '../spec/issues';
 import { systemdUnit, type FactsByNode } from '../spec/model';
 import type { ClusterSpec, NodeSpec } from '../spec/schema';
 import { BINARY_BY_ARCH, imagesName, localPath, type AirgapInventory } from './artifacts';
-import { CONFIG_PATH, configCheck, nodeConfig } from './k3s-config';
+import { CONFIG_PATH, configCheck, installDone, nodeConfig } from './k3s-config';
 import { secretsOf } from './template';
 import type { PlanAction, PlanStep } from './types';
 
@@ -291,6 +291,7 @@ export function installStep(
     actions,
     secrets: secretsOf(config.content),
     alreadyDone: configCheck(spec, node, config),
+    doneWhen: installDone(spec, node, config),
     timeoutMs: INSTALL_TIMEOUT_MS,
     notes,
   };

@@ -11,7 +11,7 @@ import { listenPort } from '../spec/listener';
 import { contextName, systemdUnit } from '../spec/model';
 import { DEFAULT_API_PORT, DEFAULT_NODE_PORT_RANGE, type ClusterSpec, type NodeSpec } from '../spec/schema';
 import { sha256Hex } from './sha256';
-import type { HostCheck, Template } from './types';
+import type { HostCheck, InstallDone, Template } from './types';
 
 export const CONFIG_PATH = '/etc/rancher/k3s/config.yaml';
 
@@ -87,6 +87,38 @@ const CHECK_SCRIPT = [
   // ...and, when a release is pinned, be that release.
   '[ -z "$4" ] || /usr/local/bin/k3s --version 2>/dev/null | grep -qF "k3s version $4 "',
 ].join('\n');
+
+/** What CHECK_SCRIPT checks, as data: the step's `doneWhen`. */
+export function installDone(spec: ClusterSpec, node: NodeSpec, config: NodeConfig): InstallDone {
+  return { configSha256: config.settingsHash, unit: systemdUnit(node), version: spec.k3s.version ?? null };
+}
+
+/**
+ * CHECK_SCRIPT's answer from the machine's facts, and for a joining node whether it still has
+ * its node password: null where the facts cannot tell (not read as root, another unit's state,
+ * an init without systemctl), so the machine is asked. Meant for facts read just before a run.
+ */
+export function doneFromFacts(
+  done: InstallDone,
+  facts: HostFacts | undefined,
+  joining: boolean,
+): { done: boolean; hasIdentity: boolean } | null {
+  const k3s = facts?.k3s;
+  // The node password is looked for only as root: without it, the config may have been unreadable.
+  if (!k3s || k3s.nodePassword === null) return null;
+  const hasIdentity = !joining || k3s.nodePassword === true;
+  // No config at all, or another one: not done, whatever runs.
+  if (!k3s.hasConfig) return { done: false, hasIdentity };
+  if (k3s.configSha256 === null) return null;
+  if (k3s.configSha256 !== done.configSha256) return { done: false, hasIdentity };
+  // The state listed is the server unit's when there is one: known only for a node of that role.
+  const role = done.unit === 'k3s' ? 'server' : 'agent';
+  if (facts.init !== 'systemd' || k3s.role !== role || k3s.serviceState === null) return null;
+  if (k3s.serviceState !== 'active') return { done: false, hasIdentity };
+  if (done.version !== null && k3s.version === null) return null;
+  if (done.version !== null && k3s.version !== done.version) return { done: false, hasIdentity };
+  return { done: true, hasIdentity };
+}
 
 /** Exit 0 when the node already runs the wanted K3s with exactly these settings. */
 export function configCheck(spec: ClusterSpec, node: NodeSpec, config: NodeConfig): HostCheck {

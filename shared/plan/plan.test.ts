@@ -8,16 +8,33 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { HostFacts } from '../facts';
 import { makeFacts, makeSpec, node, zone } from '../../test-support/shared/spec';
+import { FACTS_SCRIPT } from '../probe/script';
 import {
   buildPlan,
+  doneFromFacts,
+  installDone,
   fillTemplate,
   nodeConfig,
   planToScript,
   planToText,
   sha256Hex,
+  type InstallDone,
   type Plan,
   type PlanAction,
 } from '.';
+
+/** The K3s facts of a machine whose K3s runs in `role`, read as root. */
+function installed(role: 'server' | 'agent'): HostFacts['k3s'] {
+  return {
+    installed: true,
+    version: 'v1.33.5+k3s1',
+    role,
+    serviceState: 'active',
+    hasConfig: true,
+    configSha256: null,
+    nodePassword: true,
+  };
+}
 
 function plan(...args: Parameters<typeof buildPlan>): Plan {
   const result = buildPlan(...args);
@@ -200,6 +217,8 @@ describe('install plan', () => {
           role: 'agent',
           serviceState: 'active',
           hasConfig: true,
+          configSha256: null,
+          nodePassword: null,
         },
       }),
       a1: makeFacts('10.0.0.2', { k3sArch: null, kernelArch: 'armv6l', userlandArch: 'armhf' }),
@@ -310,6 +329,76 @@ describe('config.yaml and its re-run check', () => {
       server: https://10.0.0.1:6443
       "
     `);
+  });
+
+  it('the facts script hashes the written file as the check does, and the facts then say it is done', () => {
+    const spec = makeSpec([node('s1', '10.0.0.1', 'server'), node('a1', '10.0.0.2', 'agent')]);
+    const config = nodeConfig(spec, spec.nodes[1]!, {
+      facts: null,
+      joinUrl: 'https://10.0.0.1:6443',
+      clusterInit: false,
+    });
+    const file = join(mkdtempSync(join(tmpdir(), 'k3sw-cfg-')), 'config.yaml');
+    writeFileSync(file, fillTemplate(config.content, { token: FAKE_TOKEN }));
+    // The facts script's own line, pointed at this file.
+    const line = FACTS_SCRIPT.split('\n').find((l) => l.includes('config-sha256'));
+    expect(line).toBeDefined();
+    const printed = execFileSync(
+      '/bin/sh',
+      ['-c', (line ?? '').replaceAll('/etc/rancher/k3s/config.yaml', file)],
+      {
+        encoding: 'utf8',
+      },
+    );
+    const k3s = {
+      ...installed('agent'),
+      configSha256: /^config-sha256 ([0-9a-f]{64})$/m.exec(printed)?.[1] ?? null,
+    };
+    const done = installDone(spec, spec.nodes[1]!, config);
+    expect(done).toEqual({ configSha256: config.settingsHash, unit: 'k3s-agent', version: null });
+    expect(doneFromFacts(done, makeFacts('10.0.0.2', { k3s }), true)).toEqual({
+      done: true,
+      hasIdentity: true,
+    });
+  });
+
+  it('what the facts cannot tell is asked on the machine; what they can is not', () => {
+    const done: InstallDone = { configSha256: 'c'.repeat(64), unit: 'k3s-agent', version: null };
+    const facts = (k3s: Partial<HostFacts['k3s']>, more: Partial<HostFacts> = {}) =>
+      makeFacts('10.0.0.2', {
+        k3s: { ...installed('agent'), configSha256: done.configSha256, ...k3s },
+        ...more,
+      });
+    const answer = (f: HostFacts | undefined, joining = true, want = done) => doneFromFacts(want, f, joining);
+    expect(answer(facts({}))).toEqual({ done: true, hasIdentity: true });
+    // Read without root (no node password looked for), not read at all, another init, another unit.
+    expect(answer(facts({ nodePassword: null }))).toBeNull();
+    expect(answer(undefined)).toBeNull();
+    expect(answer(facts({}, { init: 'openrc' }))).toBeNull();
+    expect(answer(facts({ role: 'server' }))).toBeNull();
+    expect(answer(facts({ serviceState: null }))).toBeNull();
+    expect(answer(facts({ configSha256: null }))).toBeNull();
+    expect(answer(facts({}), true, { ...done, version: 'v1.33.5+k3s1' })).toEqual({
+      done: true,
+      hasIdentity: true,
+    });
+    expect(answer(facts({ version: null }), true, { ...done, version: 'v1.33.5+k3s1' })).toBeNull();
+    // Known not done: no config, another config, stopped, another release.
+    expect(answer(facts({ hasConfig: false, configSha256: null, nodePassword: false }))).toEqual({
+      done: false,
+      hasIdentity: false,
+    });
+    expect(answer(facts({ configSha256: 'd'.repeat(64) }))).toEqual({ done: false, hasIdentity: true });
+    expect(answer(facts({ serviceState: 'inactive' }))).toEqual({ done: false, hasIdentity: true });
+    expect(answer(facts({}), true, { ...done, version: 'v1.34.1+k3s1' })).toEqual({
+      done: false,
+      hasIdentity: true,
+    });
+    // A first server has no node identity to keep.
+    expect(answer(facts({ nodePassword: false, role: 'server' }), false, { ...done, unit: 'k3s' })).toEqual({
+      done: true,
+      hasIdentity: true,
+    });
   });
 
   it('asks old iptables to be replaced by the bundled one', () => {

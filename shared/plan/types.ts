@@ -100,6 +100,14 @@ export const PHASES: readonly { id: PhaseId; title: string }[] = [
   { id: 'verify', title: 'Check the cluster' },
 ];
 
+/** A K3s install is done when its config (token lines left out) hashes so, its unit runs, and its release is the pinned one. */
+export interface InstallDone {
+  configSha256: string;
+  unit: 'k3s' | 'k3s-agent';
+  /** The pinned release ("v1.33.5+k3s1"), null: any. */
+  version: string | null;
+}
+
 export interface PlanStep {
   /** Stable across runs of the same spec: "install:pi2", "prepare:pi1:firewall". */
   id: string;
@@ -113,6 +121,11 @@ export interface PlanStep {
   secrets: SecretRef[];
   /** When it exits 0 the step is already done and a re-run skips it; null: always run. */
   alreadyDone: HostCheck | null;
+  /**
+   * What `alreadyDone` checks, as data (a K3s install with k3s-wizard's config): what the
+   * machine's facts say about it when they were read just before the run (see doneFromFacts).
+   */
+  doneWhen?: InstallDone;
   timeoutMs: number;
   /** Step ids that must finish first; steps with no path between them may run in parallel. */
   dependsOn: string[];

@@ -136,9 +136,13 @@ export function countIptablesInputRules(body: string, options: { countPolicy?: b
   return count;
 }
 
-/** The ufw section: `absent`, `needs-root ENABLED=…` (from ufw.conf), or `ufw status verbose`. */
+/**
+ * The ufw section: `absent`, `off ENABLED=…` (not set to start and no chain of its loaded, which
+ * is what its status calls inactive), `needs-root ENABLED=…` (from ufw.conf), or
+ * `ufw status verbose`.
+ */
 function parseUfwSection(body: string): { active: boolean | null; facts: UfwFacts | null } {
-  if (body === 'absent') return { active: false, facts: null };
+  if (body === 'absent' || /^off\b/.test(body)) return { active: false, facts: null };
   if (body.startsWith('needs-root')) {
     const active = /ENABLED=["']?yes/i.test(body) ? true : /ENABLED=/.test(body) ? false : null;
     return { active, facts: null };

@@ -34,7 +34,15 @@ describe('parseFacts on real lab output', () => {
       cgroup: { version: 2, memory: true },
       selinux: 'disabled',
       iptables: { version: '1.8.9', backend: 'nf_tables' },
-      k3s: { installed: false, version: null, role: null, serviceState: null, hasConfig: false },
+      k3s: {
+        installed: false,
+        version: null,
+        role: null,
+        serviceState: null,
+        hasConfig: false,
+        configSha256: null,
+        nodePassword: null,
+      },
       listeners: [],
       clockMs: 1795260536515,
       sudo: 'nopasswd',
@@ -220,6 +228,35 @@ describe('parseFacts on odd output', () => {
     expect(parseFacts(out(disabled), ctx).cgroup.memory).toBe(false);
   });
 
+  it("as root: the config's sha256 without its token, and the node password; a bad hash is unknown", () => {
+    const hash = 'a'.repeat(64);
+    const read = (k3s: string) => parseFacts(out({ k3s }), ctx).k3s;
+    expect(
+      read(`installed\nunit k3s-agent active\nconfig\nconfig-sha256 ${hash}\nnode-password yes`),
+    ).toMatchObject({
+      role: 'agent',
+      configSha256: hash,
+      nodePassword: true,
+    });
+    expect(read('node-password no')).toMatchObject({
+      hasConfig: false,
+      configSha256: null,
+      nodePassword: false,
+    });
+    expect(read('config\nconfig-sha256 \nconfig-sha256 xyz')).toMatchObject({
+      configSha256: null,
+      nodePassword: null,
+    });
+  });
+
+  it('ufw installed but off (not set to start, no chain of its loaded) is inactive, never unknown', () => {
+    const facts = parseFacts(
+      out({ ufw: 'off ENABLED=no', nft: '', 'iptables-save': '', firewalld: 'absent' }),
+      ctx,
+    );
+    expect(facts.firewall).toMatchObject({ kind: 'none', ufwActive: false, ufw: null });
+  });
+
   it('an existing K3s server with its listeners, and a firewall seen without root', () => {
     const facts = parseFacts(
       out({
@@ -239,6 +276,8 @@ describe('parseFacts on odd output', () => {
       role: 'server',
       serviceState: 'active',
       hasConfig: true,
+      configSha256: null,
+      nodePassword: null,
     });
     expect(facts.listeners).toEqual([
       { proto: 'tcp', address: '*', port: 6443, process: 'k3s-server' },

@@ -177,6 +177,12 @@ function parseK3s(sections: Sections): K3sFacts {
     role: server ? 'server' : agent ? 'agent' : null,
     serviceState: unit?.[2] && unit[2] !== 'unknown' ? unit[2] : null,
     hasConfig: found.includes('config'),
+    configSha256: found.map((l) => /^config-sha256 ([0-9a-f]{64})$/.exec(l)?.[1]).find(Boolean) ?? null,
+    nodePassword: found.includes('node-password yes')
+      ? true
+      : found.includes('node-password no')
+        ? false
+        : null,
   };
 }
 

@@ -83,8 +83,13 @@ if has firewall-cmd; then
 else echo absent; fi
 s ufw
 if has ufw; then
-  if [ "$(id -u)" = 0 ]; then ufw status verbose 2>&1
-  else echo "needs-root $(grep -E '^ENABLED=' /etc/ufw/ufw.conf 2>/dev/null)"; fi
+  if [ "$(id -u)" != 0 ]; then echo "needs-root $(grep -E '^ENABLED=' /etc/ufw/ufw.conf 2>/dev/null)"
+  # ufw is a Python start-up (a second or more on a Pi). Its status says inactive exactly when
+  # its chains are not loaded, so it is asked only when they are, or when it is set to start.
+  elif grep -Eq '^ENABLED=["'"'"']?yes' /etc/ufw/ufw.conf 2>/dev/null || ! has iptables ||
+    iptables -n -L ufw-user-input >/dev/null 2>&1 || ip6tables -n -L ufw6-user-input >/dev/null 2>&1; then
+    ufw status verbose 2>&1
+  else echo "off $(grep -E '^ENABLED=' /etc/ufw/ufw.conf 2>/dev/null)"; fi
 else echo absent; fi
 s nft; if [ "$(id -u)" = 0 ] && has nft; then nft list ruleset 2>/dev/null; else echo unavailable; fi
 s iptables-save; if [ "$(id -u)" = 0 ] && has iptables-save; then iptables-save -t filter 2>/dev/null; else echo unavailable; fi
@@ -101,7 +106,14 @@ for u in k3s k3s-agent; do
     echo "unit $u $(systemctl is-active "$u" 2>/dev/null || echo unknown)"
   fi
 done
-[ -f /etc/rancher/k3s/config.yaml ] && echo config
+if [ -f /etc/rancher/k3s/config.yaml ]; then
+  echo config
+  # What k3s-wizard's "already done?" check compares, so a run can skip asking it again.
+  [ -r /etc/rancher/k3s/config.yaml ] && echo "config-sha256 $(grep -v '^token:' /etc/rancher/k3s/config.yaml | sha256sum 2>/dev/null | cut -d' ' -f1)"
+fi
+if [ "$(id -u)" = 0 ]; then
+  if [ -e /etc/rancher/node/password ]; then echo "node-password yes"; else echo "node-password no"; fi
+fi
 s listeners
 if has ss; then ss -lntup 2>/dev/null | grep -E '${SS_PATTERN}'
 else

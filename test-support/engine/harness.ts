@@ -10,6 +10,7 @@ import { makeSpec, node } from '../shared/spec';
 import { FakeHostRunner, type FakeRule, type Recorded } from './fake-runner';
 import { EngineRun } from '../../electron/engine/run';
 import type { StepServices } from '../../electron/engine/step';
+import type { Precheck } from '../../electron/engine/precheck';
 
 /** The install script's command line (not the download of it). */
 export const INSTALL = / sh \/var\/lib\/k3s-wizard\/install\.sh$/;
@@ -93,6 +94,8 @@ export function harness(options: {
   services?: Partial<StepServices>;
   /** The facts said every K3s runs already (see RunOptions.likelyUnchanged). */
   likelyUnchanged?: boolean;
+  /** "Already done?" answered by facts read just before the run (see RunOptions.answered). */
+  answered?: ReadonlyMap<string, Precheck>;
 }): Harness {
   const events: RunEvent[] = [];
   const requests: Recorded[] = [];
@@ -139,6 +142,7 @@ export function harness(options: {
     ...(options.sharedLimit ? { sharedLimit: options.sharedLimit } : {}),
     dryRun: options.dryRun ?? false,
     ...(options.likelyUnchanged ? { likelyUnchanged: true } : {}),
+    ...(options.answered ? { answered: options.answered } : {}),
     onEvent: (event) => events.push(event),
   });
   return { run, events, requests, runners, saved };

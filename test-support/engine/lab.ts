@@ -190,6 +190,7 @@ export async function labRun(
   } = {},
 ): Promise<LabRun> {
   const { spec, pool, dataDir, hosts } = await labPool(cluster);
+  const factsReadAt = Date.now();
   const facts: FactsByNode = options.probe
     ? Object.fromEntries(
         await Promise.all(
@@ -213,6 +214,8 @@ export async function labRun(
   const started = service.start({
     spec,
     facts,
+    // Read just now, as `apply` reads them: they may answer "already done?".
+    ...(options.probe ? { factsReadAt } : {}),
     plan: options.edit ? options.edit(plan) : plan,
     ...(options.concurrency ? { concurrency: options.concurrency } : {}),
     onEvent: (e) => {

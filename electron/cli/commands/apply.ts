@@ -269,7 +269,8 @@ export async function probeCluster(cluster: OpenCluster, spec: ClusterSpec, io: 
 export async function runFromCli(options: {
   io: CliIo;
   dataDir: string;
-  plan: Plan | ((cluster: OpenCluster) => Promise<{ plan: Plan; facts: FactsByNode }>);
+  /** The plan, or how to make it once logged in: from facts read then (and when they were read). */
+  plan: Plan | ((cluster: OpenCluster) => Promise<{ plan: Plan; facts: FactsByNode; factsReadAt: number }>);
   plain: boolean;
   login: LoginFlags;
   request: Omit<StartRunRequest, 'plan' | 'onEvent'>;
@@ -297,7 +298,7 @@ export async function runFromCli(options: {
     if (typeof options.plan === 'function') {
       const made = await options.plan(cluster);
       plan = made.plan;
-      request = { ...request, facts: made.facts };
+      request = { ...request, facts: made.facts, factsReadAt: made.factsReadAt };
     } else plan = options.plan;
     stopped();
     const follow = followRun({ io, hosts: plan.steps.map((s) => s.host), plain: options.plain, interrupted });
@@ -367,10 +368,11 @@ export const registerApply: RegisterCommand = (program, { io, dataDir }) => {
         plan:
           plan ??
           (async (cluster) => {
+            const factsReadAt = Date.now();
             const facts = await probeCluster(cluster, spec, io);
             const made = makePlan(facts);
             await confirmed(made);
-            return { plan: made, facts };
+            return { plan: made, facts, factsReadAt };
           }),
         plain: Boolean(opts.plain),
         login: opts,
