@@ -340,9 +340,15 @@ def mirror(srv, stop):
             failover(srv, up)
 
 
+# Go's listeners (K3s's) take the system's somaxconn as their backlog; socketserver's default
+# of 5 dropped the SYNs of a 50-node cluster's flow test, which then saw "no answer".
+BACKLOG = 4096
+
+
 class Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = BACKLOG
 
     def handle_error(self, request, client_address):
         pass  # failed handshakes and dropped connections are the clients' business
@@ -353,7 +359,7 @@ def listen_plain(port):
     s = socket.socket()
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.bind(("0.0.0.0", port))
-    s.listen(16)
+    s.listen(BACKLOG)
     def loop():
         while True:
             c, _ = s.accept()
