@@ -31,8 +31,11 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-/** Both nodes are this machine, over one SSH session; execs by step name are counted. */
-async function setup(): Promise<{ pool: SessionPool; execs: string[] }> {
+/**
+ * Both nodes are this machine, over one SSH session; execs by step name are counted, and the
+ * requests written to their stdin (a listener's probe rounds), by step name.
+ */
+async function setup(): Promise<{ pool: SessionPool; execs: string[]; requests: string[] }> {
   const server = await startTestServer({ password: 'pw-conn-123' });
   cleanups.push(() => server.close());
   const known = new KnownHosts({
@@ -49,13 +52,27 @@ async function setup(): Promise<{ pool: SessionPool; execs: string[] }> {
   cleanups.push(() => session.close());
   await session.connect();
   const execs: string[] = [];
+  const requests: string[] = [];
   const exec = session.exec.bind(session);
   session.exec = (command, options = {}) => {
-    execs.push(options.step ?? '');
-    return exec(command, options);
+    const step = options.step ?? '';
+    execs.push(step);
+    const onStdin = options.onStdin;
+    return exec(command, {
+      ...options,
+      ...(onStdin
+        ? {
+            onStdin: (write) =>
+              onStdin((text) => {
+                requests.push(`${step}: ${text.split(' ').slice(0, 1).join(' ')}`);
+                write(text);
+              }),
+          }
+        : {}),
+    });
   };
   const pool = { session: () => Promise.resolve(session) } as unknown as SessionPool;
-  return { pool, execs };
+  return { pool, execs, requests };
 }
 
 const node = (id: string, address: string): TestNode => ({
@@ -185,5 +202,56 @@ describe.skipIf(!hasPython)('UDP verdicts on a busy machine', () => {
     expect(result?.status).toBe('unknown');
     expect(result?.detail).toMatch(/^datagrams sent, none reported, but the listener was too slow to tell/);
     expect(execs.filter((s) => s.startsWith('connectivity: probe'))).toHaveLength(2);
+  });
+});
+
+describe.skipIf(!hasPython)('sources that are targets too', () => {
+  const path = (from: string, to: string, port: number, proto: 'tcp' | 'udp'): PortPath => ({
+    from,
+    to,
+    port,
+    proto,
+    flow: proto === 'udp' ? 'flannel-vxlan' : 'kubelet',
+    purpose: 'test',
+  });
+
+  it('probe from their own listener, one exec per machine: open both ways, and a silent drop blocked', async () => {
+    const { pool, execs, requests } = await setup();
+    const [tcpA, tcpB, udpB, dropped] = [
+      await freePort(),
+      await freePort(),
+      await freePort(),
+      await freePort(),
+    ];
+    // b is 127.0.0.3 for the datagrams to `dropped`: a socket of the test's own there takes them.
+    await sink('127.0.0.3', dropped);
+    const results = await testConnectivity({
+      pool,
+      nodes: [node('a', '127.0.0.1'), node('b', '127.0.0.3')],
+      paths: [
+        path('b', 'a', tcpA, 'tcp'),
+        path('a', 'b', tcpB, 'tcp'),
+        path('a', 'b', udpB, 'udp'),
+        path('a', 'b', dropped, 'udp'),
+      ],
+      udpGraceMs: 300,
+    });
+    expect(results.map((r) => [r.port, r.status, r.detail])).toEqual([
+      [tcpA, 'open', expect.any(String)],
+      [tcpB, 'open', expect.any(String)],
+      [udpB, 'open', 'datagram received'],
+      [dropped, 'blocked', 'datagrams sent, none arrived'],
+    ]);
+    // Two listeners, each asked (twice for the blocked flow) on its stdin: no probe exec at all.
+    expect(execs.filter((s) => s.startsWith('connectivity: listen'))).toHaveLength(2);
+    expect(execs.filter((s) => s.startsWith('connectivity: probe'))).toEqual([]);
+    // a's listener (on tcpA) asked twice (the dropped flow again before it counted), b's once.
+    expect(requests.sort()).toEqual(
+      [
+        `connectivity: listen on ${tcpB}/tcp ${udpB}/udp ${dropped}/udp: p`,
+        `connectivity: listen on ${tcpA}/tcp: p`,
+        `connectivity: listen on ${tcpA}/tcp: p`,
+      ].sort(),
+    );
   });
 });

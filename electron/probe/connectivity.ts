@@ -66,6 +66,58 @@ export interface ConnectivityOptions extends ConnectivityShape {
 const WITH_PYTHON =
   'command -v python3 >/dev/null 2>&1 || { echo no-python3; exit 0; }; exec python3 -c "$@"';
 
+// One probe of ADDRESS PORT/PROTO with TOKEN, its answer (see ProbeAnswer) put in out[i]. TCP:
+// connect within the limit, send the token. UDP: three datagrams a tenth of a second apart over a
+// connected socket (an ICMP port-unreachable shows as a refused send); a flow none of them
+// reached is probed again in the next round.
+const PROBE_ONE = `
+import errno, socket, threading, time
+def probe(limit, addr, port, proto, token):
+    if proto == 'tcp':
+        try:
+            c = socket.create_connection((addr, port), limit)
+        except socket.timeout: return 'no-answer'
+        except ConnectionRefusedError: return 'refused'
+        except ConnectionResetError: return 'reset'
+        except OSError as e:
+            return 'unreachable' if e.errno in (errno.EHOSTUNREACH, errno.ENETUNREACH, errno.EACCES, errno.EPERM) else 'no-answer' if e.errno == errno.ETIMEDOUT else 'error %s' % (e.strerror or e.errno)
+        try:
+            c.sendall(token.encode())
+        except OSError: pass
+        c.close(); return 'connected'
+    try:
+        s = socket.socket(socket.AF_INET6 if ':' in addr else socket.AF_INET, socket.SOCK_DGRAM); s.connect((addr, port))
+        for _ in range(3):
+            s.send(token.encode()); time.sleep(0.1)
+        return 'sent'
+    except ConnectionRefusedError: return 'refused'
+    except OSError as e: return 'unreachable' if e.errno in (errno.EHOSTUNREACH, errno.ENETUNREACH, errno.EACCES, errno.EPERM) else 'error %s' % (e.strerror or e.errno)
+def probe_all(limit, jobs, answer):
+    """Every ADDRESS,PORT/PROTO,TOKEN job at once, a thread each; answer(i, what) as each ends."""
+    def one(i, job):
+        try:
+            addr, what, token = job.split(',')
+            port, proto = what.split('/')
+            a = probe(limit, addr, int(port), proto, token)
+        except Exception as e:
+            a = 'error %s' % e
+        answer(i, a)
+    threads = [threading.Thread(target=one, args=(i, j), daemon=True) for i, j in enumerate(jobs)]
+    for t in threads: t.start()
+    return threads
+`;
+
+// Probes every ADDRESS,PORT/PROTO,TOKEN given at once and prints "INDEX ANSWER" per probe: for a
+// source that is no target of the test (the others probe from their listener, see LISTENER).
+const PROBE = `${PROBE_ONE}
+import sys
+limit, jobs = float(sys.argv[1]), sys.argv[2:]
+out = ['error no result'] * len(jobs)
+def keep(i, a): out[i] = a
+for t in probe_all(limit, jobs, keep): t.join()
+for i, a in enumerate(out): print(i, a)
+`;
+
 // Binds each PORT/PROTO given (waiting a moment for a port an earlier listener still holds), says
 // "bound", "in-use" or "bind-error" for each, then "ready"; reports each token received; for a
 // TCP port some other program holds (K3s already there) says "gone" while no socket listens on
@@ -74,12 +126,27 @@ const WITH_PYTHON =
 // datagram per wake-up, scanning /proc/net/tcp for K3s's ports each time, fell seconds behind)
 // and then says "t CLOCK": everything that reached a socket by CLOCK (its own monotonic seconds)
 // is reported above that line, so the tester can count a grace in the listener's own progress,
-// not in its own time. Exits when the window closed, when its stdin ends (the tester is done: it
-// exits at once, its ports let go before the call returns), or as soon as its SSH channel is
-// gone: it writes at least every quarter second, and a write to a closed channel ends it. IPv6
-// dual-stack when possible, else IPv4.
-const LISTENER = `
+// not in its own time. A line "p ROUND LIMIT JOB..." on its stdin probes the JOBs from this
+// machine (see PROBE_ONE) and says "a ROUND INDEX ANSWER" as each one ends: the sources of a test
+// are its targets, so one process per machine does both, one exec and one Python start-up less.
+// Exits when the window closed, when its stdin ends (the tester is done: it exits at once, its
+// ports let go before the call returns), or as soon as its SSH channel is gone: it writes at
+// least every quarter second, and a write to a closed channel ends it. IPv6 dual-stack when
+// possible, else IPv4.
+const LISTENER = `${PROBE_ONE}
 import os, select, socket, sys, time
+lock = threading.Lock()
+def say(lines):
+    with lock:
+        sys.stdout.write('\\n'.join(lines) + '\\n'); sys.stdout.flush()
+def request(words):
+    if len(words) < 3 or words[0] != 'p': return
+    rnd = words[1]
+    def answer(i, a):
+        try: say(['a %s %d %s' % (rnd, i, a)])
+        except OSError: pass
+    probe_all(float(words[2]), words[3:], answer)
+pending = b''
 window, wanted = float(sys.argv[2]), sys.argv[3:]
 socks, theirs, conns = {}, {}, {}
 started = time.monotonic()
@@ -138,7 +205,7 @@ for w in wanted:
                 if not theirs[port]: print('gone %d/tcp' % port)
         else: print('bind-error %d/%s %d' % (port, proto, e.errno))
 # Nothing had reached a socket before the first was bound: a clock to start from.
-print('ready\\nt %.3f' % started, flush=True)
+say(['ready', 't %.3f' % started])
 def got(port, proto, d):
     token = d.decode('ascii', 'replace').strip()
     if token.startswith('k3sw-'): out.append('got %d/%s %s' % (port, proto, token))
@@ -150,7 +217,13 @@ while True:
     r, _, _ = select.select(list(socks) + list(conns) + [0], [], [], max(0.0, min(0.25, end - now)))
     # What reached a socket by now is read below, before "t now" is said.
     now, out = time.monotonic(), []
-    if 0 in r and not os.read(0, 64): sys.exit(0)
+    if 0 in r:
+        chunk = os.read(0, 65536)
+        if not chunk: sys.exit(0)
+        pending += chunk
+        while b'\\n' in pending:
+            line, pending = pending.split(b'\\n', 1)
+            request(line.decode('ascii', 'replace').split())
     drained = True
     for s, (proto, port) in socks.items():
         if proto == 'tcp' and s not in r: continue
@@ -179,49 +252,15 @@ while True:
     # Only a full read vouches for the clock (a flood leaves it unsaid until it is read).
     if drained: out.append('t %.3f' % now)
     try:
-        sys.stdout.write('\\n'.join(out) + '\\n'); sys.stdout.flush()
+        say(out)
     except OSError:
         sys.exit(0)
 `;
 
-// Probes every ADDRESS,PORT/PROTO,TOKEN given at once (a thread each) and prints "INDEX ANSWER"
-// per probe (see ProbeAnswer). TCP: connect within the limit, send the token. UDP: three
-// datagrams a tenth of a second apart over a connected socket (an ICMP port-unreachable shows as
-// a refused send); a flow none of them reached is probed again in the next round.
-const PROBE = `
-import errno, socket, sys, threading, time
-limit, jobs = float(sys.argv[1]), [a.split(',') for a in sys.argv[2:]]
-out = ['error no result'] * len(jobs)
-def tcp(i, addr, port, token):
-    try:
-        c = socket.create_connection((addr, port), limit)
-    except socket.timeout: out[i] = 'no-answer'; return
-    except ConnectionRefusedError: out[i] = 'refused'; return
-    except ConnectionResetError: out[i] = 'reset'; return
-    except OSError as e:
-        out[i] = 'unreachable' if e.errno in (errno.EHOSTUNREACH, errno.ENETUNREACH, errno.EACCES, errno.EPERM) else 'no-answer' if e.errno == errno.ETIMEDOUT else 'error %s' % (e.strerror or e.errno); return
-    try:
-        c.sendall(token.encode())
-    except OSError: pass
-    c.close(); out[i] = 'connected'
-def udp(i, addr, port, token):
-    try:
-        s = socket.socket(socket.AF_INET6 if ':' in addr else socket.AF_INET, socket.SOCK_DGRAM); s.connect((addr, port))
-        for _ in range(3):
-            s.send(token.encode()); time.sleep(0.1)
-        out[i] = 'sent'
-    except ConnectionRefusedError: out[i] = 'refused'
-    except OSError as e: out[i] = 'unreachable' if e.errno in (errno.EHOSTUNREACH, errno.ENETUNREACH, errno.EACCES, errno.EPERM) else 'error %s' % (e.strerror or e.errno)
-threads = []
-for i, (addr, what, token) in enumerate(jobs):
-    port, proto = what.split('/')
-    t = threading.Thread(target=tcp if proto == 'tcp' else udp, args=(i, addr, int(port), token)); t.start(); threads.append(t)
-for t in threads: t.join()
-for i, a in enumerate(out): print(i, a)
-`;
-
 const TCP_LIMIT_S = 3;
 const ANSWERS = /^(connected|refused|reset|unreachable|no-answer|sent|error .*)$/;
+/** A probe job as a listener takes it on its stdin: ADDRESS,PORT/PROTO,TOKEN, no space in it. */
+const JOB = /^[0-9A-Za-z.:%-]{1,100},\d{1,5}\/(tcp|udp),k3sw-[0-9a-f]{12}$/;
 
 const portKey = (port: number, proto: Proto) => `${port}/${proto}`;
 /** This computer's monotonic clock, in ms. */
@@ -253,6 +292,14 @@ class Listener {
   private exited: Promise<void> = Promise.resolve();
   private readied!: () => void;
   readonly ready = new Promise<void>((resolve) => (this.readied = resolve));
+  /** Writes to its stdin (requests), once its command runs. */
+  private write: ((text: string) => void) | null = null;
+  private rounds = 0;
+  /** Probe requests waiting for their answers, by round. */
+  private asked = new Map<
+    string,
+    { answers: (ProbeAnswer | null)[]; done: (a: ProbeAnswer[] | string) => void }
+  >();
 
   constructor(readonly node: TestNode) {}
 
@@ -277,6 +324,7 @@ class Listener {
             onStdout: (chunk) => this.feed(chunk),
             // Asked to finish by the end of its stdin; dropped only if it does not.
             stdinOpenUntil: this.stop.signal,
+            onStdin: (write) => (this.write = write),
             signal: signal ? AbortSignal.any([signal, this.kill.signal]) : this.kill.signal,
           },
         );
@@ -291,8 +339,45 @@ class Listener {
         this.state = 'exited';
         this.readied();
         this.wake();
+        for (const { done } of this.asked.values())
+          done(`the listener on ${this.node.id} ended before its probes answered`);
+        this.asked.clear();
       }
     })();
+  }
+
+  /**
+   * Probes from this listener's machine (its process probes on request: no exec of its own);
+   * one answer per probe, in order, or why there are none.
+   */
+  probe(probes: Probe[], limitS: number): Promise<ProbeAnswer[] | string> {
+    const jobs = probes.map((p) => `${p.address},${portKey(p.path.port, p.path.proto)},${p.token}`);
+    const write = this.write;
+    if (!write || this.state !== 'ready' || !jobs.every((j) => JOB.test(j)))
+      return Promise.resolve(`the listener on ${this.node.id} cannot probe`);
+    const id = String(this.rounds++);
+    if (!probes.length) return Promise.resolve([]);
+    return new Promise((resolve) => {
+      const answers: (ProbeAnswer | null)[] = probes.map(() => null);
+      const finish = (result: ProbeAnswer[] | string) => {
+        clearTimeout(timer);
+        this.asked.delete(id);
+        resolve(result);
+      };
+      const timer = setTimeout(
+        () => finish(answers.map((a) => a ?? 'error no answer from the probe')),
+        60_000,
+      );
+      this.asked.set(id, { answers, done: finish });
+      write(`p ${id} ${limitS} ${jobs.join(' ')}\n`);
+    });
+  }
+
+  private answered(id: string, index: number, answer: string): void {
+    const entry = this.asked.get(id);
+    if (!entry || index >= entry.answers.length || !ANSWERS.test(answer)) return;
+    entry.answers[index] = answer as ProbeAnswer;
+    if (entry.answers.every((a) => a !== null)) entry.done(entry.answers as ProbeAnswer[]);
   }
 
   private feed(chunk: string): void {
@@ -303,7 +388,9 @@ class Listener {
       const line = raw.trim();
       if (!line) continue;
       const [word, what, rest] = line.split(' ');
-      if (line === 'ready') {
+      const answer = /^a (\d+) (\d+) (.+)$/.exec(line);
+      if (answer) this.answered(answer[1] as string, Number(answer[2]), answer[3] as string);
+      else if (line === 'ready') {
         this.state = 'ready';
         this.readied();
       } else if (word === 't' && what) {
@@ -486,7 +573,12 @@ async function round(
   await Promise.all(
     [...bySource].map(async ([sourceId, probes]) => {
       const source = ctx.nodes.get(sourceId) as TestNode;
-      const answers = await probeAll(ctx.pool, source, probes, ctx.signal);
+      // From the source's own listener when it has one (every node of a cluster does).
+      const own = ctx.listeners.get(sourceId);
+      const answers =
+        own?.state === 'ready'
+          ? await own.probe(probes, TCP_LIMIT_S)
+          : await probeAll(ctx.pool, source, probes, ctx.signal);
       if (typeof answers === 'string') {
         for (const p of probes) verdicts.set(p.path, { status: 'unknown', detail: answers });
         return;

@@ -53,6 +53,11 @@ export interface ExecOptions {
    * for its exit (the `signal` option, by contrast, drops the channel at once).
    */
   stdinOpenUntil?: AbortSignal;
+  /**
+   * With stdinOpenUntil: called once the command runs, with a way to write more to its stdin
+   * until it is ended (a command that takes further requests there).
+   */
+  onStdin?: (write: (text: string) => void) => void;
 }
 
 export interface ExecResult {
@@ -351,8 +356,16 @@ export class SshSession {
         if (!until) ch.end(options.stdin ?? '');
         else {
           if (options.stdin) ch.write(options.stdin);
-          if (until.aborted) ch.end();
-          else until.addEventListener('abort', () => ch.end(), { once: true });
+          let ended = false;
+          const end = () => {
+            ended = true;
+            ch.end();
+          };
+          if (until.aborted) end();
+          else until.addEventListener('abort', end, { once: true });
+          options.onStdin?.((text) => {
+            if (!ended && !done) ch.write(text);
+          });
         }
       });
     });
