@@ -377,7 +377,7 @@ class Listener {
     const entry = this.asked.get(id);
     if (!entry || index >= entry.answers.length || !ANSWERS.test(answer)) return;
     entry.answers[index] = answer as ProbeAnswer;
-    if (entry.answers.every((a) => a !== null)) entry.done(entry.answers as ProbeAnswer[]);
+    if (entry.answers.every((a) => a !== null)) entry.done(entry.answers);
   }
 
   private feed(chunk: string): void {
