@@ -14,6 +14,15 @@ _ensure_bridge() {
   # bridged host<->host frames cross our FORWARD chain (br_netfilter): the fault
   # chain needs that, and a Docker-style DROP policy must not eat lab traffic
   [ -e /proc/sys/net/bridge/bridge-nf-call-iptables ] && sysctl -qw net.bridge.bridge-nf-call-iptables=1
+  # The kernel's ARP and ND tables are shared by every namespace, 1024 entries at most by
+  # default: 53 hosts that all reach each other need 53 x 52, and past the limit sends fail
+  # ("neighbor table overflow", ENOBUFS), which a flow test reads as blocked. Only raised.
+  local f v want
+  for f in /proc/sys/net/ipv{4,6}/neigh/default/gc_thresh{1,2,3}; do
+    [ -w "$f" ] || continue
+    case $f in *1) want=8192 ;; *2) want=32768 ;; *) want=65536 ;; esac
+    v=$(cat "$f"); [ "$v" -ge "$want" ] || echo "$want" > "$f"
+  done
   if ! iptables -S $FAULT_CHAIN >/dev/null 2>&1; then
     iptables -N $FAULT_CHAIN
     iptables -I INPUT -j $FAULT_CHAIN; iptables -I OUTPUT -j $FAULT_CHAIN; iptables -I FORWARD -j $FAULT_CHAIN
