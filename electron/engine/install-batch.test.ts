@@ -8,6 +8,7 @@ import { NODE_LIST_COMMAND } from './k3s';
 import { makeSpec, node } from '../../test-support/shared/spec';
 import {
   harness,
+  type Harness,
   INSTALL,
   KUBECONFIG_TEXT,
   nodeListJson,
@@ -363,26 +364,37 @@ describe('air-gap uploads', () => {
 
   it("copies a joining machine's files while the server installs, as soon as it said it is not done", async () => {
     const result = { plan: airgapPlan() };
-    // The server's install takes a while: a1's copies are done before it ends.
-    const slowServer = [
-      { match: / sh \/var\/lib\/k3s-wizard\/install\.sh/, delayMs: 200, reply: { code: 0 } },
-    ];
     const differ = [{ match: /k3s-wizard-same/, reply: { code: 1 } }];
-    const h = harness({ plan: result.plan, rules: { s1: [...slowServer, ...differ], a1: differ } });
+    // The server's install lasts until a1's copies are done (5 s at most: then the order below fails).
+    const copiesOfA1 = () => h.requests.filter((r) => r.host === 'a1' && r.kind === 'upload').length;
+    const slowServer = [
+      {
+        match: / sh \/var\/lib\/k3s-wizard\/install\.sh/,
+        reply: async () => {
+          for (let waited = 0; copiesOfA1() < 2 && waited < 5_000; waited += 10)
+            await new Promise((resolve) => setTimeout(resolve, 10));
+          return { code: 0 };
+        },
+      },
+    ];
+    const h: Harness = harness({ plan: result.plan, rules: { s1: [...slowServer, ...differ], a1: differ } });
     const snapshot = await h.run.start();
     expect(snapshot.status).toBe('succeeded');
     const at = (type: string, id: string) =>
       Date.parse(h.events.find((e) => e.type === type && 'stepId' in e && e.stepId === id)?.time ?? '');
-    const copies = h.requests.filter((r) => r.host === 'a1' && r.kind === 'upload');
+    // In the order the machines were asked: copied before the token was read (the server
+    // still installing), put in place by the agent's own batch after it.
+    const index = (pick: (r: (typeof h.requests)[number]) => boolean) =>
+      h.requests.flatMap((r, i) => (pick(r) ? [i] : []));
+    const [tokenRead] = index((r) => r.host === 's1' && /server\/token$/.test(r.command));
+    const copies = index((r) => r.host === 'a1' && r.kind === 'upload');
+    const placed = index((r) => r.host === 'a1' && r.command.includes('k3s-wizard-place'));
+    expect(tokenRead).toBeDefined();
     expect(copies).toHaveLength(2);
-    for (const copy of copies) {
-      expect(copy.at).toBeLessThan(at('step-finished', 'install:s1'));
-      expect(copy.at).toBeLessThan(at('step-started', 'install:a1'));
-    }
-    // Put in place by the agent's own batch, after the token was read.
-    const placed = h.requests.filter((r) => r.host === 'a1' && r.command.includes('k3s-wizard-place'));
     expect(placed).toHaveLength(2);
-    for (const place of placed) expect(place.at).toBeGreaterThan(at('step-finished', 'credentials:token'));
+    for (const copy of copies) expect(copy).toBeLessThan(tokenRead as number);
+    for (const place of placed) expect(place).toBeGreaterThan(tokenRead as number);
+    expect(h.requests[copies[0] as number]?.at).toBeLessThanOrEqual(at('step-started', 'install:a1'));
     // Progress for each copy, on the agent's step.
     const copied = h.events.filter(
       (e) => e.type === 'progress' && e.stepId === 'install:a1' && e.total !== undefined,
