@@ -1,3 +1,4 @@
+import { NO_K3S } from '../../test-support/shared/spec';
 import { describe, expect, it } from 'vitest';
 import type { HostFacts } from '../facts';
 import { runChecks, worstStatus, type Check, type CheckHost } from './index';
@@ -35,15 +36,7 @@ function facts(over: Partial<HostFacts> = {}): HostFacts {
     },
     selinux: 'disabled',
     iptables: { version: '1.8.9', backend: 'nf_tables' },
-    k3s: {
-      installed: false,
-      version: null,
-      role: null,
-      serviceState: null,
-      hasConfig: false,
-      configSha256: null,
-      nodePassword: null,
-    },
+    k3s: { ...NO_K3S },
     listeners: [],
     clockMs: NOW + 2000,
     sudo: 'nopasswd',

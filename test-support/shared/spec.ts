@@ -36,6 +36,17 @@ export function zone(name: string, extra: Partial<FirewalldZone> = {}): Firewall
   };
 }
 
+/** The K3s facts of a machine without K3s. */
+export const NO_K3S: HostFacts['k3s'] = {
+  installed: false,
+  version: null,
+  role: null,
+  serviceState: null,
+  hasConfig: false,
+  configSha256: null,
+  nodePassword: null,
+};
+
 /** Facts of a healthy Debian-like host at `address` on eth0, probed from 192.168.1.5. */
 export function makeFacts(
   address: string,
@@ -72,15 +83,7 @@ export function makeFacts(
     },
     selinux: null,
     iptables: { version: '1.8.9', backend: 'nf_tables' },
-    k3s: {
-      installed: false,
-      version: null,
-      role: null,
-      serviceState: null,
-      hasConfig: false,
-      configSha256: null,
-      nodePassword: null,
-    },
+    k3s: { ...NO_K3S },
     listeners: [],
     clockMs: 1735689600000,
     sudo: 'nopasswd',
