@@ -42,8 +42,8 @@ export interface StartRunRequest {
   facts?: FactsByNode;
   /**
    * When `facts` were read from the machines (ms since the epoch), when the run follows straight
-   * on (the command line's `apply` reads them): within FRESH_FACTS_MS (see answersFromFacts) they answer the install
-   * steps' "already done?" instead of one more question per machine.
+   * on (the command line's `apply` reads them): within FRESH_FACTS_MS (see answersFromFacts)
+   * they answer the install steps' "already done?" instead of one more question per machine.
    */
   factsReadAt?: number;
   /** A plan made already (tests, a reviewed plan); otherwise built from spec and facts. */

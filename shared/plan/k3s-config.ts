@@ -122,7 +122,7 @@ export function doneFromFacts(
 
 /** Exit 0 when the node already runs the wanted K3s with exactly these settings. */
 export function configCheck(spec: ClusterSpec, node: NodeSpec, config: NodeConfig): HostCheck {
-  const version = spec.k3s.version ?? '';
+  const done = installDone(spec, node, config);
   return {
     command: shJoin([
       'sh',
@@ -130,9 +130,9 @@ export function configCheck(spec: ClusterSpec, node: NodeSpec, config: NodeConfi
       CHECK_SCRIPT,
       'k3s-wizard-check',
       CONFIG_PATH,
-      config.settingsHash,
-      systemdUnit(node),
-      version,
+      done.configSha256,
+      done.unit,
+      done.version ?? '',
     ]),
     sudo: true,
   };

@@ -287,6 +287,21 @@ describe('install plan', () => {
   });
 });
 
+/** The config.yaml of the spec's second node, an agent joining its first, written with a token. */
+function writtenAgentConfig(spec: ReturnType<typeof makeSpec>): {
+  config: ReturnType<typeof nodeConfig>;
+  file: string;
+} {
+  const config = nodeConfig(spec, spec.nodes[1]!, {
+    facts: null,
+    joinUrl: 'https://10.0.0.1:6443',
+    clusterInit: false,
+  });
+  const file = join(mkdtempSync(join(tmpdir(), 'k3sw-cfg-')), 'config.yaml');
+  writeFileSync(file, fillTemplate(config.content, { token: FAKE_TOKEN }));
+  return { config, file };
+}
+
 describe('config.yaml and its re-run check', () => {
   it('sha256 matches node:crypto for any text', () => {
     fc.assert(
@@ -306,13 +321,7 @@ describe('config.yaml and its re-run check', () => {
         taints: ['gpu=true:NoSchedule'],
       }),
     ]);
-    const config = nodeConfig(spec, spec.nodes[1]!, {
-      facts: null,
-      joinUrl: 'https://10.0.0.1:6443',
-      clusterInit: false,
-    });
-    const file = join(mkdtempSync(join(tmpdir(), 'k3sw-cfg-')), 'config.yaml');
-    writeFileSync(file, fillTemplate(config.content, { token: FAKE_TOKEN }));
+    const { config, file } = writtenAgentConfig(spec);
     const hash = execFileSync(
       '/bin/sh',
       ['-c', `grep -v '^token:' "$1" | sha256sum | cut -d' ' -f1`, 'x', file],
@@ -333,13 +342,7 @@ describe('config.yaml and its re-run check', () => {
 
   it('the facts script hashes the written file as the check does, and the facts then say it is done', () => {
     const spec = makeSpec([node('s1', '10.0.0.1', 'server'), node('a1', '10.0.0.2', 'agent')]);
-    const config = nodeConfig(spec, spec.nodes[1]!, {
-      facts: null,
-      joinUrl: 'https://10.0.0.1:6443',
-      clusterInit: false,
-    });
-    const file = join(mkdtempSync(join(tmpdir(), 'k3sw-cfg-')), 'config.yaml');
-    writeFileSync(file, fillTemplate(config.content, { token: FAKE_TOKEN }));
+    const { config, file } = writtenAgentConfig(spec);
     // The facts script's own line, pointed at this file.
     const line = FACTS_SCRIPT.split('\n').find((l) => l.includes('config-sha256'));
     expect(line).toBeDefined();

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
+import { NO_K3S } from '../../test-support/shared/spec';
 import { describe, expect, it } from 'vitest';
 import { k3sArchFor, parseFacts } from './parse';
 import { parseFirewalldZones, parseUfwStatus } from './parse-firewall';
@@ -34,15 +35,7 @@ describe('parseFacts on real lab output', () => {
       cgroup: { version: 2, memory: true },
       selinux: 'disabled',
       iptables: { version: '1.8.9', backend: 'nf_tables' },
-      k3s: {
-        installed: false,
-        version: null,
-        role: null,
-        serviceState: null,
-        hasConfig: false,
-        configSha256: null,
-        nodePassword: null,
-      },
+      k3s: NO_K3S,
       listeners: [],
       clockMs: 1795260536515,
       sudo: 'nopasswd',
