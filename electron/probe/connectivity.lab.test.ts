@@ -184,17 +184,31 @@ describe('the connection tester', () => {
 
   it('a port held by a program that does not listen: "refused" is no firewall, so unknown, never blocked', async () => {
     // Bound without listen(), without SO_REUSEADDR: the tester cannot bind it, nothing accepts.
+    // Without SO_REUSEADDR the bind fails while an earlier test's connection to 10250 is in
+    // TIME_WAIT here (up to 60 s), so the holder tries again until it has the port.
     const holder = exec('c5cb', [
       'sh',
       '-c',
       'rm -f /run/c5-held; python3 -c "$1" & echo $! >/run/c5-holder.pid; wait',
       'holder',
-      'import socket, time\ns = socket.socket(socket.AF_INET6); s.bind(("::", 10250)); open("/run/c5-held", "w").close(); time.sleep(60)',
+      [
+        'import socket, time',
+        's = socket.socket(socket.AF_INET6)',
+        'for _ in range(180):',
+        '    try:',
+        '        s.bind(("::", 10250))',
+        '    except OSError:',
+        '        time.sleep(0.5)',
+        '        continue',
+        '    open("/run/c5-held", "w").close()',
+        '    time.sleep(60)',
+        '    break',
+      ].join('\n'),
     ]);
     try {
       // Until the holder has the port (a bound socket that does not listen shows in no `ss` list).
       await expect
-        .poll(async () => (await exec('c5cb', ['test', '-e', '/run/c5-held'])).code, { timeout: 20_000 })
+        .poll(async () => (await exec('c5cb', ['test', '-e', '/run/c5-held'])).code, { timeout: 95_000 })
         .toBe(0);
       const [result] = await testConnectivity({
         pool,
