@@ -15,13 +15,14 @@ import {
   imagesName,
   IMAGES_DIR,
   installEnv,
+  installScriptCommand,
   localPath,
   SCRIPT_PATH,
   STATE_DIR,
   type AirgapInventory,
 } from '../../shared/plan';
 import { lastLines, parseNodeList, type RunSnapshot, type StepInfo } from '../../shared/run';
-import { envAssignments, shJoin } from '../../shared/shell';
+import { shJoin } from '../../shared/shell';
 import { servers, systemdUnit, type ClusterSpec, type NodeSpec } from '../../shared/spec';
 import type { K3sArch } from '../../shared/facts';
 import type { HostRunner } from '../engine/host-runner';
@@ -137,7 +138,7 @@ async function installRelease(
   }
   const r = await run(
     runner,
-    shJoin(['env', ...envAssignments(env), 'sh', SCRIPT_PATH]),
+    installScriptCommand(env),
     tools,
     `install K3s ${to}`,
     options.installTimeoutMs,

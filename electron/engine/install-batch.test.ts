@@ -50,9 +50,10 @@ describe('install batches', () => {
       const step = plan.steps.find((s) => s.id === id);
       expect(progress(h.events, id)).toEqual(step?.actions.map((_, i) => i));
     }
-    // Already done? (with the node identity) and one batch: disk, folders, config, script, install, wait.
-    expect(h.runners.get('a1')?.roundTrips).toBe(2);
-    expect(h.runners.get('a1')?.batches).toEqual([2, 7]);
+    // Already done? (with the node identity), then while the server installs one batch (disk,
+    // folders, script, the binary not started), then one with the token: config, install, wait.
+    expect(h.runners.get('a1')?.roundTrips).toBe(3);
+    expect(h.runners.get('a1')?.batches).toEqual([2, 5, 3]);
     // The config (with the token) reached the host on stdin only.
     const config = h.requests.find((r) => r.host === 'a1' && r.kind === 'write-file');
     expect(config?.stdin).toContain(TOKEN);
@@ -231,23 +232,77 @@ describe('waits in a row', () => {
 });
 
 describe('early checks', () => {
-  it('asks the agents "already done?" while the server installs, then installs them in one round trip', async () => {
+  it('asks the agents "already done?" and fetches their K3s while the server installs, then starts them in one round trip', async () => {
     const slowServer = [{ match: INSTALL, delayMs: 150 }];
     const h = harness({ plan: threeNodePlan(), rules: { s1: slowServer } });
     expect((await h.run.start()).status).toBe('succeeded');
     const at = (host: string, test: (command: string) => boolean) =>
       h.requests.findIndex((r) => r.host === host && test(r.command));
     const serverInstalled = at('s1', (c) => INSTALL.test(c));
+    const tokenRead = at('s1', (c) => c.includes('/var/lib/rancher/k3s/server/token'));
     for (const agent of ['a1', 'a2']) {
       const checked = at(agent, (c) => c.includes('k3s-wizard-check'));
       expect(checked).toBeGreaterThanOrEqual(0);
       expect(checked).toBeLessThan(serverInstalled);
-      expect(h.runners.get(agent)?.roundTrips).toBe(2);
+      // Its binary, not started, came before the server was up; the config and start after.
+      const fetched = at(agent, (c) => c.includes('k3s-wizard-preinstall'));
+      expect(h.requests[fetched]?.command).toContain('INSTALL_K3S_SKIP_START=true');
+      expect(fetched).toBeGreaterThanOrEqual(0);
+      expect(fetched).toBeLessThan(tokenRead);
+      const config = h.requests.findIndex((r) => r.host === agent && r.kind === 'write-file');
+      expect(config).toBeGreaterThan(tokenRead);
+      expect(h.runners.get(agent)?.roundTrips).toBe(3);
     }
     // Its step started only once the token was there.
     const started = h.events.find((e) => e.type === 'step-started' && e.stepId === 'install:a1');
     const token = h.events.find((e) => e.type === 'step-finished' && e.stepId === 'credentials:token');
     expect(started && token && started.seq > token.seq).toBe(true);
+  });
+});
+
+describe('a joining machine prepared while the server installs', () => {
+  it('a failed fetch fails its step, named, with its output, after its token; the retry fetches again and joins', async () => {
+    let fetches = 0;
+    const offline = [
+      {
+        match: /k3s-wizard-preinstall/,
+        reply: () =>
+          ++fetches === 1
+            ? { code: 1, stderr: 'curl: (6) Could not resolve host: mirror.example\n' }
+            : { code: 0, stdout: '[INFO]  Downloading binary\n' },
+      },
+    ];
+    const h = harness({ plan: threeNodePlan(), rules: { a1: offline } });
+    const first = await h.run.start();
+    const failed = first.steps['install:a1'];
+    expect(failed?.status).toBe('failed');
+    expect(failed?.error?.message).toContain('a1');
+    expect(failed?.error?.lastOutput.join('\n')).toContain('Could not resolve host');
+    // Said as the step's own, from its first action to the one that failed, nothing after it.
+    const step = threeNodePlan().steps.find((s) => s.id === 'install:a1');
+    const failedAt = step?.actions.findIndex(
+      (a) => a.kind === 'exec' && a.command.includes('k3s-wizard-preinstall'),
+    );
+    expect(progress(h.events, 'install:a1')).toEqual(
+      step?.actions.slice(0, (failedAt ?? 0) + 1).map((_, i) => i),
+    );
+    expect(h.requests.some((r) => r.host === 'a1' && r.kind === 'write-file')).toBe(false);
+    expect(first.steps['install:a2']?.status).toBe('done');
+    // The retry asks and fetches again (nothing of the first pass is reused), then joins.
+    const again = await h.run.retryHost('a1');
+    expect(again.steps['install:a1']?.status).toBe('done');
+    expect(fetches).toBe(2);
+    expect(h.requests.filter((r) => r.host === 'a1' && r.kind === 'write-file')).toHaveLength(1);
+  });
+
+  it('nothing is prepared on a machine that says it is done', async () => {
+    const done = [{ match: /k3s-wizard-check.*config\.yaml/, reply: { code: 0 } }];
+    const h = harness({ plan: threeNodePlan(), rules: { a1: done } });
+    expect((await h.run.start()).status).toBe('succeeded');
+    expect(
+      h.requests.some((r) => r.host === 'a1' && /k3s-wizard-space|k3s-wizard-preinstall/.test(r.command)),
+    ).toBe(false);
+    expect(h.requests.some((r) => r.host === 'a2' && r.command.includes('k3s-wizard-preinstall'))).toBe(true);
   });
 });
 

@@ -154,7 +154,7 @@ export async function runBatch(
   ctx: StepContext,
   run: {
     signal: AbortSignal;
-    output: StepOutput;
+    output: Pick<StepOutput, 'push'>;
     remaining: () => number;
     from: number;
     count: number;

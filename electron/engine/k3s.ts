@@ -4,7 +4,7 @@
  * removing a stale node object before a reinstalled machine joins again.
  */
 import { shJoin } from '../../shared/shell';
-import { SCRIPT_PATH, type HostCheck, type PlanAction, type PlanStep } from '../../shared/plan';
+import { runsInstallScript, type HostCheck, type PlanAction, type PlanStep } from '../../shared/plan';
 import type { ExecOutcome, HostRunner } from './host-runner';
 
 export type K3sUnit = 'k3s' | 'k3s-agent' | 'k3s-rootless';
@@ -30,7 +30,7 @@ export function nodeListCheck(step: Pick<PlanStep, 'nodeList'>): HostCheck {
 }
 
 export function isInstallScript(action: PlanAction): boolean {
-  return action.kind === 'exec' && action.command.endsWith(`sh ${SCRIPT_PATH}`);
+  return action.kind === 'exec' && runsInstallScript(action.command);
 }
 
 export function isDownload(action: PlanAction): boolean {

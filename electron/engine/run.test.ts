@@ -242,11 +242,15 @@ describe('engine run', () => {
     expect(snapshot.status).toBe('cancelled');
     expect(snapshot.steps['install:s1']).toMatchObject({ status: 'cancelled', error: { code: 'CANCELLED' } });
     expect(snapshot.steps['install:a1']?.status).toBe('pending');
-    // a1 was only asked, early, whether it is done already: nothing was launched there.
+    // a1 was asked, early, whether it is done already, and got its K3s not started: nothing
+    // was written with the token there, nothing started.
     const onA1 = h.requests.filter((r) => r.host === 'a1');
-    expect(onA1).toHaveLength(2);
     expect(onA1[0]?.command).toContain('k3s-wizard-check');
     expect(onA1[1]?.command).toBe('test -e /etc/rancher/node/password');
+    expect(onA1.at(-1)?.command).toContain('k3s-wizard-preinstall');
+    expect(
+      onA1.some((r) => r.kind === 'write-file' || r.command.endsWith('sh /var/lib/k3s-wizard/install.sh')),
+    ).toBe(false);
   });
 
   it('stops a step at its own timeout with a clear error', async () => {

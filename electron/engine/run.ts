@@ -17,10 +17,11 @@ import {
 } from '../../shared/run';
 import type { ConnectivityResult } from '../../shared/checks/connectivity';
 import type { ExecOutcome, ExecRequest, HostRunner } from './host-runner';
-import { metWaits, sendFiles, waitsAtOnceCheck, type SentFiles } from './install-batch';
+import { metWaits, runBatch, sendFiles, waitsAtOnceCheck, type SentFiles } from './install-batch';
 import { nodeListCheck } from './k3s';
 import { hasPrecheck, isInstallStep, nodeNamesOn, precheck, type Precheck } from './precheck';
 import { executeStep, type RunMemory, type StepOutcome, type StepServices } from './step';
+import type { Prepared } from './step-context';
 
 export interface RunOptions {
   plan: Plan;
@@ -92,6 +93,7 @@ export class EngineRun {
   private pass = 0;
   /** Per install step of this pass: its files, copied as soon as it said "not done" (null: not sent). */
   private sentEarly = new Map<string, Promise<SentFiles | null>>();
+  private preparedEarly = new Map<string, Promise<Prepared | null>>();
   /** RunOptions.answered, until the first pass has taken them. */
   private answered: ReadonlyMap<string, Precheck> | null;
 
@@ -289,6 +291,15 @@ export class EngineRun {
         sent.catch(() => undefined);
         this.sentEarly.set(id, sent);
       }
+      // Its first actions (the K3s binary fetched, not started) run while it waits.
+      if (step.early)
+        this.preparedEarly.set(
+          id,
+          asked.then(
+            (checked) => (checked.done ? null : limit(() => this.prepareEarly(step))),
+            () => null,
+          ),
+        );
     }
     for (const id of ids) {
       const answer = this.secretNeeded(this.byId.get(id) as PlanStep, ids, done);
@@ -316,6 +327,41 @@ export class EngineRun {
       remaining: () => Math.max(1, step.timeoutMs - (Date.now() - started)),
       started: () => undefined,
     });
+  }
+
+  /** An install step's first `early` actions in one batch, before the step starts (see `prechecks`). */
+  private async prepareEarly(step: PlanStep): Promise<Prepared> {
+    const chunks: Prepared['chunks'] = [];
+    const count = step.early ?? 0;
+    let last = -1;
+    try {
+      // Nothing changes on a machine while the run's early flow test has its listeners there.
+      await this.beforeChange(step)?.();
+      const started = Date.now();
+      const ctx = {
+        step,
+        runner: this.options.runnerFor(step.host),
+        firstServer: null,
+        runSignal: this.abort.signal,
+        dryRun: false,
+        memory: this.memory,
+        services: this.options.services,
+        // Its progress is said when the step starts, which has not yet.
+        emit: () => undefined,
+      };
+      await runBatch(ctx, {
+        signal: this.abort.signal,
+        output: { push: (stream, text) => chunks.push({ stream, text }) },
+        remaining: () => Math.max(1, step.timeoutMs - (Date.now() - started)),
+        from: 0,
+        count,
+        started: (action) => (last = step.actions.indexOf(action)),
+        files: new Map(),
+      });
+      return { count, chunks, failure: null };
+    } catch (error) {
+      return { count: last + 1, chunks, failure: error instanceof Error ? error : new Error(String(error)) };
+    }
   }
 
   /**
@@ -358,6 +404,7 @@ export class EngineRun {
     let running = 0;
     const firstServerHost = this.options.plan.steps.find((s) => s.phase === 'first-server')?.host;
     this.sentEarly = new Map();
+    this.preparedEarly = new Map();
     const early = this.prechecks(ids, firstServerHost);
     // What was asked ahead belongs to one pass: a retry asks again.
     this.ahead = null;
@@ -437,6 +484,7 @@ export class EngineRun {
         ...(checked ? { precheck: checked } : {}),
         ...(beforeChange ? { beforeChange } : {}),
         ...(this.sentEarly.has(step.id) ? { sentEarly: this.sentEarly.get(step.id) } : {}),
+        ...(this.preparedEarly.has(step.id) ? { preparedEarly: this.preparedEarly.get(step.id) } : {}),
       });
     } catch (error) {
       // executeStep reports its own failures; this is a bug, reported rather than hanging the run.

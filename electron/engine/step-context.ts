@@ -87,6 +87,18 @@ export interface StepContext {
   beforeChange?: () => Promise<void>;
   /** The step's uploads, copied by the run before the step started (null: not copied). */
   sentEarly?: Promise<SentFiles | null>;
+  /** Its first actions, done by the run while the step waited (null: not done). */
+  preparedEarly?: Promise<Prepared | null>;
+}
+
+/** A step's first actions (its `early` ones) done by the run while the step waited. */
+export interface Prepared {
+  /** How many of its first actions ran: all of its early ones, or up to the one that failed. */
+  count: number;
+  /** Their output as it came, put into the step's output when it starts. */
+  chunks: { stream: 'stdout' | 'stderr'; text: string }[];
+  /** Why the last of them failed (null: none did): the step fails with it. */
+  failure: Error | null;
 }
 
 export type StepOutcome = 'done' | 'skipped' | 'failed' | 'cancelled';

@@ -76,6 +76,17 @@ export async function executeStep(ctx: StepContext): Promise<StepOutcome> {
       const removed = await deleteStaleNode({ firstServer: ctx.firstServer, node: step.host, signal });
       if (removed) output.push('stdout', `removed the stale node object: ${removed}\n`);
     }
+    // What the run did while the step waited: said as if done now, and the step goes on after it.
+    const prepared = ctx.preparedEarly ? await ctx.preparedEarly : null;
+    if (prepared) {
+      step.actions.slice(0, prepared.count).forEach((action, index) => emitProgress(ctx, index, action.what));
+      for (const { stream, text } of prepared.chunks) output.push(stream, text);
+      if (prepared.failure) {
+        current = step.actions[prepared.count - 1] ?? null;
+        throw prepared.failure;
+      }
+      changed = true;
+    }
     const run = { signal, output, remaining };
     // An install's uploads are compared and copied first; its batches put them in place.
     const upload = step.actions.find((a) => a.kind === 'upload');
@@ -93,7 +104,7 @@ export async function executeStep(ctx: StepContext): Promise<StepOutcome> {
     // Waits whose first try was made together with the waits after them, and those already met.
     const tried = new Set<number>();
     const settled = new Set<number>();
-    for (let index = 0; index < step.actions.length;) {
+    for (let index = prepared?.count ?? 0; index < step.actions.length;) {
       const count = install ? batchable(step.actions, index, files) : 0;
       if (count > 1) {
         const batch = await runBatch(ctx, {

@@ -18,6 +18,14 @@ export const SCRIPT_PATH = `${STATE_DIR}/install.sh`;
 export const IMAGES_DIR = '/var/lib/rancher/k3s/agent/images';
 export const INSTALL_TIMEOUT_MS = 15 * 60_000;
 
+/** The install script run as root with its INSTALL_K3S_* variables (nothing secret). */
+export const installScriptCommand = (env: Readonly<Record<string, string>>): string =>
+  shJoin(['env', ...envAssignments(env), 'sh', SCRIPT_PATH]);
+
+const INSTALL_SCRIPT_RUN = new RegExp(`^env( \\S+)* sh ${SCRIPT_PATH.replace(/[.]/g, '\\.')}$`);
+/** Whether a command is that run (not the script's download, whose URL may end in install.sh too). */
+export const runsInstallScript = (command: string): boolean => INSTALL_SCRIPT_RUN.test(command);
+
 // curl where there is one, wget otherwise; values arrive as positional parameters, never pasted in.
 export const FETCH_SCRIPT =
   'if command -v curl >/dev/null 2>&1; then curl -sfL "$1" -o "$2"; else wget -qO "$2" "$1"; fi && chmod 0700 "$2"';
@@ -39,6 +47,30 @@ export const SPACE_CHECK = [
   '  fi',
   'done',
 ].join('\n');
+
+/**
+ * The install script run before the token exists, on a machine with no K3s at all: it
+ * downloads and verifies the binary and writes the unit, which it neither enables nor starts.
+ * The install that follows finds the binary's hash matching and skips the download. Where K3s
+ * is installed already, nothing is done here: the script would disable its running unit.
+ */
+export const PREINSTALL_SCRIPT = [
+  'for f in /usr/local/bin/k3s /etc/systemd/system/k3s.service /etc/systemd/system/k3s-agent.service /etc/init.d/k3s /etc/init.d/k3s-agent; do',
+  '  if [ -e "$f" ]; then echo "k3s-wizard: $f is there already: K3s is installed with its settings below"; exit 0; fi',
+  'done',
+  'script=$1; shift',
+  'exec env "$@" sh "$script"',
+].join('\n');
+function preinstallEnv(spec: ClusterSpec, node: NodeSpec): Record<string, string> {
+  const env: Record<string, string> = {
+    ...installEnv(spec, node),
+    INSTALL_K3S_SKIP_ENABLE: 'true',
+    INSTALL_K3S_SKIP_START: 'true',
+  };
+  // Nothing is started here: the restart is the install's, after it.
+  delete env.INSTALL_K3S_FORCE_RESTART;
+  return env;
+}
 
 export interface InstallContext {
   spec: ClusterSpec;
@@ -235,23 +267,41 @@ export function installStep(
       sudo: true,
       what: 'create the K3s config folder',
     },
-    {
-      kind: 'write-file',
-      path: CONFIG_PATH,
-      mode: '0600',
-      owner: 'root:root',
-      content: config.content,
-      what: 'write the K3s settings',
-    },
   ];
+  let early: number | undefined;
   if (spec.install.source === 'online') {
     actions.push(scriptDownload(spec.install.scriptUrl, ctx, target, notes));
+    // A joining machine fetches its K3s while the server installs; it starts once the token is there.
+    if (target.joinUrl) {
+      actions.push({
+        kind: 'exec',
+        command: shJoin([
+          'sh',
+          '-c',
+          PREINSTALL_SCRIPT,
+          'k3s-wizard-preinstall',
+          SCRIPT_PATH,
+          ...envAssignments(preinstallEnv(spec, node)),
+        ]),
+        sudo: true,
+        what: 'install the K3s binary, not started yet (on a machine without K3s, while the server installs)',
+      });
+      early = actions.length;
+    }
   } else {
     actions.push(...airgapActions(ctx, target, notes));
   }
   actions.push({
+    kind: 'write-file',
+    path: CONFIG_PATH,
+    mode: '0600',
+    owner: 'root:root',
+    content: config.content,
+    what: 'write the K3s settings',
+  });
+  actions.push({
     kind: 'exec',
-    command: shJoin(['env', ...envAssignments(installEnv(spec, node)), 'sh', SCRIPT_PATH]),
+    command: installScriptCommand(installEnv(spec, node)),
     sudo: true,
     what: `install K3s as ${node.role === 'server' ? 'a server' : 'an agent'} and start it`,
   });
@@ -293,6 +343,7 @@ export function installStep(
     alreadyDone: configCheck(spec, node, config),
     doneWhen: installDone(spec, node, config),
     timeoutMs: INSTALL_TIMEOUT_MS,
+    ...(early ? { early } : {}),
     notes,
   };
 }

@@ -12,6 +12,8 @@ import { FACTS_SCRIPT } from '../probe/script';
 import {
   buildPlan,
   doneFromFacts,
+  installScriptCommand,
+  runsInstallScript,
   installDone,
   fillTemplate,
   nodeConfig,
@@ -410,5 +412,22 @@ describe('config.yaml and its re-run check', () => {
     expect(nodeConfig(spec, spec.nodes[0]!, { facts, joinUrl: null, clusterInit: false }).settings).toContain(
       'prefer-bundled-bin: true',
     );
+  });
+});
+
+describe('the install script run', () => {
+  it('is told apart from its download, whose URL may end in install.sh too', () => {
+    expect(runsInstallScript(installScriptCommand({ INSTALL_K3S_EXEC: 'agent' }))).toBe(true);
+    const plan = buildPlan(makeSpec([node('s1', '10.0.0.1', 'server'), node('a1', '10.0.0.2', 'agent')]), {});
+    if (!plan.ok) throw new Error('no plan');
+    const commands = plan.plan.steps.flatMap((s) =>
+      s.actions.flatMap((a) => (a.kind === 'exec' ? [a.command] : [])),
+    );
+    const runs = commands.filter(runsInstallScript);
+    // One run per machine; the download (…/install.sh /var/lib/k3s-wizard/install.sh) and the
+    // agent's run before its token (not started) are not it.
+    expect(runs).toHaveLength(2);
+    expect(commands.some((c) => c.includes('fetch https://get.k3s.io') && runsInstallScript(c))).toBe(false);
+    expect(runs.every((c) => !c.includes('INSTALL_K3S_SKIP_START'))).toBe(true);
   });
 });

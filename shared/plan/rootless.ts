@@ -7,13 +7,13 @@
  * waited for through the kubeconfig K3s writes (`~/.kube/k3s.yaml`) at the port the host really
  * binds (shared/spec/rootless.ts). The machine's requirements: shared/checks/rootless.ts.
  */
-import { envAssignments, shJoin } from '../shell';
+import { shJoin } from '../shell';
 import type { NodeSpec } from '../spec/schema';
 import {
   airgapActions,
   scriptDownload,
   installEnv,
-  SCRIPT_PATH,
+  installScriptCommand,
   SPACE_CHECK,
   STATE_DIR,
   type InstallContext,
@@ -160,12 +160,7 @@ export function rootlessInstallStep(
   actions.push(
     {
       kind: 'exec',
-      command: shJoin([
-        'env',
-        ...envAssignments({ ...installEnv(spec, node), INSTALL_K3S_SKIP_ENABLE: 'true' }),
-        'sh',
-        SCRIPT_PATH,
-      ]),
+      command: installScriptCommand({ ...installEnv(spec, node), INSTALL_K3S_SKIP_ENABLE: 'true' }),
       sudo: true,
       what: 'install the K3s binary with the install script (its root service is not enabled)',
     },

@@ -127,6 +127,12 @@ export interface PlanStep {
    */
   doneWhen?: InstallDone;
   timeoutMs: number;
+  /**
+   * Its first `early` actions need no secret, start nothing and change nothing that runs (a
+   * joining machine's disk check, folders, install script and K3s binary): the run may do them
+   * while the step still waits for other machines, once the machine said it is not done.
+   */
+  early?: number;
   /** Step ids that must finish first; steps with no path between them may run in parallel. */
   dependsOn: string[];
   /** Assumptions made and things to know, for the review screen. */
