@@ -231,7 +231,7 @@ async function apply(hosts: lab.LabHost[], title: string, cluster: ReturnType<ty
       console.log(`    channels of ${host?.name}:`);
       for (const s of spans.get(host?.address ?? '') ?? [])
         console.log(
-          `      ${((s.from - t0) / 1000).toFixed(2)}–${((s.to - t0) / 1000).toFixed(2)} ${s.what}`,
+          `      ${((s.from - t0) / 1000).toFixed(2)}–${s.to ? ((s.to - t0) / 1000).toFixed(2) : '(open)'} ${s.what}`,
         );
     }
     for (const e of events) {

@@ -113,12 +113,28 @@ export class HostsService {
    * Logs in to every target once (the command line's first step), trusting hosts seen for the
    * first time when `acceptNew` (never a changed key).
    */
-  connectAll(options: {
+  async connectAll(options: {
     targets: { name: string; target: PoolTarget }[];
     acceptNew: boolean;
     onTrusted?: (name: string, offer: HostKeyOffer) => void;
-  }): Promise<void> {
-    return connectAll({ ...options, pool: this.pool, hostKeys: this.hostKeys });
+    /**
+     * Read each target's facts as soon as its own login is done, beside the logins still going
+     * on (reading changes nothing): by name, in what it resolves to, still being read.
+     */
+    probe?: boolean;
+  }): Promise<Map<string, Promise<HostFacts>>> {
+    const facts = new Map<string, Promise<HostFacts>>();
+    const { probe, ...rest } = options;
+    const onLoggedIn = (name: string) => {
+      const target = options.targets.find((t) => t.name === name)?.target;
+      if (!target) return;
+      const read = this.probe(target);
+      // Awaited by whoever reads it; a login that failed elsewhere leaves it unread.
+      read.catch(() => undefined);
+      facts.set(name, read);
+    };
+    await connectAll({ ...rest, pool: this.pool, hostKeys: this.hostKeys, ...(probe ? { onLoggedIn } : {}) });
+    return facts;
   }
 
   /** The facts of the last probe of each node in this session, by node name (unprobed ones left out). */

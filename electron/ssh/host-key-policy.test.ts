@@ -103,11 +103,20 @@ describe('host key policy', () => {
     const pool = new SessionPool({ hostKeys: policy, credentialsFor: () => ({ password: 'pw-123456' }) });
     cleanups.push(() => pool.closeAll());
     const target = { host: '127.0.0.1', port: server.port, user: 'lab' };
+    // Told of each login as it is done (apply reads a machine's facts from then on): not this one.
+    const loggedIn: string[] = [];
     const refused = await rejection(
-      connectAll({ pool, hostKeys: policy, acceptNew: false, targets: [{ name: 'pi1', target }] }),
+      connectAll({
+        pool,
+        hostKeys: policy,
+        acceptNew: false,
+        targets: [{ name: 'pi1', target }],
+        onLoggedIn: (name) => loggedIn.push(name),
+      }),
     );
     expect(refused.code).toBe('HOST_KEY_UNKNOWN');
     expect(refused.message).toContain('--accept-new-host-keys');
+    expect(loggedIn).toEqual([]);
     const before = server.connectionsSeen;
     const trusted: string[] = [];
     await connectAll({
@@ -116,8 +125,10 @@ describe('host key policy', () => {
       acceptNew: true,
       targets: [{ name: 'pi1', target }],
       onTrusted: (name, offer) => trusted.push(`${name} ${offer.fingerprint}`),
+      onLoggedIn: (name) => loggedIn.push(`${name} after ${trusted.length} trusted`),
     });
     expect(trusted).toEqual([`pi1 ${fingerprintOf(server.hostKeyBlob)}`]);
+    expect(loggedIn).toEqual(['pi1 after 1 trusted']);
     expect(readFileSync(appFile, 'utf8')).toContain(server.hostKeyBlob.toString('base64'));
     // trusted in the key exchange of the login that goes on: one connection, not a refused one and a second
     expect(server.connectionsSeen - before).toBe(1);

@@ -23,11 +23,14 @@ PATH="$PATH:/usr/local/sbin:/usr/local/bin:/usr/sbin:/sbin"
 s() { printf '\n@@%s\n' "$1"; }
 has() { command -v "$1" >/dev/null 2>&1; }
 s clock; date +%s%N 2>/dev/null; date +%s
-s uid; id -u
+# Each fork counts: a Pi over Wi-Fi runs this on every apply. Asked once, used below.
+uid=$(id -u 2>/dev/null)
+s uid; echo "$uid"
 s hostname; hostname 2>/dev/null || cat /proc/sys/kernel/hostname
 s machine-id; cat /etc/machine-id 2>/dev/null || cat /var/lib/dbus/machine-id 2>/dev/null
-s uname-m; uname -m
-s kernel; uname -r
+un=$(uname -rm 2>/dev/null)
+s uname-m; [ -n "$un" ] && echo "${'$'}{un##* }"
+s kernel; [ -n "$un" ] && echo "${'$'}{un% *}"
 s userland-arch
 if has dpkg; then dpkg --print-architecture; elif has apk; then apk --print-arch; elif has rpm; then rpm --eval '%{_arch}'; elif has opkg; then opkg print-architecture | tail -n 1 | cut -d' ' -f2; fi 2>/dev/null
 s long-bit; getconf LONG_BIT 2>/dev/null
@@ -65,25 +68,32 @@ s cgroup-unified; stat -fc %T /sys/fs/cgroup/unified 2>/dev/null
 s rootless
 u=$SUDO_USER; [ -n "$u" ] || u=$(id -un); i=$(id -u "$u" 2>/dev/null)
 echo "user $u"; echo "uid $i"
-echo "delegated $(systemctl show -p DelegateControllers --value "user@$i.service" 2>/dev/null)"
+# One systemctl for both (its ActiveState is what is-active prints)
+delegated=; manager=
+while IFS='=' read -r k v; do
+  case $k in DelegateControllers) delegated=$v ;; ActiveState) manager=$v ;; esac
+done <<EOF
+$(systemctl show -p DelegateControllers -p ActiveState "user@$i.service" 2>/dev/null)
+EOF
+echo "delegated $delegated"
 echo "subuid $(grep "^$u:" /etc/subuid 2>/dev/null | head -n 1)"
 echo "subgid $(grep "^$u:" /etc/subgid 2>/dev/null | head -n 1)"
 if [ -e "/var/lib/systemd/linger/$u" ]; then echo "linger yes"; else echo "linger no"; fi
-echo "manager $(systemctl is-active "user@$i.service" 2>/dev/null)"
+echo "manager $manager"
 if has newuidmap && has newgidmap; then echo "uidmap yes"; else echo "uidmap no"; fi
 s firewalld
 if has firewall-cmd; then
   svc=$(systemctl is-active firewalld 2>/dev/null)
   echo "service $svc"
   # Each firewall-cmd is a Python start-up: ask it once, read the default zone from its config.
-  if [ "$(id -u)" = 0 ] && { [ "$svc" = active ] || { [ -z "$svc" ] && firewall-cmd --state >/dev/null 2>&1; }; }; then
+  if [ "$uid" = 0 ] && { [ "$svc" = active ] || { [ -z "$svc" ] && firewall-cmd --state >/dev/null 2>&1; }; }; then
     echo "default-zone $(sed -n 's/^DefaultZone=//p' /etc/firewalld/firewalld.conf 2>/dev/null)"
     firewall-cmd --list-all-zones 2>&1
   fi
 else echo absent; fi
 s ufw
 if has ufw; then
-  if [ "$(id -u)" != 0 ]; then echo "needs-root $(grep -E '^ENABLED=' /etc/ufw/ufw.conf 2>/dev/null)"
+  if [ "$uid" != 0 ]; then echo "needs-root $(grep -E '^ENABLED=' /etc/ufw/ufw.conf 2>/dev/null)"
   # ufw is a Python start-up (a second or more on a Pi). Its status says inactive exactly when
   # its chains are not loaded, so it is asked only when they are, or when it is set to start.
   elif grep -Eq '^ENABLED=["'"'"']?yes' /etc/ufw/ufw.conf 2>/dev/null || ! has iptables ||
@@ -91,8 +101,8 @@ if has ufw; then
     ufw status verbose 2>&1
   else echo "off $(grep -E '^ENABLED=' /etc/ufw/ufw.conf 2>/dev/null)"; fi
 else echo absent; fi
-s nft; if [ "$(id -u)" = 0 ] && has nft; then nft list ruleset 2>/dev/null; else echo unavailable; fi
-s iptables-save; if [ "$(id -u)" = 0 ] && has iptables-save; then iptables-save -t filter 2>/dev/null; else echo unavailable; fi
+s nft; if [ "$uid" = 0 ] && has nft; then nft list ruleset 2>/dev/null; else echo unavailable; fi
+s iptables-save; if [ "$uid" = 0 ] && has iptables-save; then iptables-save -t filter 2>/dev/null; else echo unavailable; fi
 s selinux
 if has getenforce; then getenforce 2>/dev/null
 elif [ -r /sys/fs/selinux/enforce ]; then echo "enforce $(cat /sys/fs/selinux/enforce)"
@@ -111,7 +121,7 @@ if [ -f /etc/rancher/k3s/config.yaml ]; then
   # What k3s-wizard's "already done?" check compares, so a run can skip asking it again.
   [ -r /etc/rancher/k3s/config.yaml ] && echo "config-sha256 $(grep -v '^token:' /etc/rancher/k3s/config.yaml | sha256sum 2>/dev/null | cut -d' ' -f1)"
 fi
-if [ "$(id -u)" = 0 ]; then
+if [ "$uid" = 0 ]; then
   if [ -e /etc/rancher/node/password ]; then echo "node-password yes"; else echo "node-password no"; fi
 fi
 s listeners

@@ -150,7 +150,15 @@ export interface LabRun {
  */
 export async function labPool(
   cluster: ClusterFile,
-): Promise<{ spec: ClusterSpec; pool: SessionPool; dataDir: string; hosts: HostsService }> {
+  options: { probe?: boolean } = {},
+): Promise<{
+  spec: ClusterSpec;
+  pool: SessionPool;
+  dataDir: string;
+  hosts: HostsService;
+  /** With `probe`: each host's facts, read as soon as its login was done (as `apply` does). */
+  probed: Map<string, Promise<HostFacts>>;
+}> {
   const loaded = loadSpec(readFileSync(cluster.file, 'utf8'));
   if (!loaded.spec) throw new Error(JSON.stringify(loaded.issues));
   const spec = loaded.spec;
@@ -165,14 +173,15 @@ export async function labPool(
       ...(sudoPassword ? { sudoPassword } : {}),
     });
   }
-  await hosts.connectAll({
+  const probed = await hosts.connectAll({
     acceptNew: true,
+    probe: Boolean(options.probe),
     targets: spec.nodes.map((n) => ({
       name: n.nodeName,
       target: { host: n.address, port: n.port, user: n.user },
     })),
   });
-  return { spec, pool: hosts.pool, dataDir, hosts };
+  return { spec, pool: hosts.pool, dataDir, hosts, probed };
 }
 
 /** A run through the RunService (what `apply` and the app use), of the plan buildPlan makes. */
@@ -189,15 +198,16 @@ export async function labRun(
     probe?: boolean;
   } = {},
 ): Promise<LabRun> {
-  const { spec, pool, dataDir, hosts } = await labPool(cluster);
   const factsReadAt = Date.now();
+  const { spec, pool, dataDir, probed } = await labPool(cluster, { probe: Boolean(options.probe) });
   const facts: FactsByNode = options.probe
     ? Object.fromEntries(
         await Promise.all(
-          spec.nodes.map(
-            async (n) =>
-              [n.nodeName, await hosts.probe({ host: n.address, port: n.port, user: n.user })] as const,
-          ),
+          spec.nodes.map(async (n) => {
+            const read = probed.get(n.nodeName);
+            if (!read) throw new Error(`${n.nodeName} was not probed`);
+            return [n.nodeName, await read] as const;
+          }),
         ),
       )
     : (options.facts ?? {});

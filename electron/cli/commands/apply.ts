@@ -130,6 +130,8 @@ export interface OpenCluster {
   service: RunService;
   dataDir: string;
   close: () => Promise<void>;
+  /** Each machine's facts, read as soon as its own login was done (see openCluster's probe). */
+  probed?: { from: number; facts: Map<string, Promise<HostFacts>> };
 }
 
 /**
@@ -147,6 +149,8 @@ export async function openCluster(options: {
   login: LoginFlags;
   /** Go on when some machines cannot be logged in to (a support bundle notes them). */
   lenient?: boolean;
+  /** Read each machine's facts as soon as it is logged in, beside the logins still going on. */
+  probe?: boolean;
 }): Promise<OpenCluster> {
   const { spec, io } = options;
   const backend = createBackend({
@@ -156,6 +160,7 @@ export async function openCluster(options: {
     ...(io.env.HOME ? { home: io.env.HOME } : {}),
   });
   const { logger, hosts } = backend;
+  let probed: OpenCluster['probed'];
   const close = async () => {
     await backend.close();
   };
@@ -171,7 +176,9 @@ export async function openCluster(options: {
     for (const node of spec.nodes)
       hosts.setCredentials(node.address, node.port, credentialsFor(node, secrets.get(node.nodeName) ?? {}));
     io.stderr(`Logging in to ${spec.nodes.length} machines…\n`);
-    await hosts.connectAll({
+    const from = Date.now();
+    const facts = await hosts.connectAll({
+      probe: Boolean(options.probe),
       acceptNew: Boolean(options.login.acceptNewHostKeys),
       targets: spec.nodes.map((n) => ({
         name: n.nodeName,
@@ -180,6 +187,7 @@ export async function openCluster(options: {
       onTrusted: (name, offer) =>
         io.stderr(`${name}: trusted new ${offer.keyType} key ${offer.fingerprint}\n`),
     });
+    if (options.probe) probed = { from, facts };
   } catch (caught) {
     const error = nameTheNode(caught, spec);
     if (!options.lenient || !(error instanceof AppError) || error.code.startsWith('HOST_KEY')) {
@@ -194,7 +202,15 @@ export async function openCluster(options: {
     pool: () => hosts.pool,
     env: io.env,
   });
-  return { logger, pool: hosts.pool, hosts, service, dataDir: backend.options.dataDir, close };
+  return {
+    logger,
+    pool: hosts.pool,
+    hosts,
+    service,
+    dataDir: backend.options.dataDir,
+    close,
+    ...(probed ? { probed } : {}),
+  };
 }
 
 /** Live (or plain) progress of a run on the terminal, then its summary. */
@@ -241,11 +257,8 @@ export async function probeCluster(cluster: OpenCluster, spec: ClusterSpec, io: 
     spec.nodes.map((node) =>
       limit(async () => {
         try {
-          facts[node.nodeName] = await cluster.hosts.probe({
-            host: node.address,
-            port: node.port,
-            user: node.user,
-          });
+          facts[node.nodeName] = await (cluster.probed?.facts.get(node.nodeName) ??
+            cluster.hosts.probe({ host: node.address, port: node.port, user: node.user }));
         } catch (error) {
           if (error instanceof AppError)
             throw new AppError(
@@ -290,6 +303,8 @@ export async function runFromCli(options: {
     io,
     dataDir: options.dataDir,
     login: options.login,
+    // A plan made from the facts: each machine is read as soon as it is logged in.
+    probe: typeof options.plan === 'function',
   });
   try {
     stopped();
@@ -368,7 +383,8 @@ export const registerApply: RegisterCommand = (program, { io, dataDir }) => {
         plan:
           plan ??
           (async (cluster) => {
-            const factsReadAt = Date.now();
+            // When the first of them started to be read: their age is counted from there.
+            const factsReadAt = cluster.probed?.from ?? Date.now();
             const facts = await probeCluster(cluster, spec, io);
             const made = makePlan(facts);
             await confirmed(made);
