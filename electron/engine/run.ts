@@ -21,7 +21,7 @@ import { metWaits, runBatch, sendFiles, waitsAtOnceCheck, type SentFiles } from 
 import { nodeListCheck } from './k3s';
 import { hasPrecheck, isInstallStep, nodeNamesOn, precheck, type Precheck } from './precheck';
 import { executeStep, type RunMemory, type StepOutcome, type StepServices } from './step';
-import type { Prepared } from './step-context';
+import type { Prepared, StepContext } from './step-context';
 
 export interface RunOptions {
   plan: Plan;
@@ -308,20 +308,24 @@ export class EngineRun {
     return early;
   }
 
-  /** An install step's uploads, copied before the step starts (see `prechecks`). */
-  private sendEarly(step: PlanStep): Promise<SentFiles> {
-    const { services } = this.options;
-    const started = Date.now();
-    const ctx = {
+  /** What work done for a step before it starts runs in (see `prechecks`). */
+  private earlyContext(step: PlanStep, emit: (body: RunEventBody) => void): StepContext {
+    return {
       step,
       runner: this.options.runnerFor(step.host),
       firstServer: null,
       runSignal: this.abort.signal,
       dryRun: false,
       memory: this.memory,
-      services,
-      emit: (body: RunEventBody) => this.emit(body),
+      services: this.options.services,
+      emit,
     };
+  }
+
+  /** An install step's uploads, copied before the step starts (see `prechecks`). */
+  private sendEarly(step: PlanStep): Promise<SentFiles> {
+    const started = Date.now();
+    const ctx = this.earlyContext(step, (body) => this.emit(body));
     return sendFiles(ctx, {
       signal: this.abort.signal,
       remaining: () => Math.max(1, step.timeoutMs - (Date.now() - started)),
@@ -338,17 +342,8 @@ export class EngineRun {
       // Nothing changes on a machine while the run's early flow test has its listeners there.
       await this.beforeChange(step)?.();
       const started = Date.now();
-      const ctx = {
-        step,
-        runner: this.options.runnerFor(step.host),
-        firstServer: null,
-        runSignal: this.abort.signal,
-        dryRun: false,
-        memory: this.memory,
-        services: this.options.services,
-        // Its progress is said when the step starts, which has not yet.
-        emit: () => undefined,
-      };
+      // Its progress is said when the step starts, which has not yet.
+      const ctx = this.earlyContext(step, () => undefined);
       await runBatch(ctx, {
         signal: this.abort.signal,
         output: { push: (stream, text) => chunks.push({ stream, text }) },
