@@ -25,7 +25,7 @@ labHosts(
     { name: 'g2dp', arch: 'arm64', pi: true, firewall: 'none' },
   ],
   {
-    tearDown: () => mirrorFault.fix(TARGET, 'arm64'),
+    tearDown: () => (pi ? mirrorFault.fix(TARGET, 'arm64', pi.address) : Promise.resolve()),
     setUp: (up) => {
       [server, agent, pi] = up as [LabHost, LabHost, LabHost];
     },
@@ -71,7 +71,7 @@ test('upgrades the cluster to the v1.33 channel, then removes its agent', async 
   await expect(plan.getByRole('row').filter({ hasText: 'dtpi' })).toContainText('v1.33.5+k3s1');
 
   // the Pi's new build dies at start: stopped there, with its journal; the others are upgraded
-  await mirrorFault.break(TARGET, 'arm64');
+  await mirrorFault.break(TARGET, 'arm64', pi.address);
   await upgrade.getByRole('button', { name: 'Upgrade 3 nodes to v1.33.5+k3s1' }).click();
   const runHeading = page.getByRole('heading', { name: /^Upgrade to v1\.33\.5\+k3s1: / });
   await expect(runHeading).toHaveText('Upgrade to v1.33.5+k3s1: failed.', { timeout: 600_000 });
@@ -95,7 +95,7 @@ test('upgrades the cluster to the v1.33 channel, then removes its agent', async 
   expect(await kubelet('dtpi')).toBe('v1.32.9+k3s1');
 
   // the good build back: Continue finishes the rollout where it stopped
-  await mirrorFault.fix(TARGET, 'arm64');
+  await mirrorFault.fix(TARGET, 'arm64', pi.address);
   await runView.getByRole('button', { name: 'Continue the upgrade' }).click();
   await expect(runHeading).toHaveText('Upgrade to v1.33.5+k3s1: done.', { timeout: 600_000 });
   expect(await kubelet('dtpi')).toBe(TARGET);

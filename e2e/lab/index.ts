@@ -193,13 +193,14 @@ export function mirror(): {
 
 /**
  * A release broken for one arch on the mirror: its files install (checksums match), then K3s
- * dies at start, as a bad upstream build does. `fix` serves the good build again.
+ * dies at start, as a bad upstream build does; for the host at `address` only (the other test
+ * files running beside it install the same release). `fix` serves the good build again.
  */
 export const mirrorFault = {
-  break: (version: string, arch: 'amd64' | 'arm64' | 'arm') =>
-    mustRun(['mirror', 'break', version, arch]).then(() => undefined),
-  fix: (version: string, arch: 'amd64' | 'arm64' | 'arm') =>
-    mustRun(['mirror', 'fix', version, arch]).then(() => undefined),
+  break: (version: string, arch: 'amd64' | 'arm64' | 'arm', address: string) =>
+    mustRun(['mirror', 'break', version, arch, address]).then(() => undefined),
+  fix: (version: string, arch: 'amd64' | 'arm64' | 'arm', address: string) =>
+    mustRun(['mirror', 'fix', version, arch, address]).then(() => undefined),
 };
 
 /** Builds the stand-in release files if needed and starts the mirror's HTTP server. */

@@ -24,6 +24,8 @@ const SPECS = [
 ];
 const [OLD, STABLE, LATEST] = ['v1.32.9+k3s1', 'v1.33.5+k3s1', 'v1.34.1+k3s1'];
 let cluster: ClusterFile;
+// The arm64 agent's address: the bad build is served to it alone.
+let pi = '';
 
 const cli = (args: string[]) => k3sWizard(cluster.env, [...args, '--accept-new-host-keys', '--plain']);
 
@@ -40,12 +42,13 @@ const onServer = (cmd: string) => exec('u2s1', ['sh', '-c', cmd]);
 const { names, hosts } = labHosts({ beforeAll, afterAll }, SPECS, {
   timeoutMs: 1_800_000,
   setUp: async (up) => {
-    await mirrorFault.fix(STABLE, 'arm64');
+    pi = (up[4] as LabHost).address;
+    await mirrorFault.fix(STABLE, 'arm64', pi);
     cluster = clusterFile('u2', asNodes(up, 3), { k3s: { version: OLD }, firewall: { policy: 'configure' } });
     const first = await apply(cluster);
     expect(first.code, `${first.stdout}\n${first.stderr}`).toBe(0);
   },
-  tearDown: () => mirrorFault.fix(STABLE, 'arm64'),
+  tearDown: () => mirrorFault.fix(STABLE, 'arm64', pi),
 });
 
 describe('upgrading K3s one node at a time', { timeout: 1_200_000 }, () => {
@@ -59,7 +62,7 @@ describe('upgrading K3s one node at a time', { timeout: 1_200_000 }, () => {
   });
 
   it('stops at the agent whose new build dies, naming it with its journal; the next run continues there', async () => {
-    await mirrorFault.break(STABLE, 'arm64');
+    await mirrorFault.break(STABLE, 'arm64', pi);
     const r = await cli(['upgrade', cluster.file, '--channel', 'stable', '--yes']);
     expect(r.code, r.all).toBe(1);
     expect(r.stderr).toContain(`Channel stable is ${STABLE}`);
@@ -87,7 +90,7 @@ describe('upgrading K3s one node at a time', { timeout: 1_200_000 }, () => {
     // left cordoned, for the next run
     expect(await realKubectl(['get', 'nodes'])).toMatch(/u2a2\s+\S*SchedulingDisabled/);
 
-    await mirrorFault.fix(STABLE, 'arm64');
+    await mirrorFault.fix(STABLE, 'arm64', pi);
     const again = await cli(['upgrade', cluster.file, '--channel', 'stable', '--yes']);
     expect(again.code, again.all).toBe(0);
     for (const n of ['u2s1', 'u2s2', 'u2s3', 'u2a1'])

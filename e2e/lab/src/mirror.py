@@ -3,8 +3,9 @@
 (GITHUB_URL=<base>/k3s-io/k3s/releases) and the channel server
 (INSTALL_K3S_CHANNEL_URL=<base>/v1-release/channels: a redirect whose last path
 element is the version). A release broken for one arch (ROOT/broken.txt, lines "VERSION ARCH",
-written by `lab mirror break`) is served from ROOT/broken/VERSION/: a build whose checksums
-match but that dies at start, as a bad upstream build would. Usage: mirror.py ROOT ADDRESS PORT LOGFILE"""
+or "VERSION ARCH ADDRESS" for the host at ADDRESS only, written by `lab mirror break`) is served
+from ROOT/broken/VERSION/: a build whose checksums match but that dies at start, as a bad
+upstream build would. Usage: mirror.py ROOT ADDRESS PORT LOGFILE"""
 import json, os, sys
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -54,7 +55,9 @@ class Handler(SimpleHTTPRequestHandler):
         except OSError:
             return None
         f = os.path.join(ROOT, "broken", version, name)
-        return f if arch and "%s %s" % (version, arch) in marks and os.path.exists(f) else None
+        # broken for every host, or for this one only (other tests download the same release)
+        marked = "%s %s" % (version, arch) in marks or "%s %s %s" % (version, arch, self.client_address[0]) in marks
+        return f if arch and marked and os.path.exists(f) else None
 
     def do_HEAD(self):
         if self.path.startswith("/v1-release/") or "/releases/tag/" in self.path:

@@ -28,6 +28,12 @@ _mirror_start() {
   local i; for i in $(seq 1 50); do curl -sf -o /dev/null "$(mirror_url)/install.sh" && return 0; sleep 0.1; done
   die "mirror did not start: $(cat "$LAB/mirror.log")"
 }
+_mirror_mark() {  # break|fix VERSION ARCH [ADDRESS]
+  touch "$MIRROR_DIR/broken.txt"
+  awk -v v="$2" -v a="$3" -v h="${4:-}" '!($1 == v && $2 == a && $3 == h)' "$MIRROR_DIR/broken.txt" > "$MIRROR_DIR/broken.txt.tmp"
+  [ "$1" = break ] && echo "$2 $3${4:+ $4}" >> "$MIRROR_DIR/broken.txt.tmp"
+  mv -f "$MIRROR_DIR/broken.txt.tmp" "$MIRROR_DIR/broken.txt"
+}
 mirror_stop() { local p; p=$(mirror_pid) && kill "$p"; rm -f "$LAB/mirror.pid"; return 0; }
 
 cmd_mirror() {
@@ -36,12 +42,11 @@ cmd_mirror() {
     stop) mirror_stop ;;
     build) with_lock mirror mirror_build ;;
     url) echo "$(mirror_url)" ;;
-    break|fix)  # break VERSION ARCH: that build installs, then dies at start; fix: the good one again
-      [ -n "${2:-}" ] && [[ ${3:-} =~ ^(amd64|arm64|arm)$ ]] || die "usage: lab mirror break|fix VERSION amd64|arm64|arm"
-      touch "$MIRROR_DIR/broken.txt"
-      grep -vxF "$2 $3" "$MIRROR_DIR/broken.txt" > "$MIRROR_DIR/broken.txt.tmp" || true
-      [ "$1" = break ] && echo "$2 $3" >> "$MIRROR_DIR/broken.txt.tmp"
-      mv -f "$MIRROR_DIR/broken.txt.tmp" "$MIRROR_DIR/broken.txt" ;;
+    break|fix)  # break VERSION ARCH [ADDRESS]: that build installs (on the host at ADDRESS
+      # only, when given), then dies at start; fix VERSION ARCH [ADDRESS]: the good one again
+      [ -n "${2:-}" ] && [[ ${3:-} =~ ^(amd64|arm64|arm)$ ]] && [[ ${4:-} =~ ^[0-9a-f.:]*$ ]] ||
+        die "usage: lab mirror break|fix VERSION amd64|arm64|arm [ADDRESS]"
+      with_lock mirror _mirror_mark "$@" ;;
     info) printf '{"url":"%s","githubUrl":"%s/k3s-io/k3s/releases","installScriptUrl":"%s/install.sh","channelUrl":"%s/v1-release/channels","versions":"%s","airgapDir":"%s"}\n' \
             "$(mirror_url)" "$(mirror_url)" "$(mirror_url)" "$(mirror_url)" "$(mirror_versions)" "$AIRGAP_DIR" ;;
     *) die "usage: lab mirror start|stop|build|url|info|break|fix" ;;
