@@ -22,7 +22,7 @@ export const INSTALL_TIMEOUT_MS = 15 * 60_000;
 export const installScriptCommand = (env: Readonly<Record<string, string>>): string =>
   shJoin(['env', ...envAssignments(env), 'sh', SCRIPT_PATH]);
 
-const INSTALL_SCRIPT_RUN = new RegExp(`^env( \\S+)* sh ${SCRIPT_PATH.replace(/[.]/g, '\\.')}$`);
+const INSTALL_SCRIPT_RUN = new RegExp(`^env (.+ )?sh ${SCRIPT_PATH.replace(/[.]/g, '\\.')}$`);
 /** Whether a command is that run (not the script's download, whose URL may end in install.sh too). */
 export const runsInstallScript = (command: string): boolean => INSTALL_SCRIPT_RUN.test(command);
 

@@ -418,6 +418,9 @@ describe('config.yaml and its re-run check', () => {
 describe('the install script run', () => {
   it('is told apart from its download, whose URL may end in install.sh too', () => {
     expect(runsInstallScript(installScriptCommand({ INSTALL_K3S_EXEC: 'agent' }))).toBe(true);
+    expect(runsInstallScript(installScriptCommand({ INSTALL_K3S_EXEC: 'agent --node-label a=b c' }))).toBe(
+      true,
+    );
     const plan = buildPlan(makeSpec([node('s1', '10.0.0.1', 'server'), node('a1', '10.0.0.2', 'agent')]), {});
     if (!plan.ok) throw new Error('no plan');
     const commands = plan.plan.steps.flatMap((s) =>
