@@ -17,7 +17,7 @@ export async function connectAll(options: {
   /** Told about each key trusted on first use. */
   onTrusted?: (name: string, offer: HostKeyOffer) => void;
   /** Told as soon as one target is logged in, while the others may still be logging in. */
-  onLoggedIn?: (name: string) => void;
+  onLoggedIn?: (name: string, target: PoolTarget) => void;
 }): Promise<void> {
   const { pool, hostKeys } = options;
   // Every login is waited for, failed or not, so the caller's close() finds every session: one
@@ -32,7 +32,7 @@ export async function connectAll(options: {
       for (let attempt = 0; ; attempt++) {
         try {
           await pool.session(target, trustNew ? { trustNew } : {});
-          options.onLoggedIn?.(name);
+          options.onLoggedIn?.(name, target);
           return;
         } catch (error) {
           const offer = options.acceptNew && attempt < 3 ? hostKeys.acceptNew(error) : null;

@@ -308,29 +308,34 @@ export class EngineRun {
     return early;
   }
 
-  /** What work done for a step before it starts runs in (see `prechecks`). */
-  private earlyContext(step: PlanStep, emit: (body: RunEventBody) => void): StepContext {
+  /**
+   * What work done for a step before it starts runs in (see `prechecks`), and how long it has
+   * left of the step's timeout, counted from now.
+   */
+  private earlyContext(
+    step: PlanStep,
+    emit: (body: RunEventBody) => void,
+  ): { ctx: StepContext; remaining: () => number } {
+    const started = Date.now();
     return {
-      step,
-      runner: this.options.runnerFor(step.host),
-      firstServer: null,
-      runSignal: this.abort.signal,
-      dryRun: false,
-      memory: this.memory,
-      services: this.options.services,
-      emit,
+      ctx: {
+        step,
+        runner: this.options.runnerFor(step.host),
+        firstServer: null,
+        runSignal: this.abort.signal,
+        dryRun: false,
+        memory: this.memory,
+        services: this.options.services,
+        emit,
+      },
+      remaining: () => Math.max(1, step.timeoutMs - (Date.now() - started)),
     };
   }
 
   /** An install step's uploads, copied before the step starts (see `prechecks`). */
   private sendEarly(step: PlanStep): Promise<SentFiles> {
-    const started = Date.now();
-    const ctx = this.earlyContext(step, (body) => this.emit(body));
-    return sendFiles(ctx, {
-      signal: this.abort.signal,
-      remaining: () => Math.max(1, step.timeoutMs - (Date.now() - started)),
-      started: () => undefined,
-    });
+    const { ctx, remaining } = this.earlyContext(step, (body) => this.emit(body));
+    return sendFiles(ctx, { signal: this.abort.signal, remaining, started: () => undefined });
   }
 
   /** An install step's first `early` actions in one batch, before the step starts (see `prechecks`). */
@@ -341,13 +346,12 @@ export class EngineRun {
     try {
       // Nothing changes on a machine while the run's early flow test has its listeners there.
       await this.beforeChange(step)?.();
-      const started = Date.now();
       // Its progress is said when the step starts, which has not yet.
-      const ctx = this.earlyContext(step, () => undefined);
+      const { ctx, remaining } = this.earlyContext(step, () => undefined);
       await runBatch(ctx, {
         signal: this.abort.signal,
         output: { push: (stream, text) => chunks.push({ stream, text }) },
-        remaining: () => Math.max(1, step.timeoutMs - (Date.now() - started)),
+        remaining,
         from: 0,
         count,
         started: (action) => (last = step.actions.indexOf(action)),

@@ -125,9 +125,7 @@ export class HostsService {
   }): Promise<Map<string, Promise<HostFacts>>> {
     const facts = new Map<string, Promise<HostFacts>>();
     const { probe, ...rest } = options;
-    const onLoggedIn = (name: string) => {
-      const target = options.targets.find((t) => t.name === name)?.target;
-      if (!target) return;
+    const onLoggedIn = (name: string, target: PoolTarget) => {
       const read = this.probe(target);
       // Awaited by whoever reads it; a login that failed elsewhere leaves it unread.
       read.catch(() => undefined);
