@@ -3,12 +3,14 @@
  * stdout, stderr, exit code and signal separately; a dropped connection rejects every call in
  * flight with CONNECTION_LOST naming the host and step.
  */
+import { connect } from 'node:net';
 import { StringDecoder } from 'node:string_decoder';
 import type { Duplex } from 'node:stream';
 import pLimit from 'p-limit';
 import { Client, type ClientChannel, type ServerHostKeyAlgorithm, type SFTPWrapper } from 'ssh2';
 import { AppError } from '../../shared/errors';
 import { authConfig, type SshCredentials } from './auth';
+import { packetWrites } from './socket';
 import {
   CLOSED_EARLY,
   closedEarly,
@@ -175,7 +177,12 @@ export class SshSession {
   private async openOnce(trustNew?: (offer: HostKeyOffer) => void): Promise<void> {
     const { target, hostKeys } = this.options;
     const auth = authConfig(this.options.credentials, this.options.env);
-    const sock = this.options.via ? await this.options.via.forwardOut(target.host, target.port) : undefined;
+    // Our own socket (or the jump's stream), so that each SSH packet leaves in one segment.
+    const sock = packetWrites(
+      this.options.via
+        ? await this.options.via.forwardOut(target.host, target.port)
+        : connect({ host: target.host, port: target.port }),
+    );
     const client = new Client();
     let refusal: AppError | null = null;
     // Like OpenSSH, prefer the key types already on record so a host with several keys is
@@ -214,32 +221,38 @@ export class SshSession {
         const password = this.options.credentials.password;
         finish(prompts.map((p) => (password && /pass/i.test(p.prompt) ? password : '')));
       });
-      client.connect({
-        host: target.host,
-        port: target.port,
-        username: target.user,
-        ...auth,
-        ...(sock ? { sock } : {}),
-        readyTimeout: this.readyTimeoutMs,
-        // A busy Pi (or a loaded machine) can take many seconds to answer a keepalive; giving up
-        // after ~15 s dropped healthy connections mid-install. A killed sshd still fails at once
-        // (the TCP reset), and every command has its own timeout.
-        keepaliveInterval: this.options.keepaliveIntervalMs ?? 15_000,
-        keepaliveCountMax: this.options.keepaliveCountMax ?? 4,
-        ...(preferred.length
-          ? { algorithms: { serverHostKey: [...new Set([...preferred, ...SERVER_HOST_KEY_ALGORITHMS])] } }
-          : {}),
-        hostVerifier: (key: Buffer) => {
-          stage = 'during the key exchange';
-          refusal = hostKeys.verify(this.target, key);
-          const offer = trustNew && refusal ? hostKeys.acceptNew(refusal) : null;
-          if (offer) {
-            refusal = null;
-            trustNew?.(offer);
-          }
-          return refusal === null;
-        },
-      });
+      try {
+        client.connect({
+          host: target.host,
+          port: target.port,
+          username: target.user,
+          ...auth,
+          sock,
+          readyTimeout: this.readyTimeoutMs,
+          // A busy Pi (or a loaded machine) can take many seconds to answer a keepalive; giving up
+          // after ~15 s dropped healthy connections mid-install. A killed sshd still fails at once
+          // (the TCP reset), and every command has its own timeout.
+          keepaliveInterval: this.options.keepaliveIntervalMs ?? 15_000,
+          keepaliveCountMax: this.options.keepaliveCountMax ?? 4,
+          ...(preferred.length
+            ? { algorithms: { serverHostKey: [...new Set([...preferred, ...SERVER_HOST_KEY_ALGORITHMS])] } }
+            : {}),
+          hostVerifier: (key: Buffer) => {
+            stage = 'during the key exchange';
+            refusal = hostKeys.verify(this.target, key);
+            const offer = trustNew && refusal ? hostKeys.acceptNew(refusal) : null;
+            if (offer) {
+              refusal = null;
+              trustNew?.(offer);
+            }
+            return refusal === null;
+          },
+        });
+      } catch (error) {
+        // A setting ssh2 refuses (a key it cannot read): the socket is ours to close.
+        sock.destroy();
+        throw error;
+      }
     });
   }
 
