@@ -14,7 +14,7 @@
  * Prints wall times, the ratio to the hosts' need, SSH channels (exec + SFTP) and logins per
  * host. Environment: BENCH_AGENTS (default 8), BENCH_SERVERS (default 1), BENCH_DELAY_MS (default 50), BENCH_CONCURRENCY
  * (default: what `apply` uses), BENCH_ONLY (comma list of alone,sequential,parallel,apply,apply-airgap),
- * BENCH_TIMELINE=1 (when each step reached each action).
+ * BENCH_TIMELINE=1 (when each step reached each action), BENCH_KEEP=1 (leave the hosts up afterwards).
  * Root only (the lab). Prints figures; asserts nothing about durations.
  */
 import { execFile } from 'node:child_process';
@@ -322,5 +322,7 @@ try {
     await apply(hosts, `second run${label}`, cluster);
   }
 } finally {
-  await lab.down(names);
+  if (process.env.BENCH_KEEP)
+    console.log(`hosts kept for a look: ${names.join(' ')} (lab down to remove them)`);
+  else await lab.down(names);
 }
