@@ -16,6 +16,7 @@ import {
   IMAGES_DIR,
   installEnv,
   installScriptCommand,
+  versionRecord,
   localPath,
   SCRIPT_PATH,
   STATE_DIR,
@@ -153,6 +154,9 @@ async function installRelease(
       `${node.nodeName}: the install script of ${to} failed (exit ${r.code ?? '?'})${download ? ': the release could not be downloaded or did not match its checksum' : `; K3s did not start again (see its journal below)`}. The node stays cordoned; the next run continues with it.`,
     );
   }
+  // As the install does: the next facts read takes the version from here (never fails).
+  const record = versionRecord();
+  await run(runner, record.command, tools, record.what);
 }
 
 const STAGED = `${STATE_DIR}/k3s.next`;

@@ -12,6 +12,7 @@ import { AppError } from '../../shared/errors';
 import type { HostFacts } from '../../shared/facts';
 import type { Backend } from '../backend';
 import { createLocalBridge } from '../local-bridge';
+import { VERSION_RECORD, versionRecord } from '../../shared/plan/install';
 import { hostKeyBlob } from '../../test-support/ssh/lab';
 import { testBackend } from '../../test-support/backend';
 
@@ -202,6 +203,43 @@ describe('ufw installed but off', () => {
       );
     }
     expect((await probe('s4twin')).firewall).toMatchObject({ kind: 'none', ufwActive: false });
+  });
+});
+
+describe('the installed K3s version', () => {
+  it('comes from the install’s note while the binary is the same file, and from the binary once it changed', async () => {
+    // A K3s binary that notes every time it is asked.
+    const fake = (version: string) =>
+      `printf '#!/bin/sh\\necho asked >> /tmp/k3s-asked\\necho "k3s version ${version} (0123abcd)"\\necho "go version go1.24"\\n' > /usr/local/bin/k3s.new && chmod 755 /usr/local/bin/k3s.new && mv /usr/local/bin/k3s.new /usr/local/bin/k3s`;
+    const sh = async (script: string) => {
+      const run = await lab.exec('s4twin', ['sh', '-c', script]);
+      expect(run.code, run.stderr).toBe(0);
+      return run.stdout.trim();
+    };
+    const asked = () => sh('cat /tmp/k3s-asked 2>/dev/null | wc -l');
+    await sh(`${fake('v1.30.4+k3s1')} && rm -f /tmp/k3s-asked && install -d -m 0700 /var/lib/k3s-wizard`);
+    try {
+      expect((await probe('s4twin')).k3s.version).toBe('v1.30.4+k3s1');
+      expect(await asked()).toBe('1');
+      // The install notes it (the step's own command, as root) ...
+      await sh(versionRecord().command);
+      expect(await asked()).toBe('2');
+      expect(await sh(`stat -c %a ${VERSION_RECORD}`)).toMatch(/^6[04][04]$/);
+      // ... and the next reads take the note without running K3s.
+      expect((await probe('s4twin')).k3s.version).toBe('v1.30.4+k3s1');
+      expect((await probe('s4twin')).k3s.version).toBe('v1.30.4+k3s1');
+      expect(await asked()).toBe('2');
+      // The same content with a changed mode is a changed file: asked again.
+      await sh('chmod 700 /usr/local/bin/k3s && chmod 755 /usr/local/bin/k3s');
+      expect((await probe('s4twin')).k3s.version).toBe('v1.30.4+k3s1');
+      expect(await asked()).toBe('3');
+      // Another binary in its place (an upgrade by hand) is never taken for the noted one.
+      await sh(versionRecord().command);
+      await sh(fake('v1.31.2+k3s1'));
+      expect((await probe('s4twin')).k3s.version).toBe('v1.31.2+k3s1');
+    } finally {
+      await sh(`rm -f /usr/local/bin/k3s /tmp/k3s-asked ${VERSION_RECORD}`);
+    }
   });
 });
 

@@ -26,6 +26,32 @@ const INSTALL_SCRIPT_RUN = new RegExp(`^env (.+ )?sh ${SCRIPT_PATH.replace(/[.]/
 /** Whether a command is that run (not the script's download, whose URL may end in install.sh too). */
 export const runsInstallScript = (command: string): boolean => INSTALL_SCRIPT_RUN.test(command);
 
+/** The binary the install script writes (no INSTALL_K3S_BIN_DIR is ever set). */
+export const K3S_BIN = '/usr/local/bin/k3s';
+/**
+ * Where the installed binary's version is kept with the binary's identity (device, inode, size,
+ * ctime: any replacement or change of the file changes it), so the next facts read prints it
+ * instead of running the binary (a Go program of 70 MB or more: a slow start on a Pi). A file
+ * that does not match, or is missing, means the binary is asked, as before.
+ */
+export const VERSION_RECORD = `${STATE_DIR}/k3s-version`;
+export const BINARY_IDENTITY = "stat -Lc '%d:%i:%s:%z'";
+// The identity before and after asking, so a binary replaced meanwhile is not recorded.
+const VERSION_RECORD_SCRIPT = [
+  `a=$(${BINARY_IDENTITY} "$1") && v=$("$1" --version 2>/dev/null | head -n 1) && [ -n "$v" ] &&`,
+  `  [ "$a" = "$(${BINARY_IDENTITY} "$1")" ] && printf '%s\\n%s\\n' "$a" "$v" > "$2.tmp" && mv -f "$2.tmp" "$2"`,
+  // Only a shortcut for the next read: never a reason to fail the install.
+  'exit 0',
+].join('\n');
+export function versionRecord(): Extract<PlanAction, { kind: 'exec' }> {
+  return {
+    kind: 'exec',
+    command: shJoin(['sh', '-c', VERSION_RECORD_SCRIPT, 'k3s-wizard-version', K3S_BIN, VERSION_RECORD]),
+    sudo: true,
+    what: 'note the installed K3s version, so the next check need not run K3s to ask',
+  };
+}
+
 // curl where there is one, wget otherwise; values arrive as positional parameters, never pasted in.
 export const FETCH_SCRIPT =
   'if command -v curl >/dev/null 2>&1; then curl -sfL "$1" -o "$2"; else wget -qO "$2" "$1"; fi && chmod 0700 "$2"';
@@ -305,6 +331,7 @@ export function installStep(
     sudo: true,
     what: `install K3s as ${node.role === 'server' ? 'a server' : 'an agent'} and start it`,
   });
+  actions.push(versionRecord());
   const unit = systemdUnit(node);
   // Usually met at the first try (the script returns once K3s is up); when not, it is close:
   // asked again every second, a cheap check.

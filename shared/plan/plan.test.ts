@@ -14,6 +14,7 @@ import {
   doneFromFacts,
   installScriptCommand,
   runsInstallScript,
+  versionRecord,
   installDone,
   fillTemplate,
   nodeConfig,
@@ -170,7 +171,9 @@ describe('install plan', () => {
       'upload /srv/k3s/k3s-airgap-images-arm.tar.gz -> /var/lib/rancher/k3s/agent/images/k3s-airgap-images-arm.tar.gz',
     );
     expect(commands(p, 'a3')).toContain('upload /srv/k3s/k3s-arm64 -> /usr/local/bin/k3s');
-    expect(commands(p, 'a1').at(-1)).toBe(
+    // The install script's run, then the version noted.
+    expect(commands(p, 'a1').at(-1)).toBe(versionRecord().command);
+    expect(commands(p, 'a1').at(-2)).toBe(
       'env INSTALL_K3S_EXEC=agent INSTALL_K3S_SKIP_DOWNLOAD=true INSTALL_K3S_SKIP_SELINUX_RPM=true INSTALL_K3S_FORCE_RESTART=true sh /var/lib/k3s-wizard/install.sh',
     );
     const step = p.steps.find((s) => s.id === 'install:a2');

@@ -6,6 +6,7 @@
  */
 
 import { FLOW_PORTS } from '../ports';
+import { BINARY_IDENTITY, K3S_BIN, VERSION_RECORD } from '../plan/install';
 
 /** Ports whose listeners are reported: every port of the flow table (default API port). */
 export const PROBED_PORTS = FLOW_PORTS;
@@ -68,12 +69,20 @@ s cgroup-unified; stat -fc %T /sys/fs/cgroup/unified 2>/dev/null
 s rootless
 u=$SUDO_USER; [ -n "$u" ] || u=$(id -un); i=$(id -u "$u" 2>/dev/null)
 echo "user $u"; echo "uid $i"
-# One systemctl for both (its ActiveState is what is-active prints)
-delegated=; manager=
+# One systemctl for every unit asked about below: a unit's ActiveState is what is-active prints
+# (blank where systemctl is missing or fails); an empty uid leaves its invalid unit name out.
+delegated=; manager=; fw_state=; k3s_state=; agent_state=; id=; st=; dc=
 while IFS='=' read -r k v; do
-  case $k in DelegateControllers) delegated=$v ;; ActiveState) manager=$v ;; esac
+  case $k in
+    Id) id=$v ;; ActiveState) st=$v ;; DelegateControllers) dc=$v ;;
+    '') case $id in
+          user@*) delegated=$dc; manager=$st ;; firewalld.service) fw_state=$st ;;
+          k3s.service) k3s_state=$st ;; k3s-agent.service) agent_state=$st ;;
+        esac; id=; st=; dc= ;;
+  esac
 done <<EOF
-$(systemctl show -p DelegateControllers -p ActiveState "user@$i.service" 2>/dev/null)
+$(systemctl show -p Id -p ActiveState -p DelegateControllers ${'$'}{i:+"user@$i.service"} firewalld.service k3s.service k3s-agent.service 2>/dev/null)
+
 EOF
 echo "delegated $delegated"
 echo "subuid $(grep "^$u:" /etc/subuid 2>/dev/null | head -n 1)"
@@ -83,7 +92,7 @@ echo "manager $manager"
 if has newuidmap && has newgidmap; then echo "uidmap yes"; else echo "uidmap no"; fi
 s firewalld
 if has firewall-cmd; then
-  svc=$(systemctl is-active firewalld 2>/dev/null)
+  svc=$fw_state
   echo "service $svc"
   # Each firewall-cmd is a Python start-up: ask it once, read the default zone from its config.
   if [ "$uid" = 0 ] && { [ "$svc" = active ] || { [ -z "$svc" ] && firewall-cmd --state >/dev/null 2>&1; }; }; then
@@ -110,12 +119,18 @@ elif [ -d /sys/fs/selinux ]; then echo unreadable
 else echo absent; fi
 s iptables-version; iptables --version 2>/dev/null
 s k3s
-if [ -x /usr/local/bin/k3s ] || has k3s; then echo installed; k3s --version 2>/dev/null | head -n 1; fi
-for u in k3s k3s-agent; do
-  if [ -f "/etc/systemd/system/$u.service" ] || [ -f "/etc/init.d/$u" ]; then
-    echo "unit $u $(systemctl is-active "$u" 2>/dev/null || echo unknown)"
+if [ -x ${K3S_BIN} ] || has k3s; then
+  echo installed
+  # The version the install noted, while the binary is the very file it noted it for.
+  v=
+  if [ "$(command -v k3s)" = ${K3S_BIN} ] && [ -r ${VERSION_RECORD} ]; then
+    { read -r rid; read -r rv; } < ${VERSION_RECORD}
+    [ -n "$rid" ] && [ "$rid" = "$(${BINARY_IDENTITY} ${K3S_BIN} 2>/dev/null)" ] && v=$rv
   fi
-done
+  if [ -n "$v" ]; then echo "$v"; else k3s --version 2>/dev/null | head -n 1; fi
+fi
+if [ -f /etc/systemd/system/k3s.service ] || [ -f /etc/init.d/k3s ]; then echo "unit k3s ${'$'}{k3s_state:-unknown}"; fi
+if [ -f /etc/systemd/system/k3s-agent.service ] || [ -f /etc/init.d/k3s-agent ]; then echo "unit k3s-agent ${'$'}{agent_state:-unknown}"; fi
 if [ -f /etc/rancher/k3s/config.yaml ]; then
   echo config
   # What k3s-wizard's "already done?" check compares, so a run can skip asking it again.
