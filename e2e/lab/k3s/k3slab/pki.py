@@ -1,5 +1,5 @@
 """Certificates with the openssl CLI: cluster CAs, serving cert with SANs, client certs."""
-import hashlib, ipaddress, os, subprocess, tempfile, time
+import hashlib, ipaddress, os, secrets, subprocess, tempfile, time
 
 from .common import SERVER_DIR
 
@@ -53,7 +53,11 @@ def sign(ca, out_crt, out_key, cn, org=None, sans=(), client=False, days=365):
             f.write("extendedKeyUsage=%s\n" % ("clientAuth" if client else "serverAuth"))
             if alt:
                 f.write("subjectAltName=%s\n" % ",".join(alt))
-        _openssl("x509", "-req", "-in", csr, "-CA", ca_crt, "-CAkey", ca_key, "-CAcreateserial",
+        # A random serial, as K3s's own CA gives: -CAcreateserial's shared .srl file raced when
+        # several agents registered at once (a half-written serial failed the signing, and the
+        # agent's register request was reset; it joined on its retry, seconds late).
+        _openssl("x509", "-req", "-in", csr, "-CA", ca_crt, "-CAkey", ca_key,
+                 "-set_serial", "0x%x" % secrets.randbits(126),
                  "-days", str(days), "-extfile", ext, "-out", out_crt)
 
 
