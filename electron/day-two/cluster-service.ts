@@ -16,7 +16,6 @@ import {
 import type { ClusterStatus } from '../../shared/day-two/status';
 import {
   deleteTokenCommand,
-  K3S,
   listTokensCommand,
   parseTokenList,
   type BootstrapToken,
@@ -24,6 +23,7 @@ import {
 import { AppError } from '../../shared/errors';
 import { joinCommand, renderJoinCommand } from '../../shared/join';
 import { parseNodeList, type NodeInfo } from '../../shared/run';
+import { K3S_BIN } from '../../shared/plan/install';
 import { shJoin } from '../../shared/shell';
 import { firstServer, type ClusterSpec, type FactsByNode, type NodeSpec } from '../../shared/spec';
 import type { Logger } from '../backend/logger';
@@ -110,7 +110,11 @@ export class ClusterService {
       );
     const nodesJson = await this.read(
       runner,
-      { command: shJoin([K3S, 'kubectl', 'get', 'nodes', '-o', 'json']), sudo: true, what: 'list the nodes' },
+      {
+        command: shJoin([K3S_BIN, 'kubectl', 'get', 'nodes', '-o', 'json']),
+        sudo: true,
+        what: 'list the nodes',
+      },
       (stderr) =>
         /refused|ServiceUnavailable|connect/i.test(stderr)
           ? `K3s on ${where} does not answer (its API is down): start it (sudo systemctl start k3s) and try again.`
@@ -212,14 +216,14 @@ export class ClusterService {
     const first = this.first(spec);
     const runner = this.runner(first);
     const versionText = await this.read(runner, {
-      command: shJoin([K3S, '--version']),
+      command: shJoin([K3S_BIN, '--version']),
       sudo: false,
       what: 'read the K3s version',
       signal: request.signal,
     });
     const nodes = parseNodeList(
       await this.read(runner, {
-        command: shJoin([K3S, 'kubectl', 'get', 'nodes', '-o', 'json']),
+        command: shJoin([K3S_BIN, 'kubectl', 'get', 'nodes', '-o', 'json']),
         sudo: true,
         what: 'list the nodes',
         signal: request.signal,

@@ -12,6 +12,7 @@ import { clusterName, nodeNameFor, type FleetCluster } from '../../shared/fleet/
 import { handoutNamespaces, type HandoutPer } from '../../shared/fleet/handout';
 import type { Preset } from '../../shared/fleet/preset';
 import { joinCommand, renderJoinCommand } from '../../shared/join';
+import { K3S_BIN } from '../../shared/plan/install';
 import { shJoin } from '../../shared/shell';
 import { apiUrl, firstServer, kubeconfigAddress, type ClusterSpec } from '../../shared/spec';
 import type { HostFacts } from '../../shared/facts';
@@ -20,7 +21,6 @@ import { writePrivate } from '../kubeconfig/file';
 import { kubeconfigText } from '../kubeconfig/merge';
 import { runnerFor, type FleetContext } from './fleet';
 
-const K3S = '/usr/local/bin/k3s';
 const SERVER_CA = '/var/lib/rancher/k3s/server/tls/server-ca.crt';
 const SA = 'student';
 
@@ -108,7 +108,7 @@ export async function handOut(
   const kubeconfigs: ClusterHandout['kubeconfigs'] = [];
   if (namespaces.length) {
     await run(
-      shJoin([K3S, 'kubectl', 'apply', '-f', '-']),
+      shJoin([K3S_BIN, 'kubectl', 'apply', '-f', '-']),
       `create the namespaces and roles of ${namespaces.length} students`,
       JSON.stringify(studentManifest(namespaces)),
     );
@@ -125,7 +125,7 @@ export async function handOut(
       });
     for (const ns of namespaces) {
       const token = await run(
-        shJoin([K3S, 'kubectl', 'create', 'token', SA, '-n', ns, '--duration', ttl]),
+        shJoin([K3S_BIN, 'kubectl', 'create', 'token', SA, '-n', ns, '--duration', ttl]),
         `create a token for ${ns} valid for ${ttl}`,
       );
       ctx.logger.addSecret(token);

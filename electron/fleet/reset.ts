@@ -8,11 +8,10 @@ import { AppError } from '../../shared/errors';
 import { resetNamespacesOf } from '../../shared/fleet/handout';
 import type { Preset } from '../../shared/fleet/preset';
 import type { RunEvent, RunSnapshot } from '../../shared/run';
+import { K3S_BIN } from '../../shared/plan/install';
 import { shJoin } from '../../shared/shell';
 import { firstServer, type ClusterSpec } from '../../shared/spec';
 import { runnerFor, type FleetContext } from './fleet';
-
-const K3S = '/usr/local/bin/k3s';
 
 /** What K3s and k3s-wizard put on a machine; any of it still there after an uninstall is reported. */
 export const K3S_TRACES = [
@@ -116,14 +115,14 @@ export async function resetNamespaces(
       const runner = runnerFor(ctx.pool, server);
       const signal = AbortSignal.timeout(10 * 60_000);
       const del = await runner.exec({
-        command: shJoin([K3S, 'kubectl', 'delete', 'namespace', ...namespaces, '--ignore-not-found']),
+        command: shJoin([K3S_BIN, 'kubectl', 'delete', 'namespace', ...namespaces, '--ignore-not-found']),
         sudo: true,
         timeoutMs: 5 * 60_000,
         signal,
         what: 'delete the student namespaces',
       });
       const list = await runner.exec({
-        command: shJoin([K3S, 'kubectl', 'get', 'namespaces', '-o', 'name']),
+        command: shJoin([K3S_BIN, 'kubectl', 'get', 'namespaces', '-o', 'name']),
         sudo: true,
         timeoutMs: 60_000,
         signal,

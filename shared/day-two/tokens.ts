@@ -6,6 +6,7 @@
  */
 import { isMap, parseDocument } from 'yaml';
 import { z } from 'zod';
+import { K3S_BIN } from '../plan/install';
 import { shJoin } from '../shell';
 import { parseK3sVersion } from './version';
 
@@ -31,13 +32,11 @@ export type BootstrapToken = z.infer<typeof BootstrapToken>;
 
 const MAX_TOKENS = 1000;
 
-export const K3S = '/usr/local/bin/k3s';
-
-export const listTokensCommand = (): string => shJoin([K3S, 'token', 'list']);
+export const listTokensCommand = (): string => shJoin([K3S_BIN, 'token', 'list']);
 
 export function deleteTokenCommand(id: string): string {
   if (!TOKEN_ID.test(id)) throw new Error(`“${id}” is not a token ID (six letters or digits, e.g. abc123).`);
-  return shJoin([K3S, 'token', 'delete', id]);
+  return shJoin([K3S_BIN, 'token', 'delete', id]);
 }
 
 /**
@@ -142,7 +141,7 @@ const ROTATE_SCRIPT = 'K3S_TOKEN="$(cat "$1")" || exit 1; export K3S_TOKEN; exec
 
 /** `k3s token rotate`, run as root on a server. */
 export const rotateTokenCommand = (): string =>
-  shJoin(['sh', '-c', ROTATE_SCRIPT, 'k3s-wizard-rotate', SERVER_TOKEN_FILE, K3S]);
+  shJoin(['sh', '-c', ROTATE_SCRIPT, 'k3s-wizard-rotate', SERVER_TOKEN_FILE, K3S_BIN]);
 
 /** Prints the server token (read into memory only, as a secret). */
 export const readServerTokenCommand = (): string => shJoin(['cat', SERVER_TOKEN_FILE]);

@@ -209,7 +209,7 @@ export function airgapActions(
     {
       kind: 'upload',
       localFile: localPath(folder, binary),
-      remotePath: '/usr/local/bin/k3s',
+      remotePath: K3S_BIN,
       mode: '0755',
       sha256: need(binary),
       what: `copy the K3s binary for ${arch} (${binary})`,
@@ -341,7 +341,7 @@ export function installStep(
       ? {
           kind: 'wait-for',
           check: {
-            command: shJoin(['/usr/local/bin/k3s', 'kubectl', 'get', '--raw', '/readyz']),
+            command: shJoin([K3S_BIN, 'kubectl', 'get', '--raw', '/readyz']),
             sudo: true,
           },
           intervalMs,
