@@ -5,6 +5,7 @@
 // an in-process SSH server; a stalled machine is a listener stopped with SIGSTOP.
 import { execFileSync } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
+import { connect } from 'node:net';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -254,4 +255,52 @@ describe.skipIf(!hasPython)('sources that are targets too', () => {
       ].sort(),
     );
   });
+
+  it('a probe is decided when its token arrives, without waiting for the probe to answer', async () => {
+    const { pool } = await setup();
+    const [tcpA, tcpB, udpB] = [await freePort(), await freePort(), await freePort()];
+    // a's listener (the one on tcpA) never gets its probe requests: the test sends each token
+    // itself, the way a's probe would, and a never answers. Decided only by the arrivals.
+    const wrap = pool.session.bind(pool);
+    pool.session = async (target) => {
+      const session = await wrap(target);
+      const exec = session.exec.bind(session);
+      session.exec = (command, options = {}) => {
+        const onStdin = options.onStdin;
+        if (options.step !== `connectivity: listen on ${tcpA}/tcp` || !onStdin) return exec(command, options);
+        return exec(command, {
+          ...options,
+          onStdin: (write) =>
+            onStdin((text) => {
+              if (!text.startsWith('p ')) return write(text);
+              for (const job of text.trim().split(' ').slice(3)) {
+                const [address, what, token] = job.split(',') as [string, string, string];
+                const [port, proto] = what.split('/');
+                if (proto === 'udp') {
+                  const s = createSocket('udp4');
+                  s.send(token, Number(port), address, () => s.close());
+                } else {
+                  const c = connect(Number(port), address, () => c.end(token));
+                  c.on('error', () => undefined);
+                }
+              }
+            }),
+        });
+      };
+      return session;
+    };
+    const results = await testConnectivity({
+      pool,
+      nodes: [node('a', '127.0.0.1'), node('b', '127.0.0.3')],
+      paths: [path('b', 'a', tcpA, 'tcp'), path('a', 'b', tcpB, 'tcp'), path('a', 'b', udpB, 'udp')],
+      udpGraceMs: 300,
+      closeInBackground: true,
+    });
+    expect(results.map((r) => [r.port, r.status, r.detail])).toEqual([
+      [tcpA, 'open', 'connected'],
+      [tcpB, 'open', 'connected'],
+      [udpB, 'open', 'datagram received'],
+    ]);
+    // An answer missing for a minute would end the request only then; the test gives it 15 s.
+  }, 15_000);
 });

@@ -298,10 +298,19 @@ class Listener {
   /** Probe requests waiting for their answers, by round. */
   private asked = new Map<
     string,
-    { answers: (ProbeAnswer | null)[]; done: (a: ProbeAnswer[] | string) => void }
+    {
+      probes: Probe[];
+      answers: (ProbeAnswer | null)[];
+      arrived: (probe: Probe) => boolean;
+      done: (a: ProbeAnswer[] | string) => void;
+    }
   >();
 
-  constructor(readonly node: TestNode) {}
+  /** `onToken`: told when a token it had not seen arrives (a probe elsewhere may be decided). */
+  constructor(
+    readonly node: TestNode,
+    private readonly onToken: () => void = () => undefined,
+  ) {}
 
   start(pool: SessionPool, ports: string[], windowMs: number, signal?: AbortSignal): void {
     this.exited = (async () => {
@@ -348,9 +357,15 @@ class Listener {
 
   /**
    * Probes from this listener's machine (its process probes on request: no exec of its own);
-   * one answer per probe, in order, or why there are none.
+   * one answer per probe, in order, or why there are none. A probe whose token `arrived` at its
+   * target is decided then, without its answer ("sent" or "connected", which the token shows):
+   * the UDP probe goes on sending for a third of a second, and need not be waited for.
    */
-  probe(probes: Probe[], limitS: number): Promise<ProbeAnswer[] | string> {
+  probe(
+    probes: Probe[],
+    limitS: number,
+    arrived: (probe: Probe) => boolean = () => false,
+  ): Promise<ProbeAnswer[] | string> {
     const jobs = probes.map((p) => `${p.address},${portKey(p.path.port, p.path.proto)},${p.token}`);
     const write = this.write;
     if (!write || this.state !== 'ready' || !jobs.every((j) => JOB.test(j)))
@@ -368,7 +383,7 @@ class Listener {
         () => finish(answers.map((a) => a ?? 'error no answer from the probe')),
         60_000,
       );
-      this.asked.set(id, { answers, done: finish });
+      this.asked.set(id, { probes, answers, arrived, done: finish });
       write(`p ${id} ${limitS} ${jobs.join(' ')}\n`);
     });
   }
@@ -377,13 +392,30 @@ class Listener {
     const entry = this.asked.get(id);
     if (!entry || index >= entry.answers.length || !ANSWERS.test(answer)) return;
     entry.answers[index] = answer as ProbeAnswer;
-    if (entry.answers.every((a) => a !== null)) entry.done(entry.answers);
+    this.settle(id);
+  }
+
+  /** Ends a probe request whose every probe answered, or whose token reached its target. */
+  private settle(id: string): void {
+    const entry = this.asked.get(id);
+    if (!entry) return;
+    const { probes, answers, arrived } = entry;
+    if (!answers.every((a, i) => a !== null || arrived(probes[i] as Probe))) return;
+    entry.done(
+      answers.map((a, i) => a ?? ((probes[i] as Probe).path.proto === 'tcp' ? 'connected' : 'sent')),
+    );
+  }
+
+  /** Tokens arrived somewhere: the requests they decide end now. */
+  tokensArrived(): void {
+    for (const id of [...this.asked.keys()]) this.settle(id);
   }
 
   private feed(chunk: string): void {
     this.buffer += chunk;
     const lines = this.buffer.split('\n');
     this.buffer = lines.pop() ?? '';
+    const seen = this.received.size;
     for (const raw of lines) {
       const line = raw.trim();
       if (!line) continue;
@@ -414,6 +446,7 @@ class Listener {
       }
     }
     if (this.received.size) this.wake();
+    if (this.received.size > seen) this.onToken();
   }
 
   private wake(): void {
@@ -577,7 +610,11 @@ async function round(
       const own = ctx.listeners.get(sourceId);
       const answers =
         own?.state === 'ready'
-          ? await own.probe(probes, TCP_LIMIT_S)
+          ? await own.probe(
+              probes,
+              TCP_LIMIT_S,
+              (p) => ctx.listeners.get(p.path.to)?.received.has(p.token) ?? false,
+            )
           : await probeAll(ctx.pool, source, probes, ctx.signal);
       if (typeof answers === 'string') {
         for (const p of probes) verdicts.set(p.path, { status: 'unknown', detail: answers });
@@ -657,7 +694,9 @@ export async function testConnectivity(options: ConnectivityOptions): Promise<Co
       limit(async () => {
         const listeners = new Map<string, Listener>();
         for (const id of group) {
-          const listener = new Listener(nodes.get(id) as TestNode);
+          const listener = new Listener(nodes.get(id) as TestNode, () => {
+            for (const l of listeners.values()) l.tokensArrived();
+          });
           listener.start(options.pool, [...(ports.get(id) ?? [])], windowMs, options.signal);
           listeners.set(id, listener);
         }
