@@ -230,6 +230,135 @@ describe('waits in a row', () => {
       's1: 1 of 3 nodes did not become Ready within 1 s: a2 (listed as a2, Ready: False). Look at each one’s K3s journal (journalctl -u k3s-agent on an agent, -u k3s on a server).',
     );
   });
+
+  describe('after an install: the flow test and the node list start beside the first try', () => {
+    const stepStart = (h: Harness) =>
+      Date.parse(
+        h.events.find((e) => e.type === 'step-started' && e.stepId === 'verify:cluster')?.time ?? '',
+      );
+    const lists = (h: Harness) =>
+      h.requests.filter((r) => r.host === 's1' && r.command === NODE_LIST_COMMAND && r.at >= stepStart(h));
+    const waitsTries = (h: Harness) =>
+      h.requests.filter((r) => r.host === 's1' && /k3s-wizard-ready/.test(r.command) && r.at >= stepStart(h));
+    const metAtOnce = {
+      match: /k3s-wizard-waits/,
+      reply: { stdout: 'k3s-wizard-wait 0 0\nk3s-wizard-wait 1 0\n' },
+    };
+    /** A flow test that says when it was asked and when it was told it may bind. */
+    function heldFlows() {
+      const seen = { askedAt: 0, boundAt: 0, refused: null as unknown };
+      const testFlows = (_signal: AbortSignal, _onClosed?: unknown, bindWhen?: Promise<unknown>) => {
+        seen.askedAt = Date.now();
+        if (!bindWhen) return Promise.resolve({ results: [], blocked: null });
+        return bindWhen.then(
+          () => ((seen.boundAt = Date.now()), { results: [], blocked: null }),
+          (e: unknown) => {
+            seen.refused = e;
+            throw e;
+          },
+        );
+      };
+      return { seen, testFlows };
+    }
+    const fastWaits = (plan: ReturnType<typeof threeNodePlan>, timeoutMs = 60_000) => {
+      for (const step of plan.steps)
+        for (const action of step.actions)
+          if (action.kind === 'wait-for') {
+            action.intervalMs = 10;
+            action.timeoutMs = timeoutMs;
+          }
+      return plan;
+    };
+
+    it('every wait met at that try and every node listed Ready: that list is the one; the listeners bind after the try', async () => {
+      const flows = heldFlows();
+      const h = harness({
+        plan: threeNodePlan(),
+        rules: { s1: [{ ...metAtOnce, delayMs: 100 }] },
+        services: { testFlows: flows.testFlows },
+      });
+      const snapshot = await h.run.start();
+      expect(snapshot.status).toBe('succeeded');
+      expect(lists(h)).toHaveLength(1);
+      const [tryAt] = waitsTries(h).map((r) => r.at);
+      expect(lists(h)[0]?.at).toBeLessThanOrEqual(tryAt as number);
+      expect(flows.seen.askedAt).toBeLessThanOrEqual(tryAt as number);
+      // The try answers after 100 ms: the listeners were held until then.
+      expect(flows.seen.boundAt - (tryAt as number)).toBeGreaterThanOrEqual(90);
+      const checked = h.events.find((e) => e.type === 'cluster-checked');
+      expect(checked?.type === 'cluster-checked' && checked.nodes.every((n) => n.ready)).toBe(true);
+    });
+
+    it('a node not listed Ready beside the try, or a wait not met at it: the nodes are listed again after the waits', async () => {
+      const notReady = JSON.parse(nodeListJson(['s1', 'a1', 'a2'])) as {
+        items: { status: { conditions: { status: string }[] } }[];
+      };
+      (notReady.items[2] as (typeof notReady.items)[0]).status.conditions[0] = {
+        type: 'Ready',
+        status: 'False',
+      } as never;
+      let listed = 0;
+      const h = harness({
+        plan: threeNodePlan(),
+        rules: {
+          s1: [
+            metAtOnce,
+            {
+              match: (c) => c === NODE_LIST_COMMAND,
+              reply: () => ({
+                stdout: ++listed <= 2 ? JSON.stringify(notReady) : nodeListJson(['s1', 'a1', 'a2']),
+              }),
+            },
+          ],
+        },
+      });
+      expect((await h.run.start()).status).toBe('succeeded');
+      expect(lists(h)).toHaveLength(2);
+      const checked = h.events.find((e) => e.type === 'cluster-checked');
+      expect(checked?.type === 'cluster-checked' && checked.nodes.every((n) => n.ready)).toBe(true);
+
+      let tries = 0;
+      const plan = fastWaits(threeNodePlan());
+      const later = harness({
+        plan,
+        rules: {
+          s1: [
+            { match: /k3s-wizard-waits/, reply: { stdout: 'k3s-wizard-wait 0 1\nk3s-wizard-wait 1 0\n' } },
+            {
+              match: (c) => c.includes('k3s-wizard-ready') && !c.includes('k3s-wizard-waits'),
+              reply: () => ({ code: ++tries < 2 ? 1 : 0 }),
+            },
+          ],
+        },
+      });
+      expect((await later.run.start()).status).toBe('succeeded');
+      const [, after] = lists(later);
+      expect(lists(later)).toHaveLength(2);
+      const lastTry = waitsTries(later).at(-1)?.at ?? Infinity;
+      expect(after?.at).toBeGreaterThanOrEqual(lastTry);
+    });
+
+    it('waits never met: the held listeners are told so and never bind', async () => {
+      const flows = heldFlows();
+      const h = harness({
+        plan: fastWaits(threeNodePlan(), 200),
+        rules: {
+          s1: [
+            {
+              match: (c) => c.includes('k3s-wizard-ready'),
+              reply: { code: 1, stderr: 'k3s-wizard: not Ready: a2 (listed as a2, Ready: False)\n' },
+            },
+          ],
+        },
+        services: { testFlows: flows.testFlows },
+      });
+      const snapshot = await h.run.start();
+      expect(snapshot.steps['verify:cluster']?.error?.code).toBe('NODE_NOT_READY');
+      expect(flows.seen.askedAt).toBeGreaterThan(0);
+      expect(flows.seen.boundAt).toBe(0);
+      expect(flows.seen.refused).toBeInstanceOf(AppError);
+    });
+  });
 });
 
 describe('early checks', () => {

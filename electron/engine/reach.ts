@@ -50,6 +50,8 @@ export async function clusterFlowResults(request: {
   windowMs?: number;
   /** Told when the listeners are all gone (they close after the verdicts are in). */
   onClosed?: (closed: Promise<void>) => void;
+  /** The listeners start now and bind once this is fulfilled. */
+  bindWhen?: Promise<unknown>;
 }): Promise<{ results: ConnectivityResult[]; blocked: string | null }> {
   const { spec, facts } = request;
   const nodes = spec.nodes.map((n) => testNode(spec, n, facts));
@@ -63,6 +65,7 @@ export async function clusterFlowResults(request: {
     // K3s holds its ports already: the listeners bound only free ones, and the run is at its end.
     closeInBackground: true,
     ...(request.onClosed ? { onClosed: request.onClosed } : {}),
+    ...(request.bindWhen ? { bindWhen: request.bindWhen } : {}),
   });
   const blocked = blockedFlowsMessage(results, {
     cluster: spec.name,

@@ -17,7 +17,7 @@ import {
 } from '../../shared/run';
 import type { ConnectivityResult } from '../../shared/checks/connectivity';
 import type { ExecOutcome, ExecRequest, HostRunner } from './host-runner';
-import { metWaits, runBatch, sendFiles, waitsAtOnceCheck, type SentFiles } from './install-batch';
+import { runBatch, sendFiles, waitsAtOnceCheck, type SentFiles } from './install-batch';
 import { nodeListCheck } from './k3s';
 import { hasPrecheck, isInstallStep, nodeNamesOn, precheck, type Precheck } from './precheck';
 import { executeStep, type RunMemory, type StepOutcome, type StepServices } from './step';
@@ -624,7 +624,7 @@ export class EngineRun {
 
   /**
    * The verify step's runner: its first try of the waits answered by the one asked ahead, and
-   * its node list by the one taken beside it when that try met every wait.
+   * the node list it takes beside that try by the one taken beside it ahead.
    */
   private runnerOf(step: PlanStep): HostRunner {
     const runner = this.options.runnerFor(step.host);
@@ -637,10 +637,6 @@ export class EngineRun {
     ahead.nodes = null;
     let usedWaits = false;
     let usedNodes = false;
-    const allMet = waits.answer.then(
-      (r) => metWaits(r.stdout).size === waits.count,
-      () => false,
-    );
     return new Proxy(runner, {
       get(target, name, receiver) {
         if (name === 'exec')
@@ -649,13 +645,10 @@ export class EngineRun {
               usedWaits = true;
               return waits.answer;
             }
-            if (usedWaits && !usedNodes && request.command === nodeListCheck(step).command) {
+            // Asked beside the waits' first try: the step uses it only if that try met them all.
+            if (!usedNodes && request.command === nodeListCheck(step).command) {
               usedNodes = true;
-              // Not every wait met, or the list failed: taken fresh, after the waits.
-              const fresh = () => target.exec(request);
-              return allMet.then((met) =>
-                met ? nodes.then((r) => (r.code === 0 ? r : fresh()), fresh) : fresh(),
-              );
+              return nodes;
             }
             return target.exec(request);
           };

@@ -145,13 +145,14 @@ export class RunService {
           paths,
           signal,
         }),
-      testFlows: (signal, onClosed) =>
+      testFlows: (signal, onClosed, bindWhen) =>
         clusterFlowResults({
           pool: this.options.pool(),
           spec: request.spec,
           facts: request.facts ?? {},
           signal,
           ...(onClosed ? { onClosed } : {}),
+          ...(bindWhen ? { bindWhen } : {}),
         }),
       serviceTimeoutMs: this.options.serviceTimeoutMs ?? 5 * 60_000,
       joinWatch: { intervalMs: 5_000, unreachableGraceMs: 60_000, ...this.options.joinWatch },

@@ -43,6 +43,8 @@ export interface StepServices extends FirewallServices {
     signal: AbortSignal,
     /** Told, once the test is over, when its listeners are all gone (they close in the background). */
     onClosed?: (closed: Promise<void>) => void,
+    /** Its listeners start now and bind once this is fulfilled (see ConnectivityOptions.bindWhen). */
+    bindWhen?: Promise<unknown>,
   ) => Promise<{ results: ConnectivityResult[]; blocked: string | null }>;
   /** Lists the nodes from this computer with the saved kubeconfig. */
   checkFromHere: (request: { path: string; contextName: string }) => Promise<NodeInfo[]>;

@@ -4,12 +4,13 @@
  * the K3s unit attached); secrets are filled in only by the actions and only into stdin. How each
  * kind of action runs is its module's business (actions/); this is the step's flow around them.
  */
-import { flowLine } from '../../shared/checks/connectivity';
+import { flowLine, type ConnectivityResult } from '../../shared/checks/connectivity';
 import { AppError } from '../../shared/errors';
-import type { PlanAction } from '../../shared/plan';
+import { readyCheckNodes, type PlanAction } from '../../shared/plan';
 import { parseNodeList } from '../../shared/run';
 import { beforeCheck, runAction } from './actions';
 import { describeFailure } from './failure';
+import type { ExecOutcome } from './host-runner';
 import { deleteStaleNode, nodeListCheck } from './k3s';
 import { isInstallStep, precheck } from './precheck';
 import { alreadyThere, batchable, runBatch, sendFiles, tryWaitsAtOnce, type SentFile } from './install-batch';
@@ -35,6 +36,10 @@ export async function executeStep(ctx: StepContext): Promise<StepOutcome> {
   const remaining = () => Math.max(1, step.timeoutMs - (Date.now() - started));
   ctx.emit({ type: 'step-started', ...on });
   let current: PlanAction | null = null;
+  // The verify step's flow test, started beside its waits (below), and its word to bind.
+  let testing: ReturnType<NonNullable<typeof services.testFlows>> | null = null;
+  let waitsMet = () => undefined as void;
+  let waitsOver: (reason: unknown) => void = () => undefined;
   try {
     // What its actions need settled before the step's check (an armed firewall guard, say).
     await beforeCheck(ctx, { signal, output });
@@ -88,6 +93,22 @@ export async function executeStep(ctx: StepContext): Promise<StepOutcome> {
       changed = true;
     }
     const run = { signal, output, remaining };
+    // The verify step's flow test starts now, beside its waits, and binds once they are met
+    // (every node Ready: K3s holds its ports); if they are not, it binds nothing.
+    if (step.phase === 'verify' && services.testFlows) {
+      let met!: () => void;
+      const bindWhen = new Promise<void>((resolve, reject) => {
+        met = resolve;
+        waitsOver = reject;
+      });
+      bindWhen.catch(() => undefined);
+      testing = services.testFlows(signal, undefined, bindWhen);
+      testing.catch(() => undefined);
+      waitsMet = met;
+    }
+    // And its node list, beside its first try of the waits: used when that try met them all.
+    const nodesBeside = step.phase === 'verify' ? listNodes(ctx, signal) : null;
+    nodesBeside?.catch(() => undefined);
     // An install's uploads are compared and copied first; its batches put them in place.
     const upload = step.actions.find((a) => a.kind === 'upload');
     if (ctx.sentEarly && upload) current = upload;
@@ -138,7 +159,11 @@ export async function executeStep(ctx: StepContext): Promise<StepOutcome> {
       index++;
     }
     output.flush();
-    if (step.phase === 'verify') await checkCluster(ctx, signal, output);
+    if (step.phase === 'verify') {
+      waitsMet();
+      const firstTryMet = step.actions.every((a, i) => a.kind !== 'wait-for' || settled.has(i));
+      await checkCluster(ctx, signal, output, { testing, nodesBeside: firstTryMet ? nodesBeside : null });
+    }
     ctx.emit({ type: 'step-finished', ...on, durationMs: Date.now() - started, changed });
     return 'done';
   } catch (error) {
@@ -148,27 +173,43 @@ export async function executeStep(ctx: StepContext): Promise<StepOutcome> {
     return failure.code === 'CANCELLED' ? 'cancelled' : 'failed';
   } finally {
     clearTimeout(timer);
+    waitsOver(new AppError('CANCELLED', 'The step ended before its waits were met.'));
   }
+}
+
+function listNodes(ctx: StepContext, signal: AbortSignal): Promise<ExecOutcome> {
+  return ctx.runner.exec({ ...nodeListCheck(ctx.step), timeoutMs: 60_000, signal, what: 'list the nodes' });
 }
 
 /**
  * After the verify step's waits (every node Ready): the nodes as the first server lists them, the
  * same from here, and the flows between the nodes, all three at once.
  */
-async function checkCluster(ctx: StepContext, signal: AbortSignal, output: StepOutput): Promise<void> {
+async function checkCluster(
+  ctx: StepContext,
+  signal: AbortSignal,
+  output: StepOutput,
+  started: {
+    // Every node, whatever its firewall: a flow blocked outside the machines shows only here.
+    testing: Promise<{ results: ConnectivityResult[]; blocked: string | null }> | null;
+    /** The node list taken beside the waits' first try, when that try met them all. */
+    nodesBeside: Promise<ExecOutcome> | null;
+  },
+): Promise<void> {
+  const { testing } = started;
   const kubeconfig = ctx.memory.kubeconfig;
   // Started beside the node list; their failures are read only after its own.
   const fromHere = kubeconfig ? ctx.services.checkFromHere(kubeconfig) : null;
-  // Every node, whatever its firewall: a flow blocked outside the machines shows only here.
-  const testing = ctx.services.testFlows ? ctx.services.testFlows(signal) : null;
   fromHere?.catch(() => undefined);
-  testing?.catch(() => undefined);
-  const r = await ctx.runner.exec({
-    ...nodeListCheck(ctx.step),
-    timeoutMs: 60_000,
-    signal,
-    what: 'list the nodes',
-  });
+  // The list beside the waits, if it shows every node the waits asked about, Ready (it may have
+  // been read a moment before the waits' own read); else read again, now.
+  const beside = await started.nodesBeside?.catch(() => null);
+  const asked = ctx.step.actions.flatMap((a) =>
+    a.kind === 'wait-for' ? (readyCheckNodes(a.check.command) ?? []) : [],
+  );
+  const listed = beside?.code === 0 ? parseNodeList(beside.stdout) : [];
+  const usable = beside && asked.length && listed.length >= asked.length && listed.every((n) => n.ready);
+  const r = usable ? beside : await listNodes(ctx, signal);
   if (r.code !== 0) {
     throw new AppError(
       'STEP_FAILED',

@@ -303,4 +303,96 @@ describe.skipIf(!hasPython)('sources that are targets too', () => {
     ]);
     // An answer missing for a minute would end the request only then; the test gives it 15 s.
   }, 15_000);
+
+  describe('held listeners (started ahead, bound when told)', () => {
+    /** The listener process for `port`, once it runs (held: up, bound to nothing). */
+    async function listenerUp(port: number): Promise<number> {
+      for (let i = 0; i < 200; i++) {
+        const pid = listenerPid(port);
+        if (pid !== null) return pid;
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      throw new Error(`no listener for ${port}`);
+    }
+    /** Whether this test can bind `port` (udp) itself: nothing else holds it. */
+    async function free(port: number): Promise<boolean> {
+      const s = createSocket('udp4');
+      const ok = await new Promise<boolean>((resolve) => {
+        s.once('error', () => resolve(false));
+        s.bind(port, '127.0.0.1', () => resolve(true));
+      });
+      await new Promise<void>((resolve) => s.close(() => resolve()));
+      return ok;
+    }
+    const deferred = () => {
+      let resolve!: () => void;
+      let reject!: (e: Error) => void;
+      const promise = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
+      return { promise, resolve, reject };
+    };
+
+    it('bind nothing until told, then test as usual in the same channel', async () => {
+      const { pool, execs } = await setup();
+      const port = await freePort();
+      const go = deferred();
+      const testing = testConnectivity({
+        pool,
+        nodes: [node('a', '127.0.0.1'), node('b', '127.0.0.3')],
+        paths: [udpPath(port)],
+        udpGraceMs: 300,
+        bindWhen: go.promise,
+      });
+      const pid = await listenerUp(port);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      // Up for a while, and the port is still free: K3s could take it.
+      expect(await free(port)).toBe(true);
+      expect(listenerPid(port)).toBe(pid);
+      go.resolve();
+      const [result] = await testing;
+      expect(result).toMatchObject({ status: 'open', detail: 'datagram received' });
+      expect(execs.filter((s) => s.startsWith('connectivity: listen'))).toHaveLength(1);
+    });
+
+    it('told the waits failed: they exit, having bound nothing, and the test throws why', async () => {
+      const { pool } = await setup();
+      const port = await freePort();
+      const go = deferred();
+      const testing = testConnectivity({
+        pool,
+        nodes: [node('a', '127.0.0.1'), node('b', '127.0.0.3')],
+        paths: [udpPath(port)],
+        bindWhen: go.promise,
+      });
+      testing.catch(() => undefined);
+      await listenerUp(port);
+      go.reject(new Error('a node is not Ready'));
+      await expect(testing).rejects.toThrow('a node is not Ready');
+      for (let i = 0; i < 100 && listenerPid(port) !== null; i++)
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      expect(listenerPid(port)).toBeNull();
+      expect(await free(port)).toBe(true);
+    });
+
+    it('held past their limit: let go, and started afresh when told', async () => {
+      const { pool, execs } = await setup();
+      const port = await freePort();
+      const go = deferred();
+      const testing = testConnectivity({
+        pool,
+        nodes: [node('a', '127.0.0.1'), node('b', '127.0.0.3')],
+        paths: [udpPath(port)],
+        udpGraceMs: 300,
+        bindWhen: go.promise,
+        holdMs: 200,
+      });
+      await listenerUp(port);
+      for (let i = 0; i < 100 && listenerPid(port) !== null; i++)
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      expect(listenerPid(port)).toBeNull();
+      go.resolve();
+      const [result] = await testing;
+      expect(result).toMatchObject({ status: 'open', detail: 'datagram received' });
+      expect(execs.filter((s) => s.startsWith('connectivity: listen'))).toHaveLength(2);
+    });
+  });
 });

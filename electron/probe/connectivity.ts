@@ -59,6 +59,15 @@ export interface ConnectivityOptions extends ConnectivityShape {
   closeInBackground?: boolean;
   /** Told, before the call returns, when every listener it started is gone. */
   onClosed?: (closed: Promise<void>) => void;
+  /**
+   * Start the listeners now, binding nothing, and let them bind once this is fulfilled: their
+   * channels and Python start-ups are then behind them (the verify step starts them while it
+   * waits for every node to be Ready, and K3s to hold its ports). Rejected: they exit, having
+   * bound nothing, and the test throws its reason. Held at most `holdMs` (default 20 s): then
+   * they are let go, and started afresh when it comes. All targets in one group only.
+   */
+  bindWhen?: Promise<unknown>;
+  holdMs?: number;
   signal?: AbortSignal;
 }
 
@@ -148,6 +157,8 @@ def request(words):
     probe_all(float(words[2]), words[3:], answer)
 pending = b''
 window, wanted = float(sys.argv[2]), sys.argv[3:]
+held = wanted[:1] == ['hold']
+if held: wanted = wanted[1:]
 socks, theirs, conns = {}, {}, {}
 started = time.monotonic()
 def earlier_listener():
@@ -193,6 +204,19 @@ def listening(port):
         except OSError:
             return True
     return False
+if held:
+    # Started ahead, binding nothing: "up", then it binds on a line "b" (any other line, the end
+    # of its stdin, or a window without one: it exits, having bound nothing).
+    say(['up'])
+    give_up = time.monotonic() + window
+    while b'\\n' not in pending:
+        if not select.select([0], [], [], max(0.0, give_up - time.monotonic()))[0]: sys.exit(0)
+        chunk = os.read(0, 65536)
+        if not chunk: sys.exit(0)
+        pending += chunk
+    line, pending = pending.split(b'\\n', 1)
+    if line.strip() != b'b': sys.exit(0)
+    started = time.monotonic()
 for w in wanted:
     proto, port = w.split('/')[1], int(w.split('/')[0])
     try:
@@ -295,6 +319,9 @@ class Listener {
   /** Writes to its stdin (requests), once its command runs. */
   private write: ((text: string) => void) | null = null;
   private rounds = 0;
+  /** Held (started ahead, binding nothing): whether it said "up", and whether it was told to bind. */
+  private up = false;
+  private bindAsked = false;
   /** Probe requests waiting for their answers, by round. */
   private asked = new Map<
     string,
@@ -312,7 +339,8 @@ class Listener {
     private readonly onToken: () => void = () => undefined,
   ) {}
 
-  start(pool: SessionPool, ports: string[], windowMs: number, signal?: AbortSignal): void {
+  /** `held`: it binds nothing until `bind()` (see ConnectivityOptions.bindWhen). */
+  start(pool: SessionPool, ports: string[], windowMs: number, signal?: AbortSignal, held = false): void {
     this.exited = (async () => {
       try {
         const session = await pool.session(this.node.target);
@@ -325,11 +353,13 @@ class Listener {
             LISTENER,
             'k3s-wizard-listen',
             String(windowMs / 1000),
+            ...(held ? ['hold'] : []),
             ...ports,
           ]),
           {
             step: `connectivity: listen on ${ports.join(' ')}`,
-            timeoutMs: windowMs + 30_000,
+            // A held one waits for its word at most a window, then listens for one.
+            timeoutMs: (held ? 2 : 1) * windowMs + 30_000,
             onStdout: (chunk) => this.feed(chunk),
             // Asked to finish by the end of its stdin; dropped only if it does not.
             stdinOpenUntil: this.stop.signal,
@@ -353,6 +383,12 @@ class Listener {
         this.asked.clear();
       }
     })();
+  }
+
+  /** A held listener binds its ports now, or as soon as it is up. */
+  bind(): void {
+    this.bindAsked = true;
+    if (this.up) this.write?.('b\n');
   }
 
   /**
@@ -422,7 +458,10 @@ class Listener {
       const [word, what, rest] = line.split(' ');
       const answer = /^a (\d+) (\d+) (.+)$/.exec(line);
       if (answer) this.answered(answer[1] as string, Number(answer[2]), answer[3] as string);
-      else if (line === 'ready') {
+      else if (line === 'up') {
+        this.up = true;
+        if (this.bindAsked) this.write?.('b\n');
+      } else if (line === 'ready') {
         this.state = 'ready';
         this.readied();
       } else if (word === 't' && what) {
@@ -693,14 +732,36 @@ export async function testConnectivity(options: ConnectivityOptions): Promise<Co
     groups.map((group) =>
       limit(async () => {
         const listeners = new Map<string, Listener>();
-        for (const id of group) {
-          const listener = new Listener(nodes.get(id) as TestNode, () => {
-            for (const l of listeners.values()) l.tokensArrived();
-          });
-          listener.start(options.pool, [...(ports.get(id) ?? [])], windowMs, options.signal);
-          listeners.set(id, listener);
-        }
+        const begin = (held: boolean) => {
+          for (const id of group) {
+            const listener = new Listener(nodes.get(id) as TestNode, () => {
+              for (const l of listeners.values()) l.tokensArrived();
+            });
+            listener.start(options.pool, [...(ports.get(id) ?? [])], windowMs, options.signal, held);
+            listeners.set(id, listener);
+          }
+        };
+        const bindWhen = options.bindWhen;
+        if (bindWhen && groups.length === 1) begin(true);
+        else if (!bindWhen) begin(false);
         try {
+          if (bindWhen) {
+            const holdMs = options.holdMs ?? 20_000;
+            let timer: NodeJS.Timeout | undefined;
+            const late = new Promise<'late'>(
+              (resolve) => (timer = setTimeout(() => resolve('late'), holdMs)),
+            );
+            const when = await Promise.race([bindWhen.then(() => 'go' as const), late]).finally(() =>
+              clearTimeout(timer),
+            );
+            if (when === 'go' && listeners.size) for (const l of listeners.values()) l.bind();
+            else {
+              await Promise.all([...listeners.values()].map((l) => l.close()));
+              listeners.clear();
+              await bindWhen;
+              begin(false);
+            }
+          }
           await Promise.all([...listeners.values()].map((l) => l.ready));
           const ctx = {
             pool: options.pool,
