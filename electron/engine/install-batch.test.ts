@@ -51,10 +51,10 @@ describe('install batches', () => {
       expect(progress(h.events, id)).toEqual(step?.actions.map((_, i) => i));
     }
     // Already done? (with the node identity), then while the server installs one batch (disk,
-    // folders, script, the binary not started), then one with the token: config, install, the
-    // version noted, wait.
+    // folders, script, the binary not started, its version noted), then one with the token:
+    // config, install, the version note (found done), wait.
     expect(h.runners.get('a1')?.roundTrips).toBe(3);
-    expect(h.runners.get('a1')?.batches).toEqual([2, 5, 4]);
+    expect(h.runners.get('a1')?.batches).toEqual([2, 6, 4]);
     // The config (with the token) reached the host on stdin only.
     const config = h.requests.find((r) => r.host === 'a1' && r.kind === 'write-file');
     expect(config?.stdin).toContain(TOKEN);

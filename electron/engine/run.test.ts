@@ -247,7 +247,8 @@ describe('engine run', () => {
     const onA1 = h.requests.filter((r) => r.host === 'a1');
     expect(onA1[0]?.command).toContain('k3s-wizard-check');
     expect(onA1[1]?.command).toBe('test -e /etc/rancher/node/password');
-    expect(onA1.at(-1)?.command).toContain('k3s-wizard-preinstall');
+    expect(onA1.at(-2)?.command).toContain('k3s-wizard-preinstall');
+    expect(onA1.at(-1)?.command).toContain('k3s-wizard-version');
     expect(onA1.some((r) => r.kind === 'write-file' || runsInstallScript(r.command))).toBe(false);
   });
 

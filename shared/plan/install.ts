@@ -36,9 +36,13 @@ export const K3S_BIN = '/usr/local/bin/k3s';
  */
 export const VERSION_RECORD = `${STATE_DIR}/k3s-version`;
 export const BINARY_IDENTITY = "stat -Lc '%d:%i:%s:%z'";
-// The identity before and after asking, so a binary replaced meanwhile is not recorded.
+// Nothing asked when the note is for this very file already (a joining machine notes it when
+// its binary is fetched, before the token exists); else the identity before and after asking,
+// so a binary replaced meanwhile is not recorded.
 const VERSION_RECORD_SCRIPT = [
-  `a=$(${BINARY_IDENTITY} "$1") && v=$("$1" --version 2>/dev/null | head -n 1) && [ -n "$v" ] &&`,
+  `a=$(${BINARY_IDENTITY} "$1") || exit 0`,
+  'if [ -r "$2" ] && { read -r b; [ "$b" = "$a" ]; } < "$2"; then exit 0; fi',
+  `v=$("$1" --version 2>/dev/null | head -n 1) && [ -n "$v" ] &&`,
   `  [ "$a" = "$(${BINARY_IDENTITY} "$1")" ] && printf '%s\\n%s\\n' "$a" "$v" > "$2.tmp" && mv -f "$2.tmp" "$2"`,
   // Only a shortcut for the next read: never a reason to fail the install.
   'exit 0',
@@ -312,6 +316,8 @@ export function installStep(
         sudo: true,
         what: 'install the K3s binary, not started yet (on a machine without K3s, while the server installs)',
       });
+      // Its version noted now too, off the way: the note after the install then finds it done.
+      actions.push(versionRecord());
       early = actions.length;
     }
   } else {
