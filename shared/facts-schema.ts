@@ -79,6 +79,11 @@ export const K3sFactsSchema = z.object({
   configSha256: nullable(z.string().regex(/^[0-9a-f]{64}$/)),
   /** The node password K3s keeps of a node that joined (null: not known, read as root only). */
   nodePassword: nullable(z.boolean()),
+  /**
+   * K3s's data folder, /var/lib/rancher/k3s, is there (a datastore of an earlier K3s may be in
+   * it; null or absent: not known).
+   */
+  dataDir: nullable(z.boolean()).optional(),
 });
 
 /** The K3s release artifact a host needs, chosen by its userland (a 32-bit userland on a 64-bit kernel gets armhf). */

@@ -649,6 +649,22 @@ describe('stale node objects', () => {
     expect(s1.indexOf(listed[0]!)).toBeLessThan(s1.indexOf(removals[0]!));
     expect(serverDone).toBeGreaterThanOrEqual(0);
   });
+
+  it('a datastore the run created holds no older node: the machines start without that look', async () => {
+    const h = harness({
+      plan: threeNodePlan(),
+      newDatastore: true,
+      rules: { a1: noIdentity, a2: noIdentity },
+    });
+    expect((await h.run.start()).status).toBe('succeeded');
+    expect(asked(h, 'list the nodes the server knows')).toEqual([]);
+    expect(h.requests.filter((r) => r.command.includes('k3s-wizard-delete-node'))).toEqual([]);
+    // Each machine still asked whether it has its identity, and joined.
+    expect(h.requests.filter((r) => r.command === 'test -e /etc/rancher/node/password')).toHaveLength(2);
+    expect(
+      h.events.filter((e) => e.type === 'step-finished' && e.stepId.startsWith('install:a')),
+    ).toHaveLength(2);
+  });
 });
 
 describe('a run that changes nothing', () => {

@@ -4,7 +4,7 @@
  * the step still waits for the server and the token (see EngineRun).
  */
 import { doneFromFacts, type Plan, type PlanStep } from '../../shared/plan';
-import type { FactsByNode } from '../../shared/spec';
+import type { ClusterSpec, FactsByNode } from '../../shared/spec';
 import { parseNodeList } from '../../shared/run';
 import type { HostRunner } from './host-runner';
 import { isInstallScript, joins, NODE_IDENTITY_CHECK, NODE_LIST_COMMAND, unitOf } from './k3s';
@@ -89,7 +89,7 @@ export function answersFromFacts(
   readAt: number | undefined,
   now = Date.now(),
 ): Map<string, Precheck> | null {
-  if (!facts || readAt === undefined || now - readAt >= FRESH_FACTS_MS || now < readAt) return null;
+  if (!facts || !fresh(readAt, now)) return null;
   const answers = new Map<string, Precheck>();
   for (const step of plan.steps) {
     if (!step.doneWhen || !isInstallStep(step)) continue;
@@ -97,6 +97,34 @@ export function answersFromFacts(
     if (answer) answers.set(step.id, answer);
   }
   return answers;
+}
+
+const fresh = (readAt: number | undefined, now: number): boolean =>
+  readAt !== undefined && now - readAt < FRESH_FACTS_MS && now >= readAt;
+
+/**
+ * Whether the first server's datastore will be this run's own: its facts, read just before the
+ * run, found neither K3s nor K3s's data folder there (a root K3s with its embedded datastore).
+ * Then no node object on it is older than the run, and no joining machine needs a look for a
+ * stale one with its name.
+ */
+export function datastoreIsNew(
+  plan: Plan,
+  spec: ClusterSpec,
+  facts: FactsByNode | undefined,
+  readAt: number | undefined,
+  now = Date.now(),
+): boolean {
+  const host = plan.steps.find((s) => s.phase === 'first-server' && isInstallStep(s))?.host;
+  const node = spec.nodes.find((n) => n.nodeName === host);
+  const k3s = host ? facts?.[host]?.k3s : undefined;
+  return (
+    fresh(readAt, now) &&
+    node !== undefined &&
+    !node.rootless &&
+    k3s?.installed === false &&
+    k3s.dataDir === false
+  );
 }
 
 /** The names of the nodes the server lists, or null when it cannot list them (asked again later). */

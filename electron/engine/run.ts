@@ -46,6 +46,11 @@ export interface RunOptions {
    * (see answersFromFacts): not asked again. The first pass only: a retry asks the machines.
    */
   answered?: ReadonlyMap<string, Precheck>;
+  /**
+   * The first server's datastore is this run's own (see datastoreIsNew): no joining machine
+   * waits for a look at its nodes for a stale object of its name.
+   */
+  newDatastore?: boolean;
 }
 
 /** Protects the computer running the app: more hosts than this wait for a free slot. */
@@ -241,7 +246,9 @@ export class EngineRun {
     // A joining machine without its node identity may have a stale node object on the first
     // server: the server's nodes are listed once, as soon as it is up, for all of them, instead
     // of one look per machine when its step starts. Only a name on that list is looked at again.
-    let names: Promise<Set<string> | null> | null = null;
+    let names: Promise<Set<string> | null> | null = this.options.newDatastore
+      ? Promise.resolve(new Set<string>())
+      : null;
     const nodeNames = (): Promise<Set<string> | null> =>
       (names ??= this.firstServerUp.then((up) =>
         up && firstServerHost

@@ -17,7 +17,7 @@ import { createBundle } from '../bundle';
 import { readAirgapFolder } from './airgap-folder';
 import { checkLocalFiles } from './local-files';
 import { EngineRun } from './run';
-import { answersFromFacts } from './precheck';
+import { answersFromFacts, datastoreIsNew } from './precheck';
 import { RunLog } from './run-log';
 import type { SshHostRunner } from './ssh-runner';
 import { runnerOf, runnersOf } from './runners';
@@ -170,6 +170,7 @@ export class RunService {
       ...(request.sharedLimit ? { sharedLimit: request.sharedLimit } : {}),
       dryRun: request.dryRun ?? false,
       likelyUnchanged: runsAlready(request.spec, request.facts),
+      newDatastore: datastoreIsNew(plan, request.spec, request.facts, request.factsReadAt),
       ...(answered ? { answered } : {}),
       onEvent: (event) => {
         log.write(event);

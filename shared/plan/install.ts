@@ -26,6 +26,8 @@ const INSTALL_SCRIPT_RUN = new RegExp(`^env (.+ )?sh ${SCRIPT_PATH.replace(/[.]/
 /** Whether a command is that run (not the script's download, whose URL may end in install.sh too). */
 export const runsInstallScript = (command: string): boolean => INSTALL_SCRIPT_RUN.test(command);
 
+/** K3s's data folder (a root K3s's; a rootless one keeps its own under the user's home). */
+export const K3S_DATA_DIR = '/var/lib/rancher/k3s';
 /** The binary the install script writes (no INSTALL_K3S_BIN_DIR is ever set). */
 export const K3S_BIN = '/usr/local/bin/k3s';
 /**

@@ -242,6 +242,20 @@ describe('parseFacts on odd output', () => {
     });
   });
 
+  it("K3s's data folder: there when the disk line names it, not there when it names a parent, else unknown", () => {
+    const dataDir = (disk: string) => parseFacts(out({ disk }), ctx).k3s.dataDir;
+    const df = '\n/dev/sda1 30000000 1000000 28000000 4% /';
+    expect(dataDir(`/var/lib/rancher/k3s${df}`)).toBe(true);
+    expect(dataDir(`/var/lib/rancher${df}`)).toBe(false);
+    expect(dataDir(`/var/lib${df}`)).toBe(false);
+    expect(dataDir(`/${df}`)).toBe(false);
+    // Not a parent of it (a prefix only), a relative path, nothing: unknown.
+    expect(dataDir(`/var/lib/ranch${df}`)).toBeNull();
+    expect(dataDir(`var/lib${df}`)).toBeNull();
+    expect(dataDir('')).toBeNull();
+    expect(parseFacts(fixture('debian-firewalld.txt'), ctx).k3s.dataDir).toBe(false);
+  });
+
   it('ufw installed but off (not set to start, no chain of its loaded) is inactive, never unknown', () => {
     const facts = parseFacts(
       out({ ufw: 'off ENABLED=no', nft: '', 'iptables-save': '', firewalld: 'absent' }),
@@ -271,6 +285,7 @@ describe('parseFacts on odd output', () => {
       hasConfig: true,
       configSha256: null,
       nodePassword: null,
+      dataDir: null,
     });
     expect(facts.listeners).toEqual([
       { proto: 'tcp', address: '*', port: 6443, process: 'k3s-server' },

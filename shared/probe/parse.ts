@@ -5,6 +5,7 @@
 import type { HostFacts, K3sArch, K3sFacts } from '../facts';
 import { parseFirewall } from './parse-firewall';
 import { parseAddresses, parseDefaultInterface, parseListeners, parseSshConnection } from './parse-net';
+import { K3S_DATA_DIR } from '../plan/install';
 import { firstLine, keyValues, lines, splitSections, text, toInt, type Sections } from './sections';
 
 export interface ParseContext {
@@ -84,6 +85,14 @@ function parseDiskFreeMiB(sections: Sections): number | null {
     fields.length >= 6 ? fields[fields.length - 3] : fields.length === 5 ? fields[2] : undefined;
   const kb = toInt(available, 0);
   return kb === null ? null : Math.floor(kb / 1024);
+}
+
+/** The disk section names the nearest folder there is of K3s's data folder, itself if it is there. */
+function parseDataDir(sections: Sections): boolean | null {
+  const [dir] = lines(sections, 'disk');
+  if (dir === undefined || !dir.startsWith('/')) return null;
+  if (dir === K3S_DATA_DIR) return true;
+  return K3S_DATA_DIR.startsWith(dir === '/' ? '/' : `${dir}/`) ? false : null;
 }
 
 function parseClockMs(sections: Sections): number | null {
@@ -222,7 +231,7 @@ export function parseFacts(output: string, context: ParseContext): HostFacts {
     firewall: parseFirewall(sections),
     selinux: parseSelinux(sections),
     iptables: parseIptables(sections),
-    k3s: parseK3s(sections),
+    k3s: { ...parseK3s(sections), dataDir: parseDataDir(sections) },
     listeners: parseListeners(sections),
     clockMs: parseClockMs(sections),
     sudo: context.sudo,

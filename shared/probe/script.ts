@@ -6,7 +6,7 @@
  */
 
 import { FLOW_PORTS } from '../ports';
-import { BINARY_IDENTITY, K3S_BIN, VERSION_RECORD } from '../plan/install';
+import { BINARY_IDENTITY, K3S_BIN, K3S_DATA_DIR, VERSION_RECORD } from '../plan/install';
 
 /** Ports whose listeners are reported: every port of the flow table (default API port). */
 export const PROBED_PORTS = FLOW_PORTS;
@@ -43,7 +43,7 @@ has openrc-run && echo openrc
 s cpus; nproc 2>/dev/null || grep -c '^processor' /proc/cpuinfo
 s meminfo; grep -E '^(MemTotal|MemAvailable):' /proc/meminfo
 s disk
-d=/var/lib/rancher/k3s
+d=${K3S_DATA_DIR}
 # parameter expansion only: with a broken PATH, d=$(dirname …) would be empty and loop forever
 while [ ! -d "$d" ] && [ -n "$d" ] && [ "$d" != / ]; do d=${'$'}{d%/*}; done
 [ -n "$d" ] || d=/

@@ -96,6 +96,8 @@ export function harness(options: {
   likelyUnchanged?: boolean;
   /** "Already done?" answered by facts read just before the run (see RunOptions.answered). */
   answered?: ReadonlyMap<string, Precheck>;
+  /** The first server's datastore is the run's own (see RunOptions.newDatastore). */
+  newDatastore?: boolean;
 }): Harness {
   const events: RunEvent[] = [];
   const requests: Recorded[] = [];
@@ -143,6 +145,7 @@ export function harness(options: {
     dryRun: options.dryRun ?? false,
     ...(options.likelyUnchanged ? { likelyUnchanged: true } : {}),
     ...(options.answered ? { answered: options.answered } : {}),
+    ...(options.newDatastore ? { newDatastore: true } : {}),
     onEvent: (event) => events.push(event),
   });
   return { run, events, requests, runners, saved };
