@@ -324,24 +324,33 @@ describe.skipIf(!hasPython)('sources that are targets too', () => {
       await new Promise<void>((resolve) => s.close(() => resolve()));
       return ok;
     }
-    const deferred = () => {
-      let resolve!: () => void;
-      let reject!: (e: Error) => void;
-      const promise = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
-      return { promise, resolve, reject };
-    };
-
-    it('bind nothing until told, then test as usual in the same channel', async () => {
+    /** Waits until no listener for `port` runs any more. */
+    async function listenerGone(port: number): Promise<void> {
+      for (let i = 0; i < 100 && listenerPid(port) !== null; i++)
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      expect(listenerPid(port)).toBeNull();
+    }
+    /** A test of one UDP flow whose listener binds when `go` says so; the listen execs counted. */
+    async function held(options: { holdMs?: number } = {}) {
       const { pool, execs } = await setup();
       const port = await freePort();
-      const go = deferred();
+      let go!: { resolve: () => void; reject: (e: Error) => void };
+      const bindWhen = new Promise<void>((resolve, reject) => (go = { resolve, reject }));
       const testing = testConnectivity({
         pool,
         nodes: [node('a', '127.0.0.1'), node('b', '127.0.0.3')],
         paths: [udpPath(port)],
         udpGraceMs: 300,
-        bindWhen: go.promise,
+        bindWhen,
+        ...options,
       });
+      testing.catch(() => undefined);
+      const listens = () => execs.filter((s) => s.startsWith('connectivity: listen')).length;
+      return { port, go, testing, listens };
+    }
+
+    it('bind nothing until told, then test as usual in the same channel', async () => {
+      const { port, go, testing, listens } = await held();
       const pid = await listenerUp(port);
       await new Promise((resolve) => setTimeout(resolve, 300));
       // Up for a while, and the port is still free: K3s could take it.
@@ -350,49 +359,26 @@ describe.skipIf(!hasPython)('sources that are targets too', () => {
       go.resolve();
       const [result] = await testing;
       expect(result).toMatchObject({ status: 'open', detail: 'datagram received' });
-      expect(execs.filter((s) => s.startsWith('connectivity: listen'))).toHaveLength(1);
+      expect(listens()).toBe(1);
     });
 
     it('told the waits failed: they exit, having bound nothing, and the test throws why', async () => {
-      const { pool } = await setup();
-      const port = await freePort();
-      const go = deferred();
-      const testing = testConnectivity({
-        pool,
-        nodes: [node('a', '127.0.0.1'), node('b', '127.0.0.3')],
-        paths: [udpPath(port)],
-        bindWhen: go.promise,
-      });
-      testing.catch(() => undefined);
+      const { port, go, testing } = await held();
       await listenerUp(port);
       go.reject(new Error('a node is not Ready'));
       await expect(testing).rejects.toThrow('a node is not Ready');
-      for (let i = 0; i < 100 && listenerPid(port) !== null; i++)
-        await new Promise((resolve) => setTimeout(resolve, 25));
-      expect(listenerPid(port)).toBeNull();
+      await listenerGone(port);
       expect(await free(port)).toBe(true);
     });
 
     it('held past their limit: let go, and started afresh when told', async () => {
-      const { pool, execs } = await setup();
-      const port = await freePort();
-      const go = deferred();
-      const testing = testConnectivity({
-        pool,
-        nodes: [node('a', '127.0.0.1'), node('b', '127.0.0.3')],
-        paths: [udpPath(port)],
-        udpGraceMs: 300,
-        bindWhen: go.promise,
-        holdMs: 200,
-      });
+      const { port, go, testing, listens } = await held({ holdMs: 200 });
       await listenerUp(port);
-      for (let i = 0; i < 100 && listenerPid(port) !== null; i++)
-        await new Promise((resolve) => setTimeout(resolve, 25));
-      expect(listenerPid(port)).toBeNull();
+      await listenerGone(port);
       go.resolve();
       const [result] = await testing;
       expect(result).toMatchObject({ status: 'open', detail: 'datagram received' });
-      expect(execs.filter((s) => s.startsWith('connectivity: listen'))).toHaveLength(2);
+      expect(listens()).toBe(2);
     });
   });
 });
