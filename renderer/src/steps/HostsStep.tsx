@@ -8,7 +8,7 @@ import { Issues } from '../components/Issues';
 import { LoginEditor } from '../components/LoginEditor';
 import { AUTH_LABELS, LoginFields } from '../components/LoginFields';
 import { useAppStore, useAppStoreApi } from '../store';
-import type { HostConnection, HostSecrets } from '../store/connect-slice';
+import { askingFirst, type HostConnection, type HostSecrets } from '../store/connect-slice';
 import { issuesAt } from '../store/spec';
 import { useWizardIssues } from '../store/use-issues';
 import type { AuthMethod, HostDraft, HostEntry, HostProblems } from '../store/hosts-slice';
@@ -44,11 +44,12 @@ export function HostsStep() {
   const id = useId();
 
   const store = useAppStoreApi();
-  const asking = hosts
-    .map((host) => ({ host, connection: connections[host.id] }))
-    .flatMap(({ host, connection }) =>
-      connection?.state === 'needs-trust' ? [{ host, question: connection.question }] : [],
-    )[0];
+  // The question on screen stays there until answered (see askingFirst).
+  const [shown, setShown] = useState<string | null>(null);
+  const asking = askingFirst(hosts, connections, shown);
+  // Remembered as it is shown (React's "adjust state while rendering": no effect, no flash).
+  const askingId = asking?.host.id ?? null;
+  if (askingId !== null && askingId !== shown) setShown(askingId);
   const submit = (event: FormEvent) => {
     event.preventDefault();
     if (draft.auth === 'password' && !secrets.password) {

@@ -103,6 +103,23 @@ export function hostKeyQuestion(error: AppError): HostKeyQuestion | null {
   };
 }
 
+/**
+ * The host whose key question is on screen: the one shown already while it still waits for an
+ * answer (a question that arrives meanwhile, of a machine higher in the list, never takes its
+ * place under the user's eyes and cursor), else the first that waits, in the list's order.
+ */
+export function askingFirst<T extends { id: string }>(
+  hosts: readonly T[],
+  connections: Readonly<Record<string, HostConnection | undefined>>,
+  shown: string | null,
+): { host: T; question: HostKeyQuestion } | null {
+  const waiting = hosts.flatMap((host) => {
+    const connection = connections[host.id];
+    return connection?.state === 'needs-trust' ? [{ host, question: connection.question }] : [];
+  });
+  return waiting.find((w) => w.host.id === shown) ?? waiting[0] ?? null;
+}
+
 export const createConnectSlice =
   (bridge: AppBridge): StateCreator<Store, [], [], ConnectSlice> =>
   (set, get) => {

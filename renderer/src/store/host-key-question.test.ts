@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../../shared/errors';
-import { hostKeyQuestion } from './connect-slice';
+import { askingFirst, hostKeyQuestion } from './connect-slice';
 
 const ED = { keyType: 'ssh-ed25519', fingerprint: `SHA256:${'e'.repeat(43)}` };
 const RSA = `SHA256:${'r'.repeat(43)}`;
@@ -72,5 +72,34 @@ describe('the host-key question', () => {
     );
     expect(q).toMatchObject({ kind: 'revoked', knownKeys: [], source: '/k' });
     expect(hostKeyQuestion(new AppError('HOST_KEY_MISMATCH', 'no fingerprint'))).toBeNull();
+  });
+});
+
+describe('the host-key question on screen', () => {
+  const hosts = [{ id: 'pi1' }, { id: 'pi2' }, { id: 'pi3' }];
+  const asks = (fingerprint: string) => ({
+    state: 'needs-trust' as const,
+    question: {
+      kind: 'unknown' as const,
+      keyType: 'ssh-ed25519',
+      fingerprint,
+      oldFingerprints: [],
+      knownKeys: [],
+    },
+  });
+
+  it('stays until answered, even when a machine higher in the list asks meanwhile', () => {
+    // pi2's key arrived first: its question is shown.
+    const first = askingFirst(hosts, { pi2: asks('SHA256:two') }, null);
+    expect(first?.host.id).toBe('pi2');
+    // pi1's arrives while the user reads pi2's fingerprint: pi2's stays.
+    const both = { pi1: asks('SHA256:one'), pi2: asks('SHA256:two') };
+    expect(askingFirst(hosts, both, 'pi2')).toMatchObject({
+      host: { id: 'pi2' },
+      question: { fingerprint: 'SHA256:two' },
+    });
+    // Answered: the next one waiting, in the list's order.
+    expect(askingFirst(hosts, { ...both, pi2: { state: 'testing' } }, 'pi2')?.host.id).toBe('pi1');
+    expect(askingFirst(hosts, {}, 'pi1')).toBeNull();
   });
 });
