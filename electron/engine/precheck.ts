@@ -4,7 +4,7 @@
  * the step still waits for the server and the token (see EngineRun).
  */
 import { doneFromFacts, type Plan, type PlanStep } from '../../shared/plan';
-import type { ClusterSpec, FactsByNode } from '../../shared/spec';
+import { firstServer, type ClusterSpec, type FactsByNode } from '../../shared/spec';
 import { parseNodeList } from '../../shared/run';
 import type { HostRunner } from './host-runner';
 import { isInstallScript, joins, NODE_IDENTITY_CHECK, NODE_LIST_COMMAND, unitOf } from './k3s';
@@ -109,15 +109,13 @@ const fresh = (readAt: number | undefined, now: number): boolean =>
  * stale one with its name.
  */
 export function datastoreIsNew(
-  plan: Plan,
   spec: ClusterSpec,
   facts: FactsByNode | undefined,
   readAt: number | undefined,
   now = Date.now(),
 ): boolean {
-  const host = plan.steps.find((s) => s.phase === 'first-server' && isInstallStep(s))?.host;
-  const node = spec.nodes.find((n) => n.nodeName === host);
-  const k3s = host ? facts?.[host]?.k3s : undefined;
+  const node = firstServer(spec);
+  const k3s = node ? facts?.[node.nodeName]?.k3s : undefined;
   return (
     fresh(readAt, now) &&
     node !== undefined &&

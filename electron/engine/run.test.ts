@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../shared/errors';
-import { buildPlan, runsInstallScript, type Plan, type PlanStep } from '../../shared/plan';
+import { runsInstallScript, type Plan, type PlanStep } from '../../shared/plan';
 import type { RunEvent } from '../../shared/run';
 import type { HostFacts } from '../../shared/facts';
 import { makeFacts, makeSpec, node } from '../../test-support/shared/spec';
@@ -131,33 +131,30 @@ describe('engine run', () => {
 
   it("the first server's datastore is the run's own only when fresh facts found no K3s and no data folder there", () => {
     const spec = makeSpec([node('s1', '10.0.0.1', 'server'), node('a1', '10.0.0.2', 'agent')]);
-    const built = buildPlan(spec);
-    if (!built.ok) throw new Error(JSON.stringify(built.issues));
-    const plan = built.plan;
     const now = Date.now();
     const withServer = (k3s: Partial<HostFacts['k3s']>) => ({
       s1: makeFacts('10.0.0.1', { k3s: { ...makeFacts('10.0.0.1').k3s, ...k3s } }),
     });
     const bare = withServer({ installed: false, dataDir: false });
-    expect(datastoreIsNew(plan, spec, bare, now - 1_000, now)).toBe(true);
+    expect(datastoreIsNew(spec, bare, now - 1_000, now)).toBe(true);
     // A data folder an uninstall left (or a K3s there), not known, or facts not fresh: looked at.
-    expect(
-      datastoreIsNew(plan, spec, withServer({ installed: false, dataDir: true }), now - 1_000, now),
-    ).toBe(false);
-    expect(
-      datastoreIsNew(plan, spec, withServer({ installed: false, dataDir: null }), now - 1_000, now),
-    ).toBe(false);
-    expect(
-      datastoreIsNew(plan, spec, withServer({ installed: true, dataDir: false }), now - 1_000, now),
-    ).toBe(false);
-    expect(datastoreIsNew(plan, spec, bare, now - FRESH_FACTS_MS, now)).toBe(false);
-    expect(datastoreIsNew(plan, spec, undefined, now, now)).toBe(false);
+    expect(datastoreIsNew(spec, withServer({ installed: false, dataDir: true }), now - 1_000, now)).toBe(
+      false,
+    );
+    expect(datastoreIsNew(spec, withServer({ installed: false, dataDir: null }), now - 1_000, now)).toBe(
+      false,
+    );
+    expect(datastoreIsNew(spec, withServer({ installed: true, dataDir: false }), now - 1_000, now)).toBe(
+      false,
+    );
+    expect(datastoreIsNew(spec, bare, now - FRESH_FACTS_MS, now)).toBe(false);
+    expect(datastoreIsNew(spec, undefined, now, now)).toBe(false);
     // A rootless server keeps its data elsewhere.
     const rootless = makeSpec([
       node('s1', '10.0.0.1', 'server', { rootless: true }),
       node('a1', '10.0.0.2', 'agent'),
     ]);
-    expect(datastoreIsNew(plan, rootless, bare, now - 1_000, now)).toBe(false);
+    expect(datastoreIsNew(rootless, bare, now - 1_000, now)).toBe(false);
   });
 
   it('a machine the facts say is not done installs without being asked first; its retry asks again', async () => {

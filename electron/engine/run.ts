@@ -89,8 +89,8 @@ export class EngineRun {
   /** The verify step's read-only checks, asked ahead when the run looks like it changes nothing. */
   private ahead: {
     flows: Promise<{ results: ConnectivityResult[]; blocked: string | null }> | null;
-    waits: { command: string; count: number; answer: Promise<ExecOutcome> } | null;
-    /** The node list taken beside the waits: the final list when every wait was met at once. */
+    waits: { command: string; answer: Promise<ExecOutcome> } | null;
+    /** The node list taken beside the waits: the step's list when that try met every wait. */
     nodes: Promise<ExecOutcome> | null;
     /** The flow test started with the run (likelyUnchanged), until a step stops it. */
     speculation: { stop: AbortController; over: Promise<void> } | null;
@@ -545,10 +545,8 @@ export class EngineRun {
         answer.catch(() => undefined);
         return answer;
       };
-      const count = verify.actions.findIndex((a) => a.kind !== 'wait-for');
       ahead.waits = {
         command: check.command,
-        count: count < 0 ? verify.actions.length : count,
         answer: question(check, `check ${verify.actions.length} conditions at once`),
       };
       ahead.nodes = question(nodeListCheck(verify), 'list the nodes');

@@ -170,7 +170,7 @@ export class RunService {
       ...(request.sharedLimit ? { sharedLimit: request.sharedLimit } : {}),
       dryRun: request.dryRun ?? false,
       likelyUnchanged: runsAlready(request.spec, request.facts),
-      newDatastore: datastoreIsNew(plan, request.spec, request.facts, request.factsReadAt),
+      newDatastore: datastoreIsNew(request.spec, request.facts, request.factsReadAt),
       ...(answered ? { answered } : {}),
       onEvent: (event) => {
         log.write(event);
