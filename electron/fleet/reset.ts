@@ -8,19 +8,19 @@ import { AppError } from '../../shared/errors';
 import { resetNamespacesOf } from '../../shared/fleet/handout';
 import type { Preset } from '../../shared/fleet/preset';
 import type { RunEvent, RunSnapshot } from '../../shared/run';
-import { K3S_BIN } from '../../shared/plan/install';
+import { K3S_BIN, K3S_DATA_DIR } from '../../shared/plan/install';
 import { shJoin } from '../../shared/shell';
 import { firstServer, type ClusterSpec } from '../../shared/spec';
 import { runnerFor, type FleetContext } from './fleet';
 
 /** What K3s and k3s-wizard put on a machine; any of it still there after an uninstall is reported. */
 export const K3S_TRACES = [
-  '/usr/local/bin/k3s',
+  K3S_BIN,
   '/usr/local/bin/k3s-uninstall.sh',
   '/usr/local/bin/k3s-agent-uninstall.sh',
   '/usr/local/bin/k3s-killall.sh',
   '/etc/rancher/k3s',
-  '/var/lib/rancher/k3s',
+  K3S_DATA_DIR,
   '/etc/systemd/system/k3s.service',
   '/etc/systemd/system/k3s-agent.service',
   '/var/lib/k3s-wizard',

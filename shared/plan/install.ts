@@ -66,7 +66,7 @@ const SERVICE_ACTIVE =
   'if command -v systemctl >/dev/null 2>&1; then systemctl is-active --quiet "$1"; else rc-service "$1" status >/dev/null 2>&1; fi';
 
 // Free MiB K3s needs, by folder (its nearest existing parent is measured): data and binaries.
-export const SPACE_NEEDED = ['/var/lib/rancher/k3s:300', '/usr/local/bin:100'];
+export const SPACE_NEEDED = [`${K3S_DATA_DIR}:300`, '/usr/local/bin:100'];
 // Exit 28 (ENOSPC) with one line that says where and how much.
 export const SPACE_CHECK = [
   'for want in "$@"; do',
