@@ -82,16 +82,25 @@ export const SPACE_CHECK = [
 
 /**
  * The install script run before the token exists, on a machine with no K3s at all: it
- * downloads and verifies the binary and writes the unit, which it neither enables nor starts.
- * The install that follows finds the binary's hash matching and skips the download. Where K3s
- * is installed already, nothing is done here: the script would disable its running unit.
+ * downloads and verifies the binary, which it neither enables nor starts. The install that
+ * follows finds the binary's hash matching and skips the download. Where K3s is installed
+ * already, nothing is done here: the script would disable its running unit.
+ *
+ * The unit and its env file go to a folder of k3s-wizard's own (INSTALL_K3S_SYSTEMD_DIR),
+ * removed right after: with a unit in /etc/systemd/system, the install's own `systemctl
+ * disable` of it would make systemd reload every unit (its generators run again), on the
+ * joining machine's way to Ready; without one it fails at once, as on a machine never touched.
  */
+export const PREINSTALL_UNITS = `${STATE_DIR}/preinstall-units`;
 export const PREINSTALL_SCRIPT = [
   'for f in /usr/local/bin/k3s /etc/systemd/system/k3s.service /etc/systemd/system/k3s-agent.service /etc/init.d/k3s /etc/init.d/k3s-agent; do',
   '  if [ -e "$f" ]; then echo "k3s-wizard: $f is there already: K3s is installed with its settings below"; exit 0; fi',
   'done',
-  'script=$1; shift',
-  'exec env "$@" sh "$script"',
+  'script=$1; units=$2; shift 2',
+  'rm -rf "$units" && mkdir -m 0700 "$units" || exit 1',
+  'env "$@" INSTALL_K3S_SYSTEMD_DIR="$units" sh "$script"; code=$?',
+  'rm -rf "$units"',
+  'exit "$code"',
 ].join('\n');
 function preinstallEnv(spec: ClusterSpec, node: NodeSpec): Record<string, string> {
   const env: Record<string, string> = {
@@ -313,6 +322,7 @@ export function installStep(
           PREINSTALL_SCRIPT,
           'k3s-wizard-preinstall',
           SCRIPT_PATH,
+          PREINSTALL_UNITS,
           ...envAssignments(preinstallEnv(spec, node)),
         ]),
         sudo: true,
