@@ -511,8 +511,8 @@ export class EngineRun {
   /**
    * A run that may change nothing: the verify step's read-only checks are asked beside the steps
    * still running. The first try of its waits and, beside it, the node list: at once when the
-   * first server's install has an "already done?" check (a re-run is possible: on a cold install
-   * they fail at once, K3s not being there, and are not used), else as soon as the first
+   * first server's install has an "already done?" check and its datastore may predate the run (a
+   * re-run is possible: else they would fail at once, K3s not being there), else as soon as the first
    * server's steps are over untouched. Once every joining machine said
    * "already done" too: the flow test (its listeners must never take a port of a K3s about to
    * be installed). They are used only if nothing changed by the time the verify step starts and
@@ -552,7 +552,9 @@ export class EngineRun {
       ahead.nodes = question(nodeListCheck(verify), 'list the nodes');
     };
     const installs = firstServer.filter(isInstallStep);
-    const rerunPossible = installs.length > 0 && installs.every((s) => s.alreadyDone !== null);
+    // A first server whose datastore is this run's own has no cluster to ask about yet.
+    const rerunPossible =
+      !this.options.newDatastore && installs.length > 0 && installs.every((s) => s.alreadyDone !== null);
     if (rerunPossible) ask();
     else
       void this.firstServerUp
