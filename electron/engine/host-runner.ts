@@ -97,6 +97,12 @@ export interface HostRunner {
   freshLogin(request: { timeoutMs: number; signal: AbortSignal }): Promise<void>;
   /** Reboots, waits until SSH answers from the new boot, reconnects. */
   rebootAndWait(request: RebootRequest): Promise<void>;
+  /**
+   * Starts root shells now for the commands or batches with these `what`s that follow soon
+   * (each used once, on this host); those still unused when `until` fires end unused. A hint:
+   * a runner may do nothing, and a request runs the same either way.
+   */
+  prepare?(whats: readonly string[], until: AbortSignal): void;
   /** Commands and transfers sent so far (for the benchmark). */
   readonly roundTrips: number;
 }

@@ -888,3 +888,53 @@ describe('a run that changes nothing', () => {
     expect(flows.calls[0]?.at).toBeGreaterThanOrEqual(Math.max(...checks.map((r) => r.at)));
   });
 });
+
+describe('root shells started ahead', () => {
+  const titleOf = (id: string) => threeNodePlan().steps.find((s) => s.id === id)?.title ?? id;
+  const readsOf = (plan: ReturnType<typeof threeNodePlan>) =>
+    plan.steps.flatMap((s) =>
+      s.phase === 'credentials' ? s.actions.flatMap((a) => (a.kind === 'read-secret' ? [a.what] : [])) : [],
+    );
+
+  it("what follows a step's work on a machine runs on a shell started before it was needed, and none is left", async () => {
+    const h = harness({ plan: threeNodePlan() });
+    expect((await h.run.start()).status).toBe('succeeded');
+    const runner = (host: string) => h.runners.get(host) as NonNullable<ReturnType<typeof h.runners.get>>;
+    // Each joining machine: its batch after the token, prepared when its early batch ended.
+    expect(runner('a1').ranPrepared).toEqual([titleOf('install:a1')]);
+    expect(runner('a2').ranPrepared).toEqual([titleOf('install:a2')]);
+    // The first server: the token and the kubeconfig read once its install script started,
+    // then the verify step's first try and node list once the machines' installs started.
+    expect(runner('s1').ranPrepared.sort()).toEqual(
+      [...readsOf(threeNodePlan()), 'check 2 conditions at once', 'list the nodes'].sort(),
+    );
+    // All used, and the pass is over: nothing waits on any machine.
+    for (const host of ['s1', 'a1', 'a2']) {
+      expect(runner(host).prepared).toEqual([]);
+    }
+  });
+
+  it('none is started for a run that changes nothing, nor for a machine whose early work failed', async () => {
+    const done = [
+      { match: /config\.yaml.*k3s-wizard-check|k3s-wizard-check.*config\.yaml/, reply: { code: 0 } },
+    ];
+    const unchanged = harness({
+      plan: threeNodePlan(),
+      rules: { s1: done, a1: done, a2: done },
+      services: {
+        saveKubeconfig: ({ contextName }) =>
+          Promise.resolve({ path: `/home/me/.kube/${contextName}`, changed: false }),
+      },
+    });
+    expect((await unchanged.run.start()).changed).toBe(false);
+    for (const runner of unchanged.runners.values()) expect(runner.ranPrepared).toEqual([]);
+
+    const offline = [{ match: /k3s-wizard-preinstall/, reply: { code: 1, stderr: 'curl: (6)\n' } }];
+    const h = harness({ plan: threeNodePlan(), rules: { a1: offline } });
+    await h.run.start();
+    expect(h.runners.get('a1')?.ranPrepared).toEqual([]);
+    expect(h.runners.get('a2')?.ranPrepared).toEqual([titleOf('install:a2')]);
+    // What was started and not used ends with the pass.
+    for (const runner of h.runners.values()) expect(runner.prepared.every((p) => p.until.aborted)).toBe(true);
+  });
+});

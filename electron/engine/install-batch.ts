@@ -266,6 +266,13 @@ export function waitsAtOnceCheck(actions: readonly PlanAction[], from: number): 
   };
 }
 
+/** What the side-by-side first try of the waits from \`from\` on is for (named in its errors). */
+export function waitsAtOnceWhat(actions: readonly PlanAction[], from: number): string {
+  let count = 0;
+  while (actions[from + count]?.kind === 'wait-for') count++;
+  return `check ${count} conditions at once`;
+}
+
 /** The waits the side-by-side check found met, by their place in it. */
 export function metWaits(stdout: string): Set<number> {
   const met = new Set<number>();
@@ -299,7 +306,7 @@ export async function tryWaitsAtOnce(
       ...atOnce,
       timeoutMs: Math.min(60_000, run.remaining()),
       signal: run.signal,
-      what: `check ${waits.length} conditions at once`,
+      what: waitsAtOnceWhat(step.actions, run.from),
     });
     const met = metWaits(r.stdout);
     return waits.filter((_, i) => met.has(i));

@@ -17,8 +17,8 @@ import {
 } from '../../shared/run';
 import type { ConnectivityResult } from '../../shared/checks/connectivity';
 import type { ExecOutcome, ExecRequest, HostRunner } from './host-runner';
-import { runBatch, sendFiles, waitsAtOnceCheck, type SentFiles } from './install-batch';
-import { nodeListCheck } from './k3s';
+import { runBatch, sendFiles, waitsAtOnceCheck, waitsAtOnceWhat, type SentFiles } from './install-batch';
+import { isInstallScript, joins, nodeListCheck } from './k3s';
 import { hasPrecheck, isInstallStep, nodeNamesOn, precheck, type Precheck } from './precheck';
 import { executeStep, type RunMemory, type StepOutcome, type StepServices } from './step';
 import type { Prepared, StepContext } from './step-context';
@@ -99,6 +99,10 @@ export class EngineRun {
   /** Per install step of this pass: its files, copied as soon as it said "not done" (null: not sent). */
   private sentEarly = new Map<string, Promise<SentFiles | null>>();
   private preparedEarly = new Map<string, Promise<Prepared | null>>();
+  /** Fires when the current pass is over (or the run is cancelled): root shells started for it end. */
+  private passOver: AbortSignal = AbortSignal.abort();
+  /** Whether this pass started root shells for the verify step's first checks. */
+  private verifyPrepared = false;
   /** RunOptions.answered, until the first pass has taken them. */
   private answered: ReadonlyMap<string, Precheck> | null;
 
@@ -143,7 +147,36 @@ export class EngineRun {
     this.state = reduceRun(this.state, event);
     if (event.type === 'step-finished' && event.changed) this.anyChange = true;
     if ('stepId' in event) this.noteFirstServer();
+    if (event.type === 'progress') this.prepareAfter(event.stepId, event.action);
     this.options.onEvent(event);
+  }
+
+  /**
+   * Once a step's install script starts, what comes after it is known: root shells are started
+   * for it where it will run (see HostRunner.prepare), so its channel, exec and sudo are over
+   * when its turn comes. After the first server's: its credentials reads there; after a joining
+   * machine's: the verify step's first try of its waits and the node list taken beside it.
+   */
+  private prepareAfter(stepId: string, index: number): void {
+    const step = this.byId.get(stepId);
+    const action = step?.actions[index];
+    if (!step || !action || !isInstallScript(action) || this.options.dryRun) return;
+    const { plan, runnerFor } = this.options;
+    if (step.phase === 'first-server') {
+      const reads = plan.steps
+        .filter((s) => s.phase === 'credentials' && s.host === step.host && s.dependsOn.includes(step.id))
+        .flatMap((s) => s.actions.flatMap((a) => (a.kind === 'read-secret' && a.sudo ? [a.what] : [])));
+      runnerFor(step.host).prepare?.(reads, this.passOver);
+      return;
+    }
+    const verify = plan.steps.find((s) => s.phase === 'verify');
+    if (!joins(step) || !verify || this.verifyPrepared) return;
+    this.verifyPrepared = true;
+    const whats = [
+      ...(waitsAtOnceCheck(verify.actions, 0)?.sudo ? [waitsAtOnceWhat(verify.actions, 0)] : []),
+      ...(nodeListCheck(verify).sudo ? ['list the nodes'] : []),
+    ];
+    runnerFor(verify.host).prepare?.(whats, this.passOver);
   }
 
   /** Runs every step; resolves with the final snapshot (never rejects for a failed step). */
@@ -340,9 +373,12 @@ export class EngineRun {
   }
 
   /** An install step's uploads, copied before the step starts (see `prechecks`). */
-  private sendEarly(step: PlanStep): Promise<SentFiles> {
+  private async sendEarly(step: PlanStep): Promise<SentFiles> {
     const { ctx, remaining } = this.earlyContext(step, (body) => this.emit(body));
-    return sendFiles(ctx, { signal: this.abort.signal, remaining, started: () => undefined });
+    const sent = await sendFiles(ctx, { signal: this.abort.signal, remaining, started: () => undefined });
+    // What puts them in place once the step starts: its batch.
+    ctx.runner.prepare?.([step.title], this.passOver);
+    return sent;
   }
 
   /** An install step's first `early` actions in one batch, before the step starts (see `prechecks`). */
@@ -364,6 +400,8 @@ export class EngineRun {
         started: (action) => (last = step.actions.indexOf(action)),
         files: new Map(),
       });
+      // What follows on this machine once the token is there: the step's next batch.
+      ctx.runner.prepare?.([step.title], this.passOver);
       return { count, chunks, failure: null };
     } catch (error) {
       return { count: last + 1, chunks, failure: error instanceof Error ? error : new Error(String(error)) };
@@ -411,6 +449,9 @@ export class EngineRun {
     const firstServerHost = this.options.plan.steps.find((s) => s.phase === 'first-server')?.host;
     this.sentEarly = new Map();
     this.preparedEarly = new Map();
+    const over = new AbortController();
+    this.passOver = AbortSignal.any([over.signal, this.abort.signal]);
+    this.verifyPrepared = false;
     const early = this.prechecks(ids, firstServerHost);
     // What was asked ahead belongs to one pass: a retry asks again.
     this.ahead = null;
@@ -461,6 +502,7 @@ export class EngineRun {
             this.emit({ type: 'step-blocked', host: step.host, stepId: id, blockedBy: this.rootCause(dep) });
           }
         }
+        over.abort();
         resolve();
       };
       tick();
@@ -547,7 +589,7 @@ export class EngineRun {
       };
       ahead.waits = {
         command: check.command,
-        answer: question(check, `check ${verify.actions.length} conditions at once`),
+        answer: question(check, waitsAtOnceWhat(verify.actions, 0)),
       };
       ahead.nodes = question(nodeListCheck(verify), 'list the nodes');
     };

@@ -16,6 +16,7 @@ import {
 import { redactText } from '../../shared/redact';
 import { shJoin } from '../../shared/shell';
 import type { PoolTarget, SessionPool } from '../ssh/pool';
+import type { Standby } from '../ssh/session';
 import { sha256Of } from './local-files';
 import { uploadAll } from '../ssh/sftp';
 import type {
@@ -36,6 +37,9 @@ const BOOT_MARK = "cat /proc/sys/kernel/random/boot_id; awk '{print $22}' /proc/
 
 export class SshHostRunner implements HostRunner {
   roundTrips = 0;
+  /** Root shells started ahead, by what the command or batch they wait for is for. */
+  private readonly standing = new Map<string, Standby>();
+  private readonly starting = new Set<string>();
 
   constructor(
     private readonly pool: SessionPool,
@@ -43,8 +47,57 @@ export class SshHostRunner implements HostRunner {
     readonly host: string,
   ) {}
 
-  async exec(request: ExecRequest): Promise<ExecOutcome> {
-    this.roundTrips++;
+  /**
+   * Starts a root shell now for each command or batch named in `whats` that follows soon on
+   * this host (see SshSession.standby): its channel, exec and sudo are then over when it comes.
+   * Those not used by the time `until` fires end unused.
+   */
+  prepare(whats: readonly string[], until: AbortSignal): void {
+    for (const what of whats) {
+      if (this.standing.has(what) || this.starting.has(what) || until.aborted) continue;
+      this.starting.add(what);
+      void this.pool.sudo(this.target).then(
+        (sudo) => {
+          // Asked for before it was there (it ran the usual way), or no longer needed.
+          if (!this.starting.delete(what) || until.aborted) return;
+          const standby = sudo.standby(what);
+          if (!standby) return;
+          this.roundTrips++;
+          this.standing.set(what, standby);
+          until.addEventListener(
+            'abort',
+            () => {
+              if (this.standing.get(what) === standby) this.standing.delete(what);
+              standby.release();
+            },
+            { once: true },
+          );
+        },
+        () => this.starting.delete(what),
+      );
+    }
+  }
+
+  /** The standby for `what`, if one waits: each is used once. */
+  private take(what: string): Standby | undefined {
+    this.starting.delete(what);
+    const standby = this.standing.get(what);
+    this.standing.delete(what);
+    return standby;
+  }
+
+  exec(request: ExecRequest): Promise<ExecOutcome> {
+    // A standby runs a command given as a script: on its own, with nothing on its stdin.
+    return this.run(
+      request,
+      request.sudo && request.stdin === undefined
+        ? `exec ${shJoin(['sh', '-c', request.command])} </dev/null\n`
+        : null,
+    );
+  }
+
+  /** Runs the request; as `script` on a standby started for it when there is one. */
+  private async run(request: ExecRequest, script: string | null): Promise<ExecOutcome> {
     const options = {
       ...(request.stdin !== undefined ? { stdin: request.stdin } : {}),
       onStdout: (text: string) => request.onOutput?.('stdout', text),
@@ -53,6 +106,9 @@ export class SshHostRunner implements HostRunner {
       signal: request.signal,
       step: request.what,
     };
+    const ran = script === null ? null : this.take(request.what)?.run({ ...options, stdin: script });
+    if (ran) return ran;
+    this.roundTrips++;
     if (request.sudo) return (await this.pool.sudo(this.target)).exec(request.command, options);
     // The login shell may not be sh (fish, csh): plan commands are sh.
     return (await this.pool.session(this.target)).exec(shJoin(['sh', '-c', request.command]), options);
@@ -83,16 +139,21 @@ export class SshHostRunner implements HostRunner {
       }
       if (got.output) request.onOutput?.('stdout', got.output);
     };
-    const r = await this.exec({
-      command: 'sh -s',
-      sudo: request.sudo,
-      stdin: batchScript(request.parts, nonce),
-      onOutput: (stream, text) =>
-        stream === 'stdout' ? read(markers.feed(text)) : request.onOutput?.(stream, text),
-      timeoutMs: request.timeoutMs,
-      signal: request.signal,
-      what: request.what,
-    });
+    const script = batchScript(request.parts, nonce);
+    const r = await this.run(
+      {
+        command: 'sh -s',
+        sudo: request.sudo,
+        stdin: script,
+        onOutput: (stream, text) =>
+          stream === 'stdout' ? read(markers.feed(text)) : request.onOutput?.(stream, text),
+        timeoutMs: request.timeoutMs,
+        signal: request.signal,
+        what: request.what,
+      },
+      // The standby is that same root `sh -s`.
+      request.sudo ? script : null,
+    );
     read(markers.end());
     return { codes, code: r.code };
   }

@@ -1,8 +1,8 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { SshCredentials } from './auth';
 import { HostKeyPolicy } from './host-key-policy';
 import { fingerprintOf, KnownHosts } from './known-hosts';
@@ -311,6 +311,52 @@ describe('SshSession exec', () => {
     const pending = ssh.exec('sleep 5', { signal: controller.signal });
     setTimeout(() => controller.abort(), 100);
     expect((await rejection(pending)).code).toBe('CANCELLED');
+    expect((await ssh.exec('echo still fine')).stdout).toBe('still fine\n');
+  });
+
+  it('a standby runs the input it is given later, as exec would: output, exit code, stdin written first', async () => {
+    const s = await server();
+    const ssh = await trusted(s);
+    // Given its input once its channel is open, and before it is (at once).
+    const waiting = ssh.standby('cat; echo err >&2; exit 3', { step: 'later', stdin: 'first\n' });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const chunks: string[] = [];
+    const result = await waiting.run({ stdin: 'given later', onStdout: (c) => chunks.push(c) });
+    expect(result).toEqual({ stdout: 'first\ngiven later', stderr: 'err\n', code: 3, signal: null });
+    expect(chunks.join('')).toBe('first\ngiven later');
+    expect(await ssh.standby('cat').run({ stdin: 'at once' })).toMatchObject({ stdout: 'at once', code: 0 });
+    // Used once: a second run is the caller's to do the usual way.
+    expect(waiting.run({ stdin: 'again' })).toBeNull();
+  });
+
+  it('a standby released reads no input and ends; one that ended on its own is not run', async () => {
+    const s = await server();
+    const ssh = await trusted(s);
+    const dir = mkdtempSync(join(tmpdir(), 'k3sw-standby-'));
+    const released = ssh.standby(`cat > ${dir}/got; echo ended > ${dir}/ended`);
+    released.release();
+    await vi.waitFor(() => expect(readFileSync(join(dir, 'ended'), 'utf8')).toBe('ended\n'));
+    expect(readFileSync(join(dir, 'got'), 'utf8')).toBe('');
+    expect(released.run({ stdin: 'late' })).toBeNull();
+    const gone = ssh.standby('exit 0');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(gone.run({ stdin: 'echo never' })).toBeNull();
+  });
+
+  it("a standby's time starts when it is run: then a slow one is stopped, and a cancelled one too", async () => {
+    const s = await server();
+    const ssh = await trusted(s);
+    const slow = ssh.standby('read -r line; sleep 5', { step: 'later' });
+    // Waiting longer than the time it is given once run does not count.
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const started = Date.now();
+    const error = await rejection(slow.run({ stdin: 'go\n', timeoutMs: 300 }) as Promise<unknown>);
+    expect(error).toMatchObject({ code: 'TIMEOUT', details: { step: 'later', timeoutMs: 300 } });
+    expect(Date.now() - started).toBeLessThan(3000);
+    const controller = new AbortController();
+    const pending = ssh.standby('read -r line; sleep 5').run({ stdin: 'go\n', signal: controller.signal });
+    setTimeout(() => controller.abort(), 100);
+    expect((await rejection(pending as Promise<unknown>)).code).toBe('CANCELLED');
     expect((await ssh.exec('echo still fine')).stdout).toBe('still fine\n');
   });
 

@@ -62,6 +62,24 @@ export interface ExecOptions {
   onStdin?: (write: (text: string) => void) => void;
 }
 
+/**
+ * A command started ahead of its input (SshSession.standby). It holds one of the connection's
+ * channels while it waits: release it when it is not needed after all.
+ */
+export interface Standby {
+  /**
+   * Gives the waiting command its input (`stdin`, then stdin is ended), its output handlers,
+   * timeout and signal, and waits for it as exec does. Null when it no longer waits (it ended
+   * on its own, was released or lost its connection): run the command the usual way.
+   */
+  run(options: ExecOptions): Promise<ExecResult> | null;
+  /** Ends its stdin unused: it reads no input and exits. */
+  release(): void;
+}
+
+/** The longest a standby waits for its input (the most a timer holds is about 24 days). */
+const STANDBY_MAX_MS = 24 * 3600_000;
+
 export interface ExecResult {
   stdout: string;
   stderr: string;
@@ -270,6 +288,82 @@ export class SshSession {
     return this.channels(() => this.execNow(command, options));
   }
 
+  private timedOut(step: string | undefined, timeoutMs: number): AppError {
+    return new AppError(
+      'TIMEOUT',
+      `The command${step ? ` "${step}"` : ''} on ${describeTarget(this.target)} did not finish within ${Math.round(timeoutMs / 1000)} s and was stopped.`,
+      { host: this.target.host, step: step ?? null, timeoutMs },
+    );
+  }
+
+  /**
+   * Starts a command that reads what to do on its stdin (`sh -s`) now, for input given later:
+   * its channel, exec and start-up (sudo's) are over by the time it is needed. `stdin` is
+   * written at once (sudo's password line). See Standby.
+   */
+  standby(command: string, options: { step?: string; stdin?: string } = {}): Standby {
+    const ended = new AbortController();
+    const stopped = new AbortController();
+    let write: ((text: string) => void) | null = null;
+    let endWhenOpen = false;
+    let pending = '';
+    let state: 'waiting' | 'taken' | 'over' = 'waiting';
+    let sink: Pick<ExecOptions, 'onStdout' | 'onStderr'> = {};
+    const early: { err: boolean; text: string }[] = [];
+    const close = (input: string): void => {
+      if (write) {
+        write(input);
+        ended.abort();
+      } else {
+        pending = input;
+        endWhenOpen = true;
+      }
+    };
+    const result = this.exec(command, {
+      ...(options.stdin ? { stdin: options.stdin } : {}),
+      stdinOpenUntil: ended.signal,
+      onStdin: (w) => {
+        write = w;
+        if (!endWhenOpen) return;
+        w(pending);
+        ended.abort();
+      },
+      onStdout: (text) => (sink.onStdout ? sink.onStdout(text) : early.push({ err: false, text })),
+      onStderr: (text) => (sink.onStderr ? sink.onStderr(text) : early.push({ err: true, text })),
+      // It waits as long as the work before it takes; the time it is given starts with run().
+      timeoutMs: STANDBY_MAX_MS,
+      signal: stopped.signal,
+      ...(options.step ? { step: options.step } : {}),
+    });
+    const over = () => {
+      if (state === 'waiting') state = 'over';
+    };
+    result.then(over, over);
+    return {
+      run: (given) => {
+        if (state !== 'waiting') return null;
+        state = 'taken';
+        sink = given;
+        for (const e of early.splice(0)) (e.err ? given.onStderr : given.onStdout)?.(e.text);
+        const timeoutMs = given.timeoutMs ?? this.options.commandTimeoutMs ?? 120_000;
+        const timer = setTimeout(() => stopped.abort(this.timedOut(options.step, timeoutMs)), timeoutMs);
+        const onAbort = () => stopped.abort();
+        if (given.signal?.aborted) onAbort();
+        else given.signal?.addEventListener('abort', onAbort, { once: true });
+        close(given.stdin === undefined ? '' : String(given.stdin));
+        return result.finally(() => {
+          clearTimeout(timer);
+          given.signal?.removeEventListener('abort', onAbort);
+        });
+      },
+      release: () => {
+        if (state !== 'waiting') return;
+        state = 'over';
+        close('');
+      },
+    };
+  }
+
   private execNow(command: string, options: ExecOptions): Promise<ExecResult> {
     const client = this.requireClient(options.step);
     const timeoutMs = options.timeoutMs ?? this.options.commandTimeoutMs ?? 120_000;
@@ -303,23 +397,20 @@ export class SshSession {
         ch.close();
       };
       const step = options.step ? ` "${options.step}"` : '';
-      const timer = setTimeout(
-        () =>
-          finish(
-            new AppError(
-              'TIMEOUT',
-              `The command${step} on ${describeTarget(this.target)} did not finish within ${Math.round(timeoutMs / 1000)} s and was stopped.`,
-              { host: this.target.host, step: options.step ?? null, timeoutMs },
-            ),
-          ),
-        timeoutMs,
-      );
+      const timer = setTimeout(() => finish(this.timedOut(options.step, timeoutMs)), timeoutMs);
+      // A reason of our own (a standby's timeout) is the error; else the caller cancelled.
       const onAbort = (): void =>
         finish(
-          new AppError('CANCELLED', `The command${step} on ${describeTarget(this.target)} was cancelled.`, {
-            host: this.target.host,
-            step: options.step ?? null,
-          }),
+          options.signal?.reason instanceof AppError
+            ? options.signal.reason
+            : new AppError(
+                'CANCELLED',
+                `The command${step} on ${describeTarget(this.target)} was cancelled.`,
+                {
+                  host: this.target.host,
+                  step: options.step ?? null,
+                },
+              ),
         );
       if (options.signal?.aborted) return onAbort();
       options.signal?.addEventListener('abort', onAbort, { once: true });

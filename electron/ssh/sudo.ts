@@ -10,7 +10,7 @@ import type { HostFacts } from '../../shared/facts';
 import { redactText } from '../../shared/redact';
 import { shJoin, shQuote } from '../../shared/shell';
 import { describeTarget } from './errors';
-import type { ExecOptions, ExecResult, SshSession, SshTarget } from './session';
+import type { ExecOptions, ExecResult, SshSession, SshTarget, Standby } from './session';
 
 export type SudoMode = NonNullable<HostFacts['sudo']>;
 
@@ -268,6 +268,36 @@ export class Sudo {
     return { ...result, stdout: stdout.strip(result.stdout) };
   }
 
+  /**
+   * A root shell that reads its script on stdin, started now for a script given later (see
+   * SshSession.standby); null while how root is reached (and a password) is not checked yet.
+   */
+  standby(step: string): Standby | null {
+    const mode = this.mode;
+    if (!mode || mode === 'unavailable' || (mode === 'password' && !this.validated)) return null;
+    const password = mode === 'password' ? `${this.options.password ?? ''}\n` : '';
+    const waiting = this.session.standby(asRoot(mode, shJoin(['sh', '-c', 'sh -s']), []), {
+      step,
+      ...(password ? { stdin: password } : {}),
+    });
+    return {
+      run: (options) => {
+        const ran = waiting.run(options);
+        return ran && password ? ran.then((result) => this.checked(result)) : ran;
+      },
+      release: () => waiting.release(),
+    };
+  }
+
+  /** A command run through sudo with a password: exit 1 with sudo's own complaint is sudo's failure. */
+  private checked(result: ExecResult): ExecResult {
+    if (result.code === 1) {
+      const error = this.failure(result.stderr);
+      if (error) throw error;
+    }
+    return result;
+  }
+
   /** Runs a shell command as root. */
   async exec(
     command: string,
@@ -285,10 +315,6 @@ export class Sudo {
         ? Buffer.concat([Buffer.from(wrapped.stdinPrefix), Buffer.from(stdin)])
         : stdin,
     });
-    if (wrapped.stdinPrefix && result.code === 1) {
-      const error = this.failure(result.stderr);
-      if (error) throw error;
-    }
-    return result;
+    return wrapped.stdinPrefix ? this.checked(result) : result;
   }
 }

@@ -66,15 +66,33 @@ export class FakeHostRunner implements HostRunner {
 
   /** Batches this many parts (each recorded as its own exec or write-file). */
   batches: number[] = [];
+  /** Root shells the engine asked to have started ahead (HostRunner.prepare), in order. */
+  readonly prepared: { what: string; until: AbortSignal }[] = [];
+  /** The requests (by what they were for) that came while one was ready for them. */
+  readonly ranPrepared: string[] = [];
+
+  prepare(whats: readonly string[], until: AbortSignal): void {
+    for (const what of whats) if (!until.aborted) this.prepared.push({ what, until });
+  }
+
+  /** Takes a ready standby for `what`, as the SSH runner does (each used once). */
+  private takePrepared(what: string): void {
+    const at = this.prepared.findIndex((p) => p.what === what && !p.until.aborted);
+    if (at < 0) return;
+    this.prepared.splice(at, 1);
+    this.ranPrepared.push(what);
+  }
 
   async exec(request: ExecRequest): Promise<ExecOutcome> {
     this.roundTrips++;
+    if (request.sudo && request.stdin === undefined) this.takePrepared(request.what);
     return this.answer(request);
   }
 
   /** One round trip; every part answered by the rules as if sent alone. */
   async batch(request: BatchRequest): Promise<BatchOutcome> {
     this.roundTrips++;
+    if (request.sudo) this.takePrepared(request.what);
     this.batches.push(request.parts.length);
     const codes: number[] = [];
     for (const [index, part] of request.parts.entries()) {
