@@ -12,7 +12,7 @@
  * - the same `apply` installing from the lab's air-gap folder (binary, install script and images
  *   copied from this computer over SFTP, checked by sha256), cold and then a second run.
  * Prints wall times, the ratio to the hosts' need, SSH channels (exec + SFTP) and logins per
- * host. Environment: BENCH_AGENTS (default 8), BENCH_SERVERS (default 1), BENCH_DELAY_MS (default 50), BENCH_CONCURRENCY
+ * host, and this machine's CPU use (whether the lab was short of cores). Environment: BENCH_AGENTS (default 8), BENCH_SERVERS (default 1), BENCH_DELAY_MS (default 50), BENCH_CONCURRENCY
  * (default: what `apply` uses), BENCH_ONLY (comma list of alone,sequential,parallel,apply,apply-airgap),
  * BENCH_TIMELINE=1 (when each step reached each action), BENCH_KEEP=1 (leave the hosts up afterwards).
  * Root only (the lab). Prints figures; asserts nothing about durations.
@@ -97,6 +97,28 @@ function original<K extends 'exec' | 'withSftp' | 'connect'>(name: K): SshSessio
   };
 }
 
+/**
+ * This machine's CPU time so far, from /proc/stat (in USER_HZ, 100 per second on Linux): busy
+ * (all but idle and iowait) and in all, summed over its cores. Where a contender's busy share
+ * is well below 100 %, it waited on the network and on itself, not on the lab's cores.
+ */
+function machineCpu(): { busy: number; total: number } {
+  const ticks = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '')
+    .trim()
+    .split(/\s+/)
+    .slice(1)
+    .map(Number);
+  const total = ticks.reduce((a, b) => a + b, 0);
+  return { busy: total - (ticks[3] ?? 0) - (ticks[4] ?? 0), total };
+}
+
+function cpuSince(from: { busy: number; total: number }): string {
+  const now = machineCpu();
+  const busy = now.busy - from.busy;
+  const total = now.total - from.total;
+  return `${(busy / 100).toFixed(1)} core-s busy of ${(total / 100).toFixed(1)} (${total ? Math.round((100 * busy) / total) : 0} %)`;
+}
+
 /** The agents: the hosts after the servers. */
 const rest = (hosts: lab.LabHost[]): [lab.LabHost, ...lab.LabHost[]] =>
   hosts.slice(servers) as [lab.LabHost, ...lab.LabHost[]];
@@ -156,6 +178,7 @@ async function apply(hosts: lab.LabHost[], title: string, cluster: ReturnType<ty
   // The engine runs in this process: its peak memory is this process's.
   let peakRss = process.memoryUsage().rss;
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
+  const cpu = machineCpu();
   const t0 = performance.now();
   // As `apply` does: log in, read every machine's facts, plan, run.
   const { started, pool, events } = await labRun(cluster, {
@@ -164,6 +187,7 @@ async function apply(hosts: lab.LabHost[], title: string, cluster: ReturnType<ty
   });
   const snapshot = await started.done;
   const wallMs = performance.now() - t0;
+  const cpuUsed = cpuSince(cpu);
   clearInterval(sampler);
   pool.closeAll();
   const figures: ApplyFigures = {
@@ -222,6 +246,7 @@ async function apply(hosts: lab.LabHost[], title: string, cluster: ReturnType<ty
     );
   }
   console.log(`  peak memory (RSS)     ${Math.round(peakRss / 2 ** 20)} MB (this process, engine included)`);
+  console.log(`  this machine's CPU    ${cpuUsed} (the lab's hosts and this process)`);
   if (process.env.BENCH_TIMELINE) {
     // When each step started and reached each action, in seconds from the first event.
     const t0 = Date.parse(events[0]?.time ?? '');
@@ -282,12 +307,20 @@ console.log('(a shared or busy machine makes these figures noisy)');
 let need: number | null = null;
 try {
   if (only.includes('alone')) {
-    const alone = await contender('the hosts alone', async () => hostsAlone(await reset()));
+    let cpuUsed = '';
+    const alone = await contender('the hosts alone', async () => {
+      const hosts = await reset();
+      const cpu = machineCpu();
+      const figures = await hostsAlone(hosts);
+      cpuUsed = cpuSince(cpu);
+      return figures;
+    });
     if (alone) {
       need = alone.server + alone.slowest;
       console.log(
         `\nthe hosts alone       ${secs(need)} (server install to API ready ${secs(alone.server)} + slowest agent to Ready ${secs(alone.slowest)})`,
       );
+      console.log(`  this machine's CPU    ${cpuUsed}`);
     }
   }
   for (const [key, parallel] of [
