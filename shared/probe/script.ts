@@ -23,25 +23,31 @@ export LC_ALL=C
 PATH="$PATH:/usr/local/sbin:/usr/local/bin:/usr/sbin:/sbin"
 s() { printf '\n@@%s\n' "$1"; }
 has() { command -v "$1" >/dev/null 2>&1; }
+# A small file's lines through the shell's own read: no process started for it.
+rd() { while IFS= read -r l || [ -n "$l" ]; do printf '%s\n' "$l"; done < "$1"; }
 s clock; date +%s%N 2>/dev/null; date +%s
 # Each fork counts: a Pi over Wi-Fi runs this on every apply. Asked once, used below.
 uid=$(id -u 2>/dev/null)
 s uid; echo "$uid"
-s hostname; hostname 2>/dev/null || cat /proc/sys/kernel/hostname
-s machine-id; cat /etc/machine-id 2>/dev/null || cat /var/lib/dbus/machine-id 2>/dev/null
+s hostname; rd /proc/sys/kernel/hostname 2>/dev/null || hostname 2>/dev/null
+s machine-id; rd /etc/machine-id 2>/dev/null || rd /var/lib/dbus/machine-id 2>/dev/null
 un=$(uname -rm 2>/dev/null)
 s uname-m; [ -n "$un" ] && echo "${'$'}{un##* }"
 s kernel; [ -n "$un" ] && echo "${'$'}{un% *}"
 s userland-arch
 if has dpkg; then dpkg --print-architecture; elif has apk; then apk --print-arch; elif has rpm; then rpm --eval '%{_arch}'; elif has opkg; then opkg print-architecture | tail -n 1 | cut -d' ' -f2; fi 2>/dev/null
 s long-bit; getconf LONG_BIT 2>/dev/null
-s os-release; cat /etc/os-release 2>/dev/null || cat /usr/lib/os-release 2>/dev/null
+s os-release; rd /etc/os-release 2>/dev/null || rd /usr/lib/os-release 2>/dev/null
 s init
-printf 'pid1 %s\n' "$(cat /proc/1/comm 2>/dev/null)"
+c=; { read -r c < /proc/1/comm; } 2>/dev/null
+printf 'pid1 %s\n' "$c"
 [ -d /run/systemd/system ] && echo systemd-running
 has openrc-run && echo openrc
 s cpus; nproc 2>/dev/null || grep -c '^processor' /proc/cpuinfo
-s meminfo; grep -E '^(MemTotal|MemAvailable):' /proc/meminfo
+s meminfo
+while IFS= read -r l; do
+  case $l in MemTotal:*) printf '%s\n' "$l" ;; MemAvailable:*) printf '%s\n' "$l"; break ;; esac
+done 2>/dev/null < /proc/meminfo
 s disk
 d=${K3S_DATA_DIR}
 # parameter expansion only: with a broken PATH, d=$(dirname …) would be empty and loop forever
@@ -50,21 +56,21 @@ while [ ! -d "$d" ] && [ -n "$d" ] && [ "$d" != / ]; do d=${'$'}{d%/*}; done
 echo "$d"; df -Pk "$d" 2>/dev/null | tail -n 1
 s addr; ip -o addr show 2>/dev/null
 s route; ip route show default 2>/dev/null; ip -6 route show default 2>/dev/null
-s proc-route; cat /proc/net/route 2>/dev/null
+s proc-route; rd /proc/net/route 2>/dev/null
 s ssh-connection; echo "$SSH_CONNECTION"
 s dt-model
 for f in /proc/device-tree/model /sys/firmware/devicetree/base/model; do
   if [ -r "$f" ]; then tr -d '\000' < "$f"; echo; break; fi
 done
-s cpuinfo-model; grep -E '^Model[[:space:]]*:' /proc/cpuinfo 2>/dev/null | head -n 1
+s cpuinfo-model; grep -m 1 -E '^Model[[:space:]]*:' /proc/cpuinfo 2>/dev/null
 s cmdline-txt
 for f in /boot/firmware/cmdline.txt /boot/cmdline.txt; do
   if [ -f "$f" ]; then echo "$f"; head -c 4096 "$f"; echo; break; fi
 done
-s proc-cmdline; cat /proc/cmdline 2>/dev/null
+s proc-cmdline; rd /proc/cmdline 2>/dev/null
 s cgroup-fs; stat -fc %T /sys/fs/cgroup 2>/dev/null
-s cgroup-controllers; cat /sys/fs/cgroup/cgroup.controllers 2>/dev/null
-s proc-cgroups; cat /proc/cgroups 2>/dev/null
+s cgroup-controllers; rd /sys/fs/cgroup/cgroup.controllers 2>/dev/null
+s proc-cgroups; rd /proc/cgroups 2>/dev/null
 s cgroup-unified; stat -fc %T /sys/fs/cgroup/unified 2>/dev/null
 s rootless
 u=$SUDO_USER; [ -n "$u" ] || u=$(id -un); i=$(id -u "$u" 2>/dev/null)
@@ -85,8 +91,8 @@ $(systemctl show -p Id -p ActiveState -p DelegateControllers ${'$'}{i:+"user@$i.
 
 EOF
 echo "delegated $delegated"
-echo "subuid $(grep "^$u:" /etc/subuid 2>/dev/null | head -n 1)"
-echo "subgid $(grep "^$u:" /etc/subgid 2>/dev/null | head -n 1)"
+echo "subuid $(grep -m 1 "^$u:" /etc/subuid 2>/dev/null)"
+echo "subgid $(grep -m 1 "^$u:" /etc/subgid 2>/dev/null)"
 if [ -e "/var/lib/systemd/linger/$u" ]; then echo "linger yes"; else echo "linger no"; fi
 echo "manager $manager"
 if has newuidmap && has newgidmap; then echo "uidmap yes"; else echo "uidmap no"; fi
