@@ -250,7 +250,10 @@ wait`;
  * row (the verify step's: every node Ready, CoreDNS, …; read-only, so the run may ask it early,
  * see EngineRun); else null.
  */
-export function waitsAtOnceCheck(actions: readonly PlanAction[], from: number): HostCheck | null {
+export function waitsAtOnceCheck(
+  actions: readonly PlanAction[],
+  from: number,
+): (HostCheck & { what: string }) | null {
   const checks: HostCheck[] = [];
   for (let i = from; i < actions.length; i++) {
     const action = actions[i];
@@ -263,14 +266,9 @@ export function waitsAtOnceCheck(actions: readonly PlanAction[], from: number): 
   return {
     command: shJoin(['sh', '-c', WAITS_SIDE_BY_SIDE, 'k3s-wizard-waits', ...checks.map((c) => c.command)]),
     sudo: checks.some((c) => c.sudo),
+    // What it is for, named in its errors (and what a shell started ahead for it is found by).
+    what: `check ${checks.length} conditions at once`,
   };
-}
-
-/** What the side-by-side first try of the waits from \`from\` on is for (named in its errors). */
-export function waitsAtOnceWhat(actions: readonly PlanAction[], from: number): string {
-  let count = 0;
-  while (actions[from + count]?.kind === 'wait-for') count++;
-  return `check ${count} conditions at once`;
 }
 
 /** The waits the side-by-side check found met, by their place in it. */
@@ -306,7 +304,6 @@ export async function tryWaitsAtOnce(
       ...atOnce,
       timeoutMs: Math.min(60_000, run.remaining()),
       signal: run.signal,
-      what: waitsAtOnceWhat(step.actions, run.from),
     });
     const met = metWaits(r.stdout);
     return waits.filter((_, i) => met.has(i));

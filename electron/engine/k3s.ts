@@ -24,6 +24,9 @@ export function joins(step: PlanStep): boolean {
 /** The nodes as the server lists them (JSON), run as root there. */
 export const NODE_LIST_COMMAND = '/usr/local/bin/k3s kubectl get nodes -o json';
 
+/** What the verify step's node list is for (named in its errors; a shell started ahead is found by it). */
+export const NODE_LIST_WHAT = 'list the nodes';
+
 /** How the verify step's host lists the nodes: as the plan says (a rootless server's user), else as root. */
 export function nodeListCheck(step: Pick<PlanStep, 'nodeList'>): HostCheck {
   return step.nodeList ?? { command: NODE_LIST_COMMAND, sudo: true };

@@ -17,8 +17,8 @@ import {
 } from '../../shared/run';
 import type { ConnectivityResult } from '../../shared/checks/connectivity';
 import type { ExecOutcome, ExecRequest, HostRunner } from './host-runner';
-import { runBatch, sendFiles, waitsAtOnceCheck, waitsAtOnceWhat, type SentFiles } from './install-batch';
-import { isInstallScript, joins, nodeListCheck } from './k3s';
+import { runBatch, sendFiles, waitsAtOnceCheck, type SentFiles } from './install-batch';
+import { isInstallScript, joins, NODE_LIST_WHAT, nodeListCheck } from './k3s';
 import { hasPrecheck, isInstallStep, nodeNamesOn, precheck, type Precheck } from './precheck';
 import { executeStep, type RunMemory, type StepOutcome, type StepServices } from './step';
 import type { Prepared, StepContext } from './step-context';
@@ -172,9 +172,10 @@ export class EngineRun {
     const verify = plan.steps.find((s) => s.phase === 'verify');
     if (!joins(step) || !verify || this.verifyPrepared) return;
     this.verifyPrepared = true;
+    const atOnce = waitsAtOnceCheck(verify.actions, 0);
     const whats = [
-      ...(waitsAtOnceCheck(verify.actions, 0)?.sudo ? [waitsAtOnceWhat(verify.actions, 0)] : []),
-      ...(nodeListCheck(verify).sudo ? ['list the nodes'] : []),
+      ...(atOnce?.sudo ? [atOnce.what] : []),
+      ...(nodeListCheck(verify).sudo ? [NODE_LIST_WHAT] : []),
     ];
     runnerFor(verify.host).prepare?.(whats, this.passOver);
   }
@@ -589,9 +590,9 @@ export class EngineRun {
       };
       ahead.waits = {
         command: check.command,
-        answer: question(check, waitsAtOnceWhat(verify.actions, 0)),
+        answer: question(check, check.what),
       };
-      ahead.nodes = question(nodeListCheck(verify), 'list the nodes');
+      ahead.nodes = question(nodeListCheck(verify), NODE_LIST_WHAT);
     };
     const installs = firstServer.filter(isInstallStep);
     // A first server whose datastore is this run's own has no cluster to ask about yet.

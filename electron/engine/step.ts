@@ -11,7 +11,7 @@ import { parseNodeList } from '../../shared/run';
 import { beforeCheck, runAction } from './actions';
 import { describeFailure } from './failure';
 import type { ExecOutcome } from './host-runner';
-import { deleteStaleNode, nodeListCheck } from './k3s';
+import { deleteStaleNode, NODE_LIST_WHAT, nodeListCheck } from './k3s';
 import { isInstallStep, precheck } from './precheck';
 import { alreadyThere, batchable, runBatch, sendFiles, tryWaitsAtOnce, type SentFile } from './install-batch';
 import { StepOutput } from './output';
@@ -178,7 +178,7 @@ export async function executeStep(ctx: StepContext): Promise<StepOutcome> {
 }
 
 function listNodes(ctx: StepContext, signal: AbortSignal): Promise<ExecOutcome> {
-  return ctx.runner.exec({ ...nodeListCheck(ctx.step), timeoutMs: 60_000, signal, what: 'list the nodes' });
+  return ctx.runner.exec({ ...nodeListCheck(ctx.step), timeoutMs: 60_000, signal, what: NODE_LIST_WHAT });
 }
 
 /**

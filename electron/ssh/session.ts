@@ -288,6 +288,11 @@ export class SshSession {
     return this.channels(() => this.execNow(command, options));
   }
 
+  /** How long a command may run: as asked, else the session's default. */
+  private timeoutOf(options: ExecOptions): number {
+    return options.timeoutMs ?? this.options.commandTimeoutMs ?? 120_000;
+  }
+
   private timedOut(step: string | undefined, timeoutMs: number): AppError {
     return new AppError(
       'TIMEOUT',
@@ -305,8 +310,8 @@ export class SshSession {
     const ended = new AbortController();
     const stopped = new AbortController();
     let write: ((text: string) => void) | null = null;
-    let endWhenOpen = false;
-    let pending = '';
+    // Its input, when it came before the channel was open (written, and stdin ended, once it is).
+    let pending: string | null = null;
     let state: 'waiting' | 'taken' | 'over' = 'waiting';
     let sink: Pick<ExecOptions, 'onStdout' | 'onStderr'> = {};
     const early: { err: boolean; text: string }[] = [];
@@ -316,7 +321,6 @@ export class SshSession {
         ended.abort();
       } else {
         pending = input;
-        endWhenOpen = true;
       }
     };
     const result = this.exec(command, {
@@ -324,7 +328,7 @@ export class SshSession {
       stdinOpenUntil: ended.signal,
       onStdin: (w) => {
         write = w;
-        if (!endWhenOpen) return;
+        if (pending === null) return;
         w(pending);
         ended.abort();
       },
@@ -345,7 +349,7 @@ export class SshSession {
         state = 'taken';
         sink = given;
         for (const e of early.splice(0)) (e.err ? given.onStderr : given.onStdout)?.(e.text);
-        const timeoutMs = given.timeoutMs ?? this.options.commandTimeoutMs ?? 120_000;
+        const timeoutMs = this.timeoutOf(given);
         const timer = setTimeout(() => stopped.abort(this.timedOut(options.step, timeoutMs)), timeoutMs);
         const onAbort = () => stopped.abort();
         if (given.signal?.aborted) onAbort();
@@ -366,7 +370,7 @@ export class SshSession {
 
   private execNow(command: string, options: ExecOptions): Promise<ExecResult> {
     const client = this.requireClient(options.step);
-    const timeoutMs = options.timeoutMs ?? this.options.commandTimeoutMs ?? 120_000;
+    const timeoutMs = this.timeoutOf(options);
     return new Promise<ExecResult>((resolve, reject) => {
       let channel: ClientChannel | null = null;
       let done = false;

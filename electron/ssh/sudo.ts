@@ -241,6 +241,14 @@ export class Sudo {
   ): Promise<{ command: string; stdinPrefix: string }> {
     const mode = await this.validate();
     if (mode === 'unavailable') throw new Error('validate() lets no host without sudo through');
+    return this.wrapAs(mode, command, keepEnv);
+  }
+
+  private wrapAs(
+    mode: Exclude<SudoMode, 'unavailable'>,
+    command: string,
+    keepEnv: readonly string[],
+  ): { command: string; stdinPrefix: string } {
     const root = asRoot(mode, shJoin(['sh', '-c', command]), keepEnv);
     return { command: root, stdinPrefix: mode === 'password' ? `${this.options.password ?? ''}\n` : '' };
   }
@@ -275,15 +283,15 @@ export class Sudo {
   standby(step: string): Standby | null {
     const mode = this.mode;
     if (!mode || mode === 'unavailable' || (mode === 'password' && !this.validated)) return null;
-    const password = mode === 'password' ? `${this.options.password ?? ''}\n` : '';
-    const waiting = this.session.standby(asRoot(mode, shJoin(['sh', '-c', 'sh -s']), []), {
+    const wrapped = this.wrapAs(mode, 'sh -s', []);
+    const waiting = this.session.standby(wrapped.command, {
       step,
-      ...(password ? { stdin: password } : {}),
+      ...(wrapped.stdinPrefix ? { stdin: wrapped.stdinPrefix } : {}),
     });
     return {
       run: (options) => {
         const ran = waiting.run(options);
-        return ran && password ? ran.then((result) => this.checked(result)) : ran;
+        return ran && wrapped.stdinPrefix ? ran.then((result) => this.checked(result)) : ran;
       },
       release: () => waiting.release(),
     };
