@@ -91,9 +91,10 @@ function original<K extends 'exec' | 'withSftp' | 'connect'>(name: K): SshSessio
     return timed(this.target.host, 'sftp', withSftp.apply(this, args) as Promise<T>);
   };
   proto.connect = function (this: SshSession, ...args: Parameters<SshSession['connect']>) {
-    if (!this.connected && !(this as unknown as { connecting: unknown }).connecting)
-      bump(logins, this.target.host);
-    return connect.apply(this, args);
+    if (this.connected || (this as unknown as { connecting: unknown }).connecting)
+      return connect.apply(this, args);
+    bump(logins, this.target.host);
+    return timed(this.target.host, 'login', connect.apply(this, args));
   };
 }
 

@@ -126,6 +126,27 @@ describe('parseFacts on odd output', () => {
     );
   });
 
+  it("the script's one date and df's heading: clock and free disk read as from two dates and a tail", () => {
+    const read = (clock: string) =>
+      parseFacts(
+        out({
+          clock,
+          disk: '/var/lib/rancher/k3s\nFilesystem     1024-blocks     Used Available Capacity Mounted on\n/dev/sda1  30000000 1000000 28000000 4% /',
+          listeners:
+            'Netid State  Recv-Q Send-Q Local Address:Port  Peer Address:PortProcess\ntcp   LISTEN 0      4096               *:6443             *:*    users:(("k3s-server",pid=12,fd=3))',
+        }),
+        ctx,
+      );
+    const facts = read('1795259627123456789 1795259627');
+    expect(facts.clockMs).toBe(1795259627123);
+    expect(facts.diskFreeMiB).toBe(27343);
+    expect(facts.k3s.dataDir).toBe(true);
+    expect(facts.listeners).toEqual([{ proto: 'tcp', address: '*', port: 6443, process: 'k3s-server' }]);
+    // A date that prints %N as it is (busybox): the whole seconds.
+    expect(read('1795259627%N 1795259627').clockMs).toBe(1795259627000);
+    expect(read('1795259627N 1795259627').clockMs).toBe(1795259627000);
+  });
+
   it('busybox/Alpine: no dpkg, apk arch, openrc, /proc/net fallbacks, date without %N', () => {
     const facts = parseFacts(
       out({

@@ -78,8 +78,10 @@ function parseMemoryMiB(sections: Sections): number | null {
 }
 
 function parseDiskFreeMiB(sections: Sections): number | null {
-  const [, row] = lines(sections, 'disk');
-  // df -P: Filesystem 1024-blocks Used Available Capacity Mounted-on (a long device name may wrap)
+  // The folder, then df -P's heading and its row: Filesystem 1024-blocks Used Available
+  // Capacity Mounted-on (the last line: a long device name may wrap).
+  const all = lines(sections, 'disk');
+  const row = all.length > 1 ? all[all.length - 1] : undefined;
   const fields = row?.split(/\s+/) ?? [];
   const available =
     fields.length >= 6 ? fields[fields.length - 3] : fields.length === 5 ? fields[2] : undefined;
@@ -96,9 +98,10 @@ function parseDataDir(sections: Sections): boolean | null {
 }
 
 function parseClockMs(sections: Sections): number | null {
-  for (const line of lines(sections, 'clock')) {
-    if (/^\d{19}$/.test(line)) return Math.round(Number(line) / 1e6);
-    if (/^\d{9,11}$/.test(line)) return Number(line) * 1000;
+  // "NANOSECONDS SECONDS" (or "SECONDS%N SECONDS" where date has no %N), one or two lines.
+  for (const word of lines(sections, 'clock').flatMap((line) => line.split(/\s+/))) {
+    if (/^\d{19}$/.test(word)) return Math.round(Number(word) / 1e6);
+    if (/^\d{9,11}$/.test(word)) return Number(word) * 1000;
   }
   return null;
 }

@@ -13,7 +13,8 @@ export const PROBED_PORTS = FLOW_PORTS;
 
 const hex = (port: number): string => port.toString(16).toUpperCase().padStart(4, '0');
 
-const SS_PATTERN = `:(${PROBED_PORTS.join('|')})[[:space:]]`;
+// ss's own filter (one process, no grep): local ports only, as a listener has no peer port.
+const SS_FILTER = PROBED_PORTS.map((p) => `sport = :${p}`).join(' or ');
 const PROC_PATTERN = `:(${PROBED_PORTS.map(hex).join('|')}) `;
 
 export const SECTION_MARK = '@@';
@@ -25,7 +26,8 @@ s() { printf '\n@@%s\n' "$1"; }
 has() { command -v "$1" >/dev/null 2>&1; }
 # A small file's lines through the shell's own read: no process started for it.
 rd() { while IFS= read -r l || [ -n "$l" ]; do printf '%s\n' "$l"; done < "$1"; }
-s clock; date +%s%N 2>/dev/null; date +%s
+# One date for both: %N where it has it, whole seconds where it prints %N as it is.
+s clock; date '+%s%N %s' 2>/dev/null
 # Each fork counts: a Pi over Wi-Fi runs this on every apply. Asked once, used below.
 uid=$(id -u 2>/dev/null)
 s uid; echo "$uid"
@@ -53,7 +55,7 @@ d=${K3S_DATA_DIR}
 # parameter expansion only: with a broken PATH, d=$(dirname …) would be empty and loop forever
 while [ ! -d "$d" ] && [ -n "$d" ] && [ "$d" != / ]; do d=${'$'}{d%/*}; done
 [ -n "$d" ] || d=/
-echo "$d"; df -Pk "$d" 2>/dev/null | tail -n 1
+echo "$d"; df -Pk "$d" 2>/dev/null
 s addr; ip -o addr show 2>/dev/null
 s route; ip route show default 2>/dev/null; ip -6 route show default 2>/dev/null
 s proc-route; rd /proc/net/route 2>/dev/null
@@ -62,18 +64,26 @@ s dt-model
 for f in /proc/device-tree/model /sys/firmware/devicetree/base/model; do
   if [ -r "$f" ]; then tr -d '\000' < "$f"; echo; break; fi
 done
-s cpuinfo-model; grep -m 1 -E '^Model[[:space:]]*:' /proc/cpuinfo 2>/dev/null
+# A Pi's model line (read where the device tree has none); an x86 machine is no Pi.
+s cpuinfo-model
+case $un in *x86_64|*i?86) ;; *) grep -m 1 -E '^Model[[:space:]]*:' /proc/cpuinfo 2>/dev/null ;; esac
 s cmdline-txt
 for f in /boot/firmware/cmdline.txt /boot/cmdline.txt; do
   if [ -f "$f" ]; then echo "$f"; head -c 4096 "$f"; echo; break; fi
 done
 s proc-cmdline; rd /proc/cmdline 2>/dev/null
-s cgroup-fs; stat -fc %T /sys/fs/cgroup 2>/dev/null
+# cgroup.controllers is at the top of a cgroup2 mount only: no stat needed for the usual case.
+cg2=; [ -e /sys/fs/cgroup/cgroup.controllers ] && cg2=yes
+s cgroup-fs; if [ -n "$cg2" ]; then echo cgroup2fs; else stat -fc %T /sys/fs/cgroup 2>/dev/null; fi
 s cgroup-controllers; rd /sys/fs/cgroup/cgroup.controllers 2>/dev/null
 s proc-cgroups; rd /proc/cgroups 2>/dev/null
-s cgroup-unified; stat -fc %T /sys/fs/cgroup/unified 2>/dev/null
+# The hybrid layout's cgroup2 part, asked about only where the top is cgroup v1.
+s cgroup-unified; [ -n "$cg2" ] || stat -fc %T /sys/fs/cgroup/unified 2>/dev/null
 s rootless
-u=$SUDO_USER; [ -n "$u" ] || u=$(id -un); i=$(id -u "$u" 2>/dev/null)
+# sudo says who ran it and their uid; only a login as root itself asks id.
+u=$SUDO_USER; i=$SUDO_UID
+[ -n "$u" ] || { u=$(id -un); i=; }
+[ -n "$i" ] || i=$(id -u "$u" 2>/dev/null)
 echo "user $u"; echo "uid $i"
 # One systemctl for every unit asked about below: a unit's ActiveState is what is-active prints
 # (blank where systemctl is missing or fails); an empty uid leaves its invalid unit name out.
@@ -91,8 +101,10 @@ $(systemctl show -p Id -p ActiveState -p DelegateControllers ${'$'}{i:+"user@$i.
 
 EOF
 echo "delegated $delegated"
-echo "subuid $(grep -m 1 "^$u:" /etc/subuid 2>/dev/null)"
-echo "subgid $(grep -m 1 "^$u:" /etc/subgid 2>/dev/null)"
+# The user's first line of each file, read by the shell itself.
+sub() { while IFS= read -r l; do case $l in "$u":*) printf '%s' "$l"; return ;; esac; done < "$1"; }
+printf 'subuid '; sub /etc/subuid 2>/dev/null; echo
+printf 'subgid '; sub /etc/subgid 2>/dev/null; echo
 if [ -e "/var/lib/systemd/linger/$u" ]; then echo "linger yes"; else echo "linger no"; fi
 echo "manager $manager"
 if has newuidmap && has newgidmap; then echo "uidmap yes"; else echo "uidmap no"; fi
@@ -146,7 +158,7 @@ if [ "$uid" = 0 ]; then
   if [ -e /etc/rancher/node/password ]; then echo "node-password yes"; else echo "node-password no"; fi
 fi
 s listeners
-if has ss; then ss -lntup 2>/dev/null | grep -E '${SS_PATTERN}'
+if has ss; then ss -lntup '${SS_FILTER}' 2>/dev/null
 else
   for f in tcp tcp6 udp udp6; do
     [ -r "/proc/net/$f" ] && grep -E '${PROC_PATTERN}' "/proc/net/$f" | sed "s/^/$f /"
