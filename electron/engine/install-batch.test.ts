@@ -231,7 +231,7 @@ describe('waits in a row', () => {
     );
   });
 
-  describe('after an install: the flow test and the node list start beside the first try', () => {
+  describe('after an install: the flow test starts beside the first try, the node list once the waits are met', () => {
     const stepStart = (h: Harness) =>
       Date.parse(
         h.events.find((e) => e.type === 'step-started' && e.stepId === 'verify:cluster')?.time ?? '',
@@ -270,7 +270,7 @@ describe('waits in a row', () => {
       return plan;
     };
 
-    it('every wait met at that try and every node listed Ready: that list is the one; the listeners bind after the try', async () => {
+    it('every wait met at that try: the listeners bind after it, and the one node list is read after it too', async () => {
       const flows = heldFlows();
       const h = harness({
         plan: threeNodePlan(),
@@ -281,7 +281,8 @@ describe('waits in a row', () => {
       expect(snapshot.status).toBe('succeeded');
       expect(lists(h)).toHaveLength(1);
       const [tryAt] = waitsTries(h).map((r) => r.at);
-      expect(lists(h)[0]?.at).toBeLessThanOrEqual(tryAt as number);
+      // Not beside the try: its kubectl would slow the try's own down on the first server.
+      expect((lists(h)[0]?.at ?? 0) - (tryAt as number)).toBeGreaterThanOrEqual(90);
       expect(flows.seen.askedAt).toBeLessThanOrEqual(tryAt as number);
       // The try answers after 100 ms: the listeners were held until then.
       expect(flows.seen.boundAt - (tryAt as number)).toBeGreaterThanOrEqual(90);
@@ -289,7 +290,7 @@ describe('waits in a row', () => {
       expect(checked?.type === 'cluster-checked' && checked.nodes.every((n) => n.ready)).toBe(true);
     });
 
-    it('a node not listed Ready beside the try, or a wait not met at it: the nodes are listed again after the waits', async () => {
+    it('a node listed not Ready after the waits: listed again; a wait not met at the first try: listed once, after the last', async () => {
       const notReady = JSON.parse(nodeListJson(['s1', 'a1', 'a2'])) as {
         items: { status: { conditions: { status: string }[] } }[];
       };
@@ -306,14 +307,15 @@ describe('waits in a row', () => {
             {
               match: (c) => c === NODE_LIST_COMMAND,
               reply: () => ({
-                stdout: ++listed <= 2 ? JSON.stringify(notReady) : nodeListJson(['s1', 'a1', 'a2']),
+                stdout: ++listed <= 1 ? JSON.stringify(notReady) : nodeListJson(['s1', 'a1', 'a2']),
               }),
             },
           ],
         },
       });
       expect((await h.run.start()).status).toBe('succeeded');
-      expect(lists(h)).toHaveLength(2);
+      // The list that showed a2 not Ready, then the one the step keeps.
+      expect(listed).toBe(2);
       const checked = h.events.find((e) => e.type === 'cluster-checked');
       expect(checked?.type === 'cluster-checked' && checked.nodes.every((n) => n.ready)).toBe(true);
 
@@ -332,8 +334,8 @@ describe('waits in a row', () => {
         },
       });
       expect((await later.run.start()).status).toBe('succeeded');
-      const [, after] = lists(later);
-      expect(lists(later)).toHaveLength(2);
+      const [after] = lists(later);
+      expect(lists(later)).toHaveLength(1);
       const lastTry = waitsTries(later).at(-1)?.at ?? Infinity;
       expect(after?.at).toBeGreaterThanOrEqual(lastTry);
     });

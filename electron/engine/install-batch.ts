@@ -253,7 +253,7 @@ wait`;
 export function waitsAtOnceCheck(
   actions: readonly PlanAction[],
   from: number,
-): (HostCheck & { what: string }) | null {
+): (HostCheck & { what: string; count: number }) | null {
   const checks: HostCheck[] = [];
   for (let i = from; i < actions.length; i++) {
     const action = actions[i];
@@ -268,6 +268,7 @@ export function waitsAtOnceCheck(
     sudo: checks.some((c) => c.sudo),
     // What it is for, named in its errors (and what a shell started ahead for it is found by).
     what: `check ${checks.length} conditions at once`,
+    count: checks.length,
   };
 }
 
@@ -299,9 +300,10 @@ export async function tryWaitsAtOnce(
   }
   const atOnce = waitsAtOnceCheck(step.actions, run.from);
   if (!atOnce) return [];
+  const { count: _count, ...check } = atOnce;
   try {
     const r = await runner.exec({
-      ...atOnce,
+      ...check,
       timeoutMs: Math.min(60_000, run.remaining()),
       signal: run.signal,
     });

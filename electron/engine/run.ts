@@ -17,7 +17,7 @@ import {
 } from '../../shared/run';
 import type { ConnectivityResult } from '../../shared/checks/connectivity';
 import type { ExecOutcome, ExecRequest, HostRunner } from './host-runner';
-import { runBatch, sendFiles, waitsAtOnceCheck, type SentFiles } from './install-batch';
+import { metWaits, runBatch, sendFiles, waitsAtOnceCheck, type SentFiles } from './install-batch';
 import { isInstallScript, joins, NODE_LIST_WHAT, nodeListCheck } from './k3s';
 import { hasPrecheck, isInstallStep, nodeNamesOn, precheck, type Precheck } from './precheck';
 import { executeStep, type RunMemory, type StepOutcome, type StepServices } from './step';
@@ -89,7 +89,7 @@ export class EngineRun {
   /** The verify step's read-only checks, asked ahead when the run looks like it changes nothing. */
   private ahead: {
     flows: Promise<{ results: ConnectivityResult[]; blocked: string | null }> | null;
-    waits: { command: string; answer: Promise<ExecOutcome> } | null;
+    waits: { command: string; count: number; answer: Promise<ExecOutcome> } | null;
     /** The node list taken beside the waits: the step's list when that try met every wait. */
     nodes: Promise<ExecOutcome> | null;
     /** The flow test started with the run (likelyUnchanged), until a step stops it. */
@@ -583,13 +583,15 @@ export class EngineRun {
       const check = waitsAtOnceCheck(verify.actions, 0);
       if (!check) return;
       const runner = this.options.runnerFor(verify.host);
-      const question = (asked: HostCheck, what: string) => {
+      const question = ({ command, sudo, asUser }: HostCheck, what: string) => {
+        const asked = { command, sudo, ...(asUser ? { asUser } : {}) };
         const answer = runner.exec({ ...asked, timeoutMs: 60_000, signal: this.abort.signal, what });
         answer.catch(() => undefined);
         return answer;
       };
       ahead.waits = {
         command: check.command,
+        count: check.count,
         answer: question(check, check.what),
       };
       ahead.nodes = question(nodeListCheck(verify), NODE_LIST_WHAT);
@@ -695,10 +697,14 @@ export class EngineRun {
               usedWaits = true;
               return waits.answer;
             }
-            // Asked beside the waits' first try: the step uses it only if that try met them all.
+            // Asked beside the waits' first try: it stands for the step's list only if that try
+            // met them all (else the nodes are listed again, now).
             if (!usedNodes && request.command === nodeListCheck(step).command) {
               usedNodes = true;
-              return nodes;
+              return waits.answer.then(
+                (answer) => (metWaits(answer.stdout).size === waits.count ? nodes : target.exec(request)),
+                () => target.exec(request),
+              );
             }
             return target.exec(request);
           };

@@ -106,9 +106,6 @@ export async function executeStep(ctx: StepContext): Promise<StepOutcome> {
       testing.catch(() => undefined);
       waitsMet = met;
     }
-    // And its node list, beside its first try of the waits: used when that try met them all.
-    const nodesBeside = step.phase === 'verify' ? listNodes(ctx, signal) : null;
-    nodesBeside?.catch(() => undefined);
     // An install's uploads are compared and copied first; its batches put them in place.
     const upload = step.actions.find((a) => a.kind === 'upload');
     if (ctx.sentEarly && upload) current = upload;
@@ -161,8 +158,7 @@ export async function executeStep(ctx: StepContext): Promise<StepOutcome> {
     output.flush();
     if (step.phase === 'verify') {
       waitsMet();
-      const firstTryMet = step.actions.every((a, i) => a.kind !== 'wait-for' || settled.has(i));
-      await checkCluster(ctx, signal, output, { testing, nodesBeside: firstTryMet ? nodesBeside : null });
+      await checkCluster(ctx, signal, output, testing);
     }
     ctx.emit({ type: 'step-finished', ...on, durationMs: Date.now() - started, changed });
     return 'done';
@@ -183,33 +179,29 @@ function listNodes(ctx: StepContext, signal: AbortSignal): Promise<ExecOutcome> 
 
 /**
  * After the verify step's waits (every node Ready): the nodes as the first server lists them, the
- * same from here, and the flows between the nodes, all three at once.
+ * same from here, and the flows between the nodes (`testing`: every node, whatever its firewall;
+ * a flow blocked outside the machines shows only there), all three at once. The list is read
+ * now, not beside the waits: its kubectl would only slow theirs down on the first server.
  */
 async function checkCluster(
   ctx: StepContext,
   signal: AbortSignal,
   output: StepOutput,
-  started: {
-    // Every node, whatever its firewall: a flow blocked outside the machines shows only here.
-    testing: Promise<{ results: ConnectivityResult[]; blocked: string | null }> | null;
-    /** The node list taken beside the waits' first try, when that try met them all. */
-    nodesBeside: Promise<ExecOutcome> | null;
-  },
+  testing: Promise<{ results: ConnectivityResult[]; blocked: string | null }> | null,
 ): Promise<void> {
-  const { testing } = started;
   const kubeconfig = ctx.memory.kubeconfig;
   // Started beside the node list; their failures are read only after its own.
   const fromHere = kubeconfig ? ctx.services.checkFromHere(kubeconfig) : null;
   fromHere?.catch(() => undefined);
-  // The list beside the waits, if it shows every node the waits asked about, Ready (it may have
-  // been read a moment before the waits' own read); else read again, now.
-  const beside = await started.nodesBeside?.catch(() => null);
+  // A list that does not show every node the waits asked about, Ready (one a re-run took ahead,
+  // before the waits' own read), is read again.
+  const first = await listNodes(ctx, signal).catch(() => null);
   const asked = ctx.step.actions.flatMap((a) =>
     a.kind === 'wait-for' ? (readyCheckNodes(a.check.command) ?? []) : [],
   );
-  const listed = beside?.code === 0 ? parseNodeList(beside.stdout) : [];
-  const usable = beside && asked.length && listed.length >= asked.length && listed.every((n) => n.ready);
-  const r = usable ? beside : await listNodes(ctx, signal);
+  const listed = first?.code === 0 ? parseNodeList(first.stdout) : [];
+  const usable = first && asked.length && listed.length >= asked.length && listed.every((n) => n.ready);
+  const r = usable ? first : await listNodes(ctx, signal);
   if (r.code !== 0) {
     throw new AppError(
       'STEP_FAILED',
