@@ -106,7 +106,13 @@ export class SshHostRunner implements HostRunner {
       signal: request.signal,
       step: request.what,
     };
-    const ran = script === null ? null : this.take(request.what)?.run({ ...options, stdin: script });
+    const given = { ...options, stdin: script ?? '' };
+    // One started for it, else the root shell the facts probe left waiting (see Sudo.adopt).
+    const ran =
+      script === null
+        ? null
+        : (this.take(request.what)?.run(given) ??
+          (request.sudo ? (await this.pool.sudo(this.target)).takeSpare()?.run(given) : null));
     if (ran) return ran;
     this.roundTrips++;
     if (request.sudo) return (await this.pool.sudo(this.target)).exec(request.command, options);

@@ -5,11 +5,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clusterFile, labPool } from '../../test-support/engine/lab';
 import { SshHostRunner } from './ssh-runner';
 import type { SessionPool } from '../ssh/pool';
+import type { HostsService } from '../probe/hosts-service';
 import { down, exec, up } from '../../e2e/lab/index';
 
 const NAMES = ['sb1', 'sb2'];
 let pool: SessionPool;
+let service: HostsService;
 const runners = new Map<string, SshHostRunner>();
+const refs = new Map<string, { host: string; port: number; user: string }>();
 
 beforeAll(async () => {
   await down(NAMES);
@@ -21,8 +24,9 @@ beforeAll(async () => {
     'sbq',
     hosts.map((host) => ({ host, role: 'server' as const })),
   );
-  pool = (await labPool(cluster)).pool;
+  ({ pool, hosts: service } = await labPool(cluster));
   for (const host of hosts) {
+    refs.set(host.name, { host: host.address, port: host.port, user: host.user });
     const runner = new SshHostRunner(
       pool,
       { host: host.address, port: host.port, user: host.user },
@@ -114,5 +118,46 @@ describe.each(NAMES)('on %s', (name) => {
     expect(await waiting(name)).toBe(1);
     until.abort();
     await expect.poll(() => waiting(name), { timeout: 10_000 }).toBe(0);
+  });
+});
+
+describe.each(NAMES)("the facts probe's root shell on %s", (name) => {
+  const signal = new AbortController().signal;
+  const batch = (runner: SshHostRunner, what: string) =>
+    runner.batch({
+      parts: [{ kind: 'exec', command: 'id -u' }],
+      sudo: true,
+      timeoutMs: 30_000,
+      signal,
+      what,
+    });
+
+  it('waits after the facts are read, and the first root batch runs on it, as root', async () => {
+    const facts = await service.probe(refs.get(name) as never, undefined, { keepShell: true });
+    expect(facts.hostname).toBe(name);
+    expect(facts.sudo).toBe(name === 'sb2' ? 'password' : 'nopasswd');
+    await expect.poll(() => waiting(name), { timeout: 10_000 }).toBe(1);
+    const runner = runners.get(name) as SshHostRunner;
+    const trips = runner.roundTrips;
+    // Any root batch takes it: nothing was started for this one.
+    expect(await batch(runner, 'a batch nobody prepared')).toEqual({ codes: [0], code: 0 });
+    expect(runner.roundTrips).toBe(trips);
+    expect(await waiting(name)).toBe(0);
+    // Used once: the next runs the usual way.
+    expect(await batch(runner, 'the next')).toEqual({ codes: [0], code: 0 });
+    expect(runner.roundTrips).toBe(trips + 1);
+  });
+
+  it('a probe that does not keep it leaves none; a newer one replaces one not used', async () => {
+    await service.probe(refs.get(name) as never);
+    expect(await waiting(name)).toBe(0);
+    await service.probe(refs.get(name) as never, undefined, { keepShell: true });
+    await service.probe(refs.get(name) as never, undefined, { keepShell: true });
+    await expect.poll(() => waiting(name), { timeout: 10_000 }).toBe(1);
+    const runner = runners.get(name) as SshHostRunner;
+    const trips = runner.roundTrips;
+    expect(await batch(runner, 'after two probes')).toEqual({ codes: [0], code: 0 });
+    expect(runner.roundTrips).toBe(trips);
+    expect(await waiting(name)).toBe(0);
   });
 });

@@ -126,7 +126,8 @@ export class HostsService {
     const facts = new Map<string, Promise<HostFacts>>();
     const { probe, ...rest } = options;
     const onLoggedIn = (name: string, target: PoolTarget) => {
-      const read = this.probe(target);
+      // A run or a command follows: the first root script there takes the probe's root shell.
+      const read = this.probe(target, undefined, { keepShell: true });
       // Awaited by whoever reads it; a login that failed elsewhere leaves it unread.
       read.catch(() => undefined);
       facts.set(name, read);
@@ -151,7 +152,8 @@ export class HostsService {
     return { host: ref.host, port: ref.port, user: ref.user, ...(ref.jump ? { jump: ref.jump } : {}) };
   }
 
-  async probe(ref: HostRef, signal?: AbortSignal): Promise<HostFacts> {
+  /** `keepShell`: see ProbeOptions.keepShell (what `connectAll` asks, a run being about to start). */
+  async probe(ref: HostRef, signal?: AbortSignal, options: { keepShell?: boolean } = {}): Promise<HostFacts> {
     const sudoPassword = this.credentials.get(ref.host, ref.port)?.sudoPassword;
     const started = Date.now();
     const key = targetKey(ref);
@@ -162,6 +164,7 @@ export class HostsService {
         target: this.target(ref),
         ...(sudoPassword ? { sudoPassword } : {}),
         ...(signal ? { signal } : {}),
+        ...(options.keepShell ? { keepShell: true } : {}),
       });
     } catch (error) {
       this.facts.delete(key);

@@ -11,6 +11,7 @@ import { splitSections } from '../../shared/probe/sections';
 import { redactText } from '../../shared/redact';
 import { shQuote } from '../../shared/shell';
 import type { PoolTarget, SessionPool } from '../ssh/pool';
+import type { ExecResult, SshSession } from '../ssh/session';
 import { asRoot, LADDER, sudoFailure } from '../ssh/sudo';
 
 export interface ProbeOptions {
@@ -20,23 +21,37 @@ export interface ProbeOptions {
   sudoPassword?: string;
   signal?: AbortSignal;
   timeoutMs?: number;
+  /**
+   * Leave the root shell the facts were read in waiting for the first root script on this
+   * session (a run about to start: see Sudo.adopt), instead of ending it.
+   */
+  keepShell?: boolean;
 }
 
 /**
  * The one command: prints `@@sudo-mode` and how root was reached, then the facts. Without a
  * usable sudo the script still runs unprivileged, and the facts that need root stay unknown.
  */
-export function probeCommand(havePassword: boolean, script: string = FACTS_SCRIPT): string {
+export function probeCommand(
+  havePassword: boolean,
+  script: string = FACTS_SCRIPT,
+  options: { keepShell?: boolean } = {},
+): string {
   const run = 'sh -c "$S"';
+  // Kept: root's shell runs the facts script (its stdin not theirs), says so, then waits for a
+  // script on its stdin (see Sudo.adopt); it ends when its stdin does.
+  const asRootRun = options.keepShell
+    ? `sh -c 'sh -c "$0" </dev/null; echo; echo @@${SHELL_WAITS}; exec sh -s' "$S"`
+    : run;
   const keep = ['SSH_CONNECTION'];
   const { isRoot, hasSudo, sudoWithoutPassword } = LADDER;
   return [
     `S=${shQuote(script)}`,
     `mode() { printf '@@sudo-mode\\n%s\\n' "$1"; }`,
-    `if ${isRoot}; then mode root; ${asRoot('root', run)}`,
-    `elif ${hasSudo} && ${sudoWithoutPassword}; then mode nopasswd; ${asRoot('nopasswd', run, keep)}`,
+    `if ${isRoot}; then mode root; ${asRoot('root', asRootRun)}`,
+    `elif ${hasSudo} && ${sudoWithoutPassword}; then mode nopasswd; ${asRoot('nopasswd', asRootRun, keep)}`,
     havePassword
-      ? `elif ${hasSudo}; then mode password; ${asRoot('password', run, keep)}`
+      ? `elif ${hasSudo}; then mode password; ${asRoot('password', asRootRun, keep)}`
       : `elif ${hasSudo}; then mode password-missing; ${run}`,
     `else mode unavailable; ${run}; fi`,
   ].join('\n');
@@ -56,16 +71,76 @@ function sudoMode(value: string | undefined): HostFacts['sudo'] {
   }
 }
 
+/** The section a kept root shell prints once the facts script is over (see probeCommand). */
+const SHELL_WAITS = 'root-shell-waits';
+/** The modes whose command keeps a root shell (password-missing and unavailable run as the user). */
+const KEPT: ReadonlySet<string> = new Set(['root', 'nopasswd', 'password']);
+
+/** The most a probe may print before its facts end (a broken or hostile host): 8 MB. */
+const MAX_PROBE_CHARS = 8 * 1024 * 1024;
+
 export async function probeHost(options: ProbeOptions): Promise<HostFacts> {
   const { pool, target } = options;
   const session = await pool.session(target);
   const startedMs = Date.now();
-  const result = await session.exec(probeCommand(Boolean(options.sudoPassword)), {
-    stdin: options.sudoPassword ? `${options.sudoPassword}\n` : '',
-    timeoutMs: options.timeoutMs ?? 90_000,
-    step: 'probe',
-    ...(options.signal ? { signal: options.signal } : {}),
-  });
+  const stdin = options.sudoPassword ? `${options.sudoPassword}\n` : '';
+  const timeoutMs = options.timeoutMs ?? 90_000;
+  const signal = options.signal ? { signal: options.signal } : {};
+  if (!options.keepShell) {
+    const result = await session.exec(probeCommand(Boolean(options.sudoPassword)), {
+      stdin,
+      timeoutMs,
+      step: 'probe',
+      ...signal,
+    });
+    return factsOf(result, { options, session, startedMs });
+  }
+  // The same command, its root shell left waiting once the facts are out (their @@end line).
+  const said = { stdout: '', stderr: '' };
+  const over = new AbortController();
+  let factsOut!: () => void;
+  const out = new Promise<null>((resolve) => (factsOut = () => resolve(null)));
+  const shell = session.standby(
+    probeCommand(Boolean(options.sudoPassword), FACTS_SCRIPT, { keepShell: true }),
+    {
+      step: 'probe',
+      stdin,
+      waitMs: timeoutMs,
+      signal: options.signal ? AbortSignal.any([options.signal, over.signal]) : over.signal,
+      onEarly: (stream, text) => {
+        said[stream] += text;
+        if (said.stdout.length + said.stderr.length > MAX_PROBE_CHARS)
+          over.abort(
+            new AppError('COMMAND_FAILED', `The probe on ${target.host} printed too much.`, {
+              host: target.host,
+            }),
+          );
+        else if (stream === 'stdout' && said.stdout.includes(`\n@@${SHELL_WAITS}\n`)) factsOut();
+      },
+    },
+  );
+  const ended = await Promise.race([out, shell.exited]);
+  const result = ended ?? { ...said, code: null, signal: null };
+  let facts: HostFacts;
+  try {
+    facts = factsOf(result, { options, session, startedMs });
+  } catch (error) {
+    shell.release();
+    throw error;
+  }
+  // Only a root shell is kept, and only one that said it waits (it printed the facts first).
+  const mode = splitSections(result.stdout).get('sudo-mode')?.split('\n')[0] ?? '';
+  if (!ended && KEPT.has(mode) && facts.sudo && facts.sudo !== 'unavailable')
+    (await pool.sudo(target)).adopt(facts.sudo, shell);
+  else shell.release();
+  return facts;
+}
+
+function factsOf(
+  result: ExecResult,
+  { options, session, startedMs }: { options: ProbeOptions; session: SshSession; startedMs: number },
+): HostFacts {
+  const { target } = options;
   // Remote stderr quoted in an error: never with a secret in it.
   const secrets = options.sudoPassword ? [options.sudoPassword] : [];
   const lastError = (pick: (lines: string[]) => string | undefined): string =>

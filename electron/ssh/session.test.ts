@@ -360,6 +360,44 @@ describe('SshSession exec', () => {
     expect((await ssh.exec('echo still fine')).stdout).toBe('still fine\n');
   });
 
+  it('a standby that speaks first: onEarly hears it, run gives and returns only what follows; stopped while it waits by its signal or its wait limit', async () => {
+    const s = await server();
+    const ssh = await trusted(s);
+    let heard = '';
+    let ready!: () => void;
+    const said = new Promise<void>((resolve) => (ready = resolve));
+    const talker = ssh.standby('echo facts; echo warn >&2; cat; echo done', {
+      step: 'probe',
+      onEarly: (stream, text) => {
+        heard += `${stream}:${text}`;
+        if (heard.includes('facts') && heard.includes('warn')) ready();
+      },
+    });
+    await said;
+    expect(heard).toContain('stdout:facts\n');
+    expect(heard).toContain('stderr:warn\n');
+    const chunks: string[] = [];
+    const result = await talker.run({ stdin: 'script\n', onStdout: (c) => chunks.push(c) });
+    expect(result).toEqual({ stdout: 'script\ndone\n', stderr: '', code: 0, signal: null });
+    expect(chunks.join('')).toBe('script\ndone\n');
+    // exited: the whole of it, before and after run.
+    expect((await talker.exited).stdout).toBe('facts\nscript\ndone\n');
+
+    const controller = new AbortController();
+    const stopped = ssh.standby('cat', { signal: controller.signal });
+    controller.abort();
+    expect((await rejection(stopped.exited)).code).toBe('CANCELLED');
+    expect(stopped.run({ stdin: 'late' })).toBeNull();
+    const slow = ssh.standby('cat', { step: 'probe', waitMs: 200 });
+    expect(await rejection(slow.exited)).toMatchObject({ code: 'TIMEOUT', details: { step: 'probe' } });
+    // Once run, neither counts: its own time and signal do.
+    const late = new AbortController();
+    const kept = ssh.standby('read -r l; sleep 0.4; echo "$l"', { signal: late.signal, waitMs: 200 });
+    const running = kept.run({ stdin: 'ok\n', timeoutMs: 5000 });
+    late.abort();
+    expect(await running).toMatchObject({ stdout: 'ok\n', code: 0 });
+  });
+
   it('a dropped connection fails the command with the host and step, and the next connect works', async () => {
     const s = await server();
     const ssh = await trusted(s);

@@ -75,6 +75,23 @@ export interface Standby {
   run(options: ExecOptions): Promise<ExecResult> | null;
   /** Ends its stdin unused: it reads no input and exits. */
   release(): void;
+  /** The command's end, whenever it comes (all it printed, before and after `run`). */
+  readonly exited: Promise<ExecResult>;
+}
+
+export interface StandbyOptions {
+  step?: string;
+  /** Written at once (sudo's password line). */
+  stdin?: string;
+  /**
+   * What it prints while it waits, as it comes (a command that first says something, then
+   * waits for its input); left out of what `run` then gives and returns.
+   */
+  onEarly?: (stream: 'stdout' | 'stderr', text: string) => void;
+  /** Stops it while it waits (not once it runs: `run` gets its own signal). */
+  signal?: AbortSignal;
+  /** The longest it may wait before it is run; then it is stopped (a TIMEOUT). */
+  waitMs?: number;
 }
 
 /** The longest a standby waits for its input (the most a timer holds is about 24 days). */
@@ -306,9 +323,12 @@ export class SshSession {
    * its channel, exec and start-up (sudo's) are over by the time it is needed. `stdin` is
    * written at once (sudo's password line). See Standby.
    */
-  standby(command: string, options: { step?: string; stdin?: string } = {}): Standby {
+  standby(command: string, options: StandbyOptions = {}): Standby {
     const ended = new AbortController();
     const stopped = new AbortController();
+    const { onEarly } = options;
+    // With onEarly: what it prints once run, apart from what it said before.
+    const taken = { stdout: new Tail(MAX_OUTPUT_CHARS), stderr: new Tail(MAX_OUTPUT_CHARS) };
     let write: ((text: string) => void) | null = null;
     // Its input, when it came before the channel was open (written, and stdin ended, once it is).
     let pending: string | null = null;
@@ -332,21 +352,49 @@ export class SshSession {
         w(pending);
         ended.abort();
       },
-      onStdout: (text) => (sink.onStdout ? sink.onStdout(text) : early.push({ err: false, text })),
-      onStderr: (text) => (sink.onStderr ? sink.onStderr(text) : early.push({ err: true, text })),
+      onStdout: (text) => said('stdout', text),
+      onStderr: (text) => said('stderr', text),
       // It waits as long as the work before it takes; the time it is given starts with run().
       timeoutMs: STANDBY_MAX_MS,
       signal: stopped.signal,
       ...(options.step ? { step: options.step } : {}),
     });
+    function said(stream: 'stdout' | 'stderr', text: string): void {
+      const to = stream === 'stdout' ? sink.onStdout : sink.onStderr;
+      if (state === 'taken' && onEarly) taken[stream].add(text);
+      if (to) to(text);
+      else if (state === 'waiting' && onEarly) onEarly(stream, text);
+      else early.push({ err: stream === 'stderr', text });
+    }
+    // While it waits: stopped by the caller's signal, or once it waited too long.
+    const stopWaiting = (reason: unknown) => {
+      if (state !== 'waiting') return;
+      state = 'over';
+      stopped.abort(reason);
+    };
+    const onSignal = () => stopWaiting(options.signal?.reason);
+    if (options.signal?.aborted) onSignal();
+    else options.signal?.addEventListener('abort', onSignal, { once: true });
+    const waitTimer =
+      options.waitMs === undefined
+        ? undefined
+        : setTimeout(
+            () => stopWaiting(this.timedOut(options.step, options.waitMs as number)),
+            options.waitMs,
+          );
     const over = () => {
+      clearTimeout(waitTimer);
+      options.signal?.removeEventListener('abort', onSignal);
       if (state === 'waiting') state = 'over';
     };
     result.then(over, over);
     return {
+      exited: result,
       run: (given) => {
         if (state !== 'waiting') return null;
         state = 'taken';
+        clearTimeout(waitTimer);
+        options.signal?.removeEventListener('abort', onSignal);
         sink = given;
         for (const e of early.splice(0)) (e.err ? given.onStderr : given.onStdout)?.(e.text);
         const timeoutMs = this.timeoutOf(given);
@@ -355,10 +403,12 @@ export class SshSession {
         if (given.signal?.aborted) onAbort();
         else given.signal?.addEventListener('abort', onAbort, { once: true });
         close(given.stdin === undefined ? '' : String(given.stdin));
-        return result.finally(() => {
-          clearTimeout(timer);
-          given.signal?.removeEventListener('abort', onAbort);
-        });
+        return result
+          .finally(() => {
+            clearTimeout(timer);
+            given.signal?.removeEventListener('abort', onAbort);
+          })
+          .then((r) => (onEarly ? { ...r, stdout: taken.stdout.value(), stderr: taken.stderr.value() } : r));
       },
       release: () => {
         if (state !== 'waiting') return;

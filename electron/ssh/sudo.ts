@@ -147,8 +147,12 @@ export function sudoFailure(stderr: string, target: SshTarget): AppError | null 
   return null;
 }
 
+/** How long the probe's root shell waits for a script (see Sudo.adopt). */
+export const SPARE_MS = 30_000;
+
 export class Sudo {
   private mode: SudoMode | null = null;
+  private spare: Standby | null = null;
   private validated = false;
   /** A password sudo refused: never tried again on this session (no lockout); new credentials make a new Sudo. */
   private refused: AppError | null = null;
@@ -294,7 +298,38 @@ export class Sudo {
         return ran && wrapped.stdinPrefix ? ran.then((result) => this.checked(result)) : ran;
       },
       release: () => waiting.release(),
+      exited: waiting.exited,
     };
+  }
+
+  /**
+   * The root shell the facts probe left waiting on this session (see probeHost), for the first
+   * root script that comes while it waits: its channel, exec and sudo are over by then. The
+   * probe climbed the ladder and, with a password, got through sudo with it: both known now.
+   * Let go unused after SPARE_MS (one at most; a newer one replaces it).
+   */
+  adopt(mode: Exclude<SudoMode, 'unavailable'>, shell: Standby): void {
+    this.learn(mode);
+    if (mode === 'password') this.validated = true;
+    this.spare?.release();
+    this.spare = shell;
+    const timer = setTimeout(() => {
+      if (this.spare === shell) this.spare = null;
+      shell.release();
+    }, SPARE_MS);
+    timer.unref();
+    const gone = () => {
+      clearTimeout(timer);
+      if (this.spare === shell) this.spare = null;
+    };
+    shell.exited.then(gone, gone);
+  }
+
+  /** The probe's root shell, if one still waits: used once. */
+  takeSpare(): Standby | null {
+    const shell = this.spare;
+    this.spare = null;
+    return shell;
   }
 
   /** A command run through sudo with a password: exit 1 with sudo's own complaint is sudo's failure. */
