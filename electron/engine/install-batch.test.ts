@@ -940,3 +940,70 @@ describe('root shells started ahead', () => {
     for (const runner of h.runners.values()) expect(runner.prepared.every((p) => p.until.aborted)).toBe(true);
   });
 });
+
+describe("the first server's credentials, read once its install script returned", () => {
+  const TOKEN_READ = /^cat -- \/var\/lib\/rancher\/k3s\/server\/token$/;
+  const readyz = /get --raw \/readyz/;
+  const at = (h: Harness, type: string, stepId: string) =>
+    Date.parse(h.events.find((e) => e.type === type && 'stepId' in e && e.stepId === stepId)?.time ?? '');
+  const tokenReads = (h: Harness) => h.requests.filter((r) => r.host === 's1' && TOKEN_READ.test(r.command));
+  const configOf = (h: Harness, host: string) =>
+    h.requests.filter((r) => r.host === host && r.kind === 'write-file').at(-1)?.stdin ?? '';
+
+  it('beside its last check (the API wait): one read, which the token step then uses', async () => {
+    const h = harness({
+      plan: threeNodePlan(),
+      rules: { s1: [{ match: readyz, delayMs: 150, reply: { code: 0 } }] },
+    });
+    expect((await h.run.start()).status).toBe('succeeded');
+    const [read, ...more] = tokenReads(h);
+    expect(more).toEqual([]);
+    // Asked while the server's step still waited for its API, not after it.
+    expect(read?.at).toBeLessThan(at(h, 'step-finished', 'install:s1') - 100);
+    expect(configOf(h, 'a1')).toContain(TOKEN);
+  });
+
+  it('a read ahead that failed is read again by its step, and one from an earlier pass is never used', async () => {
+    let reads = 0;
+    const failedOnce = [
+      {
+        match: TOKEN_READ,
+        reply: () => (++reads === 1 ? { code: 1, stderr: 'No such file\n' } : { stdout: `${TOKEN}\n` }),
+      },
+    ];
+    const h = harness({ plan: threeNodePlan(), rules: { s1: failedOnce } });
+    expect((await h.run.start()).status).toBe('succeeded');
+    expect(tokenReads(h)).toHaveLength(2);
+    expect(tokenReads(h)[1]?.at).toBeGreaterThanOrEqual(at(h, 'step-started', 'credentials:token'));
+
+    // The API never answers in the first pass: its read ahead (an old token) stays unused; the
+    // retry installs again and its token step reads what is there then.
+    const OLD = `K10${'cd'.repeat(32)}::server:ffffffffffffffffffffffffffffffff`;
+    let apiUp = false;
+    let n = 0;
+    const plan = threeNodePlan();
+    for (const step of plan.steps)
+      for (const action of step.actions)
+        if (action.kind === 'wait-for') {
+          action.intervalMs = 10;
+          action.timeoutMs = 200;
+        }
+    const later = harness({
+      plan,
+      rules: {
+        s1: [
+          { match: readyz, reply: () => ({ code: apiUp ? 0 : 1 }) },
+          { match: TOKEN_READ, reply: () => ({ stdout: `${++n === 1 ? OLD : TOKEN}\n` }) },
+        ],
+      },
+    });
+    expect((await later.run.start()).status).toBe('failed');
+    expect(later.events.some((e) => e.type === 'step-blocked' && e.stepId === 'credentials:token')).toBe(
+      true,
+    );
+    apiUp = true;
+    expect((await later.run.retryHost('s1')).status).toBe('succeeded');
+    expect(configOf(later, 'a1')).toContain(TOKEN);
+    expect(configOf(later, 'a1')).not.toContain(OLD);
+  });
+});

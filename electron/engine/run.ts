@@ -20,6 +20,7 @@ import type { ExecOutcome, ExecRequest, HostRunner } from './host-runner';
 import { metWaits, runBatch, sendFiles, waitsAtOnceCheck, type SentFiles } from './install-batch';
 import { isInstallScript, joins, NODE_LIST_WHAT, nodeListCheck } from './k3s';
 import { hasPrecheck, isInstallStep, nodeNamesOn, precheck, type Precheck } from './precheck';
+import { readSecretCommand } from './actions/read-secret';
 import { executeStep, type RunMemory, type StepOutcome, type StepServices } from './step';
 import type { Prepared, StepContext } from './step-context';
 
@@ -99,6 +100,8 @@ export class EngineRun {
   /** Per install step of this pass: its files, copied as soon as it said "not done" (null: not sent). */
   private sentEarly = new Map<string, Promise<SentFiles | null>>();
   private preparedEarly = new Map<string, Promise<Prepared | null>>();
+  /** This pass's reads done ahead for the credentials steps (see readAhead), by what and command. */
+  private readEarly = new Map<string, Promise<ExecOutcome>>();
   /** Fires when the current pass is over (or the run is cancelled): root shells started for it end. */
   private passOver: AbortSignal = AbortSignal.abort();
   /** Whether this pass started root shells for the verify step's first checks. */
@@ -160,7 +163,10 @@ export class EngineRun {
   private prepareAfter(stepId: string, index: number): void {
     const step = this.byId.get(stepId);
     const action = step?.actions[index];
-    if (!step || !action || !isInstallScript(action) || this.options.dryRun) return;
+    if (!step || !action || this.options.dryRun) return;
+    const before = step.actions[index - 1];
+    if (step.phase === 'first-server' && before && isInstallScript(before)) this.readAhead(step);
+    if (!isInstallScript(action)) return;
     const { plan, runnerFor } = this.options;
     if (step.phase === 'first-server') {
       const reads = plan.steps
@@ -178,6 +184,35 @@ export class EngineRun {
       ...(nodeListCheck(verify).sudo ? [NODE_LIST_WHAT] : []),
     ];
     runnerFor(verify.host).prepare?.(whats, this.passOver);
+  }
+
+  /**
+   * The first server's install script is over (its next part started: the script returned, K3s
+   * up): what its credentials steps read there (the token, the kubeconfig) is read now, beside
+   * the step's own last check, and handed to those steps when they start (see runnerOf). Reads
+   * only, kept for this pass only; one that failed is read again by its step.
+   */
+  private readAhead(step: PlanStep): void {
+    const runner = this.options.runnerFor(step.host);
+    for (const reader of this.options.plan.steps) {
+      if (reader.phase !== 'credentials' || reader.host !== step.host || !reader.dependsOn.includes(step.id))
+        continue;
+      for (const action of reader.actions) {
+        if (action.kind !== 'read-secret') continue;
+        const command = readSecretCommand(action);
+        const key = `${action.what}\n${command}`;
+        if (this.readEarly.has(key)) continue;
+        const read = runner.exec({
+          command,
+          sudo: action.sudo,
+          timeoutMs: 60_000,
+          signal: this.passOver,
+          what: action.what,
+        });
+        read.catch(() => undefined);
+        this.readEarly.set(key, read);
+      }
+    }
   }
 
   /** Runs every step; resolves with the final snapshot (never rejects for a failed step). */
@@ -450,6 +485,7 @@ export class EngineRun {
     const firstServerHost = this.options.plan.steps.find((s) => s.phase === 'first-server')?.host;
     this.sentEarly = new Map();
     this.preparedEarly = new Map();
+    this.readEarly = new Map();
     const over = new AbortController();
     this.passOver = AbortSignal.any([over.signal, this.abort.signal]);
     this.verifyPrepared = false;
@@ -680,6 +716,8 @@ export class EngineRun {
    */
   private runnerOf(step: PlanStep): HostRunner {
     const runner = this.options.runnerFor(step.host);
+    if (step.phase === 'credentials' && this.readEarly.size)
+      return this.withReadsAhead(runner, this.readEarly);
     const ahead = this.ahead;
     const waits = ahead?.waits;
     const nodes = ahead?.nodes;
@@ -707,6 +745,27 @@ export class EngineRun {
               );
             }
             return target.exec(request);
+          };
+        const value: unknown = Reflect.get(target, name, receiver);
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+  }
+
+  /** A credentials step's runner: a read done ahead (see readAhead) answers its own request, once; one that failed is asked again. */
+  private withReadsAhead(runner: HostRunner, reads: Map<string, Promise<ExecOutcome>>): HostRunner {
+    return new Proxy(runner, {
+      get(target, name, receiver) {
+        if (name === 'exec')
+          return (request: ExecRequest) => {
+            const key = `${request.what}\n${request.command}`;
+            const read = reads.get(key);
+            if (!read) return target.exec(request);
+            reads.delete(key);
+            return read.then(
+              (r) => (r.code === 0 && r.stdout.trim() ? r : target.exec(request)),
+              () => target.exec(request),
+            );
           };
         const value: unknown = Reflect.get(target, name, receiver);
         return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;

@@ -9,15 +9,18 @@ function registerKubeconfigSecrets(text: string, onSecret: (value: string) => vo
     if (match[2]) onSecret(match[2]);
 }
 
+/** The command that reads it ("~/…": in the home of the user k3s-wizard logs in as: a rootless server's kubeconfig). */
+export function readSecretCommand(action: ActionOf<'read-secret'>): string {
+  const home = action.path.startsWith('~/') ? action.path.slice(2) : null;
+  return home === null
+    ? shJoin(['cat', '--', action.path])
+    : shJoin(['sh', '-c', 'cat -- "$HOME/$1"', 'k3s-wizard-read', home]);
+}
+
 export const readSecret: ActionModule<ActionOf<'read-secret'>> = {
   async run({ runner, step, services, memory }, action, { signal, remaining }) {
-    // "~/…": in the home of the user k3s-wizard logs in as (a rootless server's kubeconfig)
-    const home = action.path.startsWith('~/') ? action.path.slice(2) : null;
     const r = await runner.exec({
-      command:
-        home === null
-          ? shJoin(['cat', '--', action.path])
-          : shJoin(['sh', '-c', 'cat -- "$HOME/$1"', 'k3s-wizard-read', home]),
+      command: readSecretCommand(action),
       sudo: action.sudo,
       timeoutMs: Math.min(60_000, remaining()),
       signal,
