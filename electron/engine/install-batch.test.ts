@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../shared/errors';
 import type { RunEvent } from '../../shared/run';
-import { buildPlan } from '../../shared/plan';
+import { buildPlan, type Plan } from '../../shared/plan';
 import { NODE_LIST_COMMAND } from './k3s';
 import { makeSpec, node } from '../../test-support/shared/spec';
 import {
@@ -38,6 +38,17 @@ function airgapPlan() {
   const result = buildPlan(spec, {}, { airgap });
   if (!result.ok) throw new Error(JSON.stringify(result.issues));
   return result.plan;
+}
+
+/** The plan with every wait asked again after `intervalMs`, given up after `timeoutMs`. */
+function quickWaits(plan: Plan, intervalMs: number, timeoutMs: number): Plan {
+  for (const step of plan.steps)
+    for (const action of step.actions)
+      if (action.kind === 'wait-for') {
+        action.intervalMs = intervalMs;
+        action.timeoutMs = timeoutMs;
+      }
+  return plan;
 }
 
 describe('install batches', () => {
@@ -201,13 +212,7 @@ describe('waits in a row', () => {
   });
 
   it('names exactly the nodes that never became Ready', async () => {
-    const plan = threeNodePlan();
-    for (const step of plan.steps)
-      for (const action of step.actions)
-        if (action.kind === 'wait-for') {
-          action.intervalMs = 5;
-          action.timeoutMs = 1000;
-        }
+    const plan = quickWaits(threeNodePlan(), 5, 1000);
     const h = harness({
       plan,
       rules: {
@@ -260,15 +265,7 @@ describe('waits in a row', () => {
       };
       return { seen, testFlows };
     }
-    const fastWaits = (plan: ReturnType<typeof threeNodePlan>, timeoutMs = 60_000) => {
-      for (const step of plan.steps)
-        for (const action of step.actions)
-          if (action.kind === 'wait-for') {
-            action.intervalMs = 10;
-            action.timeoutMs = timeoutMs;
-          }
-      return plan;
-    };
+    const fastWaits = (plan: Plan, timeoutMs = 60_000) => quickWaits(plan, 10, timeoutMs);
 
     it('every wait met at that try: the listeners bind after it, and the one node list is read after it too', async () => {
       const flows = heldFlows();
@@ -981,13 +978,7 @@ describe("the first server's credentials, read once its install script returned"
     const OLD = `K10${'cd'.repeat(32)}::server:ffffffffffffffffffffffffffffffff`;
     let apiUp = false;
     let n = 0;
-    const plan = threeNodePlan();
-    for (const step of plan.steps)
-      for (const action of step.actions)
-        if (action.kind === 'wait-for') {
-          action.intervalMs = 10;
-          action.timeoutMs = 200;
-        }
+    const plan = quickWaits(threeNodePlan(), 10, 200);
     const later = harness({
       plan,
       rules: {

@@ -131,18 +131,24 @@ describe.each(NAMES)("the facts probe's root shell on %s", (name) => {
       signal,
       what,
     });
+  /** A root batch that runs on the shell the probe kept: no command sent for it, none waits after. */
+  async function runsOnTheKeptShell(what: string): Promise<SshHostRunner> {
+    const runner = runners.get(name) as SshHostRunner;
+    const trips = runner.roundTrips;
+    expect(await batch(runner, what)).toEqual({ codes: [0], code: 0 });
+    expect(runner.roundTrips).toBe(trips);
+    expect(await waiting(name)).toBe(0);
+    return runner;
+  }
 
   it('waits after the facts are read, and the first root batch runs on it, as root', async () => {
     const facts = await service.probe(refs.get(name) as never, undefined, { keepShell: true });
     expect(facts.hostname).toBe(name);
     expect(facts.sudo).toBe(name === 'sb2' ? 'password' : 'nopasswd');
     await expect.poll(() => waiting(name), { timeout: 10_000 }).toBe(1);
-    const runner = runners.get(name) as SshHostRunner;
-    const trips = runner.roundTrips;
     // Any root batch takes it: nothing was started for this one.
-    expect(await batch(runner, 'a batch nobody prepared')).toEqual({ codes: [0], code: 0 });
-    expect(runner.roundTrips).toBe(trips);
-    expect(await waiting(name)).toBe(0);
+    const runner = await runsOnTheKeptShell('a batch nobody prepared');
+    const trips = runner.roundTrips;
     // Used once: the next runs the usual way.
     expect(await batch(runner, 'the next')).toEqual({ codes: [0], code: 0 });
     expect(runner.roundTrips).toBe(trips + 1);
@@ -154,10 +160,6 @@ describe.each(NAMES)("the facts probe's root shell on %s", (name) => {
     await service.probe(refs.get(name) as never, undefined, { keepShell: true });
     await service.probe(refs.get(name) as never, undefined, { keepShell: true });
     await expect.poll(() => waiting(name), { timeout: 10_000 }).toBe(1);
-    const runner = runners.get(name) as SshHostRunner;
-    const trips = runner.roundTrips;
-    expect(await batch(runner, 'after two probes')).toEqual({ codes: [0], code: 0 });
-    expect(runner.roundTrips).toBe(trips);
-    expect(await waiting(name)).toBe(0);
+    await runsOnTheKeptShell('after two probes');
   });
 });
