@@ -16,7 +16,7 @@ import {
   type StepStatus,
 } from '../../shared/run';
 import type { ConnectivityResult } from '../../shared/checks/connectivity';
-import type { ExecOutcome, ExecRequest, HostRunner } from './host-runner';
+import type { ExecOutcome, HostRunner } from './host-runner';
 import { metWaits, runBatch, sendFiles, waitsAtOnceCheck, type SentFiles } from './install-batch';
 import { isInstallScript, joins, NODE_LIST_WHAT, nodeListCheck } from './k3s';
 import { hasPrecheck, isInstallStep, nodeNamesOn, precheck, type Precheck } from './precheck';
@@ -711,8 +711,9 @@ export class EngineRun {
   }
 
   /**
-   * The verify step's runner: its first try of the waits answered by the one asked ahead, and
-   * the node list it takes beside that try by the one taken beside it ahead.
+   * A step's runner. A credentials step's: its reads answered by those done ahead (readAhead).
+   * The verify step's: its first try of the waits answered by the one asked ahead, and its node
+   * list by the one taken beside it ahead.
    */
   private runnerOf(step: PlanStep): HostRunner {
     const runner = this.options.runnerFor(step.host);
@@ -727,49 +728,35 @@ export class EngineRun {
     ahead.nodes = null;
     let usedWaits = false;
     let usedNodes = false;
-    return new Proxy(runner, {
-      get(target, name, receiver) {
-        if (name === 'exec')
-          return (request: ExecRequest) => {
-            if (!usedWaits && request.command === waits.command) {
-              usedWaits = true;
-              return waits.answer;
-            }
-            // Asked beside the waits' first try: it stands for the step's list only if that try
-            // met them all (else the nodes are listed again, now).
-            if (!usedNodes && request.command === nodeListCheck(step).command) {
-              usedNodes = true;
-              return waits.answer.then(
-                (answer) => (metWaits(answer.stdout).size === waits.count ? nodes : target.exec(request)),
-                () => target.exec(request),
-              );
-            }
-            return target.exec(request);
-          };
-        const value: unknown = Reflect.get(target, name, receiver);
-        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-      },
+    return withExec(runner, (request) => {
+      if (!usedWaits && request.command === waits.command) {
+        usedWaits = true;
+        return waits.answer;
+      }
+      // Asked beside the waits' first try: it stands for the step's list only if that try
+      // met them all (else the nodes are listed again, now).
+      if (!usedNodes && request.command === nodeListCheck(step).command) {
+        usedNodes = true;
+        return waits.answer.then(
+          (answer) => (metWaits(answer.stdout).size === waits.count ? nodes : runner.exec(request)),
+          () => runner.exec(request),
+        );
+      }
+      return runner.exec(request);
     });
   }
 
-  /** A credentials step's runner: a read done ahead (see readAhead) answers its own request, once; one that failed is asked again. */
+  /** A read done ahead (see readAhead) answers its own request, once; one that failed is asked again. */
   private withReadsAhead(runner: HostRunner, reads: Map<string, Promise<ExecOutcome>>): HostRunner {
-    return new Proxy(runner, {
-      get(target, name, receiver) {
-        if (name === 'exec')
-          return (request: ExecRequest) => {
-            const key = `${request.what}\n${request.command}`;
-            const read = reads.get(key);
-            if (!read) return target.exec(request);
-            reads.delete(key);
-            return read.then(
-              (r) => (r.code === 0 && r.stdout.trim() ? r : target.exec(request)),
-              () => target.exec(request),
-            );
-          };
-        const value: unknown = Reflect.get(target, name, receiver);
-        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-      },
+    return withExec(runner, (request) => {
+      const key = `${request.what}\n${request.command}`;
+      const read = reads.get(key);
+      if (!read) return runner.exec(request);
+      reads.delete(key);
+      return read.then(
+        (r) => (r.code === 0 && r.stdout.trim() ? r : runner.exec(request)),
+        () => runner.exec(request),
+      );
     });
   }
 
@@ -788,4 +775,15 @@ export class EngineRun {
     early.catch(() => undefined);
     return { ...services, testFlows: () => early };
   }
+}
+
+/** The runner with its exec answered by `exec` (which may call the runner's own); the rest as it is. */
+function withExec(runner: HostRunner, exec: HostRunner['exec']): HostRunner {
+  return new Proxy(runner, {
+    get(target, name, receiver) {
+      if (name === 'exec') return exec;
+      const value: unknown = Reflect.get(target, name, receiver);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
 }

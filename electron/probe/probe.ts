@@ -11,7 +11,7 @@ import { splitSections } from '../../shared/probe/sections';
 import { redactText } from '../../shared/redact';
 import { shQuote } from '../../shared/shell';
 import type { PoolTarget, SessionPool } from '../ssh/pool';
-import type { ExecResult, SshSession } from '../ssh/session';
+import { MAX_OUTPUT_CHARS, type ExecResult, type SshSession } from '../ssh/session';
 import { asRoot, LADDER, sudoFailure } from '../ssh/sudo';
 
 export interface ProbeOptions {
@@ -71,13 +71,11 @@ function sudoMode(value: string | undefined): HostFacts['sudo'] {
   }
 }
 
-/** The section a kept root shell prints once the facts script is over (see probeCommand). */
+/**
+ * The section a kept root shell prints once the facts script is over (see probeCommand): only
+ * the root, nopasswd and password branches keep one (password-missing and unavailable run as the user).
+ */
 const SHELL_WAITS = 'root-shell-waits';
-/** The modes whose command keeps a root shell (password-missing and unavailable run as the user). */
-const KEPT: ReadonlySet<string> = new Set(['root', 'nopasswd', 'password']);
-
-/** The most a probe may print before its facts end (a broken or hostile host): 8 MB. */
-const MAX_PROBE_CHARS = 8 * 1024 * 1024;
 
 export async function probeHost(options: ProbeOptions): Promise<HostFacts> {
   const { pool, target } = options;
@@ -95,7 +93,7 @@ export async function probeHost(options: ProbeOptions): Promise<HostFacts> {
     });
     return factsOf(result, { options, session, startedMs });
   }
-  // The same command, its root shell left waiting once the facts are out (their @@end line).
+  // The same command, its root shell left waiting once the facts are out (it says so).
   const said = { stdout: '', stderr: '' };
   const over = new AbortController();
   let factsOut!: () => void;
@@ -109,7 +107,8 @@ export async function probeHost(options: ProbeOptions): Promise<HostFacts> {
       signal: options.signal ? AbortSignal.any([options.signal, over.signal]) : over.signal,
       onEarly: (stream, text) => {
         said[stream] += text;
-        if (said.stdout.length + said.stderr.length > MAX_PROBE_CHARS)
+        // As much as exec keeps of a command's output (a broken or hostile host).
+        if (said.stdout.length + said.stderr.length > MAX_OUTPUT_CHARS)
           over.abort(
             new AppError('COMMAND_FAILED', `The probe on ${target.host} printed too much.`, {
               host: target.host,
@@ -128,9 +127,8 @@ export async function probeHost(options: ProbeOptions): Promise<HostFacts> {
     shell.release();
     throw error;
   }
-  // Only a root shell is kept, and only one that said it waits (it printed the facts first).
-  const mode = splitSections(result.stdout).get('sudo-mode')?.split('\n')[0] ?? '';
-  if (!ended && KEPT.has(mode) && facts.sudo && facts.sudo !== 'unavailable')
+  // Kept only when it said it waits, which only a root shell does (after the facts).
+  if (!ended && facts.sudo && facts.sudo !== 'unavailable')
     (await pool.sudo(target)).adopt(facts.sudo, shell);
   else shell.release();
   return facts;
