@@ -163,3 +163,23 @@ describe.each(NAMES)("the facts probe's root shell on %s", (name) => {
     await runsOnTheKeptShell('after two probes');
   });
 });
+
+it('sb2 without its sudo password: the facts are read as the user, and no shell is kept', async () => {
+  const ref = refs.get('sb2') as { host: string; port: number; user: string };
+  const before = service.credentials.get(ref.host, ref.port);
+  if (!before?.sudoPassword) throw new Error('sb2 should have a sudo password to begin with');
+  const { sudoPassword: _left, ...without } = before;
+  service.setCredentials(ref.host, ref.port, without);
+  try {
+    const facts = await service.probe(ref, undefined, { keepShell: true });
+    expect(facts.hostname).toBe('sb2');
+    expect(facts.sudo).toBe('password');
+    // Nothing waits, as root or as the user: the command ended with the facts.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await waiting('sb2')).toBe(0);
+    const r = await exec('sb2', ['sh', '-c', "ps -eo args= | grep -c '^sh -s$' || true"]);
+    expect(r.stdout.trim()).toBe('0');
+  } finally {
+    service.setCredentials(ref.host, ref.port, before);
+  }
+});
