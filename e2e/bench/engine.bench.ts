@@ -184,6 +184,8 @@ async function apply(hosts: lab.LabHost[], title: string, cluster: ReturnType<ty
   // As `apply` does: log in, read every machine's facts, plan, run.
   const { started, pool, events } = await labRun(cluster, {
     probe: true,
+    // As apply watches a join: the tests' quicker watch would follow journals apply does not.
+    productJoinWatch: true,
     ...(concurrencyEnv ? { concurrency: concurrencyEnv } : {}),
   });
   const snapshot = await started.done;

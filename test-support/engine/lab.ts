@@ -191,6 +191,8 @@ export async function labRun(
     concurrency?: number;
     edit?: (plan: Plan) => Plan;
     joinGraceMs?: number;
+    /** The product's own join watch, as `apply` has it (the bench), not the tests' quicker one. */
+    productJoinWatch?: boolean;
     onEvent?: (e: RunEvent) => void;
     /** Probed facts: the firewall and Pi steps are planned only for probed hosts. */
     facts?: FactsByNode;
@@ -217,7 +219,9 @@ export async function labRun(
     logger,
     pool: () => pool,
     env: cluster.env,
-    joinWatch: { intervalMs: 2_000, unreachableGraceMs: options.joinGraceMs ?? 20_000 },
+    ...(options.productJoinWatch
+      ? {}
+      : { joinWatch: { intervalMs: 2_000, unreachableGraceMs: options.joinGraceMs ?? 20_000 } }),
   });
   const events: RunEvent[] = [];
   const plan = service.planFor(spec, facts);
