@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import ssh2, { type AuthenticationType, type ConnectConfig } from 'ssh2';
+import ssh2, { type AuthenticationType, type Client, type ConnectConfig } from 'ssh2';
 import { AppError } from '../../shared/errors';
 
 // ssh2 is CommonJS: Node's ESM loader only sees some of its exports by name.
@@ -116,4 +116,49 @@ export function secretsOf(credentials: SshCredentials): string[] {
   return [credentials.password, credentials.passphrase, credentials.privateKey].filter(
     (value): value is string => typeof value === 'string' && value.length > 0,
   );
+}
+
+type SignDone = (signature: Buffer) => void;
+type SignWith = (data: Buffer, done: SignDone) => void;
+type AuthPK = (username: string, key: unknown, keyAlgo?: string | SignWith, sign?: SignWith) => void;
+interface PrivateKey {
+  isPrivateKey(): boolean;
+  sign(data: Buffer, hash?: string): Buffer | Error;
+}
+// The hash of each RSA signature algorithm (as ssh2 pairs them); other key types imply their own.
+const RSA_HASHES: Record<string, string> = {
+  'rsa-sha2-256': 'sha256',
+  'rsa-sha2-512': 'sha512',
+  'ssh-rsa': 'sha1',
+};
+
+function isPrivateKey(key: unknown): key is PrivateKey {
+  const k = key as Partial<PrivateKey> | null;
+  return typeof k?.isPrivateKey === 'function' && typeof k.sign === 'function' && k.isPrivateKey();
+}
+
+/**
+ * A key file logs in in one round trip, not two. ssh2 first asks whether the server would take
+ * the key (a request without a signature) and signs only once it says yes; RFC 4252 (section 7)
+ * lets a client send the signed request at once, which OpenSSH's own server answers with success
+ * or failure just the same (a key it does not take is refused, and the next method is tried).
+ * Keys of the agent keep ssh2's way: the agent signs. Call right after `client.connect`; an ssh2
+ * without this inner method (another version) keeps its own way.
+ */
+export function signKeyAtOnce(client: Client): void {
+  const proto = (client as unknown as { _protocol?: { authPK?: AuthPK } })._protocol;
+  const authPK = proto?.authPK;
+  if (!proto || typeof authPK !== 'function') return;
+  proto.authPK = (username, key, keyAlgo, sign) => {
+    if (sign || typeof keyAlgo === 'function' || !isPrivateKey(key))
+      return authPK.call(proto, username, key, keyAlgo, sign);
+    const hash = keyAlgo ? RSA_HASHES[keyAlgo] : undefined;
+    return authPK.call(proto, username, key, keyAlgo, (data, done) => {
+      const signature = key.sign(data, hash);
+      // Nothing is sent until done: a key that cannot sign here is asked about first, and
+      // ssh2's own signing after the server's yes says why it failed.
+      if (signature instanceof Error) authPK.call(proto, username, key, keyAlgo);
+      else done(signature);
+    });
+  };
 }

@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import ssh2 from 'ssh2';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { SshCredentials } from './auth';
 import { HostKeyPolicy } from './host-key-policy';
@@ -132,6 +133,26 @@ describe('SshSession logins', () => {
     expect(wrong.message).not.toContain('nope');
     const ok = await trusted(s, { identityFile: file, passphrase: 'open sesame' });
     expect((await ok.exec('echo key')).stdout).toBe('key\n');
+  });
+
+  it('a key file logs in with one signed request, not a question first; a key not taken falls back to the password', async () => {
+    const ed = newKeyPair();
+    const rsa = ssh2.utils.generateKeyPairSync('rsa', { bits: 2048 });
+    const s = await server({ authorizedKeys: [ed.public, rsa.public], password: 'pw-123456' });
+    for (const key of [ed.private, rsa.private]) {
+      s.logins.length = 0;
+      const ok = await trusted(s, { privateKey: key });
+      expect((await ok.exec('echo signed')).stdout).toBe('signed\n');
+      expect(s.logins).toEqual([{ method: 'publickey', signed: true }]);
+    }
+    s.logins.length = 0;
+    const other = newKeyPair();
+    const fallback = await trusted(s, { privateKey: other.private, password: 'pw-123456' });
+    expect((await fallback.exec('echo pw')).stdout).toBe('pw\n');
+    expect(s.logins).toEqual([
+      { method: 'publickey', signed: true },
+      { method: 'password', signed: false },
+    ]);
   });
 
   it('falls back to keyboard-interactive with the password', async () => {

@@ -9,7 +9,7 @@ import type { Duplex } from 'node:stream';
 import pLimit from 'p-limit';
 import { Client, type ClientChannel, type ServerHostKeyAlgorithm, type SFTPWrapper } from 'ssh2';
 import { AppError } from '../../shared/errors';
-import { authConfig, type SshCredentials } from './auth';
+import { authConfig, signKeyAtOnce, type SshCredentials } from './auth';
 import { packetWrites } from './socket';
 import {
   CLOSED_EARLY,
@@ -283,6 +283,7 @@ export class SshSession {
             return refusal === null;
           },
         });
+        signKeyAtOnce(client);
       } catch (error) {
         // A setting ssh2 refuses (a key it cannot read): the socket is ours to close.
         sock.destroy();

@@ -27,6 +27,8 @@ export interface TestServer {
   hostKeyBlob: Buffer;
   /** Commands received, in order. */
   commands: string[];
+  /** Login requests received, in order: the method, and for a key whether it came signed. */
+  logins: { method: string; signed: boolean }[];
   /** Connections accepted so far (each login attempt is one). */
   readonly connectionsSeen: number;
   /** Cuts every connection, like a killed sshd. */
@@ -95,6 +97,7 @@ export async function startTestServer(
   const sockets = new Set<Socket>();
   const connections = new Set<Connection>();
   const commands: string[] = [];
+  const logins: TestServer['logins'] = [];
   let hangUps = 0;
   let seen = 0;
 
@@ -112,6 +115,7 @@ export async function startTestServer(
         client.end();
         return;
       }
+      logins.push({ method: ctx.method, signed: ctx.method === 'publickey' && Boolean(ctx.signature) });
       if (ctx.username !== user) return ctx.reject();
       if (ctx.method === 'password' && options.password && same(ctx.password, options.password))
         return ctx.accept();
@@ -171,6 +175,7 @@ export async function startTestServer(
     hostKey: hostKey.private,
     hostKeyBlob: hostKey.blob,
     commands,
+    logins,
     get connectionsSeen() {
       return seen;
     },
