@@ -913,6 +913,16 @@ describe('root shells started ahead', () => {
     }
   });
 
+  it("an air-gap server's batch runs on a shell started beside the copy of its files, and none is left", async () => {
+    const plan = airgapPlan();
+    const title = plan.steps.find((s) => s.id === 'install:s1')?.title ?? '';
+    const h = harness({ plan });
+    expect((await h.run.start()).status).toBe('succeeded');
+    const s1 = h.runners.get('s1') as NonNullable<ReturnType<typeof h.runners.get>>;
+    expect(s1.ranPrepared).toContain(title);
+    expect(s1.prepared.filter((p) => !p.until.aborted)).toEqual([]);
+  });
+
   it('none is started for a run that changes nothing, nor for a machine whose early work failed', async () => {
     const done = [
       { match: /config\.yaml.*k3s-wizard-check|k3s-wizard-check.*config\.yaml/, reply: { code: 0 } },

@@ -30,6 +30,8 @@ export async function executeStep(ctx: StepContext): Promise<StepOutcome> {
     stepAbort.abort();
   }, step.timeoutMs);
   const signal = AbortSignal.any([ctx.runSignal, stepAbort.signal]);
+  // Ends what was started ahead for this step and not used (see HostRunner.prepare).
+  const stepOver = new AbortController();
   const output = new StepOutput(services.redact, (stream, lines) =>
     ctx.emit({ type: 'output', ...on, stream, lines }),
   );
@@ -110,6 +112,9 @@ export async function executeStep(ctx: StepContext): Promise<StepOutcome> {
     const upload = step.actions.find((a) => a.kind === 'upload');
     if (ctx.sentEarly && upload) current = upload;
     const early = await ctx.sentEarly;
+    // Copied now: the batch that puts them in place gets its root shell started beside the copy,
+    // so its channel, exec and sudo are over when the files are there (the first server's).
+    if (install && !early && upload) runner.prepare?.([step.title], stepOver.signal);
     const files = install
       ? (early ?? (await sendFiles(ctx, { ...run, started: (action) => (current = action) })))
       : new Map<number, SentFile>();
@@ -169,6 +174,7 @@ export async function executeStep(ctx: StepContext): Promise<StepOutcome> {
     return failure.code === 'CANCELLED' ? 'cancelled' : 'failed';
   } finally {
     clearTimeout(timer);
+    stepOver.abort();
     waitsOver(new AppError('CANCELLED', 'The step ended before its waits were met.'));
   }
 }
