@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../shared/errors';
 import type { RunEvent } from '../../shared/run';
-import { buildPlan, type Plan } from '../../shared/plan';
+import { buildPlan, K3S_PRESENT, type Plan } from '../../shared/plan';
 import { NODE_LIST_COMMAND } from './k3s';
 import { makeSpec, node } from '../../test-support/shared/spec';
 import {
@@ -424,6 +424,40 @@ describe('a joining machine prepared while the server installs', () => {
     expect(h.requests.filter((r) => r.host === 'a1' && r.kind === 'write-file')).toHaveLength(1);
   });
 
+  it('air-gap: a binary that fails its check while the server installs fails the step, named, after its token; the retry copies and places it again', async () => {
+    let places = 0;
+    const rules = [
+      { match: (c: string) => c === K3S_PRESENT, reply: { code: 1 } },
+      { match: /k3s-wizard-same/, reply: { code: 1 } },
+      {
+        match: /k3s-wizard-place \S+ \/usr\/local\/bin\/k3s /,
+        reply: () =>
+          ++places === 1 ? { code: 3, stderr: 'checksum mismatch: /usr/local/bin/k3s\n' } : { code: 0 },
+      },
+    ];
+    const plan = airgapPlan();
+    const h = harness({ plan, rules: { a1: rules } });
+    const first = await h.run.start();
+    const failed = first.steps['install:a1'];
+    expect(failed?.status).toBe('failed');
+    expect(failed?.error?.lastOutput.join('\n')).toContain('checksum mismatch');
+    const step = plan.steps.find((st) => st.id === 'install:a1');
+    const failedAt = step?.actions.findIndex(
+      (a) => a.kind === 'upload' && a.remotePath === '/usr/local/bin/k3s',
+    );
+    // Each action said once as it started (the copies' byte counts aside), up to the one that failed.
+    const said = h.events.flatMap((e) =>
+      e.type === 'progress' && e.stepId === 'install:a1' && e.transferred === undefined ? [e.action] : [],
+    );
+    expect(said).toEqual(step?.actions.slice(0, (failedAt ?? 0) + 1).map((_, n) => n));
+    // Nothing after it: no settings, no install.
+    expect(h.requests.some((r) => r.host === 'a1' && r.kind === 'write-file')).toBe(false);
+    const again = await h.run.retryHost('a1');
+    expect(again.steps['install:a1']?.status).toBe('done');
+    expect(places).toBe(2);
+    expect(h.requests.filter((r) => r.host === 'a1' && r.kind === 'upload').length).toBeGreaterThanOrEqual(4);
+  });
+
   it('nothing is prepared on a machine that says it is done', async () => {
     const done = [{ match: /k3s-wizard-check.*config\.yaml/, reply: { code: 0 } }];
     const h = harness({ plan: threeNodePlan(), rules: { a1: done } });
@@ -546,9 +580,11 @@ describe('air-gap uploads', () => {
     expect(h.runners.get('s1')?.batches[0]).toBe(install?.actions.length);
   });
 
-  it("copies a joining machine's files while the server installs, as soon as it said it is not done", async () => {
+  it("copies a joining machine's files and puts them in place while the server installs, as soon as it said it is not done", async () => {
     const result = { plan: airgapPlan() };
     const differ = [{ match: /k3s-wizard-same/, reply: { code: 1 } }];
+    // a1 has no K3s yet (the early part's first question).
+    const noK3s = [{ match: (c: string) => c === K3S_PRESENT, reply: { code: 1 } }];
     // The server's install lasts until a1's copies are done (5 s at most: then the order below fails).
     const copiesOfA1 = () => h.requests.filter((r) => r.host === 'a1' && r.kind === 'upload').length;
     const slowServer = [
@@ -561,23 +597,48 @@ describe('air-gap uploads', () => {
         },
       },
     ];
-    const h: Harness = harness({ plan: result.plan, rules: { s1: [...slowServer, ...differ], a1: differ } });
+    const h: Harness = harness({
+      plan: result.plan,
+      rules: { s1: [...slowServer, ...differ], a1: [...noK3s, ...differ] },
+    });
     const snapshot = await h.run.start();
     expect(snapshot.status).toBe('succeeded');
     const at = (type: string, id: string) =>
       Date.parse(h.events.find((e) => e.type === type && 'stepId' in e && e.stepId === id)?.time ?? '');
-    // In the order the machines were asked: copied before the token was read (the server
-    // still installing), put in place by the agent's own batch after it.
-    const index = (pick: (r: (typeof h.requests)[number]) => boolean) =>
-      h.requests.flatMap((r, i) => (pick(r) ? [i] : []));
-    const [tokenRead] = index((r) => r.host === 's1' && /server\/token$/.test(r.command));
+    // In the order the machines were asked: copied, then put in place and the binary's version
+    // noted, before the token was read (the server still installing); the settings and the
+    // install after it.
+    const index = (pick: (r: (typeof h.requests)[number]) => boolean, requests = h.requests) =>
+      requests.flatMap((r, i) => (pick(r) ? [i] : []));
+    const tokenAt = (requests = h.requests) =>
+      index((r) => r.host === 's1' && /server\/token$/.test(r.command), requests)[0] as number;
+    const placedOn = (requests = h.requests) =>
+      index((r) => r.host === 'a1' && r.command.includes('k3s-wizard-place'), requests);
+    const tokenRead = tokenAt();
     const copies = index((r) => r.host === 'a1' && r.kind === 'upload');
-    const placed = index((r) => r.host === 'a1' && r.command.includes('k3s-wizard-place'));
+    const placed = placedOn();
+    const noted = index((r) => r.host === 'a1' && r.command.includes('k3s-wizard-version'));
+    const installed = index(
+      (r) => r.host === 'a1' && / sh \/var\/lib\/k3s-wizard\/install\.sh/.test(r.command),
+    );
     expect(tokenRead).toBeDefined();
     expect(copies).toHaveLength(2);
     expect(placed).toHaveLength(2);
-    for (const copy of copies) expect(copy).toBeLessThan(tokenRead as number);
-    for (const place of placed) expect(place).toBeGreaterThan(tokenRead as number);
+    for (const copy of copies) expect(copy).toBeLessThan(Math.min(...placed));
+    for (const place of [...placed, noted[0] as number]) expect(place).toBeLessThan(tokenRead);
+    expect(installed).toHaveLength(1);
+    expect(installed[0]).toBeGreaterThan(tokenRead);
+    // Noted once: the note after the install is the same command, which finds it done on a host.
+    expect(noted.length).toBeGreaterThanOrEqual(1);
+    // Every action of the step said, once, on the step.
+    const actions = result.plan.steps.find((st) => st.id === 'install:a1')?.actions.length ?? 0;
+    expect(new Set(progress(h.events, 'install:a1'))).toEqual(
+      new Set(Array.from({ length: actions }, (_, i) => i)),
+    );
+    // A machine with K3s already keeps its binary until its own turn: placed after the token.
+    const kept = harness({ plan: result.plan, rules: { s1: [...slowServer, ...differ], a1: differ } });
+    expect((await kept.run.start()).status).toBe('succeeded');
+    for (const place of placedOn(kept.requests)) expect(place).toBeGreaterThan(tokenAt(kept.requests));
     expect(h.requests[copies[0] as number]?.at).toBeLessThanOrEqual(at('step-started', 'install:a1'));
     // Progress for each copy, on the agent's step.
     const copied = h.events.filter(

@@ -372,7 +372,12 @@ export class EngineRun {
         this.preparedEarly.set(
           id,
           asked.then(
-            (checked) => (checked.done ? null : limit(() => this.prepareEarly(step))),
+            async (checked) => {
+              if (checked.done) return null;
+              // Its files copied first (in a slot of their own): waiting for them holds no slot.
+              await this.sentEarly.get(id)?.catch(() => undefined);
+              return limit(() => this.prepareEarly(step));
+            },
             () => null,
           ),
         );
@@ -411,10 +416,10 @@ export class EngineRun {
   /** An install step's uploads, copied before the step starts (see `prechecks`). */
   private async sendEarly(step: PlanStep): Promise<SentFiles> {
     const { ctx, remaining } = this.earlyContext(step, (body) => this.emit(body));
-    const sent = await sendFiles(ctx, { signal: this.abort.signal, remaining, started: () => undefined });
-    // What puts them in place once the step starts: its batch.
+    // What puts them in place, the step's batch (or its early part): its root shell is started
+    // beside the copy, so its channel, exec and sudo are over when the files are there.
     ctx.runner.prepare?.([step.title], this.passOver);
-    return sent;
+    return sendFiles(ctx, { signal: this.abort.signal, remaining, started: () => undefined });
   }
 
   /** An install step's first `early` actions in one batch, before the step starts (see `prechecks`). */
@@ -425,20 +430,28 @@ export class EngineRun {
     try {
       // Nothing changes on a machine while the run's early flow test has its listeners there.
       await this.beforeChange(step)?.();
+      // Its files (air-gap), copied early to temporary files, are put in place by it. A copy
+      // that failed is the step's to say: nothing is done early then.
+      const files = this.sentEarly.has(step.id)
+        ? await (this.sentEarly.get(step.id) as Promise<SentFiles | null>).catch(() => null)
+        : (new Map() as SentFiles);
+      if (!files) return { count: 0, chunks, failure: null };
       // Its progress is said when the step starts, which has not yet.
       const { ctx, remaining } = this.earlyContext(step, () => undefined);
-      await runBatch(ctx, {
+      const { alreadyDone } = await runBatch(ctx, {
         signal: this.abort.signal,
         output: { push: (stream, text) => chunks.push({ stream, text }) },
         remaining,
         from: 0,
         count,
         started: (action) => (last = step.actions.indexOf(action)),
-        files: new Map(),
+        files,
+        // Asked first, in the same script: where it passes (K3s is there), nothing runs early.
+        ...(step.earlyUnless ? { check: step.earlyUnless } : {}),
       });
       // What follows on this machine once the token is there: the step's next batch.
       ctx.runner.prepare?.([step.title], this.passOver);
-      return { count, chunks, failure: null };
+      return { count: alreadyDone ? 0 : count, chunks, failure: null };
     } catch (error) {
       return { count: last + 1, chunks, failure: error instanceof Error ? error : new Error(String(error)) };
     }

@@ -92,8 +92,17 @@ export const SPACE_CHECK = [
  * joining machine's way to Ready; without one it fails at once, as on a machine never touched.
  */
 export const PREINSTALL_UNITS = `${STATE_DIR}/preinstall-units`;
+// What says K3s is on a machine already: its binary or one of its units.
+const K3S_FILES =
+  '/usr/local/bin/k3s /etc/systemd/system/k3s.service /etc/systemd/system/k3s-agent.service /etc/init.d/k3s /etc/init.d/k3s-agent';
+/** Exits 0 when K3s is on the machine already (its binary or a unit of it). */
+export const K3S_PRESENT = shJoin([
+  'sh',
+  '-c',
+  `for f in ${K3S_FILES}; do [ -e "$f" ] && exit 0; done; exit 1`,
+]);
 export const PREINSTALL_SCRIPT = [
-  'for f in /usr/local/bin/k3s /etc/systemd/system/k3s.service /etc/systemd/system/k3s-agent.service /etc/init.d/k3s /etc/init.d/k3s-agent; do',
+  `for f in ${K3S_FILES}; do`,
   '  if [ -e "$f" ]; then echo "k3s-wizard: $f is there already: K3s is installed with its settings below"; exit 0; fi',
   'done',
   'script=$1; units=$2; shift 2',
@@ -334,6 +343,12 @@ export function installStep(
     }
   } else {
     actions.push(...airgapActions(ctx, target, notes));
+    // A joining machine gets its files in place while the server installs, and its binary's
+    // version noted; one that has K3s already keeps its own binary until its install (earlyUnless).
+    if (target.joinUrl && actions.some((a) => a.kind === 'upload')) {
+      actions.push(versionRecord());
+      early = actions.length;
+    }
   }
   actions.push({
     kind: 'write-file',
@@ -389,6 +404,9 @@ export function installStep(
     doneWhen: installDone(spec, node, config),
     timeoutMs: INSTALL_TIMEOUT_MS,
     ...(early ? { early } : {}),
+    ...(early && spec.install.source === 'airgap'
+      ? { earlyUnless: { command: K3S_PRESENT, sudo: false } }
+      : {}),
     notes,
   };
 }

@@ -133,6 +133,12 @@ export interface PlanStep {
    * while the step still waits for other machines, once the machine said it is not done.
    */
   early?: number;
+  /**
+   * Asked on the machine before its `early` actions are done early: where it passes, none of
+   * them is, and the step does them in its turn (an air-gap joining machine that has K3s already
+   * keeps its binary until its own install replaces it).
+   */
+  earlyUnless?: HostCheck;
   /** Step ids that must finish first; steps with no path between them may run in parallel. */
   dependsOn: string[];
   /** Assumptions made and things to know, for the review screen. */
