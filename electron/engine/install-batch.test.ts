@@ -628,7 +628,7 @@ describe('air-gap uploads', () => {
     for (const place of [...placed, noted[0] as number]) expect(place).toBeLessThan(tokenRead);
     expect(installed).toHaveLength(1);
     expect(installed[0]).toBeGreaterThan(tokenRead);
-    // Noted once: the note after the install is the same command, which finds it done on a host.
+    // Noted early; the note after the install is the same command (on a machine it finds it done).
     expect(noted.length).toBeGreaterThanOrEqual(1);
     // Every action of the step said, once, on the step.
     const actions = result.plan.steps.find((st) => st.id === 'install:a1')?.actions.length ?? 0;

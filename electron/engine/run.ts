@@ -17,7 +17,14 @@ import {
 } from '../../shared/run';
 import type { ConnectivityResult } from '../../shared/checks/connectivity';
 import type { ExecOutcome, HostRunner } from './host-runner';
-import { metWaits, runBatch, sendFiles, waitsAtOnceCheck, type SentFiles } from './install-batch';
+import {
+  metWaits,
+  runBatch,
+  sendFiles,
+  waitsAtOnceCheck,
+  type SentFile,
+  type SentFiles,
+} from './install-batch';
 import { isInstallScript, joins, NODE_LIST_WHAT, nodeListCheck } from './k3s';
 import { hasPrecheck, isInstallStep, nodeNamesOn, precheck, type Precheck } from './precheck';
 import { readSecretCommand } from './actions/read-secret';
@@ -362,12 +369,15 @@ export class EngineRun {
       early.set(id, answer);
       // Its files (air-gap) go over while it waits for the server and the token: they land in
       // private temporary files, which only its own batch puts in place.
-      if (step.actions.some((a) => a.kind === 'upload')) {
-        const sent = asked.then((checked) => (checked.done ? null : limit(() => this.sendEarly(step))));
+      const sent = step.actions.some((a) => a.kind === 'upload')
+        ? asked.then((checked) => (checked.done ? null : limit(() => this.sendEarly(step))))
+        : null;
+      if (sent) {
         sent.catch(() => undefined);
         this.sentEarly.set(id, sent);
       }
-      // Its first actions (the K3s binary fetched, not started) run while it waits.
+      // Its first actions (the K3s binary fetched or, air-gap, its files put in place, nothing
+      // started) run while it waits.
       if (step.early)
         this.preparedEarly.set(
           id,
@@ -375,8 +385,9 @@ export class EngineRun {
             async (checked) => {
               if (checked.done) return null;
               // Its files copied first (in a slot of their own): waiting for them holds no slot.
-              await this.sentEarly.get(id)?.catch(() => undefined);
-              return limit(() => this.prepareEarly(step));
+              // A copy that failed is the step's to say: nothing is done early then.
+              const files = sent ? await sent.catch(() => null) : new Map<number, SentFile>();
+              return files ? limit(() => this.prepareEarly(step, files)) : null;
             },
             () => null,
           ),
@@ -423,19 +434,13 @@ export class EngineRun {
   }
 
   /** An install step's first `early` actions in one batch, before the step starts (see `prechecks`). */
-  private async prepareEarly(step: PlanStep): Promise<Prepared> {
+  private async prepareEarly(step: PlanStep, files: SentFiles): Promise<Prepared> {
     const chunks: Prepared['chunks'] = [];
     const count = step.early ?? 0;
     let last = -1;
     try {
       // Nothing changes on a machine while the run's early flow test has its listeners there.
       await this.beforeChange(step)?.();
-      // Its files (air-gap), copied early to temporary files, are put in place by it. A copy
-      // that failed is the step's to say: nothing is done early then.
-      const files = this.sentEarly.has(step.id)
-        ? await (this.sentEarly.get(step.id) as Promise<SentFiles | null>).catch(() => null)
-        : (new Map() as SentFiles);
-      if (!files) return { count: 0, chunks, failure: null };
       // Its progress is said when the step starts, which has not yet.
       const { ctx, remaining } = this.earlyContext(step, () => undefined);
       const { alreadyDone } = await runBatch(ctx, {
@@ -445,6 +450,7 @@ export class EngineRun {
         from: 0,
         count,
         started: (action) => (last = step.actions.indexOf(action)),
+        // Its files (air-gap), copied early to temporary files: put in place by this batch.
         files,
         // Asked first, in the same script: where it passes (K3s is there), nothing runs early.
         ...(step.earlyUnless ? { check: step.earlyUnless } : {}),

@@ -11,7 +11,7 @@ import type { ClusterSpec, NodeSpec } from '../spec/schema';
 import { BINARY_BY_ARCH, imagesName, localPath, type AirgapInventory } from './artifacts';
 import { CONFIG_PATH, configCheck, installDone, nodeConfig } from './k3s-config';
 import { secretsOf } from './template';
-import type { PlanAction, PlanStep } from './types';
+import type { HostCheck, PlanAction, PlanStep } from './types';
 
 export const STATE_DIR = '/var/lib/k3s-wizard';
 export const SCRIPT_PATH = `${STATE_DIR}/install.sh`;
@@ -319,6 +319,7 @@ export function installStep(
     },
   ];
   let early: number | undefined;
+  let earlyUnless: HostCheck | undefined;
   if (spec.install.source === 'online') {
     actions.push(scriptDownload(spec.install.scriptUrl, ctx, target, notes));
     // A joining machine fetches its K3s while the server installs; it starts once the token is there.
@@ -348,6 +349,7 @@ export function installStep(
     if (target.joinUrl && actions.some((a) => a.kind === 'upload')) {
       actions.push(versionRecord());
       early = actions.length;
+      earlyUnless = { command: K3S_PRESENT, sudo: false };
     }
   }
   actions.push({
@@ -404,9 +406,7 @@ export function installStep(
     doneWhen: installDone(spec, node, config),
     timeoutMs: INSTALL_TIMEOUT_MS,
     ...(early ? { early } : {}),
-    ...(early && spec.install.source === 'airgap'
-      ? { earlyUnless: { command: K3S_PRESENT, sudo: false } }
-      : {}),
+    ...(earlyUnless ? { earlyUnless } : {}),
     notes,
   };
 }
